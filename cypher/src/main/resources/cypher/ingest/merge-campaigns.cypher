@@ -1,0 +1,2 @@
+UNWIND $ids AS id
+MERGE (:Campaign {campaign_id: id})

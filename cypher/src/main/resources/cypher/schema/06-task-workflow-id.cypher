@@ -1,0 +1,1 @@
+CREATE INDEX task_workflow_id IF NOT EXISTS FOR (t:Task) ON (t.workflow_id)

@@ -1,0 +1,64 @@
+package org.mida.observers.event;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A data artifact named in {@code used} or {@code generated}: a value that is an object with an
+ * {@code "@id"}. The same id seen in two tasks is one entity, which is how lineage crosses tasks and
+ * workflows.
+ *
+ * @param id the artifact's identity (often a URI such as {@code file:///data/scan_17.h5})
+ * @param type the optional {@code "@type"} (dataset, model, file, …)
+ * @param role the key under which the task named it
+ * @param attributes the other fields of the reference, as sent
+ */
+public record EntityRef(String id, String type, String role, Map<String, Object> attributes) {
+
+    public static final int MAX_ID_LENGTH = 4096;
+
+    public EntityRef {
+        if (id == null || id.isBlank()) throw new InvalidEventException("entity \"@id\" must be a non-empty string");
+        if (id.length() > MAX_ID_LENGTH)
+            throw new InvalidEventException("entity \"@id\" is longer than " + MAX_ID_LENGTH + " characters");
+        attributes = attributes == null ? Map.of() : attributes;
+    }
+
+    /** True when {@code value} is an object carrying an {@code "@id"}. */
+    public static boolean isReference(Object value) {
+        return value instanceof Map<?, ?> m && m.containsKey("@id");
+    }
+
+    /**
+     * Finds the references in a {@code used}/{@code generated} map: top-level values and the elements
+     * of top-level lists.
+     */
+    public static List<EntityRef> extract(Map<String, Object> map) {
+        if (map == null || map.isEmpty()) return List.of();
+        var out = new java.util.ArrayList<EntityRef>();
+        for (var e : map.entrySet()) {
+            Object v = e.getValue();
+            if (isReference(v)) {
+                out.add(of(e.getKey(), (Map<?, ?>) v));
+            } else if (v instanceof List<?> list) {
+                for (Object item : list) if (isReference(item)) out.add(of(e.getKey(), (Map<?, ?>) item));
+            }
+        }
+        return out;
+    }
+
+    private static EntityRef of(String role, Map<?, ?> m) {
+        if (!(m.get("@id") instanceof String id))
+            throw new InvalidEventException("entity \"@id\" under \"" + role + "\" must be a string");
+        Object t = m.get("@type");
+        if (t != null && !(t instanceof String))
+            throw new InvalidEventException("entity \"@type\" under \"" + role + "\" must be a string");
+        var attrs = new LinkedHashMap<String, Object>();
+        for (var a : m.entrySet()) {
+            String k = String.valueOf(a.getKey());
+            if (!k.equals("@id") && !k.equals("@type")) attrs.put(k, a.getValue());
+        }
+        return new EntityRef(id, (String) t, role, attrs);
+    }
+}

@@ -1,0 +1,19 @@
+package org.mida.observers.event;
+
+import java.util.Map;
+
+/**
+ * One observation sent by an observer: the state of a task or of a workflow at some moment. Several
+ * events may describe the same task; the server merges them per field (see {@link TaskEvent#merge}).
+ */
+public sealed interface Event permits TaskEvent, WorkflowEvent {
+
+    /** The wire {@code type}: {@code "task"} or {@code "workflow"}. */
+    String type();
+
+    /** The id that identifies what this event is about ({@code task_id} or {@code workflow_id}). */
+    String key();
+
+    /** The event as its wire map, snake_case names, unknown fields kept. */
+    Map<String, Object> toMap();
+}

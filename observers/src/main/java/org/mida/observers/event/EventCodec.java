@@ -1,0 +1,311 @@
+package org.mida.observers.event;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * JSON codec for the wire format. Decoding never throws on bad input: every element that cannot be
+ * turned into an {@link Event} comes back as a {@link Rejection} with the reason, so one bad event
+ * never sinks the others sent with it. Thread-safe.
+ *
+ * <pre>{@code
+ * EventCodec.Decoded d = EventCodec.shared().decode("[{\"type\":\"task\",\"task_id\":\"t1\"}]");
+ * d.events();      // [TaskEvent[t1]]
+ * d.rejections();  // []
+ * }</pre>
+ */
+public final class EventCodec {
+
+    /** Deeper JSON than this is refused; real task metadata is a few levels deep. */
+    public static final int MAX_NESTING_DEPTH = 200;
+
+    private static final EventCodec SHARED = new EventCodec();
+
+    static final Set<String> TASK_FIELDS = Set.of(
+            "type",
+            "task_id",
+            "workflow_id",
+            "campaign_id",
+            "activity_id",
+            "status",
+            "submitted_at",
+            "started_at",
+            "ended_at",
+            "used",
+            "generated",
+            "dependencies",
+            "parent_task_id",
+            "group_id",
+            "subtype",
+            "adapter_id",
+            "hostname",
+            "node_name",
+            "login_name",
+            "user",
+            "telemetry_at_start",
+            "telemetry_at_end",
+            "stdout",
+            "stderr",
+            "custom_metadata",
+            "tags");
+    static final Set<String> WORKFLOW_FIELDS = Set.of(
+            "type",
+            "workflow_id",
+            "campaign_id",
+            "name",
+            "parent_workflow_id",
+            "adapter_id",
+            "user",
+            "environment_id",
+            "machine_info",
+            "code_repository",
+            "used",
+            "generated",
+            "custom_metadata",
+            "started_at",
+            "ended_at",
+            "status");
+
+    private final ObjectMapper mapper;
+
+    public EventCodec() {
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .build())
+                .build();
+        this.mapper = new ObjectMapper(factory).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    public static EventCodec shared() {
+        return SHARED;
+    }
+
+    /** What a decode produced: the good events in order, and the bad ones with reasons. */
+    public record Decoded(List<Event> events, List<Rejection> rejections) {}
+
+    /** One element that was refused: why, and its JSON text as received. */
+    public record Rejection(String reason, String raw) {}
+
+    public Decoded decode(String json) {
+        if (json == null) return new Decoded(List.of(), List.of(new Rejection("empty entry", "")));
+        Object root;
+        try {
+            root = mapper.readValue(json, Object.class);
+        } catch (JsonProcessingException e) {
+            return new Decoded(List.of(), List.of(new Rejection("not valid JSON: " + firstLine(e), json)));
+        } catch (RuntimeException | StackOverflowError e) {
+            return new Decoded(List.of(), List.of(new Rejection("unreadable JSON: " + e, json)));
+        }
+        var events = new ArrayList<Event>();
+        var rejections = new ArrayList<Rejection>();
+        if (root instanceof List<?> list) {
+            if (list.isEmpty()) rejections.add(new Rejection("empty array", json));
+            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), "[" + i + "] ", events, rejections);
+        } else {
+            decodeOne(root, "", events, rejections);
+        }
+        return new Decoded(events, rejections);
+    }
+
+    /** Decodes exactly one event or throws {@link InvalidEventException} with the reason. */
+    public Event decodeEvent(Object value) {
+        if (!(value instanceof Map<?, ?> raw))
+            throw new InvalidEventException("an event must be a JSON object, got " + kind(value));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) raw;
+        Object type = m.get("type");
+        if (type == null) type = m.containsKey("task_id") ? "task" : m.containsKey("workflow_id") ? "workflow" : null;
+        if (type == null) throw new InvalidEventException("\"type\" is required (\"task\" or \"workflow\")");
+        if (!(type instanceof String t))
+            throw new InvalidEventException("\"type\" must be a string, got " + kind(type));
+        return switch (t) {
+            case "task" -> task(m);
+            case "workflow" -> workflow(m);
+            default ->
+                throw new InvalidEventException(
+                        "unknown \"type\": \"" + abbreviate(t) + "\" (expected \"task\" or \"workflow\")");
+        };
+    }
+
+    private void decodeOne(Object value, String where, List<Event> out, List<Rejection> rejections) {
+        try {
+            out.add(decodeEvent(value));
+        } catch (InvalidEventException e) {
+            rejections.add(new Rejection(where + e.getMessage(), toJson(value)));
+        }
+    }
+
+    public String encode(Event e) {
+        return toJson(e.toMap());
+    }
+
+    public String encodeAll(List<? extends Event> events) {
+        var maps = new ArrayList<Map<String, Object>>(events.size());
+        for (Event e : events) maps.add(e.toMap());
+        return toJson(maps);
+    }
+
+    public String toJson(Object value) {
+        try {
+            return mapper.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + kind(value), e);
+        }
+    }
+
+    /** Parses any JSON text into maps, lists and scalars, under the same limits as events. */
+    public Object parse(String json) throws JsonProcessingException {
+        return mapper.readValue(json, Object.class);
+    }
+
+    public ObjectMapper mapper() {
+        return mapper;
+    }
+
+    private static TaskEvent task(Map<String, Object> m) {
+        return new TaskEvent(
+                str(m, "task_id"),
+                str(m, "workflow_id"),
+                str(m, "campaign_id"),
+                str(m, "activity_id"),
+                status(m),
+                time(m, "submitted_at"),
+                time(m, "started_at"),
+                time(m, "ended_at"),
+                map(m, "used"),
+                map(m, "generated"),
+                strings(m, "dependencies"),
+                str(m, "parent_task_id"),
+                str(m, "group_id"),
+                str(m, "subtype"),
+                str(m, "adapter_id"),
+                str(m, "hostname"),
+                str(m, "node_name"),
+                str(m, "login_name"),
+                str(m, "user"),
+                map(m, "telemetry_at_start"),
+                map(m, "telemetry_at_end"),
+                m.get("stdout"),
+                m.get("stderr"),
+                map(m, "custom_metadata"),
+                strings(m, "tags"),
+                extras(m, TASK_FIELDS));
+    }
+
+    private static WorkflowEvent workflow(Map<String, Object> m) {
+        return new WorkflowEvent(
+                str(m, "workflow_id"),
+                str(m, "campaign_id"),
+                str(m, "name"),
+                str(m, "parent_workflow_id"),
+                str(m, "adapter_id"),
+                str(m, "user"),
+                str(m, "environment_id"),
+                map(m, "machine_info"),
+                m.get("code_repository"),
+                map(m, "used"),
+                map(m, "generated"),
+                map(m, "custom_metadata"),
+                time(m, "started_at"),
+                time(m, "ended_at"),
+                status(m),
+                extras(m, WORKFLOW_FIELDS));
+    }
+
+    private static String str(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null || v instanceof String) return (String) v;
+        throw new InvalidEventException("\"" + field + "\" must be a string, got " + kind(v));
+    }
+
+    private static Status status(Map<String, Object> m) {
+        String s = str(m, "status");
+        if (s == null) return null;
+        Status st = Status.parse(s);
+        if (st == null)
+            throw new InvalidEventException("unknown \"status\": \"" + abbreviate(s)
+                    + "\" (expected one of SUBMITTED, WAITING, RUNNING, FINISHED, ERROR, UNKNOWN)");
+        return st;
+    }
+
+    private static Double time(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null) return null;
+        if (v instanceof Number n) return n.doubleValue();
+        if (v instanceof String s) {
+            try {
+                OffsetDateTime t = OffsetDateTime.parse(s);
+                return t.toEpochSecond() + t.getNano() / 1e9;
+            } catch (DateTimeParseException e) {
+                throw new InvalidEventException("\"" + field
+                        + "\" must be epoch seconds or an ISO-8601 time with offset, got \"" + abbreviate(s) + "\"");
+            }
+        }
+        throw new InvalidEventException("\"" + field + "\" must be a number (epoch seconds), got " + kind(v));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null || v instanceof Map) return (Map<String, Object>) v;
+        throw new InvalidEventException("\"" + field + "\" must be an object, got " + kind(v));
+    }
+
+    private static List<String> strings(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null) return null;
+        if (!(v instanceof List<?> list))
+            throw new InvalidEventException("\"" + field + "\" must be an array of strings, got " + kind(v));
+        var out = new ArrayList<String>(list.size());
+        for (Object o : list) {
+            if (!(o instanceof String s))
+                throw new InvalidEventException("\"" + field + "\" must hold strings only, got " + kind(o));
+            out.add(s);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> extras(Map<String, Object> m, Set<String> known) {
+        Map<String, Object> extras = null;
+        for (var e : m.entrySet()) {
+            if (known.contains(e.getKey())) continue;
+            if (extras == null) extras = new LinkedHashMap<>();
+            extras.put(e.getKey(), e.getValue());
+        }
+        return extras;
+    }
+
+    static String kind(Object v) {
+        if (v == null) return "null";
+        if (v instanceof String) return "a string";
+        if (v instanceof Number) return "a number";
+        if (v instanceof Boolean) return "a boolean";
+        if (v instanceof List) return "an array";
+        if (v instanceof Map) return "an object";
+        return v.getClass().getSimpleName();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    private static String firstLine(JsonProcessingException e) {
+        String msg = e.getOriginalMessage();
+        if (msg == null) msg = e.getMessage();
+        var loc = e.getLocation();
+        String where = loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+        int nl = msg.indexOf('\n');
+        return (nl > 0 ? msg.substring(0, nl) : msg) + where;
+    }
+}

@@ -1,0 +1,100 @@
+package org.mida.server.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Set;
+import java.util.UUID;
+import org.mida.observers.event.EventCodec;
+import org.mida.server.browse.BrowseRoutes;
+import org.mida.server.browse.GraphBrowser;
+import org.mida.server.http.ApiException;
+import org.mida.server.http.Json;
+import org.mida.server.http.Problems;
+import org.mida.server.ingest.EventsEndpoint;
+import org.mida.server.ingest.IngestMetrics;
+import org.neo4j.driver.Driver;
+import org.slf4j.MDC;
+import redis.clients.jedis.UnifiedJedis;
+
+/** Builds the unstarted HTTP app with plain constructors: every route of the server is listed here. */
+public final class App {
+    private static final Set<String> WRITE_METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
+
+    /** What the routes need from the running server. */
+    public record Parts(Driver driver, UnifiedJedis redis, EventCodec codec, IngestMetrics metrics) {}
+
+    private App() {}
+
+    public static Javalin create(Config config, Parts parts) {
+        ObjectMapper mapper = parts.codec().mapper();
+        var json = new Json(mapper);
+        var problems = new Problems(mapper);
+        var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json);
+        var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
+        var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
+        byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
+
+        return Javalin.create(c -> {
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.http.maxRequestSize = 64L * 1024 * 1024;
+            c.staticFiles.add(s -> {
+                s.hostedPath = "/";
+                s.directory = "/web";
+                s.location = Location.CLASSPATH;
+            });
+            c.routes.before(ctx -> {
+                String rid = ctx.header("X-Request-Id");
+                MDC.put(
+                        "req",
+                        rid != null && rid.length() <= 64
+                                ? rid
+                                : UUID.randomUUID().toString().substring(0, 8));
+            });
+            c.routes.before("/api/*", ctx -> requireToken(ctx, token));
+            c.routes.after(ctx -> MDC.remove("req"));
+
+            c.routes.get("/api/health", health::health);
+            c.routes.get("/metrics", health::metrics);
+            c.routes.get("/api/campaigns", browse::campaigns);
+            c.routes.get("/api/workflows", browse::workflows);
+            c.routes.get("/api/workflows/{id}", browse::workflow);
+            c.routes.get("/api/workflows/{id}/tasks", browse::workflowTasks);
+            c.routes.get("/api/tasks", browse::taskByQuery);
+            c.routes.get("/api/tasks/{id}", browse::task);
+            c.routes.post("/api/events", events::post);
+
+            c.routes.exception(ApiException.class, problems::api);
+            c.routes.exception(HttpResponseException.class, problems::http);
+            c.routes.exception(Exception.class, problems::unexpected);
+            c.routes.error(404, problems::notFound);
+            c.routes.error(405, problems::methodNotAllowed);
+        });
+    }
+
+    /** Writes (and /api/cypher) need the bearer token when one is configured. */
+    static void requireToken(Context ctx, byte[] token) {
+        if (token == null) return;
+        boolean guarded =
+                WRITE_METHODS.contains(ctx.method().name()) || ctx.path().startsWith("/api/cypher");
+        if (!guarded) return;
+        String h = ctx.header("Authorization");
+        byte[] given = h != null && h.startsWith("Bearer ")
+                ? h.substring(7).trim().getBytes(StandardCharsets.UTF_8)
+                : new byte[0];
+        if (!MessageDigest.isEqual(given, token)) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"mida\"");
+            throw new ApiException(
+                    401,
+                    "Unauthorized",
+                    h == null
+                            ? "this endpoint needs 'Authorization: Bearer <token>' (MIDA_API_TOKEN is set)"
+                            : "the bearer token is not valid");
+        }
+    }
+}

@@ -1,0 +1,377 @@
+package org.mida.server.app;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's settings, immutable. Built from environment variables and {@code --flags} (a flag wins
+ * over its variable) on top of the defaults in {@link Setting}. A bad value fails start-up with a
+ * message that names the setting.
+ *
+ * <pre>{@code
+ * Config c = Config.from(System.getenv(), args);
+ * Config test = Config.defaults().withPort(0).withDataDir(tmp);
+ * }</pre>
+ */
+public record Config(
+        String host,
+        int port,
+        Path dataDir,
+        int boltPort,
+        int redisPort,
+        String neo4jUri,
+        String neo4jUser,
+        String neo4jPassword,
+        String redisUri,
+        String stream,
+        String apiToken,
+        int batchSize,
+        String consumerGroup,
+        String consumerName,
+        long claimIdleMs,
+        boolean deleteAcked,
+        String pageCache) {
+
+    /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
+    public enum Setting {
+        HOST("MIDA_HOST", "--host", "127.0.0.1", "HTTP listen address (0.0.0.0 to serve other hosts)"),
+        PORT("MIDA_PORT", "--port", "8080", "HTTP port (0 = any free port)"),
+        DATA_DIR("MIDA_DATA_DIR", "--data-dir", "./mida-data", "where embedded Neo4j and Redis keep their files"),
+        BOLT_PORT("MIDA_BOLT_PORT", "--bolt-port", "7687", "Bolt port of the embedded Neo4j (127.0.0.1 only)"),
+        REDIS_PORT("MIDA_REDIS_PORT", "--redis-port", "6379", "port of the embedded redis-server (127.0.0.1 only)"),
+        NEO4J_URI("MIDA_NEO4J_URI", "--neo4j-uri", null, "external Neo4j (bolt:// or neo4j://); unset = embedded"),
+        NEO4J_USER("MIDA_NEO4J_USER", "--neo4j-user", "neo4j", "user for the external Neo4j"),
+        NEO4J_PASSWORD("MIDA_NEO4J_PASSWORD", "--neo4j-password", null, "password for the external Neo4j"),
+        REDIS_URI("MIDA_REDIS_URI", "--redis-uri", null, "external Redis (redis://host:6379); unset = embedded"),
+        STREAM("MIDA_STREAM", "--stream", "mida:events", "the Redis stream observers write to"),
+        API_TOKEN(
+                "MIDA_API_TOKEN",
+                "--api-token",
+                null,
+                "when set, writes and /api/cypher need 'Authorization: Bearer <token>'"),
+        BATCH_SIZE("MIDA_BATCH_SIZE", "--batch-size", "5000", "events per Neo4j transaction, at most"),
+        CONSUMER_GROUP(
+                "MIDA_CONSUMER_GROUP", "--consumer-group", "mida-ingest", "Redis consumer group of the ingesters"),
+        CONSUMER_NAME(
+                "MIDA_CONSUMER_NAME",
+                "--consumer-name",
+                null,
+                "this instance's consumer name (default: mida-<hostname>)"),
+        CLAIM_IDLE_MS(
+                "MIDA_CLAIM_IDLE_MS",
+                "--claim-idle-ms",
+                "60000",
+                "claim entries another consumer left pending this long"),
+        DELETE_ACKED(
+                "MIDA_DELETE_ACKED",
+                "--delete-acked",
+                "true",
+                "delete stream entries once committed (keeps Redis small)"),
+        PAGE_CACHE(
+                "MIDA_PAGE_CACHE",
+                "--page-cache",
+                null,
+                "embedded Neo4j page cache size, e.g. 512m (default: Neo4j's)");
+
+        public final String env;
+        public final String flag;
+        public final String defaultValue;
+        public final String help;
+
+        Setting(String env, String flag, String defaultValue, String help) {
+            this.env = env;
+            this.flag = flag;
+            this.defaultValue = defaultValue;
+            this.help = help;
+        }
+    }
+
+    public Config {
+        requirePort("MIDA_PORT", port);
+        requirePort("MIDA_BOLT_PORT", boltPort);
+        requirePort("MIDA_REDIS_PORT", redisPort);
+        if (batchSize < 1 || batchSize > 100_000)
+            throw new ConfigException("MIDA_BATCH_SIZE must be between 1 and 100000, got " + batchSize);
+        if (stream == null || stream.isBlank()) throw new ConfigException("MIDA_STREAM must not be empty");
+        if (neo4jUri != null && !neo4jUri.matches("(bolt|neo4j)(\\+s|\\+ssc)?://.+"))
+            throw new ConfigException("MIDA_NEO4J_URI must be a bolt:// or neo4j:// URI, got '" + neo4jUri + "'");
+        if (redisUri != null && !redisUri.matches("rediss?://.+"))
+            throw new ConfigException("MIDA_REDIS_URI must be a redis:// URI, got '" + redisUri + "'");
+        if (apiToken != null && apiToken.isBlank()) apiToken = null;
+        if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
+    }
+
+    /** Defaults only (no environment). */
+    public static Config defaults() {
+        return from(Map.of(), new String[0]);
+    }
+
+    /** Environment variables, then flags ({@code --port 9000} or {@code --port=9000}). */
+    public static Config from(Map<String, String> env, String[] args) {
+        var values = new LinkedHashMap<Setting, String>();
+        for (Setting s : Setting.values()) {
+            String v = env.get(s.env);
+            values.put(s, v != null && !v.isBlank() ? v : s.defaultValue);
+        }
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("serve")) continue;
+            String name = a, value = null;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            Setting s = byFlag(name);
+            if (s == null) throw new ConfigException("unknown option '" + name + "' (see --help)");
+            if (value == null) {
+                if (i + 1 >= args.length) throw new ConfigException("option " + name + " needs a value");
+                value = args[++i];
+            }
+            values.put(s, value);
+        }
+        return new Config(
+                values.get(Setting.HOST),
+                integer(Setting.PORT, values),
+                Path.of(values.get(Setting.DATA_DIR)),
+                integer(Setting.BOLT_PORT, values),
+                integer(Setting.REDIS_PORT, values),
+                values.get(Setting.NEO4J_URI),
+                values.get(Setting.NEO4J_USER),
+                values.get(Setting.NEO4J_PASSWORD),
+                values.get(Setting.REDIS_URI),
+                values.get(Setting.STREAM),
+                values.get(Setting.API_TOKEN),
+                integer(Setting.BATCH_SIZE, values),
+                values.get(Setting.CONSUMER_GROUP),
+                values.get(Setting.CONSUMER_NAME),
+                longValue(Setting.CLAIM_IDLE_MS, values),
+                bool(Setting.DELETE_ACKED, values),
+                values.get(Setting.PAGE_CACHE));
+    }
+
+    public boolean embeddedNeo4j() {
+        return neo4jUri == null;
+    }
+
+    public boolean embeddedRedis() {
+        return redisUri == null;
+    }
+
+    public String deadLetterStream() {
+        return stream + ":dead";
+    }
+
+    public Config withPort(int p) {
+        return new Config(
+                host,
+                p,
+                dataDir,
+                boltPort,
+                redisPort,
+                neo4jUri,
+                neo4jUser,
+                neo4jPassword,
+                redisUri,
+                stream,
+                apiToken,
+                batchSize,
+                consumerGroup,
+                consumerName,
+                claimIdleMs,
+                deleteAcked,
+                pageCache);
+    }
+
+    public Config withBackends(String neo4j, String redis) {
+        return new Config(
+                host,
+                port,
+                dataDir,
+                boltPort,
+                redisPort,
+                neo4j,
+                neo4jUser,
+                neo4jPassword,
+                redis,
+                stream,
+                apiToken,
+                batchSize,
+                consumerGroup,
+                consumerName,
+                claimIdleMs,
+                deleteAcked,
+                pageCache);
+    }
+
+    public Config withApiToken(String token) {
+        return new Config(
+                host,
+                port,
+                dataDir,
+                boltPort,
+                redisPort,
+                neo4jUri,
+                neo4jUser,
+                neo4jPassword,
+                redisUri,
+                stream,
+                token,
+                batchSize,
+                consumerGroup,
+                consumerName,
+                claimIdleMs,
+                deleteAcked,
+                pageCache);
+    }
+
+    public Config withIngest(int batch, String consumer, long claimIdle) {
+        return new Config(
+                host,
+                port,
+                dataDir,
+                boltPort,
+                redisPort,
+                neo4jUri,
+                neo4jUser,
+                neo4jPassword,
+                redisUri,
+                stream,
+                apiToken,
+                batch,
+                consumerGroup,
+                consumer,
+                claimIdle,
+                deleteAcked,
+                pageCache);
+    }
+
+    public Config withDataDir(Path dir) {
+        return new Config(
+                host,
+                port,
+                dir,
+                boltPort,
+                redisPort,
+                neo4jUri,
+                neo4jUser,
+                neo4jPassword,
+                redisUri,
+                stream,
+                apiToken,
+                batchSize,
+                consumerGroup,
+                consumerName,
+                claimIdleMs,
+                deleteAcked,
+                pageCache);
+    }
+
+    public Config withStream(String s) {
+        return new Config(
+                host,
+                port,
+                dataDir,
+                boltPort,
+                redisPort,
+                neo4jUri,
+                neo4jUser,
+                neo4jPassword,
+                redisUri,
+                s,
+                apiToken,
+                batchSize,
+                consumerGroup,
+                consumerName,
+                claimIdleMs,
+                deleteAcked,
+                pageCache);
+    }
+
+    /** The --help text: one line per setting. */
+    public static String help() {
+        var sb = new StringBuilder("Usage: java -jar mida-server.jar [serve] [--flag value ...]\n\n");
+        sb.append("Every flag can also be set by its environment variable.\n\n");
+        for (Setting s : Setting.values()) {
+            sb.append(String.format(
+                    "  %-18s %-21s %s%s%n",
+                    s.flag, s.env, s.help, s.defaultValue == null ? "" : " [default: " + s.defaultValue + "]"));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "Config[host=" + host + ", port=" + port + ", dataDir=" + dataDir + ", boltPort=" + boltPort
+                + ", redisPort=" + redisPort + ", neo4jUri=" + (neo4jUri == null ? "embedded" : neo4jUri)
+                + ", neo4jUser=" + neo4jUser + ", neo4jPassword=" + mask(neo4jPassword)
+                + ", redisUri=" + (redisUri == null ? "embedded" : maskUri(redisUri)) + ", stream=" + stream
+                + ", apiToken=" + mask(apiToken) + ", batchSize=" + batchSize + ", consumerGroup=" + consumerGroup
+                + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
+                + ", pageCache=" + pageCache + "]";
+    }
+
+    /** Thrown for a bad setting; the message names it. */
+    public static final class ConfigException extends RuntimeException {
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+
+    static List<Setting> settings() {
+        return List.of(Setting.values());
+    }
+
+    private static Setting byFlag(String flag) {
+        for (Setting s : Setting.values()) if (s.flag.equals(flag)) return s;
+        return null;
+    }
+
+    private static int integer(Setting s, Map<Setting, String> values) {
+        try {
+            return Integer.parseInt(values.get(s).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(s.env + " (" + s.flag + ") must be a whole number, got '" + values.get(s) + "'");
+        }
+    }
+
+    private static long longValue(Setting s, Map<Setting, String> values) {
+        try {
+            return Long.parseLong(values.get(s).trim());
+        } catch (NumberFormatException e) {
+            throw new ConfigException(s.env + " (" + s.flag + ") must be a whole number, got '" + values.get(s) + "'");
+        }
+    }
+
+    private static boolean bool(Setting s, Map<Setting, String> values) {
+        String v = values.get(s).trim().toLowerCase(java.util.Locale.ROOT);
+        return switch (v) {
+            case "true", "yes", "1", "on" -> true;
+            case "false", "no", "0", "off" -> false;
+            default -> throw new ConfigException(s.env + " (" + s.flag + ") must be true or false, got '" + v + "'");
+        };
+    }
+
+    private static void requirePort(String name, int p) {
+        if (p < 0 || p > 65535) throw new ConfigException(name + " must be a port between 0 and 65535, got " + p);
+    }
+
+    private static String mask(String secret) {
+        return secret == null ? "unset" : "****";
+    }
+
+    private static String maskUri(String uri) {
+        return uri.replaceAll("//[^@/]*@", "//****@");
+    }
+
+    private static String hostname() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            String h = System.getenv("HOSTNAME");
+            return h != null ? h : "local";
+        }
+    }
+}

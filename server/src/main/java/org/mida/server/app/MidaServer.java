@@ -1,0 +1,172 @@
+package org.mida.server.app;
+
+import io.javalin.Javalin;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.mida.cypher.Cypher;
+import org.mida.observers.event.EventCodec;
+import org.mida.server.backend.EmbeddedNeo4j;
+import org.mida.server.backend.EmbeddedRedis;
+import org.mida.server.ingest.BatchWriter;
+import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.ingest.StreamIngestor;
+import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.GraphDatabase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * The running server: embedded or external Neo4j and Redis, the schema, the ingest loop and the HTTP
+ * app. {@link #close()} stops them in reverse order (HTTP, ingest with its batch in hand, clients,
+ * embedded services).
+ *
+ * <pre>{@code
+ * try (MidaServer s = MidaServer.start(Config.from(System.getenv(), args))) { ... }
+ * }</pre>
+ */
+public final class MidaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MidaServer.class);
+
+    private final Config config;
+    private EmbeddedNeo4j embeddedNeo4j;
+    private EmbeddedRedis embeddedRedis;
+    private Driver driver;
+    private JedisPooled redis;
+    private StreamIngestor ingestor;
+    private Javalin http;
+    private volatile boolean closed;
+
+    private MidaServer(Config config) {
+        this.config = config;
+    }
+
+    public static MidaServer start(Config config) {
+        var s = new MidaServer(config);
+        try {
+            s.startAll();
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        long t0 = System.nanoTime();
+        LOG.info("starting MIDA with {}", config);
+        String neo4jUri = config.neo4jUri();
+        String redisUri = config.redisUri();
+        if (config.embeddedNeo4j() || config.embeddedRedis()) createDir(config.dataDir());
+        if (config.embeddedRedis()) {
+            embeddedRedis = EmbeddedRedis.start(config.dataDir().resolve("redis"), config.redisPort());
+            redisUri = embeddedRedis.uri();
+        }
+        if (config.embeddedNeo4j()) {
+            embeddedNeo4j =
+                    EmbeddedNeo4j.start(config.dataDir().resolve("neo4j"), config.boltPort(), config.pageCache());
+            neo4jUri = embeddedNeo4j.boltUri();
+        }
+        driver = config.embeddedNeo4j() || config.neo4jPassword() == null
+                ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
+                : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
+        driver.verifyConnectivity();
+        applySchema(driver);
+        redis = new JedisPooled(URI.create(redisUri));
+        redis.ping();
+
+        EventCodec codec = EventCodec.shared();
+        var metrics = new IngestMetrics();
+        var settings = new StreamIngestor.Settings(
+                config.stream(),
+                config.deadLetterStream(),
+                config.consumerGroup(),
+                config.consumerName(),
+                config.batchSize(),
+                config.claimIdleMs(),
+                config.deleteAcked());
+        ingestor = new StreamIngestor(redis, new BatchWriter(driver, codec), codec, metrics, settings, null);
+        ingestor.start();
+        http = App.create(config, new App.Parts(driver, redis, codec, metrics)).start(config.host(), config.port());
+        LOG.info(
+                "MIDA ready on http://{}:{} in {} ms (neo4j {}, redis {})",
+                config.host(),
+                http.port(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                neo4jUri,
+                redisUri);
+    }
+
+    /** Applies the constraints and indexes from cypher/schema; idempotent, waits for indexes. */
+    static void applySchema(Driver driver) {
+        try (var session = driver.session()) {
+            for (String name : Cypher.SCHEMA) session.run(Cypher.load(name)).consume();
+            session.run("CALL db.awaitIndexes(60)").consume();
+        }
+    }
+
+    private static void createDir(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new Config.ConfigException("MIDA_DATA_DIR " + dir + " cannot be created: " + e.getMessage());
+        }
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Driver driver() {
+        return driver;
+    }
+
+    public UnifiedJedis redis() {
+        return redis;
+    }
+
+    public IngestMetrics metrics() {
+        return ingestor.metrics();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (AutoCloseable c : List.<AutoCloseable>of(
+                () -> {
+                    if (http != null) http.stop();
+                },
+                () -> {
+                    if (ingestor != null) ingestor.close();
+                },
+                () -> {
+                    if (redis != null) redis.close();
+                },
+                () -> {
+                    if (driver != null) driver.close();
+                },
+                () -> {
+                    if (embeddedNeo4j != null) embeddedNeo4j.close();
+                },
+                () -> {
+                    if (embeddedRedis != null) embeddedRedis.close();
+                })) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping", e);
+            }
+        }
+        LOG.info("MIDA stopped");
+    }
+}

@@ -1,0 +1,446 @@
+package org.mida.server.backend;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A redis-server child process, run from the binary shipped in the embedded-redis jar, listening on
+ * {@code 127.0.0.1} only, with an append-only file in its directory.
+ *
+ * <p>It is never left behind: {@link #close()} and a JVM shutdown hook stop it, and on Unix it runs
+ * under a small {@code /bin/sh} watchdog that kills it within about a second once this JVM is gone
+ * (even after {@code kill -9}). Its pid is kept in {@code dir/redis.pid}; a live redis-server left
+ * there by a crashed run is stopped before a new one starts.
+ */
+public final class EmbeddedRedis implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRedis.class);
+
+    private static final long START_TIMEOUT_MILLIS = 10_000;
+    private static final long STOP_TIMEOUT_MILLIS = 5_000;
+
+    /**
+     * The watchdog. Arguments: jvm pid, pid file, then the redis-server command line. It starts
+     * redis-server in the background, records its pid, and a watcher subshell polls the JVM every
+     * 0.25 s: once the JVM is gone it sends SIGTERM to redis-server, then SIGKILL after 5 s. The main
+     * shell waits for redis-server and passes SIGTERM/SIGINT/SIGHUP on to it.
+     */
+    private static final String WATCHDOG = String.join(
+            "\n",
+            "jvm=$1; pidfile=$2; shift 2",
+            "\"$@\" </dev/null &",
+            "r=$!",
+            "echo \"$r\" > \"$pidfile.tmp\" && mv -f \"$pidfile.tmp\" \"$pidfile\"",
+            "(",
+            "  while kill -0 \"$jvm\" 2>/dev/null && kill -0 \"$r\" 2>/dev/null; do sleep 0.25; done",
+            "  if kill -0 \"$r\" 2>/dev/null; then",
+            "    kill -TERM \"$r\" 2>/dev/null; i=0",
+            "    while kill -0 \"$r\" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done",
+            "    kill -KILL \"$r\" 2>/dev/null",
+            "  fi",
+            ") </dev/null >/dev/null 2>&1 &",
+            "w=$!",
+            "trap 'kill -TERM \"$r\" 2>/dev/null' TERM INT HUP",
+            "wait \"$r\"; s=$?",
+            "while kill -0 \"$r\" 2>/dev/null; do wait \"$r\"; s=$?; done",
+            "kill \"$w\" 2>/dev/null",
+            "exit $s",
+            "");
+
+    private final Path dir;
+    private final int port;
+    private final Process process;
+    private final long redisPid;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+
+    private EmbeddedRedis(Path dir, int port, Process process, long redisPid) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+        this.redisPid = redisPid;
+        this.shutdownHook = new Thread(this::stop, "mida-redis-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * Starts redis-server with its files (binary, AOF, log, pid file) under {@code dir}.
+     *
+     * @param port the port on 127.0.0.1; 0 picks a free one
+     * @throws IllegalStateException if it does not answer PING within 10 s
+     */
+    public static EmbeddedRedis start(Path dir, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        long t0 = System.nanoTime();
+        Path home = dir.toAbsolutePath().normalize();
+        Path log = home.resolve("redis.log");
+        Path pidFile = home.resolve("redis.pid");
+        Path binary;
+        try {
+            Files.createDirectories(home.resolve("bin"));
+            binary = extractBinary(home.resolve("bin"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare redis-server in " + home, e);
+        }
+        boolean stoppedStale = stopStale(pidFile);
+
+        int chosen = port == 0 ? Procs.freePort() : port;
+        // after stopping a stale server, give the kernel a moment to release its port
+        long portDeadline = System.nanoTime() + (stoppedStale ? START_TIMEOUT_MILLIS : 0) * 1_000_000;
+        while (!Procs.portFree(chosen)) {
+            if (System.nanoTime() - portDeadline >= 0) {
+                throw new IllegalStateException(
+                        "cannot start redis-server: port 127.0.0.1:" + chosen + " is already in use");
+            }
+            Procs.sleep(100);
+        }
+
+        List<String> redisCommand = List.of(
+                binary.toString(),
+                "--bind",
+                Procs.LOOPBACK,
+                "--port",
+                Integer.toString(chosen),
+                "--dir",
+                home.toString(),
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+                "--protected-mode",
+                "yes",
+                "--daemonize",
+                "no",
+                "--logfile",
+                log.toString());
+        List<String> command = new ArrayList<>();
+        boolean watchdog = !isWindows();
+        if (watchdog) {
+            command.addAll(List.of(
+                    "/bin/sh",
+                    "-c",
+                    WATCHDOG,
+                    "mida-redis-watchdog",
+                    Long.toString(ProcessHandle.current().pid()),
+                    pidFile.toString()));
+        }
+        command.addAll(redisCommand);
+
+        Process process;
+        try {
+            Files.deleteIfExists(pidFile);
+            process = new ProcessBuilder(command)
+                    .directory(home.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + binary, e);
+        }
+
+        long redisPid = -1;
+        String lastReply = null;
+        long deadline = System.nanoTime() + START_TIMEOUT_MILLIS * 1_000_000;
+        try {
+            if (!watchdog) {
+                redisPid = process.pid();
+                Files.writeString(pidFile, redisPid + "\n");
+            }
+            while (true) {
+                if (redisPid < 0) {
+                    redisPid = readPid(pidFile).orElse(-1L);
+                }
+                if (redisPid > 0) {
+                    try {
+                        lastReply = command(chosen, 500, "PING");
+                    } catch (IOException notYet) {
+                        lastReply = notYet.toString();
+                    }
+                    if ("+PONG".equals(lastReply)) {
+                        break;
+                    }
+                }
+                if (!process.isAlive() || (redisPid > 0 && !Procs.running(redisPid))) {
+                    throw new IllegalStateException("redis-server exited during start-up (exit status "
+                            + (process.isAlive() ? "unknown" : process.exitValue()) + ")");
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IllegalStateException("redis-server did not answer PING on 127.0.0.1:" + chosen
+                            + " within " + START_TIMEOUT_MILLIS / 1000 + " s (last reply: " + lastReply + ")");
+                }
+                Procs.sleep(50);
+            }
+        } catch (IOException | RuntimeException e) {
+            kill(process, redisPid);
+            throw new IllegalStateException(e.getMessage() + "\n--- tail of " + log + " ---\n" + tail(log, 30), e);
+        }
+        EmbeddedRedis redis = new EmbeddedRedis(home, chosen, process, redisPid);
+        LOG.info(
+                "Embedded Redis started in {} ms: pid {}, {}, data in {}",
+                (System.nanoTime() - t0) / 1_000_000,
+                redisPid,
+                redis.uri(),
+                home);
+        return redis;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}. */
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The redis-server process id (not the watchdog's). */
+    public long pid() {
+        return redisPid;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Stops redis-server (SHUTDOWN, which also flushes the AOF); idempotent. */
+    @Override
+    public void close() {
+        stop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting; the hook runs (or ran) anyway
+        }
+    }
+
+    // synchronized: a second caller (e.g. the shutdown hook) waits until the first one is done
+    private synchronized void stop() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        boolean asked = false;
+        try {
+            String reply = command(port, 2_000, "SHUTDOWN");
+            asked = reply == null; // the server closes the connection when it complies
+            if (!asked) {
+                LOG.warn("Redis SHUTDOWN answered {}", reply);
+            }
+        } catch (IOException e) {
+            LOG.debug("Redis SHUTDOWN failed: {}", e.toString());
+        }
+        if (!asked) {
+            process.destroy(); // the watchdog passes SIGTERM on
+            if (!process.supportsNormalTermination()) {
+                ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroy);
+            }
+        }
+        boolean stopped = Procs.awaitExit(redisPid, STOP_TIMEOUT_MILLIS);
+        if (!stopped) {
+            LOG.warn(
+                    "redis-server (pid {}) did not stop within {} s; killing it", redisPid, STOP_TIMEOUT_MILLIS / 1000);
+        }
+        try {
+            if (!stopped || !process.waitFor(2, TimeUnit.SECONDS)) {
+                kill(process, redisPid);
+                process.waitFor(2, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(dir.resolve("redis.pid"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill(process, redisPid);
+        } catch (IOException e) {
+            LOG.debug("cannot delete redis.pid", e);
+        }
+        LOG.info("Embedded Redis stopped in {} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    private static void kill(Process process, long redisPid) {
+        if (redisPid > 0 && Procs.running(redisPid)) {
+            ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroyForcibly);
+            Procs.awaitExit(redisPid, 2_000);
+        }
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Stops a redis-server recorded in the pid file by an earlier run that did not clean up. */
+    private static boolean stopStale(Path pidFile) {
+        Optional<Long> pid = readPid(pidFile);
+        if (pid.isEmpty()) {
+            return false;
+        }
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid.get()).filter(h -> Procs.running(h.pid()));
+        boolean isRedis = handle.flatMap(h -> h.info().command())
+                .map(c -> c.contains("redis-server"))
+                .orElse(false);
+        boolean stale = handle.isPresent() && isRedis;
+        if (stale) {
+            LOG.warn("Stopping redis-server (pid {}) left running by a previous run", pid.get());
+            handle.get().destroy();
+            if (!Procs.awaitExit(pid.get(), STOP_TIMEOUT_MILLIS)) {
+                handle.get().destroyForcibly();
+                if (!Procs.awaitExit(pid.get(), STOP_TIMEOUT_MILLIS)) {
+                    throw new IllegalStateException("cannot stop stale redis-server, pid " + pid.get());
+                }
+            }
+        }
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return stale;
+    }
+
+    private static Optional<Long> readPid(Path pidFile) {
+        try {
+            String s = Files.readString(pidFile, StandardCharsets.US_ASCII).trim();
+            return s.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(s));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Copies the platform's redis-server out of the classpath, unless an equal-sized copy is there. */
+    private static Path extractBinary(Path binDir) throws IOException {
+        String resource = binaryResource();
+        URL url = EmbeddedRedis.class.getClassLoader().getResource(resource);
+        if (url == null) {
+            throw new IllegalStateException(
+                    "redis-server binary " + resource + " not on the classpath (embedded-redis jar missing?)");
+        }
+        Path target = binDir.resolve(isWindows() ? "redis-server.exe" : "redis-server");
+        URLConnection connection = url.openConnection();
+        connection.setUseCaches(false);
+        long size = connection.getContentLengthLong();
+        try (InputStream in = connection.getInputStream()) {
+            if (size < 0 || !Files.isRegularFile(target) || Files.size(target) != size) {
+                Path tmp = Files.createTempFile(binDir, "redis-server", ".tmp");
+                try {
+                    Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    try {
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+                LOG.debug("Extracted {} to {}", resource, target);
+            }
+        }
+        if (!isWindows()) {
+            try {
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (UnsupportedOperationException e) {
+                target.toFile().setExecutable(true);
+            }
+        }
+        return target;
+    }
+
+    /** The resource name of the redis-server build for this OS and CPU. */
+    static String binaryResource() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        boolean x64 = arch.equals("amd64") || arch.equals("x86_64");
+        boolean arm64 = arch.equals("aarch64") || arch.equals("arm64");
+        boolean x86 = arch.equals("x86") || arch.equals("i386") || arch.equals("i686");
+        if (os.contains("linux")) {
+            if (x64) return "redis-server-6.2.6-v5-linux-amd64";
+            if (arm64) return "redis-server-6.2.7-linux-arm64";
+            if (x86) return "redis-server-6.2.7-linux-386";
+        } else if (os.contains("mac") || os.contains("darwin")) {
+            if (x64) return "redis-server-6.2.6-v5-darwin-amd64";
+            if (arm64) return "redis-server-6.2.6-v5-darwin-arm64";
+        } else if (os.contains("windows") && x64) {
+            return "redis-server-5.0.14.1-windows-amd64.exe";
+        }
+        throw new IllegalStateException(
+                "no embedded redis-server for " + os + "/" + arch + "; run Redis yourself and set MIDA_REDIS_URI");
+    }
+
+    private static boolean isWindows() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("windows");
+    }
+
+    /**
+     * Sends one command as RESP and returns the first line of the reply, or null if the server closed
+     * the connection without answering (as SHUTDOWN does).
+     */
+    static String command(int port, int timeoutMillis, String... args) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(Procs.LOOPBACK, port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            StringBuilder request =
+                    new StringBuilder().append('*').append(args.length).append("\r\n");
+            for (String arg : args) {
+                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+                request.append('$')
+                        .append(bytes.length)
+                        .append("\r\n")
+                        .append(arg)
+                        .append("\r\n");
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (b == '\n') {
+                    break;
+                }
+                if (b != '\r') {
+                    line.write(b);
+                }
+            }
+            return b < 0 && line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    static String tail(Path file, int lines) {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long length = raf.length();
+            long from = Math.max(0, length - 8192);
+            byte[] buf = new byte[(int) (length - from)];
+            raf.seek(from);
+            raf.readFully(buf);
+            String[] all = new String(buf, StandardCharsets.UTF_8).split("\r?\n");
+            int start = Math.max(0, all.length - lines);
+            return String.join("\n", java.util.Arrays.asList(all).subList(start, all.length));
+        } catch (IOException e) {
+            return "(" + file + " not readable: " + e.getMessage() + ")";
+        }
+    }
+}

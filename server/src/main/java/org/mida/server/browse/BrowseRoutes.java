@@ -1,0 +1,89 @@
+package org.mida.server.browse;
+
+import static org.mida.server.http.Json.intParam;
+
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mida.server.http.ApiException;
+import org.mida.server.http.Json;
+
+/**
+ * GET /api/campaigns, /api/workflows, /api/workflows/{id}, /api/workflows/{id}/tasks, /api/tasks/{id}.
+ * Ids full of '/' (URIs) can also be given as {@code ?id=}: Jetty refuses encoded slashes in paths.
+ */
+public final class BrowseRoutes {
+    static final int MAX_LIMIT = 10_000;
+
+    private final GraphBrowser browser;
+    private final Json json;
+
+    public BrowseRoutes(GraphBrowser browser, Json json) {
+        this.browser = browser;
+        this.json = json;
+    }
+
+    public void campaigns(Context ctx) {
+        json.ok(ctx, Map.of("campaigns", browser.campaigns()));
+    }
+
+    /** A listing, or one workflow when {@code ?id=} is given. */
+    public void workflows(Context ctx) {
+        String id = ctx.queryParam("id");
+        if (id != null) {
+            workflow(ctx, id);
+            return;
+        }
+        int limit = intParam(ctx, "limit", 1000, 1, MAX_LIMIT);
+        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        var body = new LinkedHashMap<String, Object>();
+        body.put("workflows", browser.workflows(ctx.queryParam("campaign_id"), limit, offset));
+        body.put("limit", limit);
+        body.put("offset", offset);
+        json.ok(ctx, body);
+    }
+
+    public void workflow(Context ctx) {
+        workflow(ctx, ctx.pathParam("id"));
+    }
+
+    private void workflow(Context ctx, String id) {
+        json.ok(ctx, browser.workflow(id).orElseThrow(() -> ApiException.notFound("no workflow '" + id + "'")));
+    }
+
+    public void workflowTasks(Context ctx) {
+        String id = ctx.pathParam("id");
+        String status = ctx.queryParam("status");
+        if (status != null) status = status.toUpperCase(java.util.Locale.ROOT);
+        int limit = intParam(ctx, "limit", 100, 1, MAX_LIMIT);
+        int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
+        if (browser.workflow(id).isEmpty()) throw ApiException.notFound("no workflow '" + id + "'");
+        var body = new LinkedHashMap<String, Object>();
+        body.put("workflow_id", id);
+        body.put("tasks", browser.workflowTasks(id, status, limit, offset));
+        body.put("limit", limit);
+        body.put("offset", offset);
+        json.ok(ctx, body);
+    }
+
+    public void task(Context ctx) {
+        task(ctx, ctx.pathParam("id"));
+    }
+
+    /** GET /api/tasks?id=… */
+    public void taskByQuery(Context ctx) {
+        task(ctx, Json.required(ctx, "id"));
+    }
+
+    private void task(Context ctx, String id) {
+        var task = browser.task(id);
+        if (task.isPresent()) {
+            json.ok(ctx, task.get());
+            return;
+        }
+        if (browser.taskIsPlaceholder(id))
+            throw ApiException.notFound("task '" + id + "' is known only as a dependency of other tasks;"
+                    + " its own events have not arrived");
+        throw ApiException.notFound("no task '" + id + "'");
+    }
+}

@@ -1,0 +1,56 @@
+package org.mida.server.ingest;
+
+import io.javalin.http.Context;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mida.observers.event.EventCodec;
+import org.mida.server.http.ApiException;
+import org.mida.server.http.Json;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * POST /api/events: one event or an array, the same JSON as the stream, for clients that cannot reach
+ * Redis. Validated first (any bad event → 400 listing every reason, nothing enqueued), then appended to
+ * the stream as one entry, so it takes the same path as observer events.
+ */
+public final class EventsEndpoint {
+    private final UnifiedJedis redis;
+    private final EventCodec codec;
+    private final String stream;
+    private final Json json;
+
+    public EventsEndpoint(UnifiedJedis redis, EventCodec codec, String stream, Json json) {
+        this.redis = redis;
+        this.codec = codec;
+        this.stream = stream;
+        this.json = json;
+    }
+
+    public void post(Context ctx) {
+        String body = ctx.body();
+        if (body.isBlank()) throw ApiException.badRequest("the request body is empty; send one event or an array");
+        EventCodec.Decoded d = codec.decode(body);
+        if (!d.rejections().isEmpty()) {
+            var errors = new ArrayList<Map<String, Object>>();
+            for (EventCodec.Rejection r :
+                    d.rejections().subList(0, Math.min(20, d.rejections().size())))
+                errors.add(Map.of("detail", r.reason()));
+            throw new ApiException(
+                    400,
+                    "Invalid Events",
+                    d.rejections().size() + " of "
+                            + (d.events().size() + d.rejections().size())
+                            + " events are invalid, none was accepted; first: "
+                            + d.rejections().get(0).reason(),
+                    errors);
+        }
+        StreamEntryID id = redis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of(StreamIngestor.FIELD, body));
+        var out = new LinkedHashMap<String, Object>();
+        out.put("accepted", d.events().size());
+        out.put("stream", stream);
+        out.put("entry_id", id.toString());
+        json.send(ctx, 202, out);
+    }
+}

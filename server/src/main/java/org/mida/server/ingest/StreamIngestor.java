@@ -1,0 +1,312 @@
+package org.mida.server.ingest;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.mida.observers.event.Event;
+import org.mida.observers.event.EventCodec;
+import org.neo4j.driver.exceptions.ServiceUnavailableException;
+import org.neo4j.driver.exceptions.SessionExpiredException;
+import org.neo4j.driver.exceptions.TransientException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
+import redis.clients.jedis.params.XAutoClaimParams;
+import redis.clients.jedis.params.XReadGroupParams;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * Reads the event stream with a consumer group and writes it to Neo4j, batch by batch: one
+ * transaction per batch, XACK only after the commit. At start it first re-reads its own pending
+ * entries (left by a crash of this consumer), and from time to time claims entries that other,
+ * dead consumers left pending. Events that cannot be decoded, or that Neo4j refuses even alone, go
+ * to the dead-letter stream with the reason. {@link #close()} finishes the batch in hand.
+ */
+public final class StreamIngestor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamIngestor.class);
+    static final String FIELD = "event";
+    private static final int BLOCK_MS = 100;
+    private static final long CLAIM_EVERY_MS = 5_000;
+
+    /** How the ingest loop talks to the stream. */
+    public record Settings(
+            String stream,
+            String deadStream,
+            String group,
+            String consumer,
+            int batchSize,
+            long claimIdleMs,
+            boolean deleteAcked) {}
+
+    private final UnifiedJedis redis;
+    private final BatchWriter writer;
+    private final EventCodec codec;
+    private final IngestMetrics metrics;
+    private final Settings settings;
+    private final Consumer<List<Event>> listener;
+    private final Thread thread;
+    private volatile boolean running;
+
+    public StreamIngestor(
+            UnifiedJedis redis,
+            BatchWriter writer,
+            EventCodec codec,
+            IngestMetrics metrics,
+            Settings settings,
+            Consumer<List<Event>> listener) {
+        this.redis = redis;
+        this.writer = writer;
+        this.codec = codec;
+        this.metrics = metrics;
+        this.settings = settings;
+        this.listener = listener;
+        this.thread = new Thread(this::loop, "mida-ingest");
+    }
+
+    public void start() {
+        ensureGroup();
+        running = true;
+        thread.start();
+        LOG.info(
+                "ingesting stream {} as {}/{} (batch {})",
+                settings.stream(),
+                settings.group(),
+                settings.consumer(),
+                settings.batchSize());
+    }
+
+    public IngestMetrics metrics() {
+        return metrics;
+    }
+
+    private void ensureGroup() {
+        try {
+            // from the start of the stream: events written before the first server start are ingested too
+            redis.xgroupCreate(settings.stream(), settings.group(), new StreamEntryID(0, 0), true);
+        } catch (JedisDataException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("BUSYGROUP")) throw e;
+        }
+    }
+
+    private void loop() {
+        boolean ownPendingDone = false;
+        long lastClaim = 0;
+        long backoff = 100;
+        List<StreamEntry> inHand = List.of();
+        while (running || !inHand.isEmpty()) {
+            try {
+                if (inHand.isEmpty()) {
+                    if (!running) break;
+                    if (!ownPendingDone) {
+                        inHand = read(new StreamEntryID(0, 0), false);
+                        if (inHand.isEmpty()) ownPendingDone = true;
+                        else LOG.info("re-reading {} entries left pending by this consumer", inHand.size());
+                        continue;
+                    }
+                    if (System.currentTimeMillis() - lastClaim > CLAIM_EVERY_MS) {
+                        lastClaim = System.currentTimeMillis();
+                        inHand = claim();
+                        if (!inHand.isEmpty()) continue;
+                    }
+                    inHand = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, true);
+                    if (inHand.isEmpty()) continue;
+                }
+                process(inHand);
+                inHand = List.of();
+                backoff = 100;
+            } catch (RuntimeException e) {
+                if (isTransient(e)) {
+                    LOG.warn("ingest paused, backend unavailable ({}); retrying in {} ms", e.getMessage(), backoff);
+                } else {
+                    LOG.error("ingest batch failed; retrying in {} ms", backoff, e);
+                }
+                metrics.writeFailures.increment();
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, 5_000);
+                if (!running && !inHand.isEmpty() && backoff >= 5_000) {
+                    LOG.warn("stopping with {} entries unacknowledged; they are re-read at next start", inHand.size());
+                    break;
+                }
+            }
+        }
+        LOG.info("ingest loop stopped");
+    }
+
+    /** Reads up to a batch worth of entries: one blocking read, then more while they keep coming. */
+    private List<StreamEntry> read(StreamEntryID from, boolean block) {
+        var out = new ArrayList<StreamEntry>();
+        int countPerRead = Math.max(1, Math.min(settings.batchSize(), 1000));
+        boolean first = true;
+        int events = 0;
+        while (events < settings.batchSize()) {
+            var params = XReadGroupParams.xReadGroupParams().count(countPerRead);
+            if (first && block) params.block(BLOCK_MS);
+            var res = redis.xreadGroup(settings.group(), settings.consumer(), params, Map.of(settings.stream(), from));
+            first = false;
+            if (res == null || res.isEmpty()) break;
+            List<StreamEntry> got = res.get(0).getValue();
+            if (got == null || got.isEmpty()) break;
+            out.addAll(got);
+            for (StreamEntry e : got) events += estimateEvents(e);
+            if (got.size() < countPerRead) break;
+            if (!from.equals(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY)) {
+                // pending re-read: continue after the last one we saw
+                from = got.get(got.size() - 1).getID();
+            }
+        }
+        return out;
+    }
+
+    private static int estimateEvents(StreamEntry e) {
+        String v = e.getFields() == null ? null : e.getFields().get(FIELD);
+        if (v == null || v.isEmpty() || v.charAt(0) != '[') return 1;
+        // a cheap upper bound: objects at depth one start with "{" after "[" or ","
+        int n = 0;
+        for (int i = 0; i < v.length(); i++) if (v.charAt(i) == '{') n++;
+        return Math.max(1, Math.min(n, 10_000));
+    }
+
+    private List<StreamEntry> claim() {
+        var res = redis.xautoclaim(
+                settings.stream(),
+                settings.group(),
+                settings.consumer(),
+                settings.claimIdleMs(),
+                new StreamEntryID(0, 0),
+                new XAutoClaimParams().count(Math.min(settings.batchSize(), 1000)));
+        List<StreamEntry> got = res == null ? List.of() : res.getValue();
+        if (got == null) return List.of();
+        var live = new ArrayList<StreamEntry>();
+        for (StreamEntry e : got) if (e != null) live.add(e);
+        if (!live.isEmpty()) {
+            metrics.claimed.add(live.size());
+            LOG.info("claimed {} entries left pending by another consumer", live.size());
+        }
+        return live;
+    }
+
+    private void process(List<StreamEntry> entries) {
+        long t0 = System.nanoTime();
+        var events = new ArrayList<Event>();
+        var dead = new ArrayList<Map<String, String>>();
+        var ids = new ArrayList<StreamEntryID>(entries.size());
+        var sources = new java.util.IdentityHashMap<Event, StreamEntry>();
+        for (StreamEntry entry : entries) {
+            ids.add(entry.getID());
+            Map<String, String> fields = entry.getFields();
+            if (fields == null || fields.isEmpty()) continue; // deleted while pending: nothing left to do
+            String payload = fields.get(FIELD);
+            if (payload == null) {
+                dead.add(deadLetter(entry, "entry has no \"" + FIELD + "\" field", codec.toJson(fields)));
+                continue;
+            }
+            EventCodec.Decoded d = codec.decode(payload);
+            events.addAll(d.events());
+            for (Event e : d.events()) sources.put(e, entry);
+            for (EventCodec.Rejection r : d.rejections()) dead.add(deadLetter(entry, r.reason(), r.raw()));
+        }
+        List<Event> written = writeIsolating(events, sources, dead);
+        if (!dead.isEmpty()) {
+            var pipe = redis.pipelined();
+            for (Map<String, String> d : dead) pipe.xadd(settings.deadStream(), XAddParams.xAddParams(), d);
+            pipe.sync();
+            metrics.deadLetters.add(dead.size());
+            LOG.warn(
+                    "{} events sent to {}; first reason: {}",
+                    dead.size(),
+                    settings.deadStream(),
+                    dead.get(0).get("reason"));
+        }
+        var idArray = ids.toArray(new StreamEntryID[0]);
+        var pipe = redis.pipelined();
+        pipe.xack(settings.stream(), settings.group(), idArray);
+        if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
+        pipe.sync();
+        metrics.entries.add(entries.size());
+        metrics.events.add(written.size());
+        metrics.observeBatch(System.nanoTime() - t0);
+        if (listener != null && !written.isEmpty()) {
+            try {
+                listener.accept(written);
+            } catch (RuntimeException e) {
+                LOG.warn("ingest listener failed", e);
+            }
+        }
+    }
+
+    /**
+     * Writes the events; when Neo4j refuses the batch for a reason that is not transient, splits it to
+     * find the events it refuses and dead-letters those alone. Returns the events written.
+     */
+    private List<Event> writeIsolating(
+            List<Event> events, Map<Event, StreamEntry> sources, List<Map<String, String>> dead) {
+        if (events.isEmpty()) return events;
+        try {
+            BatchWriter.Written w = writer.write(events);
+            metrics.tasksCreated.add(w.tasksCreated());
+            metrics.tasksUpdated.add(w.tasksUpdated());
+            return events;
+        } catch (RuntimeException e) {
+            if (isTransient(e)) throw e;
+            metrics.writeFailures.increment();
+            if (events.size() == 1) {
+                Event ev = events.get(0);
+                LOG.warn("Neo4j refused {} {}: {}", ev.type(), ev.key(), e.getMessage());
+                dead.add(
+                        deadLetter(sources.get(ev), "refused by the graph store: " + e.getMessage(), codec.encode(ev)));
+                return List.of();
+            }
+            int mid = events.size() / 2;
+            var out = new ArrayList<Event>(events.size());
+            out.addAll(writeIsolating(events.subList(0, mid), sources, dead));
+            out.addAll(writeIsolating(events.subList(mid, events.size()), sources, dead));
+            return out;
+        }
+    }
+
+    private Map<String, String> deadLetter(StreamEntry entry, String reason, String raw) {
+        var m = new LinkedHashMap<String, String>();
+        m.put("reason", reason);
+        m.put("source_id", entry.getID().toString());
+        m.put("stream", settings.stream());
+        m.put("at", String.valueOf(System.currentTimeMillis() / 1000.0));
+        m.put(FIELD, raw == null ? "" : raw);
+        return m;
+    }
+
+    static boolean isTransient(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof ServiceUnavailableException
+                    || c instanceof SessionExpiredException
+                    || c instanceof TransientException
+                    || c instanceof redis.clients.jedis.exceptions.JedisConnectionException) return true;
+        }
+        return false;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops reading, finishes and acknowledges the batch in hand, then returns. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            thread.join(Duration.ofSeconds(30).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
