@@ -206,6 +206,11 @@ public record Config(
                 pageCache);
     }
 
+    public Config withEmbeddedPorts(int bolt, int redis) {
+        return new Config(host, port, dataDir, bolt, redis, neo4jUri, neo4jUser, neo4jPassword, redisUri,
+                stream, apiToken, batchSize, consumerGroup, consumerName, claimIdleMs, deleteAcked, pageCache);
+    }
+
     public Config withApiToken(String token) {
         return new Config(
                 host,

@@ -22,6 +22,11 @@ public final class IngestMetrics {
     private final AtomicLong latencyNanos = new AtomicLong();
     final AtomicLong lastBatchEpochMs = new AtomicLong();
 
+    /** The latest batch latencies (a ring), for percentiles in benchmarks and diagnostics. */
+    private static final int RECENT = 4096;
+
+    private final AtomicLongArray recent = new AtomicLongArray(RECENT);
+
     void observeBatch(long nanos) {
         batches.increment();
         latencyNanos.addAndGet(nanos);
@@ -29,6 +34,7 @@ public final class IngestMetrics {
         int i = 0;
         while (i < BUCKETS.length && s > BUCKETS[i]) i++;
         bucketCounts.incrementAndGet(i);
+        recent.set((int) ((batches.sum() - 1) % RECENT), nanos);
         lastBatchEpochMs.set(System.currentTimeMillis());
     }
 
@@ -42,6 +48,14 @@ public final class IngestMetrics {
 
     public long batches() {
         return batches.sum();
+    }
+
+    /** Latencies (ns) of the latest batches, at most 4096, in no particular order. */
+    public long[] recentBatchNanos() {
+        int n = (int) Math.min(batches.sum(), RECENT);
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) out[i] = recent.get(i);
+        return out;
     }
 
     /** Prometheus text exposition of these counters. */

@@ -139,10 +139,16 @@ public final class StreamIngestor implements AutoCloseable {
         LOG.info("ingest loop stopped");
     }
 
-    /** Reads up to a batch worth of entries: one blocking read, then more while they keep coming. */
+    /**
+     * Reads up to a batch worth of entries: one blocking read, then more while they keep coming. The
+     * batch stays near {@code batchSize} events: each further read asks for as many entries as the
+     * events still missing would fill at the mean events-per-entry seen so far.
+     */
     private List<StreamEntry> read(StreamEntryID from, boolean block) {
         var out = new ArrayList<StreamEntry>();
-        int countPerRead = Math.max(1, Math.min(settings.batchSize(), 1000));
+        int maxPerRead = Math.max(1, Math.min(settings.batchSize(), 1000));
+        // the first read is small: entries may carry arrays of many events
+        int countPerRead = Math.min(maxPerRead, 64);
         boolean first = true;
         int events = 0;
         while (events < settings.batchSize()) {
@@ -160,17 +166,39 @@ public final class StreamIngestor implements AutoCloseable {
                 // pending re-read: continue after the last one we saw
                 from = got.get(got.size() - 1).getID();
             }
+            double perEntry = Math.max(1.0, (double) events / out.size());
+            countPerRead = (int) Math.max(1, Math.min(maxPerRead, Math.ceil((settings.batchSize() - events) / perEntry)));
         }
         return out;
     }
 
-    private static int estimateEvents(StreamEntry e) {
+    /** The number of events in an entry: top-level objects of a JSON array, else 1 (cheap scan). */
+    static int estimateEvents(StreamEntry e) {
         String v = e.getFields() == null ? null : e.getFields().get(FIELD);
-        if (v == null || v.isEmpty() || v.charAt(0) != '[') return 1;
-        // a cheap upper bound: objects at depth one start with "{" after "[" or ","
+        return countEvents(v);
+    }
+
+    static int countEvents(String v) {
+        if (v == null) return 1;
+        int i = 0;
+        int len = v.length();
+        while (i < len && Character.isWhitespace(v.charAt(i))) i++;
+        if (i >= len || v.charAt(i) != '[') return 1;
         int n = 0;
-        for (int i = 0; i < v.length(); i++) if (v.charAt(i) == '{') n++;
-        return Math.max(1, Math.min(n, 10_000));
+        int depth = 0;
+        boolean inString = false;
+        for (; i < len; i++) {
+            char c = v.charAt(i);
+            if (inString) {
+                if (c == '\\') i++;
+                else if (c == '"') inString = false;
+            } else if (c == '"') inString = true;
+            else if (c == '[' || c == '{') {
+                if (depth == 1 && c == '{') n++;
+                depth++;
+            } else if (c == ']' || c == '}') depth--;
+        }
+        return Math.max(1, Math.min(n, 100_000));
     }
 
     private List<StreamEntry> claim() {
@@ -214,9 +242,11 @@ public final class StreamIngestor implements AutoCloseable {
         }
         List<Event> written = writeIsolating(events, sources, dead);
         if (!dead.isEmpty()) {
-            var pipe = redis.pipelined();
-            for (Map<String, String> d : dead) pipe.xadd(settings.deadStream(), XAddParams.xAddParams(), d);
-            pipe.sync();
+            // a pipeline holds a pooled connection until closed
+            try (var pipe = redis.pipelined()) {
+                for (Map<String, String> d : dead) pipe.xadd(settings.deadStream(), XAddParams.xAddParams(), d);
+                pipe.sync();
+            }
             metrics.deadLetters.add(dead.size());
             LOG.warn(
                     "{} events sent to {}; first reason: {}",
@@ -225,10 +255,11 @@ public final class StreamIngestor implements AutoCloseable {
                     dead.get(0).get("reason"));
         }
         var idArray = ids.toArray(new StreamEntryID[0]);
-        var pipe = redis.pipelined();
-        pipe.xack(settings.stream(), settings.group(), idArray);
-        if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
-        pipe.sync();
+        try (var pipe = redis.pipelined()) {
+            pipe.xack(settings.stream(), settings.group(), idArray);
+            if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
+            pipe.sync();
+        }
         metrics.entries.add(entries.size());
         metrics.events.add(written.size());
         metrics.observeBatch(System.nanoTime() - t0);

@@ -1,0 +1,510 @@
+package org.mida.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.mida.cypher.Cypher;
+import org.mida.observers.event.EntityRef;
+import org.mida.observers.event.EventCodec;
+import org.mida.observers.event.TaskEvent;
+import org.mida.observers.event.WorkflowEvent;
+import org.mida.server.app.Config;
+import org.mida.server.app.MidaServer;
+import org.mida.server.backend.EmbeddedNeo4j;
+import org.mida.server.ingest.BatchWriter;
+import org.neo4j.driver.AuthTokens;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.GraphDatabase;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * {@code bench/run ingest [--quick]}: end-to-end ingest throughput (XADD → graph holds every task as
+ * FINISHED, through the real server) side by side with the raw ceiling (the same final graph written
+ * straight to a fresh Neo4j with batched Cypher), then the latency at a steady event rate (XADD →
+ * visible through {@code GET /api/tasks}). Prints progress, then one JSON object as the last line.
+ */
+public final class IngestBench {
+
+    static final String PAGE_CACHE = "2g";
+    static final int PER_ENTRY = 100;
+    static final int RAW_BATCH = 5_000;
+
+    private final EventCodec codec = EventCodec.shared();
+    private final BatchWriter props = new BatchWriter(null, codec);
+    private final Map<String, Object> result = new LinkedHashMap<>();
+    private final Path root;
+
+    private IngestBench(Path root) {
+        this.root = root;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        int tasks = intProp("mida.bench.tasks", quick ? 20_000 : 200_000);
+        int warmTasks = intProp("mida.bench.warmup", quick ? 5_000 : 20_000);
+        int latencySeconds = intProp("mida.bench.latency.seconds", quick ? 10 : 30);
+        int rate = intProp("mida.bench.latency.rate", 5_000);
+        int batch = intProp("mida.bench.batch", Config.defaults().batchSize());
+        Path root = Files.createTempDirectory("mida-bench-ingest");
+        var b = new IngestBench(root);
+        try {
+            b.run(quick, tasks, warmTasks, latencySeconds, rate, batch);
+        } finally {
+            deleteTree(root);
+        }
+        System.out.println(b.codec.toJson(b.result));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    private void run(boolean quick, int tasks, int warmTasks, int latencySeconds, int rate, int batch)
+            throws Exception {
+        result.put("benchmark", "ingest");
+        result.put("quick", quick);
+        result.put("cores", Runtime.getRuntime().availableProcessors());
+        result.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
+        result.put("batch_size", batch);
+
+        progress("generating workloads: %d tasks (+%d warm-up)", tasks, warmTasks);
+        Workload warm = Workload.generate("warm", warmTasks, PER_ENTRY, 7, codec);
+        Workload main = Workload.generate("bench", tasks, PER_ENTRY, 42, codec);
+        result.put("tasks_sent", tasks);
+        result.put("events_sent", main.eventCount);
+        result.put("stream_entries", main.entries.size());
+        result.put("events_per_entry", PER_ENTRY);
+        result.put("distinct_entities", main.distinctEntities);
+        result.put("shared_reference_fraction", round((double) main.sharedReferences / main.references, 3));
+
+        progress("warm-up (JIT): end to end and raw, %d tasks each, on throw-away stores", warmTasks);
+        endToEnd(warm, "warm-e2e", batch, false);
+        raw(warm, "warm-raw", false);
+
+        progress("measuring end to end: %d tasks, %d events", tasks, main.eventCount);
+        endToEnd(main, "e2e", batch, true);
+        progress("measuring raw ceiling: the same final graph through the driver");
+        raw(main, "raw", true);
+        double e2eTasks = (double) result.get("e2e_tasks_per_s");
+        double rawTasks = (double) result.get("raw_tasks_per_s");
+        result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
+        @SuppressWarnings("unchecked")
+        var e2eShape = (Map<String, Object>) result.remove("e2e_graph");
+        @SuppressWarnings("unchecked")
+        var rawShape = (Map<String, Object>) result.remove("raw_graph");
+        if (!e2eShape.equals(rawShape))
+            throw new AssertionError("end-to-end and raw graphs differ:\n e2e " + e2eShape + "\n raw " + rawShape);
+        result.put("graph", e2eShape);
+        progress("e2e %.0f task events/s (%.0f tasks/s), raw %.0f tasks/s, ratio %.3f",
+                result.get("e2e_task_events_per_s"), e2eTasks, rawTasks, result.get("ratio_e2e_to_raw"));
+
+        if (latencySeconds > 0) latency(rate, latencySeconds, batch);
+    }
+
+    // ---------------------------------------------------------------- end to end
+
+    private void endToEnd(Workload w, String name, int batch, boolean record) throws Exception {
+        Path dir = root.resolve(name);
+        int redisPort = freePort();
+        var env = new HashMap<String, String>();
+        env.put("MIDA_DATA_DIR", dir.toString());
+        env.put("MIDA_PORT", "0");
+        env.put("MIDA_BOLT_PORT", "0");
+        env.put("MIDA_REDIS_PORT", Integer.toString(redisPort));
+        env.put("MIDA_PAGE_CACHE", PAGE_CACHE);
+        env.put("MIDA_BATCH_SIZE", Integer.toString(batch));
+        try (var server = MidaServer.start(Config.from(env, new String[0]));
+                var redis = new JedisPooled("127.0.0.1", redisPort)) {
+            String stream = server.config().stream();
+            if (record) warmPlans(server, redis, stream);
+            resetPeakHeap();
+            long eventsBefore = server.metrics().eventsIngested();
+            long batchesBefore = server.metrics().batches();
+            long t0 = System.nanoTime();
+            int n = w.entries.size();
+            for (int from = 0; from < n; from += 50) {
+                var pipe = redis.pipelined();
+                for (int i = from; i < Math.min(n, from + 50); i++)
+                    pipe.xadd(stream, XAddParams.xAddParams(), Map.of("event", w.entries.get(i).payload()));
+                pipe.sync();
+            }
+            long tXadd = System.nanoTime();
+            long target = eventsBefore + w.eventCount;
+            long lastPrint = System.nanoTime();
+            long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+            while (server.metrics().eventsIngested() < target) {
+                Thread.sleep(5);
+                if (System.nanoTime() - lastPrint > 5e9) {
+                    lastPrint = System.nanoTime();
+                    long done = server.metrics().eventsIngested() - eventsBefore;
+                    progress("  %s: %d / %d events after %.1f s (%.0f events/s)",
+                            name, done, w.eventCount, (lastPrint - t0) / 1e9, done / ((lastPrint - t0) / 1e9));
+                }
+                if (System.nanoTime() > deadline)
+                    throw new AssertionError(name + ": timed out with "
+                            + (server.metrics().eventsIngested() - eventsBefore) + " of " + w.eventCount
+                            + " events ingested");
+            }
+            long t1 = System.nanoTime();
+            long finished = count(
+                    server.driver(),
+                    "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
+                    Map.of("p", w.prefix + "/"));
+            long all = count(server.driver(), "MATCH (t:Task) RETURN count(t)", Map.of());
+            if (finished != w.taskCount || all != w.taskCount)
+                throw new AssertionError(name + ": graph holds " + finished + " FINISHED tasks (" + all
+                        + " tasks) but " + w.taskCount + " were sent");
+            double secs = (t1 - t0) / 1e9;
+            progress("  %s: %d events, %d tasks FINISHED in %.2f s (XADD took %.2f s)",
+                    name, w.eventCount, finished, secs, (tXadd - t0) / 1e9);
+            if (!record) return;
+            result.put("e2e_seconds", round(secs, 2));
+            result.put("e2e_task_events_per_s", round(w.eventCount / secs, 0));
+            result.put("e2e_tasks_per_s", round(w.taskCount / secs, 0));
+            result.put("e2e_xadd_seconds", round((tXadd - t0) / 1e9, 2));
+            result.put("e2e_tasks_found", finished);
+            result.put("e2e_batches", server.metrics().batches() - batchesBefore);
+            long[] lat = server.metrics().recentBatchNanos();
+            Arrays.sort(lat);
+            result.put("e2e_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
+            result.put("e2e_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+            result.put("e2e_peak_heap_mib", peakHeapMib());
+            result.put("e2e_graph", shape(server.driver()));
+        }
+    }
+
+    /**
+     * Query plans are cached per database: a fresh server plans its ingest statements on its first
+     * batch (seconds on a slow machine). A long-running server has them; so ingest a few tasks of a
+     * throw-away workload first, then delete what they left.
+     */
+    private void warmPlans(MidaServer server, JedisPooled redis, String stream) throws InterruptedException {
+        Workload pre = Workload.generate("pre", 300, PER_ENTRY, 3, codec);
+        long before = server.metrics().eventsIngested();
+        for (Workload.Entry e : pre.entries) redis.xadd(stream, XAddParams.xAddParams(), Map.of("event", e.payload()));
+        while (server.metrics().eventsIngested() < before + pre.eventCount) Thread.sleep(5);
+        try (var s = server.driver().session()) {
+            s.run("MATCH (n) WHERE any(k IN ['task_id', 'workflow_id', 'campaign_id', 'id']"
+                            + " WHERE n[k] CONTAINS 'pre/') DETACH DELETE n")
+                    .consume();
+        }
+    }
+
+    // ---------------------------------------------------------------- raw ceiling
+
+    private static final String RAW_ENTITIES = "UNWIND $rows AS r CREATE (e:Entity) SET e = r";
+    private static final String RAW_TASKS = String.join(
+            "\n",
+            "UNWIND $rows AS r",
+            "CREATE (t:Task:Activity)",
+            "SET t = r.props",
+            "WITH t, r",
+            "CALL (t, r) {",
+            "  MATCH (w:Workflow {workflow_id: r.workflow_id})",
+            "  CREATE (t)-[:PART_OF]->(w)",
+            "}",
+            "CALL (t, r) {",
+            "  UNWIND r.used AS u",
+            "  MATCH (e:Entity {id: u.id})",
+            "  CREATE (t)-[:USED {role: u.role}]->(e)",
+            "}",
+            "CALL (t, r) {",
+            "  UNWIND r.generated AS g",
+            "  MATCH (e:Entity {id: g.id})",
+            "  CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)",
+            "}",
+            "CALL (t, r) {",
+            "  UNWIND r.agents AS a",
+            "  MATCH (ag:Agent {id: a.id})",
+            "  CREATE (t)-[:WAS_ASSOCIATED_WITH {role: a.role}]->(ag)",
+            "}");
+
+    private void raw(Workload w, String name, boolean record) {
+        List<TaskEvent> merged = w.mergedTasks(codec);
+        try (var neo4j = EmbeddedNeo4j.start(root.resolve(name), 0, PAGE_CACHE);
+                var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.none())) {
+            try (var s = driver.session()) {
+                for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
+                s.run("CALL db.awaitIndexes(60)").consume();
+            }
+            try (var s = driver.session()) { // plans are cached per database: plan them before timing
+                for (String q : List.of(RAW_ENTITIES, RAW_TASKS))
+                    s.executeWrite(tx -> tx.run(q, Map.of("rows", List.of())).consume());
+            }
+            resetPeakHeap();
+            long t0 = System.nanoTime();
+            // campaigns and workflows (few), entities and agents (once each), then one row per task
+            var campaigns = new LinkedHashSet<String>();
+            var workflows = new LinkedHashMap<String, String>();
+            var entities = new LinkedHashMap<String, Map<String, Object>>();
+            var agents = new LinkedHashMap<String, Map<String, Object>>();
+            var taskRows = new ArrayList<Map<String, Object>>(merged.size());
+            for (TaskEvent t : merged) {
+                campaigns.add(t.campaignId());
+                workflows.putIfAbsent(t.workflowId(), t.campaignId());
+                var used = new ArrayList<Map<String, Object>>();
+                var gen = new ArrayList<Map<String, Object>>();
+                for (EntityRef r : t.usedEntities()) {
+                    entity(entities, r);
+                    used.add(Map.of("id", r.id(), "role", r.role()));
+                }
+                for (EntityRef r : t.generatedEntities()) {
+                    entity(entities, r);
+                    gen.add(Map.of("id", r.id(), "role", r.role()));
+                }
+                var ag = new ArrayList<Map<String, Object>>();
+                if (t.user() != null) ag.add(agent(agents, "user", t.user()));
+                if (t.hostname() != null) ag.add(agent(agents, "host", t.hostname()));
+                var row = new HashMap<String, Object>();
+                row.put("props", props.taskProperties(t));
+                row.put("workflow_id", t.workflowId());
+                row.put("used", used);
+                row.put("generated", gen);
+                row.put("agents", ag);
+                taskRows.add(row);
+            }
+            long tPlan = System.nanoTime();
+            try (var s = driver.session()) {
+                s.executeWrite(tx -> {
+                    tx.run(Cypher.load("ingest/merge-campaigns"), Map.of("ids", new ArrayList<>(campaigns)))
+                            .consume();
+                    var rows = new ArrayList<Map<String, Object>>();
+                    for (var e : workflows.entrySet()) {
+                        var wf = props.workflowProperties(WorkflowEvent.of(e.getKey(), e.getValue(), null));
+                        rows.add(Map.of("workflow_id", e.getKey(), "campaign_id", e.getValue(), "props", wf));
+                    }
+                    tx.run(Cypher.load("ingest/create-workflows"), Map.of("rows", rows))
+                            .consume();
+                    tx.run(Cypher.load("ingest/merge-agents"), Map.of("rows", new ArrayList<>(agents.values())))
+                            .consume();
+                    return null;
+                });
+                var ents = new ArrayList<>(entities.values());
+                for (int from = 0; from < ents.size(); from += 10_000) {
+                    var chunk = ents.subList(from, Math.min(ents.size(), from + 10_000));
+                    s.executeWrite(
+                            tx -> tx.run(RAW_ENTITIES, Map.of("rows", chunk)).consume());
+                }
+                for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
+                    var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
+                    s.executeWrite(tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)).consume());
+                }
+            }
+            long t1 = System.nanoTime();
+            long all = count(driver, "MATCH (t:Task) WHERE t.status = 'FINISHED' RETURN count(t)", Map.of());
+            if (all != w.taskCount)
+                throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
+            double secs = (t1 - t0) / 1e9;
+            progress("  %s: %d tasks in %.2f s (%.2f s of it building rows in Java)",
+                    name, w.taskCount, secs, (tPlan - t0) / 1e9);
+            if (!record) return;
+            result.put("raw_seconds", round(secs, 2));
+            result.put("raw_tasks_per_s", round(w.taskCount / secs, 0));
+            result.put("raw_peak_heap_mib", peakHeapMib());
+            result.put("raw_graph", shape(driver));
+        }
+    }
+
+    private static void entity(Map<String, Map<String, Object>> entities, EntityRef r) {
+        var p = entities.computeIfAbsent(r.id(), k -> new HashMap<>(Map.of("id", k)));
+        if (r.type() != null) p.put("type", r.type());
+    }
+
+    private static Map<String, Object> agent(Map<String, Map<String, Object>> agents, String kind, String name) {
+        String id = kind + ":" + name;
+        agents.putIfAbsent(id, Map.of("id", id, "kind", kind, "name", name));
+        return Map.of("id", id, "role", kind);
+    }
+
+    /** Counts that two equal graphs share: nodes per label set, relationships per type, properties. */
+    private static Map<String, Object> shape(Driver driver) {
+        var out = new LinkedHashMap<String, Object>();
+        try (var s = driver.session()) {
+            for (var r : s.run("MATCH (n) RETURN labels(n) AS l, count(*) AS c, sum(size(keys(n))) AS p")
+                    .list()) {
+                var labels = new ArrayList<>(r.get("l").asList(v -> v.asString()));
+                labels.sort(Comparator.naturalOrder());
+                out.put("nodes:" + String.join(":", labels), r.get("c").asLong());
+                out.put("props:" + String.join(":", labels), r.get("p").asLong());
+            }
+            for (var r : s.run("MATCH ()-[x]->() RETURN type(x) AS t, count(*) AS c, sum(size(keys(x))) AS p")
+                    .list()) {
+                out.put("rels:" + r.get("t").asString(), r.get("c").asLong());
+                out.put("relprops:" + r.get("t").asString(), r.get("p").asLong());
+            }
+        }
+        var sorted = new java.util.TreeMap<String, Object>(out);
+        return new LinkedHashMap<>(sorted);
+    }
+
+    // ---------------------------------------------------------------- latency at a steady rate
+
+    private void latency(int rate, int seconds, int batch) throws Exception {
+        int sampleEvery = 100;
+        int tasks = rate * seconds / 2;
+        progress("latency: %d events/s for %d s (%d tasks), XADD -> visible via GET /api/tasks, 1 task in %d",
+                rate, seconds, tasks, sampleEvery);
+        Workload w = Workload.generate("lat", tasks, PER_ENTRY, 99, codec);
+        Path dir = root.resolve("latency");
+        int redisPort = freePort();
+        var env = new HashMap<String, String>();
+        env.put("MIDA_DATA_DIR", dir.toString());
+        env.put("MIDA_PORT", "0");
+        env.put("MIDA_BOLT_PORT", "0");
+        env.put("MIDA_REDIS_PORT", Integer.toString(redisPort));
+        env.put("MIDA_PAGE_CACHE", PAGE_CACHE);
+        env.put("MIDA_BATCH_SIZE", Integer.toString(batch));
+        try (var server = MidaServer.start(Config.from(env, new String[0]));
+                var redis = new JedisPooled("127.0.0.1", redisPort)) {
+            String stream = server.config().stream();
+            String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
+            var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            var pending = new ConcurrentLinkedQueue<long[]>(); // {task, sentNanos}
+            var latencies = new ArrayList<Long>();
+            var done = new AtomicBoolean();
+            var errors = new ArrayList<String>();
+            Thread poller = new Thread(
+                    () -> {
+                        var outstanding = new ArrayList<long[]>();
+                        while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
+                            for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
+                            var it = outstanding.iterator();
+                            while (it.hasNext()) {
+                                long[] p = it.next();
+                                String id = w.taskId((int) p[0]);
+                                try {
+                                    var req = HttpRequest.newBuilder(
+                                                    URI.create(base + URLEncoder.encode(id, StandardCharsets.UTF_8)))
+                                            .GET()
+                                            .build();
+                                    var resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+                                    long now = System.nanoTime();
+                                    if (resp.statusCode() == 200) {
+                                        latencies.add(now - p[1]);
+                                        it.remove();
+                                    } else if (resp.statusCode() != 404) {
+                                        errors.add(resp.statusCode() + " " + resp.body());
+                                        it.remove();
+                                    } else if (now - p[1] > 60e9) {
+                                        errors.add("not visible after 60 s: " + id);
+                                        it.remove();
+                                    }
+                                } catch (IOException | InterruptedException e) {
+                                    errors.add(e.toString());
+                                    it.remove();
+                                }
+                            }
+                            try {
+                                Thread.sleep(2);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    "latency-poller");
+            poller.start();
+            long intervalNanos = (long) (1e9 * PER_ENTRY / rate);
+            long t0 = System.nanoTime();
+            int i = 0;
+            for (Workload.Entry e : w.entries) {
+                long due = t0 + i * intervalNanos;
+                while (System.nanoTime() < due) Thread.sleep(0, 200_000);
+                long sent = System.nanoTime();
+                redis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("event", e.payload()));
+                for (int k = 0; k < e.tasks().length; k++)
+                    if (e.tasks()[k] % sampleEvery == 0 && e.running()[k]) pending.add(new long[] {e.tasks()[k], sent});
+                i++;
+            }
+            long tSent = System.nanoTime();
+            done.set(true);
+            poller.join(Duration.ofMinutes(2).toMillis());
+            double actualRate = w.eventCount / ((tSent - t0) / 1e9);
+            long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            if (!errors.isEmpty()) throw new AssertionError("latency polling failed: " + errors.subList(0, 1));
+            result.put("latency_rate_events_per_s", round(actualRate, 0));
+            result.put("latency_samples", lat.length);
+            result.put("latency_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
+            result.put("latency_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+            result.put("latency_ms_max", round(lat[lat.length - 1] / 1e6, 1));
+            progress("  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
+                    actualRate, result.get("latency_ms_p50"), result.get("latency_ms_p99"),
+                    result.get("latency_ms_max"), lat.length);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static long count(Driver driver, String q, Map<String, Object> params) {
+        try (var s = driver.session()) {
+            return s.run(q, params).single().get(0).asLong();
+        }
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        if (sorted.length == 0) return 0;
+        int i = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static void resetPeakHeap() {
+        System.gc();
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans())
+            if (p.getType() == MemoryType.HEAP) p.resetPeakUsage();
+    }
+
+    private static long peakHeapMib() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans())
+            if (p.getType() == MemoryType.HEAP) sum += p.getPeakUsage().getUsed();
+        return sum >> 20;
+    }
+
+    static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    static int intProp(String name, int dflt) {
+        String v = System.getProperty(name);
+        return v == null || v.isBlank() ? dflt : Integer.parseInt(v.trim());
+    }
+
+    static void progress(String fmt, Object... args) {
+        System.out.println("[ingest] " + String.format(fmt, args));
+        System.out.flush();
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (var walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

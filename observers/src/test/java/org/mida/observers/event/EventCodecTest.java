@@ -1,0 +1,80 @@
+package org.mida.observers.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+    private final EventCodec codec = EventCodec.shared();
+
+    @Test
+    void decodes_a_flowcept_task_with_entity_references_and_keeps_unknown_fields() {
+        var d = codec.decode("""
+                {"type":"task","task_id":"t1","workflow_id":"w","campaign_id":"c","activity_id":"fit",
+                 "status":"FINISHED","started_at":1.5,"ended_at":3,
+                 "used":{"lr":0.1,"data":{"@id":"file:///d.h5","@type":"dataset","rows":10},
+                         "shards":[{"@id":"s3://b/1"},{"@id":"s3://b/2"}]},
+                 "generated":{"model":{"@id":"model://m"}},
+                 "dependencies":["t0"],"hostname":"h","registered_at":99,"data":{"x":1}}
+                """);
+        assertThat(d.rejections()).isEmpty();
+        var t = (TaskEvent) d.events().get(0);
+        assertThat(t.status()).isEqualTo(Status.FINISHED);
+        assertThat(t.endedAt()).isEqualTo(3.0);
+        assertThat(t.duration()).isEqualTo(1.5);
+        assertThat(t.usedEntities())
+                .extracting(EntityRef::id, EntityRef::role)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("file:///d.h5", "data"),
+                        org.assertj.core.groups.Tuple.tuple("s3://b/1", "shards"),
+                        org.assertj.core.groups.Tuple.tuple("s3://b/2", "shards"));
+        assertThat(t.usedEntities().get(0).attributes()).containsEntry("rows", 10);
+        assertThat(t.extras()).containsOnlyKeys("registered_at", "data");
+        // round trip: what is encoded decodes to the same event
+        var again = (TaskEvent) codec.decode(codec.encode(t)).events().get(0);
+        assertThat(again).isEqualTo(t);
+    }
+
+    @Test
+    void an_array_keeps_good_events_and_rejects_bad_ones_with_their_position() {
+        var d = codec.decode("[{\"type\":\"task\",\"task_id\":\"a\"},{\"type\":\"task\",\"task_id\":5},"
+                + "{\"type\":\"workflow\",\"workflow_id\":\"w\"},\"text\"]");
+        assertThat(d.events()).extracting(Event::key).containsExactly("a", "w");
+        assertThat(d.rejections()).extracting(EventCodec.Rejection::reason)
+                .containsExactly("[1] \"task_id\" must be a string, got a number",
+                        "[3] an event must be a JSON object, got a string");
+        assertThat(d.rejections().get(0).raw()).isEqualTo("{\"type\":\"task\",\"task_id\":5}");
+    }
+
+    @Test
+    void bad_input_is_rejected_with_a_reason_never_thrown() {
+        for (String bad : List.of("", "{", "null", "[]", "{\"type\":\"x\"}", "{\"type\":1,\"task_id\":\"t\"}",
+                "{\"task_id\":\"t\",\"status\":\"done\"}", "{\"task_id\":\"t\",\"ended_at\":-1}",
+                "{\"task_id\":\"t\",\"ended_at\":\"soon\"}", "{\"task_id\":\"t\",\"dependencies\":[1]}",
+                "{\"task_id\":\"   \"}", "{\"task_id\":\"t\",\"used\":{\"a\":{\"@id\":\"\"}}}",
+                "[".repeat(10_000) + "]".repeat(10_000), "{\"a\":" .repeat(5000) + "1" + "}".repeat(5000))) {
+            var d = codec.decode(bad);
+            assertThat(d.events()).as(bad.length() > 60 ? bad.substring(0, 60) : bad).isEmpty();
+            assertThat(d.rejections()).as(bad.length() > 60 ? bad.substring(0, 60) : bad).isNotEmpty()
+                    .allSatisfy(r -> assertThat(r.reason()).isNotBlank());
+        }
+    }
+
+    @Test
+    void type_is_inferred_from_the_id_when_missing_and_iso_times_are_accepted() {
+        var d = codec.decode("[{\"task_id\":\"t\",\"started_at\":\"2026-01-01T00:00:01.5Z\"},{\"workflow_id\":\"w\"}]");
+        assertThat(d.events()).hasSize(2);
+        assertThat(((TaskEvent) d.events().get(0)).startedAt()).isEqualTo(1767225601.5);
+        assertThat(d.events().get(1)).isInstanceOf(WorkflowEvent.class);
+    }
+
+    @Test
+    void encode_all_writes_an_array_the_decoder_reads_back() {
+        var a = TaskEvent.builder("a").status(Status.RUNNING).used(Map.of("x", 1)).build();
+        var w = WorkflowEvent.of("w", "c", "name");
+        var d = codec.decode(codec.encodeAll(List.of(a, w)));
+        assertThat(d.events()).containsExactly(a, w);
+    }
+}

@@ -1,0 +1,67 @@
+package org.mida.observers.event;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TaskEventTest {
+
+    private static TaskEvent running() {
+        return TaskEvent.builder("t").workflowId("w").status(Status.RUNNING).startedAt(10.0)
+                .used(Map.of("lr", 0.1, "data", Map.of("@id", "file:///x")))
+                .telemetryAtStart(Map.of("cpu", 1)).dependencies(List.of("a")).build();
+    }
+
+    private static TaskEvent finished() {
+        return TaskEvent.builder("t").status(Status.FINISHED).startedAt(11.0).endedAt(12.0)
+                .generated(Map.of("loss", 0.5)).used(Map.of("epochs", 3)).dependencies(List.of("b")).build();
+    }
+
+    @Test
+    void merge_is_monotonic_and_the_same_in_either_order_for_status_and_times() {
+        TaskEvent ab = running().merge(finished());
+        TaskEvent ba = finished().merge(running());
+        for (TaskEvent m : List.of(ab, ba)) {
+            assertThat(m.status()).isEqualTo(Status.FINISHED);
+            assertThat(m.startedAt()).isEqualTo(10.0);
+            assertThat(m.endedAt()).isEqualTo(12.0);
+            assertThat(m.duration()).isEqualTo(2.0);
+            assertThat(m.used()).containsOnlyKeys("lr", "data", "epochs");
+            assertThat(m.generated()).containsEntry("loss", 0.5);
+            assertThat(m.dependencies()).containsExactlyInAnyOrder("a", "b");
+            assertThat(m.workflowId()).isEqualTo("w");
+        }
+    }
+
+    @Test
+    void merging_an_event_with_itself_changes_nothing() {
+        TaskEvent m = running().merge(finished());
+        assertThat(m.merge(m)).isEqualTo(m);
+        assertThat(m.merge(running())).isEqualTo(m);
+    }
+
+    @Test
+    void error_outranks_finished_whatever_the_order() {
+        var err = TaskEvent.builder("t").status(Status.ERROR).build();
+        assertThat(finished().merge(err).status()).isEqualTo(Status.ERROR);
+        assertThat(err.merge(finished()).status()).isEqualTo(Status.ERROR);
+        assertThat(err.merge(running()).status()).isEqualTo(Status.ERROR);
+    }
+
+    @Test
+    void events_of_different_tasks_do_not_merge() {
+        assertThatThrownBy(() -> running().merge(TaskEvent.builder("other").build()))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void validation_names_the_field() {
+        assertThatThrownBy(() -> TaskEvent.builder(null).build()).hasMessageContaining("task_id");
+        assertThatThrownBy(() -> TaskEvent.builder("t").endedAt(Double.NaN).build()).hasMessageContaining("ended_at");
+        assertThatThrownBy(() -> TaskEvent.builder("t").workflowId("x".repeat(2000)).build())
+                .hasMessageContaining("workflow_id");
+    }
+}

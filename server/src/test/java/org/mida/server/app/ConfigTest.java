@@ -1,0 +1,66 @@
+package org.mida.server.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigTest {
+
+    @Test
+    void defaults_are_embedded_on_loopback() {
+        Config c = Config.defaults();
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.host()).isEqualTo("127.0.0.1");
+        assertThat(c.dataDir()).isEqualTo(Path.of("./mida-data"));
+        assertThat(c.boltPort()).isEqualTo(7687);
+        assertThat(c.redisPort()).isEqualTo(6379);
+        assertThat(c.embeddedNeo4j()).isTrue();
+        assertThat(c.embeddedRedis()).isTrue();
+        assertThat(c.stream()).isEqualTo("mida:events");
+        assertThat(c.deadLetterStream()).isEqualTo("mida:events:dead");
+        assertThat(c.apiToken()).isNull();
+    }
+
+    @Test
+    void flags_win_over_environment_variables() {
+        Config c = Config.from(
+                Map.of("MIDA_PORT", "9000", "MIDA_REDIS_URI", "redis://r:6379", "MIDA_API_TOKEN", "s3cret"),
+                new String[] {"serve", "--port", "9100", "--data-dir=/tmp/x", "--neo4j-uri", "neo4j://db:7687"});
+        assertThat(c.port()).isEqualTo(9100);
+        assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/x"));
+        assertThat(c.embeddedRedis()).isFalse();
+        assertThat(c.embeddedNeo4j()).isFalse();
+        assertThat(c.apiToken()).isEqualTo("s3cret");
+    }
+
+    @Test
+    void bad_values_fail_with_the_name_of_the_setting() {
+        assertThatThrownBy(() -> Config.from(Map.of("MIDA_PORT", "http"), new String[0]))
+                .hasMessageContaining("MIDA_PORT");
+        assertThatThrownBy(() -> Config.from(Map.of(), new String[] {"--bolt-port", "70000"}))
+                .hasMessageContaining("MIDA_BOLT_PORT");
+        assertThatThrownBy(() -> Config.from(Map.of(), new String[] {"--frobnicate", "1"}))
+                .hasMessageContaining("--frobnicate");
+        assertThatThrownBy(() -> Config.from(Map.of("MIDA_NEO4J_URI", "http://x"), new String[0]))
+                .hasMessageContaining("MIDA_NEO4J_URI");
+        assertThatThrownBy(() -> Config.from(Map.of(), new String[] {"--port"})).hasMessageContaining("--port");
+    }
+
+    @Test
+    void secrets_are_masked_in_to_string() {
+        Config c = Config.from(
+                Map.of("MIDA_API_TOKEN", "tok-123", "MIDA_NEO4J_PASSWORD", "pw-456", "MIDA_REDIS_URI",
+                        "redis://user:pw-789@r:6379"),
+                new String[0]);
+        assertThat(c.toString()).doesNotContain("tok-123", "pw-456", "pw-789");
+    }
+
+    @Test
+    void help_lists_every_setting() {
+        String help = Config.help();
+        for (Config.Setting s : Config.Setting.values()) assertThat(help).contains(s.flag, s.env);
+    }
+}
