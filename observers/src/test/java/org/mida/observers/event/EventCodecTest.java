@@ -42,22 +42,38 @@ class EventCodecTest {
         var d = codec.decode("[{\"type\":\"task\",\"task_id\":\"a\"},{\"type\":\"task\",\"task_id\":5},"
                 + "{\"type\":\"workflow\",\"workflow_id\":\"w\"},\"text\"]");
         assertThat(d.events()).extracting(Event::key).containsExactly("a", "w");
-        assertThat(d.rejections()).extracting(EventCodec.Rejection::reason)
-                .containsExactly("[1] \"task_id\" must be a string, got a number",
+        assertThat(d.rejections())
+                .extracting(EventCodec.Rejection::reason)
+                .containsExactly(
+                        "[1] \"task_id\" must be a string, got a number",
                         "[3] an event must be a JSON object, got a string");
         assertThat(d.rejections().get(0).raw()).isEqualTo("{\"type\":\"task\",\"task_id\":5}");
     }
 
     @Test
     void bad_input_is_rejected_with_a_reason_never_thrown() {
-        for (String bad : List.of("", "{", "null", "[]", "{\"type\":\"x\"}", "{\"type\":1,\"task_id\":\"t\"}",
-                "{\"task_id\":\"t\",\"status\":\"done\"}", "{\"task_id\":\"t\",\"ended_at\":-1}",
-                "{\"task_id\":\"t\",\"ended_at\":\"soon\"}", "{\"task_id\":\"t\",\"dependencies\":[1]}",
-                "{\"task_id\":\"   \"}", "{\"task_id\":\"t\",\"used\":{\"a\":{\"@id\":\"\"}}}",
-                "[".repeat(10_000) + "]".repeat(10_000), "{\"a\":" .repeat(5000) + "1" + "}".repeat(5000))) {
+        for (String bad : List.of(
+                "",
+                "{",
+                "null",
+                "[]",
+                "{\"type\":\"x\"}",
+                "{\"type\":1,\"task_id\":\"t\"}",
+                "{\"task_id\":\"t\",\"status\":\"done\"}",
+                "{\"task_id\":\"t\",\"ended_at\":-1}",
+                "{\"task_id\":\"t\",\"ended_at\":\"soon\"}",
+                "{\"task_id\":\"t\",\"dependencies\":[1]}",
+                "{\"task_id\":\"   \"}",
+                "{\"task_id\":\"t\",\"used\":{\"a\":{\"@id\":\"\"}}}",
+                "[".repeat(10_000) + "]".repeat(10_000),
+                "{\"a\":".repeat(5000) + "1" + "}".repeat(5000))) {
             var d = codec.decode(bad);
-            assertThat(d.events()).as(bad.length() > 60 ? bad.substring(0, 60) : bad).isEmpty();
-            assertThat(d.rejections()).as(bad.length() > 60 ? bad.substring(0, 60) : bad).isNotEmpty()
+            assertThat(d.events())
+                    .as(bad.length() > 60 ? bad.substring(0, 60) : bad)
+                    .isEmpty();
+            assertThat(d.rejections())
+                    .as(bad.length() > 60 ? bad.substring(0, 60) : bad)
+                    .isNotEmpty()
                     .allSatisfy(r -> assertThat(r.reason()).isNotBlank());
         }
     }
@@ -72,7 +88,10 @@ class EventCodecTest {
 
     @Test
     void encode_all_writes_an_array_the_decoder_reads_back() {
-        var a = TaskEvent.builder("a").status(Status.RUNNING).used(Map.of("x", 1)).build();
+        var a = TaskEvent.builder("a")
+                .status(Status.RUNNING)
+                .used(Map.of("x", 1))
+                .build();
         var w = WorkflowEvent.of("w", "c", "name");
         var d = codec.decode(codec.encodeAll(List.of(a, w)));
         assertThat(d.events()).containsExactly(a, w);

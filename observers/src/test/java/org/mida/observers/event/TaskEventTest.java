@@ -10,14 +10,25 @@ import org.junit.jupiter.api.Test;
 class TaskEventTest {
 
     private static TaskEvent running() {
-        return TaskEvent.builder("t").workflowId("w").status(Status.RUNNING).startedAt(10.0)
+        return TaskEvent.builder("t")
+                .workflowId("w")
+                .status(Status.RUNNING)
+                .startedAt(10.0)
                 .used(Map.of("lr", 0.1, "data", Map.of("@id", "file:///x")))
-                .telemetryAtStart(Map.of("cpu", 1)).dependencies(List.of("a")).build();
+                .telemetryAtStart(Map.of("cpu", 1))
+                .dependencies(List.of("a"))
+                .build();
     }
 
     private static TaskEvent finished() {
-        return TaskEvent.builder("t").status(Status.FINISHED).startedAt(11.0).endedAt(12.0)
-                .generated(Map.of("loss", 0.5)).used(Map.of("epochs", 3)).dependencies(List.of("b")).build();
+        return TaskEvent.builder("t")
+                .status(Status.FINISHED)
+                .startedAt(11.0)
+                .endedAt(12.0)
+                .generated(Map.of("loss", 0.5))
+                .used(Map.of("epochs", 3))
+                .dependencies(List.of("b"))
+                .build();
     }
 
     @Test
@@ -60,8 +71,10 @@ class TaskEventTest {
     @Test
     void validation_names_the_field() {
         assertThatThrownBy(() -> TaskEvent.builder(null).build()).hasMessageContaining("task_id");
-        assertThatThrownBy(() -> TaskEvent.builder("t").endedAt(Double.NaN).build()).hasMessageContaining("ended_at");
-        assertThatThrownBy(() -> TaskEvent.builder("t").workflowId("x".repeat(2000)).build())
+        assertThatThrownBy(() -> TaskEvent.builder("t").endedAt(Double.NaN).build())
+                .hasMessageContaining("ended_at");
+        assertThatThrownBy(() ->
+                        TaskEvent.builder("t").workflowId("x".repeat(2000)).build())
                 .hasMessageContaining("workflow_id");
     }
 }

@@ -207,8 +207,24 @@ public record Config(
     }
 
     public Config withEmbeddedPorts(int bolt, int redis) {
-        return new Config(host, port, dataDir, bolt, redis, neo4jUri, neo4jUser, neo4jPassword, redisUri,
-                stream, apiToken, batchSize, consumerGroup, consumerName, claimIdleMs, deleteAcked, pageCache);
+        return new Config(
+                host,
+                port,
+                dataDir,
+                bolt,
+                redis,
+                neo4jUri,
+                neo4jUser,
+                neo4jPassword,
+                redisUri,
+                stream,
+                apiToken,
+                batchSize,
+                consumerGroup,
+                consumerName,
+                claimIdleMs,
+                deleteAcked,
+                pageCache);
     }
 
     public Config withApiToken(String token) {

@@ -75,13 +75,23 @@ public final class MidaServer implements AutoCloseable {
         driver = config.embeddedNeo4j() || config.neo4jPassword() == null
                 ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
                 : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
-        driver.verifyConnectivity();
-        applySchema(driver);
+        // the schema (cold Cypher planning) and the HTTP server (cold Jetty) start side by side
+        Driver schemaDriver = driver;
+        var schema = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            schemaDriver.verifyConnectivity();
+            applySchema(schemaDriver);
+        });
         redis = new JedisPooled(URI.create(redisUri));
         redis.ping();
 
         EventCodec codec = EventCodec.shared();
         var metrics = new IngestMetrics();
+        http = App.create(config, new App.Parts(driver, redis, codec, metrics)).start(config.host(), config.port());
+        try {
+            schema.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
         var settings = new StreamIngestor.Settings(
                 config.stream(),
                 config.deadLetterStream(),
@@ -92,7 +102,6 @@ public final class MidaServer implements AutoCloseable {
                 config.deleteAcked());
         ingestor = new StreamIngestor(redis, new BatchWriter(driver, codec), codec, metrics, settings, null);
         ingestor.start();
-        http = App.create(config, new App.Parts(driver, redis, codec, metrics)).start(config.host(), config.port());
         LOG.info(
                 "MIDA ready on http://{}:{} in {} ms (neo4j {}, redis {})",
                 config.host(),
@@ -102,11 +111,32 @@ public final class MidaServer implements AutoCloseable {
                 redisUri);
     }
 
-    /** Applies the constraints and indexes from cypher/schema; idempotent, waits for indexes. */
+    private static final java.util.regex.Pattern SCHEMA_NAME =
+            java.util.regex.Pattern.compile("(?:CONSTRAINT|INDEX)\\s+(\\w+)\\s+IF NOT EXISTS");
+
+    /**
+     * Applies the constraints and indexes from cypher/schema that are missing (idempotent), and waits
+     * for new indexes to come online.
+     */
     static void applySchema(Driver driver) {
         try (var session = driver.session()) {
-            for (String name : Cypher.SCHEMA) session.run(Cypher.load(name)).consume();
-            session.run("CALL db.awaitIndexes(60)").consume();
+            var existing = new java.util.HashSet<String>();
+            session.run("SHOW CONSTRAINTS YIELD name")
+                    .forEachRemaining(r -> existing.add(r.get(0).asString()));
+            session.run("SHOW INDEXES YIELD name")
+                    .forEachRemaining(r -> existing.add(r.get(0).asString()));
+            int created = 0;
+            for (String name : Cypher.SCHEMA) {
+                String statement = Cypher.load(name);
+                var m = SCHEMA_NAME.matcher(statement);
+                if (m.find() && existing.contains(m.group(1))) continue;
+                session.run(statement).consume();
+                created++;
+            }
+            if (created > 0) {
+                session.run("CALL db.awaitIndexes(120)").consume();
+                LOG.info("schema: {} constraints/indexes created", created);
+            }
         }
     }
 

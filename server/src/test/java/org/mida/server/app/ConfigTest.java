@@ -52,7 +52,12 @@ class ConfigTest {
     @Test
     void secrets_are_masked_in_to_string() {
         Config c = Config.from(
-                Map.of("MIDA_API_TOKEN", "tok-123", "MIDA_NEO4J_PASSWORD", "pw-456", "MIDA_REDIS_URI",
+                Map.of(
+                        "MIDA_API_TOKEN",
+                        "tok-123",
+                        "MIDA_NEO4J_PASSWORD",
+                        "pw-456",
+                        "MIDA_REDIS_URI",
                         "redis://user:pw-789@r:6379"),
                 new String[0]);
         assertThat(c.toString()).doesNotContain("tok-123", "pw-456", "pw-789");

@@ -56,7 +56,9 @@ class CypherFilesIT {
         }
         for (String name : names()) {
             boolean used = sources.contains("\"" + name + "\"") || Cypher.SCHEMA.contains(name);
-            assertThat(used).as("cypher/%s.cypher is not used by any code", name).isTrue();
+            assertThat(used)
+                    .as("cypher/%s.cypher is not used by any code", name)
+                    .isTrue();
         }
     }
 

@@ -50,8 +50,12 @@ class RestIT {
         assertThat(h.get("dead_letters").asLong()).isZero();
         assertThat(h.get("tasks").asLong()).isEqualTo(4);
         String metrics = server.get("/metrics").body();
-        assertThat(metrics).contains("mida_ingest_events_total 5", "mida_ingest_batch_seconds_count", "mida_stream_pending 0",
-                "mida_dead_letters 0");
+        assertThat(metrics)
+                .contains(
+                        "mida_ingest_events_total 5",
+                        "mida_ingest_batch_seconds_count",
+                        "mida_stream_pending 0",
+                        "mida_dead_letters 0");
     }
 
     @Test
@@ -80,10 +84,13 @@ class RestIT {
         assertThat(wf.get("status_counts").get("ERROR").asLong()).isEqualTo(1);
         assertThat(server.get("/api/workflows?id=wf%2F1").json()).isEqualTo(wf);
 
-        JsonNode tasks = server.get("/api/workflows/wf%2F1/tasks?status=error").json().get("tasks");
+        JsonNode tasks =
+                server.get("/api/workflows/wf%2F1/tasks?status=error").json().get("tasks");
         assertThat(tasks).hasSize(1);
         assertThat(tasks.get(0).get("stderr").asText()).isEqualTo("Traceback: boom");
-        JsonNode page = server.get("/api/workflows/wf%2F1/tasks?limit=2&offset=1").json().get("tasks");
+        JsonNode page = server.get("/api/workflows/wf%2F1/tasks?limit=2&offset=1")
+                .json()
+                .get("tasks");
         assertThat(page).extracting(t -> t.get("task_id").asText()).containsExactly("b", "c");
     }
 
@@ -93,8 +100,10 @@ class RestIT {
         ingestSample();
         String id = "file:///x/y z#1?q=%41 `'\"ü";
         String enc = URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
-        assertThat(server.get("/api/tasks?id=" + enc).json().get("task_id").asText()).isEqualTo(id);
-        assertThat(server.get("/api/tasks/" + enc).json().get("task_id").asText()).isEqualTo(id);
+        assertThat(server.get("/api/tasks?id=" + enc).json().get("task_id").asText())
+                .isEqualTo(id);
+        assertThat(server.get("/api/tasks/" + enc).json().get("task_id").asText())
+                .isEqualTo(id);
         JsonNode a = server.get("/api/tasks/a").json();
         assertThat(a.get("used").get("lr").asDouble()).isEqualTo(0.1);
         assertThat(a.get("duration").asDouble()).isEqualTo(2.0);
@@ -121,7 +130,8 @@ class RestIT {
     @Test
     void invalid_posted_events_are_refused_whole_with_every_reason() {
         server = TestServer.start();
-        var r = server.post("/api/events", "[{\"type\":\"task\",\"task_id\":\"ok\"},{\"type\":\"task\"},{\"type\":\"nope\"}]");
+        var r = server.post(
+                "/api/events", "[{\"type\":\"task\",\"task_id\":\"ok\"},{\"type\":\"task\"},{\"type\":\"nope\"}]");
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.contentType()).startsWith("application/problem+json");
         assertThat(r.json().get("detail").asText()).contains("2 of 3");
@@ -138,8 +148,12 @@ class RestIT {
         var none = server.post("/api/events", ev);
         assertThat(none.status()).isEqualTo(401);
         assertThat(none.contentType()).startsWith("application/problem+json");
-        assertThat(server.post("/api/events", ev, "Authorization", "Bearer wrong").status()).isEqualTo(401);
-        assertThat(server.post("/api/events", ev, "Authorization", "Bearer s3cret").status()).isEqualTo(202);
+        assertThat(server.post("/api/events", ev, "Authorization", "Bearer wrong")
+                        .status())
+                .isEqualTo(401);
+        assertThat(server.post("/api/events", ev, "Authorization", "Bearer s3cret")
+                        .status())
+                .isEqualTo(202);
         assertThat(server.get("/api/health").status()).isEqualTo(200);
     }
 

@@ -29,7 +29,8 @@ class GraphValuesTest {
         var out = new HashMap<String, Object>();
         GraphValues.flatten("used", used, out, codec::toJson);
 
-        assertThat(out).containsEntry("used.lr", 0.1)
+        assertThat(out)
+                .containsEntry("used.lr", 0.1)
                 .containsEntry("used.epochs", 3L)
                 .containsEntry("used.layers", List.of(64L, 32L))
                 .containsEntry("used.mixed_numbers", List.of(1.0, 2.5))

@@ -35,12 +35,14 @@ class IngestIT {
             used.add("\"in" + i + "\":{\"@id\":" + q(usedIds[i]) + ",\"@type\":\"dataset\"}");
         return "{\"type\":\"task\",\"task_id\":" + q(id) + ",\"workflow_id\":" + q(wf)
                 + ",\"campaign_id\":\"camp\",\"activity_id\":\"train\",\"status\":\"RUNNING\",\"started_at\":" + start
-                + ",\"hostname\":\"node-1\",\"used\":{" + used + "},\"telemetry_at_start\":{\"cpu\":{\"percent\":12.5}}}";
+                + ",\"hostname\":\"node-1\",\"used\":{" + used
+                + "},\"telemetry_at_start\":{\"cpu\":{\"percent\":12.5}}}";
     }
 
     static String finished(String id, double end, String generatedId) {
         return "{\"type\":\"task\",\"task_id\":" + q(id) + ",\"status\":\"FINISHED\",\"ended_at\":" + end
-                + ",\"generated\":{\"loss\":0.25,\"model\":{\"@id\":" + q(generatedId) + ",\"@type\":\"model\",\"epochs\":3}}}";
+                + ",\"generated\":{\"loss\":0.25,\"model\":{\"@id\":" + q(generatedId)
+                + ",\"@type\":\"model\",\"epochs\":3}}}";
     }
 
     static String q(String s) {
@@ -57,8 +59,7 @@ class IngestIT {
         server.xadd("{\"type\":\"workflow\",\"workflow_id\":\"wf-a\",\"campaign_id\":\"camp\",\"name\":\"preprocess\","
                 + "\"started_at\":1.0}");
         server.xadd(array(List.of(
-                running("t1", "wf-a", 10, "file:///raw/scan_1.h5"),
-                finished("t1", 11, "file:///clean/scan_1.h5"))));
+                running("t1", "wf-a", 10, "file:///raw/scan_1.h5"), finished("t1", 11, "file:///clean/scan_1.h5"))));
         // a second workflow uses t1's output: lineage crosses the workflow boundary through one entity
         server.xadd(array(List.of(
                 running("t2", "wf-b", 20, "file:///clean/scan_1.h5", "file:///raw/labels.csv"),
@@ -68,13 +69,16 @@ class IngestIT {
 
         assertThat(server.count("MATCH (t:Task:Activity) RETURN count(t)")).isEqualTo(2);
         assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(4);
-        assertThat(server.count("MATCH (:Task {task_id:'t2'})-[:USED {role:'in0'}]->(:Entity {id:'file:///clean/scan_1.h5'})"
-                        + "-[:WAS_GENERATED_BY {role:'model'}]->(:Task {task_id:'t1'}) RETURN count(*)"))
+        assertThat(server.count(
+                        "MATCH (:Task {task_id:'t2'})-[:USED {role:'in0'}]->(:Entity {id:'file:///clean/scan_1.h5'})"
+                                + "-[:WAS_GENERATED_BY {role:'model'}]->(:Task {task_id:'t1'}) RETURN count(*)"))
                 .isEqualTo(1);
-        assertThat(server.count("MATCH (:Task {task_id:'t2'})-[:WAS_INFORMED_BY]->(:Task {task_id:'t1'}) RETURN count(*)"))
+        assertThat(server.count(
+                        "MATCH (:Task {task_id:'t2'})-[:WAS_INFORMED_BY]->(:Task {task_id:'t1'}) RETURN count(*)"))
                 .isEqualTo(1);
-        assertThat(server.count("MATCH (:Task {task_id:'t1'})-[:PART_OF]->(:Workflow:Activity {workflow_id:'wf-a', name:'preprocess'})"
-                        + "-[:PART_OF]->(:Campaign {campaign_id:'camp'}) RETURN count(*)"))
+        assertThat(server.count(
+                        "MATCH (:Task {task_id:'t1'})-[:PART_OF]->(:Workflow:Activity {workflow_id:'wf-a', name:'preprocess'})"
+                                + "-[:PART_OF]->(:Campaign {campaign_id:'camp'}) RETURN count(*)"))
                 .isEqualTo(1);
         assertThat(server.count("MATCH (:Task {task_id:'t2'})-[:PART_OF]->(w:Workflow {workflow_id:'wf-b'})"
                         + "-[:PART_OF]->(:Campaign {campaign_id:'camp'}) RETURN count(*)"))
@@ -83,7 +87,10 @@ class IngestIT {
         assertThat(server.count("MATCH (:Task {task_id:'t2'})-[:WAS_ASSOCIATED_WITH]->(a:Agent) RETURN count(a)"))
                 .isEqualTo(2);
         // flattened properties for analytics, the typed values kept
-        var t1 = server.query("MATCH (t:Task {task_id:'t1'}) RETURN t").get(0).get("t").asNode();
+        var t1 = server.query("MATCH (t:Task {task_id:'t1'}) RETURN t")
+                .get(0)
+                .get("t")
+                .asNode();
         assertThat(t1.get("used.lr").asDouble()).isEqualTo(0.01);
         assertThat(t1.get("used.layers").asList()).containsExactly(64L, 32L);
         assertThat(t1.get("used.optimizer.name").asString()).isEqualTo("adam");
@@ -91,7 +98,10 @@ class IngestIT {
         assertThat(t1.get("generated.loss").asDouble()).isEqualTo(0.25);
         assertThat(t1.get("duration").asDouble()).isEqualTo(1.0);
         assertThat(t1.get("status").asString()).isEqualTo("FINISHED");
-        var model = server.query("MATCH (e:Entity {id:'model://unet/1'}) RETURN e").get(0).get("e").asNode();
+        var model = server.query("MATCH (e:Entity {id:'model://unet/1'}) RETURN e")
+                .get(0)
+                .get("e")
+                .asNode();
         assertThat(model.get("type").asString()).isEqualTo("model");
         assertThat(model.get("epochs").asLong()).isEqualTo(3);
 
@@ -101,7 +111,8 @@ class IngestIT {
         assertThat(task.get("used").get("optimizer").get("name").asText()).isEqualTo("adam");
         assertThat(task.get("used").get("in1").get("@id").asText()).isEqualTo("file:///raw/labels.csv");
         assertThat(task.get("generated").get("model").get("epochs").asInt()).isEqualTo(3);
-        assertThat(task.get("telemetry_at_start").get("cpu").get("percent").asDouble()).isEqualTo(12.5);
+        assertThat(task.get("telemetry_at_start").get("cpu").get("percent").asDouble())
+                .isEqualTo(12.5);
         assertThat(task.get("dependencies").get(0).asText()).isEqualTo("t1");
         assertThat(task.get("duration").asDouble()).isEqualTo(5.0);
     }
@@ -124,19 +135,22 @@ class IngestIT {
         }
         // late, stale events must not move anything back
         for (int i = 0; i < 300; i += 10)
-            events.add("{\"type\":\"task\",\"task_id\":\"task-" + i + "\",\"status\":\"RUNNING\",\"started_at\":" + (150 + i)
-                    + ",\"ended_at\":" + (1 + i) + "}");
+            events.add("{\"type\":\"task\",\"task_id\":\"task-" + i + "\",\"status\":\"RUNNING\",\"started_at\":"
+                    + (150 + i) + ",\"ended_at\":" + (1 + i) + "}");
         for (String e : events) server.xadd(e); // one event per entry: pairs land in different batches
         server.awaitIngested(seconds(60));
 
         assertThat(server.count("MATCH (t:Task) RETURN count(t)")).isEqualTo(300);
-        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) RETURN count(t)")).isEqualTo(300);
+        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) RETURN count(t)"))
+                .isEqualTo(300);
         assertThat(server.count("MATCH (t:Task) WHERE t.started_at = 100.0 + toInteger(substring(t.task_id, 5))"
                         + " AND t.ended_at = 200.0 + toInteger(substring(t.task_id, 5)) AND t.duration = 100.0"
                         + " AND t.`used.lr` = 0.01 AND t.`generated.loss` = 0.25 RETURN count(t)"))
                 .isEqualTo(300);
-        assertThat(server.count("MATCH (:Task)-[r:USED]->(:Entity) RETURN count(r)")).isEqualTo(300);
-        assertThat(server.count("MATCH (:Entity)-[r:WAS_GENERATED_BY]->(:Task) RETURN count(r)")).isEqualTo(300);
+        assertThat(server.count("MATCH (:Task)-[r:USED]->(:Entity) RETURN count(r)"))
+                .isEqualTo(300);
+        assertThat(server.count("MATCH (:Entity)-[r:WAS_GENERATED_BY]->(:Task) RETURN count(r)"))
+                .isEqualTo(300);
         assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(307);
     }
 
@@ -178,14 +192,18 @@ class IngestIT {
         server.xadd("this is not json");
         dead++;
         // the whole stream once more: at-least-once delivery must not duplicate anything
-        for (int i = 0; i < events.size(); i += 500) server.xadd(array(events.subList(i, Math.min(i + 500, events.size()))));
+        for (int i = 0; i < events.size(); i += 500)
+            server.xadd(array(events.subList(i, Math.min(i + 500, events.size()))));
         server.awaitIngested(seconds(120));
 
         assertThat(server.count("MATCH (t:Task) RETURN count(t)")).isEqualTo(9000);
-        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) WHERE t.duration = 0.5 RETURN count(t)")).isEqualTo(9000);
+        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) WHERE t.duration = 0.5 RETURN count(t)"))
+                .isEqualTo(9000);
         assertThat(server.count("MATCH (:Task)-[r:USED]->() RETURN count(r)")).isEqualTo(9000);
-        assertThat(server.count("MATCH ()-[r:WAS_GENERATED_BY]->(:Task) RETURN count(r)")).isEqualTo(9000);
-        assertThat(server.count("MATCH (t:Task)-[r:PART_OF]->(:Workflow) RETURN count(r)")).isEqualTo(9000);
+        assertThat(server.count("MATCH ()-[r:WAS_GENERATED_BY]->(:Task) RETURN count(r)"))
+                .isEqualTo(9000);
+        assertThat(server.count("MATCH (t:Task)-[r:PART_OF]->(:Workflow) RETURN count(r)"))
+                .isEqualTo(9000);
         assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(9100);
         JsonNode health = server.get("/api/health").json();
         assertThat(health.get("dead_letters").asLong()).isEqualTo(dead);
@@ -213,17 +231,23 @@ class IngestIT {
         server.server().redis().xadd(server.stream(), StreamEntryID.NEW_ENTRY, Map.of("not-event", "x"));
         // good events with hostile ids and keys, in the same entry as a bad one
         server.xadd(array(List.of(
-                "{\"type\":\"task\",\"task_id\":" + q(hostile) + ",\"workflow_id\":" + q("wf`}) MATCH (n) DETACH DELETE n")
-                        + ",\"status\":\"FINISHED\",\"used\":{\"k`ey\\\"} DELETE\":1,\"file\":{\"@id\":" + q(hostile + "/f")
+                "{\"type\":\"task\",\"task_id\":" + q(hostile) + ",\"workflow_id\":"
+                        + q("wf`}) MATCH (n) DETACH DELETE n")
+                        + ",\"status\":\"FINISHED\",\"used\":{\"k`ey\\\"} DELETE\":1,\"file\":{\"@id\":"
+                        + q(hostile + "/f")
                         + "}}}",
                 "{\"type\":\"task\",\"task_id\":\"with space/and#hash?q=%20 ü\",\"status\":\"RUNNING\"}",
                 "{\"type\":\"task\",\"task_id\":null}")));
         server.awaitIngested(seconds(30));
 
         assertThat(server.count("MATCH (t:Task) RETURN count(t)")).isEqualTo(2);
-        assertThat(server.count("MATCH (t:Task {task_id:$id}) WHERE t.`used.k``ey\"} DELETE` = 1 RETURN count(t)", "id", hostile))
+        assertThat(server.count(
+                        "MATCH (t:Task {task_id:$id}) WHERE t.`used.k``ey\"} DELETE` = 1 RETURN count(t)",
+                        "id",
+                        hostile))
                 .isEqualTo(1);
-        assertThat(server.count("MATCH (e:Entity {id:$id}) RETURN count(e)", "id", hostile + "/f")).isEqualTo(1);
+        assertThat(server.count("MATCH (e:Entity {id:$id}) RETURN count(e)", "id", hostile + "/f"))
+                .isEqualTo(1);
         var dead = server.server().redis().xrange(server.config().deadLetterStream(), "-", "+", 100);
         assertThat(dead).hasSize(bad.size() + 2);
         assertThat(dead).allSatisfy(e -> {
@@ -240,7 +264,8 @@ class IngestIT {
                 .anyMatch(r -> r.contains("nesting depth") || r.contains("depth"))
                 .anyMatch(r -> r.contains("no \"event\" field"));
         assertThat(server.get("/api/health").json().get("status").asText()).isEqualTo("ok");
-        assertThat(server.get("/api/tasks?id=" + java.net.URLEncoder.encode(hostile, java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(server.get("/api/tasks?id="
+                                + java.net.URLEncoder.encode(hostile, java.nio.charset.StandardCharsets.UTF_8))
                         .status())
                 .isEqualTo(200);
     }
@@ -253,9 +278,17 @@ class IngestIT {
         server = null;
         try (var redis = new redis.clients.jedis.JedisPooled(java.net.URI.create(Backends.redisUri()))) {
             for (int i = 0; i < 50; i++)
-                redis.xadd(stream, StreamEntryID.NEW_ENTRY,
-                        Map.of("event", array(List.of(running("c-" + i, "wf", i), finished("c-" + i, i + 1, "file:///o/" + i)))));
-            var got = redis.xreadGroup("mida-ingest", "crashed-consumer", XReadGroupParams.xReadGroupParams().count(100),
+                redis.xadd(
+                        stream,
+                        StreamEntryID.NEW_ENTRY,
+                        Map.of(
+                                "event",
+                                array(List.of(
+                                        running("c-" + i, "wf", i), finished("c-" + i, i + 1, "file:///o/" + i)))));
+            var got = redis.xreadGroup(
+                    "mida-ingest",
+                    "crashed-consumer",
+                    XReadGroupParams.xReadGroupParams().count(100),
                     Map.of(stream, StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY));
             assertThat(got.get(0).getValue()).hasSize(50);
             assertThat(redis.xpending(stream, "mida-ingest").getTotal()).isEqualTo(50);
@@ -263,7 +296,8 @@ class IngestIT {
 
         server = TestServer.startKeepingState(c -> c.withIngest(1000, "test-consumer", 300));
         server.awaitIngested(seconds(30));
-        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) RETURN count(t)")).isEqualTo(50);
+        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) RETURN count(t)"))
+                .isEqualTo(50);
         assertThat(server.count("MATCH (t:Task) RETURN count(t)")).isEqualTo(50);
         assertThat(server.get("/metrics").body()).contains("mida_ingest_claimed_total 50");
     }

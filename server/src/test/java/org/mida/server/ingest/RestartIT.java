@@ -9,7 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +35,8 @@ class RestartIT {
         for (int i = from; i < to; i++) {
             batch.add(task(i, status));
             if (batch.size() == 100 || i == to - 1) {
-                redis.xadd("mida:events", StreamEntryID.NEW_ENTRY, Map.of("event", "[" + String.join(",", batch) + "]"));
+                redis.xadd(
+                        "mida:events", StreamEntryID.NEW_ENTRY, Map.of("event", "[" + String.join(",", batch) + "]"));
                 batch.clear();
             }
         }
@@ -44,7 +44,10 @@ class RestartIT {
 
     static long tasks(MidaServer s, String where) {
         try (var session = s.driver().session()) {
-            return session.run("MATCH (t:Task) " + where + " RETURN count(t)").single().get(0).asLong();
+            return session.run("MATCH (t:Task) " + where + " RETURN count(t)")
+                    .single()
+                    .get(0)
+                    .asLong();
         }
     }
 
@@ -59,7 +62,8 @@ class RestartIT {
             assertThat(tasks(s, "")).isEqualTo(1000);
             xaddTasks((JedisPooled) s.redis(), 0, 1000, "FINISHED");
             await(Duration.ofSeconds(60), "1000 finished tasks", () -> tasks(s, "WHERE t.status = 'FINISHED'") == 1000);
-            assertThat(tasks(s, "WHERE t.started_at = toFloat(toInteger(substring(t.task_id, 2)))")).isEqualTo(1000);
+            assertThat(tasks(s, "WHERE t.started_at = toFloat(toInteger(substring(t.task_id, 2)))"))
+                    .isEqualTo(1000);
             assertThat(tasks(s, "")).isEqualTo(1000);
         }
     }
@@ -109,11 +113,27 @@ class RestartIT {
 
     private static Process launch(Path dir, int http, int bolt, int redis) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                "org.mida.server.app.Main", "--data-dir", dir.toString(), "--port", String.valueOf(http), "--bolt-port",
-                String.valueOf(bolt), "--redis-port", String.valueOf(redis), "--batch-size", "500"));
+        var cmd = new ArrayList<>(List.of(
+                java,
+                "-Xmx1g",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.mida.server.app.Main",
+                "--data-dir",
+                dir.toString(),
+                "--port",
+                String.valueOf(http),
+                "--bolt-port",
+                String.valueOf(bolt),
+                "--redis-port",
+                String.valueOf(redis),
+                "--batch-size",
+                "500"));
         Path log = dir.resolve("server-" + System.nanoTime() + ".log");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     private static void awaitHealthy(int http, Process p) throws Exception {
@@ -138,7 +158,9 @@ class RestartIT {
 
     private static String get(int port, String path) throws IOException, InterruptedException {
         var client = HttpClient.newHttpClient();
-        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+        return client.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString())
                 .body();
     }
@@ -148,5 +170,4 @@ class RestartIT {
             return s.getLocalPort();
         }
     }
-
 }

@@ -69,7 +69,10 @@ public final class TestServer implements AutoCloseable {
     /** A Cypher count, e.g. {@code count("MATCH (t:Task) RETURN count(t)")}. */
     public long count(String query, Object... keysAndValues) {
         try (var s = Backends.driver().session()) {
-            return s.run(query, Values.parameters(keysAndValues)).single().get(0).asLong();
+            return s.run(query, Values.parameters(keysAndValues))
+                    .single()
+                    .get(0)
+                    .asLong();
         }
     }
 
@@ -81,8 +84,7 @@ public final class TestServer implements AutoCloseable {
 
     /** Waits until the stream is fully ingested (nothing pending, nothing unread). */
     public void awaitIngested(Duration timeout) {
-        await(timeout, "the stream to be ingested",
-                () -> server.redis().xlen(stream()) == 0 && pendingCount() == 0);
+        await(timeout, "the stream to be ingested", () -> server.redis().xlen(stream()) == 0 && pendingCount() == 0);
     }
 
     private long pendingCount() {
@@ -138,7 +140,8 @@ public final class TestServer implements AutoCloseable {
     private static Answer send(HttpRequest request) {
         try {
             HttpResponse<String> r = CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Answer(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+            return new Answer(
+                    r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
         } catch (IOException e) {
             throw new AssertionError("request failed: " + request.uri(), e);
         } catch (InterruptedException e) {
