@@ -65,7 +65,7 @@ public final class IngestBench {
         boolean quick = Arrays.asList(args).contains("--quick");
         int tasks = intProp("mida.bench.tasks", quick ? 20_000 : 200_000);
         int warmTasks = intProp("mida.bench.warmup", quick ? 5_000 : 20_000);
-        int latencySeconds = intProp("mida.bench.latency.seconds", quick ? 10 : 30);
+        int latencySeconds = intProp("mida.bench.latency.seconds", quick ? 10 : 20);
         int rate = intProp("mida.bench.latency.rate", 5_000);
         int batch = intProp("mida.bench.batch", Config.defaults().batchSize());
         Path root = Files.createTempDirectory("mida-bench-ingest");
@@ -116,10 +116,18 @@ public final class IngestBench {
         if (!e2eShape.equals(rawShape))
             throw new AssertionError("end-to-end and raw graphs differ:\n e2e " + e2eShape + "\n raw " + rawShape);
         result.put("graph", e2eShape);
-        progress("e2e %.0f task events/s (%.0f tasks/s), raw %.0f tasks/s, ratio %.3f",
+        progress(
+                "e2e %.0f task events/s (%.0f tasks/s), raw %.0f tasks/s, ratio %.3f",
                 result.get("e2e_task_events_per_s"), e2eTasks, rawTasks, result.get("ratio_e2e_to_raw"));
 
-        if (latencySeconds > 0) latency(rate, latencySeconds, batch);
+        if (latencySeconds > 0) {
+            try {
+                latency(rate, latencySeconds, batch);
+            } catch (Exception | AssertionError e) { // keep the throughput figures; report the failure
+                result.put("latency_error", e.toString());
+                progress("latency measurement failed: %s", e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- end to end
@@ -144,10 +152,14 @@ public final class IngestBench {
             long t0 = System.nanoTime();
             int n = w.entries.size();
             for (int from = 0; from < n; from += 50) {
-                var pipe = redis.pipelined();
-                for (int i = from; i < Math.min(n, from + 50); i++)
-                    pipe.xadd(stream, XAddParams.xAddParams(), Map.of("event", w.entries.get(i).payload()));
-                pipe.sync();
+                try (var pipe = redis.pipelined()) { // holds a pooled connection until closed
+                    for (int i = from; i < Math.min(n, from + 50); i++)
+                        pipe.xadd(
+                                stream,
+                                XAddParams.xAddParams(),
+                                Map.of("event", w.entries.get(i).payload()));
+                    pipe.sync();
+                }
             }
             long tXadd = System.nanoTime();
             long target = eventsBefore + w.eventCount;
@@ -158,7 +170,8 @@ public final class IngestBench {
                 if (System.nanoTime() - lastPrint > 5e9) {
                     lastPrint = System.nanoTime();
                     long done = server.metrics().eventsIngested() - eventsBefore;
-                    progress("  %s: %d / %d events after %.1f s (%.0f events/s)",
+                    progress(
+                            "  %s: %d / %d events after %.1f s (%.0f events/s)",
                             name, done, w.eventCount, (lastPrint - t0) / 1e9, done / ((lastPrint - t0) / 1e9));
                 }
                 if (System.nanoTime() > deadline)
@@ -173,10 +186,11 @@ public final class IngestBench {
                     Map.of("p", w.prefix + "/"));
             long all = count(server.driver(), "MATCH (t:Task) RETURN count(t)", Map.of());
             if (finished != w.taskCount || all != w.taskCount)
-                throw new AssertionError(name + ": graph holds " + finished + " FINISHED tasks (" + all
-                        + " tasks) but " + w.taskCount + " were sent");
+                throw new AssertionError(name + ": graph holds " + finished + " FINISHED tasks (" + all + " tasks) but "
+                        + w.taskCount + " were sent");
             double secs = (t1 - t0) / 1e9;
-            progress("  %s: %d events, %d tasks FINISHED in %.2f s (XADD took %.2f s)",
+            progress(
+                    "  %s: %d events, %d tasks FINISHED in %.2f s (XADD took %.2f s)",
                     name, w.eventCount, finished, secs, (tXadd - t0) / 1e9);
             if (!record) return;
             result.put("e2e_seconds", round(secs, 2));
@@ -308,7 +322,8 @@ public final class IngestBench {
                 }
                 for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
                     var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
-                    s.executeWrite(tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)).consume());
+                    s.executeWrite(
+                            tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)).consume());
                 }
             }
             long t1 = System.nanoTime();
@@ -316,7 +331,8 @@ public final class IngestBench {
             if (all != w.taskCount)
                 throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
             double secs = (t1 - t0) / 1e9;
-            progress("  %s: %d tasks in %.2f s (%.2f s of it building rows in Java)",
+            progress(
+                    "  %s: %d tasks in %.2f s (%.2f s of it building rows in Java)",
                     name, w.taskCount, secs, (tPlan - t0) / 1e9);
             if (!record) return;
             result.put("raw_seconds", round(secs, 2));
@@ -363,7 +379,8 @@ public final class IngestBench {
     private void latency(int rate, int seconds, int batch) throws Exception {
         int sampleEvery = 100;
         int tasks = rate * seconds / 2;
-        progress("latency: %d events/s for %d s (%d tasks), XADD -> visible via GET /api/tasks, 1 task in %d",
+        progress(
+                "latency: %d events/s for %d s (%d tasks), XADD -> visible via GET /api/tasks, 1 task in %d",
                 rate, seconds, tasks, sampleEvery);
         Workload w = Workload.generate("lat", tasks, PER_ENTRY, 99, codec);
         Path dir = root.resolve("latency");
@@ -379,11 +396,14 @@ public final class IngestBench {
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             String stream = server.config().stream();
             String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
-            var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            var http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             var pending = new ConcurrentLinkedQueue<long[]>(); // {task, sentNanos}
             var latencies = new ArrayList<Long>();
             var done = new AtomicBoolean();
             var errors = new ArrayList<String>();
+            var timeouts = new java.util.concurrent.atomic.AtomicInteger();
             Thread poller = new Thread(
                     () -> {
                         var outstanding = new ArrayList<long[]>();
@@ -406,8 +426,9 @@ public final class IngestBench {
                                     } else if (resp.statusCode() != 404) {
                                         errors.add(resp.statusCode() + " " + resp.body());
                                         it.remove();
-                                    } else if (now - p[1] > 60e9) {
-                                        errors.add("not visible after 60 s: " + id);
+                                    } else if (now - p[1] > 120e9) {
+                                        timeouts.incrementAndGet(); // counted as >= 120 s
+                                        latencies.add(now - p[1]);
                                         it.remove();
                                     }
                                 } catch (IOException | InterruptedException e) {
@@ -438,18 +459,23 @@ public final class IngestBench {
             }
             long tSent = System.nanoTime();
             done.set(true);
-            poller.join(Duration.ofMinutes(2).toMillis());
+            poller.join(Duration.ofMinutes(3).toMillis());
             double actualRate = w.eventCount / ((tSent - t0) / 1e9);
             long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             if (!errors.isEmpty()) throw new AssertionError("latency polling failed: " + errors.subList(0, 1));
             result.put("latency_rate_events_per_s", round(actualRate, 0));
             result.put("latency_samples", lat.length);
+            result.put("latency_timeouts_120s", timeouts.get());
             result.put("latency_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
             result.put("latency_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
             result.put("latency_ms_max", round(lat[lat.length - 1] / 1e6, 1));
-            progress("  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
-                    actualRate, result.get("latency_ms_p50"), result.get("latency_ms_p99"),
-                    result.get("latency_ms_max"), lat.length);
+            progress(
+                    "  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
+                    actualRate,
+                    result.get("latency_ms_p50"),
+                    result.get("latency_ms_p99"),
+                    result.get("latency_ms_max"),
+                    lat.length);
         }
     }
 

@@ -69,6 +69,9 @@ final class Health {
         } catch (RuntimeException e) {
             gauge(sb, "mida_redis_up", "1 when Redis answers", 0);
         }
+        var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        gauge(sb, "mida_jvm_heap_used_bytes", "JVM heap in use", heap.getUsed());
+        gauge(sb, "mida_jvm_heap_committed_bytes", "JVM heap committed", heap.getCommitted());
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(sb.toString());
     }
 

@@ -9,11 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.mida.cypher.Cypher;
 import org.mida.observers.event.EntityRef;
 import org.mida.observers.event.Event;
@@ -48,26 +43,35 @@ public final class BatchWriter {
     private static final String UPDATE_TASKS = Cypher.load("ingest/update-tasks");
     private static final String CREATE_INFORMED_BY = Cypher.load("ingest/create-informed-by");
 
-    /** Batches with fewer distinct tasks are written in one transaction. */
-    static final int MIN_PARALLEL_TASKS = 1_000;
-
-    /** Parallel task writers: {@code -Dmida.ingest.writers=N}, default 2 (1 = one transaction per batch). */
-    static final int DEFAULT_WRITERS = Integer.getInteger("mida.ingest.writers", 2);
-
     private final Driver driver;
     private final EventCodec codec;
-    private final int writers;
-    private ExecutorService pool;
 
     public BatchWriter(Driver driver, EventCodec codec) {
-        this(driver, codec, DEFAULT_WRITERS);
-    }
-
-    /** {@code writers} transactions in parallel for large batches (1: one transaction per batch). */
-    public BatchWriter(Driver driver, EventCodec codec, int writers) {
         this.driver = driver;
         this.codec = codec;
-        this.writers = Math.max(1, writers);
+    }
+
+    /**
+     * Plans every ingest statement once (with no rows, in a transaction that is rolled back), so the
+     * first real batch does not pay seconds of Cypher planning. Plans are cached per database.
+     */
+    public void warmUp() {
+        try (var session = driver.session();
+                var tx = session.beginTransaction()) {
+            for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_ENTITIES, MERGE_CAMPAIGNS))
+                tx.run(q, Map.of("ids", List.of())).consume();
+            for (String q : List.of(
+                    MERGE_AGENTS,
+                    CREATE_WORKFLOWS,
+                    UPDATE_WORKFLOWS,
+                    LINK_SUB_WORKFLOWS,
+                    CREATE_ENTITIES,
+                    UPDATE_ENTITIES,
+                    CREATE_TASKS,
+                    UPDATE_TASKS,
+                    CREATE_INFORMED_BY)) tx.run(q, Map.of("rows", List.of())).consume();
+            tx.rollback();
+        }
     }
 
     /** What one batch changed. */
@@ -81,111 +85,9 @@ public final class BatchWriter {
             else if (e instanceof WorkflowEvent w) workflows.merge(w.workflowId(), w, WorkflowEvent::merge);
         }
         if (tasks.isEmpty() && workflows.isEmpty()) return new Written(0, 0, 0, 0, 0);
-        if (writers < 2 || tasks.size() < MIN_PARALLEL_TASKS) {
-            try (var session = driver.session()) {
-                return session.executeWrite(tx -> new Plan(tx, tasks, workflows, Mode.ALL).run());
-            }
-        }
-        return writeParallel(tasks, workflows);
-    }
-
-    /**
-     * Large batches: first one transaction for what tasks share (workflows, campaigns, agents,
-     * entities, dependency placeholders), then the tasks in {@link #writers} disjoint partitions, one
-     * transaction each, in parallel. A task and the tasks of this batch it depends on stay in one
-     * partition, so every relationship's ends exist in its transaction. Each step is idempotent, so a
-     * failure after a partial commit is repaired by the replay (the batch is not acknowledged).
-     */
-    private Written writeParallel(Map<String, TaskEvent> tasks, Map<String, WorkflowEvent> workflows) {
-        Written shared;
         try (var session = driver.session()) {
-            shared = session.executeWrite(tx -> new Plan(tx, tasks, workflows, Mode.SHARED).run());
+            return session.executeWrite(tx -> new Plan(tx, tasks, workflows).run());
         }
-        List<Map<String, TaskEvent>> parts = partition(tasks, writers);
-        var futures = new ArrayList<Future<Written>>(parts.size());
-        for (Map<String, TaskEvent> part : parts) {
-            futures.add(pool().submit(() -> {
-                try (var session = driver.session()) {
-                    return session.executeWrite(tx -> new Plan(tx, part, Map.of(), Mode.TASKS).run());
-                }
-            }));
-        }
-        int created = 0, updated = 0, unchanged = 0;
-        RuntimeException failure = null;
-        for (Future<Written> f : futures) {
-            try {
-                Written w = f.get();
-                created += w.tasksCreated();
-                updated += w.tasksUpdated();
-                unchanged += w.tasksUnchanged();
-            } catch (ExecutionException e) {
-                RuntimeException r = e.getCause() instanceof RuntimeException re
-                        ? re
-                        : new IllegalStateException(e.getCause());
-                if (failure == null) failure = r;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (failure == null) failure = new IllegalStateException("interrupted while writing", e);
-            }
-        }
-        if (failure != null) throw failure;
-        return new Written(created, updated, unchanged, shared.workflows(), shared.entitiesCreated());
-    }
-
-    /** Splits the tasks into at most n parts of similar size; a task and its in-batch dependencies stay together. */
-    static List<Map<String, TaskEvent>> partition(Map<String, TaskEvent> tasks, int n) {
-        var parent = new HashMap<String, String>();
-        for (TaskEvent t : tasks.values())
-            for (String d : t.dependencies()) if (tasks.containsKey(d)) union(parent, t.taskId(), d);
-        var groups = new LinkedHashMap<String, List<TaskEvent>>();
-        for (TaskEvent t : tasks.values())
-            groups.computeIfAbsent(find(parent, t.taskId()), k -> new ArrayList<>()).add(t);
-        var parts = new ArrayList<Map<String, TaskEvent>>(n);
-        for (int i = 0; i < n; i++) parts.add(new LinkedHashMap<>());
-        var bySize = new ArrayList<>(groups.values());
-        bySize.sort((a, b) -> Integer.compare(b.size(), a.size()));
-        for (List<TaskEvent> g : bySize) {
-            Map<String, TaskEvent> smallest = parts.get(0);
-            for (Map<String, TaskEvent> p : parts) if (p.size() < smallest.size()) smallest = p;
-            for (TaskEvent t : g) smallest.put(t.taskId(), t);
-        }
-        parts.removeIf(Map::isEmpty);
-        return parts;
-    }
-
-    private static String find(Map<String, String> parent, String x) {
-        String p = parent.getOrDefault(x, x);
-        if (p.equals(x)) return x;
-        String root = find(parent, p);
-        parent.put(x, root);
-        return root;
-    }
-
-    private static void union(Map<String, String> parent, String a, String b) {
-        String ra = find(parent, a), rb = find(parent, b);
-        if (!ra.equals(rb)) parent.put(ra, rb);
-    }
-
-    private synchronized ExecutorService pool() {
-        if (pool == null) {
-            var count = new AtomicInteger();
-            pool = Executors.newFixedThreadPool(writers, r -> {
-                Thread t = new Thread(r, "mida-ingest-writer-" + count.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        return pool;
-    }
-
-    /** What one transaction of a batch writes. */
-    private enum Mode {
-        /** everything (one transaction per batch) */
-        ALL,
-        /** what tasks share: workflows, campaigns, agents, entities, dependency placeholders */
-        SHARED,
-        /** the tasks themselves and their relationships; what they share exists already */
-        TASKS
     }
 
     /** One attempt at writing a batch; rebuilt from scratch if the driver retries the transaction. */
@@ -200,17 +102,14 @@ public final class BatchWriter {
         private final Map<String, Map<String, Object>> agents = new LinkedHashMap<>();
         private final Map<String, Map<String, Object>> entityProps = new LinkedHashMap<>();
         private final Set<String> entitiesNeeded = new LinkedHashSet<>();
-        private final Mode mode;
 
-        Plan(TransactionContext tx, Map<String, TaskEvent> tasks, Map<String, WorkflowEvent> workflows, Mode mode) {
+        Plan(TransactionContext tx, Map<String, TaskEvent> tasks, Map<String, WorkflowEvent> workflows) {
             this.tx = tx;
             this.tasks = tasks;
             this.workflows = new LinkedHashMap<>(workflows);
-            this.mode = mode;
         }
 
         Written run() {
-            if (mode == Mode.SHARED) return runShared();
             for (TaskEvent t : tasks.values()) {
                 if (t.workflowId() != null) workflowStubs.merge(t.workflowId(), orEmpty(t.campaignId()), Plan::keep);
                 if (t.campaignId() != null) campaigns.add(t.campaignId());
@@ -218,7 +117,7 @@ public final class BatchWriter {
             for (WorkflowEvent w : workflows.values())
                 if (w.parentWorkflowId() != null) workflowStubs.putIfAbsent(w.parentWorkflowId(), "");
 
-            int wfCount = mode == Mode.ALL ? writeWorkflows() : 0;
+            int wfCount = writeWorkflows();
 
             var depIds = new LinkedHashSet<String>();
             for (TaskEvent t : tasks.values()) depIds.addAll(t.dependencies());
@@ -270,7 +169,7 @@ public final class BatchWriter {
             }
             // tasks named only as dependencies become placeholders until their own events arrive
             for (String d : depIds) {
-                if (mode != Mode.ALL || tasks.containsKey(d) || existing.containsKey(d)) continue;
+                if (tasks.containsKey(d) || existing.containsKey(d)) continue;
                 createRows.add(Map.of(
                         "task_id",
                         d,
@@ -284,8 +183,8 @@ public final class BatchWriter {
                         List.of()));
             }
 
-            int entitiesCreated = mode == Mode.ALL ? writeEntities() : 0;
-            if (mode == Mode.ALL && !agents.isEmpty())
+            int entitiesCreated = writeEntities();
+            if (!agents.isEmpty())
                 tx.run(MERGE_AGENTS, Map.of("rows", new ArrayList<>(agents.values())))
                         .consume();
             if (!createRows.isEmpty())
@@ -298,49 +197,6 @@ public final class BatchWriter {
                     .filter(r -> tasks.containsKey((String) r.get("task_id")))
                     .count();
             return new Written(created, updateRows.size(), unchanged, wfCount, entitiesCreated);
-        }
-
-        /** Workflows, campaigns, every agent and entity the tasks name, placeholders of outside dependencies. */
-        private Written runShared() {
-            for (TaskEvent t : tasks.values()) {
-                if (t.workflowId() != null) workflowStubs.merge(t.workflowId(), orEmpty(t.campaignId()), Plan::keep);
-                if (t.campaignId() != null) campaigns.add(t.campaignId());
-            }
-            for (WorkflowEvent w : workflows.values())
-                if (w.parentWorkflowId() != null) workflowStubs.putIfAbsent(w.parentWorkflowId(), "");
-            int wfCount = writeWorkflows();
-            var outside = new LinkedHashSet<String>();
-            for (TaskEvent t : tasks.values()) {
-                collectEntities(t);
-                agent(new ArrayList<>(1), "user", t.user(), null);
-                agent(new ArrayList<>(1), "host", t.hostname(), null);
-                for (String d : t.dependencies()) if (!tasks.containsKey(d)) outside.add(d);
-            }
-            int entitiesCreated = writeEntities();
-            if (!agents.isEmpty())
-                tx.run(MERGE_AGENTS, Map.of("rows", new ArrayList<>(agents.values())))
-                        .consume();
-            if (!outside.isEmpty()) {
-                Map<String, String> existing = readDocs(READ_TASKS, new ArrayList<>(outside));
-                var placeholders = new ArrayList<Map<String, Object>>();
-                for (String d : outside) {
-                    if (existing.containsKey(d)) continue;
-                    placeholders.add(Map.of(
-                            "task_id",
-                            d,
-                            "props",
-                            Map.of("task_id", d),
-                            "used",
-                            List.of(),
-                            "generated",
-                            List.of(),
-                            "agents",
-                            List.of()));
-                }
-                if (!placeholders.isEmpty())
-                    tx.run(CREATE_TASKS, Map.of("rows", placeholders)).consume();
-            }
-            return new Written(0, 0, 0, wfCount, entitiesCreated);
         }
 
         private int writeWorkflows() {

@@ -96,6 +96,13 @@ public final class StreamIngestor implements AutoCloseable {
     }
 
     private void loop() {
+        try {
+            long t0 = System.nanoTime();
+            writer.warmUp();
+            LOG.info("ingest statements planned in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        } catch (RuntimeException e) {
+            LOG.warn("could not plan the ingest statements ahead: {}", e.getMessage());
+        }
         boolean ownPendingDone = false;
         long lastClaim = 0;
         long backoff = 100;
@@ -167,7 +174,8 @@ public final class StreamIngestor implements AutoCloseable {
                 from = got.get(got.size() - 1).getID();
             }
             double perEntry = Math.max(1.0, (double) events / out.size());
-            countPerRead = (int) Math.max(1, Math.min(maxPerRead, Math.ceil((settings.batchSize() - events) / perEntry)));
+            countPerRead =
+                    (int) Math.max(1, Math.min(maxPerRead, Math.ceil((settings.batchSize() - events) / perEntry)));
         }
         return out;
     }
