@@ -66,10 +66,10 @@ public final class StartupBench {
     static Result startOnce(Path jar, Path data) throws Exception {
         int port = freePort(), bolt = freePort(), redis = freePort();
         Path log = Files.createTempFile("mida-startup-", ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(
-                        java,
+                        javaBin,
                         "-jar",
                         jar.toString(),
                         "--data-dir",
