@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.mida.observers.event.EventCodec;
 import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.browse.GraphBrowser;
@@ -26,7 +27,8 @@ public final class App {
     private static final Set<String> WRITE_METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     /** What the routes need from the running server. */
-    public record Parts(Driver driver, UnifiedJedis redis, EventCodec codec, IngestMetrics metrics) {}
+    public record Parts(
+            Driver driver, UnifiedJedis redis, EventCodec codec, IngestMetrics metrics, BooleanSupplier ready) {}
 
     private App() {}
 
@@ -34,7 +36,7 @@ public final class App {
         ObjectMapper mapper = parts.codec().mapper();
         var json = new Json(mapper);
         var problems = new Problems(mapper);
-        var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json);
+        var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
         var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);

@@ -132,6 +132,11 @@ public record Config(
             }
             values.put(s, value);
         }
+        return of(values);
+    }
+
+    /** A config from one string value per setting (null = unset), validated. */
+    private static Config of(Map<Setting, String> values) {
         return new Config(
                 values.get(Setting.HOST),
                 integer(Setting.PORT, values),
@@ -165,150 +170,64 @@ public record Config(
     }
 
     public Config withPort(int p) {
-        return new Config(
-                host,
-                p,
-                dataDir,
-                boltPort,
-                redisPort,
-                neo4jUri,
-                neo4jUser,
-                neo4jPassword,
-                redisUri,
-                stream,
-                apiToken,
-                batchSize,
-                consumerGroup,
-                consumerName,
-                claimIdleMs,
-                deleteAcked,
-                pageCache);
+        return with(Setting.PORT, p);
     }
 
     public Config withBackends(String neo4j, String redis) {
-        return new Config(
-                host,
-                port,
-                dataDir,
-                boltPort,
-                redisPort,
-                neo4j,
-                neo4jUser,
-                neo4jPassword,
-                redis,
-                stream,
-                apiToken,
-                batchSize,
-                consumerGroup,
-                consumerName,
-                claimIdleMs,
-                deleteAcked,
-                pageCache);
+        return with(Setting.NEO4J_URI, neo4j, Setting.REDIS_URI, redis);
     }
 
     public Config withEmbeddedPorts(int bolt, int redis) {
-        return new Config(
-                host,
-                port,
-                dataDir,
-                bolt,
-                redis,
-                neo4jUri,
-                neo4jUser,
-                neo4jPassword,
-                redisUri,
-                stream,
-                apiToken,
-                batchSize,
-                consumerGroup,
-                consumerName,
-                claimIdleMs,
-                deleteAcked,
-                pageCache);
+        return with(Setting.BOLT_PORT, bolt, Setting.REDIS_PORT, redis);
     }
 
     public Config withApiToken(String token) {
-        return new Config(
-                host,
-                port,
-                dataDir,
-                boltPort,
-                redisPort,
-                neo4jUri,
-                neo4jUser,
-                neo4jPassword,
-                redisUri,
-                stream,
-                token,
-                batchSize,
-                consumerGroup,
-                consumerName,
-                claimIdleMs,
-                deleteAcked,
-                pageCache);
+        return with(Setting.API_TOKEN, token);
     }
 
     public Config withIngest(int batch, String consumer, long claimIdle) {
-        return new Config(
-                host,
-                port,
-                dataDir,
-                boltPort,
-                redisPort,
-                neo4jUri,
-                neo4jUser,
-                neo4jPassword,
-                redisUri,
-                stream,
-                apiToken,
-                batch,
-                consumerGroup,
-                consumer,
-                claimIdle,
-                deleteAcked,
-                pageCache);
+        return with(Setting.BATCH_SIZE, batch, Setting.CONSUMER_NAME, consumer, Setting.CLAIM_IDLE_MS, claimIdle);
     }
 
     public Config withDataDir(Path dir) {
-        return new Config(
-                host,
-                port,
-                dir,
-                boltPort,
-                redisPort,
-                neo4jUri,
-                neo4jUser,
-                neo4jPassword,
-                redisUri,
-                stream,
-                apiToken,
-                batchSize,
-                consumerGroup,
-                consumerName,
-                claimIdleMs,
-                deleteAcked,
-                pageCache);
+        return with(Setting.DATA_DIR, dir);
     }
 
     public Config withStream(String s) {
-        return new Config(
-                host,
-                port,
-                dataDir,
-                boltPort,
-                redisPort,
-                neo4jUri,
-                neo4jUser,
-                neo4jPassword,
-                redisUri,
-                s,
-                apiToken,
-                batchSize,
-                consumerGroup,
-                consumerName,
-                claimIdleMs,
-                deleteAcked,
-                pageCache);
+        return with(Setting.STREAM, s);
+    }
+
+    /** A copy with some settings changed: pairs of {@link Setting} and value (null = unset). */
+    private Config with(Object... settingsAndValues) {
+        Map<Setting, String> v = values();
+        for (int i = 0; i < settingsAndValues.length; i += 2) {
+            Object value = settingsAndValues[i + 1];
+            v.put((Setting) settingsAndValues[i], value == null ? null : value.toString());
+        }
+        return of(v);
+    }
+
+    /** This config as one string per setting, as {@link #from} reads them. */
+    private Map<Setting, String> values() {
+        var v = new java.util.EnumMap<Setting, String>(Setting.class);
+        v.put(Setting.HOST, host);
+        v.put(Setting.PORT, String.valueOf(port));
+        v.put(Setting.DATA_DIR, dataDir.toString());
+        v.put(Setting.BOLT_PORT, String.valueOf(boltPort));
+        v.put(Setting.REDIS_PORT, String.valueOf(redisPort));
+        v.put(Setting.NEO4J_URI, neo4jUri);
+        v.put(Setting.NEO4J_USER, neo4jUser);
+        v.put(Setting.NEO4J_PASSWORD, neo4jPassword);
+        v.put(Setting.REDIS_URI, redisUri);
+        v.put(Setting.STREAM, stream);
+        v.put(Setting.API_TOKEN, apiToken);
+        v.put(Setting.BATCH_SIZE, String.valueOf(batchSize));
+        v.put(Setting.CONSUMER_GROUP, consumerGroup);
+        v.put(Setting.CONSUMER_NAME, consumerName);
+        v.put(Setting.CLAIM_IDLE_MS, String.valueOf(claimIdleMs));
+        v.put(Setting.DELETE_ACKED, String.valueOf(deleteAcked));
+        v.put(Setting.PAGE_CACHE, pageCache);
+        return v;
     }
 
     /** The --help text: one line per setting. */

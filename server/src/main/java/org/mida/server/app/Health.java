@@ -14,8 +14,16 @@ final class Health {
     private final IngestMetrics metrics;
     private final Config config;
     private final Json json;
+    private final java.util.function.BooleanSupplier ready;
 
-    Health(Driver driver, UnifiedJedis redis, IngestMetrics metrics, Config config, Json json) {
+    Health(
+            Driver driver,
+            UnifiedJedis redis,
+            IngestMetrics metrics,
+            Config config,
+            Json json,
+            java.util.function.BooleanSupplier ready) {
+        this.ready = ready;
         this.driver = driver;
         this.redis = redis;
         this.metrics = metrics;
@@ -39,9 +47,11 @@ final class Health {
             body.put("pending", pending());
             body.put("dead_letters", redis.xlen(config.deadLetterStream()));
         });
-        boolean ok = neo4j.equals("up") && redisState.equals("up");
+        boolean started = ready.getAsBoolean();
+        boolean ok = started && neo4j.equals("up") && redisState.equals("up");
         var out = new LinkedHashMap<String, Object>();
-        out.put("status", ok ? "ok" : "degraded");
+        // "starting" until the schema is applied and the ingest loop runs
+        out.put("status", ok ? "ok" : started ? "degraded" : "starting");
         out.put("neo4j", neo4j);
         out.put("redis", redisState);
         out.put("ingested", metrics.eventsIngested());

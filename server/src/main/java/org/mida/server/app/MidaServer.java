@@ -41,6 +41,7 @@ public final class MidaServer implements AutoCloseable {
     private StreamIngestor ingestor;
     private Javalin http;
     private volatile boolean closed;
+    private volatile boolean ready;
 
     private MidaServer(Config config) {
         this.config = config;
@@ -86,7 +87,8 @@ public final class MidaServer implements AutoCloseable {
 
         EventCodec codec = EventCodec.shared();
         var metrics = new IngestMetrics();
-        http = App.create(config, new App.Parts(driver, redis, codec, metrics)).start(config.host(), config.port());
+        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready))
+                .start(config.host(), config.port());
         try {
             schema.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -102,6 +104,7 @@ public final class MidaServer implements AutoCloseable {
                 config.deleteAcked());
         ingestor = new StreamIngestor(redis, new BatchWriter(driver, codec), codec, metrics, settings, null);
         ingestor.start();
+        ready = true;
         LOG.info(
                 "MIDA ready on http://{}:{} in {} ms (neo4j {}, redis {})",
                 config.host(),

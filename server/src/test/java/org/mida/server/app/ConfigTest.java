@@ -50,6 +50,21 @@ class ConfigTest {
     }
 
     @Test
+    void copies_change_only_what_they_name() {
+        Config base = Config.from(Map.of("MIDA_API_TOKEN", "t", "MIDA_BATCH_SIZE", "77"), new String[0]);
+        Config c = base.withPort(0).withBackends("bolt://db:7687", null).withStream("s");
+        assertThat(c.port()).isZero();
+        assertThat(c.neo4jUri()).isEqualTo("bolt://db:7687");
+        assertThat(c.embeddedRedis()).isTrue();
+        assertThat(c.stream()).isEqualTo("s");
+        assertThat(c.apiToken()).isEqualTo("t");
+        assertThat(c.batchSize()).isEqualTo(77);
+        assertThat(c.withPort(base.port()).withBackends(null, null).withStream(base.stream()))
+                .isEqualTo(base);
+        assertThatThrownBy(() -> base.withIngest(0, "x", 1)).hasMessageContaining("MIDA_BATCH_SIZE");
+    }
+
+    @Test
     void secrets_are_masked_in_to_string() {
         Config c = Config.from(
                 Map.of(

@@ -1,0 +1,414 @@
+package org.mida.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.mida.observers.emit.Emitter;
+import org.mida.observers.emit.EmitterConfig;
+import org.mida.observers.event.EventCodec;
+import org.mida.observers.event.Status;
+import org.mida.observers.event.TaskEvent;
+import org.mida.observers.executor.ObservedExecutorService;
+import org.mida.observers.executor.TaskFuture;
+import org.mida.observers.sdk.Mida;
+import org.mida.observers.sdk.WorkflowContext;
+import org.mida.observers.telemetry.Telemetry;
+import org.mida.server.backend.EmbeddedRedis;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
+
+/**
+ * {@code bench/run observer-overhead [--quick]}: the paper's IV-E overhead experiment scaled to one
+ * machine. A two-map workflow (N/2 sleeping tasks, then N/2 tasks each consuming one output of the
+ * first map) on a 64-thread pool, run without observers ({@code CompletableFuture} on the bare pool)
+ * and with them (the same pool wrapped by {@link ObservedExecutorService}, telemetry attached,
+ * events to a real embedded Redis), alternating, several repetitions. Then the caller-thread cost of
+ * one {@code emit}, and a Redis outage in the middle of 50,000 emitted events. Progress lines, then
+ * one JSON object as the last stdout line.
+ */
+public final class ObserverOverheadBench {
+
+    static final int THREADS = Integer.getInteger("mida.bench.threads", 64);
+
+    private final boolean quick;
+    private final Path root;
+    private final Map<String, Object> result = new LinkedHashMap<>();
+    private EmbeddedRedis redis;
+
+    private ObserverOverheadBench(boolean quick, Path root) {
+        this.quick = quick;
+        this.root = root;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        Path root = Files.createTempDirectory("mida-observer-bench");
+        var b = new ObserverOverheadBench(quick, root);
+        try {
+            b.run();
+        } finally {
+            if (b.redis != null) b.redis.close();
+            deleteTree(root);
+        }
+        System.out.println(EventCodec.shared().toJson(b.result));
+        System.exit(0);
+    }
+
+    private void run() throws Exception {
+        redis = EmbeddedRedis.start(root.resolve("redis"), 0);
+        Telemetry.shared().latest();
+        Thread.sleep(1_100); // a second sample, so snapshots carry CPU figures
+        result.put("benchmark", "observer-overhead");
+        result.put("quick", quick);
+        result.put("threads", THREADS);
+        result.put("cpus", Runtime.getRuntime().availableProcessors());
+
+        int reps = Integer.getInteger("mida.bench.reps", quick ? 3 : 5);
+        List<int[]> workloads = quick
+                ? List.of(new int[] {10_000, 1}, new int[] {10_000, 10})
+                : List.of(
+                        new int[] {10_000, 1}, new int[] {10_000, 10}, new int[] {100_000, 1}, new int[] {100_000, 10});
+        result.put("reps", reps);
+        overhead(workloads, reps);
+        emitCost();
+        redisDown();
+    }
+
+    // ------------------------------------------------------------------ overhead
+
+    private void overhead(List<int[]> workloads, int reps) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try (Emitter emitter = emitter("mida:bench:overhead")) {
+            progress("warm-up (10,000 x 1 ms, both ways)");
+            for (int i = 0; i < 2; i++) {
+                workflow(pool, null, 10_000, 1);
+                workflow(pool, emitter, 10_000, 1);
+            }
+            drain(emitter);
+            var rows = new ArrayList<Map<String, Object>>();
+            double worst = Double.NEGATIVE_INFINITY;
+            String worstName = null;
+            for (int[] w : workloads) {
+                int n = w[0], ms = w[1];
+                var without = new ArrayList<Double>();
+                var with = new ArrayList<Double>();
+                var pct = new ArrayList<Double>();
+                for (int r = 0; r < reps; r++) {
+                    double a, b;
+                    if (r % 2 == 0) {
+                        a = workflow(pool, null, n, ms);
+                        b = workflow(pool, emitter, n, ms);
+                    } else {
+                        b = workflow(pool, emitter, n, ms);
+                        a = workflow(pool, null, n, ms);
+                    }
+                    long drainMs = drain(emitter);
+                    without.add(a);
+                    with.add(b);
+                    pct.add(100.0 * (b - a) / a);
+                    progress(String.format(
+                            "%,d tasks x %d ms, rep %d: without %.0f ms, with %.0f ms (%+.2f %%), drain after %d ms",
+                            n, ms, r + 1, a, b, 100.0 * (b - a) / a, drainMs));
+                }
+                var row = new LinkedHashMap<String, Object>();
+                String name = n + "x" + ms + "ms";
+                row.put("workload", name);
+                row.put("tasks", n);
+                row.put("task_ms", ms);
+                row.put("without_ms_median", round(median(without)));
+                row.put("with_ms_median", round(median(with)));
+                double med = median(pct);
+                row.put("overhead_pct_median", round(med));
+                row.put(
+                        "overhead_pct_reps",
+                        pct.stream().map(ObserverOverheadBench::round).toList());
+                row.put("ideal_ms", Math.round(2.0 * Math.ceil(n / 2.0 / THREADS) * ms));
+                rows.add(row);
+                if (med > worst) {
+                    worst = med;
+                    worstName = name;
+                }
+            }
+            Emitter.Stats s = emitter.stats();
+            result.put("overhead_pct", round(worst));
+            result.put("worst_workload", worstName);
+            result.put("workloads", rows);
+            result.put(
+                    "overhead_emitter",
+                    Map.of(
+                            "emitted", s.emitted(),
+                            "flushed", s.flushed(),
+                            "spilled", s.spilled(),
+                            "dropped", s.dropped()));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One two-map workflow; returns its wall time in ms. {@code emitter == null}: no observers. */
+    private static double workflow(ExecutorService pool, Emitter emitter, int n, int ms) throws Exception {
+        int half = n / 2;
+        long t0 = System.nanoTime();
+        if (emitter == null) {
+            var second = new ArrayList<CompletableFuture<Integer>>(half);
+            for (int i = 0; i < half; i++) {
+                int x = i;
+                CompletableFuture<Integer> a = CompletableFuture.supplyAsync(() -> inc(x, ms), pool);
+                second.add(a.thenApplyAsync(v -> dbl(v, ms), pool));
+            }
+            CompletableFuture.allOf(second.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+        } else {
+            try (WorkflowContext wf = Mida.workflow(emitter).name("two-map").start()) {
+                ObservedExecutorService observed = ObservedExecutorService.wrap(pool, wf);
+                var second = new ArrayList<TaskFuture<Integer>>(half);
+                for (int i = 0; i < half; i++) {
+                    int x = i;
+                    TaskFuture<Integer> a = observed.supply("inc", Map.of("x", x), () -> inc(x, ms));
+                    second.add(observed.thenApply(a, "double", v -> dbl(v, ms)));
+                }
+                CompletableFuture.allOf(second.toArray(CompletableFuture[]::new))
+                        .get(10, TimeUnit.MINUTES);
+            }
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static int inc(int x, int ms) {
+        sleep(ms);
+        return x + 1;
+    }
+
+    private static int dbl(int x, int ms) {
+        sleep(ms);
+        return 2 * x;
+    }
+
+    // ------------------------------------------------------------------ emit cost
+
+    private void emitCost() throws Exception {
+        int warm = 200_000, measured = quick ? 200_000 : 500_000;
+        progress("emit cost: " + warm + " warm-up + " + measured + " measured emits, telemetry attached");
+        var cfg = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:emit")
+                .spillDir(root.resolve("spill-emit"))
+                .maxBuffered(2_000_000)
+                .build();
+        Telemetry telemetry = Telemetry.shared();
+        long[] emitNs = new long[measured];
+        long[] buildNs = new long[measured];
+        try (Emitter emitter = Emitter.start(cfg)) {
+            for (int round = 0; round < 2; round++) {
+                int n = round == 0 ? warm : measured;
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    TaskEvent e = TaskEvent.builder("emit-" + round + "-" + i)
+                            .workflowId("wf-emit")
+                            .activityId("probe")
+                            .status(Status.RUNNING)
+                            .startedAt(1.7e9)
+                            .used(Map.of("i", i))
+                            .telemetryAtStart(telemetry.latest())
+                            .build();
+                    long t1 = System.nanoTime();
+                    emitter.emit(e);
+                    long t2 = System.nanoTime();
+                    if (round == 1) {
+                        emitNs[i] = t2 - t1;
+                        buildNs[i] = t2 - t0;
+                    }
+                    if ((i & 0xffff) == 0) emitter.flush(Duration.ofMinutes(1)); // keep the buffer from growing
+                }
+                emitter.flush(Duration.ofMinutes(1));
+                try (Jedis j = new Jedis(java.net.URI.create(redis.uri()))) {
+                    j.del("mida:bench:emit");
+                }
+            }
+            result.put("emit_dropped", emitter.stats().dropped());
+        }
+        Arrays.sort(emitNs);
+        Arrays.sort(buildNs);
+        result.put("emit_ns_median", emitNs[measured / 2]);
+        result.put("emit_ns_p99", emitNs[(int) (measured * 0.99)]);
+        result.put("build_and_emit_ns_median", buildNs[measured / 2]);
+        result.put(
+                "emit_method",
+                "System.nanoTime() around each emit() of a TaskEvent carrying the latest telemetry"
+                        + " snapshot, after a warm-up; includes the ~20-30 ns of the clock reads");
+        progress(String.format(
+                "emit: median %d ns, p99 %d ns; build+emit median %d ns",
+                emitNs[measured / 2], emitNs[(int) (measured * 0.99)], buildNs[measured / 2]));
+    }
+
+    // ------------------------------------------------------------------ Redis outage
+
+    private void redisDown() throws Exception {
+        int tasks = 25_000; // x 2 events (RUNNING, FINISHED) = 50,000 task events
+        long runMs = quick ? 12_000 : 60_000;
+        long outageMs = quick ? 5_000 : 30_000;
+        int taskMs = (int) Math.max(1, runMs * THREADS / tasks);
+        String stream = "mida:bench:outage";
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        var out = new LinkedHashMap<String, Object>();
+        try {
+            progress(String.format("Redis outage: %,d tasks x %d ms, baseline run (Redis up)", tasks, taskMs));
+            double baseline;
+            try (Emitter e = emitter(stream)) {
+                baseline = flat(pool, e, tasks, taskMs);
+                drain(e);
+            }
+            try (Jedis j = new Jedis(java.net.URI.create(redis.uri()))) {
+                j.del(stream);
+            }
+            progress(String.format(
+                    "Redis outage: same run, Redis stopped for %d s after %d s", outageMs / 1000, runMs / 4000));
+            Emitter e = emitter(stream);
+            Path redisDir = redis.dir();
+            int port = redis.port();
+            long[] downAt = new long[2];
+            Thread chaos = new Thread(() -> {
+                sleep(runMs / 4);
+                downAt[0] = System.nanoTime();
+                redis.close();
+                sleep(outageMs);
+                redis = EmbeddedRedis.start(redisDir, port);
+                downAt[1] = System.nanoTime();
+            });
+            chaos.start();
+            double withOutage = flat(pool, e, tasks, taskMs);
+            chaos.join();
+            Emitter.Stats mid = e.stats();
+            long t0 = System.nanoTime();
+            long deadline = t0 + 120_000_000_000L;
+            while (e.stats().replayed() < e.stats().spilled() && System.nanoTime() < deadline) sleep(50);
+            e.flush(Duration.ofMinutes(2));
+            long catchUpMs = (System.nanoTime() - t0) / 1_000_000;
+            e.close();
+            Emitter.Stats s = e.stats();
+            long arrived = countTaskEvents(stream);
+            out.put("task_events", tasks * 2);
+            out.put("task_ms", taskMs);
+            out.put("outage_s", round((downAt[1] - downAt[0]) / 1e9));
+            out.put("baseline_ms", round(baseline));
+            out.put("with_outage_ms", round(withOutage));
+            out.put("slowdown_pct", round(100.0 * (withOutage - baseline) / baseline));
+            out.put("spilled", s.spilled());
+            out.put("replayed", s.replayed());
+            out.put("dropped", s.dropped());
+            out.put("spilled_when_workflow_ended", mid.spilled());
+            out.put("catch_up_ms_after_workflow", catchUpMs);
+            out.put("arrived", arrived);
+            out.put("all_arrived", arrived == tasks * 2L);
+            progress(String.format(
+                    "Redis outage: baseline %.0f ms, with outage %.0f ms (%+.2f %%); spilled %d, replayed %d, dropped %d;"
+                            + " %d of %d task events in the stream",
+                    baseline,
+                    withOutage,
+                    100.0 * (withOutage - baseline) / baseline,
+                    s.spilled(),
+                    s.replayed(),
+                    s.dropped(),
+                    arrived,
+                    tasks * 2));
+        } finally {
+            pool.shutdownNow();
+        }
+        result.put("redis_down", out);
+    }
+
+    /** One map of {@code tasks} observed sleeping tasks; returns its wall time in ms. */
+    private static double flat(ExecutorService pool, Emitter emitter, int tasks, int ms) throws Exception {
+        long t0 = System.nanoTime();
+        try (WorkflowContext wf = Mida.workflow(emitter).name("outage").start()) {
+            ObservedExecutorService observed = ObservedExecutorService.wrap(pool, wf);
+            var fs = new ArrayList<TaskFuture<Integer>>(tasks);
+            for (int i = 0; i < tasks; i++) {
+                int x = i;
+                fs.add(observed.supply("sleep", Map.of("x", x), () -> inc(x, ms)));
+            }
+            CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private long countTaskEvents(String stream) {
+        long n = 0;
+        try (Jedis j = new Jedis(java.net.URI.create(redis.uri()))) {
+            StreamEntryID from = null;
+            while (true) {
+                List<StreamEntry> page = j.xrange(stream, from, (StreamEntryID) null, 1000);
+                int start = 0;
+                if (from != null && !page.isEmpty() && page.get(0).getID().equals(from)) start = 1;
+                if (page.size() <= start) break;
+                for (int i = start; i < page.size(); i++) {
+                    var d = EventCodec.shared().decode(page.get(i).getFields().get("event"));
+                    n += d.events().stream()
+                            .filter(ev -> ev.type().equals("task"))
+                            .count();
+                }
+                from = page.get(page.size() - 1).getID();
+            }
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private Emitter emitter(String stream) {
+        return EmitterConfig.builder().redisUri(redis.uri()).stream(stream)
+                .spillDir(root.resolve("spill"))
+                .start();
+    }
+
+    /** Waits until the emitter sent everything, then empties the stream; returns the wait in ms. */
+    private long drain(Emitter e) {
+        long t0 = System.nanoTime();
+        e.flush(Duration.ofMinutes(2));
+        try (Jedis j = new Jedis(java.net.URI.create(redis.uri()))) {
+            j.del(e.config().stream());
+        }
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    private static double median(List<Double> xs) {
+        var s = xs.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private static double round(double d) {
+        return Math.round(d * 100) / 100.0;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void progress(String line) {
+        System.out.println("[observer-overhead] " + line);
+        System.out.flush();
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The observer adapter interface and the controller that runs observers (paper III-C). */
+package org.mida.observers.controller;

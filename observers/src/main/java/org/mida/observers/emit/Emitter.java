@@ -1,0 +1,493 @@
+package org.mida.observers.emit;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.mida.observers.event.Event;
+import org.mida.observers.event.EventCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.StreamEntryID;
+
+/**
+ * Sends events to the MIDA stream without ever making the caller wait on I/O. {@link #emit} only
+ * appends to an in-memory queue; a daemon thread flushes by size or age, with one pipelined Redis
+ * round trip per flush. The flush size follows the event rate ({@link FlushSizer}): rare events go
+ * out at once, a high rate gets large batches.
+ *
+ * <p>When Redis is unreachable, buffered events are written to an append-only spill file (one JSON
+ * array per line, forced to disk) and replayed, in order and before any newer event, once Redis
+ * answers again. Spill files left by an earlier process in the same spill directory are replayed
+ * at start. Memory is bounded by {@code maxBuffered}: above it the flusher spills to disk, and a
+ * caller waits only if even the disk cannot keep up. Events are lost ({@code dropped}) only when
+ * the spill file cannot be written (disk full), and that is logged at ERROR.
+ *
+ * <p>Thread-safe; one emitter per process is enough.
+ *
+ * <pre>{@code
+ * try (Emitter emitter = EmitterConfig.builder().redisUri("redis://127.0.0.1:6379").start()) {
+ *     emitter.emit(TaskEvent.builder("t1").status(Status.FINISHED).build());
+ * } // close() sends everything still buffered (or spills it if Redis is down)
+ * }</pre>
+ */
+public final class Emitter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Emitter.class);
+    private static final String FIELD = "event";
+    private static final int REPLAY_LINES_PER_ROUND_TRIP = 20;
+
+    /** Counters; {@code emitted = flushed + spilled + dropped + buffered} for this emitter's own events. */
+    public record Stats(
+            long emitted, long flushed, long spilled, long replayed, long dropped, long buffered, boolean redisUp) {}
+
+    private final EmitterConfig config;
+    private final EventCodec codec = EventCodec.shared();
+    private final ObjectMapper mapper = codec.mapper()
+            .copy()
+            .registerModule(new SimpleModule("mida-cached-json")
+                    .addSerializer(CachedJsonMap.class, new StdSerializer<>(CachedJsonMap.class) {
+                        @Override
+                        public void serialize(CachedJsonMap value, JsonGenerator gen, SerializerProvider provider)
+                                throws IOException {
+                            gen.writeRawValue(value.json());
+                        }
+                    }));
+    private final ConcurrentLinkedQueue<Event> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicLong emitted = new AtomicLong();
+    private final FlushSizer sizer;
+    private final Thread flusher;
+    private final String spillPrefix;
+
+    // written by the flusher only, read by callers
+    private volatile long drained;
+    private volatile int flushSize = 1;
+    private volatile boolean wakeRequested;
+    private volatile boolean closed;
+    private volatile boolean redisUp = true;
+    private volatile long flushRequestedUpTo;
+
+    private final LongAdder flushed = new LongAdder();
+    private final LongAdder spilled = new LongAdder();
+    private final LongAdder replayed = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+
+    // flusher-thread state
+    private Jedis jedis;
+    private SpillFile ownSpill;
+    private final List<SpillFile> orphans = new ArrayList<>();
+    private long lastFlushNanos = System.nanoTime();
+    private long nextRetryNanos;
+    private boolean loggedDown;
+
+    private Emitter(EmitterConfig config) {
+        this.config = config;
+        this.sizer = new FlushSizer(config.maxBatch(), config.maxAgeMillis());
+        this.spillPrefix = "mida-" + config.stream().replaceAll("[^A-Za-z0-9_.-]", "_");
+        this.flusher = new Thread(this::run, "mida-emitter-flush");
+        this.flusher.setDaemon(true);
+    }
+
+    /** Starts an emitter; it finds and queues for replay the spill files left in the spill dir. */
+    public static Emitter start(EmitterConfig config) {
+        var e = new Emitter(Objects.requireNonNull(config));
+        e.claimOrphans();
+        e.flusher.start();
+        LOG.info("Emitter started: {}", config);
+        return e;
+    }
+
+    public EmitterConfig config() {
+        return config;
+    }
+
+    /**
+     * Queues an event and returns at once (no I/O, no lock). Waits only when {@code maxBuffered}
+     * events are queued and the flusher cannot even spill them to disk fast enough.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void emit(Event event) {
+        if (closed) throw new IllegalStateException("emitter is closed");
+        queue.offer(Objects.requireNonNull(event, "event"));
+        long n = emitted.incrementAndGet() - drained;
+        if (n >= flushSize && !wakeRequested) {
+            wakeRequested = true;
+            LockSupport.unpark(flusher);
+        }
+        if (n > config.maxBuffered()) awaitRoom();
+    }
+
+    /** Emits each event in order. */
+    public void emitAll(Iterable<? extends Event> events) {
+        for (Event e : events) emit(e);
+    }
+
+    private void awaitRoom() {
+        while (emitted.get() - drained > config.maxBuffered() && flusher.isAlive()) {
+            LockSupport.unpark(flusher);
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /**
+     * Sends (or spills) everything emitted before this call, waiting at most {@code timeout}.
+     *
+     * @return true when all of it left the buffer in time
+     */
+    public boolean flush(Duration timeout) {
+        long target = emitted.get();
+        if (target > flushRequestedUpTo) flushRequestedUpTo = target;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (drained < target) {
+            if (System.nanoTime() - deadline > 0 || !flusher.isAlive()) return drained >= target;
+            LockSupport.unpark(flusher);
+            LockSupport.parkNanos(200_000);
+        }
+        return true;
+    }
+
+    public Stats stats() {
+        long e = emitted.get();
+        return new Stats(
+                e, flushed.sum(), spilled.sum(), replayed.sum(), dropped.sum(), Math.max(0, e - drained), redisUp);
+    }
+
+    /** The dynamic flush size in use now. */
+    public int currentFlushSize() {
+        return flushSize;
+    }
+
+    /**
+     * Stops the flusher after it sent everything buffered and replayed the spill files; if Redis is
+     * unreachable, what is left is spilled (and logged), to be replayed by the next emitter that
+     * uses the same spill dir.
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        LockSupport.unpark(flusher);
+        try {
+            flusher.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // an emit racing with close may have slipped in after the flusher's last pass
+        if (!queue.isEmpty()) finalPass();
+        closeQuietly();
+        Stats s = stats();
+        LOG.info(
+                "Emitter closed: emitted {}, flushed {}, spilled {}, replayed {}, dropped {}",
+                s.emitted(),
+                s.flushed(),
+                s.spilled(),
+                s.replayed(),
+                s.dropped());
+    }
+
+    // ---------------------------------------------------------------- flusher thread
+
+    private void run() {
+        long maxAge = config.maxAgeMillis() * 1_000_000L;
+        long tick = Math.max(1_000_000L, maxAge / 4);
+        try {
+            while (!closed) {
+                wakeRequested = false;
+                long now = System.nanoTime();
+                sizer.sample(emitted.get(), now);
+                flushSize = sizer.batchSize();
+                if (!redisUp && now - nextRetryNanos >= 0) tryReconnect();
+                if (redisUp && hasSpillPending()) replaySpills();
+                long buffered = emitted.get() - drained;
+                boolean due = buffered >= flushSize
+                        || (buffered > 0 && now - lastFlushNanos >= maxAge)
+                        || flushRequestedUpTo > drained;
+                if (!redisUp && buffered > 0) {
+                    spillAll(); // nothing waits in memory while Redis is away
+                } else if (due) {
+                    flushOnce();
+                    if (emitted.get() - drained >= config.maxBuffered()) spillOverflow();
+                    if (emitted.get() - drained >= flushSize) continue; // more is waiting
+                }
+                if (!wakeRequested) LockSupport.parkNanos(this, tick);
+            }
+            finalPass();
+        } catch (Throwable t) {
+            LOG.error("Emitter flusher died; events emitted from now on will wait in memory", t);
+        }
+    }
+
+    private void finalPass() {
+        if (!redisUp) tryReconnect();
+        if (redisUp && hasSpillPending()) replaySpills();
+        while (emitted.get() - drained > 0 || !queue.isEmpty()) {
+            if (redisUp && !hasSpillPending()) flushOnce();
+            else spillAll();
+        }
+        if (!redisUp && ownSpill != null) {
+            LOG.warn(
+                    "Redis at {} unreachable at close: {} events are in {}; the next emitter using {} replays them",
+                    config.redisUri(),
+                    spilled.sum() - replayed.sum(),
+                    ownSpill.path(),
+                    config.spillDir());
+        }
+    }
+
+    /** Sends up to maxBatch events in one pipeline; on failure spills them (order kept). */
+    private void flushOnce() {
+        List<Event> batch = drain(config.maxBatch());
+        if (batch.isEmpty()) return;
+        lastFlushNanos = System.nanoTime();
+        List<String> entries = encode(batch);
+        if (redisUp && !hasSpillPending()) {
+            try {
+                send(entries);
+                flushed.add(batch.size());
+                drained += batch.size();
+                return;
+            } catch (RuntimeException e) {
+                markDown(e);
+            }
+        }
+        spill(entries, batch.size());
+        drained += batch.size();
+    }
+
+    private void spillAll() {
+        while (true) {
+            List<Event> batch = drain(config.maxBatch());
+            if (batch.isEmpty()) return;
+            spill(encode(batch), batch.size());
+            drained += batch.size();
+        }
+    }
+
+    /** Keeps memory bounded when callers outrun Redis: moves the oldest half of the buffer to disk. */
+    private void spillOverflow() {
+        long target = config.maxBuffered() / 2;
+        LOG.warn("Emitter buffer full ({} events); spilling to disk to keep up", emitted.get() - drained);
+        while (emitted.get() - drained > target) {
+            List<Event> batch = drain(config.maxBatch());
+            if (batch.isEmpty()) return;
+            spill(encode(batch), batch.size());
+            drained += batch.size();
+        }
+    }
+
+    private List<Event> drain(int max) {
+        var out = new ArrayList<Event>(Math.min(max, 1024));
+        Event e;
+        while (out.size() < max && (e = queue.poll()) != null) out.add(e);
+        return out;
+    }
+
+    private List<String> encode(List<Event> batch) {
+        int per = config.eventsPerEntry();
+        var entries = new ArrayList<String>(batch.size() / per + 1);
+        for (int i = 0; i < batch.size(); i += per) {
+            List<Event> part = batch.subList(i, Math.min(batch.size(), i + per));
+            try {
+                var maps = new ArrayList<Map<String, Object>>(part.size());
+                for (Event ev : part) maps.add(ev.toMap());
+                entries.add(mapper.writeValueAsString(maps));
+            } catch (JsonProcessingException | RuntimeException e) {
+                entries.add(encodeOneByOne(part));
+            }
+        }
+        return entries;
+    }
+
+    /** A part that failed to serialise: keeps the good events, drops (and counts) the bad ones. */
+    private String encodeOneByOne(List<Event> part) {
+        var good = new ArrayList<Event>();
+        for (Event ev : part) {
+            try {
+                codec.encode(ev);
+                good.add(ev);
+            } catch (RuntimeException e) {
+                dropped.increment();
+                LOG.error("Dropping an event that cannot be serialised to JSON ({}): {}", ev.key(), e.toString());
+            }
+        }
+        return good.isEmpty() ? "[]" : codec.encodeAll(good);
+    }
+
+    private void send(List<String> entries) {
+        if (entries.size() == 1 && entries.get(0).equals("[]")) return;
+        Jedis j = connection();
+        Pipeline p = j.pipelined();
+        for (String entry : entries) {
+            if (!entry.equals("[]")) p.xadd(config.stream(), StreamEntryID.NEW_ENTRY, Map.of(FIELD, entry));
+        }
+        for (Object reply : p.syncAndReturnAll()) {
+            if (reply instanceof RuntimeException e) throw e;
+        }
+    }
+
+    private Jedis connection() {
+        if (jedis == null) {
+            jedis = new Jedis(config.redisUri(), config.timeoutMillis(), config.timeoutMillis());
+        }
+        return jedis;
+    }
+
+    private void markDown(RuntimeException e) {
+        if (jedis != null) {
+            try {
+                jedis.close();
+            } catch (RuntimeException ignored) {
+                // already broken
+            }
+            jedis = null;
+        }
+        redisUp = false;
+        nextRetryNanos = System.nanoTime() + config.retryMillis() * 1_000_000L;
+        if (!loggedDown) {
+            loggedDown = true;
+            LOG.warn(
+                    "Redis at {} unreachable ({}); spilling events to {} until it is back",
+                    config.redisUri(),
+                    e.toString(),
+                    config.spillDir());
+        }
+    }
+
+    private void tryReconnect() {
+        try {
+            connection().ping();
+            redisUp = true;
+            loggedDown = false;
+            LOG.info("Redis at {} is back; replaying spilled events", config.redisUri());
+        } catch (RuntimeException e) {
+            redisUp = true; // so markDown logs nothing new
+            loggedDown = true;
+            markDown(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- spill files
+
+    private void spill(List<String> entries, int events) {
+        try {
+            if (ownSpill == null) ownSpill = SpillFile.create(config.spillDir(), spillPrefix);
+            ownSpill.append(entries);
+            spilled.add(events);
+        } catch (IOException | RuntimeException e) {
+            dropped.add(events);
+            LOG.error(
+                    "EVENTS LOST: cannot write {} events to the spill file in {} (disk full?) while Redis at {} is"
+                            + " unreachable: {}",
+                    events,
+                    config.spillDir(),
+                    config.redisUri(),
+                    e.toString());
+        }
+    }
+
+    private void claimOrphans() {
+        try {
+            for (Path p : SpillFile.list(config.spillDir())) {
+                if (!p.getFileName().toString().startsWith(spillPrefix + "-")) continue;
+                SpillFile.claim(p).ifPresent(orphans::add);
+            }
+            if (!orphans.isEmpty())
+                LOG.info(
+                        "Found {} spill file(s) from an earlier run in {}; replaying them first",
+                        orphans.size(),
+                        config.spillDir());
+        } catch (IOException e) {
+            LOG.warn("Cannot look for spill files in {}: {}", config.spillDir(), e.toString());
+        }
+    }
+
+    private boolean hasSpillPending() {
+        try {
+            return !orphans.isEmpty() || (ownSpill != null && ownSpill.hasPending());
+        } catch (IOException e) {
+            LOG.error("Cannot read spill file {}: {}", ownSpill.path(), e.toString());
+            return false;
+        }
+    }
+
+    /** Replays orphans oldest first, then this emitter's own spill file; stops at the first failure. */
+    private void replaySpills() {
+        try {
+            while (!orphans.isEmpty()) {
+                SpillFile f = orphans.get(0);
+                if (!replay(f)) return;
+                f.delete();
+                orphans.remove(0);
+                LOG.info("Replayed and removed spill file {}", f.path());
+            }
+            if (ownSpill != null && ownSpill.hasPending()) {
+                if (!replay(ownSpill)) return;
+                ownSpill.reset();
+            }
+        } catch (IOException e) {
+            LOG.error("Cannot read spill files in {}: {}", config.spillDir(), e.toString());
+        }
+    }
+
+    private boolean replay(SpillFile f) throws IOException {
+        while (true) {
+            List<SpillFile.Line> lines = f.next(REPLAY_LINES_PER_ROUND_TRIP);
+            if (lines.isEmpty()) return true;
+            var entries = new ArrayList<String>(lines.size());
+            int events = 0;
+            for (SpillFile.Line l : lines) {
+                if (l.events() == 0) {
+                    if (!l.entry().isBlank())
+                        LOG.warn("Skipping an unreadable line in spill file {} (torn write?)", f.path());
+                    continue;
+                }
+                entries.add(l.entry());
+                events += l.events();
+            }
+            try {
+                if (!entries.isEmpty()) send(entries);
+            } catch (RuntimeException e) {
+                markDown(e);
+                return false;
+            }
+            replayed.add(events);
+            f.advance(lines.get(lines.size() - 1).end());
+        }
+    }
+
+    private void closeQuietly() {
+        if (jedis != null) {
+            try {
+                jedis.close();
+            } catch (RuntimeException ignored) {
+                // closing anyway
+            }
+            jedis = null;
+        }
+        try {
+            if (ownSpill != null) {
+                if (ownSpill.hasPending()) ownSpill.close();
+                else ownSpill.delete();
+            }
+            for (SpillFile f : orphans) f.close();
+        } catch (IOException e) {
+            LOG.warn("Cannot close spill files: {}", e.toString());
+        }
+    }
+}
