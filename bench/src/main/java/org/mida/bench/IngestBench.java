@@ -395,6 +395,7 @@ public final class IngestBench {
         try (var server = MidaServer.start(Config.from(env, new String[0]));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             String stream = server.config().stream();
+            warmPlans(server, redis, stream); // as in the e2e phase: a running server has its plans
             String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
             var http = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(5))
@@ -437,7 +438,8 @@ public final class IngestBench {
                                 }
                             }
                             try {
-                                Thread.sleep(2);
+                                // a sweep every 20 ms: polling faster loaded the 2 cores it measures
+                                Thread.sleep(20);
                             } catch (InterruptedException e) {
                                 return;
                             }
