@@ -132,9 +132,8 @@ public final class IngestBench {
 
     // ---------------------------------------------------------------- end to end
 
-    private void endToEnd(Workload w, String name, int batch, boolean record) throws Exception {
-        Path dir = root.resolve(name);
-        int redisPort = freePort();
+    /** A server on a fresh data dir with embedded Neo4j and Redis, as the README runs it, on free ports. */
+    private static Config serverConfig(Path dir, int redisPort, int batch) {
         var env = new HashMap<String, String>();
         env.put("MIDA_DATA_DIR", dir.toString());
         env.put("MIDA_PORT", "0");
@@ -142,7 +141,13 @@ public final class IngestBench {
         env.put("MIDA_REDIS_PORT", Integer.toString(redisPort));
         env.put("MIDA_PAGE_CACHE", PAGE_CACHE);
         env.put("MIDA_BATCH_SIZE", Integer.toString(batch));
-        try (var server = MidaServer.start(Config.from(env, new String[0]));
+        return Config.from(env, new String[0]);
+    }
+
+    private void endToEnd(Workload w, String name, int batch, boolean record) throws Exception {
+        Path dir = root.resolve(name);
+        int redisPort = freePort();
+        try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             String stream = server.config().stream();
             if (record) warmPlans(server, redis, stream);
@@ -385,14 +390,7 @@ public final class IngestBench {
         Workload w = Workload.generate("lat", tasks, PER_ENTRY, 99, codec);
         Path dir = root.resolve("latency");
         int redisPort = freePort();
-        var env = new HashMap<String, String>();
-        env.put("MIDA_DATA_DIR", dir.toString());
-        env.put("MIDA_PORT", "0");
-        env.put("MIDA_BOLT_PORT", "0");
-        env.put("MIDA_REDIS_PORT", Integer.toString(redisPort));
-        env.put("MIDA_PAGE_CACHE", PAGE_CACHE);
-        env.put("MIDA_BATCH_SIZE", Integer.toString(batch));
-        try (var server = MidaServer.start(Config.from(env, new String[0]));
+        try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             String stream = server.config().stream();
             warmPlans(server, redis, stream); // as in the e2e phase: a running server has its plans

@@ -57,7 +57,7 @@ public final class BrowseRoutes {
         if (status != null) status = status.toUpperCase(java.util.Locale.ROOT);
         int limit = intParam(ctx, "limit", 100, 1, MAX_LIMIT);
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        if (browser.workflow(id).isEmpty()) throw ApiException.notFound("no workflow '" + id + "'");
+        if (!browser.workflowExists(id)) throw ApiException.notFound("no workflow '" + id + "'");
         var body = new LinkedHashMap<String, Object>();
         body.put("workflow_id", id);
         body.put("tasks", browser.workflowTasks(id, status, limit, offset));
@@ -76,12 +76,12 @@ public final class BrowseRoutes {
     }
 
     private void task(Context ctx, String id) {
-        var task = browser.task(id);
-        if (task.isPresent()) {
-            json.ok(ctx, task.get());
+        GraphBrowser.TaskLookup task = browser.task(id);
+        if (task.document() != null) {
+            json.ok(ctx, task.document());
             return;
         }
-        if (browser.taskIsPlaceholder(id))
+        if (task.placeholder())
             throw ApiException.notFound("task '" + id + "' is known only as a dependency of other tasks;"
                     + " its own events have not arrived");
         throw ApiException.notFound("no task '" + id + "'");

@@ -111,20 +111,30 @@ public final class GraphBrowser {
         });
     }
 
-    /**
-     * The task as sent, merged; empty when unknown. A task known only as another task's dependency
-     * (its own events have not arrived) has no document and is reported as absent.
-     */
-    public Optional<Map<String, Object>> task(String id) {
-        List<Map<String, Object>> found = read(TASK, Map.of("id", id), r -> doc(r.get("json")));
-        if (found.isEmpty() || found.get(0) == null) return Optional.empty();
-        return Optional.of(withDuration(found.get(0)));
+    /** What is known of a task id: nothing, only its id (named as a dependency), or its document. */
+    public record TaskLookup(boolean known, Map<String, Object> document) {
+        public boolean placeholder() {
+            return known && document == null;
+        }
     }
 
-    public boolean taskIsPlaceholder(String id) {
-        List<Map<String, Object>> found =
-                read(TASK, Map.of("id", id), r -> Map.of("json", !r.get("json").isNull()));
-        return !found.isEmpty() && !(Boolean) found.get(0).get("json");
+    /**
+     * The task as sent, merged, in one read. A task known only as another task's dependency (its own
+     * events have not arrived) has no document.
+     */
+    public TaskLookup task(String id) {
+        List<TaskLookup> found =
+                read(TASK, Map.of("id", id), r -> new TaskLookup(true, withDurationOrNull(doc(r.get("json")))));
+        return found.isEmpty() ? new TaskLookup(false, null) : found.get(0);
+    }
+
+    /** Whether a workflow with this id exists (cheap: no task statistics). */
+    public boolean workflowExists(String id) {
+        return !read(WORKFLOW, Map.of("id", id), r -> Boolean.TRUE).isEmpty();
+    }
+
+    private static Map<String, Object> withDurationOrNull(Map<String, Object> m) {
+        return m == null ? null : withDuration(m);
     }
 
     private static Map<String, Object> withDuration(Map<String, Object> m) {
