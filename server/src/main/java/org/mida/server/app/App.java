@@ -50,6 +50,8 @@ public final class App {
                 s.directory = "/web";
                 s.location = Location.CLASSPATH;
             });
+            // web UI libraries (Cytoscape.js) from webjars: /webjars/<name>/<version>/…
+            c.staticFiles.enableWebjars();
             c.routes.before(ctx -> {
                 String rid = ctx.header("X-Request-Id");
                 MDC.put(

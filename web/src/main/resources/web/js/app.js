@@ -1,0 +1,125 @@
+// Shell: hash routing (#/route?k=v), the header (search, health, token) and view lifecycle.
+
+import { api, token } from './api.js';
+import { link, errorBox } from './ui.js';
+import { current } from './nav.js';
+import campaigns from './views/campaigns.js';
+import workflows from './views/workflows.js';
+import tasks from './views/tasks.js';
+import lineage from './views/lineage.js';
+import overview from './views/overview.js';
+import query from './views/query.js';
+import analysis from './views/analysis.js';
+import report from './views/report.js';
+import live from './views/live.js';
+
+const routes = { campaigns, workflows, tasks, lineage, overview, query, analysis, report, live };
+
+let cleanup = null;
+let generation = 0;
+
+async function render() {
+  const { name, params } = current();
+  const gen = ++generation;
+  if (cleanup) {
+    try {
+      cleanup();
+    } catch (e) {
+      console.warn('view cleanup failed', e);
+    }
+    cleanup = null;
+  }
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.route === name);
+  const main = document.getElementById('main');
+  main.replaceChildren();
+  main.dataset.view = name;
+  const view = routes[name];
+  if (!view) {
+    main.append(errorBox({ title: 'Unknown page', detail: `There is no page '#/${name}'.` }));
+    return;
+  }
+  const ctx = { stale: () => gen !== generation };
+  try {
+    const c = await view(main, params, ctx);
+    if (typeof c === 'function') {
+      if (gen === generation) cleanup = c;
+      else c();
+    }
+  } catch (e) {
+    if (gen !== generation) return;
+    console.warn(e);
+    main.append(errorBox(e));
+  }
+}
+
+/** Resolves an id typed in the search box to a task, workflow or lineage node. */
+async function go(id) {
+  id = id.trim();
+  if (!id) return;
+  const probes = [
+    [() => api.task(id), () => link('tasks', { id })],
+    [() => api.workflow(id), () => link('workflows', { id })],
+    [() => api.lineage({ id, direction: 'both', depth: 1, limit: 1 }), () => link('lineage', { id, direction: 'both', depth: 2 })],
+  ];
+  for (const [probe, target] of probes) {
+    try {
+      await probe();
+      location.hash = target();
+      return;
+    } catch (e) {
+      if (e.status !== 404 && e.status !== 400) break;
+    }
+  }
+  const main = document.getElementById('main');
+  main.prepend(errorBox({ title: 'Not found', detail: `No task, workflow or entity has the id '${id}'.` }));
+}
+
+function header() {
+  document.getElementById('search').addEventListener('submit', (e) => {
+    e.preventDefault();
+    go(document.getElementById('search-input').value);
+  });
+  const panel = document.getElementById('token-panel');
+  const btn = document.getElementById('token-btn');
+  const input = document.getElementById('token-input');
+  const show = () => btn.classList.toggle('on', !!token.get());
+  btn.addEventListener('click', () => {
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) {
+      input.value = token.get();
+      input.focus();
+    }
+  });
+  const save = () => {
+    token.set(input.value.trim());
+    panel.hidden = true;
+    show();
+  };
+  document.getElementById('token-save').addEventListener('click', save);
+  input.addEventListener('keydown', (e) => e.key === 'Enter' && save());
+  document.getElementById('token-clear').addEventListener('click', () => {
+    input.value = '';
+    save();
+  });
+  show();
+  pollHealth();
+}
+
+async function pollHealth() {
+  const el = document.getElementById('health');
+  try {
+    const hh = await api.health();
+    el.className = 'health ' + (hh.status === 'ok' ? 'ok' : 'warn');
+    el.title = `server ${hh.status}: ${hh.tasks ?? '?'} tasks, ${hh.ingested ?? '?'} events ingested, ${
+      hh.pending ?? '?'
+    } pending, ${hh.dead_letters ?? '?'} dead letters`;
+  } catch (e) {
+    el.className = 'health down';
+    el.title = 'server unreachable';
+  }
+  setTimeout(pollHealth, 15000);
+}
+
+window.addEventListener('hashchange', render);
+header();
+render();

@@ -1,0 +1,350 @@
+// A Cytoscape.js graph of PROV nodes with a layered layout of our own: data flows left to right
+// (a PROV edge points from the later node to the earlier one: used task→entity, wasGeneratedBy entity→task,
+// wasInformedBy later task→earlier task, wasDerivedFrom derived→source), so upstream is on the left.
+
+import { hue } from './ui.js';
+
+const STATUS_COLORS = {
+  FINISHED: '#5fb37d',
+  RUNNING: '#5b8def',
+  ERROR: '#e05d5d',
+  SUBMITTED: '#b8a9d9',
+  WAITING: '#e0b64b',
+  UNKNOWN: '#a8afbd',
+};
+
+const EDGE_COLORS = {
+  used: '#7a9cc6',
+  wasGeneratedBy: '#d08770',
+  wasInformedBy: '#9aa3b5',
+  wasDerivedFrom: '#a37bc4',
+  feeds: '#7a8699',
+};
+
+export const LEGEND = {
+  nodes: [
+    ['task', 'task (fill = status, border = workflow)'],
+    ['entity', 'data entity'],
+    ['workflow', 'workflow'],
+  ],
+  edges: Object.entries(EDGE_COLORS).filter(([k]) => k !== 'feeds'),
+  status: Object.entries(STATUS_COLORS),
+};
+
+function label(n) {
+  const s = n.label || n.name || n.id;
+  return s.length > 28 ? s.slice(0, 12) + '…' + s.slice(-14) : s;
+}
+
+/** Cytoscape element data for an API node. */
+function nodeData(n) {
+  const wfHue = hue(n.workflow_id || n.id);
+  return {
+    group: 'nodes',
+    data: {
+      ...n,
+      id: n.id,
+      kind: n.kind || 'entity',
+      short: label(n),
+      fill:
+        n.kind === 'task'
+          ? STATUS_COLORS[(n.status || 'UNKNOWN').toUpperCase()] || STATUS_COLORS.UNKNOWN
+          : n.kind === 'workflow'
+          ? `hsl(${wfHue}, 45%, 78%)`
+          : '#f6e3a1',
+      ring: n.workflow_id || n.kind === 'workflow' ? `hsl(${wfHue}, 55%, 42%)` : '#b89a3e',
+    },
+  };
+}
+
+function edgeData(e) {
+  const type = e.type || 'feeds';
+  return {
+    group: 'edges',
+    data: {
+      ...e,
+      id: `${e.source}\u0000${type}\u0000${e.target}`,
+      type,
+      color: EDGE_COLORS[type] || EDGE_COLORS.feeds,
+      elabel: e.entities != null ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : '',
+      width: e.entities != null ? Math.min(8, 1.5 + Math.log2(1 + e.entities)) : 1.4,
+    },
+  };
+}
+
+const STYLE = [
+  {
+    selector: 'node',
+    style: {
+      label: 'data(short)',
+      'font-size': 9,
+      'font-family': 'system-ui, sans-serif',
+      color: '#1f2a44',
+      'text-valign': 'bottom',
+      'text-margin-y': 3,
+      'min-zoomed-font-size': 7,
+      'background-color': 'data(fill)',
+      'border-color': 'data(ring)',
+      'border-width': 2,
+      width: 22,
+      height: 22,
+    },
+  },
+  { selector: 'node[kind = "task"]', style: { shape: 'round-rectangle', width: 30, height: 18, 'border-width': 3 } },
+  { selector: 'node[kind = "entity"]', style: { shape: 'ellipse' } },
+  {
+    selector: 'node[kind = "workflow"]',
+    style: {
+      shape: 'round-hexagon',
+      width: 64,
+      height: 40,
+      'font-size': 10,
+      'font-weight': 600,
+      'text-valign': 'bottom',
+      'border-width': 3,
+    },
+  },
+  { selector: 'node.root', style: { 'border-width': 5, 'border-color': '#1f2a44', 'underlay-color': '#ffd54f', 'underlay-opacity': 0.7, 'underlay-padding': 6 } },
+  { selector: 'node.expanded', style: { 'border-style': 'double', 'border-width': 5 } },
+  { selector: 'node.match', style: { 'underlay-color': '#ff7043', 'underlay-opacity': 0.8, 'underlay-padding': 7 } },
+  { selector: 'node:selected', style: { 'overlay-color': '#1f6feb', 'overlay-opacity': 0.25, 'overlay-padding': 6, 'font-weight': 700 } },
+  { selector: 'node.faded', style: { opacity: 0.25 } },
+  {
+    selector: 'edge',
+    style: {
+      width: 'data(width)',
+      'line-color': 'data(color)',
+      'curve-style': 'bezier',
+      // arrows show the data flow (earlier → later), the reverse of the PROV edge direction
+      'source-arrow-shape': 'triangle',
+      'source-arrow-color': 'data(color)',
+      'arrow-scale': 0.8,
+      opacity: 0.85,
+    },
+  },
+  { selector: 'edge[type = "wasInformedBy"]', style: { 'line-style': 'dashed' } },
+  { selector: 'edge[type = "wasDerivedFrom"]', style: { 'line-style': 'dotted', width: 2 } },
+  {
+    selector: 'edge[elabel != ""]',
+    style: { label: 'data(elabel)', 'font-size': 9, color: '#4a5568', 'text-background-color': '#fff', 'text-background-opacity': 0.85, 'text-background-padding': 2 },
+  },
+  { selector: 'edge.faded', style: { opacity: 0.1 } },
+];
+
+/**
+ * Positions for a layered drawing. Rank = longest path along the data flow (cycles broken); nodes that
+ * only feed others sit just before their earliest consumer; order within a rank by barycenter sweeps;
+ * tall ranks wrap into several sub-columns so a few hundred nodes stay readable.
+ */
+export function layered(nodes, edges, { colGap = 190, rowGap = 46, maxPerColumn = 24 } = {}) {
+  const ids = nodes.map((n) => n.id);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const before = ids.map(() => []); // earlier nodes (data comes from)
+  const after = ids.map(() => []); // later nodes
+  for (const e of edges) {
+    const s = index.get(e.source);
+    const t = index.get(e.target);
+    if (s === undefined || t === undefined || s === t) continue;
+    // PROV edges point later → earlier; the workflow overview's edges point feeder → consumer
+    const [early, late] = e.type === 'feeds' || e.type === undefined ? [s, t] : [t, s];
+    before[late].push(early);
+    after[early].push(late);
+  }
+  // Kahn over the flow graph; whatever is left is on a cycle: break it at the node with fewest unseen inputs.
+  const rank = new Array(ids.length).fill(-1);
+  const indeg = before.map((b) => b.length);
+  const queue = [];
+  indeg.forEach((d, i) => d === 0 && queue.push(i));
+  let done = 0;
+  while (done < ids.length) {
+    if (!queue.length) {
+      let best = -1;
+      for (let i = 0; i < ids.length; i++) if (rank[i] < 0 && indeg[i] > 0 && (best < 0 || indeg[i] < indeg[best])) best = i;
+      indeg[best] = 0;
+      queue.push(best);
+    }
+    const i = queue.shift();
+    if (rank[i] >= 0) continue;
+    let r = 0;
+    for (const p of before[i]) if (rank[p] >= 0) r = Math.max(r, rank[p] + 1);
+    rank[i] = r;
+    done++;
+    for (const q of after[i]) if (--indeg[q] === 0) queue.push(q);
+  }
+  // sources sit right before their first consumer
+  for (let i = 0; i < ids.length; i++) {
+    if (before[i].length || !after[i].length) continue;
+    rank[i] = Math.max(0, Math.min(...after[i].map((q) => rank[q])) - 1);
+  }
+  const layers = [];
+  rank.forEach((r, i) => (layers[r] ||= []).push(i));
+  for (let r = 0; r < layers.length; r++) layers[r] ||= [];
+  // initial order: by workflow then label, so a workflow's nodes stay together
+  const key = (i) => `${nodes[i].workflow_id || ''}\u0000${nodes[i].kind || ''}\u0000${nodes[i].label || nodes[i].id}`;
+  for (const l of layers) l.sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+  const pos = new Array(ids.length);
+  const place = () => layers.forEach((l) => l.forEach((i, k) => (pos[i] = k / Math.max(1, l.length - 1))));
+  place();
+  const bary = (i, nbrs) => {
+    const ns = nbrs[i];
+    if (!ns.length) return pos[i];
+    let s = 0;
+    for (const q of ns) s += pos[q];
+    return s / ns.length;
+  };
+  for (let sweep = 0; sweep < 6; sweep++) {
+    const down = sweep % 2 === 0;
+    const order = down ? layers.keys() : [...layers.keys()].reverse();
+    for (const r of order) {
+      const nb = down ? before : after;
+      const b = new Map(layers[r].map((i) => [i, bary(i, nb)]));
+      layers[r].sort((x, y) => b.get(x) - b.get(y));
+      layers[r].forEach((i, k) => (pos[i] = k / Math.max(1, layers[r].length - 1)));
+    }
+  }
+  // coordinates: a rank taller than maxPerColumn wraps into sub-columns
+  const out = {};
+  let x = 0;
+  const tallest = Math.min(maxPerColumn, Math.max(1, ...layers.map((l) => l.length)));
+  for (const l of layers) {
+    if (!l.length) continue;
+    const cols = Math.ceil(l.length / maxPerColumn);
+    const perCol = Math.ceil(l.length / cols);
+    l.forEach((i, k) => {
+      const c = Math.floor(k / perCol);
+      const row = k % perCol;
+      const inCol = Math.min(perCol, l.length - c * perCol);
+      out[ids[i]] = {
+        x: x + c * (colGap * 0.55),
+        y: (row - (inCol - 1) / 2) * rowGap + (c % 2 ? rowGap / 2 : 0) + (tallest > 1 ? 0 : 0),
+      };
+    });
+    x += colGap + (cols - 1) * colGap * 0.55;
+  }
+  return out;
+}
+
+/**
+ * Makes a graph in `container`. handlers: {select(nodeData|null), expand(nodeData)}.
+ * Returns {cy, set(nodes, edges), merge(nodes, edges) → number added, layout(), fit(), zoom(f), png(), highlight(text), destroy()}.
+ */
+export function createGraph(container, handlers = {}) {
+  if (typeof window.cytoscape !== 'function') throw new Error('Cytoscape.js did not load (/webjars/cytoscape/…)');
+  const cy = window.cytoscape({
+    container,
+    style: STYLE,
+    elements: [],
+    wheelSensitivity: 0.3,
+    minZoom: 0.05,
+    maxZoom: 4,
+    boxSelectionEnabled: false,
+    selectionType: 'single',
+  });
+  let nodes = new Map();
+  let edges = new Map();
+
+  cy.on('tap', 'node', (ev) => handlers.select && handlers.select(ev.target.data()));
+  cy.on('tap', (ev) => {
+    if (ev.target === cy && handlers.select) handlers.select(null);
+  });
+  cy.on('dbltap', 'node', (ev) => handlers.expand && handlers.expand(ev.target.data()));
+  cy.on('mouseover', 'node', (ev) => {
+    const n = ev.target;
+    const hood = n.closedNeighborhood();
+    cy.elements().not(hood).addClass('faded');
+    container.title = `${n.data('kind')}: ${n.id()}`;
+  });
+  cy.on('mouseout', 'node', () => {
+    cy.elements().removeClass('faded');
+    container.title = '';
+  });
+
+  let straight = false;
+  function tune() {
+    // big graphs: straight edges are much cheaper to draw than bezier bundles while panning and zooming
+    const big = cy.elements().length > 700;
+    if (big === straight) return;
+    straight = big;
+    cy.style().selector('edge').style('curve-style', big ? 'straight' : 'bezier').update();
+  }
+
+  const api = {
+    cy,
+    get size() {
+      return nodes.size;
+    },
+    set(ns, es) {
+      nodes = new Map();
+      edges = new Map();
+      cy.elements().remove();
+      return api.merge(ns, es);
+    },
+    /** Adds the nodes and edges not shown yet; returns how many nodes were new. */
+    merge(ns, es) {
+      const add = [];
+      let added = 0;
+      for (const n of ns) {
+        if (nodes.has(n.id)) {
+          const old = nodes.get(n.id);
+          // keep the smaller depth; fill in what the new answer knows
+          const merged = { ...n, ...old, depth: Math.min(old.depth ?? Infinity, n.depth ?? Infinity) };
+          nodes.set(n.id, merged);
+          continue;
+        }
+        nodes.set(n.id, n);
+        add.push(nodeData(n));
+        added++;
+      }
+      for (const e of es) {
+        const d = edgeData(e);
+        if (edges.has(d.data.id) || !nodes.has(e.source) || !nodes.has(e.target)) continue;
+        edges.set(d.data.id, e);
+        add.push(d);
+      }
+      cy.batch(() => cy.add(add));
+      tune();
+      return added;
+    },
+    layout(animate = false) {
+      const positions = layered([...nodes.values()], [...edges.values()]);
+      const run = cy.layout({
+        name: 'preset',
+        positions: (n) => positions[n.id()] || { x: 0, y: 0 },
+        animate: animate && nodes.size < 300,
+        animationDuration: 350,
+        fit: true,
+        padding: 40,
+      });
+      run.run();
+    },
+    fit: () => cy.animate({ fit: { eles: cy.elements(), padding: 40 } }, { duration: 250 }),
+    zoom(f) {
+      cy.zoom({ level: cy.zoom() * f, renderedPosition: { x: cy.width() / 2, y: cy.height() / 2 } });
+    },
+    center(id) {
+      const n = cy.getElementById(id);
+      if (n.nonempty()) cy.animate({ center: { eles: n }, zoom: Math.max(cy.zoom(), 1) }, { duration: 300 });
+    },
+    select(id) {
+      cy.$(':selected').unselect();
+      const n = cy.getElementById(id);
+      if (n.nonempty()) n.select();
+    },
+    mark(id, cls, on = true) {
+      const n = cy.getElementById(id);
+      if (n.nonempty()) n.toggleClass(cls, on);
+    },
+    /** Highlights nodes whose id or label contains text; returns the count. */
+    highlight(text) {
+      cy.nodes().removeClass('match');
+      if (!text) return 0;
+      const t = text.toLowerCase();
+      const m = cy.nodes().filter((n) => n.id().toLowerCase().includes(t) || String(n.data('label') || '').toLowerCase().includes(t));
+      m.addClass('match');
+      return m.length;
+    },
+    png: () => cy.png({ full: true, scale: 2, bg: '#ffffff', output: 'blob' }),
+    destroy: () => cy.destroy(),
+  };
+  return api;
+}
