@@ -120,6 +120,15 @@ async function pollHealth() {
   setTimeout(pollHealth, 15000);
 }
 
+// '/' jumps to the id search, as in many tools
+document.addEventListener('keydown', (e) => {
+  if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+  const t = e.target;
+  if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) return;
+  e.preventDefault();
+  document.getElementById('search-input').focus();
+});
+
 window.addEventListener('hashchange', render);
 header();
 render();

@@ -66,8 +66,8 @@ function edgeData(e) {
       id: `${e.source}\u0000${type}\u0000${e.target}`,
       type,
       color: EDGE_COLORS[type] || EDGE_COLORS.feeds,
-      elabel: e.entities != null ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : '',
-      width: e.entities != null ? Math.min(8, 1.5 + Math.log2(1 + e.entities)) : 1.4,
+      elabel: e.entities ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : e.informed_by ? `${e.informed_by} dep${e.informed_by === 1 ? '' : 's'}` : '',
+      width: e.entities != null || e.informed_by != null ? Math.min(8, 1.5 + Math.log2(1 + (e.entities || 0) + (e.informed_by || 0))) : 1.4,
     },
   };
 }
@@ -122,6 +122,8 @@ const STYLE = [
       opacity: 0.85,
     },
   },
+  { selector: 'edge[type = "feeds"]', style: { 'source-arrow-shape': 'none', 'target-arrow-shape': 'triangle', 'target-arrow-color': 'data(color)' } },
+  { selector: 'edge.long', style: { 'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(cpd)', 'control-point-weights': 0.5 } },
   { selector: 'edge[type = "wasInformedBy"]', style: { 'line-style': 'dashed' } },
   { selector: 'edge[type = "wasDerivedFrom"]', style: { 'line-style': 'dotted', width: 2 } },
   {
@@ -136,7 +138,7 @@ const STYLE = [
  * only feed others sit just before their earliest consumer; order within a rank by barycenter sweeps;
  * tall ranks wrap into several sub-columns so a few hundred nodes stay readable.
  */
-export function layered(nodes, edges, { colGap = 190, rowGap = 46, maxPerColumn = 24 } = {}) {
+export function layered(nodes, edges, { colGap = 190, rowGap = 46, maxPerColumn = Math.max(24, Math.ceil(1.5 * Math.sqrt(nodes.length))) } = {}) {
   const ids = nodes.map((n) => n.id);
   const index = new Map(ids.map((id, i) => [id, i]));
   const before = ids.map(() => []); // earlier nodes (data comes from)
@@ -307,6 +309,16 @@ export function createGraph(container, handlers = {}) {
     },
     layout(animate = false) {
       const positions = layered([...nodes.values()], [...edges.values()]);
+      // an edge that skips ranks on a straight line would run through the nodes between: bend it
+      cy.batch(() =>
+        cy.edges().forEach((e) => {
+          const a = positions[e.source().id()];
+          const b = positions[e.target().id()];
+          const long = a && b && Math.abs(a.x - b.x) > 250 && Math.abs(a.y - b.y) < 30;
+          e.toggleClass('long', !!long);
+          if (long) e.data('cpd', Math.min(140, 0.22 * Math.abs(a.x - b.x)));
+        })
+      );
       const run = cy.layout({
         name: 'preset',
         positions: (n) => positions[n.id()] || { x: 0, y: 0 },

@@ -179,7 +179,7 @@ export function download(href, label, filename) {
 export function hue(s) {
   let x = 2166136261;
   for (let i = 0; i < (s || '').length; i++) x = Math.imul(x ^ s.charCodeAt(i), 16777619);
-  return Math.abs(x) % 360;
+  return 40 + (Math.abs(x) % 260); // yellow … green … blue … purple: never the red of errors
 }
 
 export function setTitle(...parts) {

@@ -41,14 +41,24 @@ export default async function analysis(main, params, ctx) {
   if (ctx.stale()) return;
   const vars = (ans.variables || []).map((v) => (typeof v === 'string' ? { name: v } : v));
   const matrix = ans[method] || [];
-  if (!vars.length) {
-    body.replaceChildren(h('p', { class: 'empty' }, 'No numeric variables to correlate in this workflow.'));
+  const dropped = (ans.dropped || []).length
+    ? h(
+        'details',
+        { class: 'dropped' },
+        h('summary', { class: 'muted' }, `${ans.dropped.length} variable${ans.dropped.length === 1 ? '' : 's'} left out`),
+        h('ul', { class: 'plain small' }, ans.dropped.map((d) => h('li', {}, h('code', {}, d.name), ` — ${d.reason || ''}`, d.n != null ? ` (n = ${d.n})` : '')))
+      )
+    : null;
+  if (vars.length < 2) {
+    body.replaceChildren(h('p', { class: 'empty' }, ans.note || 'No numeric variables to correlate in this workflow.'), dropped);
     return;
   }
   body.replaceChildren(
     h('div', { class: 'panel-head' }, h('h2', {}, `${method[0].toUpperCase()}${method.slice(1)} correlation of ${vars.length} variables`), ans.tasks != null ? h('span', { class: 'muted' }, `${fmtNumber(ans.tasks)} tasks`) : null),
     h('div', { class: 'heatmap-wrap' }, heatmap(vars, matrix), scale()),
-    top(ans.top || [], method)
+    ans.note ? h('p', { class: 'muted' }, ans.note) : null,
+    top(ans.top || [], method),
+    dropped
   );
 }
 
@@ -68,7 +78,7 @@ function heatmap(vars, m) {
   const labelW = Math.min(220, 12 + 6.5 * Math.max(...vars.map((v) => v.name.length)));
   const size = n * cell;
   const tip = svg('title');
-  const root = svg('svg', { class: 'heatmap', id: 'heatmap', width: labelW + size + 10, height: labelW + size + 10, role: 'img', 'aria-label': 'correlation heatmap' });
+  const root = svg('svg', { class: 'heatmap', id: 'heatmap', width: labelW + size + Math.round(labelW * 0.62), height: labelW + size + 10, role: 'img', 'aria-label': 'correlation heatmap' });
   const g = svg('g', { transform: `translate(${labelW},${labelW})` });
   root.append(g);
   vars.forEach((v, i) => {

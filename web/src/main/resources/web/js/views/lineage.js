@@ -67,10 +67,14 @@ export default async function lineage(main, params, ctx) {
 
   const showInfo = () => {
     info.replaceChildren(
-      h('span', { id: 'node-count' }, `${graph.size} nodes`),
-      ' · ',
-      `${graph.cy.edges().length} edges`,
-      truncated ? h('span', { class: 'warn', id: 'truncated' }, ' · truncated: the server stopped at its limit; expand nodes or lower the depth') : null
+      h(
+        'span',
+        {},
+        h('span', { id: 'node-count' }, `${graph.size} nodes`),
+        ' · ',
+        `${graph.cy.edges().length} edges`,
+        truncated ? h('span', { class: 'warn', id: 'truncated' }, ' · truncated at the server limit: expand nodes, lower the depth or raise limit=') : null
+      )
     );
   };
 
@@ -121,7 +125,7 @@ export default async function lineage(main, params, ctx) {
       h('h3', {}, 'Root'),
       h('p', { class: 'id' }, id),
       h('p', { class: 'muted small' }, `${direction}, depth ${depth}`, expandedSet.size ? `, ${expandedSet.size} expanded` : ''),
-      h('ul', { class: 'plain' }, Object.entries(kinds).map(([k, n]) => h('li', {}, h('span', { class: 'kind-dot ' + k }), ` ${n} ${k}${n === 1 ? '' : 's'}`))),
+      h('ul', { class: 'plain' }, Object.entries(kinds).map(([k, n]) => h('li', {}, h('span', { class: 'kind-dot ' + k }), ` ${n} ${k === 'entity' ? (n === 1 ? 'entity' : 'entities') : k + (n === 1 ? '' : 's')}`))),
       h('p', { class: 'muted small' }, 'Click a node for details; double-click to expand it. Scroll to zoom, drag to pan.'),
       legend()
     );

@@ -46,13 +46,20 @@ export default async function overview(main, params, ctx) {
   const nodes = (ans.nodes || []).map((n) => ({ ...n, kind: 'workflow', workflow_id: n.workflow_id || n.id, label: n.label || n.name || n.id }));
   // feeder → consumer; an edge typed with a PROV relation points the other way
   const edges = (ans.edges || []).map((e) =>
-    e.type && e.type !== 'feeds' ? { source: e.target, target: e.source, type: 'feeds', entities: e.entities } : { ...e, type: 'feeds' }
+    e.type && e.type !== 'feeds' ? { ...e, source: e.target, target: e.source, type: 'feeds' } : { ...e, type: 'feeds' }
   );
   const panel = (d) => {
     if (!d) {
       side.replaceChildren(
         h('h3', {}, `${nodes.length} workflow${nodes.length === 1 ? '' : 's'}`),
-        h('p', { class: 'muted small' }, `${edges.length} feed relation${edges.length === 1 ? '' : 's'}. Click a workflow for details.`)
+        h('p', { class: 'muted small' }, `${edges.length} feed relation${edges.length === 1 ? '' : 's'}. Click a workflow for details, double-click to open it.`),
+        h(
+          'ul',
+          { class: 'plain' },
+          nodes.map((n) =>
+            h('li', {}, h('span', { class: 'kind-dot workflow' }), ' ', a('workflows', { id: n.id }, n.label || n.id), n.task_count != null ? h('span', { class: 'muted' }, ` · ${fmtNumber(n.task_count)} tasks`) : null)
+          )
+        )
       );
       return;
     }

@@ -2,7 +2,7 @@
 // The query text is kept in the URL (shareable) once run.
 
 import { api } from '../api.js';
-import { h, a, text, fmtNumber, errorBox, setTitle } from '../ui.js';
+import { h, a, text, fmtNumber, errorBox, setTitle, status } from '../ui.js';
 import { replaceHash } from '../nav.js';
 
 const EXAMPLES = {
@@ -11,7 +11,8 @@ const EXAMPLES = {
       'Latest finished tasks',
       { from: 'tasks', projection: ['task_id', 'workflow_id', 'activity_id', 'status', 'duration'], filter: { status: 'FINISHED' }, sort: [['ended_at', 'descending']], limit: 20 },
     ],
-    ['Slowest activities', { from: 'tasks', aggregation: [['avg', 'duration'], ['max', 'duration'], ['count', 'task_id']], group_by: ['activity_id'], limit: 50 }],
+    ['Slowest activities', { from: 'tasks', aggregation: [['avg', 'duration'], ['max', 'duration'], ['count', '*']], group_by: ['activity_id'], sort: [['avg(duration)', 'descending']], limit: 50 }],
+    ['Workflows of a campaign', { from: 'workflows', projection: ['workflow_id', 'name', 'started_at'], sort: [['started_at', 'descending']], limit: 50 }],
     ['Failed tasks', { from: 'tasks', projection: ['task_id', 'workflow_id', 'stderr'], filter: { status: 'ERROR' }, limit: 50 }],
   ],
   cypher: [
@@ -119,7 +120,8 @@ export default async function query(main, params) {
           h('button', { class: 'btn', type: 'button', onclick: () => csv(columns, rows) }, '↓ CSV'),
           h('button', { class: 'btn', type: 'button', onclick: () => json(ans) }, '↓ JSON')
         ),
-        resultTable(columns, rows)
+        resultTable(columns, rows),
+        ans.cypher ? h('details', { class: 'compiled' }, h('summary', { class: 'muted' }, 'Compiled Cypher'), h('pre', { class: 'json' }, ans.cypher), ans.params ? h('pre', { class: 'json' }, JSON.stringify(ans.params, null, 2)) : null) : null
       );
     } catch (e) {
       result.replaceChildren(errorBox(e));
@@ -153,6 +155,7 @@ function resultTable(columns, rows) {
               const route = LINKS[c];
               if (route && typeof v === 'string') return h('td', {}, a(route, { id: v }, v));
               if (typeof v === 'number') return h('td', { class: 'num' }, fmtNumber(v));
+              if (c === 'status' && typeof v === 'string') return h('td', {}, status(v));
               return h('td', { class: v && typeof v === 'object' ? 'json' : '' }, text(v));
             })
           )

@@ -85,7 +85,13 @@ export function markdown(src) {
       continue;
     }
     if (/^\s*\|/.test(line) && i + 1 < lines.length && /^\s*\|?\s*:?-{2,}/.test(lines[i + 1])) {
-      const cells = (l) => l.trim().replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
+      const cells = (l) =>
+        l
+          .trim()
+          .replace(/^\|/, '')
+          .replace(/(?<!\\)\|$/, '')
+          .split(/(?<!\\)\|/)
+          .map((c) => c.trim());
       const head = cells(line);
       i += 2;
       const rows = [];
@@ -121,15 +127,16 @@ export function markdown(src) {
 /** Inline markup to nodes: `code`, **bold**, *em*, [text](url) (http(s) and #/ links only). */
 function inline(s) {
   const nodes = [];
-  const re = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*)|(\[[^\]]+\]\([^)\s]+\))/g;
+  const re = /(\\[\\`*_{}\[\]()#+\-.!|<>~])|(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*\s][^*]*\*)|(\[[^\]]+\]\([^)\s]+\))/g;
   let last = 0;
   let m;
   while ((m = re.exec(s))) {
     if (m.index > last) nodes.push(s.slice(last, m.index));
     const t = m[0];
-    if (m[1]) nodes.push(h('code', {}, t.slice(1, -1)));
-    else if (m[2]) nodes.push(h('strong', {}, t.slice(2, -2)));
-    else if (m[3]) nodes.push(h('em', {}, t.slice(1, -1)));
+    if (m[1]) nodes.push(t.slice(1));
+    else if (m[2]) nodes.push(h('code', {}, t.slice(1, -1)));
+    else if (m[3]) nodes.push(h('strong', {}, t.slice(2, -2)));
+    else if (m[4]) nodes.push(h('em', {}, t.slice(1, -1)));
     else {
       const lm = /^\[([^\]]+)\]\(([^)\s]+)\)$/.exec(t);
       const href = lm[2];
