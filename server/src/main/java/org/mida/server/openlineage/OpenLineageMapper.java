@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.mida.observers.event.EntityRef;
 import org.mida.observers.event.Event;
 import org.mida.observers.event.Status;
 import org.mida.observers.event.TaskEvent;
@@ -242,7 +243,7 @@ public final class OpenLineageMapper {
 
     private Mapped datasetEvent(Map<String, Object> ev) {
         Map<String, Object> d = obj(ev.get("dataset"));
-        String id = DatasetIds.of((String) d.get("namespace"), (String) d.get("name"));
+        String id = entityId(d);
         return new Mapped(
                 OpenLineageSchema.Kind.DATASET, List.of(), List.of(new EntityUpsert(id, props(d))), null, null);
     }
@@ -266,8 +267,7 @@ public final class OpenLineageMapper {
             if (ev.get(field) instanceof List<?> list)
                 for (Object o : list) {
                     Map<String, Object> d = obj(o);
-                    entities.add(new EntityUpsert(
-                            DatasetIds.of((String) d.get("namespace"), (String) d.get("name")), props(d)));
+                    entities.add(new EntityUpsert(entityId(d), props(d)));
                 }
         var wf = new WorkflowEvent(
                 workflowId,
@@ -326,6 +326,13 @@ public final class OpenLineageMapper {
     }
 
     // --- helpers ---
+
+    /** The dataset's entity id, checked like an {@code @id} sent in an event (length). */
+    private static String entityId(Map<String, Object> dataset) {
+        String id = DatasetIds.of((String) dataset.get("namespace"), (String) dataset.get("name"));
+        new EntityRef(id, "dataset", "dataset", Map.of());
+        return id;
+    }
 
     private static String jobName(Map<String, Object> job) {
         Object ns = job.get("namespace");
