@@ -18,6 +18,7 @@ import org.mida.server.http.Json;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
 import redis.clients.jedis.UnifiedJedis;
@@ -39,6 +40,9 @@ public final class App {
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
         var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
+        // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
+        var openLineage = new OpenLineageEndpoint(
+                parts.driver(), parts.redis(), parts.codec(), config.stream(), json, 64L * 1024 * 1024);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {
@@ -72,6 +76,7 @@ public final class App {
             c.routes.get("/api/tasks", browse::taskByQuery);
             c.routes.get("/api/tasks/{id}", browse::task);
             c.routes.post("/api/events", events::post);
+            c.routes.post("/api/v1/lineage", openLineage::post);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);

@@ -1,0 +1,379 @@
+package org.mida.server.openlineage;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.mida.observers.event.EntityRef;
+import org.mida.observers.event.Event;
+import org.mida.observers.event.Status;
+import org.mida.observers.event.TaskEvent;
+import org.mida.observers.event.WorkflowEvent;
+
+/**
+ * Turns one valid OpenLineage event into MIDA events (and, for static metadata, entity upserts). Pure:
+ * no I/O, the same input always gives the same output, so retried deliveries merge into nothing new.
+ *
+ * <h2>RunEvent</h2>
+ *
+ * <ul>
+ *   <li>The run is a task: {@code task_id} = the {@code runId} (lower-case UUID), {@code activity_id} =
+ *       {@code <job namespace>/<job name>}, {@code adapter_id} = {@code producer}, {@code subtype} = the
+ *       {@code jobType} job facet's {@code jobType} (DAG, TASK, JOB, QUERY …) when sent.
+ *   <li>{@code eventType}: START → RUNNING with {@code started_at} = {@code eventTime}; RUNNING →
+ *       RUNNING; COMPLETE → FINISHED with {@code ended_at}; FAIL → ERROR with {@code ended_at}; ABORT →
+ *       ERROR with {@code ended_at}, tag {@code aborted} and {@code custom_metadata."openlineage.aborted"}
+ *       = true; OTHER (or none) → no status and no time, only metadata. The ingest's monotonic merge makes
+ *       the order of arrival irrelevant (COMPLETE before START still ends FINISHED).
+ *   <li>Workflow: a run is a task of the workflow {@code openlineage:run:<id>} of the top of its run
+ *       hierarchy: the {@code root} run of its {@code parent} facet when sent (spec ≥ 1-1-0 of the facet),
+ *       else the {@code parent} run, else its own run. So an Airflow DAG run is one workflow holding the
+ *       DAG run's own task and its task instances (and the Spark jobs they start, when the producer sends
+ *       {@code root}); a Spark application is one workflow holding the application run and its jobs; a
+ *       run without parent is a workflow of its own. {@code parent_task_id} = the parent's runId, so the
+ *       hierarchy inside the workflow is kept. The workflow's {@code name} is the top job's
+ *       {@code namespace/name}; a top-level run's own events also give the workflow its status and times.
+ *   <li>{@code inputs}/{@code outputs} → {@code used}/{@code generated}: key (role) = the dataset name
+ *       (its id when two datasets share a name), value = an entity reference {@code {"@id": DatasetIds.of(
+ *       namespace, name), "@type": "dataset", "namespace", "name", …}} carrying the dataset facets (see
+ *       {@link #entityAttributes}). Input/output facets (per-run statistics, data quality) go to
+ *       {@code custom_metadata."openlineage.input:<id>"} / {@code "openlineage.output:<id>"}.
+ *   <li>Facets are kept whole in {@code custom_metadata}, one key per facet ({@code openlineage.run.<name>},
+ *       {@code openlineage.job.<name>}) so that facets sent only with START (nominalTime, parent) and
+ *       only with COMPLETE (errorMessage, statistics) all survive the key-by-key merge. The
+ *       {@code errorMessage} facet's message and stack trace also go to {@code stderr}; {@code tags}
+ *       facets become {@code key:value} tags; every task is tagged {@code openlineage}.
+ * </ul>
+ *
+ * <h2>DatasetEvent</h2>
+ *
+ * An entity upsert (id and attributes as above). There is no MIDA event for an entity without a task,
+ * so the endpoint writes these directly (MERGE on the id).
+ *
+ * <h2>JobEvent</h2>
+ *
+ * A job definition without a run: a workflow {@code openlineage:job:<namespace>/<name>} whose name is
+ * the job's, with its facets in {@code custom_metadata} and its declared inputs/outputs as entity
+ * references in the workflow's {@code used}/{@code generated} (kept in its document and flattened onto
+ * it); the datasets themselves are upserted as entities. The ingest draws USED / WAS_GENERATED_BY edges
+ * for tasks only, so a JobEvent's static lineage is stored but not drawn as edges.
+ */
+public final class OpenLineageMapper {
+
+    /** Prefix of workflow ids made from OpenLineage run hierarchies. */
+    public static final String RUN_WORKFLOW_PREFIX = "openlineage:run:";
+    /** Prefix of workflow ids made from JobEvents (job definitions). */
+    public static final String JOB_WORKFLOW_PREFIX = "openlineage:job:";
+
+    private final Function<Object, String> json;
+
+    /** @param json turns a facet into the JSON text stored as an entity property */
+    public OpenLineageMapper(Function<Object, String> json) {
+        this.json = json;
+    }
+
+    /** An entity written directly: its id and the properties to merge onto it. */
+    public record EntityUpsert(String id, Map<String, Object> props) {}
+
+    /** What one OpenLineage event became. */
+    public record Mapped(
+            OpenLineageSchema.Kind kind,
+            List<Event> events,
+            List<EntityUpsert> entities,
+            String taskId,
+            String workflowId) {}
+
+    public Mapped map(OpenLineageSchema.Kind kind, Map<String, Object> ev) {
+        return switch (kind) {
+            case RUN -> runEvent(ev);
+            case DATASET -> datasetEvent(ev);
+            case JOB -> jobEvent(ev);
+        };
+    }
+
+    // --- RunEvent ---
+
+    private Mapped runEvent(Map<String, Object> ev) {
+        Map<String, Object> run = obj(ev.get("run"));
+        Map<String, Object> job = obj(ev.get("job"));
+        String runId = uuid((String) run.get("runId"));
+        String activity = jobName(job);
+        String producer = (String) ev.get("producer");
+        String eventType = (String) ev.get("eventType");
+        Double time = OpenLineageSchema.parseTime((String) ev.get("eventTime"));
+        Map<String, Object> runFacets = obj(run.get("facets"));
+        Map<String, Object> jobFacets = obj(job.get("facets"));
+
+        Map<String, Object> parent = obj(runFacets.get("parent"));
+        String parentRunId = runIdOf(parent);
+        Map<String, Object> root = obj(parent.get("root"));
+        String rootRunId = runIdOf(root);
+        String topRunId;
+        String topJob;
+        if (rootRunId != null) {
+            topRunId = rootRunId;
+            topJob = jobName(obj(root.get("job")));
+        } else if (parentRunId != null) {
+            topRunId = parentRunId;
+            topJob = jobName(obj(parent.get("job")));
+        } else {
+            topRunId = runId;
+            topJob = activity;
+        }
+        String workflowId = RUN_WORKFLOW_PREFIX + topRunId;
+
+        Status status = null;
+        Double started = null;
+        Double ended = null;
+        if (eventType != null) {
+            switch (eventType) {
+                case "START" -> {
+                    status = Status.RUNNING;
+                    started = time;
+                }
+                case "RUNNING" -> status = Status.RUNNING;
+                case "COMPLETE" -> {
+                    status = Status.FINISHED;
+                    ended = time;
+                }
+                case "FAIL", "ABORT" -> {
+                    status = Status.ERROR;
+                    ended = time;
+                }
+                default -> {
+                    // OTHER: metadata only
+                }
+            }
+        }
+
+        var meta = new LinkedHashMap<String, Object>();
+        meta.put("openlineage.job_namespace", job.get("namespace"));
+        meta.put("openlineage.job_name", job.get("name"));
+        meta.put("openlineage.schemaURL", ev.get("schemaURL"));
+        for (var f : runFacets.entrySet()) meta.put("openlineage.run." + f.getKey(), f.getValue());
+        for (var f : jobFacets.entrySet()) meta.put("openlineage.job." + f.getKey(), f.getValue());
+        var tags = new LinkedHashSet<String>();
+        tags.add("openlineage");
+        if ("ABORT".equals(eventType)) {
+            meta.put("openlineage.aborted", true);
+            tags.add("aborted");
+        }
+        tags.addAll(facetTags(jobFacets));
+        tags.addAll(facetTags(runFacets));
+
+        var used = new LinkedHashMap<String, Object>();
+        var generated = new LinkedHashMap<String, Object>();
+        datasetRefs(ev.get("inputs"), "inputFacets", "openlineage.input:", used, meta);
+        datasetRefs(ev.get("outputs"), "outputFacets", "openlineage.output:", generated, meta);
+
+        String subtype = null;
+        if (obj(jobFacets.get("jobType")).get("jobType") instanceof String jt) subtype = jt;
+
+        TaskEvent task = TaskEvent.builder(runId)
+                .workflowId(workflowId)
+                .activityId(activity)
+                .status(status)
+                .startedAt(started)
+                .endedAt(ended)
+                .used(used)
+                .generated(generated)
+                .parentTaskId(parentRunId)
+                .subtype(subtype)
+                .adapterId(producer)
+                .stderr(errorText(obj(runFacets.get("errorMessage"))))
+                .customMetadata(meta)
+                .tags(new ArrayList<>(tags))
+                .build();
+
+        WorkflowEvent workflow;
+        if (topRunId.equals(runId)) {
+            // a top-level run: its own events give the workflow its state and the job's description
+            var wfMeta = new LinkedHashMap<String, Object>();
+            wfMeta.put("openlineage.job_namespace", job.get("namespace"));
+            wfMeta.put("openlineage.job_name", job.get("name"));
+            wfMeta.put("openlineage.run_id", runId);
+            for (var f : jobFacets.entrySet()) wfMeta.put("openlineage.job." + f.getKey(), f.getValue());
+            workflow = new WorkflowEvent(
+                    workflowId,
+                    null,
+                    topJob,
+                    null,
+                    producer,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    wfMeta,
+                    started,
+                    ended,
+                    status,
+                    null);
+        } else {
+            workflow = WorkflowEvent.of(workflowId, null, topJob);
+        }
+        return new Mapped(OpenLineageSchema.Kind.RUN, List.of(workflow, task), List.of(), runId, workflowId);
+    }
+
+    private void datasetRefs(
+            Object list, String extraFacets, String metaPrefix, Map<String, Object> out, Map<String, Object> meta) {
+        if (!(list instanceof List<?> datasets)) return;
+        for (Object o : datasets) {
+            Map<String, Object> d = obj(o);
+            String namespace = (String) d.get("namespace");
+            String name = (String) d.get("name");
+            String id = DatasetIds.of(namespace, name);
+            var ref = new LinkedHashMap<String, Object>();
+            ref.put("@id", id);
+            ref.put("@type", "dataset");
+            ref.putAll(entityAttributes(d, false));
+            String role = name;
+            if (out.containsKey(role) && !id.equals(refId(out.get(role)))) role = id;
+            out.put(role, ref);
+            Map<String, Object> extra = obj(d.get(extraFacets));
+            if (!extra.isEmpty()) meta.put(metaPrefix + id, extra);
+        }
+    }
+
+    // --- DatasetEvent and JobEvent ---
+
+    private Mapped datasetEvent(Map<String, Object> ev) {
+        Map<String, Object> d = obj(ev.get("dataset"));
+        String id = entityId(d);
+        return new Mapped(
+                OpenLineageSchema.Kind.DATASET, List.of(), List.of(new EntityUpsert(id, props(d))), null, null);
+    }
+
+    private Mapped jobEvent(Map<String, Object> ev) {
+        Map<String, Object> job = obj(ev.get("job"));
+        String name = jobName(job);
+        String workflowId = JOB_WORKFLOW_PREFIX + name;
+        var meta = new LinkedHashMap<String, Object>();
+        meta.put("openlineage.job_namespace", job.get("namespace"));
+        meta.put("openlineage.job_name", job.get("name"));
+        meta.put("openlineage.schemaURL", ev.get("schemaURL"));
+        meta.put("openlineage.event", "JobEvent");
+        for (var f : obj(job.get("facets")).entrySet()) meta.put("openlineage.job." + f.getKey(), f.getValue());
+        var used = new LinkedHashMap<String, Object>();
+        var generated = new LinkedHashMap<String, Object>();
+        datasetRefs(ev.get("inputs"), "inputFacets", "openlineage.input:", used, meta);
+        datasetRefs(ev.get("outputs"), "outputFacets", "openlineage.output:", generated, meta);
+        var entities = new ArrayList<EntityUpsert>();
+        for (String field : List.of("inputs", "outputs"))
+            if (ev.get(field) instanceof List<?> list)
+                for (Object o : list) {
+                    Map<String, Object> d = obj(o);
+                    entities.add(new EntityUpsert(entityId(d), props(d)));
+                }
+        var wf = new WorkflowEvent(
+                workflowId,
+                null,
+                name,
+                null,
+                (String) ev.get("producer"),
+                null,
+                null,
+                null,
+                null,
+                used,
+                generated,
+                meta,
+                null,
+                null,
+                null,
+                null);
+        return new Mapped(OpenLineageSchema.Kind.JOB, List.of(wf), entities, null, workflowId);
+    }
+
+    /** The node properties of a directly written dataset entity, as the ingest would store them. */
+    private Map<String, Object> props(Map<String, Object> dataset) {
+        var p = new LinkedHashMap<String, Object>();
+        p.put("type", "dataset");
+        for (var a : entityAttributes(dataset, true).entrySet()) p.put(a.getKey(), a.getValue());
+        return p;
+    }
+
+    /**
+     * The attributes an OpenLineage dataset gives its entity: {@code namespace}, {@code name}, each
+     * dataset facet whole under {@code facets.<name>} (facets marked {@code _deleted} are skipped), and
+     * for queries without JSON parsing {@code schema_fields} (the field names of the {@code schema}
+     * facet) and {@code data_source} (the {@code dataSource} facet's uri, else its name). With
+     * {@code asProperties} the facets are JSON text (as the ingest stores nested values), else objects.
+     */
+    Map<String, Object> entityAttributes(Map<String, Object> dataset, boolean asProperties) {
+        var a = new LinkedHashMap<String, Object>();
+        a.put("namespace", dataset.get("namespace"));
+        a.put("name", dataset.get("name"));
+        Map<String, Object> facets = obj(dataset.get("facets"));
+        for (var f : facets.entrySet()) {
+            Map<String, Object> facet = obj(f.getValue());
+            if (Boolean.TRUE.equals(facet.get("_deleted"))) continue;
+            a.put("facets." + f.getKey(), asProperties ? json.apply(facet) : facet);
+        }
+        if (obj(facets.get("schema")).get("fields") instanceof List<?> fields) {
+            var names = new ArrayList<String>();
+            for (Object field : fields) if (obj(field).get("name") instanceof String n) names.add(n);
+            if (!names.isEmpty()) a.put("schema_fields", names);
+        }
+        Map<String, Object> source = obj(facets.get("dataSource"));
+        Object src = source.get("uri") instanceof String u ? u : source.get("name");
+        if (src instanceof String s) a.put("data_source", s);
+        return a;
+    }
+
+    // --- helpers ---
+
+    /** The dataset's entity id, checked like an {@code @id} sent in an event (length). */
+    private static String entityId(Map<String, Object> dataset) {
+        String id = DatasetIds.of((String) dataset.get("namespace"), (String) dataset.get("name"));
+        new EntityRef(id, "dataset", "dataset", Map.of());
+        return id;
+    }
+
+    private static String jobName(Map<String, Object> job) {
+        Object ns = job.get("namespace");
+        Object name = job.get("name");
+        if (!(ns instanceof String) || !(name instanceof String)) return null;
+        return ns + "/" + name;
+    }
+
+    private static String runIdOf(Map<String, Object> facetPart) {
+        if (obj(facetPart.get("run")).get("runId") instanceof String id) return uuid(id);
+        return null;
+    }
+
+    /** runIds are UUIDs; the lower-case form makes {@code ABC…} and {@code abc…} one run. */
+    private static String uuid(String id) {
+        return id.trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static Object errorText(Map<String, Object> facet) {
+        if (!(facet.get("message") instanceof String message)) return null;
+        if (facet.get("stackTrace") instanceof String trace && !trace.isBlank()) return message + "\n" + trace;
+        return message;
+    }
+
+    /** The {@code tags} job/run facet ({@code {"tags":[{"key","value"}]}}) as {@code key:value} strings. */
+    private static List<String> facetTags(Map<String, Object> facets) {
+        var out = new ArrayList<String>();
+        if (obj(facets.get("tags")).get("tags") instanceof List<?> list)
+            for (Object o : list) {
+                Map<String, Object> t = obj(o);
+                if (t.get("key") instanceof String k) out.add(t.get("value") instanceof String v ? k + ":" + v : k);
+            }
+        return out;
+    }
+
+    private static String refId(Object ref) {
+        return obj(ref).get("@id") instanceof String s ? s : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> obj(Object v) {
+        return v instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+}

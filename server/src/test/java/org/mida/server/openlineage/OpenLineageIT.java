@@ -1,0 +1,521 @@
+package org.mida.server.openlineage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mida.server.testing.TestServer.seconds;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.openlineage.client.OpenLineage;
+import io.openlineage.client.OpenLineage.RunEvent.EventType;
+import io.openlineage.client.OpenLineageClient;
+import io.openlineage.client.transports.ApiKeyTokenProvider;
+import io.openlineage.client.transports.HttpConfig;
+import io.openlineage.client.transports.HttpTransport;
+import io.openlineage.client.transports.HttpTransportResponseException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mida.server.testing.Backends;
+import org.mida.server.testing.TestServer;
+
+/**
+ * POST /api/v1/lineage driven by the real OpenLineage Java client (HttpTransport) against a real server
+ * over embedded Neo4j and Redis; results read back through REST and Cypher.
+ */
+@ExtendWith(Backends.class)
+class OpenLineageIT {
+    private static final OpenLineage OL = new OpenLineage(URI.create("https://example.org/mida-openlineage-it"));
+    private static final ZonedDateTime T0 = ZonedDateTime.of(2024, 5, 1, 12, 0, 0, 0, ZoneOffset.ofHours(2));
+    private static final double T0_EPOCH = T0.toEpochSecond();
+    private static final String NS = "airflow://scheduler";
+
+    /** An output file with a space, '#' and non-ASCII: its entity id is the percent-encoded file URI. */
+    private static final String CLEAN_PATH = "/data/ol it/clean #1 ü.csv";
+
+    private static final String CLEAN_ID = Path.of(CLEAN_PATH).toUri().toString();
+
+    private TestServer server;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : clients) c.close();
+        if (server != null) server.close();
+    }
+
+    // --- the client side ---
+
+    private HttpTransport transport(String apiKey, boolean gzip) {
+        var config = new HttpConfig();
+        config.setUrl(URI.create("http://127.0.0.1:" + server.server().port()));
+        if (apiKey != null) {
+            var auth = new ApiKeyTokenProvider();
+            auth.setApiKey(apiKey);
+            config.setAuth(auth);
+        }
+        if (gzip) config.setCompression(HttpConfig.Compression.GZIP);
+        var t = new HttpTransport(config);
+        clients.add(t);
+        return t;
+    }
+
+    private OpenLineageClient client(String apiKey) {
+        var c = new OpenLineageClient(transport(apiKey, false));
+        clients.add(c);
+        return c;
+    }
+
+    private static OpenLineage.ParentRunFacet parent(UUID runId, String job, UUID rootRunId, String rootJob) {
+        var b = OL.newParentRunFacetBuilder()
+                .run(OL.newParentRunFacetRunBuilder().runId(runId).build())
+                .job(OL.newParentRunFacetJobBuilder().namespace(NS).name(job).build());
+        if (rootRunId != null)
+            b.root(OL.newParentRunFacetRootBuilder()
+                    .run(OL.newRootRunBuilder().runId(rootRunId).build())
+                    .job(OL.newRootJobBuilder().namespace(NS).name(rootJob).build())
+                    .build());
+        return b.build();
+    }
+
+    private static OpenLineage.InputDataset input(String namespace, String name, boolean withSchema) {
+        var b = OL.newInputDatasetBuilder().namespace(namespace).name(name);
+        if (withSchema)
+            b.facets(OL.newDatasetFacetsBuilder()
+                    .schema(OL.newSchemaDatasetFacetBuilder()
+                            .fields(List.of(
+                                    OL.newSchemaDatasetFacetFieldsBuilder()
+                                            .name("id")
+                                            .type("int")
+                                            .build(),
+                                    OL.newSchemaDatasetFacetFieldsBuilder()
+                                            .name("value")
+                                            .type("double")
+                                            .build()))
+                            .build())
+                    .dataSource(OL.newDatasourceDatasetFacet("s3", URI.create(namespace)))
+                    .build());
+        return b.build();
+    }
+
+    private static OpenLineage.OutputDataset output(String namespace, String name, Long rows) {
+        var b = OL.newOutputDatasetBuilder().namespace(namespace).name(name);
+        if (rows != null)
+            b.outputFacets(OL.newOutputDatasetOutputFacetsBuilder()
+                    .outputStatistics(OL.newOutputStatisticsOutputDatasetFacet(rows, 1024L, null))
+                    .build());
+        return b.build();
+    }
+
+    private static OpenLineage.RunEvent event(
+            EventType type,
+            int secondsAfterT0,
+            UUID runId,
+            String job,
+            OpenLineage.RunFacets runFacets,
+            List<OpenLineage.InputDataset> in,
+            List<OpenLineage.OutputDataset> out) {
+        return OL.newRunEventBuilder()
+                .eventType(type)
+                .eventTime(T0.plusSeconds(secondsAfterT0))
+                .run(OL.newRunBuilder()
+                        .runId(runId)
+                        .facets(runFacets == null ? OL.newRunFacetsBuilder().build() : runFacets)
+                        .build())
+                .job(OL.newJobBuilder()
+                        .namespace(NS)
+                        .name(job)
+                        .facets(OL.newJobFacetsBuilder()
+                                .sql(OL.newSQLJobFacet("SELECT id, value FROM raw", "postgres"))
+                                .jobType(OL.newJobTypeJobFacet("BATCH", "AIRFLOW", "TASK", null))
+                                .build())
+                        .build())
+                .inputs(in)
+                .outputs(out)
+                .build();
+    }
+
+    private static OpenLineage.RunFacets childFacets(UUID parentRun, String parentJob) {
+        return OL.newRunFacetsBuilder()
+                .parent(parent(parentRun, parentJob, parentRun, parentJob))
+                .nominalTime(OL.newNominalTimeRunFacet(T0, null))
+                .build();
+    }
+
+    // --- the server side ---
+
+    private JsonNode task(String id) {
+        var a = server.get("/api/tasks?id=" + enc(id));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        return a.json();
+    }
+
+    private JsonNode workflow(String id) {
+        var a = server.get("/api/workflows?id=" + enc(id));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        return a.json();
+    }
+
+    private void awaitTask(String id, String status) {
+        TestServer.await(
+                seconds(30),
+                "task " + id + " to be " + status,
+                () -> server.get("/api/tasks?id=" + enc(id)).status() == 200
+                        && status.equals(task(id).path("status").asText()));
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    // --- tests ---
+
+    @Test
+    void a_dag_run_with_tasks_becomes_one_workflow_visible_from_start_and_lineage_crosses_jobs() {
+        server = TestServer.start();
+        OpenLineageClient client = client(null);
+        UUID dagRun = UUID.randomUUID();
+        UUID extract = UUID.randomUUID();
+        UUID report = UUID.randomUUID();
+        String wf = "openlineage:run:" + dagRun;
+
+        client.emit(event(EventType.START, 0, dagRun, "etl_dag", null, List.of(), List.of()));
+        var inputs = List.of(input("s3://raw-bucket", "in/raw.csv", true));
+        client.emit(event(
+                EventType.START,
+                1,
+                extract,
+                "etl_dag.extract",
+                childFacets(dagRun, "etl_dag"),
+                inputs,
+                List.of(output("file", CLEAN_PATH, null))));
+
+        // visible from START, before any COMPLETE
+        awaitTask(extract.toString(), "RUNNING");
+        JsonNode t = task(extract.toString());
+        assertThat(t.get("workflow_id").asText()).isEqualTo(wf);
+        assertThat(t.get("activity_id").asText()).isEqualTo(NS + "/etl_dag.extract");
+        assertThat(t.get("parent_task_id").asText()).isEqualTo(dagRun.toString());
+        assertThat(t.get("subtype").asText()).isEqualTo("TASK");
+        assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 1);
+        assertThat(t.get("adapter_id").asText()).isEqualTo("https://example.org/mida-openlineage-it");
+        assertThat(t.at("/used/in~1raw.csv/@id").asText()).isEqualTo("s3://raw-bucket/in/raw.csv");
+        assertThat(t.at("/generated/" + CLEAN_PATH.replace("/", "~1") + "/@id").asText())
+                .isEqualTo(CLEAN_ID);
+        assertThat(t.at("/custom_metadata/openlineage.job.sql/query").asText()).isEqualTo("SELECT id, value FROM raw");
+        assertThat(t.at("/custom_metadata/openlineage.run.parent/run/runId").asText())
+                .isEqualTo(dagRun.toString());
+        assertThat(t.at("/custom_metadata/openlineage.run.nominalTime/nominalStartTime")
+                        .isMissingNode())
+                .isFalse();
+        JsonNode w = workflow(wf);
+        assertThat(w.get("name").asText()).isEqualTo(NS + "/etl_dag");
+        assertThat(w.get("status").asText()).isEqualTo("RUNNING");
+
+        client.emit(event(
+                EventType.COMPLETE,
+                5,
+                extract,
+                "etl_dag.extract",
+                childFacets(dagRun, "etl_dag"),
+                inputs,
+                List.of(output("file", CLEAN_PATH, 42L))));
+        awaitTask(extract.toString(), "FINISHED");
+        t = task(extract.toString());
+        assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 1);
+        assertThat(t.get("ended_at").asDouble()).isEqualTo(T0_EPOCH + 5);
+        assertThat(t.at("/custom_metadata/openlineage.output:" + CLEAN_ID.replace("/", "~1")
+                                + "/outputStatistics/rowCount")
+                        .asLong())
+                .isEqualTo(42);
+
+        // another job reads the first one's output: one entity links the two
+        var reportIn = List.of(
+                OL.newInputDatasetBuilder().namespace("file").name(CLEAN_PATH).build());
+        var reportOut = List.of(output("s3://reports", "daily/report.pdf", null));
+        client.emit(event(
+                EventType.START, 6, report, "etl_dag.report", childFacets(dagRun, "etl_dag"), reportIn, reportOut));
+        client.emit(event(
+                EventType.COMPLETE, 9, report, "etl_dag.report", childFacets(dagRun, "etl_dag"), reportIn, reportOut));
+        client.emit(event(EventType.COMPLETE, 10, dagRun, "etl_dag", null, List.of(), List.of()));
+        server.awaitIngested(seconds(30));
+        awaitTask(report.toString(), "FINISHED");
+
+        assertThat(server.count("MATCH (e:Entity {id: $id}) RETURN count(e)", "id", CLEAN_ID))
+                .isEqualTo(1);
+        assertThat(server.count(
+                        "MATCH (a:Task {task_id: $a})<-[:WAS_GENERATED_BY]-(e:Entity {id: $id})<-[:USED]-(b:Task {task_id: $b}) "
+                                + "RETURN count(*)",
+                        "a",
+                        extract.toString(),
+                        "id",
+                        CLEAN_ID,
+                        "b",
+                        report.toString()))
+                .isEqualTo(1);
+        assertThat(server.count("MATCH (e:Entity {id: 's3://raw-bucket/in/raw.csv'}) "
+                        + "WHERE e.schema_fields = ['id', 'value'] AND e.data_source = 's3://raw-bucket' "
+                        + "AND e.namespace = 's3://raw-bucket' AND e.name = 'in/raw.csv' "
+                        + "AND e.type = 'dataset' AND e.`facets.schema` CONTAINS '\"double\"' RETURN count(e)"))
+                .isEqualTo(1);
+        assertThat(server.count("MATCH (t:Task)-[:PART_OF]->(:Workflow {workflow_id: $wf}) RETURN count(t)", "wf", wf))
+                .isEqualTo(3);
+        w = workflow(wf);
+        assertThat(w.get("status").asText()).isEqualTo("FINISHED");
+        assertThat(w.get("task_count").asLong()).isEqualTo(3);
+        assertThat(w.get("started_at").asDouble()).isEqualTo(T0_EPOCH);
+        assertThat(w.get("ended_at").asDouble()).isEqualTo(T0_EPOCH + 10);
+
+        // retried deliveries (every event again) change nothing
+        long nodes = server.count("MATCH (n) RETURN count(n)");
+        long rels = server.count("MATCH ()-[r]->() RETURN count(r)");
+        String before = server.query("MATCH (t:Task {task_id: $id}) RETURN t._json AS j", "id", extract.toString())
+                .get(0)
+                .get("j")
+                .asString();
+        client.emit(event(EventType.START, 0, dagRun, "etl_dag", null, List.of(), List.of()));
+        client.emit(event(
+                EventType.START,
+                1,
+                extract,
+                "etl_dag.extract",
+                childFacets(dagRun, "etl_dag"),
+                inputs,
+                List.of(output("file", CLEAN_PATH, null))));
+        client.emit(event(
+                EventType.COMPLETE,
+                5,
+                extract,
+                "etl_dag.extract",
+                childFacets(dagRun, "etl_dag"),
+                inputs,
+                List.of(output("file", CLEAN_PATH, 42L))));
+        client.emit(event(
+                EventType.COMPLETE, 9, report, "etl_dag.report", childFacets(dagRun, "etl_dag"), reportIn, reportOut));
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (n) RETURN count(n)")).isEqualTo(nodes);
+        assertThat(server.count("MATCH ()-[r]->() RETURN count(r)")).isEqualTo(rels);
+        assertThat(server.query("MATCH (t:Task {task_id: $id}) RETURN t._json AS j", "id", extract.toString())
+                        .get(0)
+                        .get("j")
+                        .asString())
+                .isEqualTo(before);
+        assertThat(task(extract.toString()).get("status").asText()).isEqualTo("FINISHED");
+        assertThat(server.get("/api/health").json().get("dead_letters").asLong())
+                .isZero();
+    }
+
+    @Test
+    void complete_before_start_ends_finished_and_fail_abort_end_in_error_with_the_message_kept() {
+        server = TestServer.start();
+        OpenLineageClient client = client(null);
+        UUID late = UUID.randomUUID();
+        client.emit(event(EventType.COMPLETE, 8, late, "spark_app", null, List.of(), List.of()));
+        client.emit(event(EventType.START, 2, late, "spark_app", null, List.of(), List.of()));
+        awaitTask(late.toString(), "FINISHED");
+        server.awaitIngested(seconds(30));
+        JsonNode t = task(late.toString());
+        assertThat(t.get("status").asText()).isEqualTo("FINISHED");
+        assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 2);
+        assertThat(t.get("ended_at").asDouble()).isEqualTo(T0_EPOCH + 8);
+        assertThat(workflow("openlineage:run:" + late).get("status").asText()).isEqualTo("FINISHED");
+
+        UUID failed = UUID.randomUUID();
+        client.emit(event(EventType.START, 1, failed, "spark_app.job_3", null, List.of(), List.of()));
+        client.emit(event(
+                EventType.FAIL,
+                3,
+                failed,
+                "spark_app.job_3",
+                OL.newRunFacetsBuilder()
+                        .errorMessage(OL.newErrorMessageRunFacet(
+                                "Division by zero in stage 3", "JAVA", "java.lang.ArithmeticException\n\tat Job.run"))
+                        .build(),
+                List.of(),
+                List.of()));
+        awaitTask(failed.toString(), "ERROR");
+        t = task(failed.toString());
+        assertThat(t.get("stderr").asText())
+                .startsWith("Division by zero in stage 3")
+                .contains("java.lang.ArithmeticException");
+        assertThat(t.at("/custom_metadata/openlineage.run.errorMessage/programmingLanguage")
+                        .asText())
+                .isEqualTo("JAVA");
+        assertThat(t.get("ended_at").asDouble()).isEqualTo(T0_EPOCH + 3);
+
+        UUID aborted = UUID.randomUUID();
+        client.emit(event(EventType.START, 1, aborted, "spark_app.job_4", null, List.of(), List.of()));
+        client.emit(event(EventType.ABORT, 4, aborted, "spark_app.job_4", null, List.of(), List.of()));
+        awaitTask(aborted.toString(), "ERROR");
+        t = task(aborted.toString());
+        assertThat(t.at("/custom_metadata/openlineage.aborted").asBoolean()).isTrue();
+        assertThat(t.get("tags").toString()).contains("\"aborted\"", "\"openlineage\"");
+        // a later START (retry of an old delivery) does not bring it back
+        client.emit(event(EventType.START, 1, aborted, "spark_app.job_4", null, List.of(), List.of()));
+        server.awaitIngested(seconds(30));
+        assertThat(task(aborted.toString()).get("status").asText()).isEqualTo("ERROR");
+    }
+
+    @Test
+    void with_a_token_the_clients_api_key_is_accepted_and_a_wrong_one_is_401() {
+        server = TestServer.start(c -> c.withApiToken("s3cret-token"));
+        UUID run = UUID.randomUUID();
+        client("s3cret-token").emit(event(EventType.START, 0, run, "secured", null, List.of(), List.of()));
+        awaitTask(run.toString(), "RUNNING");
+
+        HttpTransport wrong = transport("not-the-token", false);
+        UUID other = UUID.randomUUID();
+        assertThatThrownBy(() -> wrong.emit(event(EventType.START, 0, other, "secured", null, List.of(), List.of())))
+                .isInstanceOfSatisfying(
+                        HttpTransportResponseException.class,
+                        e -> assertThat(e.getStatusCode()).isEqualTo(401));
+        HttpTransport none = transport(null, false);
+        assertThatThrownBy(() -> none.emit(event(EventType.START, 0, other, "secured", null, List.of(), List.of())))
+                .isInstanceOfSatisfying(
+                        HttpTransportResponseException.class,
+                        e -> assertThat(e.getStatusCode()).isEqualTo(401));
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (t:Task {task_id: $id}) RETURN count(t)", "id", other.toString()))
+                .isZero();
+    }
+
+    @Test
+    void gzip_compressed_events_from_the_transport_are_accepted() {
+        server = TestServer.start();
+        HttpTransport gz = transport(null, true);
+        UUID run = UUID.randomUUID();
+        gz.emit(event(
+                EventType.START,
+                0,
+                run,
+                "compressed",
+                null,
+                List.of(input("s3://raw-bucket", "in/raw.csv", true)),
+                List.of()));
+        awaitTask(run.toString(), "RUNNING");
+        var a = server.post("/api/v1/lineage", "not gzip", "Content-Encoding", "gzip");
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.contentType()).startsWith("application/problem+json");
+    }
+
+    private static final String BASE = """
+            "eventTime":"2024-05-01T12:00:00.250Z","producer":"https://example.org/raw",
+            "schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent\"""";
+    private static final String FACET_BASE =
+            "\"_producer\":\"https://example.org/raw\",\"_schemaURL\":\"https://example.org/facet.json\"";
+
+    @Test
+    void invalid_json_and_schema_violations_are_400_problems_with_pointers_and_nothing_is_accepted() {
+        server = TestServer.start();
+        var a = server.post("/api/v1/lineage", "{\"eventType\": ");
+        assertThat(a.status()).isEqualTo(400);
+        assertThat(a.contentType()).startsWith("application/problem+json");
+        assertThat(a.json().get("detail").asText()).contains("not valid JSON");
+
+        String run = UUID.randomUUID().toString();
+        String good = "{" + BASE + ",\"eventType\":\"START\",\"run\":{\"runId\":\"" + run
+                + "\"},\"job\":{\"namespace\":\"raw\",\"name\":\"j\"}}";
+        String bad = "{" + BASE + ",\"eventType\":\"FINISHED\",\"run\":{\"runId\":\"not-a-uuid\"},"
+                + "\"job\":{\"namespace\":\"raw\"},\"inputs\":[{\"namespace\":\"s3://b\",\"name\":\"x\","
+                + "\"facets\":{\"schema\":{\"fields\":[]}}}]}";
+        a = server.post("/api/v1/lineage", "[" + good + "," + bad + "]");
+        assertThat(a.status()).as(a.body()).isEqualTo(400);
+        JsonNode p = a.json();
+        assertThat(p.get("detail").asText()).contains("1 of 2 events").contains("/1/");
+        var pointers = new ArrayList<String>();
+        p.get("errors").forEach(e -> pointers.add(e.get("pointer").asText()));
+        assertThat(pointers)
+                .contains(
+                        "/1/eventType",
+                        "/1/run/runId",
+                        "/1/job/name",
+                        "/1/inputs/0/facets/schema/_producer",
+                        "/1/inputs/0/facets/schema/_schemaURL");
+        assertThat(server.post("/api/v1/lineage", "").status()).isEqualTo(400);
+        assertThat(server.post("/api/v1/lineage", "[]").status()).isEqualTo(400);
+        assertThat(server.post("/api/v1/lineage", "42")
+                        .json()
+                        .get("errors")
+                        .get(0)
+                        .get("pointer")
+                        .asText())
+                .isEmpty();
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (t:Task {task_id: $id}) RETURN count(t)", "id", run))
+                .isZero();
+
+        // the good one alone goes through; an array of events is a batch
+        a = server.post("/api/v1/lineage", "[" + good + "," + good.replace("START", "COMPLETE") + "]");
+        assertThat(a.status()).as(a.body()).isEqualTo(202);
+        assertThat(a.json().get("accepted").asInt()).isEqualTo(2);
+        assertThat(a.json().get("task_ids").get(0).asText()).isEqualTo(run);
+        awaitTask(run, "FINISHED");
+    }
+
+    @Test
+    void dataset_and_job_events_upsert_entities_and_a_job_workflow() {
+        server = TestServer.start();
+        String datasetEvent = "{" + BASE.replace("RunEvent", "DatasetEvent") + ","
+                + "\"dataset\":{\"namespace\":\"postgres://db:5432\",\"name\":\"shop.public.orders\","
+                + "\"facets\":{\"schema\":{" + FACET_BASE + ",\"fields\":[{\"name\":\"order_id\",\"type\":\"int\"}]},"
+                + "\"documentation\":{" + FACET_BASE + ",\"description\":\"all orders\"}}}}";
+        var a = server.post("/api/v1/lineage", datasetEvent);
+        assertThat(a.status()).as(a.body()).isEqualTo(202);
+        assertThat(a.json().get("entity_ids").get(0).asText()).isEqualTo("postgres://db:5432/shop.public.orders");
+        // written at once (not through the stream)
+        assertThat(server.count("MATCH (e:Entity {id: 'postgres://db:5432/shop.public.orders'}) "
+                        + "WHERE e.schema_fields = ['order_id'] AND e.`facets.documentation` CONTAINS 'all orders' "
+                        + "RETURN count(e)"))
+                .isEqualTo(1);
+        assertThat(server.post("/api/v1/lineage", datasetEvent).status()).isEqualTo(202);
+        assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(1);
+
+        String jobEvent = "{" + BASE.replace("RunEvent", "JobEvent") + ","
+                + "\"job\":{\"namespace\":\"dbt://analytics\",\"name\":\"orders_daily\",\"facets\":{\"sql\":{"
+                + FACET_BASE + ",\"query\":\"select * from orders\"}}},"
+                + "\"inputs\":[{\"namespace\":\"postgres://db:5432\",\"name\":\"shop.public.orders\"}],"
+                + "\"outputs\":[{\"namespace\":\"postgres://db:5432\",\"name\":\"shop.public.orders_daily\"}]}";
+        a = server.post("/api/v1/lineage", jobEvent);
+        assertThat(a.status()).as(a.body()).isEqualTo(202);
+        String wf = "openlineage:job:dbt://analytics/orders_daily";
+        assertThat(a.json().get("workflow_ids").get(0).asText()).isEqualTo(wf);
+        server.awaitIngested(seconds(30));
+        JsonNode w = workflow(wf);
+        assertThat(w.get("name").asText()).isEqualTo("dbt://analytics/orders_daily");
+        assertThat(w.at("/custom_metadata/openlineage.job.sql/query").asText()).isEqualTo("select * from orders");
+        assertThat(w.at("/generated/shop.public.orders_daily/@id").asText())
+                .isEqualTo("postgres://db:5432/shop.public.orders_daily");
+        assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(2);
+        // the schema facet from the DatasetEvent survives the JobEvent that named the dataset without facets
+        assertThat(server.count("MATCH (e:Entity {id: 'postgres://db:5432/shop.public.orders'}) "
+                        + "WHERE e.schema_fields = ['order_id'] RETURN count(e)"))
+                .isEqualTo(1);
+
+        // a run that reads the same table uses the same entity
+        String run = UUID.randomUUID().toString();
+        a = server.post(
+                "/api/v1/lineage",
+                "{" + BASE + ",\"eventType\":\"COMPLETE\",\"run\":{\"runId\":\"" + run.toUpperCase()
+                        + "\"},\"job\":{\"namespace\":\"dbt://analytics\",\"name\":\"orders_daily\"},"
+                        + "\"inputs\":[{\"namespace\":\"postgres://db:5432\",\"name\":\"shop.public.orders\"}]}");
+        assertThat(a.status()).as(a.body()).isEqualTo(202);
+        assertThat(a.json().get("task_ids").get(0).asText()).isEqualTo(run);
+        awaitTask(run, "FINISHED");
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(2);
+        assertThat(server.count(
+                        "MATCH (:Task {task_id: $id})-[:USED]->(e:Entity {id: 'postgres://db:5432/shop.public.orders'}) "
+                                + "WHERE e.schema_fields = ['order_id'] RETURN count(e)",
+                        "id",
+                        run))
+                .isEqualTo(1);
+    }
+}
