@@ -109,7 +109,7 @@ export const api = {
    * Returns a close function. onState('open' | 'retrying' | 'closed').
    */
   stream({ workflow_id, campaign_id } = {}, onTask, onState = () => {}) {
-    const es = new EventSource('/api/stream' + qs({ workflow_id, campaign_id }));
+    const es = new EventSource('/api/stream' + qs({ workflow_id, campaign_id, events: 'task' }));
     es.addEventListener('open', () => onState('open'));
     es.addEventListener('error', () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'retrying'));
     es.addEventListener('task', (ev) => {

@@ -55,10 +55,8 @@ export default async function analysis(main, params, ctx) {
   }
   body.replaceChildren(
     h('div', { class: 'panel-head' }, h('h2', {}, `${method[0].toUpperCase()}${method.slice(1)} correlation of ${vars.length} variables`), ans.tasks != null ? h('span', { class: 'muted' }, `${fmtNumber(ans.tasks)} tasks`) : null),
-    h('div', { class: 'heatmap-wrap' }, heatmap(vars, matrix), scale()),
     ans.note ? h('p', { class: 'muted' }, ans.note) : null,
-    top(ans.top || [], method),
-    dropped
+    h('div', { class: 'heatmap-wrap' }, heatmap(vars, matrix), scale(), h('div', { class: 'top-wrap' }, top(ans.top || [], method), dropped))
   );
 }
 
@@ -74,12 +72,13 @@ export function color(r) {
 
 function heatmap(vars, m) {
   const n = vars.length;
-  const cell = Math.max(14, Math.min(48, Math.floor(560 / n)));
-  const labelW = Math.min(220, 12 + 6.5 * Math.max(...vars.map((v) => v.name.length)));
+  const cell = Math.max(14, Math.min(40, Math.floor(480 / n)));
+  const labelW = Math.min(200, 12 + 6.5 * Math.max(...vars.map((v) => v.name.length)));
+  const topH = Math.round(labelW * 0.85);
   const size = n * cell;
   const tip = svg('title');
-  const root = svg('svg', { class: 'heatmap', id: 'heatmap', width: labelW + size + Math.round(labelW * 0.62), height: labelW + size + 10, role: 'img', 'aria-label': 'correlation heatmap' });
-  const g = svg('g', { transform: `translate(${labelW},${labelW})` });
+  const root = svg('svg', { class: 'heatmap', id: 'heatmap', width: labelW + size + Math.round(labelW * 0.6), height: topH + size + 10, role: 'img', 'aria-label': 'correlation heatmap' });
+  const g = svg('g', { transform: `translate(${labelW},${topH})` });
   root.append(g);
   vars.forEach((v, i) => {
     g.append(svg('text', { x: -6, y: i * cell + cell / 2, 'text-anchor': 'end', 'dominant-baseline': 'middle', class: 'hm-label' }, short(v.name)));
@@ -98,7 +97,7 @@ function heatmap(vars, m) {
 }
 
 function short(s) {
-  return s.length > 30 ? '…' + s.slice(-29) : s;
+  return s.length > 28 ? s.slice(0, 10) + '…' + s.slice(-17) : s;
 }
 
 function scale() {
@@ -136,7 +135,7 @@ function top(items, method) {
         h(
           'tbody',
           {},
-          items.slice(0, 20).map((x) =>
+          items.slice(0, 12).map((x) =>
             h(
               'tr',
               {},

@@ -199,9 +199,10 @@ class WebUiIT {
         assertThat(text("#selected-id")).isEqualTo(ODD_TASK);
         clickNode(TRAIN_SET);
         wait(d -> text("#selected-id").equals(TRAIN_SET));
-        screenshot("lineage");
         driver.findElement(By.id("btn-expand")).click();
         wait(d -> nodeCount() > before && d.getCurrentUrl().contains("expand="));
+        settleGraph();
+        screenshot("lineage");
         assertThat(hasNode(RAW))
                 .as("expanding the training set reaches the raw data upstream")
                 .isTrue();
@@ -234,6 +235,7 @@ class WebUiIT {
         open("#/overview?" + query("campaign_id", CAMPAIGN));
         waitForGraph();
         assertThat(nodeCount()).isEqualTo(3);
+        settleGraph();
         // prep → train (training set), train → eval (models), prep → eval (test set)
         assertThat(((Number) js("return window.midaGraph.cy.edges().length;")).intValue())
                 .isEqualTo(3);
@@ -289,7 +291,7 @@ class WebUiIT {
         waitFor(By.id("results"));
         int rows = driver.findElements(By.cssSelector("#results tbody tr")).size();
         assertThat(rows).isBetween(1, 5);
-        assertThat(text("#results thead")).contains("task_id").contains("generated.accuracy");
+        assertThat(text("#results thead")).containsIgnoringCase("task_id").containsIgnoringCase("generated.accuracy");
         assertThat(driver.getCurrentUrl()).contains("q=");
         screenshot("query");
 
@@ -394,6 +396,7 @@ class WebUiIT {
                 .release()
                 .perform();
         driver.findElement(By.id("btn-fit")).click();
+        settleGraph();
         long zoom = (System.nanoTime() - t2) / 1_000_000;
         screenshot("lineage-500");
         LOG.info(
@@ -635,6 +638,14 @@ class WebUiIT {
     private static void waitForGraph(Duration timeout) {
         new WebDriverWait(driver, timeout)
                 .until(d -> "true".equals(d.findElement(By.id("graph")).getDomAttribute("data-ready")));
+    }
+
+    /** Waits for graph animations to end and moves the mouse off the canvas (hover fades the rest). */
+    private static void settleGraph() {
+        new Actions(driver)
+                .moveToElement(driver.findElement(By.cssSelector("h1")))
+                .perform();
+        wait(d -> (Boolean) js("return !window.midaGraph.cy.animated() && !window.midaGraph.cy.nodes().animated();"));
     }
 
     private static int nodeCount() {
