@@ -52,26 +52,23 @@ async function render() {
   }
 }
 
-/** Resolves an id typed in the search box to a task, workflow or lineage node. */
+/** Resolves an id typed in the search box: one lineage probe tells whether it is a task, workflow or entity. */
 async function go(id) {
   id = id.trim();
   if (!id) return;
-  const probes = [
-    [() => api.task(id), () => link('tasks', { id })],
-    [() => api.workflow(id), () => link('workflows', { id })],
-    [() => api.lineage({ id, direction: 'both', depth: 1, limit: 1 }), () => link('lineage', { id, direction: 'both', depth: 2 })],
-  ];
-  for (const [probe, target] of probes) {
-    try {
-      await probe();
-      location.hash = target();
-      return;
-    } catch (e) {
-      if (e.status !== 404 && e.status !== 400) break;
-    }
+  try {
+    const ans = await api.lineage({ id, direction: 'both', depth: 1, limit: 1 });
+    const kind = ans.root_kind || (ans.nodes || []).find((n) => n.id === id)?.kind;
+    if (kind === 'task') location.hash = link('tasks', { id });
+    else if (kind === 'workflow') location.hash = link('workflows', { id });
+    else location.hash = link('lineage', { id, direction: 'both', depth: 2 });
+  } catch (e) {
+    const main = document.getElementById('main');
+    main.querySelectorAll('.search-error').forEach((x) => x.remove());
+    const box = errorBox(e.status === 404 ? { title: 'Not found', detail: `No task, workflow or entity has the id '${id}'.` } : e);
+    box.classList.add('search-error');
+    main.prepend(box);
   }
-  const main = document.getElementById('main');
-  main.prepend(errorBox({ title: 'Not found', detail: `No task, workflow or entity has the id '${id}'.` }));
 }
 
 function header() {

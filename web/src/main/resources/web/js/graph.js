@@ -131,6 +131,8 @@ const STYLE = [
     style: { label: 'data(elabel)', 'font-size': 9, color: '#4a5568', 'text-background-color': '#fff', 'text-background-opacity': 0.85, 'text-background-padding': 2 },
   },
   { selector: 'edge.faded', style: { opacity: 0.1 } },
+  { selector: 'edge.lit', style: { width: 3, opacity: 1, 'z-index': 10 } },
+  { selector: 'node.lit', style: { 'min-zoomed-font-size': 0, 'font-weight': 600, 'z-index': 10 } },
 ];
 
 /**
@@ -250,14 +252,23 @@ export function createGraph(container, handlers = {}) {
     if (ev.target === cy && handlers.select) handlers.select(null);
   });
   cy.on('dbltap', 'node', (ev) => handlers.expand && handlers.expand(ev.target.data()));
+  // hover: small graphs fade everything but the neighbourhood; big ones only light the neighbourhood up
+  // (restyling a thousand elements per mouse move would make the view sluggish)
+  let lit = null;
   cy.on('mouseover', 'node', (ev) => {
     const n = ev.target;
     const hood = n.closedNeighborhood();
-    cy.elements().not(hood).addClass('faded');
+    if (cy.nodes().length > 300) {
+      lit = hood;
+      hood.addClass('lit');
+    } else cy.elements().not(hood).addClass('faded');
     container.title = `${n.data('kind')}: ${n.id()}`;
   });
   cy.on('mouseout', 'node', () => {
-    cy.elements().removeClass('faded');
+    if (lit) {
+      lit.removeClass('lit');
+      lit = null;
+    } else cy.elements().removeClass('faded');
     container.title = '';
   });
 
