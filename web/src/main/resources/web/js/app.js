@@ -1,7 +1,7 @@
 // Shell: hash routing (#/route?k=v), the header (search, health, token) and view lifecycle.
 
 import { api, token } from './api.js';
-import { link, errorBox } from './ui.js';
+import { link, errorBox, fill } from './ui.js';
 import { current } from './nav.js';
 import campaigns from './views/campaigns.js';
 import workflows from './views/workflows.js';
@@ -31,7 +31,7 @@ async function render() {
   }
   for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.route === name);
   const main = document.getElementById('main');
-  main.replaceChildren();
+  fill(main);
   main.dataset.view = name;
   const view = routes[name];
   if (!view) {

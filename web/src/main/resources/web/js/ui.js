@@ -18,6 +18,13 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** Replaces el's children, skipping null/undefined/false (unlike replaceChildren, which would print "null"). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;

@@ -2,7 +2,7 @@
 // results and telemetry as a heatmap (the paper's Fig. 4), plus the strongest pairs.
 
 import { api } from '../api.js';
-import { h, svg, a, text, fmtNumber, errorBox, loading, setTitle } from '../ui.js';
+import { h, svg, a, text, fmtNumber, errorBox, loading, setTitle, fill } from '../ui.js';
 import { navigate } from '../nav.js';
 
 export default async function analysis(main, params, ctx) {
@@ -35,7 +35,7 @@ export default async function analysis(main, params, ctx) {
   try {
     ans = await api.correlation(workflow_id);
   } catch (e) {
-    body.replaceChildren(errorBox(e));
+    fill(body, errorBox(e));
     return;
   }
   if (ctx.stale()) return;
@@ -50,10 +50,10 @@ export default async function analysis(main, params, ctx) {
       )
     : null;
   if (vars.length < 2) {
-    body.replaceChildren(h('p', { class: 'empty' }, ans.note || 'No numeric variables to correlate in this workflow.'), dropped);
+    fill(body, h('p', { class: 'empty' }, ans.note || 'No numeric variables to correlate in this workflow.'), dropped);
     return;
   }
-  body.replaceChildren(
+  fill(body, 
     h('div', { class: 'panel-head' }, h('h2', {}, `${method[0].toUpperCase()}${method.slice(1)} correlation of ${vars.length} variables`), ans.tasks != null ? h('span', { class: 'muted' }, `${fmtNumber(ans.tasks)} tasks`) : null),
     ans.note ? h('p', { class: 'muted' }, ans.note) : null,
     h('div', { class: 'heatmap-wrap' }, heatmap(vars, matrix), scale(), h('div', { class: 'top-wrap' }, top(ans.top || [], method), dropped))
@@ -120,7 +120,8 @@ function scale() {
 
 function top(items, method) {
   if (!items.length) return null;
-  const cols = [...new Set(items.flatMap((x) => Object.keys(x)))];
+  const other = method === 'pearson' ? 'spearman' : 'pearson';
+  const cols = [...new Set(items.flatMap((x) => Object.keys(x)))].filter((c) => c !== other);
   return h(
     'div',
     {},

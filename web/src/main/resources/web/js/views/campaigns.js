@@ -1,7 +1,7 @@
 // #/campaigns — the start page: server figures, campaigns with counts, recent tasks live.
 
 import { api } from '../api.js';
-import { h, a, table, fmtNumber, loading, setTitle, errorBox } from '../ui.js';
+import { h, a, table, fmtNumber, loading, setTitle, errorBox, fill } from '../ui.js';
 import { feed } from './live.js';
 
 export default async function campaigns(main, params, ctx) {
@@ -33,7 +33,7 @@ export default async function campaigns(main, params, ctx) {
   try {
     const { campaigns: cs } = await api.campaigns();
     if (ctx.stale()) return closeFeed;
-    list.replaceChildren(
+    fill(list, 
       h('h2', {}, `${cs.length} campaign${cs.length === 1 ? '' : 's'}`),
       table(
         [
@@ -64,7 +64,7 @@ export default async function campaigns(main, params, ctx) {
       )
     );
   } catch (e) {
-    list.replaceChildren(errorBox(e));
+    fill(list, errorBox(e));
   }
   return closeFeed;
 }

@@ -3,7 +3,7 @@
 // "Expand" merges the lineage rooted there; "Focus" re-roots the view. The URL keeps root and expansions.
 
 import { api } from '../api.js';
-import { h, a, link, status, fmtTime, fmtDuration, errorBox, loading, setTitle, text } from '../ui.js';
+import { h, a, link, status, fmtTime, fmtDuration, errorBox, loading, setTitle, text, fill } from '../ui.js';
 import { navigate, replaceHash } from '../nav.js';
 import { createGraph, LEGEND } from '../graph.js';
 
@@ -66,7 +66,7 @@ export default async function lineage(main, params, ctx) {
   const expandedSet = new Set();
 
   const showInfo = () => {
-    info.replaceChildren(
+    fill(info, 
       h(
         'span',
         {},
@@ -80,7 +80,7 @@ export default async function lineage(main, params, ctx) {
 
   const selectNode = (d) => {
     selected = d;
-    side.replaceChildren(d ? nodePanel(d) : summaryPanel());
+    fill(side, d ? nodePanel(d) : summaryPanel());
   };
 
   function nodePanel(d) {
@@ -170,11 +170,11 @@ export default async function lineage(main, params, ctx) {
   try {
     root = await api.lineage({ id, direction, depth, limit });
   } catch (e) {
-    canvas.replaceChildren(h('div', { class: 'graph-empty' }, errorBox(e)));
+    fill(canvas, h('div', { class: 'graph-empty' }, errorBox(e)));
     return;
   }
   if (ctx.stale()) return;
-  canvas.replaceChildren();
+  fill(canvas);
   graph = createGraph(canvas, { select: selectNode, expand });
   window.midaGraph = graph; // handle for debugging from the console (and the browser tests)
   graph.set(root.nodes, root.edges);

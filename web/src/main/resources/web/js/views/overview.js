@@ -1,7 +1,7 @@
 // #/overview?campaign_id=… — which workflow feeds which (through shared entities), as a graph.
 
 import { api } from '../api.js';
-import { h, a, link, fmtNumber, errorBox, loading, setTitle } from '../ui.js';
+import { h, a, link, fmtNumber, errorBox, loading, setTitle, fill } from '../ui.js';
 import { navigate } from '../nav.js';
 import { createGraph } from '../graph.js';
 
@@ -38,11 +38,11 @@ export default async function overview(main, params, ctx) {
   try {
     ans = await api.workflowOverview({ campaign_id });
   } catch (e) {
-    canvas.replaceChildren(h('div', { class: 'graph-empty' }, errorBox(e)));
+    fill(canvas, h('div', { class: 'graph-empty' }, errorBox(e)));
     return;
   }
   if (ctx.stale()) return;
-  canvas.replaceChildren();
+  fill(canvas);
   const nodes = (ans.nodes || []).map((n) => ({ ...n, kind: 'workflow', workflow_id: n.workflow_id || n.id, label: n.label || n.name || n.id }));
   // feeder → consumer; an edge typed with a PROV relation points the other way
   const edges = (ans.edges || []).map((e) =>
@@ -50,7 +50,7 @@ export default async function overview(main, params, ctx) {
   );
   const panel = (d) => {
     if (!d) {
-      side.replaceChildren(
+      fill(side, 
         h('h3', {}, `${nodes.length} workflow${nodes.length === 1 ? '' : 's'}`),
         h('p', { class: 'muted small' }, `${edges.length} feed relation${edges.length === 1 ? '' : 's'}. Click a workflow for details, double-click to open it.`),
         h(
@@ -65,7 +65,7 @@ export default async function overview(main, params, ctx) {
     }
     const ins = edges.filter((e) => e.target === d.id);
     const outs = edges.filter((e) => e.source === d.id);
-    side.replaceChildren(
+    fill(side, 
       h('div', { class: 'kind-tag workflow' }, 'workflow'),
       h('h3', { class: 'id' }, d.id),
       d.label && d.label !== d.id ? h('div', { class: 'muted' }, d.label) : null,

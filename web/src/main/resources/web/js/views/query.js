@@ -2,7 +2,7 @@
 // The query text is kept in the URL (shareable) once run.
 
 import { api } from '../api.js';
-import { h, a, text, fmtNumber, errorBox, setTitle, status } from '../ui.js';
+import { h, a, text, fmtNumber, errorBox, setTitle, status, fill } from '../ui.js';
 import { replaceHash } from '../nav.js';
 
 const EXAMPLES = {
@@ -30,7 +30,7 @@ export default async function query(main, params) {
   const initial = params.get('q') || sessionStorage.getItem(KEY(tab)) || (tab === 'dsl' ? JSON.stringify(EXAMPLES.dsl[0][1], null, 2) : EXAMPLES.cypher[0][1]);
   const initialParams = params.get('params') || (tab === 'cypher' ? '{"status": "FINISHED"}' : '');
 
-  const editor = h('textarea', { class: 'editor', id: 'query-text', spellcheck: 'false', rows: 10, 'aria-label': tab === 'dsl' ? 'JSON query' : 'Cypher query' });
+  const editor = h('textarea', { class: 'editor', id: 'query-text', spellcheck: 'false', rows: 8, 'aria-label': tab === 'dsl' ? 'JSON query' : 'Cypher query' });
   editor.value = initial;
   const paramEditor = tab === 'cypher' ? h('textarea', { class: 'editor small', id: 'query-params', spellcheck: 'false', rows: 3, 'aria-label': 'Cypher parameters (JSON)' }) : null;
   if (paramEditor) paramEditor.value = initialParams;
@@ -83,7 +83,7 @@ export default async function query(main, params) {
     sessionStorage.setItem(KEY(tab), q);
     replaceHash('query', { tab, q, params: paramEditor ? paramEditor.value : null });
     runBtn.disabled = true;
-    result.replaceChildren(h('p', { class: 'muted' }, 'Running…'));
+    fill(result, h('p', { class: 'muted' }, 'Running…'));
     const t0 = performance.now();
     try {
       let ans;
@@ -110,7 +110,7 @@ export default async function query(main, params) {
       last = ans;
       const rows = ans.rows || [];
       const columns = ans.columns || [...new Set(rows.flatMap((r) => (r && typeof r === 'object' ? Object.keys(r) : [])))];
-      result.replaceChildren(
+      fill(result, 
         h(
           'div',
           { class: 'panel-head' },
@@ -124,7 +124,7 @@ export default async function query(main, params) {
         ans.cypher ? h('details', { class: 'compiled' }, h('summary', { class: 'muted' }, 'Compiled Cypher'), h('pre', { class: 'json' }, ans.cypher), ans.params ? h('pre', { class: 'json' }, JSON.stringify(ans.params, null, 2)) : null) : null
       );
     } catch (e) {
-      result.replaceChildren(errorBox(e));
+      fill(result, errorBox(e));
     } finally {
       runBtn.disabled = false;
     }

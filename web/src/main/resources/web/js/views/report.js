@@ -2,7 +2,7 @@
 // what used it. Markdown is rendered with a small safe renderer (text only, no raw HTML).
 
 import { api } from '../api.js';
-import { h, a, link, errorBox, loading, setTitle } from '../ui.js';
+import { h, a, link, errorBox, loading, setTitle, fill } from '../ui.js';
 
 export default async function report(main, params, ctx) {
   const id = params.get('id') || '';
@@ -39,14 +39,14 @@ export default async function report(main, params, ctx) {
     if (format === 'markdown') {
       const md = await api.reportMarkdown(id);
       if (ctx.stale()) return;
-      body.replaceChildren(markdown(typeof md === 'string' ? md : JSON.stringify(md, null, 2)));
+      fill(body, markdown(typeof md === 'string' ? md : JSON.stringify(md, null, 2)));
     } else {
       const js = await api.report(id);
       if (ctx.stale()) return;
-      body.replaceChildren(tree(js));
+      fill(body, tree(js));
     }
   } catch (e) {
-    body.replaceChildren(errorBox(e));
+    fill(body, errorBox(e));
   }
 }
 

@@ -2,7 +2,7 @@
 // dependencies, telemetry at start/end side by side, stdout/stderr, the raw document.
 
 import { api } from '../api.js';
-import { h, a, kv, status, fmtTime, fmtDuration, fmtNumber, loading, setTitle, text } from '../ui.js';
+import { h, a, kv, status, fmtTime, fmtDuration, fmtNumber, loading, setTitle, text, fill } from '../ui.js';
 import { fact } from './workflows.js';
 
 export default async function tasks(main, params, ctx) {
@@ -43,7 +43,7 @@ export default async function tasks(main, params, ctx) {
       extraAttrs(ref)
     );
   const deps = t.dependencies || [];
-  box.replaceChildren(
+  fill(box, 
     h(
       'section',
       { class: 'panel' },

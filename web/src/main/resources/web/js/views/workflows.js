@@ -1,7 +1,7 @@
 // #/workflows?campaign_id=&offset= — workflow listing; #/workflows?id=…&status=&offset= — one workflow and its tasks, live.
 
 import { api } from '../api.js';
-import { h, a, link, table, row, pager, status, fmtTime, fmtDuration, fmtNumber, loading, setTitle, errorBox, text } from '../ui.js';
+import { h, a, link, table, row, pager, status, fmtTime, fmtDuration, fmtNumber, loading, setTitle, errorBox, text, fill } from '../ui.js';
 import { navigate } from '../nav.js';
 
 const PAGE = 50;
@@ -33,7 +33,7 @@ async function listing(main, params, ctx) {
   );
   const { workflows: ws } = await api.workflows({ campaign_id, limit: PAGE, offset });
   if (ctx.stale()) return;
-  body.replaceChildren(
+  fill(body, 
     table(
       [
         { key: 'workflow_id', label: 'workflow', render: (w) => a('workflows', { id: w.workflow_id }, w.workflow_id) },
@@ -91,7 +91,7 @@ async function detail(main, id, params, ctx) {
     const span =
       w.first_task_started_at != null && w.last_task_ended_at != null ? w.last_task_ended_at - w.first_task_started_at : null;
     const counts = w.status_counts || {};
-    summary.replaceChildren(
+    fill(summary, 
       h(
         'dl',
         { class: 'facts' },
@@ -162,7 +162,7 @@ async function detail(main, id, params, ctx) {
         if (matches) existing.replaceWith(tr);
         else existing.remove();
       } else if (matches && offset === 0) {
-        if (!tbody) wrap.replaceChildren(table(TASK_COLUMNS, [ev], { rowAttrs: () => ({ dataset: { taskId: ev.task_id }, class: 'flash' }) }));
+        if (!tbody) fill(wrap, table(TASK_COLUMNS, [ev], { rowAttrs: () => ({ dataset: { taskId: ev.task_id }, class: 'flash' }) }));
         else tbody.prepend(tr);
       }
       refreshSummary();
