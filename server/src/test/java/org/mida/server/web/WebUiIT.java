@@ -269,8 +269,23 @@ class WebUiIT {
         // the live page shows every task as it arrives
         open("#/live");
         wait(d -> text(".live-state").equals("live"));
-        post(List.of(task("task:live/1", TRAIN, "train", "FINISHED", T0 + 5000, T0 + 5005, Map.of(), Map.of())));
-        waitFor(By.cssSelector(".live-table tr[data-task-id='task:live/1']"));
+        String[] statuses = {"FINISHED", "RUNNING", "FINISHED", "ERROR", "FINISHED", "RUNNING"};
+        for (int i = 0; i < statuses.length; i++) {
+            double start = T0 + 5000 + 30 * i;
+            boolean done = !statuses[i].equals("RUNNING");
+            post(List.of(task(
+                    "task:live/" + i,
+                    i % 2 == 0 ? TRAIN : EVAL,
+                    i % 2 == 0 ? "train" : "evaluate",
+                    statuses[i],
+                    start,
+                    done ? start + 12.5 + i : null,
+                    Map.of(),
+                    Map.of())));
+        }
+        waitFor(By.cssSelector(".live-table tr[data-task-id='task:live/5']"));
+        assertThat(driver.findElements(By.cssSelector(".live-table tr[data-task-id]")))
+                .hasSize(statuses.length);
         screenshot("live");
     }
 
