@@ -3,7 +3,7 @@
 // "Expand" merges the lineage rooted there; "Focus" re-roots the view. The URL keeps root and expansions.
 
 import { api } from '../api.js';
-import { h, a, link, status, fmtTime, fmtDuration, errorBox, loading, setTitle, text, fill } from '../ui.js';
+import { h, a, link, status, fmtTime, fmtDuration, errorBox, loading, setTitle, text, fill, hue } from '../ui.js';
 import { navigate, replaceHash } from '../nav.js';
 import { createGraph, LEGEND } from '../graph.js';
 
@@ -126,8 +126,31 @@ export default async function lineage(main, params, ctx) {
       h('p', { class: 'id' }, id),
       h('p', { class: 'muted small' }, `${direction}, depth ${depth}`, expandedSet.size ? `, ${expandedSet.size} expanded` : ''),
       h('ul', { class: 'plain' }, Object.entries(kinds).map(([k, n]) => h('li', {}, h('span', { class: 'kind-dot ' + k }), ` ${n} ${k === 'entity' ? (n === 1 ? 'entity' : 'entities') : k + (n === 1 ? '' : 's')}`))),
+      workflowsPanel(),
       h('p', { class: 'muted small' }, 'Click a node for details; double-click to expand it. Scroll to zoom, drag to pan.'),
       legend()
+    );
+  }
+
+  /** The workflows in the graph with their border colour. */
+  function workflowsPanel() {
+    const counts = new Map();
+    graph.cy.nodes().forEach((n) => {
+      const w = n.data('workflow_id');
+      if (w && n.data('kind') !== 'workflow') counts.set(w, (counts.get(w) || 0) + 1);
+    });
+    if (!counts.size) return null;
+    return h(
+      'div',
+      {},
+      h('h4', {}, 'Workflows'),
+      h(
+        'ul',
+        { class: 'plain' },
+        [...counts].map(([w, n]) =>
+          h('li', {}, h('span', { class: 'swatch ring', style: { borderColor: `hsl(${hue(w)}, 55%, 42%)` } }), ' ', a('workflows', { id: w }, w), h('span', { class: 'muted' }, ` · ${n}`))
+        )
+      )
     );
   }
 
