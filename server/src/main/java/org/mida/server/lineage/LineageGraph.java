@@ -36,6 +36,8 @@ public final class LineageGraph {
     private static final Logger LOG = LoggerFactory.getLogger(LineageGraph.class);
 
     private static final String START = Cypher.load("lineage/start");
+    private static final String[] UPSTREAM_REACH = perDepth(Cypher.load("lineage/upstream-reach"));
+    private static final String[] DOWNSTREAM_REACH = perDepth(Cypher.load("lineage/downstream-reach"));
     private static final String UPSTREAM_STEP = Cypher.load("lineage/upstream-step");
     private static final String DOWNSTREAM_STEP = Cypher.load("lineage/downstream-step");
     private static final String WORKFLOW_FEEDS = Cypher.load("lineage/workflow-feeds");
@@ -44,6 +46,23 @@ public final class LineageGraph {
 
     /** How long the workflow feed graph is reused when no ingest batch has been written meanwhile. */
     static final long FEEDS_MAX_AGE_NANOS = 10_000_000_000L;
+
+    /** The deepest lineage a request may ask for. */
+    public static final int MAX_DEPTH = 50;
+
+    private static final String HOP_BOUND = "WAS_DERIVED_FROM*1.." + MAX_DEPTH + "]";
+
+    /**
+     * One statement text per depth 1..MAX_DEPTH: Cypher takes no parameter for the hop bound of a
+     * variable-length pattern, so the bound is the index into this fixed array, never request text.
+     */
+    static String[] perDepth(String template) {
+        if (template.indexOf(HOP_BOUND) < 0 || template.indexOf(HOP_BOUND) != template.lastIndexOf(HOP_BOUND))
+            throw new IllegalStateException("a reach statement must contain '" + HOP_BOUND + "' exactly once");
+        var out = new String[MAX_DEPTH + 1];
+        for (int d = 1; d <= MAX_DEPTH; d++) out[d] = template.replace(HOP_BOUND, "WAS_DERIVED_FROM*1.." + d + "]");
+        return out;
+    }
 
     /** Rows one level may return, per node still allowed by the cap (edges to known nodes need room). */
     private static final int ROWS_PER_NODE = 8;
@@ -126,9 +145,13 @@ public final class LineageGraph {
         }
 
         Map<String, Object> run(String id) {
-            nodes.put(start.eid(), node(start.kind(), start.props(), 0));
-            if (dir != Direction.DOWNSTREAM) walk(UPSTREAM_STEP, true);
-            if (dir != Direction.UPSTREAM) walk(DOWNSTREAM_STEP, false);
+            if (!reach()) { // more nodes than the cap: level by level, so the nearest ones are kept
+                nodes.clear();
+                edges.clear();
+                nodes.put(start.eid(), node(start.kind(), start.props(), 0));
+                if (dir != Direction.DOWNSTREAM) walk(UPSTREAM_STEP, true);
+                if (dir != Direction.UPSTREAM) walk(DOWNSTREAM_STEP, false);
+            }
             var out = new LinkedHashMap<String, Object>();
             out.put("root", id);
             out.put("root_kind", start.kind());
@@ -141,6 +164,73 @@ public final class LineageGraph {
             out.put("edges", new ArrayList<>(edges.values()));
             out.put("truncated", truncated);
             return out;
+        }
+
+        /**
+         * The fast path: per direction one statement finds every node within the depth (a pruning
+         * breadth-first expand) with its outgoing PROV relationships; hop counts are then computed here.
+         * False when the nodes exceed the cap (the caller then searches level by level).
+         */
+        private boolean reach() {
+            nodes.put(start.eid(), node(start.kind(), start.props(), 0));
+            for (boolean up : dir == Direction.BOTH ? List.of(true, false) : List.of(dir == Direction.UPSTREAM)) {
+                String q = (up ? UPSTREAM_REACH : DOWNSTREAM_REACH)[depth];
+                List<Record> found =
+                        tx.run(q, Map.of("start", start.eid(), "rows", limit)).list();
+                if (found.size() > limit) return false; // the start plus `limit` others
+                // element id → its outgoing relationships (type, target element id)
+                var out = new LinkedHashMap<String, List<String[]>>();
+                var info = new HashMap<String, Record>();
+                for (Record r : found) {
+                    String eid = r.get("eid").asString();
+                    if (info.putIfAbsent(eid, r) != null) continue; // the start again (a cycle)
+                    var rels = new ArrayList<String[]>();
+                    for (Value pair : r.get("out").values()) {
+                        if (pair.get(0).isNull()) continue; // no relationship (OPTIONAL MATCH)
+                        rels.add(new String[] {
+                            pair.get(0).asString(), pair.get(1).asString()
+                        });
+                    }
+                    out.put(eid, rels);
+                }
+                // breadth first over the relationships between found nodes, in the search direction
+                var adj = new HashMap<String, List<String[]>>(); // from → {type, to, source, target}
+                for (var e : out.entrySet())
+                    for (String[] rel : e.getValue()) {
+                        if (!out.containsKey(rel[1])) continue;
+                        String from = up ? e.getKey() : rel[1], to = up ? rel[1] : e.getKey();
+                        adj.computeIfAbsent(from, k -> new ArrayList<>())
+                                .add(new String[] {rel[0], to, e.getKey(), rel[1]});
+                    }
+                var hops = new HashMap<String, Integer>();
+                hops.put(start.eid(), 0);
+                var queue = new ArrayDeque<String>(List.of(start.eid()));
+                while (!queue.isEmpty()) {
+                    String cur = queue.poll();
+                    int h = hops.get(cur);
+                    if (h >= depth) continue;
+                    for (String[] rel : adj.getOrDefault(cur, List.of())) {
+                        if (!hops.containsKey(rel[1])) {
+                            Record r = info.get(rel[1]);
+                            String kind = r.get("kind").asString();
+                            Map<String, Object> p = r.get("p").asMap();
+                            if (domainId(kind, p) == null) continue;
+                            hops.put(rel[1], h + 1);
+                            if (!nodes.containsKey(rel[1])) {
+                                if (nodes.size() >= limit) return false;
+                                nodes.put(rel[1], node(kind, p, h + 1));
+                            }
+                            queue.add(rel[1]);
+                        }
+                        Object source = nodes.get(rel[2]).get("id"),
+                                target = nodes.get(rel[3]).get("id");
+                        String type = wireType(rel[0]);
+                        edges.computeIfAbsent(
+                                source + "\u0000" + type + "\u0000" + target, k -> edge(source, target, type));
+                    }
+                }
+            }
+            return true;
         }
 
         private void walk(String step, boolean up) {

@@ -17,7 +17,7 @@ import org.mida.server.lineage.LineageGraph.Direction;
  */
 public final class LineageRoutes {
     public static final int DEFAULT_DEPTH = 5;
-    public static final int MAX_DEPTH = 50;
+    public static final int MAX_DEPTH = LineageGraph.MAX_DEPTH;
     public static final int DEFAULT_LIMIT = 500;
     public static final int MAX_LIMIT = 5000;
     private static final List<String> KINDS = List.of("task", "entity", "workflow");
