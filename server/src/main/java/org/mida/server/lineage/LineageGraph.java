@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * undirected walk, so siblings that only share an input do not appear).
  *
  * <p>The workflow-level view works on the graph of which workflows feed which, computed in one pass
- * over the generated entities and cached until the next ingest batch (or for {@link #FEEDS_MAX_AGE_NANOS}).
+ * over the generated entities and cached until the next ingest batch (see {@link #feeds}).
  */
 public final class LineageGraph {
     private static final Logger LOG = LoggerFactory.getLogger(LineageGraph.class);
@@ -44,7 +44,7 @@ public final class LineageGraph {
     private static final String WORKFLOW_NODES = Cypher.load("lineage/workflow-nodes");
     private static final String CAMPAIGN_WORKFLOWS = Cypher.load("lineage/campaign-workflows");
 
-    /** How long the workflow feed graph is reused when no ingest batch has been written meanwhile. */
+    /** Without ingest batches the feed graph is reused this long (writes that bypass the ingest counter). */
     static final long FEEDS_MAX_AGE_NANOS = 10_000_000_000L;
 
     /** The deepest lineage a request may ask for. */
@@ -63,6 +63,12 @@ public final class LineageGraph {
         for (int d = 1; d <= MAX_DEPTH; d++) out[d] = template.replace(HOP_BOUND, "WAS_DERIVED_FROM*1.." + d + "]");
         return out;
     }
+
+    /** A feed graph computed faster than this is recomputed after every ingest batch. */
+    static final long QUICK_NANOS = 200_000_000L;
+
+    /** A slower one is reused under ingest for up to this many times its computing time. */
+    static final long STALE_FACTOR = 10;
 
     /** Rows one level may return, per node still allowed by the cap (edges to known nodes need room). */
     private static final int ROWS_PER_NODE = 8;
@@ -86,6 +92,7 @@ public final class LineageGraph {
     private List<Feed> feeds;
     private long feedsGeneration = -1;
     private long feedsAt;
+    private long feedsNanos;
 
     /**
      * @param ingestGeneration a number that changes whenever the ingest writes (the batch counter), to
@@ -455,12 +462,20 @@ public final class LineageGraph {
         return v == null || v.isNull() ? null : v.asObject();
     }
 
-    /** The feed graph, recomputed when an ingest batch was written since, or when it is old. */
+    /**
+     * The feed graph, recomputed when an ingest batch was written since, or when it is old. It costs one
+     * pass over the generated entities (seconds at a million tasks), so under continuous ingest a slow
+     * computation is reused for up to {@link #STALE_FACTOR} times its own duration: answers then lag the
+     * ingest by at most that long. A quick one (under {@link #QUICK_NANOS}) is always fresh.
+     */
     private List<Feed> feeds(TransactionContext tx) {
         synchronized (feedsLock) {
             long gen = ingestGeneration.getAsLong();
-            if (feeds != null && gen == feedsGeneration && System.nanoTime() - feedsAt < FEEDS_MAX_AGE_NANOS)
-                return feeds;
+            long age = System.nanoTime() - feedsAt;
+            long window = Math.max(
+                    gen == feedsGeneration ? FEEDS_MAX_AGE_NANOS : 0,
+                    feedsNanos > QUICK_NANOS ? STALE_FACTOR * feedsNanos : 0);
+            if (feeds != null && age < window) return feeds;
             long t0 = System.nanoTime();
             feeds = tx.run(WORKFLOW_FEEDS)
                     .list(r -> new Feed(
@@ -470,7 +485,8 @@ public final class LineageGraph {
                             r.get("informed").asLong()));
             feedsGeneration = gen;
             feedsAt = System.nanoTime();
-            LOG.debug("workflow feed graph: {} feeds in {} ms", feeds.size(), (feedsAt - t0) / 1_000_000);
+            feedsNanos = feedsAt - t0;
+            LOG.info("workflow feed graph: {} feeds computed in {} ms", feeds.size(), feedsNanos / 1_000_000);
             return feeds;
         }
     }
