@@ -18,6 +18,8 @@ import org.mida.server.http.Json;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.lineage.LineageGraph;
+import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
@@ -39,6 +41,9 @@ public final class App {
         var problems = new Problems(mapper);
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
         var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
+        // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch
+        var lineage = new LineageRoutes(
+                new LineageGraph(parts.driver(), () -> parts.metrics().batches()), json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
         var openLineage = new OpenLineageEndpoint(
@@ -77,6 +82,9 @@ public final class App {
             c.routes.get("/api/tasks/{id}", browse::task);
             c.routes.post("/api/events", events::post);
             c.routes.post("/api/v1/lineage", openLineage::post);
+            // lineage (issue 4): ?id= (task, entity or workflow), direction, depth, limit
+            c.routes.get("/api/lineage", lineage::lineage);
+            c.routes.get("/api/lineage/workflows", lineage::workflows);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);

@@ -1,0 +1,450 @@
+package org.mida.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.mida.observers.event.EventCodec;
+import org.mida.server.app.Config;
+import org.mida.server.app.MidaServer;
+import org.neo4j.driver.Driver;
+import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.params.XAddParams;
+
+/**
+ * {@code bench/run lineage [--quick]}: builds a graph of N tasks (1,000,000; 30,000 with --quick) across
+ * 3 workflows of one campaign THROUGH THE NORMAL INGEST (FINISHED events XADDed to the stream, the
+ * server ingests them), then measures, warmed up, HTTP end to end: upstream lineage of depth 10 from
+ * models at the deep end of the chains, the workflow overview, and the paper's Listing-1 query
+ * ({@code POST /api/query}) when that endpoint answers. The store is kept (keyed by size) and reused
+ * by later runs when complete. Progress lines, then one JSON object as the last line.
+ *
+ * <p>The graph: task i belongs to workflow i % 3; within a workflow the tasks form {@value #CHAINS}
+ * parallel chains (a task uses the model the previous task of its chain generated), every task also
+ * uses one of {@value #RAW} raw datasets shared by all three workflows, 5 % also use the model of a
+ * random earlier task of another workflow (lineage crosses workflows), and 10 % name the previous task
+ * of their chain as a dependency (wasInformedBy). Each task carries {@code used.layers} (int),
+ * {@code used.lr}, and generates a model entity and {@code generated.loss} (double in [0, 1)).
+ */
+public final class LineageBench {
+    static final int CHAINS = 100;
+    static final int RAW = 50;
+    static final int PER_ENTRY = 100;
+    static final int MAX_BACKLOG_EVENTS = 60_000;
+    static final String PREFIX = "lineage";
+    static final String CAMPAIGN = PREFIX + "/campaign-1";
+    static final String GRAPH_VERSION = "lineage-graph-v1";
+    static final long SEED = 4242;
+
+    private final EventCodec codec = EventCodec.shared();
+    private final Map<String, Object> result = new LinkedHashMap<>();
+    private final int tasks;
+
+    private LineageBench(int tasks) {
+        this.tasks = tasks;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        int tasks = IngestBench.intProp("mida.bench.tasks", quick ? 30_000 : 1_000_000);
+        int requests = IngestBench.intProp("mida.bench.requests", quick ? 300 : 1000);
+        String dirProp = System.getProperty("mida.bench.dir");
+        Path dir = dirProp != null
+                ? Path.of(dirProp)
+                : Path.of(System.getProperty("java.io.tmpdir"), "mida-bench-lineage-" + tasks);
+        var b = new LineageBench(tasks);
+        b.result.put("benchmark", "lineage");
+        b.result.put("quick", quick);
+        b.result.put("cores", Runtime.getRuntime().availableProcessors());
+        b.result.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
+        b.result.put("tasks", tasks);
+        b.result.put("workflows", 3);
+        b.result.put("store", dir.toString());
+        try {
+            b.run(dir, requests);
+        } catch (Exception | AssertionError e) {
+            b.result.put("error", e.toString());
+            progress("failed: %s", e);
+        }
+        System.out.println(b.codec.toJson(b.result));
+        System.out.flush();
+        System.exit(b.result.containsKey("error") ? 1 : 0);
+    }
+
+    private void run(Path dir, int requests) throws Exception {
+        Path marker = dir.resolve("lineage-bench.complete");
+        String expected = GRAPH_VERSION + " tasks=" + tasks;
+        boolean reuse = Files.exists(marker) && Files.readString(marker).strip().equals(expected);
+        if (!reuse && Files.exists(dir)) {
+            progress("removing incomplete or different store %s", dir);
+            deleteTree(dir);
+        }
+        Files.createDirectories(dir);
+        int redisPort = freePort();
+        long tStart = System.nanoTime();
+        try (var server = MidaServer.start(serverConfig(dir, redisPort));
+                var redis = new JedisPooled("127.0.0.1", redisPort)) {
+            result.put("server_start_s", IngestBench.round((System.nanoTime() - tStart) / 1e9, 2));
+            if (reuse) {
+                long n = count(server.driver(), "MATCH (t:Task) RETURN count(t)");
+                if (n != tasks) throw new AssertionError("reused store holds " + n + " tasks, expected " + tasks);
+                progress("reusing the store in %s (%d tasks)", dir, n);
+                result.put("build", "reused");
+            } else {
+                build(server, redis);
+                Files.writeString(marker, expected + "\n");
+                result.put("build", "ingested");
+            }
+            result.put("graph", shape(server.driver()));
+            measure(server, requests);
+        }
+    }
+
+    // ---------------------------------------------------------------- the graph, through the ingest
+
+    private static Config serverConfig(Path dir, int redisPort) {
+        var env = new HashMap<String, String>();
+        env.put("MIDA_DATA_DIR", dir.toString());
+        env.put("MIDA_PORT", "0");
+        env.put("MIDA_BOLT_PORT", "0");
+        env.put("MIDA_REDIS_PORT", Integer.toString(redisPort));
+        env.put("MIDA_PAGE_CACHE", IngestBench.PAGE_CACHE);
+        return Config.from(env, new String[0]);
+    }
+
+    static String taskId(int i) {
+        return String.format("%s/task-%07d", PREFIX, i);
+    }
+
+    static String modelId(int i) {
+        return "model://" + PREFIX + "/m-" + i;
+    }
+
+    static String workflowId(int w) {
+        return PREFIX + "/wf-" + w;
+    }
+
+    /** The task i of the chain before task i (same workflow, same chain), or -1 at a chain's start. */
+    static int previous(int i) {
+        int prev = i - 3 * CHAINS;
+        return prev >= 0 ? prev : -1;
+    }
+
+    /** Task i's single FINISHED event (deterministic in i). */
+    Map<String, Object> taskEvent(int i) {
+        var rnd = new SplittableRandom(SEED * 1_000_003L + i);
+        int w = i % 3;
+        var used = new LinkedHashMap<String, Object>();
+        used.put("layers", 1 + rnd.nextInt(8));
+        used.put("lr", Math.round(rnd.nextDouble() * 1e4) / 1e6);
+        used.put("data", ref("file:///" + PREFIX + "/raw/ds-" + rnd.nextInt(RAW) + ".h5", "dataset"));
+        int prev = previous(i);
+        if (prev >= 0) used.put("model_in", ref(modelId(prev), "model"));
+        if (i > 3 && rnd.nextInt(100) < 5) {
+            int other = rnd.nextInt(i);
+            if (other % 3 == w) other = other > 0 ? other - 1 : other;
+            if (other % 3 != w) used.put("extra", ref(modelId(other), "model"));
+        }
+        var generated = new LinkedHashMap<String, Object>();
+        generated.put("model", ref(modelId(i), "model"));
+        generated.put("loss", Math.round(rnd.nextDouble() * 1e6) / 1e6);
+        double started = Workload.BASE_TIME + i * 0.01;
+        var e = new LinkedHashMap<String, Object>();
+        e.put("type", "task");
+        e.put("task_id", taskId(i));
+        e.put("workflow_id", workflowId(w));
+        e.put("campaign_id", CAMPAIGN);
+        e.put("activity_id", List.of("preprocess", "train", "evaluate").get(i / 3 % 3));
+        e.put("status", "FINISHED");
+        e.put("started_at", started);
+        e.put("ended_at", started + 1 + rnd.nextInt(100_000) / 1000.0);
+        e.put("hostname", "node-" + (i % 16));
+        e.put("used", used);
+        e.put("generated", generated);
+        if (prev >= 0 && rnd.nextInt(10) == 0) e.put("dependencies", List.of(taskId(prev)));
+        return e;
+    }
+
+    private void build(MidaServer server, JedisPooled redis) throws InterruptedException {
+        String stream = server.config().stream();
+        progress("building %d tasks across 3 workflows through the stream ingest (FINISHED events only)", tasks);
+        var wfs = new ArrayList<Map<String, Object>>();
+        for (int w = 0; w < 3; w++) {
+            var m = new LinkedHashMap<String, Object>();
+            m.put("type", "workflow");
+            m.put("workflow_id", workflowId(w));
+            m.put("campaign_id", CAMPAIGN);
+            m.put("name", List.of("simulate", "train", "analyse").get(w));
+            m.put("started_at", Workload.BASE_TIME);
+            wfs.add(m);
+        }
+        redis.xadd(stream, XAddParams.xAddParams(), Map.of("event", codec.toJson(wfs)));
+        long sent = wfs.size();
+        long t0 = System.nanoTime();
+        long lastPrint = t0;
+        var batch = new ArrayList<Map<String, Object>>(PER_ENTRY);
+        for (int i = 0; i < tasks; ) {
+            while (sent - server.metrics().eventsIngested() > MAX_BACKLOG_EVENTS) Thread.sleep(20);
+            try (var pipe = redis.pipelined()) {
+                for (int k = 0; k < 50 && i < tasks; k++) {
+                    batch.clear();
+                    for (int j = 0; j < PER_ENTRY && i < tasks; j++) batch.add(taskEvent(i++));
+                    pipe.xadd(stream, XAddParams.xAddParams(), Map.of("event", codec.toJson(batch)));
+                    sent += batch.size();
+                }
+                pipe.sync();
+            }
+            if (System.nanoTime() - lastPrint > 10e9) {
+                lastPrint = System.nanoTime();
+                long done = server.metrics().eventsIngested();
+                double secs = (lastPrint - t0) / 1e9;
+                progress("  %d / %d tasks ingested after %.0f s (%.0f tasks/s)", done, tasks + 3, secs, done / secs);
+            }
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+        while (server.metrics().eventsIngested() < sent) {
+            Thread.sleep(20);
+            if (System.nanoTime() > deadline)
+                throw new AssertionError(
+                        "timed out with " + server.metrics().eventsIngested() + " of " + sent + " events ingested");
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long n = count(server.driver(), "MATCH (t:Task) RETURN count(t)");
+        if (n != tasks) throw new AssertionError("graph holds " + n + " tasks, " + tasks + " were sent");
+        progress("built: %d tasks in %.0f s (%.0f tasks/s)", n, secs, n / secs);
+        result.put("build_seconds", IngestBench.round(secs, 1));
+        result.put("build_tasks_per_s", IngestBench.round(n / secs, 0));
+    }
+
+    // ---------------------------------------------------------------- measuring
+
+    private void measure(MidaServer server, int requests) throws Exception {
+        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String base = "http://127.0.0.1:" + server.port();
+        var rnd = new SplittableRandom(7);
+        // start entities at the deep end of the chains: models of the last 10 % of the tasks
+        int deepFrom = (int) (tasks * 0.9);
+
+        progress("lineage: warming up (%d requests)", Math.max(100, requests / 5));
+        for (int k = 0; k < Math.max(100, requests / 5); k++)
+            lineage(http, base, modelId(deepFrom + rnd.nextInt(tasks - deepFrom)));
+        progress("lineage: measuring %d upstream depth-10 requests (HTTP end to end)", requests);
+        long[] lat = new long[requests];
+        long nodes = 0, edges = 0, truncated = 0, minNodes = Long.MAX_VALUE, maxNodes = 0, maxDepth = 0;
+        for (int k = 0; k < requests; k++) {
+            String id = modelId(deepFrom + rnd.nextInt(tasks - deepFrom));
+            long t0 = System.nanoTime();
+            var a = lineage(http, base, id);
+            lat[k] = System.nanoTime() - t0;
+            @SuppressWarnings("unchecked")
+            var ns = (List<Map<String, Object>>) a.get("nodes");
+            nodes += ns.size();
+            minNodes = Math.min(minNodes, ns.size());
+            maxNodes = Math.max(maxNodes, ns.size());
+            for (var n : ns) maxDepth = Math.max(maxDepth, ((Number) n.get("depth")).longValue());
+            edges += ((List<?>) a.get("edges")).size();
+            if (Boolean.TRUE.equals(a.get("truncated"))) truncated++;
+        }
+        Arrays.sort(lat);
+        result.put("lineage_requests", requests);
+        result.put("lineage_p50_ms", ms(percentile(lat, 0.50)));
+        result.put("lineage_p95_ms", ms(percentile(lat, 0.95)));
+        result.put("lineage_p99_ms", ms(percentile(lat, 0.99)));
+        result.put("lineage_max_ms", ms(lat[lat.length - 1]));
+        result.put("lineage_nodes_avg", IngestBench.round((double) nodes / requests, 1));
+        result.put("lineage_nodes_min", minNodes);
+        result.put("lineage_nodes_max", maxNodes);
+        result.put("lineage_edges_avg", IngestBench.round((double) edges / requests, 1));
+        result.put("lineage_max_depth_reached", maxDepth);
+        result.put("lineage_truncated", truncated);
+        progress(
+                "  upstream depth 10: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms (%.1f nodes on average, deepest %d)",
+                result.get("lineage_p50_ms"),
+                result.get("lineage_p95_ms"),
+                result.get("lineage_p99_ms"),
+                result.get("lineage_nodes_avg"),
+                maxDepth);
+        if (maxDepth < 10) throw new AssertionError("lineage did not reach depth 10 (deepest " + maxDepth + ")");
+
+        varLengthComparison(server.driver(), rnd, deepFrom, Math.min(requests, 300));
+        workflowViews(http, base);
+        listingOne(http, base, Math.max(50, requests / 10));
+    }
+
+    /** The same upstream set with one variable-length pattern instead of the per-level BFS, for comparison. */
+    private void varLengthComparison(Driver driver, SplittableRandom rnd, int deepFrom, int n) {
+        String q = "MATCH (s:Entity {id: $id})"
+                + " MATCH (s)-[:USED|WAS_GENERATED_BY|WAS_INFORMED_BY|WAS_DERIVED_FROM*1..10]->(m)"
+                + " RETURN count(DISTINCT m) AS n";
+        long[] lat = new long[n];
+        try (var s = driver.session()) {
+            for (int k = 0; k < n / 3; k++) // warm-up
+            s.run(q, Map.of("id", modelId(deepFrom + rnd.nextInt(tasks - deepFrom))))
+                        .consume();
+            for (int k = 0; k < n; k++) {
+                long t0 = System.nanoTime();
+                s.run(q, Map.of("id", modelId(deepFrom + rnd.nextInt(tasks - deepFrom))))
+                        .single();
+                lat[k] = System.nanoTime() - t0;
+            }
+        }
+        Arrays.sort(lat);
+        result.put("varlength_count_only_p50_ms", ms(percentile(lat, 0.50)));
+        result.put("varlength_count_only_p95_ms", ms(percentile(lat, 0.95)));
+        progress(
+                "  for comparison, one variable-length pattern (driver, distinct count only, no edges):"
+                        + " p50 %.1f ms, p95 %.1f ms",
+                result.get("varlength_count_only_p50_ms"), result.get("varlength_count_only_p95_ms"));
+    }
+
+    private void workflowViews(HttpClient http, String base) throws Exception {
+        // the first overview after ingest computes the feed graph; later ones reuse it until the next batch
+        long t0 = System.nanoTime();
+        var first = get(http, base + "/api/lineage/workflows?campaign_id=" + enc(CAMPAIGN));
+        long firstNs = System.nanoTime() - t0;
+        if (first.statusCode() != 200) throw new AssertionError("overview: " + first.statusCode() + " " + first.body());
+        long[] lat = new long[50];
+        for (int k = 0; k < lat.length; k++) {
+            long t = System.nanoTime();
+            get(http, base + "/api/lineage/workflows?campaign_id=" + enc(CAMPAIGN));
+            lat[k] = System.nanoTime() - t;
+        }
+        Arrays.sort(lat);
+        @SuppressWarnings("unchecked")
+        var body = (Map<String, Object>) codec.parse(first.body());
+        result.put("workflow_overview_first_ms", ms(firstNs));
+        result.put("workflow_overview_cached_p50_ms", ms(percentile(lat, 0.5)));
+        result.put("workflow_overview_edges", ((List<?>) body.get("edges")).size());
+        var up = get(http, base + "/api/lineage?id=" + enc(workflowId(0)) + "&direction=upstream&depth=10");
+        result.put("workflow_view_status", up.statusCode());
+        progress(
+                "  workflow overview: first (computes the feed graph) %.0f ms, cached p50 %.1f ms, %d feed edges",
+                result.get("workflow_overview_first_ms"),
+                result.get("workflow_overview_cached_p50_ms"),
+                result.get("workflow_overview_edges"));
+    }
+
+    private void listingOne(HttpClient http, String base, int n) throws Exception {
+        String body = "{\"projection\":[\"used.layers\",\"generated.loss\"],"
+                + "\"aggregation\":[[\"min\",\"generated.loss\"]],"
+                + "\"filter\":{\"campaign_id\":" + codec.toJson(CAMPAIGN) + ",\"generated.loss\":{\"$lt\":0.5}},"
+                + "\"sort\":[[\"ended_at\",\"descending\"]],\"limit\":100}";
+        var probe = post(http, base + "/api/query", body);
+        if (probe.statusCode() != 200) {
+            result.put("query_p50_ms", null);
+            result.put("query_p95_ms", null);
+            result.put(
+                    "query_note",
+                    "POST /api/query answered " + probe.statusCode() + " (not available on this build); not measured");
+            progress("  Listing-1 query: POST /api/query answered %d: not measured", probe.statusCode());
+            return;
+        }
+        for (int k = 0; k < Math.max(10, n / 5); k++) post(http, base + "/api/query", body);
+        long[] lat = new long[n];
+        for (int k = 0; k < n; k++) {
+            long t0 = System.nanoTime();
+            var r = post(http, base + "/api/query", body);
+            lat[k] = System.nanoTime() - t0;
+            if (r.statusCode() != 200) throw new AssertionError("query: " + r.statusCode() + " " + r.body());
+        }
+        Arrays.sort(lat);
+        result.put("query_requests", n);
+        result.put("query_p50_ms", ms(percentile(lat, 0.50)));
+        result.put("query_p95_ms", ms(percentile(lat, 0.95)));
+        progress(
+                "  Listing-1 query over the campaign: p50 %.1f ms, p95 %.1f ms",
+                result.get("query_p50_ms"), result.get("query_p95_ms"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> lineage(HttpClient http, String base, String id) throws Exception {
+        var r = get(http, base + "/api/lineage?id=" + enc(id) + "&direction=upstream&depth=10");
+        if (r.statusCode() != 200)
+            throw new AssertionError("lineage of " + id + ": " + r.statusCode() + " " + r.body());
+        return (Map<String, Object>) codec.parse(r.body());
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String uri) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(uri)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(HttpClient http, String uri, String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create(uri))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static Map<String, Object> shape(Driver driver) {
+        var out = new LinkedHashMap<String, Object>();
+        out.put("tasks", count(driver, "MATCH (t:Task) RETURN count(t)"));
+        out.put("entities", count(driver, "MATCH (e:Entity) RETURN count(e)"));
+        out.put("used", count(driver, "MATCH ()-[r:USED]->() RETURN count(r)"));
+        out.put("was_generated_by", count(driver, "MATCH ()-[r:WAS_GENERATED_BY]->() RETURN count(r)"));
+        out.put("was_informed_by", count(driver, "MATCH ()-[r:WAS_INFORMED_BY]->() RETURN count(r)"));
+        return out;
+    }
+
+    private static long count(Driver driver, String q) {
+        try (var s = driver.session()) {
+            return s.run(q).single().get(0).asLong();
+        }
+    }
+
+    private static Map<String, Object> ref(String id, String type) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("@id", id);
+        m.put("@type", type);
+        return m;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        int i = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    private static double ms(double nanos) {
+        return IngestBench.round(nanos / 1e6, 2);
+    }
+
+    static void progress(String fmt, Object... args) {
+        System.out.println("[lineage] " + String.format(fmt, args));
+        System.out.flush();
+    }
+
+    private static int freePort() throws IOException {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (var walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

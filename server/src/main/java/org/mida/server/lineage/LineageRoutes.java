@@ -1,0 +1,71 @@
+package org.mida.server.lineage;
+
+import static org.mida.server.http.Json.intParam;
+
+import io.javalin.http.Context;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.mida.server.http.ApiException;
+import org.mida.server.http.Json;
+import org.mida.server.lineage.LineageGraph.Direction;
+
+/**
+ * {@code GET /api/lineage?id=…&direction=upstream|downstream|both&depth=N&limit=M[&kind=task|entity|workflow]}
+ * and {@code GET /api/lineage/workflows?campaign_id=…}. The id is a query parameter: ids are URIs full of
+ * '/', which Jetty refuses encoded in a path.
+ */
+public final class LineageRoutes {
+    public static final int DEFAULT_DEPTH = 5;
+    public static final int MAX_DEPTH = LineageGraph.MAX_DEPTH;
+    public static final int DEFAULT_LIMIT = 500;
+    public static final int MAX_LIMIT = 5000;
+    private static final List<String> KINDS = List.of("task", "entity", "workflow");
+
+    private final LineageGraph graph;
+    private final Json json;
+
+    public LineageRoutes(LineageGraph graph, Json json) {
+        this.graph = graph;
+        this.json = json;
+    }
+
+    public void lineage(Context ctx) {
+        String id = Json.required(ctx, "id");
+        Direction dir = direction(ctx.queryParam("direction"));
+        int depth = intParam(ctx, "depth", DEFAULT_DEPTH, 1, MAX_DEPTH);
+        int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        String kind = ctx.queryParam("kind");
+        if (kind != null && !KINDS.contains(kind))
+            throw new ApiException(
+                    400,
+                    "Bad Request",
+                    "query parameter 'kind' must be one of " + KINDS + ", got '" + kind + "'",
+                    List.of(Map.of("pointer", "#/kind", "detail", "unknown kind")));
+        json.ok(
+                ctx,
+                graph.lineage(id, kind, dir, depth, limit)
+                        .orElseThrow(() -> ApiException.notFound(
+                                "no " + (kind == null ? "task, entity or workflow" : kind) + " with id '" + id + "'")));
+    }
+
+    public void workflows(Context ctx) {
+        String campaign = ctx.queryParam("campaign_id");
+        json.ok(ctx, graph.workflowOverview(campaign == null || campaign.isEmpty() ? null : campaign));
+    }
+
+    static Direction direction(String v) {
+        if (v == null || v.isBlank()) return Direction.BOTH;
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "upstream", "up" -> Direction.UPSTREAM;
+            case "downstream", "down" -> Direction.DOWNSTREAM;
+            case "both" -> Direction.BOTH;
+            default ->
+                throw new ApiException(
+                        400,
+                        "Bad Request",
+                        "query parameter 'direction' must be upstream, downstream or both, got '" + v + "'",
+                        List.of(Map.of("pointer", "#/direction", "detail", "unknown direction")));
+        };
+    }
+}
