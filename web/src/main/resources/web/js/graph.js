@@ -264,13 +264,15 @@ export function createGraph(container, handlers = {}) {
     } else cy.elements().not(hood).addClass('faded');
     container.title = `${n.data('kind')}: ${n.id()}`;
   });
-  cy.on('mouseout', 'node', () => {
+  const unhover = () => {
     if (lit) {
       lit.removeClass('lit');
       lit = null;
     } else cy.elements().removeClass('faded');
     container.title = '';
-  });
+  };
+  cy.on('mouseout', 'node', unhover);
+  container.addEventListener('mouseleave', unhover); // leaving the canvas fast skips the node's mouseout
 
   let straight = false;
   function tune() {

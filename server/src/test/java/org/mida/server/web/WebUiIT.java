@@ -201,8 +201,6 @@ class WebUiIT {
         wait(d -> text("#selected-id").equals(TRAIN_SET));
         driver.findElement(By.id("btn-expand")).click();
         wait(d -> nodeCount() > before && d.getCurrentUrl().contains("expand="));
-        settleGraph();
-        screenshot("lineage");
         assertThat(hasNode(RAW))
                 .as("expanding the training set reaches the raw data upstream")
                 .isTrue();
@@ -225,6 +223,14 @@ class WebUiIT {
         open("#/lineage?" + query("id", RAW, "direction", "downstream", "depth", "6"));
         waitForGraph();
         assertThat(hasNode("task:split")).isTrue();
+        assertThat(hasNode("file:///reports/eval-5.json"))
+                .as("crosses prep → train → eval")
+                .isTrue();
+        clickNode("model://resnet50/run7/ckpt-3");
+        wait(d -> text("#selected-id").equals("model://resnet50/run7/ckpt-3"));
+        js("window.midaGraph.fit();");
+        settleGraph();
+        screenshot("lineage");
         driver.findElement(By.id("btn-zoom-in")).click();
         driver.findElement(By.id("btn-fit")).click();
         // export as PNG is a real image
