@@ -1,7 +1,7 @@
 // #/campaigns — the start page: server figures, campaigns with counts, recent tasks live.
 
 import { api } from '../api.js';
-import { h, a, table, fmtNumber, loading, setTitle, errorBox, fill } from '../ui.js';
+import { h, a, table, fmtNumber, fmtTime, loading, setTitle, errorBox, fill } from '../ui.js';
 import { feed } from './live.js';
 
 export default async function campaigns(main, params, ctx) {
@@ -9,11 +9,32 @@ export default async function campaigns(main, params, ctx) {
   const stats = h('div', { class: 'cards' });
   const list = h('section', { class: 'panel' }, loading('Loading campaigns'));
   const recent = h('section', { class: 'panel' });
+  const wfs = h('section', { class: 'panel', hidden: true });
   main.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Campaigns'), h('div', { class: 'actions' }, a('workflows', {}, 'All workflows ›'))),
     stats,
-    h('div', { class: 'cols' }, list, recent)
+    h('div', { class: 'cols' }, h('div', {}, list, wfs), recent)
   );
+  api
+    .workflows({ limit: 10 })
+    .then(({ workflows: ws }) => {
+      if (ctx.stale() || !ws.length) return;
+      wfs.hidden = false;
+      fill(
+        wfs,
+        h('div', { class: 'panel-head' }, h('h2', {}, 'Workflows'), a('workflows', {}, 'all ›')),
+        table(
+          [
+            { key: 'workflow_id', label: 'workflow', render: (w) => a('workflows', { id: w.workflow_id }, w.name || w.workflow_id) },
+            { key: 'campaign_id', label: 'campaign' },
+            { key: 'started_at', label: 'started', render: (w) => fmtTime(w.started_at) },
+            { key: 'task_count', label: 'tasks', class: 'num', render: (w) => fmtNumber(w.task_count) },
+          ],
+          ws
+        )
+      );
+    })
+    .catch(() => wfs.remove());
 
   api
     .health()

@@ -531,7 +531,8 @@ class WebUiIT {
                 generated.put("loss", Math.round(loss * 10_000) / 10_000.0);
                 generated.put("model", ref("model://resnet50/run7/ckpt-" + i, "model", "format", "torch"));
             }
-            var t = task(id, TRAIN, "train", failed ? "ERROR" : "FINISHED", start, start + 420, used, generated);
+            var t = task(
+                    id, TRAIN, "train", failed ? "ERROR" : "FINISHED", start, start + 300 + 40 * i, used, generated);
             t.put(
                     "telemetry_at_start",
                     Map.of("cpu", Map.of("percent", 3.5 + i), "memory", Map.of("used_mb", 2048 + i)));
@@ -561,6 +562,24 @@ class WebUiIT {
                             "test",
                             ref(TEST_SET, "dataset")),
                     Map.of("top1", 0.7 + 0.03 * i, "report", ref("file:///reports/eval-" + i + ".json", "report"))));
+        }
+        // a second, unrelated campaign
+        var climate = workflow("wf://climate/ensemble-7", "ensemble run", T0 + 86_400);
+        climate.put("campaign_id", "climate-ensemble");
+        events.add(climate);
+        for (int i = 0; i < 8; i++) {
+            double start = T0 + 86_400 + 90 * i;
+            var t = task(
+                    "task:climate/member-" + i,
+                    "wf://climate/ensemble-7",
+                    "simulate",
+                    i == 7 ? "RUNNING" : "FINISHED",
+                    start,
+                    i == 7 ? null : start + 600 + 35 * i,
+                    Map.of("member", i, "resolution_km", 25),
+                    i == 7 ? Map.of() : Map.of("mean_temp_c", 14.2 + 0.1 * i));
+            t.put("campaign_id", "climate-ensemble");
+            events.add(t);
         }
         post(events, token);
     }
