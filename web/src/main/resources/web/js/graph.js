@@ -238,7 +238,6 @@ export function createGraph(container, handlers = {}) {
     container,
     style: STYLE,
     elements: [],
-    wheelSensitivity: 0.3,
     minZoom: 0.05,
     maxZoom: 4,
     boxSelectionEnabled: false,

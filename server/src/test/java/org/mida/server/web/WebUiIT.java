@@ -747,7 +747,10 @@ class WebUiIT {
     private void assertNoConsoleErrors() {
         List<String> severe = new ArrayList<>();
         for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-            if (!e.getLevel().equals(java.util.logging.Level.SEVERE)) continue;
+            if (!e.getLevel().equals(java.util.logging.Level.SEVERE)) {
+                LOG.info("browser console {}: {}", e.getLevel(), e.getMessage());
+                continue;
+            }
             String m = e.getMessage();
             if (expectedConsoleErrors.stream().anyMatch(m::contains)) continue;
             severe.add(m);
