@@ -18,6 +18,8 @@ import org.mida.server.http.Json;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.query.CypherRoutes;
+import org.mida.server.query.QueryRoutes;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
 import redis.clients.jedis.UnifiedJedis;
@@ -25,6 +27,8 @@ import redis.clients.jedis.UnifiedJedis;
 /** Builds the unstarted HTTP app with plain constructors: every route of the server is listed here. */
 public final class App {
     private static final Set<String> WRITE_METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
+    /** POSTs that only read (their body is a query): no token needed. */
+    private static final Set<String> READ_POSTS = Set.of("/api/query");
 
     /** What the routes need from the running server. */
     public record Parts(
@@ -71,6 +75,13 @@ public final class App {
             c.routes.get("/api/tasks/{id}", browse::task);
             c.routes.post("/api/events", events::post);
 
+            // Query DSL (a read: no token) and read-only Cypher (token when MIDA_API_TOKEN is set)
+            var query = new QueryRoutes(parts.driver(), mapper, json, config.cypherMaxRows(), config.cypherTimeoutMs());
+            var cypher =
+                    new CypherRoutes(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
+            c.routes.post("/api/query", query::post);
+            c.routes.post("/api/cypher", cypher::post);
+
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
             c.routes.exception(Exception.class, problems::unexpected);
@@ -79,11 +90,11 @@ public final class App {
         });
     }
 
-    /** Writes (and /api/cypher) need the bearer token when one is configured. */
+    /** Writes (and /api/cypher) need the bearer token when one is configured; POST /api/query is a read. */
     static void requireToken(Context ctx, byte[] token) {
         if (token == null) return;
-        boolean guarded =
-                WRITE_METHODS.contains(ctx.method().name()) || ctx.path().startsWith("/api/cypher");
+        boolean guarded = (WRITE_METHODS.contains(ctx.method().name()) && !READ_POSTS.contains(ctx.path()))
+                || ctx.path().startsWith("/api/cypher");
         if (!guarded) return;
         String h = ctx.header("Authorization");
         byte[] given = h != null && h.startsWith("Bearer ")
