@@ -33,7 +33,9 @@ import java.util.regex.PatternSyntaxException;
  *
  * <ul>
  *   <li>{@code from: tasks} leaves out placeholder tasks (known only as another task's dependency, their
- *       own events not yet arrived).
+ *       own events not yet arrived: they hold only {@code task_id}), with {@code n._json IS NOT NULL} unless
+ *       a top-level condition on another field already requires a value (which saves a property read per
+ *       task).
  *   <li>Equality with {@code null} and {@code $exists:false} match a missing field; {@code $ne} and
  *       {@code $nin} match a missing field too (as in MongoDB); {@code null} inside {@code $in} matches a
  *       missing field, inside {@code $nin} excludes it.
@@ -105,6 +107,8 @@ public final class QueryCompiler {
         private final List<QueryException.Problem> problems = new ArrayList<>();
         private final Map<String, Object> params = new LinkedHashMap<>();
         private boolean tooManyValues;
+        /** Whether a top-level condition already fails on placeholder tasks (they hold only task_id). */
+        private boolean placeholdersExcluded;
 
         CompiledQuery compile(Object body) {
             if (!(body instanceof Map<?, ?> root)) {
@@ -147,7 +151,7 @@ public final class QueryCompiler {
             var cypher = new StringBuilder();
             cypher.append("MATCH (n:").append(workflows ? "Workflow" : "Task").append(")\n");
             var conditions = new ArrayList<String>();
-            if (!workflows) conditions.add("n._json IS NOT NULL");
+            if (!workflows && !placeholdersExcluded) conditions.add("n._json IS NOT NULL");
             if (where != null) conditions.add(where);
             if (!conditions.isEmpty())
                 cypher.append("WHERE ").append(String.join(" AND ", conditions)).append('\n');
@@ -306,13 +310,14 @@ public final class QueryCompiler {
                     problem(ptr, "must be a [field, \"ascending\"|\"descending\"] pair");
                     continue;
                 }
+                String fieldPtr = item instanceof String ? ptr : ptr + "/0";
                 Boolean descending = direction(d);
                 if (descending == null)
                     problem(
                             ptr + "/1",
                             "the direction must be \"ascending\" or \"descending\" (or 1, -1), got " + describe(d));
                 if (!(f instanceof String field)) {
-                    problem(ptr + "/0", "a field name must be a string, got " + describe(f));
+                    problem(fieldPtr, "a field name must be a string, got " + describe(f));
                     continue;
                 }
                 if (descending == null) continue;
@@ -326,11 +331,11 @@ public final class QueryCompiler {
                     else if (Fields.valid(field)) out.add(new Sort(field, descending, Sort.Kind.MEMBER, (String) null));
                     else
                         problem(
-                                ptr + "/0",
+                                fieldPtr,
                                 invalidField(field) + "; in a grouped query a sort may also name an"
                                         + " aggregate column such as \"min(generated.loss)\"");
                 } else if (Fields.valid(field)) out.add(new Sort(field, descending, Sort.Kind.MEMBER, (String) null));
-                else problem(ptr + "/0", invalidField(field));
+                else problem(fieldPtr, invalidField(field));
             }
             return out;
         }
@@ -395,9 +400,23 @@ public final class QueryCompiler {
                 } else {
                     String c = field(Fields.property("n", key), v, p);
                     if (c != null) parts.add(c);
+                    if (depth == 0 && !key.equals("task_id") && needsValue(v)) placeholdersExcluded = true;
                 }
             }
             return parts.isEmpty() ? null : String.join(" AND ", parts);
+        }
+
+        /** Whether this field condition is false when the field is missing. */
+        private static boolean needsValue(Object v) {
+            if (v == null) return false;
+            if (!(v instanceof Map<?, ?> ops)) return true;
+            for (var e : ops.entrySet()) {
+                Object op = e.getKey(), arg = e.getValue();
+                if (COMPARISONS.contains(op) || "$regex".equals(op) || Boolean.TRUE.equals(ops.get("$exists")))
+                    return true;
+                if ("$in".equals(op) && arg instanceof List<?> l && l.stream().allMatch(x -> x != null)) return true;
+            }
+            return false;
         }
 
         private String field(String prop, Object v, String ptr) {

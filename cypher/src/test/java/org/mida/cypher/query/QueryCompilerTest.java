@@ -48,7 +48,7 @@ class QueryCompilerTest {
                 "limit", 100));
         assertThat(q.cypher()).isEqualTo("""
                 MATCH (n:Task)
-                WHERE n._json IS NOT NULL AND n.`campaign_id` = $p0
+                WHERE n.`campaign_id` = $p0
                 WITH n.`used.layers` AS g0, min(n.`generated.loss`) AS a0, max(n.`ended_at`) AS s0
                 ORDER BY s0 IS NULL, s0 DESC
                 SKIP $offset LIMIT $limit
@@ -81,6 +81,23 @@ class QueryCompilerTest {
         CompiledQuery w = compiler.compile(m("from", "workflows", "filter", m("campaign_id", "c")));
         assertThat(w.columns()).isEqualTo(QueryCompiler.WORKFLOW_DEFAULT).doesNotContain("_json");
         assertThat(w.cypher()).startsWith("MATCH (n:Workflow)\nWHERE n.`campaign_id` = $p0\n");
+    }
+
+    @Test
+    void placeholders_are_left_out_by_the_filter_or_by_an_explicit_condition() {
+        String placeholderCheck = "n._json IS NOT NULL";
+        assertThat(filter(m("campaign_id", "c")).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("x", m("$gt", 1))).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("x", m("$exists", true))).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("x", m("$in", List.of(1)))).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("task_id", "t")).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", null)).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", m("$ne", 1))).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", m("$exists", false))).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", m("$in", java.util.Arrays.asList(1, null)))).cypher())
+                .contains(placeholderCheck);
+        assertThat(filter(m("$or", List.of(m("x", 1)))).cypher()).contains(placeholderCheck);
+        assertThat(compiler.compile(Map.of()).cypher()).contains(placeholderCheck);
     }
 
     @Test
@@ -231,6 +248,8 @@ class QueryCompilerTest {
         assertThat(pointer(m("aggregation", List.of(List.of("min", "*"))))).isEqualTo("/aggregation/0/1");
         assertThat(pointer(m("aggregation", List.of("min")))).isEqualTo("/aggregation/0");
         assertThat(pointer(m("sort", List.of(List.of("x", "up"))))).isEqualTo("/sort/0/1");
+        assertThat(pointer(m("sort", List.of("ok", "a b")))).isEqualTo("/sort/1");
+        assertThat(compiler.compile(m("sort", List.of("ended_at"))).cypher()).contains("ORDER BY n.`ended_at` ASC");
         assertThat(pointer(m("limit", 10_001))).isEqualTo("/limit");
         assertThat(pointer(m("limit", -1))).isEqualTo("/limit");
         assertThat(pointer(m("limit", "10"))).isEqualTo("/limit");
