@@ -104,6 +104,14 @@ class CypherIT {
                 .contains("Task", "Workflow", "Entity");
         assertThat(cypher("SHOW INDEXES YIELD name RETURN name", null).get("rows"))
                 .isNotEmpty();
+        // virtual nodes and relationships of the schema view have no domain ids: null, never element ids
+        JsonNode schema =
+                cypher("CALL db.schema.visualization()", null).get("rows").get(0);
+        assertThat(schema.get("nodes")).extracting(n -> n.get("name").asText()).contains("Task", "Workflow");
+        assertThat(schema.get("relationships"))
+                .extracting(n -> n.get("_type").asText())
+                .contains("PART_OF");
+        assertThat(schema.get("relationships").get(0).get("_start").isNull()).isTrue();
     }
 
     @Test
