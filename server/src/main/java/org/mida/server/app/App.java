@@ -18,6 +18,7 @@ import org.mida.server.http.Json;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.prov.ProvRoutes;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
 import redis.clients.jedis.UnifiedJedis;
@@ -39,6 +40,7 @@ public final class App {
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
         var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
+        var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), config.stream(), json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {
@@ -70,6 +72,12 @@ public final class App {
             c.routes.get("/api/tasks", browse::taskByQuery);
             c.routes.get("/api/tasks/{id}", browse::task);
             c.routes.post("/api/events", events::post);
+            // W3C PROV-JSON export (ids with '/' as ?id=) and import
+            c.routes.get("/api/prov/workflows", prov::workflowByQuery);
+            c.routes.get("/api/prov/workflows/{id}", prov::workflow);
+            c.routes.get("/api/prov/campaigns", prov::campaignByQuery);
+            c.routes.get("/api/prov/campaigns/{id}", prov::campaign);
+            c.routes.post("/api/prov", prov::importDocument);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
