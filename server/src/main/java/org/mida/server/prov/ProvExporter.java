@@ -130,6 +130,7 @@ final class ProvExporter {
             }
             for (String c : campaigns) w.campaign(c);
 
+            long t0 = System.nanoTime();
             Result entities = tx.run(ENTITIES, Map.of("workflow_ids", workflowIds));
             while (entities.hasNext()) {
                 Record r = entities.next();
@@ -149,6 +150,7 @@ final class ProvExporter {
                 w.entity(ref.id(), props);
             }
 
+            long t1 = System.nanoTime();
             Result tasks = tx.run(TASKS, Map.of("workflow_ids", workflowIds));
             long n = 0;
             while (tasks.hasNext()) {
@@ -160,6 +162,13 @@ final class ProvExporter {
             w.agents();
             doc.tasks = n;
             w.finish();
+            LOG.info(
+                    "PROV export gathered: {} workflows, {} tasks, {} entity records; artifacts {} ms, tasks {} ms",
+                    workflowIds.size(),
+                    n,
+                    doc.counts.getOrDefault("entity", 0),
+                    (t1 - t0) / 1_000_000,
+                    (System.nanoTime() - t1) / 1_000_000);
             return doc;
         } catch (IOException e) {
             doc.close();
