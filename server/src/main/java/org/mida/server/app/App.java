@@ -21,6 +21,7 @@ import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.lineage.LineageGraph;
 import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
+import org.mida.server.prov.ProvRoutes;
 import org.mida.server.query.CypherRoutes;
 import org.mida.server.query.QueryRoutes;
 import org.neo4j.driver.Driver;
@@ -52,6 +53,7 @@ public final class App {
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
         var openLineage = new OpenLineageEndpoint(
                 parts.driver(), parts.redis(), parts.codec(), config.stream(), json, 64L * 1024 * 1024);
+        var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), config.stream(), json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {
@@ -94,6 +96,12 @@ public final class App {
                     new CypherRoutes(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
             c.routes.post("/api/query", query::post);
             c.routes.post("/api/cypher", cypher::post);
+            // W3C PROV-JSON export (ids with '/' as ?id=) and import
+            c.routes.get("/api/prov/workflows", prov::workflowByQuery);
+            c.routes.get("/api/prov/workflows/{id}", prov::workflow);
+            c.routes.get("/api/prov/campaigns", prov::campaignByQuery);
+            c.routes.get("/api/prov/campaigns/{id}", prov::campaign);
+            c.routes.post("/api/prov", prov::importDocument);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
