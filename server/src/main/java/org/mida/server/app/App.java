@@ -21,6 +21,9 @@ import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.lineage.LineageGraph;
 import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
+import org.mida.server.prov.ProvRoutes;
+import org.mida.server.query.CypherRoutes;
+import org.mida.server.query.QueryRoutes;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
 import redis.clients.jedis.UnifiedJedis;
@@ -28,6 +31,8 @@ import redis.clients.jedis.UnifiedJedis;
 /** Builds the unstarted HTTP app with plain constructors: every route of the server is listed here. */
 public final class App {
     private static final Set<String> WRITE_METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
+    /** POSTs that only read (their body is a query): no token needed. */
+    private static final Set<String> READ_POSTS = Set.of("/api/query");
 
     /** What the routes need from the running server. */
     public record Parts(
@@ -48,6 +53,7 @@ public final class App {
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
         var openLineage = new OpenLineageEndpoint(
                 parts.driver(), parts.redis(), parts.codec(), config.stream(), json, 64L * 1024 * 1024);
+        var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), config.stream(), json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {
@@ -86,6 +92,19 @@ public final class App {
             c.routes.get("/api/lineage", lineage::lineage);
             c.routes.get("/api/lineage/workflows", lineage::workflows);
 
+            // Query DSL (a read: no token) and read-only Cypher (token when MIDA_API_TOKEN is set)
+            var query = new QueryRoutes(parts.driver(), mapper, json, config.cypherMaxRows(), config.cypherTimeoutMs());
+            var cypher =
+                    new CypherRoutes(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
+            c.routes.post("/api/query", query::post);
+            c.routes.post("/api/cypher", cypher::post);
+            // W3C PROV-JSON export (ids with '/' as ?id=) and import
+            c.routes.get("/api/prov/workflows", prov::workflowByQuery);
+            c.routes.get("/api/prov/workflows/{id}", prov::workflow);
+            c.routes.get("/api/prov/campaigns", prov::campaignByQuery);
+            c.routes.get("/api/prov/campaigns/{id}", prov::campaign);
+            c.routes.post("/api/prov", prov::importDocument);
+
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
             c.routes.exception(Exception.class, problems::unexpected);
@@ -94,11 +113,11 @@ public final class App {
         });
     }
 
-    /** Writes (and /api/cypher) need the bearer token when one is configured. */
+    /** Writes (and /api/cypher) need the bearer token when one is configured; POST /api/query is a read. */
     static void requireToken(Context ctx, byte[] token) {
         if (token == null) return;
-        boolean guarded =
-                WRITE_METHODS.contains(ctx.method().name()) || ctx.path().startsWith("/api/cypher");
+        boolean guarded = (WRITE_METHODS.contains(ctx.method().name()) && !READ_POSTS.contains(ctx.path()))
+                || ctx.path().startsWith("/api/cypher");
         if (!guarded) return;
         String h = ctx.header("Authorization");
         byte[] given = h != null && h.startsWith("Bearer ")

@@ -32,7 +32,9 @@ public record Config(
         String consumerName,
         long claimIdleMs,
         boolean deleteAcked,
-        String pageCache) {
+        String pageCache,
+        long cypherTimeoutMs,
+        int cypherMaxRows) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -73,7 +75,17 @@ public record Config(
                 "MIDA_PAGE_CACHE",
                 "--page-cache",
                 null,
-                "embedded Neo4j page cache size, e.g. 512m (default: Neo4j's)");
+                "embedded Neo4j page cache size, e.g. 512m (default: Neo4j's)"),
+        CYPHER_TIMEOUT_MS(
+                "MIDA_CYPHER_TIMEOUT_MS",
+                "--cypher-timeout-ms",
+                "10000",
+                "time limit of one /api/cypher or /api/query read, in milliseconds"),
+        CYPHER_MAX_ROWS(
+                "MIDA_CYPHER_MAX_ROWS",
+                "--cypher-max-rows",
+                "10000",
+                "most rows one /api/cypher answer holds (more: truncated), and the largest /api/query limit");
 
         public final String env;
         public final String flag;
@@ -100,6 +112,11 @@ public record Config(
         if (redisUri != null && !redisUri.matches("rediss?://.+"))
             throw new ConfigException("MIDA_REDIS_URI must be a redis:// URI, got '" + redisUri + "'");
         if (apiToken != null && apiToken.isBlank()) apiToken = null;
+        if (cypherTimeoutMs < 1 || cypherTimeoutMs > 3_600_000)
+            throw new ConfigException(
+                    "MIDA_CYPHER_TIMEOUT_MS must be between 1 and 3600000 (one hour), got " + cypherTimeoutMs);
+        if (cypherMaxRows < 1 || cypherMaxRows > 1_000_000)
+            throw new ConfigException("MIDA_CYPHER_MAX_ROWS must be between 1 and 1000000, got " + cypherMaxRows);
         if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
     }
 
@@ -154,7 +171,9 @@ public record Config(
                 values.get(Setting.CONSUMER_NAME),
                 longValue(Setting.CLAIM_IDLE_MS, values),
                 bool(Setting.DELETE_ACKED, values),
-                values.get(Setting.PAGE_CACHE));
+                values.get(Setting.PAGE_CACHE),
+                longValue(Setting.CYPHER_TIMEOUT_MS, values),
+                integer(Setting.CYPHER_MAX_ROWS, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -187,6 +206,11 @@ public record Config(
 
     public Config withIngest(int batch, String consumer, long claimIdle) {
         return with(Setting.BATCH_SIZE, batch, Setting.CONSUMER_NAME, consumer, Setting.CLAIM_IDLE_MS, claimIdle);
+    }
+
+    /** Time limit (ms) and row cap of /api/cypher and /api/query. */
+    public Config withCypherLimits(long timeoutMs, int maxRows) {
+        return with(Setting.CYPHER_TIMEOUT_MS, timeoutMs, Setting.CYPHER_MAX_ROWS, maxRows);
     }
 
     public Config withDataDir(Path dir) {
@@ -227,6 +251,8 @@ public record Config(
         v.put(Setting.CLAIM_IDLE_MS, String.valueOf(claimIdleMs));
         v.put(Setting.DELETE_ACKED, String.valueOf(deleteAcked));
         v.put(Setting.PAGE_CACHE, pageCache);
+        v.put(Setting.CYPHER_TIMEOUT_MS, String.valueOf(cypherTimeoutMs));
+        v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
         return v;
     }
 
@@ -236,7 +262,7 @@ public record Config(
         sb.append("Every flag can also be set by its environment variable.\n\n");
         for (Setting s : Setting.values()) {
             sb.append(String.format(
-                    "  %-18s %-21s %s%s%n",
+                    "  %-20s %-23s %s%s%n",
                     s.flag, s.env, s.help, s.defaultValue == null ? "" : " [default: " + s.defaultValue + "]"));
         }
         return sb.toString();
@@ -250,7 +276,8 @@ public record Config(
                 + ", redisUri=" + (redisUri == null ? "embedded" : maskUri(redisUri)) + ", stream=" + stream
                 + ", apiToken=" + mask(apiToken) + ", batchSize=" + batchSize + ", consumerGroup=" + consumerGroup
                 + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
-                + ", pageCache=" + pageCache + "]";
+                + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
+                + cypherMaxRows + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

@@ -79,6 +79,26 @@ class ConfigTest {
     }
 
     @Test
+    void cypher_limits_have_defaults_flags_variables_and_bounds() {
+        Config d = Config.defaults();
+        assertThat(d.cypherTimeoutMs()).isEqualTo(10_000);
+        assertThat(d.cypherMaxRows()).isEqualTo(10_000);
+        Config c = Config.from(
+                Map.of("MIDA_CYPHER_TIMEOUT_MS", "1500", "MIDA_CYPHER_MAX_ROWS", "7"),
+                new String[] {"--cypher-max-rows=9"});
+        assertThat(c.cypherTimeoutMs()).isEqualTo(1500);
+        assertThat(c.cypherMaxRows()).isEqualTo(9);
+        assertThat(d.withCypherLimits(1000, 5).cypherMaxRows()).isEqualTo(5);
+        assertThat(d.withCypherLimits(1000, 5).withPort(1).cypherTimeoutMs()).isEqualTo(1000);
+        assertThatThrownBy(() -> Config.from(Map.of("MIDA_CYPHER_TIMEOUT_MS", "0"), new String[0]))
+                .hasMessageContaining("MIDA_CYPHER_TIMEOUT_MS");
+        assertThatThrownBy(() -> Config.from(Map.of(), new String[] {"--cypher-max-rows", "lots"}))
+                .hasMessageContaining("MIDA_CYPHER_MAX_ROWS");
+        assertThatThrownBy(() -> d.withCypherLimits(10, 0)).hasMessageContaining("MIDA_CYPHER_MAX_ROWS");
+        assertThat(Config.help()).contains("--cypher-timeout-ms", "[default: 10000]");
+    }
+
+    @Test
     void help_lists_every_setting() {
         String help = Config.help();
         for (Config.Setting s : Config.Setting.values()) assertThat(help).contains(s.flag, s.env);

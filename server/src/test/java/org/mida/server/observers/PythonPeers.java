@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Assumptions;
  * MIDA_TEST_PYTHON} (set by {@code .ci/run}), or {@code .venv/mida-ci/bin/python} in the repository.
  * When none has the modules: the test FAILS under CI ({@code CI=true}) and is skipped otherwise.
  */
-final class PythonPeers {
+public final class PythonPeers {
 
     private PythonPeers() {}
 
     /** A python that can import every module in {@code modules}, or a failed/aborted test. */
-    static Path require(String... modules) {
+    public static Path require(String... modules) {
         List<Path> candidates = new ArrayList<>();
         String prop = System.getProperty("mida.test.python");
         if (prop != null && !prop.isBlank()) candidates.add(Path.of(prop));
@@ -52,7 +52,7 @@ final class PythonPeers {
     }
 
     /** Copies a script from the test resources ({@code python/<name>}) into {@code dir}. */
-    static Path script(String name, Path dir) {
+    public static Path script(String name, Path dir) {
         try (InputStream in = PythonPeers.class.getResourceAsStream("/python/" + name)) {
             assertThat(in).as("test resource python/" + name).isNotNull();
             Path out = dir.resolve(name);
@@ -63,10 +63,11 @@ final class PythonPeers {
         }
     }
 
-    record Result(int exit, String output) {}
+    public record Result(int exit, String output) {}
 
     /** Runs python with args in {@code workDir} (null: current), merging stderr into the output. */
-    static Result run(Path python, List<String> args, Path workDir, Map<String, String> env, int timeoutSeconds) {
+    public static Result run(
+            Path python, List<String> args, Path workDir, Map<String, String> env, int timeoutSeconds) {
         var cmd = new ArrayList<String>();
         cmd.add(python.toString());
         cmd.addAll(args);
@@ -94,7 +95,8 @@ final class PythonPeers {
     }
 
     /** Like {@link #run} but fails the test on a non-zero exit. */
-    static String runOk(Path python, List<String> args, Path workDir, Map<String, String> env, int timeoutSeconds) {
+    public static String runOk(
+            Path python, List<String> args, Path workDir, Map<String, String> env, int timeoutSeconds) {
         Result r = run(python, args, workDir, env, timeoutSeconds);
         if (r.exit() != 0) throw new AssertionError("python " + args + " exited " + r.exit() + ":\n" + r.output());
         return r.output();

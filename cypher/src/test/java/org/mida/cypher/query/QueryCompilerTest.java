@@ -1,0 +1,323 @@
+package org.mida.cypher.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class QueryCompilerTest {
+    private final QueryCompiler compiler = new QueryCompiler(10_000);
+
+    /** A map keeping insertion order, from alternating keys and values. */
+    private static Map<String, Object> m(Object... kv) {
+        var out = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < kv.length; i += 2) out.put((String) kv[i], kv[i + 1]);
+        return out;
+    }
+
+    private CompiledQuery filter(Map<String, Object> f) {
+        return compiler.compile(m("filter", f));
+    }
+
+    private List<QueryException.Problem> problems(Object body) {
+        QueryException e = catchThrowableOfType(QueryException.class, () -> compiler.compile(body));
+        assertThat(e).as("expected the compiler to refuse the query").isNotNull();
+        return e.problems();
+    }
+
+    private String pointer(Object body) {
+        List<QueryException.Problem> p = problems(body);
+        assertThat(p).hasSize(1);
+        return p.get(0).pointer();
+    }
+
+    @Test
+    void listing_1_compiles_to_a_grouped_parameterized_query() {
+        CompiledQuery q = compiler.compile(m(
+                "projection", List.of("used.layers", "generated.loss"),
+                "aggregation", List.of(List.of("min", "generated.loss")),
+                "filter", m("campaign_id", "my_campaign_1"),
+                "sort", List.of(List.of("ended_at", "descending")),
+                "limit", 100));
+        assertThat(q.cypher()).isEqualTo("""
+                MATCH (n:Task)
+                WHERE n.`campaign_id` = $p0
+                WITH n.`used.layers` AS g0, min(n.`generated.loss`) AS a0, max(n.`ended_at`) AS s0
+                ORDER BY s0 IS NULL, s0 DESC
+                SKIP $offset LIMIT $limit
+                RETURN g0 AS `used.layers`, a0 AS `min(generated.loss)`""");
+        assertThat(q.params()).containsEntry("p0", "my_campaign_1").containsEntry("limit", 100L);
+        assertThat(q.params()).containsEntry("offset", 0L);
+        assertThat(q.columns()).containsExactly("used.layers", "min(generated.loss)");
+    }
+
+    @Test
+    void projection_without_aggregation_keys_rows_by_the_names_given() {
+        CompiledQuery q = compiler.compile(m(
+                "projection", List.of("task_id", "used.optimizer.lr"),
+                "sort", List.of(List.of("ended_at", "ascending"), List.of("task_id", -1)),
+                "offset", 5));
+        assertThat(q.cypher()).isEqualTo("""
+                MATCH (n:Task)
+                WHERE n._json IS NOT NULL
+                WITH n
+                ORDER BY n.`ended_at` ASC, n.`task_id` IS NULL, n.`task_id` DESC
+                SKIP $offset LIMIT $limit
+                RETURN n.`task_id` AS `task_id`, n.`used.optimizer.lr` AS `used.optimizer.lr`""");
+        assertThat(q.columns()).containsExactly("task_id", "used.optimizer.lr");
+        assertThat(q.params()).containsEntry("offset", 5L).containsEntry("limit", 100L);
+    }
+
+    @Test
+    void no_projection_gives_the_default_columns_and_workflows_have_their_own() {
+        assertThat(compiler.compile(Map.of()).columns()).isEqualTo(QueryCompiler.TASK_DEFAULT);
+        CompiledQuery w = compiler.compile(m("from", "workflows", "filter", m("campaign_id", "c")));
+        assertThat(w.columns()).isEqualTo(QueryCompiler.WORKFLOW_DEFAULT).doesNotContain("_json");
+        assertThat(w.cypher()).startsWith("MATCH (n:Workflow)\nWHERE n.`campaign_id` = $p0\n");
+    }
+
+    @Test
+    void placeholders_are_left_out_by_the_filter_or_by_an_explicit_condition() {
+        String placeholderCheck = "n._json IS NOT NULL";
+        assertThat(filter(m("campaign_id", "c")).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("x", m("$gt", 1))).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("x", m("$exists", true))).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("x", m("$in", List.of(1)))).cypher()).doesNotContain(placeholderCheck);
+        assertThat(filter(m("task_id", "t")).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", null)).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", m("$ne", 1))).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", m("$exists", false))).cypher()).contains(placeholderCheck);
+        assertThat(filter(m("x", m("$in", java.util.Arrays.asList(1, null)))).cypher())
+                .contains(placeholderCheck);
+        assertThat(filter(m("$or", List.of(m("x", 1)))).cypher()).contains(placeholderCheck);
+        assertThat(compiler.compile(Map.of()).cypher()).contains(placeholderCheck);
+    }
+
+    @Test
+    void every_operator_compiles_to_its_condition() {
+        assertThat(filter(m("status", "FINISHED")).cypher()).contains("n.`status` = $p0");
+        assertThat(filter(m("status", null)).cypher()).contains("n.`status` IS NULL");
+        assertThat(filter(m("x", m("$gt", 1))).cypher()).contains("n.`x` > $p0");
+        assertThat(filter(m("x", m("$gte", 1.5))).cypher()).contains("n.`x` >= $p0");
+        assertThat(filter(m("x", m("$lt", "b"))).cypher()).contains("n.`x` < $p0");
+        assertThat(filter(m("x", m("$lte", true))).cypher()).contains("n.`x` <= $p0");
+        assertThat(filter(m("x", m("$ne", 3))).cypher()).contains("(n.`x` IS NULL OR n.`x` <> $p0)");
+        assertThat(filter(m("x", m("$ne", null))).cypher()).contains("n.`x` IS NOT NULL");
+        assertThat(filter(m("x", m("$in", List.of(1, 2)))).cypher()).contains("n.`x` IN $p0");
+        assertThat(filter(m("x", m("$nin", List.of("a")))).cypher()).contains("NOT coalesce(n.`x` IN $p0, false)");
+        assertThat(filter(m("x", m("$exists", true))).cypher()).contains("n.`x` IS NOT NULL");
+        assertThat(filter(m("x", m("$exists", false))).cypher()).contains("n.`x` IS NULL");
+        assertThat(filter(m("x", m("$regex", "re.*"))).cypher()).contains("n.`x` =~ $p0");
+        CompiledQuery range = filter(m("generated.loss", m("$gte", 0.1, "$lt", 0.5)));
+        assertThat(range.cypher()).contains("n.`generated.loss` >= $p0 AND n.`generated.loss` < $p1");
+        assertThat(range.params()).containsEntry("p0", 0.1).containsEntry("p1", 0.5);
+    }
+
+    @Test
+    void in_and_nin_treat_null_like_a_missing_field_and_an_empty_list_is_allowed() {
+        CompiledQuery in = filter(m("x", m("$in", java.util.Arrays.asList("a", null))));
+        assertThat(in.cypher()).contains("(n.`x` IS NULL OR n.`x` IN $p0)");
+        assertThat(in.params().get("p0")).isEqualTo(List.of("a"));
+        CompiledQuery nin = filter(m("x", m("$nin", java.util.Arrays.asList(null, 1))));
+        assertThat(nin.cypher()).contains("(n.`x` IS NOT NULL AND NOT coalesce(n.`x` IN $p0, false))");
+        assertThat(nin.params().get("p0")).isEqualTo(List.of(1L));
+        CompiledQuery empty = filter(m("x", m("$in", List.of())));
+        assertThat(empty.cypher()).contains("n.`x` IN $p0");
+        assertThat(empty.params().get("p0")).isEqualTo(List.of());
+    }
+
+    @Test
+    void and_or_nest_and_combine_with_fields() {
+        CompiledQuery q = filter(m(
+                "campaign_id",
+                "c",
+                "$or",
+                List.of(m("status", "ERROR"), m("$and", List.of(m("x", m("$gt", 1)), m("y", 2)))),
+                "$and",
+                List.of(Map.of())));
+        assertThat(q.cypher())
+                .contains("n.`campaign_id` = $p0 AND ((n.`status` = $p1) OR (((n.`x` > $p2) AND (n.`y` = $p3))))"
+                        + " AND (true)");
+        assertThat(q.params())
+                .containsEntry("p0", "c")
+                .containsEntry("p1", "ERROR")
+                .containsEntry("p2", 1L)
+                .containsEntry("p3", 2L);
+    }
+
+    @Test
+    void aggregations_with_group_by_and_count_star() {
+        CompiledQuery q = compiler.compile(m(
+                "aggregation",
+                List.of(List.of("count", "*"), List.of("AVG", "duration"), List.of("sum", "generated.n")),
+                "group_by",
+                List.of("hostname", "status"),
+                "sort",
+                List.of(List.of("count(*)", "descending"), List.of("hostname", "asc"))));
+        assertThat(q.cypher())
+                .contains("WITH n.`hostname` AS g0, n.`status` AS g1, count(*) AS a0, avg(n.`duration`) AS a1,"
+                        + " sum(n.`generated.n`) AS a2\n")
+                .contains("ORDER BY a0 IS NULL, a0 DESC, g0 ASC\n")
+                .endsWith("RETURN g0 AS `hostname`, g1 AS `status`, a0 AS `count(*)`, a1 AS `avg(duration)`,"
+                        + " a2 AS `sum(generated.n)`");
+        assertThat(q.columns()).containsExactly("hostname", "status", "count(*)", "avg(duration)", "sum(generated.n)");
+        CompiledQuery distinct = compiler.compile(m("group_by", List.of("hostname")));
+        assertThat(distinct.cypher()).contains("WITH DISTINCT n.`hostname` AS g0\n");
+    }
+
+    @Test
+    void values_are_always_parameters_never_text() {
+        List<String> hostile = List.of(
+                "x' OR 1=1 //",
+                "\" }) MATCH (n) DETACH DELETE n //",
+                "`) DETACH DELETE n //",
+                "}; MATCH (n) DETACH DELETE n",
+                "\\u0060 MATCH (n) DETACH DELETE n",
+                "ünï😀 $p0 ${x}");
+        for (String h : hostile) {
+            CompiledQuery q = filter(m(
+                    "task_id",
+                    h,
+                    "x",
+                    m("$in", List.of(h), "$ne", h, "$gt", h, "$regex", java.util.regex.Pattern.quote(h))));
+            assertThat(q.cypher()).doesNotContain(h).doesNotContain("DELETE").doesNotContain("'");
+            assertThat(q.params().values()).contains(h, List.of(h));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "a`b",
+                "used.x` = 1 OR true //",
+                "x}) MATCH (n) DETACH DELETE n //",
+                "MATCH (n) DETACH DELETE n",
+                "a'b",
+                "a\"b",
+                "a//b",
+                "a/*b*/",
+                "used..x",
+                ".x",
+                "x.",
+                "",
+                "a b",
+                "a\\u0060b",
+                "a\u0060b",
+                "a\uFF40b",
+                "a\nb",
+                "a\u0000b",
+                "a$b",
+                "a;b"
+            })
+    void hostile_field_names_are_refused_everywhere_with_their_pointer(String key) {
+        String t = QueryCompiler.token(key);
+        assertThat(pointer(m("filter", m(key, 1)))).isEqualTo("/filter/" + t);
+        assertThat(pointer(m("filter", m("$or", List.of(m("ok", 1), m(key, m("$gt", 1)))))))
+                .isEqualTo("/filter/$or/1/" + t);
+        assertThat(pointer(m("projection", List.of("ok", key)))).isEqualTo("/projection/1");
+        assertThat(pointer(m("group_by", List.of(key)))).isEqualTo("/group_by/0");
+        assertThat(pointer(m("aggregation", List.of(List.of("max", key))))).isEqualTo("/aggregation/0/1");
+        assertThat(pointer(m("sort", List.of(List.of(key, "ascending"))))).isEqualTo("/sort/0/0");
+    }
+
+    @Test
+    void unicode_letters_are_valid_field_names_and_stay_quoted() {
+        CompiledQuery q = filter(m("used.größe", 1, "generated.损失", m("$lt", 1)));
+        assertThat(q.cypher()).contains("n.`used.größe` = $p0 AND n.`generated.损失` < $p1");
+        assertThat(Fields.valid("used.a-b_c.0")).isTrue();
+        assertThat(Fields.valid("x".repeat(Fields.MAX_LENGTH + 1))).isFalse();
+    }
+
+    @Test
+    void unknown_operators_and_keys_are_refused_with_their_pointer() {
+        assertThat(pointer(m("filter", m("x", m("$where", "1"))))).isEqualTo("/filter/x/$where");
+        assertThat(pointer(m("filter", m("$nor", List.of())))).isEqualTo("/filter/$nor");
+        assertThat(pointer(m("filter", m("$gt", 1)))).isEqualTo("/filter/$gt");
+        assertThat(pointer(m("filter", m("x", m("a", 1))))).isEqualTo("/filter/x/a");
+        assertThat(pointer(m("filter", m("x", m("$gt", 1, "b/c~", 1))))).isEqualTo("/filter/x/b~1c~0");
+        assertThat(pointer(m("projecton", List.of("x")))).isEqualTo("/projecton");
+        assertThat(pointer(m("from", "entities"))).isEqualTo("/from");
+        assertThat(pointer(m("aggregation", List.of(List.of("median", "x"))))).isEqualTo("/aggregation/0/0");
+        assertThat(pointer(m("aggregation", List.of(List.of("min", "*"))))).isEqualTo("/aggregation/0/1");
+        assertThat(pointer(m("aggregation", List.of("min")))).isEqualTo("/aggregation/0");
+        assertThat(pointer(m("sort", List.of(List.of("x", "up"))))).isEqualTo("/sort/0/1");
+        assertThat(pointer(m("sort", List.of("ok", "a b")))).isEqualTo("/sort/1");
+        assertThat(compiler.compile(m("sort", List.of("ended_at"))).cypher()).contains("ORDER BY n.`ended_at` ASC");
+        assertThat(pointer(m("limit", 10_001))).isEqualTo("/limit");
+        assertThat(pointer(m("limit", -1))).isEqualTo("/limit");
+        assertThat(pointer(m("limit", "10"))).isEqualTo("/limit");
+        assertThat(pointer(m("offset", 1.5))).isEqualTo("/offset");
+        assertThat(pointer(m("explain", "yes"))).isEqualTo("/explain");
+        assertThat(pointer(m("projection", List.of("a", "a")))).isEqualTo("/projection/1");
+        assertThat(pointer(m("projection", "a"))).isEqualTo("/projection");
+        assertThat(pointer(List.of())).isEqualTo("");
+    }
+
+    @Test
+    void bad_operator_arguments_are_refused() {
+        assertThat(pointer(m("filter", m("x", m("$in", "a"))))).isEqualTo("/filter/x/$in");
+        assertThat(pointer(m("filter", m("x", m("$in", List.of(1, Map.of())))))).isEqualTo("/filter/x/$in/1");
+        assertThat(pointer(m("filter", m("x", m("$exists", 1))))).isEqualTo("/filter/x/$exists");
+        assertThat(pointer(m("filter", m("x", m("$gt", List.of(1)))))).isEqualTo("/filter/x/$gt");
+        assertThat(pointer(m("filter", m("x", m("$regex", "(unclosed"))))).isEqualTo("/filter/x/$regex");
+        assertThat(pointer(m("filter", m("x", m("$regex", "a".repeat(1001)))))).isEqualTo("/filter/x/$regex");
+        assertThat(pointer(m("filter", m("x", m())))).isEqualTo("/filter/x");
+        assertThat(pointer(m("filter", m("$and", List.of())))).isEqualTo("/filter/$and");
+        assertThat(pointer(m("filter", m("$or", List.of("x"))))).isEqualTo("/filter/$or/0");
+        assertThat(pointer(m("filter", m("x", List.of(1, List.of(2)))))).isEqualTo("/filter/x/1");
+        assertThat(pointer(m("filter", m("x", new java.math.BigInteger("1" + "0".repeat(30))))))
+                .isEqualTo("/filter/x");
+        assertThat(pointer(m("filter", "x"))).isEqualTo("/filter");
+        assertThat(filter(m("x", m("$regex", "a".repeat(1000)))).params()).hasSize(3);
+    }
+
+    @Test
+    void every_problem_is_reported_at_once() {
+        List<QueryException.Problem> p =
+                problems(m("filter", m("a`", 1, "b", m("$nope", 1)), "projection", List.of("c d"), "limit", 0.5));
+        assertThat(p)
+                .extracting(QueryException.Problem::pointer)
+                .containsExactlyInAnyOrder("/filter/a`", "/filter/b/$nope", "/projection/0", "/limit");
+    }
+
+    @Test
+    void deep_nesting_is_refused_without_exhausting_the_stack() {
+        Object f = m("x", 1);
+        for (int i = 0; i < 50_000; i++) f = m("$and", List.of(f));
+        Object deep = f;
+        List<QueryException.Problem> p = problems(m("filter", deep));
+        assertThat(p).hasSize(1);
+        assertThat(p.get(0).detail()).contains("deeper");
+        Object ok = m("x", 1);
+        for (int i = 0; i < QueryCompiler.MAX_FILTER_DEPTH; i++) ok = m("$or", List.of(ok));
+        assertThat(compiler.compile(m("filter", ok)).params()).containsEntry("p0", 1L);
+    }
+
+    @Test
+    void too_many_values_are_refused_once() {
+        var many = new ArrayList<Object>();
+        for (int i = 0; i <= QueryCompiler.MAX_VALUES; i++) many.add(m("x", i));
+        List<QueryException.Problem> p = problems(m("filter", m("$or", many)));
+        assertThat(p).hasSize(1);
+        assertThat(p.get(0).detail()).contains("at most");
+    }
+
+    @Test
+    void a_sort_in_a_grouped_query_may_name_keys_aggregates_or_member_fields() {
+        CompiledQuery q = compiler.compile(m(
+                "aggregation", List.of(List.of("max", "generated.acc")),
+                "group_by", List.of("used.layers"),
+                "sort", List.of(List.of("max(generated.acc)", "desc"), List.of("started_at", "asc"))));
+        assertThat(q.cypher()).contains("min(n.`started_at`) AS s0").contains("ORDER BY a0 IS NULL, a0 DESC, s0 ASC");
+        assertThat(pointer(m("sort", List.of(List.of("max(generated.acc)", "desc")))))
+                .isEqualTo("/sort/0/0");
+        assertThatThrownBy(() -> new QueryCompiler(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+}

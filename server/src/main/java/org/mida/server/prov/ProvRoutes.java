@@ -1,0 +1,80 @@
+package org.mida.server.prov;
+
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.function.Function;
+import org.mida.server.http.ApiException;
+import org.mida.server.http.Json;
+
+/**
+ * GET /api/prov/workflows?id=… and /api/prov/campaigns?id=… (also {@code /{id}} for ids without '/'):
+ * the PROV-JSON document, streamed; {@code ?download=1} adds a {@code Content-Disposition}. POST
+ * /api/prov imports a PROV-JSON document.
+ */
+public final class ProvRoutes {
+    private final ProvExporter exporter;
+    private final ProvImporter importer;
+    private final Json json;
+
+    public ProvRoutes(ProvExporter exporter, ProvImporter importer, Json json) {
+        this.exporter = exporter;
+        this.importer = importer;
+        this.json = json;
+    }
+
+    public static ProvRoutes create(
+            org.neo4j.driver.Driver driver,
+            redis.clients.jedis.UnifiedJedis redis,
+            org.mida.observers.event.EventCodec codec,
+            String stream,
+            Json json) {
+        return new ProvRoutes(new ProvExporter(driver, codec), new ProvImporter(driver, redis, codec, stream), json);
+    }
+
+    public void workflowByQuery(Context ctx) {
+        export(ctx, Json.required(ctx, "id"), "workflow", exporter::workflow);
+    }
+
+    public void workflow(Context ctx) {
+        export(ctx, ctx.pathParam("id"), "workflow", exporter::workflow);
+    }
+
+    public void campaignByQuery(Context ctx) {
+        export(ctx, Json.required(ctx, "id"), "campaign", exporter::campaign);
+    }
+
+    public void campaign(Context ctx) {
+        export(ctx, ctx.pathParam("id"), "campaign", exporter::campaign);
+    }
+
+    private void export(Context ctx, String id, String kind, Function<String, Optional<ProvExporter.Document>> find) {
+        ProvExporter.Document doc =
+                find.apply(id).orElseThrow(() -> ApiException.notFound("no " + kind + " '" + id + "'"));
+        try (doc) {
+            ctx.status(200).contentType("application/json");
+            String download = ctx.queryParam("download");
+            if (download != null && !download.equals("0") && !download.equalsIgnoreCase("false"))
+                ctx.header("Content-Disposition", "attachment; filename=\"" + fileName(kind, id) + "\"");
+            try (OutputStream out = ctx.outputStream()) {
+                doc.writeTo(out);
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the PROV export", e);
+        }
+    }
+
+    /** {@code mida-workflow-<id>.prov.json} with anything but letters, digits, '.', '_', '-' replaced. */
+    static String fileName(String kind, String id) {
+        String safe = id.replaceAll("[^A-Za-z0-9._-]+", "_");
+        if (safe.length() > 100) safe = safe.substring(0, 100);
+        return "mida-" + kind + "-" + safe + ".prov.json";
+    }
+
+    public void importDocument(Context ctx) {
+        ProvImporter.Outcome o =
+                importer.importDocument(ctx.body(), ctx.queryParam("workflow_id"), ctx.queryParam("campaign_id"));
+        json.send(ctx, 202, o.toAnswer());
+    }
+}

@@ -1,0 +1,27 @@
+package org.mida.server.query;
+
+import org.mida.server.http.ApiException;
+import org.neo4j.driver.exceptions.ClientException;
+import org.neo4j.driver.exceptions.Neo4jException;
+
+/** What a failed user read becomes: a timeout is 503, a query Neo4j refuses is 400 with its message. */
+final class ReadErrors {
+    private ReadErrors() {}
+
+    static boolean timedOut(Neo4jException e) {
+        String code = e.code() == null ? "" : e.code();
+        return code.contains("TransactionTimedOut") || code.contains("Transaction.Terminated");
+    }
+
+    static ApiException of(Neo4jException e, long timeoutMs) {
+        if (timedOut(e))
+            return new ApiException(
+                    503,
+                    "Query Timed Out",
+                    "the query ran longer than the limit of " + timeoutMs
+                            + " ms (MIDA_CYPHER_TIMEOUT_MS) and was stopped; narrow it with a filter or a LIMIT");
+        if (e instanceof ClientException)
+            return new ApiException(400, "Bad Request", "Neo4j refused the query: " + e.getMessage());
+        throw e;
+    }
+}
