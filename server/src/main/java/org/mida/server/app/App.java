@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.mida.observers.event.EventCodec;
+import org.mida.server.analysis.AnalysisRoutes;
+import org.mida.server.analysis.Correlation;
 import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.browse.GraphBrowser;
 import org.mida.server.http.ApiException;
@@ -37,7 +39,9 @@ public final class App {
         var json = new Json(mapper);
         var problems = new Problems(mapper);
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
-        var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
+        var browser = new GraphBrowser(parts.driver(), parts.codec());
+        var browse = new BrowseRoutes(browser, json);
+        var analysis = new AnalysisRoutes(parts.driver(), browser, new Correlation(parts.driver(), mapper), json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
@@ -70,6 +74,8 @@ public final class App {
             c.routes.get("/api/tasks", browse::taskByQuery);
             c.routes.get("/api/tasks/{id}", browse::task);
             c.routes.post("/api/events", events::post);
+            // analyses of the paper's section IV-D: correlations (Fig. 4) and lifecycle reports
+            c.routes.get("/api/analysis/correlation", analysis::correlation);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
