@@ -19,13 +19,59 @@ public final class AnalysisRoutes {
     private final Driver driver;
     private final GraphBrowser browser;
     private final Correlation correlation;
+    private final LifecycleReport report;
+    private final ReportMarkdown markdown;
     private final Json json;
 
-    public AnalysisRoutes(Driver driver, GraphBrowser browser, Correlation correlation, Json json) {
+    public AnalysisRoutes(
+            Driver driver,
+            GraphBrowser browser,
+            Correlation correlation,
+            LifecycleReport report,
+            ReportMarkdown markdown,
+            Json json) {
         this.driver = driver;
         this.browser = browser;
         this.correlation = correlation;
+        this.report = report;
+        this.markdown = markdown;
         this.json = json;
+    }
+
+    /** {@code GET /api/analysis/report?id=…}: the lifecycle of an entity (or a task). */
+    public void reportByQuery(Context ctx) {
+        report(ctx, Json.required(ctx, "id"));
+    }
+
+    /** {@code GET /api/analysis/report/{id}} for ids without '/'. */
+    public void report(Context ctx) {
+        report(ctx, ctx.pathParam("id"));
+    }
+
+    /**
+     * Options: {@code format} = json | markdown (else {@code Accept: text/markdown} picks Markdown;
+     * JSON by default), {@code depth} (steps, default 50, at most 500), {@code max_nodes} (tasks +
+     * entities, default 2,000, at most 20,000).
+     */
+    private void report(Context ctx, String id) {
+        String format = ctx.queryParam("format");
+        boolean md;
+        if (format == null || format.isBlank()) {
+            String accept = ctx.header("Accept");
+            md = accept != null && accept.toLowerCase(Locale.ROOT).contains("text/markdown");
+        } else {
+            format = format.trim().toLowerCase(Locale.ROOT);
+            if (format.equals("md")) format = "markdown";
+            if (!format.equals("json") && !format.equals("markdown"))
+                throw ApiException.badRequest(
+                        "query parameter 'format' must be json or markdown, got '" + format + "'");
+            md = format.equals("markdown");
+        }
+        int depth = Json.intParam(ctx, "depth", 50, 1, 500);
+        int maxNodes = Json.intParam(ctx, "max_nodes", 2_000, 1, 20_000);
+        Map<String, Object> r = report.build(id, depth, maxNodes);
+        if (md) ctx.status(200).contentType("text/markdown; charset=utf-8").result(markdown.render(r));
+        else json.ok(ctx, r);
     }
 
     /**

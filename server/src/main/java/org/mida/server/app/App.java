@@ -13,6 +13,8 @@ import java.util.function.BooleanSupplier;
 import org.mida.observers.event.EventCodec;
 import org.mida.server.analysis.AnalysisRoutes;
 import org.mida.server.analysis.Correlation;
+import org.mida.server.analysis.LifecycleReport;
+import org.mida.server.analysis.ReportMarkdown;
 import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.browse.GraphBrowser;
 import org.mida.server.http.ApiException;
@@ -41,7 +43,13 @@ public final class App {
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
         var browser = new GraphBrowser(parts.driver(), parts.codec());
         var browse = new BrowseRoutes(browser, json);
-        var analysis = new AnalysisRoutes(parts.driver(), browser, new Correlation(parts.driver(), mapper), json);
+        var analysis = new AnalysisRoutes(
+                parts.driver(),
+                browser,
+                new Correlation(parts.driver(), mapper),
+                new LifecycleReport(parts.driver(), parts.codec()),
+                new ReportMarkdown(parts.codec()::toJson),
+                json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
@@ -76,6 +84,8 @@ public final class App {
             c.routes.post("/api/events", events::post);
             // analyses of the paper's section IV-D: correlations (Fig. 4) and lifecycle reports
             c.routes.get("/api/analysis/correlation", analysis::correlation);
+            c.routes.get("/api/analysis/report", analysis::reportByQuery);
+            c.routes.get("/api/analysis/report/{id}", analysis::report);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
