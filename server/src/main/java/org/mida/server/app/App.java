@@ -22,6 +22,8 @@ import org.mida.server.http.Json;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.stream.StreamRoutes;
+import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
 import redis.clients.jedis.UnifiedJedis;
@@ -32,7 +34,12 @@ public final class App {
 
     /** What the routes need from the running server. */
     public record Parts(
-            Driver driver, UnifiedJedis redis, EventCodec codec, IngestMetrics metrics, BooleanSupplier ready) {}
+            Driver driver,
+            UnifiedJedis redis,
+            EventCodec codec,
+            IngestMetrics metrics,
+            BooleanSupplier ready,
+            TaskBroadcaster broadcaster) {}
 
     private App() {}
 
@@ -51,6 +58,7 @@ public final class App {
                 new ReportMarkdown(parts.codec()::toJson),
                 json);
         var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
+        var stream = new StreamRoutes(parts.broadcaster(), 15_000);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {
@@ -86,6 +94,8 @@ public final class App {
             c.routes.get("/api/analysis/correlation", analysis::correlation);
             c.routes.get("/api/analysis/report", analysis::reportByQuery);
             c.routes.get("/api/analysis/report/{id}", analysis::report);
+            // Server-Sent Events of tasks and workflows as the ingest commits them
+            c.routes.get("/api/stream", stream::stream);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);
