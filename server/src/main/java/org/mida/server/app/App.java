@@ -11,6 +11,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.mida.observers.event.EventCodec;
+import org.mida.server.analysis.AnalysisRoutes;
+import org.mida.server.analysis.Correlation;
+import org.mida.server.analysis.LifecycleReport;
+import org.mida.server.analysis.ReportMarkdown;
 import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.browse.GraphBrowser;
 import org.mida.server.http.ApiException;
@@ -24,6 +28,8 @@ import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.mida.server.prov.ProvRoutes;
 import org.mida.server.query.CypherRoutes;
 import org.mida.server.query.QueryRoutes;
+import org.mida.server.stream.StreamRoutes;
+import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.Driver;
 import org.slf4j.MDC;
 import redis.clients.jedis.UnifiedJedis;
@@ -36,7 +42,12 @@ public final class App {
 
     /** What the routes need from the running server. */
     public record Parts(
-            Driver driver, UnifiedJedis redis, EventCodec codec, IngestMetrics metrics, BooleanSupplier ready) {}
+            Driver driver,
+            UnifiedJedis redis,
+            EventCodec codec,
+            IngestMetrics metrics,
+            BooleanSupplier ready,
+            TaskBroadcaster broadcaster) {}
 
     private App() {}
 
@@ -45,7 +56,16 @@ public final class App {
         var json = new Json(mapper);
         var problems = new Problems(mapper);
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
-        var browse = new BrowseRoutes(new GraphBrowser(parts.driver(), parts.codec()), json);
+        var browser = new GraphBrowser(parts.driver(), parts.codec());
+        var browse = new BrowseRoutes(browser, json);
+        var analysis = new AnalysisRoutes(
+                parts.driver(),
+                browser,
+                new Correlation(parts.driver(), mapper),
+                new LifecycleReport(parts.driver(), parts.codec()),
+                new ReportMarkdown(parts.codec()::toJson),
+                json);
+        var stream = new StreamRoutes(parts.broadcaster(), 15_000);
         // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch
         var lineage = new LineageRoutes(
                 new LineageGraph(parts.driver(), () -> parts.metrics().batches()), json);
@@ -104,6 +124,12 @@ public final class App {
             c.routes.get("/api/prov/campaigns", prov::campaignByQuery);
             c.routes.get("/api/prov/campaigns/{id}", prov::campaign);
             c.routes.post("/api/prov", prov::importDocument);
+            // analyses of the paper's section IV-D: correlations (Fig. 4) and lifecycle reports
+            c.routes.get("/api/analysis/correlation", analysis::correlation);
+            c.routes.get("/api/analysis/report", analysis::reportByQuery);
+            c.routes.get("/api/analysis/report/{id}", analysis::report);
+            // Server-Sent Events of tasks and workflows as the ingest commits them
+            c.routes.get("/api/stream", stream::stream);
 
             c.routes.exception(ApiException.class, problems::api);
             c.routes.exception(HttpResponseException.class, problems::http);

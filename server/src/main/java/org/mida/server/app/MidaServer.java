@@ -13,6 +13,7 @@ import org.mida.server.backend.EmbeddedRedis;
 import org.mida.server.ingest.BatchWriter;
 import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.ingest.StreamIngestor;
+import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
@@ -39,6 +40,7 @@ public final class MidaServer implements AutoCloseable {
     private Driver driver;
     private JedisPooled redis;
     private StreamIngestor ingestor;
+    private TaskBroadcaster broadcaster;
     private Javalin http;
     private volatile boolean closed;
     private volatile boolean ready;
@@ -87,7 +89,8 @@ public final class MidaServer implements AutoCloseable {
 
         EventCodec codec = EventCodec.shared();
         var metrics = new IngestMetrics();
-        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready))
+        broadcaster = new TaskBroadcaster(codec.mapper());
+        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))
                 .start(config.host(), config.port());
         try {
             schema.join();
@@ -102,7 +105,8 @@ public final class MidaServer implements AutoCloseable {
                 config.batchSize(),
                 config.claimIdleMs(),
                 config.deleteAcked());
-        ingestor = new StreamIngestor(redis, new BatchWriter(driver, codec), codec, metrics, settings, null);
+        ingestor = new StreamIngestor(
+                redis, new BatchWriter(driver, codec), codec, metrics, settings, broadcaster::publish);
         ingestor.start();
         ready = true;
         LOG.info(
@@ -167,6 +171,11 @@ public final class MidaServer implements AutoCloseable {
         return redis;
     }
 
+    /** The live-stream hub behind GET /api/stream. */
+    public TaskBroadcaster broadcaster() {
+        return broadcaster;
+    }
+
     public IngestMetrics metrics() {
         return ingestor.metrics();
     }
@@ -176,6 +185,10 @@ public final class MidaServer implements AutoCloseable {
         if (closed) return;
         closed = true;
         for (AutoCloseable c : List.<AutoCloseable>of(
+                () -> {
+                    // ends the SSE loops first, so the HTTP server stops without waiting on them
+                    if (broadcaster != null) broadcaster.close();
+                },
                 () -> {
                     if (http != null) http.stop();
                 },

@@ -74,8 +74,18 @@ public final class BatchWriter {
         }
     }
 
-    /** What one batch changed. */
-    public record Written(int tasksCreated, int tasksUpdated, int tasksUnchanged, int workflows, int entitiesCreated) {}
+    /**
+     * What one batch changed. {@code changed} holds the merged state (as now stored) of every task and
+     * workflow the batch created or changed, for listeners such as the SSE stream; it only references
+     * objects the batch built anyway.
+     */
+    public record Written(
+            int tasksCreated,
+            int tasksUpdated,
+            int tasksUnchanged,
+            int workflows,
+            int entitiesCreated,
+            List<Event> changed) {}
 
     public Written write(List<Event> events) {
         var tasks = new LinkedHashMap<String, TaskEvent>();
@@ -84,7 +94,7 @@ public final class BatchWriter {
             if (e instanceof TaskEvent t) tasks.merge(t.taskId(), t, TaskEvent::merge);
             else if (e instanceof WorkflowEvent w) workflows.merge(w.workflowId(), w, WorkflowEvent::merge);
         }
-        if (tasks.isEmpty() && workflows.isEmpty()) return new Written(0, 0, 0, 0, 0);
+        if (tasks.isEmpty() && workflows.isEmpty()) return new Written(0, 0, 0, 0, 0, List.of());
         try (var session = driver.session()) {
             return session.executeWrite(tx -> new Plan(tx, tasks, workflows).run());
         }
@@ -102,6 +112,7 @@ public final class BatchWriter {
         private final Map<String, Map<String, Object>> agents = new LinkedHashMap<>();
         private final Map<String, Map<String, Object>> entityProps = new LinkedHashMap<>();
         private final Set<String> entitiesNeeded = new LinkedHashSet<>();
+        private final List<Event> changed = new ArrayList<>();
 
         Plan(TransactionContext tx, Map<String, TaskEvent> tasks, Map<String, WorkflowEvent> workflows) {
             this.tx = tx;
@@ -149,6 +160,7 @@ public final class BatchWriter {
                 if (!exists) {
                     row.put("props", props);
                     createRows.add(row);
+                    changed.add(merged);
                 } else {
                     Map<String, Object> oldProps = old == null ? Map.of("task_id", batch.taskId()) : taskProps(old);
                     Map<String, Object> delta = delta(oldProps, props);
@@ -165,6 +177,7 @@ public final class BatchWriter {
                     }
                     row.put("props", delta);
                     updateRows.add(row);
+                    changed.add(merged);
                 }
             }
             // tasks named only as dependencies become placeholders until their own events arrive
@@ -196,7 +209,7 @@ public final class BatchWriter {
             int created = (int) createRows.stream()
                     .filter(r -> tasks.containsKey((String) r.get("task_id")))
                     .count();
-            return new Written(created, updateRows.size(), unchanged, wfCount, entitiesCreated);
+            return new Written(created, updateRows.size(), unchanged, wfCount, entitiesCreated, changed);
         }
 
         private int writeWorkflows() {
@@ -230,6 +243,7 @@ public final class BatchWriter {
                 if (!exists) {
                     row.put("props", props);
                     createRows.add(row);
+                    changed.add(merged);
                 } else {
                     Map<String, Object> oldProps = old == null ? Map.of("workflow_id", id) : workflowProps(old);
                     Map<String, Object> delta = delta(oldProps, props);
@@ -239,6 +253,7 @@ public final class BatchWriter {
                     row.put("props", delta);
                     row.put("relink_campaign", relink);
                     updateRows.add(row);
+                    changed.add(merged);
                 }
             }
             mergeCampaigns();

@@ -26,7 +26,10 @@ import redis.clients.jedis.resps.StreamEntry;
  * transaction per batch, XACK only after the commit. At start it first re-reads its own pending
  * entries (left by a crash of this consumer), and from time to time claims entries that other,
  * dead consumers left pending. Events that cannot be decoded, or that Neo4j refuses even alone, go
- * to the dead-letter stream with the reason. {@link #close()} finishes the batch in hand.
+ * to the dead-letter stream with the reason. {@link #close()} finishes the batch in hand. After each
+ * batch is committed and acknowledged, the optional listener receives the merged state of the tasks
+ * and workflows the batch created or changed (nothing for replays that changed nothing), on the ingest
+ * thread: it must be quick and must not block.
  */
 public final class StreamIngestor implements AutoCloseable {
 
@@ -248,7 +251,8 @@ public final class StreamIngestor implements AutoCloseable {
             for (Event e : d.events()) sources.put(e, entry);
             for (EventCodec.Rejection r : d.rejections()) dead.add(deadLetter(entry, r.reason(), r.raw()));
         }
-        List<Event> written = writeIsolating(events, sources, dead);
+        var changed = new ArrayList<Event>();
+        List<Event> written = writeIsolating(events, sources, dead, changed);
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
             try (var pipe = redis.pipelined()) {
@@ -271,9 +275,9 @@ public final class StreamIngestor implements AutoCloseable {
         metrics.entries.add(entries.size());
         metrics.events.add(written.size());
         metrics.observeBatch(System.nanoTime() - t0);
-        if (listener != null && !written.isEmpty()) {
+        if (listener != null && !changed.isEmpty()) {
             try {
-                listener.accept(written);
+                listener.accept(changed);
             } catch (RuntimeException e) {
                 LOG.warn("ingest listener failed", e);
             }
@@ -285,10 +289,11 @@ public final class StreamIngestor implements AutoCloseable {
      * find the events it refuses and dead-letters those alone. Returns the events written.
      */
     private List<Event> writeIsolating(
-            List<Event> events, Map<Event, StreamEntry> sources, List<Map<String, String>> dead) {
+            List<Event> events, Map<Event, StreamEntry> sources, List<Map<String, String>> dead, List<Event> changed) {
         if (events.isEmpty()) return events;
         try {
             BatchWriter.Written w = writer.write(events);
+            changed.addAll(w.changed());
             metrics.tasksCreated.add(w.tasksCreated());
             metrics.tasksUpdated.add(w.tasksUpdated());
             return events;
@@ -304,8 +309,8 @@ public final class StreamIngestor implements AutoCloseable {
             }
             int mid = events.size() / 2;
             var out = new ArrayList<Event>(events.size());
-            out.addAll(writeIsolating(events.subList(0, mid), sources, dead));
-            out.addAll(writeIsolating(events.subList(mid, events.size()), sources, dead));
+            out.addAll(writeIsolating(events.subList(0, mid), sources, dead, changed));
+            out.addAll(writeIsolating(events.subList(mid, events.size()), sources, dead, changed));
             return out;
         }
     }

@@ -1,0 +1,2 @@
+MATCH (c:Campaign {campaign_id: $id})
+RETURN c.campaign_id AS id
