@@ -92,8 +92,10 @@ function header() {
     panel.hidden = true;
     show();
   };
-  document.getElementById('token-save').addEventListener('click', save);
-  input.addEventListener('keydown', (e) => e.key === 'Enter' && save());
+  panel.addEventListener('submit', (e) => {
+    e.preventDefault();
+    save();
+  });
   document.getElementById('token-clear').addEventListener('click', () => {
     input.value = '';
     save();

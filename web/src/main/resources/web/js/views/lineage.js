@@ -197,6 +197,7 @@ export default async function lineage(main, params, ctx) {
     return;
   }
   if (ctx.stale()) return;
+  const fetched = performance.now();
   fill(canvas);
   graph = createGraph(canvas, { select: selectNode, expand });
   window.midaGraph = graph; // handle for debugging from the console (and the browser tests)
@@ -219,6 +220,7 @@ export default async function lineage(main, params, ctx) {
   showInfo();
   selectNode(null);
   canvas.dataset.renderMs = String(Math.round(performance.now() - t0));
+  canvas.dataset.fetchMs = String(Math.round(fetched - t0));
   canvas.dataset.ready = 'true';
   if (!root.nodes.length) canvas.append(h('div', { class: 'graph-empty' }, 'No lineage for this id.'));
   return () => {
