@@ -1,8 +1,9 @@
 package org.mida.server.stream;
 
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
-import io.javalin.http.sse.SseHandler;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -18,8 +19,11 @@ import org.slf4j.LoggerFactory;
  * {@code ?workflow_id=a&workflow_id=b} matches either), {@code events=task|workflow}. A
  * comment {@code : connected} opens the stream, a comment {@code : heartbeat} follows every 15 s of
  * silence, and an event {@code dropped} ({@code {"dropped":n}}) tells a client too slow to keep up how
- * many messages it missed. Each client is served by its own thread; a disconnected client is noticed
- * at the next write (event or heartbeat) and removed.
+ * many messages it missed. Each client is served on its own request thread, synchronously: a
+ * disconnected client is noticed at the next write (event or heartbeat) and removed. (Not Javalin's
+ * {@code SseHandler}: it serves on an async context, and when the client had gone, completing that
+ * context after Jetty recycled the request set off an endless chain of exceptions in the error
+ * handling — hundreds of thousands of stack traces a minute.)
  */
 public final class StreamRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
@@ -45,28 +49,49 @@ public final class StreamRoutes {
                     503,
                     "Service Unavailable",
                     "too many live streams (" + MAX_SUBSCRIBERS + "); close one or poll the REST listings");
-        new SseHandler(client -> serve(client, workflows, campaigns, kinds)).handle(ctx);
+        ctx.status(200);
+        var res = ctx.res();
+        res.setCharacterEncoding("UTF-8");
+        res.setContentType("text/event-stream");
+        res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("X-Accel-Buffering", "no");
+        serve(res.getOutputStream(), workflows, campaigns, kinds);
     }
 
-    private void serve(SseClient client, Set<String> workflows, Set<String> campaigns, Set<String> kinds) {
+    private void serve(OutputStream out, Set<String> workflows, Set<String> campaigns, Set<String> kinds) {
         TaskBroadcaster.Subscriber sub = broadcaster.subscribe(workflows, campaigns, kinds);
         LOG.debug("stream subscriber added ({} live) with {}", broadcaster.subscriberCount(), sub.filters());
         try {
-            client.sendComment("connected");
-            while (!client.terminated() && !sub.closed()) {
+            write(out, ": connected\n\n");
+            while (!sub.closed()) {
                 TaskBroadcaster.Message m = sub.next(heartbeatMillis, TimeUnit.MILLISECONDS);
                 long dropped = sub.takeDropped();
-                if (dropped > 0) client.sendEvent("dropped", "{\"dropped\":" + dropped + "}");
-                if (m != null) client.sendEvent(m.name(), m.data(), Long.toString(m.id()));
-                else if (dropped == 0) client.sendComment("heartbeat");
+                if (dropped > 0) write(out, event("dropped", "{\"dropped\":" + dropped + "}", null));
+                if (m != null) write(out, event(m.name(), m.data(), Long.toString(m.id())));
+                else if (dropped == 0) write(out, ": heartbeat\n\n");
             }
-        } catch (RuntimeException e) {
-            LOG.debug("stream subscriber failed: {}", e.toString());
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("stream subscriber gone: {}", e.toString());
         } finally {
             sub.close();
-            client.close();
             LOG.debug("stream subscriber removed ({} live)", broadcaster.subscriberCount());
         }
+    }
+
+    /** One SSE frame; names and ids carry no line breaks, data is split into {@code data:} lines. */
+    static String event(String name, String data, String id) {
+        var b = new StringBuilder();
+        if (id != null)
+            b.append("id: ").append(id.replace("\r", "").replace("\n", "")).append('\n');
+        b.append("event: ").append(name.replace("\r", "").replace("\n", "")).append('\n');
+        for (String line : data.split("\r\n|\r|\n", -1))
+            b.append("data: ").append(line).append('\n');
+        return b.append('\n').toString();
+    }
+
+    private static void write(OutputStream out, String frame) throws IOException {
+        out.write(frame.getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private static Set<String> values(Context ctx, String name) {
