@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.await;
 import static org.mida.server.testing.TestServer.seconds;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.filter.Filter;
+import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.core.spi.FilterReply;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -19,10 +25,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mida.server.testing.Backends;
 import org.mida.server.testing.TestServer;
+import org.slf4j.LoggerFactory;
 
 @ExtendWith(Backends.class)
 class StreamIT {
@@ -32,8 +40,23 @@ class StreamIT {
     private TestServer server;
     private final List<SseClient> clients = new ArrayList<>();
 
+    private final ListAppender<ILoggingEvent> javalinWarnings = new ListAppender<>();
+
+    @BeforeEach
+    void watchJavalin() {
+        javalinWarnings.addFilter(new Filter<>() {
+            @Override
+            public FilterReply decide(ILoggingEvent e) {
+                return e.getLevel().isGreaterOrEqual(Level.WARN) ? FilterReply.NEUTRAL : FilterReply.DENY;
+            }
+        });
+        javalinWarnings.start();
+        ((Logger) LoggerFactory.getLogger("io.javalin")).addAppender(javalinWarnings);
+    }
+
     @AfterEach
     void stop() {
+        ((Logger) LoggerFactory.getLogger("io.javalin")).detachAppender(javalinWarnings);
         for (SseClient c : clients) c.close();
         if (server != null) server.close();
     }
@@ -61,9 +84,15 @@ class StreamIT {
         final Thread reader;
 
         SseClient(String query) throws IOException {
+            this(query, "HTTP/1.0");
+        }
+
+        /** {@code HTTP/1.1} keeps the connection open as a browser's EventSource does. */
+        SseClient(String query, String protocol) throws IOException {
             socket = new Socket("127.0.0.1", server.server().port());
             OutputStream out = socket.getOutputStream();
-            out.write(("GET /api/stream" + query + " HTTP/1.0\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
+            out.write(("GET /api/stream" + query + " " + protocol
+                            + "\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
@@ -164,6 +193,28 @@ class StreamIT {
     }
 
     @Test
+    void stopping_the_server_under_live_and_just_closed_streams_ends_them_cleanly() throws Exception {
+        server = TestServer.start();
+        var live = new SseClient("", "HTTP/1.1");
+        var gone = new SseClient("?workflow_id=" + enc(WF_A), "HTTP/1.1");
+        live.awaitConnected();
+        gone.awaitConnected();
+        gone.close(); // a browser that left the page: not noticed before the next write
+        Thread.sleep(500);
+        server.close();
+        server = null;
+        // once, the streams' request contexts completed after Jetty had recycled them and Javalin's error
+        // handling looped on them for as long as the JVM lived (millions of stack traces)
+        Thread.sleep(1500);
+        assertThat(javalinWarnings.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .as("Javalin warnings after the server stopped under live streams")
+                .isEmpty();
+        live.reader.join(5_000);
+        assertThat(live.reader.isAlive()).as("the live stream was ended").isFalse();
+    }
+
+    @Test
     void filtered_clients_see_their_tasks_progress_and_leave_cleanly() throws Exception {
         server = TestServer.start();
         TaskBroadcaster hub = server.server().broadcaster();
@@ -232,6 +283,13 @@ class StreamIT {
             post(task("poke-" + System.nanoTime(), "wf-b", "camp-b", "RUNNING", 32, null));
             return false;
         });
+        // clients that left must end their requests cleanly: once, completing an async context
+        // after Jetty had recycled the request set off an endless chain of exceptions in Javalin
+        Thread.sleep(500);
+        assertThat(javalinWarnings.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .as("Javalin warnings after clients disconnected")
+                .isEmpty();
     }
 
     @Test
