@@ -1,10 +1,17 @@
 package org.mida.observers.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import java.io.IOException;
+import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -28,6 +35,21 @@ public final class EventCodec {
 
     /** Deeper JSON than this is refused; real task metadata is a few levels deep. */
     public static final int MAX_NESTING_DEPTH = 200;
+
+    /**
+     * Doubles in the range of epoch seconds are written in plain notation ({@code 1714564800.5}, not
+     * Jackson's default {@code 1.7145648005E9}): same value, readable by people and by every JSON parser.
+     */
+    private static final JsonSerializer<Double> PLAIN_DOUBLES = new StdSerializer<>(Double.class) {
+        @Override
+        public void serialize(Double value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            double d = value;
+            double a = Math.abs(d);
+            if (Double.isFinite(d) && a >= 1e7 && a < 1e16)
+                gen.writeNumber(BigDecimal.valueOf(d).toPlainString());
+            else gen.writeNumber(d);
+        }
+    };
 
     private static final EventCodec SHARED = new EventCodec();
 
@@ -84,7 +106,11 @@ public final class EventCodec {
                         .maxNestingDepth(MAX_NESTING_DEPTH)
                         .build())
                 .build();
-        this.mapper = new ObjectMapper(factory).disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        this.mapper = new ObjectMapper(factory)
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .registerModule(new SimpleModule("mida-plain-doubles")
+                        .addSerializer(Double.class, PLAIN_DOUBLES)
+                        .addSerializer(double.class, PLAIN_DOUBLES));
     }
 
     public static EventCodec shared() {

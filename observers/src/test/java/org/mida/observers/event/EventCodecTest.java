@@ -10,6 +10,21 @@ class EventCodecTest {
     private final EventCodec codec = EventCodec.shared();
 
     @Test
+    void epoch_seconds_are_written_in_plain_notation_and_read_back_equal() throws Exception {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("started_at", 1.7145648005E9);
+        m.put("small", 0.125);
+        m.put("huge", 1.5E20);
+        m.put("boxed", Double.valueOf(-2.5E8));
+        String json = codec.mapper().writeValueAsString(m);
+        assertThat(json)
+                .isEqualTo("{\"started_at\":1714564800.5,\"small\":0.125,\"huge\":1.5E20,\"boxed\":-250000000}");
+        var back = codec.mapper().readTree(json);
+        assertThat(back.get("started_at").asDouble()).isEqualTo(1.7145648005E9);
+        assertThat(back.get("boxed").asDouble()).isEqualTo(-2.5E8);
+    }
+
+    @Test
     void decodes_a_flowcept_task_with_entity_references_and_keeps_unknown_fields() {
         var d = codec.decode("""
                 {"type":"task","task_id":"t1","workflow_id":"w","campaign_id":"c","activity_id":"fit",
