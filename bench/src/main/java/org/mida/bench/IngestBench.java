@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -73,7 +72,7 @@ public final class IngestBench {
         try {
             b.run(quick, tasks, warmTasks, latencySeconds, rate, batch);
         } finally {
-            deleteTree(root);
+            BenchSupport.deleteTree(root);
         }
         System.out.println(b.codec.toJson(b.result));
         System.out.flush();
@@ -146,7 +145,7 @@ public final class IngestBench {
 
     private void endToEnd(Workload w, String name, int batch, boolean record) throws Exception {
         Path dir = root.resolve(name);
-        int redisPort = freePort();
+        int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             String stream = server.config().stream();
@@ -389,7 +388,7 @@ public final class IngestBench {
                 rate, seconds, tasks, sampleEvery);
         Workload w = Workload.generate("lat", tasks, PER_ENTRY, 99, codec);
         Path dir = root.resolve("latency");
-        int redisPort = freePort();
+        int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             String stream = server.config().stream();
@@ -519,18 +518,5 @@ public final class IngestBench {
     static void progress(String fmt, Object... args) {
         System.out.println("[ingest] " + String.format(fmt, args));
         System.out.flush();
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (var walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

@@ -1,7 +1,5 @@
 package org.mida.bench;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -13,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,10 +89,10 @@ public final class LineageBench {
         boolean reuse = Files.exists(marker) && Files.readString(marker).strip().equals(expected);
         if (!reuse && Files.exists(dir)) {
             progress("removing incomplete or different store %s", dir);
-            deleteTree(dir);
+            BenchSupport.deleteTree(dir);
         }
         Files.createDirectories(dir);
-        int redisPort = freePort();
+        int redisPort = BenchSupport.freePort();
         long tStart = System.nanoTime();
         try (var server = MidaServer.start(serverConfig(dir, redisPort));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
@@ -433,18 +430,5 @@ public final class LineageBench {
     static void progress(String fmt, Object... args) {
         System.out.println("[lineage] " + String.format(fmt, args));
         System.out.flush();
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (var walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
     }
 }

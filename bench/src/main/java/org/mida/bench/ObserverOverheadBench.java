@@ -1,12 +1,10 @@
 package org.mida.bench;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.mida.observers.emit.Emitter;
 import org.mida.observers.emit.EmitterConfig;
 import org.mida.observers.event.EventCodec;
@@ -61,7 +58,7 @@ public final class ObserverOverheadBench {
             b.run();
         } finally {
             if (b.redis != null) b.redis.close();
-            deleteTree(root);
+            BenchSupport.deleteTree(root);
         }
         System.out.println(EventCodec.shared().toJson(b.result));
         System.exit(0);
@@ -403,12 +400,5 @@ public final class ObserverOverheadBench {
     private static void progress(String line) {
         System.out.println("[observer-overhead] " + line);
         System.out.flush();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

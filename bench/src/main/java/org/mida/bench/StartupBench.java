@@ -2,7 +2,6 @@ package org.mida.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -56,7 +55,7 @@ public final class StartupBench {
                     "load_average_at_end",
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         } finally {
-            deleteTree(dir);
+            BenchSupport.deleteTree(dir);
         }
         System.out.println(json(out));
     }
@@ -64,7 +63,7 @@ public final class StartupBench {
     record Result(double seconds, long heapBytes) {}
 
     static Result startOnce(Path jar, Path data) throws Exception {
-        int port = freePort(), bolt = freePort(), redis = freePort();
+        int port = BenchSupport.freePort(), bolt = BenchSupport.freePort(), redis = BenchSupport.freePort();
         Path log = Files.createTempFile("mida-startup-", ".log");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         long t0 = System.nanoTime();
@@ -133,12 +132,6 @@ public final class StartupBench {
                 .body();
     }
 
-    private static int freePort() throws IOException {
-        try (var s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private static double round(double v) {
         return Math.round(v * 100) / 100.0;
     }
@@ -152,12 +145,5 @@ public final class StartupBench {
             sb.append(v instanceof Number ? v.toString() : "\"" + v + "\"");
         }
         return sb.append('}').toString();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }
