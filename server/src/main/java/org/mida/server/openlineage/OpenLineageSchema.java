@@ -163,14 +163,20 @@ public final class OpenLineageSchema {
     }
 
     private static void job(Object v, String p, List<Problem> out) {
+        named(v, p, out);
+    }
+
+    /** A job or dataset: an object with string {@code namespace} and {@code name}, and deletable facets. */
+    private static Map<?, ?> named(Object v, String p, List<Problem> out) {
         if (!(v instanceof Map<?, ?> m)) {
             out.add(new Problem(p, "must be an object, got " + kind(v)));
-            return;
+            return null;
         }
         required(m, p, out, "namespace", "name");
         string(m, "namespace", p, out);
         string(m, "name", p, out);
         facets(m, p, "facets", true, out);
+        return m;
     }
 
     private static void datasets(Map<?, ?> m, String field, String p, List<Problem> out) {
@@ -185,15 +191,8 @@ public final class OpenLineageSchema {
     }
 
     private static void dataset(Object v, String p, String extraFacets, List<Problem> out) {
-        if (!(v instanceof Map<?, ?> m)) {
-            out.add(new Problem(p, "must be an object, got " + kind(v)));
-            return;
-        }
-        required(m, p, out, "namespace", "name");
-        string(m, "namespace", p, out);
-        string(m, "name", p, out);
-        facets(m, p, "facets", true, out);
-        if (extraFacets != null) facets(m, p, extraFacets, false, out);
+        Map<?, ?> m = named(v, p, out);
+        if (m != null && extraFacets != null) facets(m, p, extraFacets, false, out);
     }
 
     /** A facets object: every value an object with {@code _producer} and {@code _schemaURL} (BaseFacet). */
