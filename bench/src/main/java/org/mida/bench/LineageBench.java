@@ -16,7 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.neo4j.driver.Driver;

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
-import org.mida.observers.event.EventCodec;
-import org.mida.observers.event.TaskEvent;
+import org.mida.event.EventCodec;
+import org.mida.event.TaskEvent;
 
 /**
  * A synthetic but realistic task workload: every task has a RUNNING and a FINISHED event; a window

@@ -5,7 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
 
 /**
  * An immutable map that keeps its own JSON text. The {@link Emitter} writes that text as it is

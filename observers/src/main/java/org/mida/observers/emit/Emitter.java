@@ -17,13 +17,13 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.StreamEntryID;
 
 /**
  * Sends events to the MIDA stream without ever making the caller wait on I/O. {@link #emit} only
@@ -49,7 +49,6 @@ import redis.clients.jedis.StreamEntryID;
 public final class Emitter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Emitter.class);
-    private static final String FIELD = "event";
     private static final int REPLAY_LINES_PER_ROUND_TRIP = 20;
 
     /** Counters; {@code emitted = flushed + spilled + dropped + buffered} for this emitter's own events. */
@@ -57,6 +56,7 @@ public final class Emitter implements AutoCloseable {
             long emitted, long flushed, long spilled, long replayed, long dropped, long buffered, boolean redisUp) {}
 
     private final EmitterConfig config;
+    private final EventStream stream;
     private final EventCodec codec = EventCodec.shared();
     private final ObjectMapper mapper = codec.mapper()
             .copy()
@@ -97,6 +97,7 @@ public final class Emitter implements AutoCloseable {
 
     private Emitter(EmitterConfig config) {
         this.config = config;
+        this.stream = new EventStream(config.stream());
         this.sizer = new FlushSizer(config.maxBatch(), config.maxAgeMillis());
         this.spillPrefix = "mida-" + config.stream().replaceAll("[^A-Za-z0-9_.-]", "_");
         this.flusher = new Thread(this::run, "mida-emitter-flush");
@@ -334,7 +335,7 @@ public final class Emitter implements AutoCloseable {
         Jedis j = connection();
         Pipeline p = j.pipelined();
         for (String entry : entries) {
-            if (!entry.equals("[]")) p.xadd(config.stream(), StreamEntryID.NEW_ENTRY, Map.of(FIELD, entry));
+            if (!entry.equals("[]")) stream.append(p, entry);
         }
         for (Object reply : p.syncAndReturnAll()) {
             if (reply instanceof RuntimeException e) throw e;

@@ -3,6 +3,7 @@ package org.mida.observers.emit;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.mida.event.EventStream;
 
 /**
  * Settings of an {@link Emitter}; build with {@link #builder()}, every setting has a default.
@@ -34,7 +35,7 @@ public record EmitterConfig(
         long retryMillis) {
 
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
-    public static final String DEFAULT_STREAM = "mida:events";
+    public static final String DEFAULT_STREAM = EventStream.DEFAULT_NAME;
     public static final int DEFAULT_MAX_BATCH = 5_000;
     public static final long DEFAULT_MAX_AGE_MILLIS = 100;
     public static final int DEFAULT_MAX_BUFFERED = 200_000;

@@ -18,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,9 +1,9 @@
 package org.mida.observers.logfile;
 
 import java.util.Optional;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.EventCodec;
-import org.mida.observers.event.InvalidEventException;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.InvalidEventException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -2,7 +2,7 @@ package org.mida.observers.logfile;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.mida.observers.event.Event;
+import org.mida.event.Event;
 
 /**
  * Turns one log line into an event, or nothing (a line that is not about a task). Implementations

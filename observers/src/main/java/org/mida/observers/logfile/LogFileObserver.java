@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import org.mida.event.Event;
 import org.mida.observers.controller.Observer;
 import org.mida.observers.emit.Emitter;
-import org.mida.observers.event.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

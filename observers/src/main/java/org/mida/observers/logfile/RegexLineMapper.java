@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
+import org.mida.event.Event;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
 
 /**
  * Maps a line with a regular expression and named groups (Java group names are letters and digits

@@ -3,7 +3,7 @@ package org.mida.observers.mlflow;
 import java.math.BigDecimal;
 import java.util.Locale;
 import java.util.regex.Pattern;
-import org.mida.observers.event.Status;
+import org.mida.event.Status;
 
 /** The value conversions of the MLflow observer (pure functions; see {@code docs/OBSERVERS.md}). */
 public final class MlflowMapping {

@@ -17,11 +17,11 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.mida.event.Event;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
 import org.mida.observers.controller.Observer;
 import org.mida.observers.emit.Emitter;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.TaskEvent;
-import org.mida.observers.event.WorkflowEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

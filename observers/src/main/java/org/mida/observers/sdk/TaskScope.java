@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
 
 /**
  * One task of a {@link WorkflowContext}: set {@code used}, {@link #start()} (a RUNNING event; the task

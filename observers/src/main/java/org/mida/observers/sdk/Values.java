@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
 import java.util.Map;
-import org.mida.observers.event.EntityRef;
+import org.mida.event.EntityRef;
 
 /**
  * Small helpers shared by the SDK and the executor wrapper: wall-clock time as epoch seconds, what

@@ -4,10 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
 import org.mida.observers.emit.Emitter;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
-import org.mida.observers.event.WorkflowEvent;
 import org.mida.observers.telemetry.Telemetry;
 
 /**

@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mida.observers.event.EventCodec;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
+import org.mida.event.EventCodec;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
 
 /** The emitter with no Redis to talk to (a closed port): everything must land in the spill file. */
 class EmitterTest {

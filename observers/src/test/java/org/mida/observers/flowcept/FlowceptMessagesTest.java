@@ -9,8 +9,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.TaskEvent;
+import org.mida.event.Event;
+import org.mida.event.TaskEvent;
 import org.mida.observers.flowcept.FlowceptMessages.Format;
 import org.mida.observers.flowcept.FlowceptMessages.Kind;
 

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
 
 class RegexLineMapperTest {
 

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
-import org.mida.observers.event.Status;
+import org.mida.event.Status;
 
 class MlflowMappingTest {
 

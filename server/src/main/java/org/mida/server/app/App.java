@@ -10,7 +10,8 @@ import java.security.MessageDigest;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
 import org.mida.server.analysis.AnalysisRoutes;
 import org.mida.server.analysis.Correlation;
 import org.mida.server.analysis.LifecycleReport;
@@ -69,11 +70,12 @@ public final class App {
         // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch
         var lineage = new LineageRoutes(
                 new LineageGraph(parts.driver(), () -> parts.metrics().batches()), json);
-        var events = new EventsEndpoint(parts.redis(), parts.codec(), config.stream(), json);
+        var eventStream = new EventStream(config.stream());
+        var events = new EventsEndpoint(parts.redis(), parts.codec(), eventStream, json);
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
         var openLineage = new OpenLineageEndpoint(
-                parts.driver(), parts.redis(), parts.codec(), config.stream(), json, 64L * 1024 * 1024);
-        var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), config.stream(), json);
+                parts.driver(), parts.redis(), parts.codec(), eventStream, json, 64L * 1024 * 1024);
+        var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), eventStream, json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.mida.event.EventStream;
 
 /**
  * The server's settings, immutable. Built from environment variables and {@code --flags} (a flag wins
@@ -47,7 +48,7 @@ public record Config(
         NEO4J_USER("MIDA_NEO4J_USER", "--neo4j-user", "neo4j", "user for the external Neo4j"),
         NEO4J_PASSWORD("MIDA_NEO4J_PASSWORD", "--neo4j-password", null, "password for the external Neo4j"),
         REDIS_URI("MIDA_REDIS_URI", "--redis-uri", null, "external Redis (redis://host:6379); unset = embedded"),
-        STREAM("MIDA_STREAM", "--stream", "mida:events", "the Redis stream observers write to"),
+        STREAM("MIDA_STREAM", "--stream", EventStream.DEFAULT_NAME, "the Redis stream observers write to"),
         API_TOKEN(
                 "MIDA_API_TOKEN",
                 "--api-token",
@@ -185,7 +186,7 @@ public record Config(
     }
 
     public String deadLetterStream() {
-        return stream + ":dead";
+        return new EventStream(stream).deadLetterName();
     }
 
     public Config withPort(int p) {

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.mida.cypher.Cypher;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
 import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.backend.EmbeddedRedis;
 import org.mida.server.ingest.BatchWriter;
@@ -99,7 +99,6 @@ public final class MidaServer implements AutoCloseable {
         }
         var settings = new StreamIngestor.Settings(
                 config.stream(),
-                config.deadLetterStream(),
                 config.consumerGroup(),
                 config.consumerName(),
                 config.batchSize(),

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.mida.cypher.Cypher;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.Value;

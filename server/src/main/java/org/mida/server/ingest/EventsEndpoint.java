@@ -4,7 +4,8 @@ import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 import redis.clients.jedis.StreamEntryID;
@@ -18,10 +19,10 @@ import redis.clients.jedis.UnifiedJedis;
 public final class EventsEndpoint {
     private final UnifiedJedis redis;
     private final EventCodec codec;
-    private final String stream;
+    private final EventStream stream;
     private final Json json;
 
-    public EventsEndpoint(UnifiedJedis redis, EventCodec codec, String stream, Json json) {
+    public EventsEndpoint(UnifiedJedis redis, EventCodec codec, EventStream stream, Json json) {
         this.redis = redis;
         this.codec = codec;
         this.stream = stream;
@@ -46,10 +47,10 @@ public final class EventsEndpoint {
                             + d.rejections().get(0).reason(),
                     errors);
         }
-        StreamEntryID id = redis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of(StreamIngestor.FIELD, body));
+        StreamEntryID id = stream.append(redis, body);
         var out = new LinkedHashMap<String, Object>();
         out.put("accepted", d.events().size());
-        out.put("stream", stream);
+        out.put("stream", stream.name());
         out.put("entry_id", id.toString());
         json.send(ctx, 202, out);
     }

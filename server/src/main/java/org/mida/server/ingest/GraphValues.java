@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.mida.observers.event.EntityRef;
+import org.mida.event.EntityRef;
 
 /**
  * Turns event values into what Neo4j can store as properties: strings, longs, doubles, booleans and

@@ -2,12 +2,13 @@ package org.mida.server.ingest;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
+import org.mida.event.EventStream.DeadLetter;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.neo4j.driver.exceptions.SessionExpiredException;
 import org.neo4j.driver.exceptions.TransientException;
@@ -16,7 +17,6 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisDataException;
-import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.params.XAutoClaimParams;
 import redis.clients.jedis.params.XReadGroupParams;
 import redis.clients.jedis.resps.StreamEntry;
@@ -34,25 +34,19 @@ import redis.clients.jedis.resps.StreamEntry;
 public final class StreamIngestor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamIngestor.class);
-    static final String FIELD = "event";
     private static final int BLOCK_MS = 100;
     private static final long CLAIM_EVERY_MS = 5_000;
 
     /** How the ingest loop talks to the stream. */
     public record Settings(
-            String stream,
-            String deadStream,
-            String group,
-            String consumer,
-            int batchSize,
-            long claimIdleMs,
-            boolean deleteAcked) {}
+            String stream, String group, String consumer, int batchSize, long claimIdleMs, boolean deleteAcked) {}
 
     private final UnifiedJedis redis;
     private final BatchWriter writer;
     private final EventCodec codec;
     private final IngestMetrics metrics;
     private final Settings settings;
+    private final EventStream stream;
     private final Consumer<List<Event>> listener;
     private final Thread thread;
     private volatile boolean running;
@@ -69,6 +63,7 @@ public final class StreamIngestor implements AutoCloseable {
         this.codec = codec;
         this.metrics = metrics;
         this.settings = settings;
+        this.stream = new EventStream(settings.stream());
         this.listener = listener;
         this.thread = new Thread(this::loop, "mida-ingest");
     }
@@ -185,7 +180,7 @@ public final class StreamIngestor implements AutoCloseable {
 
     /** The number of events in an entry: top-level objects of a JSON array, else 1 (cheap scan). */
     static int estimateEvents(StreamEntry e) {
-        String v = e.getFields() == null ? null : e.getFields().get(FIELD);
+        String v = e.getFields() == null ? null : e.getFields().get(EventStream.FIELD);
         return countEvents(v);
     }
 
@@ -234,16 +229,16 @@ public final class StreamIngestor implements AutoCloseable {
     private void process(List<StreamEntry> entries) {
         long t0 = System.nanoTime();
         var events = new ArrayList<Event>();
-        var dead = new ArrayList<Map<String, String>>();
+        var dead = new ArrayList<DeadLetter>();
         var ids = new ArrayList<StreamEntryID>(entries.size());
         var sources = new java.util.IdentityHashMap<Event, StreamEntry>();
         for (StreamEntry entry : entries) {
             ids.add(entry.getID());
             Map<String, String> fields = entry.getFields();
             if (fields == null || fields.isEmpty()) continue; // deleted while pending: nothing left to do
-            String payload = fields.get(FIELD);
+            String payload = fields.get(EventStream.FIELD);
             if (payload == null) {
-                dead.add(deadLetter(entry, "entry has no \"" + FIELD + "\" field", codec.toJson(fields)));
+                dead.add(deadLetter(entry, "entry has no \"" + EventStream.FIELD + "\" field", codec.toJson(fields)));
                 continue;
             }
             EventCodec.Decoded d = codec.decode(payload);
@@ -256,15 +251,15 @@ public final class StreamIngestor implements AutoCloseable {
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
             try (var pipe = redis.pipelined()) {
-                for (Map<String, String> d : dead) pipe.xadd(settings.deadStream(), XAddParams.xAddParams(), d);
+                for (DeadLetter d : dead) stream.appendDeadLetter(pipe, d);
                 pipe.sync();
             }
             metrics.deadLetters.add(dead.size());
             LOG.warn(
                     "{} events sent to {}; first reason: {}",
                     dead.size(),
-                    settings.deadStream(),
-                    dead.get(0).get("reason"));
+                    stream.deadLetterName(),
+                    dead.get(0).reason());
         }
         var idArray = ids.toArray(new StreamEntryID[0]);
         try (var pipe = redis.pipelined()) {
@@ -289,7 +284,7 @@ public final class StreamIngestor implements AutoCloseable {
      * find the events it refuses and dead-letters those alone. Returns the events written.
      */
     private List<Event> writeIsolating(
-            List<Event> events, Map<Event, StreamEntry> sources, List<Map<String, String>> dead, List<Event> changed) {
+            List<Event> events, Map<Event, StreamEntry> sources, List<DeadLetter> dead, List<Event> changed) {
         if (events.isEmpty()) return events;
         try {
             BatchWriter.Written w = writer.write(events);
@@ -315,14 +310,8 @@ public final class StreamIngestor implements AutoCloseable {
         }
     }
 
-    private Map<String, String> deadLetter(StreamEntry entry, String reason, String raw) {
-        var m = new LinkedHashMap<String, String>();
-        m.put("reason", reason);
-        m.put("source_id", entry.getID().toString());
-        m.put("stream", settings.stream());
-        m.put("at", String.valueOf(System.currentTimeMillis() / 1000.0));
-        m.put(FIELD, raw == null ? "" : raw);
-        return m;
+    private static DeadLetter deadLetter(StreamEntry entry, String reason, String raw) {
+        return DeadLetter.now(reason, entry.getID().toString(), raw);
     }
 
     static boolean isTransient(Throwable e) {

@@ -14,9 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.mida.cypher.Cypher;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.EventCodec;
-import org.mida.observers.event.InvalidEventException;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
+import org.mida.event.InvalidEventException;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 import org.neo4j.driver.Driver;
@@ -40,22 +41,19 @@ public final class OpenLineageEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(OpenLineageEndpoint.class);
     private static final String UPSERT_DATASETS = Cypher.load("openlineage/upsert-datasets");
 
-    /** The stream entry's field the ingest reads (StreamIngestor.FIELD). */
-    private static final String STREAM_FIELD = "event";
-
     /** Events in one request; the transport sends one at a time. */
     public static final int MAX_EVENTS = 10_000;
 
     private final Driver driver;
     private final UnifiedJedis redis;
     private final EventCodec codec;
-    private final String stream;
+    private final EventStream stream;
     private final Json json;
     private final long maxBodyBytes;
     private final OpenLineageMapper mapper;
 
     public OpenLineageEndpoint(
-            Driver driver, UnifiedJedis redis, EventCodec codec, String stream, Json json, long maxBodyBytes) {
+            Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream, Json json, long maxBodyBytes) {
         this.driver = driver;
         this.redis = redis;
         this.codec = codec;
@@ -143,9 +141,8 @@ public final class OpenLineageEndpoint {
         out.put("workflow_ids", new ArrayList<>(workflowIds));
         out.put("entity_ids", new ArrayList<>(entities.keySet()));
         if (!events.isEmpty()) {
-            StreamEntryID id =
-                    redis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of(STREAM_FIELD, codec.encodeAll(events)));
-            out.put("stream", stream);
+            StreamEntryID id = stream.appendAll(redis, codec, events);
+            out.put("stream", stream.name());
             out.put("entry_id", id.toString());
         }
         LOG.debug("OpenLineage: {} events → {} MIDA events, {} entities", docs.size(), events.size(), entities.size());

@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import org.mida.observers.event.EntityRef;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
-import org.mida.observers.event.WorkflowEvent;
+import org.mida.event.EntityRef;
+import org.mida.event.Event;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
 
 /**
  * Turns one valid OpenLineage event into MIDA events (and, for static metadata, entity upserts). Pure:

@@ -16,9 +16,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.mida.cypher.Cypher;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.EventCodec;
-import org.mida.observers.event.InvalidEventException;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
+import org.mida.event.InvalidEventException;
 import org.mida.server.http.ApiException;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
@@ -53,7 +54,6 @@ final class ProvImporter {
     private static final String IMPORT_ASSOCIATIONS = Cypher.load("prov/import-associations");
 
     static final int EVENTS_PER_ENTRY = 1000;
-    static final String STREAM_FIELD = "event";
 
     private static final Set<String> ELEMENTS = Set.of("entity", "activity", "agent");
     private static final Set<String> IGNORED_RELATIONS = Set.of(
@@ -73,9 +73,9 @@ final class ProvImporter {
     private final Driver driver;
     private final UnifiedJedis redis;
     private final EventCodec codec;
-    private final String stream;
+    private final EventStream stream;
 
-    ProvImporter(Driver driver, UnifiedJedis redis, EventCodec codec, String stream) {
+    ProvImporter(Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream) {
         this.driver = driver;
         this.redis = redis;
         this.codec = codec;
@@ -719,8 +719,7 @@ final class ProvImporter {
             var entryIds = new ArrayList<String>();
             for (int i = 0; i < events.size(); i += EVENTS_PER_ENTRY) {
                 var chunk = events.subList(i, Math.min(events.size(), i + EVENTS_PER_ENTRY));
-                StreamEntryID id =
-                        redis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of(STREAM_FIELD, codec.toJson(chunk)));
+                StreamEntryID id = stream.append(redis, codec.toJson(chunk));
                 entryIds.add(id.toString());
             }
             LOG.info(
@@ -752,7 +751,7 @@ final class ProvImporter {
             out.put("workflow_id", defaultUsed ? defaultWorkflow : workflowParam);
             out.put("bundles", bundles);
             out.put("events", events.size());
-            out.put("stream", stream);
+            out.put("stream", stream.name());
             out.put("entry_ids", entryIds);
             return new Outcome(out);
         }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Optional;
 import java.util.function.Function;
+import org.mida.event.EventStream;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 
@@ -27,8 +28,8 @@ public final class ProvRoutes {
     public static ProvRoutes create(
             org.neo4j.driver.Driver driver,
             redis.clients.jedis.UnifiedJedis redis,
-            org.mida.observers.event.EventCodec codec,
-            String stream,
+            org.mida.event.EventCodec codec,
+            EventStream stream,
             Json json) {
         return new ProvRoutes(new ProvExporter(driver, codec), new ProvImporter(driver, redis, codec, stream), json);
     }

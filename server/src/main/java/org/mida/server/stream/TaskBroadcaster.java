@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.TaskEvent;
-import org.mida.observers.event.WorkflowEvent;
+import org.mida.event.Event;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
 
 /**
  * Hands the tasks and workflows the ingest just committed to the live subscribers ({@code GET

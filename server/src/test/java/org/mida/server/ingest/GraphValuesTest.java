@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.mida.observers.event.EventCodec;
+import org.mida.event.EventCodec;
 
 class GraphValuesTest {
     private final EventCodec codec = EventCodec.shared();

@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.mida.observers.event.EventCodec;
-import org.mida.observers.event.InvalidEventException;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
-import org.mida.observers.event.WorkflowEvent;
+import org.mida.event.EventCodec;
+import org.mida.event.InvalidEventException;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
 
 class OpenLineageMapperTest {
     private static final ObjectMapper MAPPER = new ObjectMapper();

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.mida.observers.event.Event;
-import org.mida.observers.event.Status;
-import org.mida.observers.event.TaskEvent;
-import org.mida.observers.event.WorkflowEvent;
+import org.mida.event.Event;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package org.mida.observers.event;
+package org.mida.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

@@ -1,14 +1,14 @@
-package org.mida.observers.event;
+package org.mida.event;
 
-import static org.mida.observers.event.TaskEvent.checkTime;
-import static org.mida.observers.event.TaskEvent.copy;
-import static org.mida.observers.event.TaskEvent.max;
-import static org.mida.observers.event.TaskEvent.mergeMaps;
-import static org.mida.observers.event.TaskEvent.min;
-import static org.mida.observers.event.TaskEvent.pick;
-import static org.mida.observers.event.TaskEvent.put;
-import static org.mida.observers.event.TaskEvent.putMap;
-import static org.mida.observers.event.TaskEvent.requireId;
+import static org.mida.event.TaskEvent.checkTime;
+import static org.mida.event.TaskEvent.copy;
+import static org.mida.event.TaskEvent.max;
+import static org.mida.event.TaskEvent.mergeMaps;
+import static org.mida.event.TaskEvent.min;
+import static org.mida.event.TaskEvent.pick;
+import static org.mida.event.TaskEvent.put;
+import static org.mida.event.TaskEvent.putMap;
+import static org.mida.event.TaskEvent.requireId;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package org.mida.observers.event;
+package org.mida.event;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package org.mida.observers.event;
+package org.mida.event;
 
 /** An event that cannot be parsed or breaks the wire format; the message is the reason, for humans. */
 public final class InvalidEventException extends RuntimeException {

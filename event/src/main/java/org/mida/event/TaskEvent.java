@@ -1,4 +1,4 @@
-package org.mida.observers.event;
+package org.mida.event;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
