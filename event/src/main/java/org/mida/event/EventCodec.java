@@ -120,8 +120,15 @@ public final class EventCodec {
     /** What a decode produced: the good events in order, and the bad ones with reasons. */
     public record Decoded(List<Event> events, List<Rejection> rejections) {}
 
-    /** One element that was refused: why, and its JSON text as received. */
-    public record Rejection(String reason, String raw) {}
+    /**
+     * One element that was refused: its position when the entry is an array ({@code null} otherwise),
+     * why (prefixed with {@code [i] } in arrays), and its JSON text as received.
+     */
+    public record Rejection(Integer index, String reason, String raw) {
+        public Rejection(String reason, String raw) {
+            this(null, reason, raw);
+        }
+    }
 
     public Decoded decode(String json) {
         if (json == null) return new Decoded(List.of(), List.of(new Rejection("empty entry", "")));
@@ -137,9 +144,9 @@ public final class EventCodec {
         var rejections = new ArrayList<Rejection>();
         if (root instanceof List<?> list) {
             if (list.isEmpty()) rejections.add(new Rejection("empty array", json));
-            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), "[" + i + "] ", events, rejections);
+            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), i, events, rejections);
         } else {
-            decodeOne(root, "", events, rejections);
+            decodeOne(root, null, events, rejections);
         }
         return new Decoded(events, rejections);
     }
@@ -164,11 +171,12 @@ public final class EventCodec {
         };
     }
 
-    private void decodeOne(Object value, String where, List<Event> out, List<Rejection> rejections) {
+    private void decodeOne(Object value, Integer index, List<Event> out, List<Rejection> rejections) {
         try {
             out.add(decodeEvent(value));
         } catch (InvalidEventException e) {
-            rejections.add(new Rejection(where + e.getMessage(), toJson(value)));
+            String where = index == null ? "" : "[" + index + "] ";
+            rejections.add(new Rejection(index, where + e.getMessage(), toJson(value)));
         }
     }
 

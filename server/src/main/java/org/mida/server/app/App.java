@@ -3,7 +3,6 @@ package org.mida.server.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
-import io.javalin.http.HttpResponseException;
 import io.javalin.http.staticfiles.Location;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -20,6 +19,7 @@ import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.browse.GraphBrowser;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.mida.server.http.ProblemType;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.ingest.IngestMetrics;
@@ -133,11 +133,7 @@ public final class App {
             // Server-Sent Events of tasks and workflows as the ingest commits them
             c.routes.get("/api/stream", stream::stream);
 
-            c.routes.exception(ApiException.class, problems::api);
-            c.routes.exception(HttpResponseException.class, problems::http);
-            c.routes.exception(Exception.class, problems::unexpected);
-            c.routes.error(404, problems::notFound);
-            c.routes.error(405, problems::methodNotAllowed);
+            problems.register(c);
         });
     }
 
@@ -154,8 +150,7 @@ public final class App {
         if (!MessageDigest.isEqual(given, token)) {
             ctx.header("WWW-Authenticate", "Bearer realm=\"mida\"");
             throw new ApiException(
-                    401,
-                    "Unauthorized",
+                    ProblemType.UNAUTHORIZED,
                     h == null
                             ? "this endpoint needs 'Authorization: Bearer <token>' (MIDA_API_TOKEN is set)"
                             : "the bearer token is not valid");

@@ -3,7 +3,10 @@ package org.mida.server.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 
-/** Writes JSON answers and reads request parameters with clear 400s. */
+/**
+ * Writes JSON answers and reads query parameters through Javalin's validators; a wrong parameter becomes
+ * a 400 problem naming it ({@link Problems} maps the {@code ValidationException}).
+ */
 public final class Json {
     private final ObjectMapper mapper;
 
@@ -23,24 +26,35 @@ public final class Json {
         send(ctx, 200, body);
     }
 
-    /** A whole-number query parameter within [min, max], or the default when absent. */
+    /** A whole-number query parameter within [min, max], or the default when absent or blank. */
     public static int intParam(Context ctx, String name, int dflt, int min, int max) {
-        String v = ctx.queryParam(name);
-        if (v == null || v.isBlank()) return dflt;
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i < min || i > max) throw new NumberFormatException();
-            return i;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("query parameter '" + name + "' must be a whole number from " + min + " to "
-                    + max + ", got '" + v + "'");
-        }
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isBlank()) return dflt;
+        String rule = "query parameter '" + name + "' must be a whole number from " + min + " to " + max + ", got '"
+                + raw + "'";
+        String valid = ctx.queryParamAsClass(name, String.class)
+                .check(
+                        s -> {
+                            Integer i = parseInt(s);
+                            return i != null && i >= min && i <= max;
+                        },
+                        rule)
+                .get();
+        return parseInt(valid);
     }
 
-    /** A required query parameter. */
+    /** A required, non-empty query parameter. */
     public static String required(Context ctx, String name) {
-        String v = ctx.queryParam(name);
-        if (v == null || v.isEmpty()) throw ApiException.badRequest("query parameter '" + name + "' is required");
-        return v;
+        return ctx.queryParamAsClass(name, String.class)
+                .check(s -> !s.isEmpty(), "query parameter '" + name + "' is required")
+                .getOrThrow(errors -> ApiException.badParameter(name, "query parameter '" + name + "' is required"));
+    }
+
+    private static Integer parseInt(String s) {
+        try {
+            return Integer.valueOf(s.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 }

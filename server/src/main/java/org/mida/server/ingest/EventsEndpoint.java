@@ -3,11 +3,13 @@ package org.mida.server.ingest;
 import io.javalin.http.Context;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.mida.server.http.JsonPointers;
+import org.mida.server.http.Problem;
+import org.mida.server.http.ProblemType;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
 
@@ -34,13 +36,12 @@ public final class EventsEndpoint {
         if (body.isBlank()) throw ApiException.badRequest("the request body is empty; send one event or an array");
         EventCodec.Decoded d = codec.decode(body);
         if (!d.rejections().isEmpty()) {
-            var errors = new ArrayList<Map<String, Object>>();
+            var errors = new ArrayList<Problem.Error>();
             for (EventCodec.Rejection r :
                     d.rejections().subList(0, Math.min(20, d.rejections().size())))
-                errors.add(Map.of("detail", r.reason()));
+                errors.add(Problem.Error.at(r.index() == null ? "" : JsonPointers.of(r.index()), r.reason()));
             throw new ApiException(
-                    400,
-                    "Invalid Events",
+                    ProblemType.INVALID_EVENTS,
                     d.rejections().size() + " of "
                             + (d.events().size() + d.rejections().size())
                             + " events are invalid, none was accepted; first: "

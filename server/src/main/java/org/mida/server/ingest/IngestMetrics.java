@@ -27,6 +27,31 @@ public final class IngestMetrics {
 
     private final AtomicLongArray recent = new AtomicLongArray(RECENT);
 
+    void entriesRead(int n) {
+        entries.add(n);
+    }
+
+    void eventsWritten(int n) {
+        events.add(n);
+    }
+
+    void deadLettered(int n) {
+        deadLetters.add(n);
+    }
+
+    void claimed(int n) {
+        claimed.add(n);
+    }
+
+    void writeFailed() {
+        writeFailures.increment();
+    }
+
+    void tasksWritten(int created, int updated) {
+        tasksCreated.add(created);
+        tasksUpdated.add(updated);
+    }
+
     void observeBatch(long nanos) {
         batches.increment();
         latencyNanos.addAndGet(nanos);

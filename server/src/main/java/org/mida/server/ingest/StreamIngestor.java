@@ -132,7 +132,7 @@ public final class StreamIngestor implements AutoCloseable {
                 } else {
                     LOG.error("ingest batch failed; retrying in {} ms", backoff, e);
                 }
-                metrics.writeFailures.increment();
+                metrics.writeFailed();
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, 5_000);
                 if (!running && !inHand.isEmpty() && backoff >= 5_000) {
@@ -220,7 +220,7 @@ public final class StreamIngestor implements AutoCloseable {
         var live = new ArrayList<StreamEntry>();
         for (StreamEntry e : got) if (e != null) live.add(e);
         if (!live.isEmpty()) {
-            metrics.claimed.add(live.size());
+            metrics.claimed(live.size());
             LOG.info("claimed {} entries left pending by another consumer", live.size());
         }
         return live;
@@ -254,7 +254,7 @@ public final class StreamIngestor implements AutoCloseable {
                 for (DeadLetter d : dead) stream.appendDeadLetter(pipe, d);
                 pipe.sync();
             }
-            metrics.deadLetters.add(dead.size());
+            metrics.deadLettered(dead.size());
             LOG.warn(
                     "{} events sent to {}; first reason: {}",
                     dead.size(),
@@ -267,8 +267,8 @@ public final class StreamIngestor implements AutoCloseable {
             if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
             pipe.sync();
         }
-        metrics.entries.add(entries.size());
-        metrics.events.add(written.size());
+        metrics.entriesRead(entries.size());
+        metrics.eventsWritten(written.size());
         metrics.observeBatch(System.nanoTime() - t0);
         if (listener != null && !changed.isEmpty()) {
             try {
@@ -289,12 +289,11 @@ public final class StreamIngestor implements AutoCloseable {
         try {
             BatchWriter.Written w = writer.write(events);
             changed.addAll(w.changed());
-            metrics.tasksCreated.add(w.tasksCreated());
-            metrics.tasksUpdated.add(w.tasksUpdated());
+            metrics.tasksWritten(w.tasksCreated(), w.tasksUpdated());
             return events;
         } catch (RuntimeException e) {
             if (isTransient(e)) throw e;
-            metrics.writeFailures.increment();
+            metrics.writeFailed();
             if (events.size() == 1) {
                 Event ev = events.get(0);
                 LOG.warn("Neo4j refused {} {}: {}", ev.type(), ev.key(), e.getMessage());

@@ -5,7 +5,6 @@ import static org.mida.server.http.Json.intParam;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 import org.mida.server.lineage.LineageGraph.Direction;
@@ -37,11 +36,8 @@ public final class LineageRoutes {
         int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         String kind = ctx.queryParam("kind");
         if (kind != null && !KINDS.contains(kind))
-            throw new ApiException(
-                    400,
-                    "Bad Request",
-                    "query parameter 'kind' must be one of " + KINDS + ", got '" + kind + "'",
-                    List.of(Map.of("pointer", "#/kind", "detail", "unknown kind")));
+            throw ApiException.badParameter(
+                    "kind", "query parameter 'kind' must be one of " + KINDS + ", got '" + kind + "'");
         json.ok(
                 ctx,
                 graph.lineage(id, kind, dir, depth, limit)
@@ -61,11 +57,9 @@ public final class LineageRoutes {
             case "downstream", "down" -> Direction.DOWNSTREAM;
             case "both" -> Direction.BOTH;
             default ->
-                throw new ApiException(
-                        400,
-                        "Bad Request",
-                        "query parameter 'direction' must be upstream, downstream or both, got '" + v + "'",
-                        List.of(Map.of("pointer", "#/direction", "detail", "unknown direction")));
+                throw ApiException.badParameter(
+                        "direction",
+                        "query parameter 'direction' must be upstream, downstream or both, got '" + v + "'");
         };
     }
 }

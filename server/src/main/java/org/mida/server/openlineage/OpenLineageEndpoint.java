@@ -20,6 +20,8 @@ import org.mida.event.EventStream;
 import org.mida.event.InvalidEventException;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.mida.server.http.Problem;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,10 +76,9 @@ public final class OpenLineageEndpoint {
             var loc = e.getLocation();
             String where = loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
             throw new ApiException(
-                    400,
-                    "Invalid JSON",
+                    ProblemType.INVALID_REQUEST,
                     "the body is not valid JSON: " + firstLine(e.getOriginalMessage()) + where,
-                    List.of(Map.of("pointer", "", "detail", "not valid JSON" + where)));
+                    List.of(Problem.Error.at("", "not valid JSON" + where)));
         } catch (RuntimeException | StackOverflowError e) {
             throw ApiException.badRequest("the body is not readable JSON: " + e.getMessage());
         }
@@ -156,14 +157,13 @@ public final class OpenLineageEndpoint {
     }
 
     private static ApiException invalid(List<OpenLineageSchema.Problem> problems, int invalid, int total) {
-        var errors = new ArrayList<Map<String, Object>>();
+        var errors = new ArrayList<Problem.Error>();
         for (var p : problems.subList(0, Math.min(50, problems.size())))
-            errors.add(Map.of("pointer", p.pointer(), "detail", p.detail()));
+            errors.add(Problem.Error.at(p.pointer(), p.detail()));
         var first = problems.get(0);
         String where = first.pointer().isEmpty() ? "the body" : first.pointer();
         return new ApiException(
-                400,
-                "Invalid OpenLineage Event",
+                ProblemType.INVALID_EVENTS,
                 (total == 1 ? "the event does not follow" : invalid + " of " + total + " events do not follow")
                         + " the OpenLineage 2-0-2 schema, nothing was accepted; first: " + where + ": "
                         + first.detail(),
@@ -176,7 +176,8 @@ public final class OpenLineageEndpoint {
         if (enc == null || enc.isBlank() || enc.trim().equalsIgnoreCase("identity")) return ctx.body();
         if (!enc.trim().toLowerCase(Locale.ROOT).matches("x-gzip|gzip"))
             throw new ApiException(
-                    415, "Unsupported Media Type", "Content-Encoding '" + enc + "' is not supported; use gzip or none");
+                    ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Encoding '" + enc + "' is not supported; use gzip or none");
         try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(ctx.bodyAsBytes()))) {
             var out = new ByteArrayOutputStream();
             byte[] buf = new byte[64 * 1024];
@@ -185,7 +186,8 @@ public final class OpenLineageEndpoint {
                 out.write(buf, 0, n);
                 if (out.size() > maxBodyBytes)
                     throw new ApiException(
-                            413, "Content Too Large", "the inflated body is larger than " + maxBodyBytes + " bytes");
+                            ProblemType.CONTENT_TOO_LARGE,
+                            "the inflated body is larger than " + maxBodyBytes + " bytes");
             }
             return out.toString(StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -21,6 +21,9 @@ import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.event.InvalidEventException;
 import org.mida.server.http.ApiException;
+import org.mida.server.http.JsonPointers;
+import org.mida.server.http.Problem;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,16 +108,13 @@ final class ProvImporter {
 
     static ApiException invalid(String pointer, String detail) {
         return new ApiException(
-                400,
-                "Invalid PROV-JSON",
-                (pointer.isEmpty() ? "" : "at " + pointer + ": ") + detail,
-                List.of(Map.of("pointer", pointer, "detail", detail)));
+                ProblemType.INVALID_REQUEST,
+                "not a valid PROV-JSON document: " + (pointer.isEmpty() ? "" : "at " + pointer + ": ") + detail,
+                List.of(Problem.Error.at(pointer, detail)));
     }
 
     static String pointer(String... parts) {
-        var sb = new StringBuilder();
-        for (String p : parts) sb.append('/').append(p.replace("~", "~0").replace("/", "~1"));
-        return sb.toString();
+        return JsonPointers.of((Object[]) parts);
     }
 
     /** Prefixes in scope: a container's own, then its parent's, then the predefined ones. */

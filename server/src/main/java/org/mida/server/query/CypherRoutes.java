@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Set;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.mida.server.http.JsonPointers;
+import org.mida.server.http.Problem;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.AccessMode;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Result;
@@ -53,28 +56,23 @@ public final class CypherRoutes {
         Object body = RequestBodies.json(ctx, mapper);
         if (!(body instanceof Map<?, ?> m))
             throw ApiException.badRequest("the body must be a JSON object {\"query\": …}");
-        var errors = new ArrayList<Map<String, Object>>();
+        var errors = new ArrayList<Problem.Error>();
         for (Object k : m.keySet())
             if (!KEYS.contains(k))
-                errors.add(Map.of(
-                        "pointer",
-                        "/" + String.valueOf(k).replace("~", "~0").replace("/", "~1"),
-                        "detail",
-                        "unknown key; the body has 'query' and 'params'"));
+                errors.add(Problem.Error.at(
+                        JsonPointers.of(String.valueOf(k)), "unknown key; the body has 'query' and 'params'"));
         Object q = m.get("query");
         if (!(q instanceof String s) || s.isBlank())
-            errors.add(Map.of("pointer", "/query", "detail", "a Cypher query string is required"));
+            errors.add(Problem.Error.at("/query", "a Cypher query string is required"));
         else if (s.length() > MAX_QUERY_LENGTH)
-            errors.add(Map.of(
-                    "pointer", "/query", "detail", "the query is longer than " + MAX_QUERY_LENGTH + " characters"));
+            errors.add(Problem.Error.at("/query", "the query is longer than " + MAX_QUERY_LENGTH + " characters"));
         Object p = m.get("params");
         if (p != null && !(p instanceof Map))
-            errors.add(Map.of("pointer", "/params", "detail", "params must be a JSON object of name: value"));
+            errors.add(Problem.Error.at("/params", "params must be a JSON object of name: value"));
         if (!errors.isEmpty())
             throw new ApiException(
-                    400,
-                    "Bad Request",
-                    "the request is not valid: " + errors.get(0).get("detail"),
+                    ProblemType.INVALID_QUERY,
+                    "the request is not valid: " + errors.get(0).detail(),
                     errors);
         @SuppressWarnings("unchecked")
         Map<String, Object> params = p == null ? Map.of() : (Map<String, Object>) RequestBodies.parameter(p, "/params");

@@ -12,6 +12,8 @@ import org.mida.cypher.query.QueryCompiler;
 import org.mida.cypher.query.QueryException;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.mida.server.http.Problem;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.AccessMode;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
@@ -47,10 +49,9 @@ public final class QueryRoutes {
         try {
             q = compiler.compile(body);
         } catch (QueryException e) {
-            var errors = new ArrayList<Map<String, Object>>();
-            for (QueryException.Problem p : e.problems())
-                errors.add(Map.of("pointer", p.pointer(), "detail", p.detail()));
-            throw new ApiException(400, "Bad Request", "the query is not valid: " + e.getMessage(), errors);
+            var errors = new ArrayList<Problem.Error>();
+            for (QueryException.Problem p : e.problems()) errors.add(Problem.Error.at(p.pointer(), p.detail()));
+            throw new ApiException(ProblemType.INVALID_QUERY, "the query is not valid: " + e.getMessage(), errors);
         }
         List<Map<String, Object>> rows = run(q);
         var out = new LinkedHashMap<String, Object>();

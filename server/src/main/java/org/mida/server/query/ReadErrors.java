@@ -1,6 +1,7 @@
 package org.mida.server.query;
 
 import org.mida.server.http.ApiException;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.exceptions.ClientException;
 import org.neo4j.driver.exceptions.Neo4jException;
 
@@ -16,12 +17,11 @@ final class ReadErrors {
     static ApiException of(Neo4jException e, long timeoutMs) {
         if (timedOut(e))
             return new ApiException(
-                    503,
-                    "Query Timed Out",
+                    ProblemType.QUERY_TIMEOUT,
                     "the query ran longer than the limit of " + timeoutMs
                             + " ms (MIDA_CYPHER_TIMEOUT_MS) and was stopped; narrow it with a filter or a LIMIT");
         if (e instanceof ClientException)
-            return new ApiException(400, "Bad Request", "Neo4j refused the query: " + e.getMessage());
+            return new ApiException(ProblemType.INVALID_QUERY, "Neo4j refused the query: " + e.getMessage());
         throw e;
     }
 }

@@ -2,6 +2,7 @@ package org.mida.server.query;
 
 import java.util.Set;
 import org.mida.server.http.ApiException;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.Value;
 import org.neo4j.driver.summary.Plan;
 import org.neo4j.driver.summary.QueryType;
@@ -82,6 +83,6 @@ final class ReadOnlyGuard {
     }
 
     private static ApiException refused(String detail) {
-        return new ApiException(403, "Forbidden", detail);
+        return new ApiException(ProblemType.READ_ONLY, detail);
     }
 }

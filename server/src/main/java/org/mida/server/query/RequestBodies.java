@@ -11,6 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mida.server.http.ApiException;
+import org.mida.server.http.JsonPointers;
+import org.mida.server.http.Problem;
+import org.mida.server.http.ProblemType;
 
 /** Reads a JSON request body into plain Java values (maps keep their key order), with clear 400s. */
 final class RequestBodies {
@@ -34,25 +37,20 @@ final class RequestBodies {
         if (v instanceof BigInteger b) {
             if (b.bitLength() < 64) return b.longValue();
             throw new ApiException(
-                    400,
-                    "Bad Request",
+                    ProblemType.INVALID_REQUEST,
                     "a parameter is not a 64-bit integer",
-                    List.of(Map.of("pointer", pointer, "detail", "the number " + b + " is too large")));
+                    List.of(Problem.Error.at(pointer, "the number " + b + " is too large")));
         }
         if (v instanceof List<?> l) {
             var out = new ArrayList<Object>(l.size());
-            for (int i = 0; i < l.size(); i++) out.add(parameter(l.get(i), pointer + "/" + i));
+            for (int i = 0; i < l.size(); i++) out.add(parameter(l.get(i), JsonPointers.append(pointer, i)));
             return out;
         }
         if (v instanceof Map<?, ?> m) {
             var out = new LinkedHashMap<String, Object>();
             for (var e : m.entrySet()) {
                 String k = String.valueOf(e.getKey());
-                out.put(
-                        k,
-                        parameter(
-                                e.getValue(),
-                                pointer + "/" + k.replace("~", "~0").replace("/", "~1")));
+                out.put(k, parameter(e.getValue(), JsonPointers.append(pointer, k)));
             }
             return out;
         }

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.mida.server.http.ApiException;
+import org.mida.server.http.ProblemType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +47,7 @@ public final class StreamRoutes {
                 throw ApiException.badRequest("query parameter 'events' takes task and/or workflow, got '" + k + "'");
         if (broadcaster.subscriberCount() >= MAX_SUBSCRIBERS)
             throw new ApiException(
-                    503,
-                    "Service Unavailable",
+                    ProblemType.UNAVAILABLE,
                     "too many live streams (" + MAX_SUBSCRIBERS + "); close one or poll the REST listings");
         ctx.status(200);
         var res = ctx.res();
