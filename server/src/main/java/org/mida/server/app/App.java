@@ -22,7 +22,6 @@ import org.mida.server.http.Json;
 import org.mida.server.http.ProblemType;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
-import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.lineage.LineageGraph;
 import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
@@ -46,7 +45,7 @@ public final class App {
             Driver driver,
             UnifiedJedis redis,
             EventCodec codec,
-            IngestMetrics metrics,
+            ServerMetrics metrics,
             BooleanSupplier ready,
             TaskBroadcaster broadcaster) {}
 
@@ -69,7 +68,7 @@ public final class App {
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);
         // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch
         var lineage = new LineageRoutes(
-                new LineageGraph(parts.driver(), () -> parts.metrics().batches()), json);
+                new LineageGraph(parts.driver(), () -> parts.metrics().ingest().batches()), json);
         var eventStream = new EventStream(config.stream());
         var events = new EventsEndpoint(parts.redis(), parts.codec(), eventStream, json);
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
@@ -79,6 +78,7 @@ public final class App {
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 
         return Javalin.create(c -> {
+            parts.metrics().instrument(c);
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.http.maxRequestSize = 64L * 1024 * 1024;

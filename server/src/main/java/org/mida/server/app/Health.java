@@ -1,7 +1,9 @@
 package org.mida.server.app;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.javalin.http.Context;
-import java.util.LinkedHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.mida.server.http.Json;
 import org.mida.server.ingest.IngestMetrics;
 import org.neo4j.driver.Driver;
@@ -11,55 +13,75 @@ import redis.clients.jedis.UnifiedJedis;
 final class Health {
     private final Driver driver;
     private final UnifiedJedis redis;
-    private final IngestMetrics metrics;
+    private final IngestMetrics ingest;
+    private final ServerMetrics metrics;
     private final Config config;
     private final Json json;
-    private final java.util.function.BooleanSupplier ready;
+    private final BooleanSupplier ready;
 
-    Health(
-            Driver driver,
-            UnifiedJedis redis,
-            IngestMetrics metrics,
-            Config config,
-            Json json,
-            java.util.function.BooleanSupplier ready) {
-        this.ready = ready;
+    /**
+     * The answer of {@code GET /api/health}; a figure is null when its backend does not answer.
+     *
+     * @param status {@code ok}, {@code degraded} (a backend is down) or {@code starting}
+     */
+    record Answer(
+            String status,
+            String neo4j,
+            String redis,
+            long ingested,
+            Long pending,
+            @JsonProperty("dead_letters") Long deadLetters,
+            Long tasks,
+            String stream) {}
+
+    Health(Driver driver, UnifiedJedis redis, ServerMetrics metrics, Config config, Json json, BooleanSupplier ready) {
         this.driver = driver;
         this.redis = redis;
         this.metrics = metrics;
+        this.ingest = metrics.ingest();
         this.config = config;
         this.json = json;
+        this.ready = ready;
+        metrics.gauge(
+                "mida.stream.pending", "Stream entries not yet committed to the graph", null, this, Health::pending);
+        metrics.gauge("mida.dead.letters", "Entries in the dead-letter stream", null, this, Health::deadLetters);
+        metrics.gauge("mida.redis.up", "1 when Redis answers", null, redis, r -> {
+            try {
+                r.ping();
+                return 1;
+            } catch (RuntimeException e) {
+                return 0;
+            }
+        });
     }
 
     void health(Context ctx) {
-        var body = new LinkedHashMap<String, Object>();
-        String neo4j = check(() -> {
+        var tasks = new Probe<>(() -> {
             try (var s = driver.session()) {
-                body.put(
-                        "tasks",
-                        s.run("MATCH (t:Task) RETURN count(t) AS n")
-                                .single()
-                                .get("n")
-                                .asLong());
+                return s.run("MATCH (t:Task) RETURN count(t) AS n")
+                        .single()
+                        .get("n")
+                        .asLong();
             }
         });
-        String redisState = check(() -> {
-            body.put("pending", pending());
-            body.put("dead_letters", redis.xlen(config.deadLetterStream()));
-        });
+        var pending = new Probe<>(this::pending);
+        var dead = pending.up() ? new Probe<>(this::deadLetters) : pending;
         boolean started = ready.getAsBoolean();
-        boolean ok = started && neo4j.equals("up") && redisState.equals("up");
-        var out = new LinkedHashMap<String, Object>();
-        // "starting" until the schema is applied and the ingest loop runs
-        out.put("status", ok ? "ok" : started ? "degraded" : "starting");
-        out.put("neo4j", neo4j);
-        out.put("redis", redisState);
-        out.put("ingested", metrics.eventsIngested());
-        out.put("pending", body.getOrDefault("pending", null));
-        out.put("dead_letters", body.getOrDefault("dead_letters", metrics.deadLettered()));
-        out.put("tasks", body.getOrDefault("tasks", null));
-        out.put("stream", config.stream());
-        json.send(ctx, ok ? 200 : 503, out);
+        String redisState = dead.state();
+        boolean ok = started && tasks.up() && dead.up();
+        json.send(
+                ctx,
+                ok ? 200 : 503,
+                new Answer(
+                        // "starting" until the schema is applied and the ingest loop runs
+                        ok ? "ok" : started ? "degraded" : "starting",
+                        tasks.state(),
+                        redisState,
+                        ingest.eventsIngested(),
+                        pending.value(),
+                        dead.up() ? dead.value() : Long.valueOf(ingest.deadLettered()),
+                        tasks.value(),
+                        config.stream()));
     }
 
     /** Entries not yet committed: with delete-after-ack that is the stream's length. */
@@ -69,34 +91,42 @@ final class Health {
         return summary == null ? 0 : summary.getTotal();
     }
 
+    private long deadLetters() {
+        return redis.xlen(config.deadLetterStream());
+    }
+
     void metrics(Context ctx) {
-        var sb = new StringBuilder(2048);
-        metrics.appendPrometheus(sb);
-        try {
-            gauge(sb, "mida_stream_pending", "Stream entries not yet committed to the graph", pending());
-            gauge(sb, "mida_dead_letters", "Entries in the dead-letter stream", redis.xlen(config.deadLetterStream()));
-            gauge(sb, "mida_redis_up", "1 when Redis answers", 1);
-        } catch (RuntimeException e) {
-            gauge(sb, "mida_redis_up", "1 when Redis answers", 0);
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+    }
+
+    /** One backend read: its value, or why it failed. */
+    private static final class Probe<T> {
+        private final T value;
+        private final String state;
+
+        Probe(Supplier<T> read) {
+            T v = null;
+            String s;
+            try {
+                v = read.get();
+                s = "up";
+            } catch (RuntimeException e) {
+                s = "down: " + e.getMessage();
+            }
+            value = v;
+            state = s;
         }
-        var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        gauge(sb, "mida_jvm_heap_used_bytes", "JVM heap in use", heap.getUsed());
-        gauge(sb, "mida_jvm_heap_committed_bytes", "JVM heap committed", heap.getCommitted());
-        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(sb.toString());
-    }
 
-    private static void gauge(StringBuilder sb, String name, String help, long v) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(" gauge\n");
-        sb.append(name).append(' ').append(v).append('\n');
-    }
+        boolean up() {
+            return state.equals("up");
+        }
 
-    private static String check(Runnable probe) {
-        try {
-            probe.run();
-            return "up";
-        } catch (RuntimeException e) {
-            return "down: " + e.getMessage();
+        T value() {
+            return value;
+        }
+
+        String state() {
+            return state;
         }
     }
 }

@@ -40,6 +40,7 @@ public final class MidaServer implements AutoCloseable {
     private Driver driver;
     private JedisPooled redis;
     private StreamIngestor ingestor;
+    private ServerMetrics metrics;
     private TaskBroadcaster broadcaster;
     private Javalin http;
     private volatile boolean closed;
@@ -88,7 +89,7 @@ public final class MidaServer implements AutoCloseable {
         redis.ping();
 
         EventCodec codec = EventCodec.shared();
-        var metrics = new IngestMetrics();
+        metrics = new ServerMetrics();
         broadcaster = new TaskBroadcaster(codec.mapper());
         http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))
                 .start(config.host(), config.port());
@@ -105,7 +106,7 @@ public final class MidaServer implements AutoCloseable {
                 config.claimIdleMs(),
                 config.deleteAcked());
         ingestor = new StreamIngestor(
-                redis, new BatchWriter(driver, codec), codec, metrics, settings, broadcaster::publish);
+                redis, new BatchWriter(driver, codec), codec, metrics.ingest(), settings, broadcaster::publish);
         ingestor.start();
         ready = true;
         LOG.info(
@@ -193,6 +194,9 @@ public final class MidaServer implements AutoCloseable {
                 },
                 () -> {
                     if (ingestor != null) ingestor.close();
+                },
+                () -> {
+                    if (metrics != null) metrics.close();
                 },
                 () -> {
                     if (redis != null) redis.close();

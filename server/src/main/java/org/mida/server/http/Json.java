@@ -46,7 +46,7 @@ public final class Json {
     /** A required, non-empty query parameter. */
     public static String required(Context ctx, String name) {
         return ctx.queryParamAsClass(name, String.class)
-                .check(s -> !s.isEmpty(), "query parameter '" + name + "' is required")
+                .check(s -> s != null && !s.isEmpty(), "query parameter '" + name + "' is required")
                 .getOrThrow(errors -> ApiException.badParameter(name, "query parameter '" + name + "' is required"));
     }
 

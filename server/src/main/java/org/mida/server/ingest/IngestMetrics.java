@@ -1,46 +1,85 @@
 package org.mida.server.ingest;
 
-import java.util.concurrent.atomic.AtomicLong;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of the ingest loop, read by /metrics and /api/health. Thread-safe. */
+/**
+ * The ingest loop's meters, registered in the server's Micrometer registry (exposed by {@code /metrics}
+ * as {@code mida_ingest_*}); also read by {@code /api/health} and the benchmarks. Thread-safe.
+ */
 public final class IngestMetrics {
 
-    /** Upper bounds (seconds) of the batch latency histogram buckets. */
-    static final double[] BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-    final LongAdder entries = new LongAdder();
-    final LongAdder events = new LongAdder();
-    final LongAdder batches = new LongAdder();
-    final LongAdder tasksCreated = new LongAdder();
-    final LongAdder tasksUpdated = new LongAdder();
-    final LongAdder deadLetters = new LongAdder();
-    final LongAdder claimed = new LongAdder();
-    final LongAdder writeFailures = new LongAdder();
-    private final AtomicLongArray bucketCounts = new AtomicLongArray(BUCKETS.length + 1);
-    private final AtomicLong latencyNanos = new AtomicLong();
-    final AtomicLong lastBatchEpochMs = new AtomicLong();
+    /** Service-level boundaries of the batch latency histogram (the Prometheus buckets). */
+    static final Duration[] BUCKETS = {
+        Duration.ofMillis(5),
+        Duration.ofMillis(10),
+        Duration.ofMillis(25),
+        Duration.ofMillis(50),
+        Duration.ofMillis(100),
+        Duration.ofMillis(250),
+        Duration.ofMillis(500),
+        Duration.ofSeconds(1),
+        Duration.ofMillis(2500),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(10)
+    };
 
     /** The latest batch latencies (a ring), for percentiles in benchmarks and diagnostics. */
     private static final int RECENT = 4096;
 
+    private final Counter entries;
+    private final Counter events;
+    private final Counter tasksCreated;
+    private final Counter tasksUpdated;
+    private final Counter deadLetters;
+    private final Counter claimed;
+    private final Counter writeFailures;
+    private final Timer batch;
     private final AtomicLongArray recent = new AtomicLongArray(RECENT);
 
+    /** Meters in a registry of their own (tools and tests that do not serve /metrics). */
+    public IngestMetrics() {
+        this(new SimpleMeterRegistry());
+    }
+
+    public IngestMetrics(MeterRegistry registry) {
+        entries = counter(registry, "mida.ingest.entries", "Stream entries read and acknowledged");
+        events = counter(registry, "mida.ingest.events", "Events written to the graph");
+        tasksCreated = counter(registry, "mida.ingest.tasks.created", "Task nodes created");
+        tasksUpdated = counter(registry, "mida.ingest.tasks.updated", "Task nodes updated by later events");
+        deadLetters = counter(registry, "mida.ingest.dead.letters", "Events sent to the dead-letter stream");
+        claimed = counter(registry, "mida.ingest.claimed", "Entries claimed from dead consumers");
+        writeFailures =
+                counter(registry, "mida.ingest.write.failures", "Batch writes that failed and were retried or split");
+        batch = Timer.builder("mida.ingest.batch")
+                .description("Time to write and acknowledge one batch")
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
+    }
+
+    private static Counter counter(MeterRegistry registry, String name, String help) {
+        return Counter.builder(name).description(help).register(registry);
+    }
+
     void entriesRead(int n) {
-        entries.add(n);
+        entries.increment(n);
     }
 
     void eventsWritten(int n) {
-        events.add(n);
+        events.increment(n);
     }
 
     void deadLettered(int n) {
-        deadLetters.add(n);
+        deadLetters.increment(n);
     }
 
     void claimed(int n) {
-        claimed.add(n);
+        claimed.increment(n);
     }
 
     void writeFailed() {
@@ -48,78 +87,33 @@ public final class IngestMetrics {
     }
 
     void tasksWritten(int created, int updated) {
-        tasksCreated.add(created);
-        tasksUpdated.add(updated);
+        tasksCreated.increment(created);
+        tasksUpdated.increment(updated);
     }
 
     void observeBatch(long nanos) {
-        batches.increment();
-        latencyNanos.addAndGet(nanos);
-        double s = nanos / 1e9;
-        int i = 0;
-        while (i < BUCKETS.length && s > BUCKETS[i]) i++;
-        bucketCounts.incrementAndGet(i);
-        recent.set((int) ((batches.sum() - 1) % RECENT), nanos);
-        lastBatchEpochMs.set(System.currentTimeMillis());
+        long n = batch.count();
+        batch.record(nanos, TimeUnit.NANOSECONDS);
+        recent.set((int) (n % RECENT), nanos);
     }
 
     public long eventsIngested() {
-        return events.sum();
+        return (long) events.count();
     }
 
     public long deadLettered() {
-        return deadLetters.sum();
+        return (long) deadLetters.count();
     }
 
     public long batches() {
-        return batches.sum();
+        return batch.count();
     }
 
     /** Latencies (ns) of the latest batches, at most 4096, in no particular order. */
     public long[] recentBatchNanos() {
-        int n = (int) Math.min(batches.sum(), RECENT);
+        int n = (int) Math.min(batch.count(), RECENT);
         long[] out = new long[n];
         for (int i = 0; i < n; i++) out[i] = recent.get(i);
         return out;
-    }
-
-    /** Prometheus text exposition of these counters. */
-    public void appendPrometheus(StringBuilder sb) {
-        counter(sb, "mida_ingest_entries_total", "Stream entries read and acknowledged", entries.sum());
-        counter(sb, "mida_ingest_events_total", "Events written to the graph", events.sum());
-        counter(sb, "mida_ingest_tasks_created_total", "Task nodes created", tasksCreated.sum());
-        counter(sb, "mida_ingest_tasks_updated_total", "Task nodes updated by later events", tasksUpdated.sum());
-        counter(sb, "mida_ingest_dead_letters_total", "Events sent to the dead-letter stream", deadLetters.sum());
-        counter(sb, "mida_ingest_claimed_total", "Entries claimed from dead consumers", claimed.sum());
-        counter(
-                sb,
-                "mida_ingest_write_failures_total",
-                "Batch writes that failed and were retried or split",
-                writeFailures.sum());
-        sb.append("# HELP mida_ingest_batch_seconds Time to write and acknowledge one batch\n");
-        sb.append("# TYPE mida_ingest_batch_seconds histogram\n");
-        long cumulative = 0;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            cumulative += bucketCounts.get(i);
-            sb.append("mida_ingest_batch_seconds_bucket{le=\"")
-                    .append(BUCKETS[i])
-                    .append("\"} ")
-                    .append(cumulative)
-                    .append('\n');
-        }
-        cumulative += bucketCounts.get(BUCKETS.length);
-        sb.append("mida_ingest_batch_seconds_bucket{le=\"+Inf\"} ")
-                .append(cumulative)
-                .append('\n');
-        sb.append("mida_ingest_batch_seconds_sum ")
-                .append(latencyNanos.get() / 1e9)
-                .append('\n');
-        sb.append("mida_ingest_batch_seconds_count ").append(cumulative).append('\n');
-    }
-
-    static void counter(StringBuilder sb, String name, String help, long value) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        sb.append("# TYPE ").append(name).append(" counter\n");
-        sb.append(name).append(' ').append(value).append('\n');
     }
 }

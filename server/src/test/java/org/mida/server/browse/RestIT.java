@@ -55,7 +55,18 @@ class RestIT {
                         "mida_ingest_events_total 5",
                         "mida_ingest_batch_seconds_count",
                         "mida_stream_pending 0",
-                        "mida_dead_letters 0");
+                        "mida_dead_letters 0",
+                        "mida_redis_up 1",
+                        "# TYPE mida_ingest_batch_seconds histogram",
+                        "mida_ingest_batch_seconds_bucket{le=\"0.005\"}",
+                        "mida_jvm_heap_used_bytes",
+                        // Micrometer's binders: JVM, Jetty's pool, and every request timed by route
+                        "jvm_memory_used_bytes{",
+                        "jvm_gc_",
+                        "jetty_threads_",
+                        "http_server_requests_seconds_count{");
+        assertThat(metrics)
+                .containsPattern("http_server_requests_seconds_count\\{[^}]*status=\"202\",uri=\"/api/events\"");
     }
 
     @Test
@@ -125,6 +136,38 @@ class RestIT {
         assertThat(noRoute.status()).isEqualTo(404);
         assertThat(noRoute.contentType()).startsWith("application/problem+json");
         assertThat(server.get("/api/tasks").status()).isEqualTo(400);
+    }
+
+    @Test
+    void every_problem_has_a_type_uri_per_kind_that_describes_itself_and_names_the_wrong_parameter() {
+        server = TestServer.start();
+        var missing = server.get("/api/tasks/nope").json();
+        assertThat(missing.get("type").asText()).isEqualTo("/problems/not-found");
+        assertThat(missing.get("title").asText()).isEqualTo("Not Found");
+        assertThat(missing.get("instance").asText()).isEqualTo("/api/tasks/nope");
+
+        var badLimit = server.get("/api/workflows?limit=lots").json();
+        assertThat(badLimit.get("type").asText()).isEqualTo("/problems/invalid-request");
+        assertThat(badLimit.get("status").asInt()).isEqualTo(400);
+        assertThat(badLimit.get("errors").get(0).get("parameter").asText()).isEqualTo("limit");
+        assertThat(badLimit.get("errors").get(0).has("pointer")).isFalse();
+        var outOfRange = server.get("/api/workflows?limit=0").json();
+        assertThat(outOfRange.get("detail").asText()).contains("from 1 to");
+
+        var noId = server.get("/api/tasks").json();
+        assertThat(noId.get("errors").get(0).get("parameter").asText()).isEqualTo("id");
+
+        var badEvents = server.post("/api/events", "[{\"type\":\"task\",\"task_id\":\"a\"},{\"type\":\"task\"}]");
+        assertThat(badEvents.json().get("type").asText()).isEqualTo("/problems/invalid-events");
+        assertThat(badEvents.json().get("errors").get(0).get("pointer").asText())
+                .isEqualTo("/1");
+
+        var described = server.get("/problems/invalid-events");
+        assertThat(described.status()).isEqualTo(200);
+        assertThat(described.json().get("status").asInt()).isEqualTo(400);
+        assertThat(described.json().get("description").asText()).contains("wire format");
+        assertThat(server.get("/problems/no-such-kind").status()).isEqualTo(404);
+        assertThat(server.get("/api/nothing-here").json().get("type").asText()).isEqualTo("/problems/not-found");
     }
 
     @Test

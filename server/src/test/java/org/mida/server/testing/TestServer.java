@@ -9,9 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import org.mida.event.EventStream;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.neo4j.driver.Values;
@@ -63,7 +63,7 @@ public final class TestServer implements AutoCloseable {
 
     /** XADDs one stream entry whose {@code event} field is {@code json}. */
     public StreamEntryID xadd(String json) {
-        return server.redis().xadd(stream(), StreamEntryID.NEW_ENTRY, Map.of("event", json));
+        return new EventStream(stream()).append(server.redis(), json);
     }
 
     /** A Cypher count, e.g. {@code count("MATCH (t:Task) RETURN count(t)")}. */
