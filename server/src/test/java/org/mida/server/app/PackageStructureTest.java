@@ -1,0 +1,84 @@
+package org.mida.server.app;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The server's package arrows point one way: {@code app} wires the features together; features use
+ * {@code http} (answers, problems) and the wire contract; nothing points back at {@code app}, and no
+ * cycles. (As neo4j-migrations' PackageStructureTests.)
+ */
+class PackageStructureTest {
+    private static final String SERVER = "org.mida.server";
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(SERVER);
+    }
+
+    @Test
+    void the_server_packages_have_no_cycles() {
+        slices().matching(SERVER + ".(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void nothing_depends_on_the_wiring_package() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackage(SERVER + ".app..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(SERVER + ".app..")
+                .check(classes);
+    }
+
+    @Test
+    void only_the_wiring_package_starts_the_embedded_backends() {
+        noClasses()
+                .that()
+                .resideOutsideOfPackages(SERVER + ".app..", SERVER + ".backend..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage(SERVER + ".backend..")
+                .check(classes);
+    }
+
+    @Test
+    void the_http_package_knows_no_feature() {
+        noClasses()
+                .that()
+                .resideInAPackage(SERVER + ".http..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        SERVER + ".analysis..",
+                        SERVER + ".browse..",
+                        SERVER + ".ingest..",
+                        SERVER + ".lineage..",
+                        SERVER + ".openlineage..",
+                        SERVER + ".prov..",
+                        SERVER + ".query..",
+                        SERVER + ".stream..")
+                .check(classes);
+    }
+
+    @Test
+    void the_server_uses_the_wire_contract_not_the_observers_sdk() {
+        noClasses()
+                .that()
+                .resideInAPackage(SERVER + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("org.mida.observers..")
+                .check(classes);
+    }
+}
