@@ -1,5 +1,6 @@
 package org.mida.server.analysis;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,12 +13,17 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import org.mida.cypher.Cypher;
-import org.neo4j.driver.Driver;
-import org.neo4j.driver.Record;
-import org.neo4j.driver.Value;
+import org.mida.server.analysis.AnalysisQueries.CorrelationRow;
+import org.mida.server.analysis.AnalysisQueries.Prop;
+import org.mida.server.analysis.CorrelationAnswer.Dropped;
+import org.mida.server.analysis.CorrelationAnswer.Pair;
+import org.mida.server.analysis.CorrelationAnswer.Timing;
+import org.mida.server.analysis.CorrelationAnswer.Variable;
+import org.mida.server.http.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,36 +40,64 @@ import org.slf4j.LoggerFactory;
  * network.*}, {@code process.cpu_time_s}). Variables that are not numeric, constant, or present in
  * fewer than 3 tasks are reported under {@code dropped}. Undefined coefficients are {@code null}.
  */
-public final class Correlation {
+final class Correlation {
     private static final Logger LOG = LoggerFactory.getLogger(Correlation.class);
-    private static final String WORKFLOW_TASKS = Cypher.load("analysis/correlation-workflow-tasks");
-    private static final String CAMPAIGN_TASKS = Cypher.load("analysis/correlation-campaign-tasks");
 
     /** Variables present in fewer tasks than this are dropped. */
-    public static final int MIN_VALUES = 3;
+    static final int MIN_VALUES = 3;
     /** At most this many variables enter the matrices (the most often present win). */
-    public static final int MAX_VARIABLES = 200;
+    static final int MAX_VARIABLES = 200;
 
     private static final Set<String> TELEMETRY_SKIP = Set.of("sampled_at", "pid", "index");
     private static final List<String> COUNTER_PREFIXES = List.of("disk.", "network.", "process.cpu_time_s");
 
-    /** What to correlate. Exactly one of workflowId, campaignId; status null = any status. */
-    public record Request(
+    /** Which coefficients to compute; written as its lower-case name. */
+    enum Method {
+        PEARSON,
+        SPEARMAN,
+        BOTH;
+
+        boolean pearson() {
+            return this != SPEARMAN;
+        }
+
+        boolean spearman() {
+            return this != PEARSON;
+        }
+
+        @JsonValue
+        String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * What to correlate: the tasks of exactly one of a workflow and a campaign, optionally of one
+     * activity ({@code activityId}) and one status ({@code status}; null for any), at most {@code
+     * limit} of them; {@code top} strongest pairs.
+     */
+    record Request(
             String workflowId,
             String campaignId,
             String activityId,
             String status,
-            boolean pearson,
-            boolean spearman,
+            Method method,
             boolean telemetry,
             int limit,
-            int top) {}
+            int top) {
+        Request {
+            if ((workflowId == null) == (campaignId == null))
+                throw new IllegalArgumentException("exactly one of workflowId and campaignId");
+            Objects.requireNonNull(method, "method");
+            if (limit < 1 || top < 0) throw new IllegalArgumentException("limit >= 1 and top >= 0");
+        }
+    }
 
-    private final Driver driver;
+    private final AnalysisQueries queries;
     private final ObjectMapper mapper;
 
-    public Correlation(Driver driver, ObjectMapper mapper) {
-        this.driver = driver;
+    Correlation(AnalysisQueries queries, ObjectMapper mapper) {
+        this.queries = queries;
         this.mapper = mapper;
     }
 
@@ -114,51 +148,36 @@ public final class Correlation {
         return null;
     }
 
-    public Map<String, Object> run(Request req) {
+    /** The correlations; 404 when the workflow or campaign does not exist. */
+    CorrelationAnswer run(Request req) {
+        if (req.workflowId() != null && !queries.workflowExists(req.workflowId()))
+            throw ApiException.notFound("no workflow '" + req.workflowId() + "'");
+        if (req.campaignId() != null && !queries.campaignExists(req.campaignId()))
+            throw ApiException.notFound("no campaign '" + req.campaignId() + "'");
         long t0 = System.nanoTime();
         Columns cols = read(req);
         long tRead = System.nanoTime();
-        Map<String, Object> out = assemble(req, cols);
+        CorrelationAnswer out = assemble(req, cols);
         long tDone = System.nanoTime();
-        var timing = new LinkedHashMap<String, Object>();
-        timing.put("read_ms", (tRead - t0) / 1_000_000);
-        timing.put("compute_ms", (tDone - tRead) / 1_000_000);
-        out.put("timing", timing);
+        var timing = new Timing((tRead - t0) / 1_000_000, (tDone - tRead) / 1_000_000);
         LOG.debug(
-                "correlation over {} tasks: read {} ms, compute {} ms",
-                cols.rows,
-                timing.get("read_ms"),
-                timing.get("compute_ms"));
-        return out;
+                "correlation over {} tasks: read {} ms, compute {} ms", cols.rows, timing.readMs(), timing.computeMs());
+        return out.withTiming(timing);
     }
 
     private Columns read(Request req) {
-        var params = new HashMap<String, Object>();
-        params.put("scope", req.workflowId() != null ? req.workflowId() : req.campaignId());
-        params.put("activity_id", req.activityId());
-        params.put("status", req.status());
-        params.put("telemetry", req.telemetry());
-        params.put("limit", req.limit());
-        String query = req.workflowId() != null ? WORKFLOW_TASKS : CAMPAIGN_TASKS;
-        try (var session = driver.session()) {
-            return session.executeRead(tx -> {
-                var cols = new Columns();
-                var result = tx.run(query, params);
-                while (result.hasNext()) {
-                    Record r = result.next();
-                    cols.nextRow();
-                    Value d = r.get("duration");
-                    if (!d.isNull()) cols.putObject("duration", d.asObject());
-                    for (Value pair : r.get("props").values()) {
-                        String k = pair.get(0).asString();
-                        cols.putObject(k, pair.get(1).asObject());
-                    }
-                    Value json = r.get("json");
-                    if (!json.isNull()) telemetry(json.asString(), cols);
-                }
-                return cols;
-            });
-        }
+        return queries.correlationRows(req, rows -> {
+            var cols = new Columns();
+            rows.forEach(r -> add(r, cols));
+            return cols;
+        });
+    }
+
+    private void add(CorrelationRow r, Columns cols) {
+        cols.nextRow();
+        if (r.duration() != null) cols.putObject("duration", r.duration());
+        for (Prop p : r.props()) cols.putObject(p.key(), p.value());
+        if (r.json() != null) telemetry(r.json(), cols);
     }
 
     /** Reads only the telemetry objects of a stored task document (the rest is skipped unparsed). */
@@ -219,25 +238,16 @@ public final class Correlation {
         return name;
     }
 
-    private Map<String, Object> assemble(Request req, Columns cols) {
-        var out = new LinkedHashMap<String, Object>();
-        if (req.workflowId() != null) out.put("workflow_id", req.workflowId());
-        else out.put("campaign_id", req.campaignId());
-        out.put("activity_id", req.activityId());
-        out.put("status", req.status() == null ? "any" : req.status());
-        out.put("method", req.pearson() && req.spearman() ? "both" : req.pearson() ? "pearson" : "spearman");
-        out.put("tasks", cols.rows);
-        out.put("truncated", cols.rows >= req.limit());
-
-        var dropped = new ArrayList<Map<String, Object>>();
+    private CorrelationAnswer assemble(Request req, Columns cols) {
+        var dropped = new ArrayList<Dropped>();
         for (var e : cols.nonNumeric.entrySet())
-            if (!cols.values.containsKey(e.getKey())) dropped.add(drop(e.getKey(), e.getValue(), "not numeric"));
+            if (!cols.values.containsKey(e.getKey())) dropped.add(new Dropped(e.getKey(), e.getValue(), "not numeric"));
         var kept = new ArrayList<String>();
         for (var e : cols.values.entrySet()) {
             String name = e.getKey();
             int n = cols.present.getOrDefault(name, 0);
             if (n < MIN_VALUES) {
-                dropped.add(drop(name, n, "present in fewer than " + MIN_VALUES + " tasks"));
+                dropped.add(new Dropped(name, n, "present in fewer than " + MIN_VALUES + " tasks"));
                 continue;
             }
             double[] col = e.getValue();
@@ -249,7 +259,7 @@ public final class Correlation {
                 else if (col[i] != first) constant = false;
             }
             if (constant) {
-                dropped.add(drop(name, n, "constant"));
+                dropped.add(new Dropped(name, n, "constant"));
                 continue;
             }
             kept.add(name);
@@ -257,14 +267,14 @@ public final class Correlation {
         if (kept.size() > MAX_VARIABLES) {
             kept.sort(Comparator.comparingInt((String k) -> -cols.present.get(k)));
             for (String name : kept.subList(MAX_VARIABLES, kept.size()))
-                dropped.add(drop(name, cols.present.get(name), "more than " + MAX_VARIABLES + " variables"));
+                dropped.add(new Dropped(name, cols.present.get(name), "more than " + MAX_VARIABLES + " variables"));
             kept = new ArrayList<>(kept.subList(0, MAX_VARIABLES));
         }
         kept.sort(Comparator.comparingInt((String k) -> groupOrder(group(k))).thenComparing(k -> k));
 
         double[][] columns = new double[kept.size()][];
         for (int i = 0; i < kept.size(); i++) columns[i] = Arrays.copyOf(cols.values.get(kept.get(i)), cols.rows);
-        var variables = new ArrayList<Map<String, Object>>();
+        var variables = new ArrayList<Variable>();
         for (int i = 0; i < kept.size(); i++) {
             double[] ms = Stats.meanStd(columns[i]);
             double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
@@ -273,34 +283,36 @@ public final class Correlation {
                     min = Math.min(min, d);
                     max = Math.max(max, d);
                 }
-            var v = new LinkedHashMap<String, Object>();
-            v.put("name", kept.get(i));
-            v.put("group", group(kept.get(i)));
-            v.put("n", cols.present.get(kept.get(i)));
-            v.put("mean", finite(ms[0]));
-            v.put("std", finite(ms[1]));
-            v.put("min", finite(min));
-            v.put("max", finite(max));
-            variables.add(v);
+            String name = kept.get(i);
+            variables.add(new Variable(
+                    name, group(name), cols.present.get(name), finite(ms[0]), finite(ms[1]), finite(min), finite(max)));
         }
-        out.put("variables", variables);
-        Stats.Matrices m = Stats.matrices(columns, req.pearson(), req.spearman());
-        if (req.pearson()) out.put("pearson", matrix(m.pearson()));
-        if (req.spearman()) out.put("spearman", matrix(m.spearman()));
+        Method method = req.method();
+        Stats.Matrices m = Stats.matrices(columns, method.pearson(), method.spearman());
         var pairs = new ArrayList<List<Integer>>();
         for (int[] row : m.pairs()) pairs.add(Arrays.stream(row).boxed().toList());
-        out.put("n_pairs", pairs);
-        out.put("top", top(kept, m, req.top()));
-        out.put("dropped", dropped);
+        String note = null;
         if (cols.rows < MIN_VALUES)
-            out.put(
-                    "note",
-                    "only " + cols.rows + " matching task(s)"
-                            + (req.status() == null ? "" : " with status " + req.status())
-                            + "; correlations need at least " + MIN_VALUES);
-        else if (kept.size() < 2)
-            out.put("note", "fewer than 2 numeric variables vary across these tasks; nothing to correlate");
-        return out;
+            note = "only " + cols.rows + " matching task(s)"
+                    + (req.status() == null ? "" : " with status " + req.status())
+                    + "; correlations need at least " + MIN_VALUES;
+        else if (kept.size() < 2) note = "fewer than 2 numeric variables vary across these tasks; nothing to correlate";
+        return new CorrelationAnswer(
+                req.workflowId(),
+                req.campaignId(),
+                req.activityId(),
+                req.status() == null ? "any" : req.status(),
+                method,
+                cols.rows,
+                cols.rows >= req.limit(),
+                variables,
+                method.pearson() ? matrix(m.pearson()) : null,
+                method.spearman() ? matrix(m.spearman()) : null,
+                pairs,
+                top(kept, m, req.top()),
+                dropped,
+                note,
+                null);
     }
 
     private static int groupOrder(String group) {
@@ -316,9 +328,9 @@ public final class Correlation {
      * The strongest pairs between different groups (a hyperparameter against a result, the duration
      * or the telemetry; a result against the telemetry…), by the larger of |pearson| and |spearman|.
      */
-    private static List<Map<String, Object>> top(List<String> names, Stats.Matrices m, int limit) {
-        record Pair(int a, int b, double strength) {}
-        var pairs = new ArrayList<Pair>();
+    private static List<Pair> top(List<String> names, Stats.Matrices m, int limit) {
+        record Candidate(int a, int b, double strength) {}
+        var pairs = new ArrayList<Candidate>();
         for (int a = 0; a < names.size(); a++) {
             for (int b = a + 1; b < names.size(); b++) {
                 if (group(names.get(a)).equals(group(names.get(b)))) continue;
@@ -327,31 +339,21 @@ public final class Correlation {
                 if (m.pearson() != null && !Double.isNaN(m.pearson()[a][b])) s = Math.abs(m.pearson()[a][b]);
                 if (m.spearman() != null && !Double.isNaN(m.spearman()[a][b]))
                     s = Double.isNaN(s) ? Math.abs(m.spearman()[a][b]) : Math.max(s, Math.abs(m.spearman()[a][b]));
-                if (!Double.isNaN(s)) pairs.add(new Pair(a, b, s));
+                if (!Double.isNaN(s)) pairs.add(new Candidate(a, b, s));
             }
         }
-        pairs.sort(Comparator.comparingDouble((Pair p) -> -p.strength())
+        pairs.sort(Comparator.comparingDouble((Candidate p) -> -p.strength())
                 .thenComparing(p -> names.get(p.a()))
                 .thenComparing(p -> names.get(p.b())));
-        var out = new ArrayList<Map<String, Object>>();
-        for (Pair p : pairs.subList(0, Math.min(limit, pairs.size()))) {
-            var row = new LinkedHashMap<String, Object>();
-            row.put("a", names.get(p.a()));
-            row.put("b", names.get(p.b()));
-            if (m.pearson() != null) row.put("pearson", finite(m.pearson()[p.a()][p.b()]));
-            if (m.spearman() != null) row.put("spearman", finite(m.spearman()[p.a()][p.b()]));
-            row.put("n", m.pairs()[p.a()][p.b()]);
-            out.add(row);
-        }
+        var out = new ArrayList<Pair>();
+        for (Candidate p : pairs.subList(0, Math.min(limit, pairs.size())))
+            out.add(new Pair(
+                    names.get(p.a()),
+                    names.get(p.b()),
+                    m.pearson() == null ? null : m.pearson()[p.a()][p.b()],
+                    m.spearman() == null ? null : m.spearman()[p.a()][p.b()],
+                    m.pairs()[p.a()][p.b()]));
         return out;
-    }
-
-    private static Map<String, Object> drop(String name, int n, String reason) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("name", name);
-        m.put("n", n);
-        m.put("reason", reason);
-        return m;
     }
 
     private static List<List<Double>> matrix(double[][] a) {

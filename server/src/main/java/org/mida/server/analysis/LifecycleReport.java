@@ -11,14 +11,26 @@ import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.TreeMap;
-import org.mida.cypher.Cypher;
 import org.mida.event.EntityRef;
 import org.mida.event.EventCodec;
+import org.mida.server.analysis.AnalysisQueries.EntityRow;
+import org.mida.server.analysis.AnalysisQueries.Prop;
+import org.mida.server.analysis.AnalysisQueries.SubjectRow;
+import org.mida.server.analysis.AnalysisQueries.TaskFields;
+import org.mida.server.analysis.AnalysisQueries.TaskRow;
+import org.mida.server.analysis.Report.Agent;
+import org.mida.server.analysis.Report.Derivation;
+import org.mida.server.analysis.Report.Entity;
+import org.mida.server.analysis.Report.EntityRole;
+import org.mida.server.analysis.Report.Kind;
+import org.mida.server.analysis.Report.Step;
+import org.mida.server.analysis.Report.Subject;
+import org.mida.server.analysis.Report.Telemetry;
+import org.mida.server.analysis.Report.TimeSpan;
+import org.mida.server.analysis.Report.WorkflowNode;
+import org.mida.server.analysis.Report.WorkflowSummary;
 import org.mida.server.http.ApiException;
-import org.neo4j.driver.Driver;
-import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionContext;
-import org.neo4j.driver.Value;
 
 /**
  * The documented lifecycle of a model or dataset (paper IV-D, first analysis): walks upstream from an
@@ -29,64 +41,71 @@ import org.neo4j.driver.Value;
  * maxNodes} tasks + entities and says so ({@code truncated}). Steps come out from the raw data to the
  * subject: in dependency order, ties by start time.
  */
-public final class LifecycleReport {
-    private static final String SUBJECT = Cypher.load("analysis/report-subject");
-    private static final String ENTITIES = Cypher.load("analysis/report-entities");
-    private static final String TASKS = Cypher.load("analysis/report-tasks");
-
-    private final Driver driver;
+final class LifecycleReport {
+    private final AnalysisQueries queries;
     private final EventCodec codec;
 
-    public LifecycleReport(Driver driver, EventCodec codec) {
-        this.driver = driver;
+    LifecycleReport(AnalysisQueries queries, EventCodec codec) {
+        this.queries = queries;
         this.codec = codec;
     }
 
+    /** An entity the walk reached; {@code row} is set once it has been examined. */
     private static final class EntityInfo {
         final String id;
-        Map<String, Object> props = Map.of();
-        List<String> generatedBy = List.of();
-        List<String> derivedFrom = List.of();
-        boolean examined;
+        EntityRow row;
 
         EntityInfo(String id) {
             this.id = id;
         }
+
+        boolean examined() {
+            return row != null;
+        }
+
+        List<String> generatedBy() {
+            return row == null ? List.of() : row.generatedBy();
+        }
+
+        List<String> derivedFrom() {
+            return row == null ? List.of() : row.derivedFrom();
+        }
     }
 
+    /** A task the walk reached; {@code row} and {@code step} are set once it has been examined. */
     private static final class TaskInfo {
         final String id;
-        Map<String, Object> step;
-        List<Map<String, Object>> used = List.of();
-        List<Map<String, Object>> generated = List.of();
-        List<String> informedBy = List.of();
-        Map<String, Object> workflow;
-        List<Map<String, Object>> agents = List.of();
-        Double startedAt;
-        boolean examined;
+        TaskRow row;
+        Step step;
 
         TaskInfo(String id) {
             this.id = id;
         }
-    }
 
-    /** The report as a JSON-ready map; 404 when the id is neither an entity nor a task. */
-    public Map<String, Object> build(String id, int maxDepth, int maxNodes) {
-        try (var session = driver.session()) {
-            return session.executeRead(tx -> walk(tx, id, maxDepth, maxNodes));
+        boolean examined() {
+            return row != null;
+        }
+
+        /** When it started, else when it was submitted: the tie-break of the step order. */
+        Double startedAt() {
+            return step.startedAt() != null ? step.startedAt() : step.submittedAt();
         }
     }
 
-    private Map<String, Object> walk(TransactionContext tx, String id, int maxDepth, int maxNodes) {
-        Record subject = tx.run(SUBJECT, Map.of("id", id)).single();
-        boolean isEntity = subject.get("entity").asBoolean();
-        boolean isTask = subject.get("task").asBoolean();
-        if (!isEntity && !isTask) {
-            if (subject.get("workflow").asBoolean())
+    /** The report; 404 when the id is neither an entity nor a task. */
+    Report build(String id, int maxDepth, int maxNodes) {
+        return queries.read(tx -> walk(tx, id, maxDepth, maxNodes));
+    }
+
+    private Report walk(TransactionContext tx, String id, int maxDepth, int maxNodes) {
+        SubjectRow subject = AnalysisQueries.subject(tx, id);
+        if (!subject.entity() && !subject.task()) {
+            if (subject.workflow())
                 throw ApiException.notFound("'" + id + "' is a workflow; a lifecycle report starts from an entity"
                         + " (a model, a dataset: an '@id' in used/generated) or a task id");
             throw ApiException.notFound("no entity or task '" + id + "'");
         }
+        boolean isEntity = subject.entity();
         var entities = new LinkedHashMap<String, EntityInfo>();
         var tasks = new LinkedHashMap<String, TaskInfo>();
         List<String> entityFrontier = new ArrayList<>();
@@ -109,25 +128,20 @@ public final class LifecycleReport {
             var nextEntities = new LinkedHashSet<String>();
             var nextTasks = new LinkedHashSet<String>();
             if (!entityFrontier.isEmpty()) {
-                for (Record r : tx.run(ENTITIES, Map.of("ids", entityFrontier)).list()) {
-                    EntityInfo e = entities.get(r.get("id").asString());
-                    e.props = new TreeMap<>(r.get("props").asMap());
-                    e.generatedBy = r.get("generated_by").asList(Value::asString);
-                    e.derivedFrom = r.get("derived_from").asList(Value::asString);
-                    e.examined = true;
-                    for (String t : e.generatedBy) if (!tasks.containsKey(t)) nextTasks.add(t);
-                    for (String s : e.derivedFrom) if (!entities.containsKey(s)) nextEntities.add(s);
+                for (EntityRow r : AnalysisQueries.entities(tx, entityFrontier)) {
+                    EntityInfo e = entities.get(r.id());
+                    e.row = r;
+                    for (String t : r.generatedBy()) if (!tasks.containsKey(t)) nextTasks.add(t);
+                    for (String s : r.derivedFrom()) if (!entities.containsKey(s)) nextEntities.add(s);
                 }
             }
             if (!taskFrontier.isEmpty()) {
-                for (Record r : tx.run(TASKS, Map.of("ids", taskFrontier)).list()) {
-                    TaskInfo t = tasks.get(r.get("id").asString());
-                    readTask(t, r);
-                    for (Map<String, Object> u : t.used) {
-                        String e = (String) u.get("id");
-                        if (!entities.containsKey(e)) nextEntities.add(e);
-                    }
-                    for (String d : t.informedBy) if (!tasks.containsKey(d)) nextTasks.add(d);
+                for (TaskRow r : AnalysisQueries.tasks(tx, taskFrontier)) {
+                    TaskInfo t = tasks.get(r.id());
+                    t.row = r;
+                    t.step = step(r);
+                    for (EntityRole u : r.used()) if (!entities.containsKey(u.id())) nextEntities.add(u.id());
+                    for (String d : r.informedBy()) if (!tasks.containsKey(d)) nextTasks.add(d);
                 }
             }
             if (entities.size() + tasks.size() + nextEntities.size() + nextTasks.size() > maxNodes) {
@@ -154,30 +168,13 @@ public final class LifecycleReport {
         return out;
     }
 
-    @SuppressWarnings("unchecked")
-    private void readTask(TaskInfo t, Record r) {
-        t.examined = true;
-        Map<String, Object> core = r.get("core").asMap();
-        t.used = r.get("used").asList(Value::asMap);
-        t.generated = r.get("generated").asList(Value::asMap);
-        t.informedBy = r.get("informed_by").asList(Value::asString);
-        t.agents = r.get("agents").asList(Value::asMap);
-        t.workflow = r.get("workflow").isNull() ? null : r.get("workflow").asMap();
-        Map<String, Object> doc = null;
-        if (!r.get("json").isNull()) {
-            try {
-                doc = (Map<String, Object>) codec.parse(r.get("json").asString());
-            } catch (Exception e) {
-                doc = null;
-            }
-        }
-        var step = new LinkedHashMap<String, Object>();
-        step.put("task_id", t.id);
-        for (String k : List.of("activity_id", "workflow_id", "campaign_id", "status")) step.put(k, core.get(k));
-        for (String k : List.of("submitted_at", "started_at", "ended_at", "duration")) step.put(k, core.get(k));
-        for (String k : List.of("hostname", "user", "adapter_id")) step.put(k, core.get(k));
-        if (t.workflow != null && step.get("campaign_id") == null)
-            step.put("campaign_id", t.workflow.get("campaign_id"));
+    /**
+     * A task as a step: parameters and results from its stored document when it has one, else from the
+     * flattened properties of its node (leaving out the values that name the entities it used or made).
+     */
+    private Step step(TaskRow r) {
+        Map<String, Object> doc = document(r.json());
+        TaskFields f = r.fields();
         Map<String, Object> params = new LinkedHashMap<>();
         Map<String, Object> results = new LinkedHashMap<>();
         if (doc != null) {
@@ -185,31 +182,55 @@ public final class LifecycleReport {
             primitives(doc.get("generated"), results);
         } else {
             var entityIds = new HashSet<String>();
-            for (var u : t.used) entityIds.add((String) u.get("id"));
-            for (var g : t.generated) entityIds.add((String) g.get("id"));
-            for (Value pair : r.get("flat").values()) {
-                String k = pair.get(0).asString();
-                Object v = pair.get(1).asObject();
-                if (v instanceof String s && entityIds.contains(s)) continue;
-                if (k.startsWith("used.")) params.put(k.substring(5), v);
-                else results.put(k.substring(10), v);
+            for (EntityRole u : r.used()) entityIds.add(u.id());
+            for (EntityRole g : r.generated()) entityIds.add(g.id());
+            for (Prop p : r.flat()) {
+                if (p.value() instanceof String s && entityIds.contains(s)) continue;
+                if (p.key().startsWith("used.")) params.put(p.key().substring("used.".length()), p.value());
+                else results.put(p.key().substring("generated.".length()), p.value());
             }
         }
-        step.put("parameters", params);
-        step.put("results", results);
-        step.put("inputs", t.used);
-        step.put("outputs", t.generated);
-        step.put("informed_by", t.informedBy);
-        if (doc != null) {
-            var telemetry = new LinkedHashMap<String, Object>();
-            if (doc.get("telemetry_at_start") != null) telemetry.put("at_start", doc.get("telemetry_at_start"));
-            if (doc.get("telemetry_at_end") != null) telemetry.put("at_end", doc.get("telemetry_at_end"));
-            if (!telemetry.isEmpty()) step.put("telemetry", telemetry);
+        String campaignId =
+                f.campaignId() == null && r.workflow() != null ? r.workflow().campaignId() : f.campaignId();
+        return new Step(
+                r.id(),
+                f.activityId(),
+                f.workflowId(),
+                campaignId,
+                f.status(),
+                f.submittedAt(),
+                f.startedAt(),
+                f.endedAt(),
+                f.duration(),
+                f.hostname(),
+                f.user(),
+                f.adapterId(),
+                params,
+                results,
+                r.used(),
+                r.generated(),
+                r.informedBy(),
+                doc == null ? null : telemetry(doc));
+    }
+
+    /** The stored task document; null when there is none or it cannot be read. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> document(String json) {
+        if (json == null) return null;
+        try {
+            return codec.parse(json) instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+        } catch (Exception e) {
+            return null;
         }
-        t.startedAt = core.get("started_at") instanceof Number n
-                ? n.doubleValue()
-                : core.get("submitted_at") instanceof Number s ? s.doubleValue() : null;
-        t.step = step;
+    }
+
+    /** The document's telemetry snapshots; null when it has neither. */
+    @SuppressWarnings("unchecked")
+    private static Telemetry telemetry(Map<String, Object> doc) {
+        Map<String, Object> start =
+                doc.get("telemetry_at_start") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+        Map<String, Object> end = doc.get("telemetry_at_end") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+        return start == null && end == null ? null : new Telemetry(start, end);
     }
 
     /** The values of a used/generated map that are not entity references (parameters, metrics). */
@@ -223,103 +244,82 @@ public final class LifecycleReport {
         }
     }
 
-    private Map<String, Object> assemble(
+    private Report assemble(
             String id,
             boolean isEntity,
             Map<String, EntityInfo> entities,
             Map<String, TaskInfo> tasks,
             int depth,
             String truncated) {
-        var out = new LinkedHashMap<String, Object>();
-        out.put("subject", Map.of("id", id, "kind", isEntity ? "entity" : "task"));
-        out.put("entity", isEntity ? entityJson(entities.get(id)) : null);
-
         List<TaskInfo> ordered = order(entities, tasks);
-        var steps = new ArrayList<Map<String, Object>>();
+        var steps = new ArrayList<Step>();
         for (TaskInfo t : ordered) steps.add(t.step);
-        out.put("steps", steps);
-        List<String> unexamined = new ArrayList<>();
-        for (TaskInfo t : tasks.values()) if (!t.examined) unexamined.add(t.id);
 
-        var raw = new ArrayList<Map<String, Object>>();
-        var all = new ArrayList<Map<String, Object>>();
-        var derivations = new ArrayList<Map<String, Object>>();
+        var raw = new ArrayList<Entity>();
+        var all = new ArrayList<Entity>();
+        var derivations = new ArrayList<Derivation>();
         for (EntityInfo e : entities.values()) {
-            if (!e.examined) continue;
-            all.add(entityJson(e));
-            if (e.generatedBy.isEmpty() && e.derivedFrom.isEmpty()) raw.add(entityJson(e));
-            for (String s : e.derivedFrom) derivations.add(Map.of("entity", e.id, "source", s));
+            if (!e.examined()) continue;
+            Entity entity = entity(e);
+            all.add(entity);
+            if (e.generatedBy().isEmpty() && e.derivedFrom().isEmpty()) raw.add(entity);
+            for (String s : e.derivedFrom()) derivations.add(new Derivation(e.id, s));
         }
-        out.put("raw_inputs", raw);
-        out.put("entities", all);
-        out.put("derivations", derivations);
 
-        var workflows = new LinkedHashMap<String, Map<String, Object>>();
+        // the first step of a workflow brings what its node records
+        var workflowNodes = new LinkedHashMap<String, WorkflowNode>();
+        var workflowSteps = new HashMap<String, Integer>();
         var campaigns = new LinkedHashSet<String>();
-        var agents = new LinkedHashMap<String, Map<String, Object>>();
+        var agents = new LinkedHashMap<String, Agent>();
         Double from = null, to = null;
         for (TaskInfo t : ordered) {
-            String wid = (String) t.step.get("workflow_id");
+            String wid = t.step.workflowId();
             if (wid != null) {
-                Map<String, Object> w = workflows.computeIfAbsent(wid, k -> {
-                    var m = new LinkedHashMap<String, Object>();
-                    m.put("workflow_id", k);
-                    if (t.workflow != null) {
-                        m.put("name", t.workflow.get("name"));
-                        m.put("campaign_id", t.workflow.get("campaign_id"));
-                        m.put("status", t.workflow.get("status"));
-                        m.put("started_at", t.workflow.get("started_at"));
-                        m.put("ended_at", t.workflow.get("ended_at"));
-                    }
-                    m.put("steps", 0);
-                    return m;
-                });
-                w.put("steps", (Integer) w.get("steps") + 1);
+                if (!workflowNodes.containsKey(wid)) workflowNodes.put(wid, t.row.workflow());
+                workflowSteps.merge(wid, 1, Integer::sum);
             }
-            if (t.step.get("campaign_id") instanceof String c) campaigns.add(c);
-            for (Map<String, Object> a : t.agents) agents.putIfAbsent((String) a.get("id"), a);
-            Double s = num(t.step.get("started_at"));
-            if (s == null) s = num(t.step.get("submitted_at"));
-            Double e = num(t.step.get("ended_at"));
+            if (t.step.campaignId() != null) campaigns.add(t.step.campaignId());
+            for (Agent a : t.row.agents()) agents.putIfAbsent(a.id(), a);
+            Double s = t.startedAt();
+            Double e = t.step.endedAt();
             if (s != null && (from == null || s < from)) from = s;
             if (e != null && (to == null || e > to)) to = e;
             if (s != null && (to == null || s > to)) to = s;
         }
-        out.put("workflows", new ArrayList<>(workflows.values()));
-        out.put("campaigns", new ArrayList<>(campaigns));
-        out.put("agents", new ArrayList<>(agents.values()));
-        var span = new LinkedHashMap<String, Object>();
-        span.put("from", from);
-        span.put("to", to);
-        span.put("seconds", from != null && to != null ? to - from : null);
-        out.put("time_span", span);
-        out.put("depth", depth);
-        out.put("truncated", truncated != null);
+        var workflows = new ArrayList<WorkflowSummary>();
+        workflowNodes.forEach((wid, node) -> workflows.add(new WorkflowSummary(wid, node, workflowSteps.get(wid))));
+
+        List<String> unexaminedTasks = null, unexaminedEntities = null;
         if (truncated != null) {
-            out.put("truncated_reason", truncated);
-            out.put("unexamined_tasks", unexamined);
-            var ue = new ArrayList<String>();
-            for (EntityInfo e : entities.values()) if (!e.examined) ue.add(e.id);
-            out.put("unexamined_entities", ue);
+            unexaminedTasks = new ArrayList<>();
+            for (TaskInfo t : tasks.values()) if (!t.examined()) unexaminedTasks.add(t.id);
+            unexaminedEntities = new ArrayList<>();
+            for (EntityInfo e : entities.values()) if (!e.examined()) unexaminedEntities.add(e.id);
         }
-        return out;
+        return new Report(
+                new Subject(id, isEntity ? Kind.ENTITY : Kind.TASK),
+                isEntity ? entity(entities.get(id)) : null,
+                steps,
+                raw,
+                all,
+                derivations,
+                workflows,
+                new ArrayList<>(campaigns),
+                new ArrayList<>(agents.values()),
+                new TimeSpan(from, to, from != null && to != null ? to - from : null),
+                depth,
+                truncated != null,
+                truncated,
+                unexaminedTasks,
+                unexaminedEntities);
     }
 
-    private static Double num(Object o) {
-        return o instanceof Number n ? n.doubleValue() : null;
-    }
-
-    private static Map<String, Object> entityJson(EntityInfo e) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("id", e.id);
-        m.put("type", e.props.get("type"));
-        var attrs = new TreeMap<String, Object>(e.props);
+    /** An entity with its properties split into its type and its (sorted) other attributes. */
+    private static Entity entity(EntityInfo e) {
+        var attrs = new TreeMap<String, Object>(e.row == null ? Map.of() : e.row.props());
         attrs.remove("id");
-        attrs.remove("type");
-        m.put("attributes", attrs);
-        m.put("generated_by", e.generatedBy);
-        m.put("derived_from", e.derivedFrom);
-        return m;
+        Object type = attrs.remove("type");
+        return new Entity(e.id, type == null ? null : String.valueOf(type), attrs, e.generatedBy(), e.derivedFrom());
     }
 
     /**
@@ -329,18 +329,18 @@ public final class LifecycleReport {
      */
     private static List<TaskInfo> order(Map<String, EntityInfo> entities, Map<String, TaskInfo> tasks) {
         var examined = new ArrayList<TaskInfo>();
-        for (TaskInfo t : tasks.values()) if (t.examined) examined.add(t);
+        for (TaskInfo t : tasks.values()) if (t.examined()) examined.add(t);
         var preds = new HashMap<String, Set<String>>();
         for (TaskInfo t : examined) {
             var p = new LinkedHashSet<String>();
-            for (Map<String, Object> u : t.used) producers((String) u.get("id"), entities, p, new HashSet<>());
-            p.addAll(t.informedBy);
+            for (EntityRole u : t.row.used()) producers(u.id(), entities, p, new HashSet<>());
+            p.addAll(t.row.informedBy());
             p.remove(t.id);
-            p.removeIf(x -> tasks.get(x) == null || !tasks.get(x).examined);
+            p.removeIf(x -> tasks.get(x) == null || !tasks.get(x).examined());
             preds.put(t.id, p);
         }
         Comparator<TaskInfo> byTime = Comparator.comparing(
-                        (TaskInfo t) -> t.startedAt, Comparator.nullsLast(Comparator.naturalOrder()))
+                        TaskInfo::startedAt, Comparator.nullsLast(Comparator.naturalOrder()))
                 .thenComparing(t -> t.id);
         var indegree = new HashMap<String, Integer>();
         var succ = new HashMap<String, List<String>>();
@@ -378,7 +378,7 @@ public final class LifecycleReport {
         if (!seen.add(entity)) return;
         EntityInfo e = entities.get(entity);
         if (e == null) return;
-        out.addAll(e.generatedBy);
-        for (String s : e.derivedFrom) producers(s, entities, out, seen);
+        out.addAll(e.generatedBy());
+        for (String s : e.derivedFrom()) producers(s, entities, out, seen);
     }
 }

@@ -9,11 +9,11 @@ import java.util.Arrays;
  * the mean of the ranks they span (the usual "fractional ranking"). A result is {@code NaN} when it is
  * undefined: fewer than 2 complete pairs, or a column constant over the complete pairs.
  */
-public final class Stats {
+final class Stats {
     private Stats() {}
 
     /** Number of rows where both {@code x} and {@code y} have a value. */
-    public static int completePairs(double[] x, double[] y) {
+    static int completePairs(double[] x, double[] y) {
         int n = 0;
         int len = Math.min(x.length, y.length);
         for (int i = 0; i < len; i++) if (!Double.isNaN(x[i]) && !Double.isNaN(y[i])) n++;
@@ -21,7 +21,7 @@ public final class Stats {
     }
 
     /** Pearson's r over the complete pairs of {@code x} and {@code y}. */
-    public static double pearson(double[] x, double[] y) {
+    static double pearson(double[] x, double[] y) {
         int len = Math.min(x.length, y.length);
         int n = 0;
         double sx = 0, sy = 0;
@@ -52,7 +52,7 @@ public final class Stats {
      * Average ranks (1-based) of the present values; missing values stay {@code NaN}. Ties get the mean
      * of the ranks they occupy: {@code [10, 20, 20, 30]} → {@code [1, 2.5, 2.5, 4]}.
      */
-    public static double[] averageRanks(double[] v) {
+    static double[] averageRanks(double[] v) {
         double[] out = new double[v.length];
         Arrays.fill(out, Double.NaN);
         int n = 0;
@@ -73,7 +73,7 @@ public final class Stats {
     }
 
     /** Spearman's rho over the complete pairs: both columns are ranked among the complete pairs only. */
-    public static double spearman(double[] x, double[] y) {
+    static double spearman(double[] x, double[] y) {
         int len = Math.min(x.length, y.length);
         double[] cx = new double[len], cy = new double[len];
         for (int i = 0; i < len; i++) {
@@ -85,7 +85,7 @@ public final class Stats {
     }
 
     /** Mean and sample standard deviation (n−1) of the present values; {@code NaN}s when undefined. */
-    public static double[] meanStd(double[] v) {
+    static double[] meanStd(double[] v) {
         int n = 0;
         double s = 0;
         for (double d : v)
@@ -107,9 +107,9 @@ public final class Stats {
      * (the common case); other pairs are re-ranked over their complete rows, as pairwise-complete
      * Spearman requires.
      */
-    public record Matrices(double[][] pearson, double[][] spearman, int[][] pairs) {}
+    record Matrices(double[][] pearson, double[][] spearman, int[][] pairs) {}
 
-    public static Matrices matrices(double[][] columns, boolean withPearson, boolean withSpearman) {
+    static Matrices matrices(double[][] columns, boolean withPearson, boolean withSpearman) {
         int v = columns.length;
         double[][] p = withPearson ? new double[v][v] : null;
         double[][] s = withSpearman ? new double[v][v] : null;

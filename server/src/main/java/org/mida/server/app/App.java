@@ -12,9 +12,6 @@ import java.util.function.BooleanSupplier;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.analysis.AnalysisRoutes;
-import org.mida.server.analysis.Correlation;
-import org.mida.server.analysis.LifecycleReport;
-import org.mida.server.analysis.ReportMarkdown;
 import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.browse.GraphBrowser;
 import org.mida.server.http.ApiException;
@@ -58,13 +55,7 @@ public final class App {
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
         var browser = new GraphBrowser(parts.driver(), parts.codec());
         var browse = new BrowseRoutes(browser, json);
-        var analysis = new AnalysisRoutes(
-                parts.driver(),
-                browser,
-                new Correlation(parts.driver(), mapper),
-                new LifecycleReport(parts.driver(), parts.codec()),
-                new ReportMarkdown(parts.codec()::toJson),
-                json);
+        var analysis = AnalysisRoutes.create(parts.driver(), parts.codec(), json);
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);
         // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch
         var lineage = new LineageRoutes(

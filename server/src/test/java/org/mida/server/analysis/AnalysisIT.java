@@ -2,6 +2,7 @@ package org.mida.server.analysis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.mida.server.analysis.ReportIT.keys;
 import static org.mida.server.testing.TestServer.seconds;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,6 +79,33 @@ class AnalysisIT {
         server.awaitIngested(seconds(60));
     }
 
+    static final String[] ANSWER_KEYS = {
+        "workflow_id",
+        "activity_id",
+        "status",
+        "method",
+        "tasks",
+        "truncated",
+        "variables",
+        "pearson",
+        "spearman",
+        "n_pairs",
+        "top",
+        "dropped",
+        "timing"
+    };
+
+    /** ANSWER_KEYS with {@code replace} swapped for {@code by} (null: left out) and {@code extra} before timing. */
+    private static List<String> answerKeys(String replace, String by, String... extra) {
+        var out = new ArrayList<String>();
+        for (String k : ANSWER_KEYS) {
+            if (k.equals("timing")) out.addAll(List.of(extra));
+            if (!k.equals(replace)) out.add(k);
+            else if (by != null) out.add(by);
+        }
+        return out;
+    }
+
     private static int index(JsonNode variables, String name) {
         for (int i = 0; i < variables.size(); i++)
             if (variables.get(i).get("name").asText().equals(name)) return i;
@@ -109,6 +137,18 @@ class AnalysisIT {
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         assertThat(a.body()).doesNotContain("NaN").doesNotContain("Infinity");
         JsonNode j = a.json();
+        // the whole shape: every key, in order
+        assertThat(keys(j)).containsExactly(ANSWER_KEYS);
+        j.get("variables")
+                .forEach(v -> assertThat(keys(v)).containsExactly("name", "group", "n", "mean", "std", "min", "max"));
+        j.get("top").forEach(t -> assertThat(keys(t)).containsExactly("a", "b", "pearson", "spearman", "n"));
+        j.get("dropped").forEach(d -> assertThat(keys(d)).containsExactly("name", "n", "reason"));
+        assertThat(keys(j.get("timing"))).containsExactly("read_ms", "compute_ms");
+        assertThat(j.get("activity_id").isNull()).isTrue();
+        assertThat(j.get("status").asText()).isEqualTo("FINISHED");
+        assertThat(j.get("method").asText()).isEqualTo("both");
+        assertThat(j.get("truncated").asBoolean()).isFalse();
+        assertThat(j.get("n_pairs")).hasSize(j.get("variables").size());
         assertThat(j.get("workflow_id").asText()).isEqualTo(WF);
         assertThat(j.get("tasks").asInt()).isEqualTo(12);
         JsonNode vars = j.get("variables");
@@ -175,7 +215,9 @@ class AnalysisIT {
         // one method only; restricted to an activity; the whole campaign
         JsonNode pearsonOnly = server.get("/api/analysis/correlation?method=pearson&workflow_id=" + enc(WF))
                 .json();
-        assertThat(pearsonOnly.has("spearman")).isFalse();
+        assertThat(keys(pearsonOnly)).containsExactlyElementsOf(answerKeys("spearman", null));
+        assertThat(pearsonOnly.get("method").asText()).isEqualTo("pearson");
+        pearsonOnly.get("top").forEach(t -> assertThat(keys(t)).containsExactly("a", "b", "pearson", "n"));
         assertThat(pearsonOnly.get("pearson")).isEqualTo(p);
         assertThat(server.get("/api/analysis/correlation?workflow_id=" + enc(WF) + "&activity_id=nope")
                         .json()
@@ -185,9 +227,25 @@ class AnalysisIT {
         JsonNode campaign =
                 server.get("/api/analysis/correlation?campaign_id=camp%20A").json();
         assertThat(campaign.get("tasks").asInt()).isEqualTo(12);
+        assertThat(keys(campaign)).containsExactlyElementsOf(answerKeys("workflow_id", "campaign_id"));
+        assertThat(campaign.get("campaign_id").asText()).isEqualTo("camp A");
         JsonNode any = server.get("/api/analysis/correlation?status=any&workflow_id=" + enc(WF))
                 .json();
         assertThat(any.get("tasks").asInt()).isEqualTo(13);
+        assertThat(any.get("status").asText()).isEqualTo("any");
+        // blank parameters count as absent: defaults, and no activity filter
+        JsonNode blanks = server.get(
+                        "/api/analysis/correlation?activity_id=%20&method=&status=%20&telemetry=&top=&limit="
+                                + "&workflow_id=" + enc(WF))
+                .json();
+        assertThat(blanks.get("tasks").asInt()).isEqualTo(12);
+        assertThat(blanks.get("activity_id").isNull()).isTrue();
+        assertThat(blanks.get("method").asText()).isEqualTo("both");
+        assertThat(blanks.get("top")).isEqualTo(j.get("top"));
+        JsonNode train = server.get("/api/analysis/correlation?activity_id=train&workflow_id=" + enc(WF))
+                .json();
+        assertThat(train.get("activity_id").asText()).isEqualTo("train");
+        assertThat(train.get("tasks").asInt()).isEqualTo(12);
         JsonNode noTelemetry = server.get("/api/analysis/correlation?telemetry=false&workflow_id=" + enc(WF))
                 .json();
         assertThat(noTelemetry.toString()).doesNotContain("telemetry_at_end");
@@ -221,7 +279,9 @@ class AnalysisIT {
         assertThat(few.json().get("tasks").asInt()).isEqualTo(2);
         assertThat(few.json().get("variables")).isEmpty();
         assertThat(few.json().get("pearson")).isEmpty();
-        assertThat(few.json().get("note").asText()).contains("at least 3");
+        assertThat(few.json().get("note").asText())
+                .isEqualTo("only 2 matching task(s) with status FINISHED; correlations need at least 3");
+        assertThat(keys(few.json())).containsExactlyElementsOf(answerKeys(null, null, "note"));
 
         var unknown = server.get("/api/analysis/correlation?workflow_id=nope%2F1");
         assertThat(unknown.status()).isEqualTo(404);
@@ -235,7 +295,24 @@ class AnalysisIT {
                 .isEqualTo(400);
         var method = server.get("/api/analysis/correlation?workflow_id=small&method=kendall");
         assertThat(method.status()).isEqualTo(400);
-        assertThat(method.json().get("detail").asText()).contains("method");
+        assertThat(method.json().get("detail").asText())
+                .isEqualTo("query parameter 'method' must be pearson, spearman or both, got 'kendall'");
+        assertThat(method.json().get("errors").get(0).get("parameter").asText()).isEqualTo("method");
+        // a blank id is no id
+        assertThat(server.get("/api/analysis/correlation?workflow_id=%20").status())
+                .isEqualTo(400);
+        assertThat(server.get("/api/analysis/correlation?workflow_id=&campaign_id=nope")
+                        .json()
+                        .get("detail")
+                        .asText())
+                .isEqualTo("no campaign 'nope'");
+        assertThat(server.get("/api/analysis/correlation?workflow_id=small&telemetry=yes")
+                        .json()
+                        .get("errors")
+                        .get(0)
+                        .get("parameter")
+                        .asText())
+                .isEqualTo("telemetry");
         assertThat(server.get("/api/analysis/correlation?workflow_id=small&status=DONE")
                         .status())
                 .isEqualTo(400);

@@ -75,6 +75,57 @@ class ReportIT {
         server.awaitIngested(seconds(30));
     }
 
+    /** The keys of a JSON object, in order. */
+    static List<String> keys(JsonNode object) {
+        var out = new ArrayList<String>();
+        object.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    static final String[] REPORT_KEYS = {
+        "subject",
+        "entity",
+        "steps",
+        "raw_inputs",
+        "entities",
+        "derivations",
+        "workflows",
+        "campaigns",
+        "agents",
+        "time_span",
+        "depth",
+        "truncated"
+    };
+    static final String[] STEP_KEYS = {
+        "task_id",
+        "activity_id",
+        "workflow_id",
+        "campaign_id",
+        "status",
+        "submitted_at",
+        "started_at",
+        "ended_at",
+        "duration",
+        "hostname",
+        "user",
+        "adapter_id",
+        "parameters",
+        "results",
+        "inputs",
+        "outputs",
+        "informed_by"
+    };
+    static final String[] ENTITY_KEYS = {"id", "type", "attributes", "generated_by", "derived_from"};
+    static final String[] WORKFLOW_KEYS = {
+        "workflow_id", "name", "campaign_id", "status", "started_at", "ended_at", "steps"
+    };
+
+    private static String[] plus(String[] keys, String... more) {
+        var out = new ArrayList<>(List.of(keys));
+        out.addAll(List.of(more));
+        return out.toArray(String[]::new);
+    }
+
     private static List<String> texts(JsonNode array, String field) {
         var out = new ArrayList<String>();
         array.forEach(n -> out.add(field == null ? n.asText() : n.get(field).asText()));
@@ -89,6 +140,28 @@ class ReportIT {
         assertThat(a.status()).as(a.body()).isEqualTo(200);
         assertThat(a.contentType()).startsWith("application/json");
         JsonNode r = a.json();
+        // the whole shape: every key, in order; null where not recorded, left out only where noted
+        assertThat(keys(r)).containsExactly(REPORT_KEYS);
+        assertThat(keys(r.get("subject"))).containsExactly("id", "kind");
+        assertThat(keys(r.get("entity"))).containsExactly(ENTITY_KEYS);
+        r.get("entities").forEach(e -> assertThat(keys(e)).containsExactly(ENTITY_KEYS));
+        r.get("raw_inputs").forEach(e -> assertThat(keys(e)).containsExactly(ENTITY_KEYS));
+        r.get("workflows").forEach(w -> assertThat(keys(w)).containsExactly(WORKFLOW_KEYS));
+        r.get("agents").forEach(ag -> assertThat(keys(ag)).containsExactlyInAnyOrder("id", "kind", "name"));
+        assertThat(keys(r.get("time_span"))).containsExactly("from", "to", "seconds");
+        assertThat(r.get("time_span").get("seconds").asDouble()).isEqualTo(100.0);
+        assertThat(r.get("depth").asInt()).isEqualTo(7);
+        assertThat(r.get("derivations")).isEmpty();
+        for (JsonNode step : r.get("steps")) {
+            boolean telemetry = step.get("task_id").asText().equals("train 1");
+            assertThat(keys(step)).containsExactly(telemetry ? plus(STEP_KEYS, "telemetry") : STEP_KEYS);
+            for (String refs : List.of("inputs", "outputs"))
+                step.get(refs).forEach(ref -> assertThat(keys(ref)).containsExactlyInAnyOrder("id", "role"));
+        }
+        // fields a task did not record are null, not left out
+        assertThat(r.get("steps").get(0).get("submitted_at").isNull()).isTrue();
+        assertThat(r.get("steps").get(0).get("adapter_id").isNull()).isTrue();
+        assertThat(r.get("workflows").get(0).get("status").isNull()).isTrue();
         assertThat(r.get("subject").get("kind").asText()).isEqualTo("entity");
         assertThat(r.get("entity").get("id").asText()).isEqualTo(MODEL);
         assertThat(r.get("entity").get("type").asText()).isEqualTo("model");
@@ -111,6 +184,7 @@ class ReportIT {
         assertThat(train.get("results").has("model")).isFalse();
         assertThat(texts(train.get("inputs"), "id")).containsExactlyInAnyOrder(TRAIN, VAL);
         assertThat(texts(train.get("outputs"), "id")).containsExactly(MODEL);
+        assertThat(keys(train.get("telemetry"))).containsExactly("at_end");
         assertThat(train.get("telemetry")
                         .get("at_end")
                         .get("cpu")
@@ -144,6 +218,7 @@ class ReportIT {
         // from a task: the same chain ending at that task
         JsonNode fromTask = server.get("/api/analysis/report?id=split").json();
         assertThat(fromTask.get("subject").get("kind").asText()).isEqualTo("task");
+        assertThat(keys(fromTask)).containsExactly(REPORT_KEYS);
         assertThat(fromTask.get("entity").isNull()).isTrue();
         assertThat(texts(fromTask.get("steps"), "task_id")).containsExactly(ACQUIRE, "split");
         // the path form for ids without '/'
@@ -162,6 +237,83 @@ class ReportIT {
         // kept for a human look at the layout
         java.nio.file.Files.writeString(java.nio.file.Path.of("target", "report-sample.md"), md);
         assertThat(md).startsWith("# Lifecycle of model://m/1?v=2%25 \\`best\\`");
+        // everything up to the second step, exactly (the first step has one input and one output, so no
+        // order of the graph's relationships shows)
+        assertThat(md.substring(0, md.indexOf("### 2. "))).isEqualTo("""
+                # Lifecycle of model://m/1?v=2%25 \\`best\\`
+
+                Entity of type model, generated by task train 1.
+
+                | attribute | value |
+                |---|---|
+                | framework | torch |
+
+                ## Summary
+
+                - Steps: 3 task(s) in 2 workflow(s)
+                  - workflow wf 1/acquire (acquisition), campaign camp/1: 1 step(s)
+                  - workflow wf 2/train (training), campaign camp/1: 2 step(s)
+                - Campaigns: camp/1
+                - Time span: 1970-01-01 00:01:40.000 UTC → 1970-01-01 00:03:20.000 UTC (100.000 s)
+                - Users: alice, bob
+                - Hosts: edge-1, summit-3
+                - Raw inputs: 1
+
+                ## Raw data
+
+                | entity | type | attributes |
+                |---|---|---|
+                | file:///raw/scan 17#a?b=%41 "q".h5 | raw\\_image | {"size":1024} |
+
+                ## Steps
+
+                ### 1. acquire#1?x=%20 "a" — acquire
+
+                | field | value |
+                |---|---|
+                | workflow\\_id | wf 1/acquire |
+                | campaign\\_id | camp/1 |
+                | status | FINISHED |
+                | started\\_at | 1970-01-01 00:01:40.000 UTC |
+                | ended\\_at | 1970-01-01 00:01:50.000 UTC |
+                | duration | 10.000 s |
+                | hostname | edge-1 |
+                | user | alice |
+
+                **Parameters**
+
+                | name | value |
+                |---|---|
+                | voltage | 300 |
+
+                **Results**
+
+                | name | value |
+                |---|---|
+                | count | 17 |
+
+                **Inputs**
+
+                | entity | role |
+                |---|---|
+                | file:///raw/scan 17#a?b=%41 "q".h5 | raw |
+
+                **Outputs**
+
+                | entity | role |
+                |---|---|
+                | file:///proc/images 'x'.npy | images |
+
+                """);
+        assertThat(md).endsWith("""
+                **Telemetry at end**
+
+                | metric | value |
+                |---|---|
+                | cpu.percent | 80.5 |
+                | memory.used | 123456 |
+
+                """);
         assertThat(md)
                 .contains("## Summary", "## Raw data", "## Steps")
                 .contains("3 task(s) in 2 workflow(s)")
@@ -215,12 +367,17 @@ class ReportIT {
                 "file:///raw/labels.csv");
         JsonNode r = server.get("/api/analysis/report?id=" + enc(MODEL)).json();
         assertThat(texts(r.get("raw_inputs"), "id")).containsExactlyInAnyOrder(RAW, "file:///raw/labels.csv");
+        assertThat(keys(r.get("derivations").get(0))).containsExactly("entity", "source");
         assertThat(r.get("derivations").get(0).get("entity").asText()).isEqualTo(VAL);
+        assertThat(r.get("derivations").get(0).get("source").asText()).isEqualTo("file:///raw/labels.csv");
         assertThat(server.get("/api/analysis/report?format=md&id=" + enc(MODEL)).body())
                 .contains("## Derivations");
 
         JsonNode cut =
                 server.get("/api/analysis/report?depth=2&id=" + enc(MODEL)).json();
+        assertThat(keys(cut))
+                .containsExactly(plus(REPORT_KEYS, "truncated_reason", "unexamined_tasks", "unexamined_entities"));
+        assertThat(cut.get("depth").asInt()).isEqualTo(2);
         assertThat(cut.get("truncated").asBoolean()).isTrue();
         assertThat(cut.get("truncated_reason").asText()).contains("depth limit of 2");
         assertThat(texts(cut.get("steps"), "task_id")).containsExactly("train 1");
@@ -230,7 +387,8 @@ class ReportIT {
         JsonNode small =
                 server.get("/api/analysis/report?max_nodes=3&id=" + enc(MODEL)).json();
         assertThat(small.get("truncated").asBoolean()).isTrue();
-        assertThat(small.get("truncated_reason").asText()).contains("node limit");
+        assertThat(small.get("truncated_reason").asText()).isEqualTo("node limit of 3 tasks and entities reached");
+        assertThat(texts(small.get("unexamined_entities"), null)).hasSize(1);
         assertThat(server.get("/api/analysis/report?format=md&depth=2&id=" + enc(MODEL))
                         .body())
                 .contains("**Incomplete:**");
@@ -242,10 +400,51 @@ class ReportIT {
         var wf = server.get("/api/analysis/report?id=" + enc("wf 2/train"));
         assertThat(wf.status()).isEqualTo(404);
         assertThat(wf.json().get("detail").asText()).contains("is a workflow");
-        assertThat(server.get("/api/analysis/report").status()).isEqualTo(400);
-        assertThat(server.get("/api/analysis/report?id=split&format=pdf").status())
-                .isEqualTo(400);
+        var noId = server.get("/api/analysis/report");
+        assertThat(noId.status()).isEqualTo(400);
+        assertThat(noId.json().get("detail").asText()).isEqualTo("query parameter 'id' is required");
+        assertThat(noId.json().get("errors").get(0).get("parameter").asText()).isEqualTo("id");
+        assertThat(server.get("/api/analysis/report?id=%20").status()).isEqualTo(400);
+        var pdf = server.get("/api/analysis/report?id=split&format=pdf");
+        assertThat(pdf.status()).isEqualTo(400);
+        assertThat(pdf.json().get("detail").asText())
+                .isEqualTo("query parameter 'format' must be json or markdown, got 'pdf'");
+        assertThat(pdf.json().get("errors").get(0).get("parameter").asText()).isEqualTo("format");
+        // a blank format is no format: JSON
+        assertThat(server.get("/api/analysis/report?id=split&format=").contentType())
+                .startsWith("application/json");
         assertThat(server.get("/api/analysis/report?id=split&depth=100000").status())
                 .isEqualTo(400);
+    }
+
+    @Test
+    void a_task_without_a_document_or_a_workflow_node_is_reported_from_its_node() {
+        server = TestServer.start();
+        // as another tool might write it: flattened used/generated properties, no stored document, a
+        // workflow id without a workflow node, no times
+        server.query("""
+                CREATE (t:Task {task_id: 'ghost', workflow_id: 'wf 9', `used.a`: 1, `used.input`: 'seed',
+                                `generated.b`: 'x'})
+                CREATE (t)-[:USED {role: 'input'}]->(:Entity {id: 'seed'})
+                """);
+        JsonNode r = server.get("/api/analysis/report?id=ghost").json();
+        assertThat(keys(r)).containsExactly(REPORT_KEYS);
+        JsonNode step = r.get("steps").get(0);
+        assertThat(keys(step)).containsExactly(STEP_KEYS); // no telemetry without a document
+        assertThat(step.get("parameters").toString()).isEqualTo("{\"a\":1}"); // 'seed' names the input
+        assertThat(step.get("results").toString()).isEqualTo("{\"b\":\"x\"}");
+        assertThat(step.get("inputs").get(0).get("role").asText()).isEqualTo("input");
+        // a workflow without a node: its id and step count only
+        assertThat(keys(r.get("workflows").get(0))).containsExactly("workflow_id", "steps");
+        assertThat(r.get("time_span").toString()).isEqualTo("{\"from\":null,\"to\":null,\"seconds\":null}");
+        assertThat(texts(r.get("raw_inputs"), "id")).containsExactly("seed");
+        assertThat(r.get("raw_inputs").get(0).get("type").isNull()).isTrue();
+
+        String md = server.get("/api/analysis/report?format=markdown&id=ghost").body();
+        assertThat(md)
+                .contains("  - workflow wf 9: 1 step(s)\n")
+                .contains("| a | 1 |")
+                .contains("| b | x |")
+                .doesNotContain("Time span");
     }
 }
