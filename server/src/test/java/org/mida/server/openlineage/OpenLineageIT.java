@@ -455,8 +455,16 @@ class OpenLineageIT {
         // the good one alone goes through; an array of events is a batch
         a = server.post("/api/v1/lineage", "[" + good + "," + good.replace("START", "COMPLETE") + "]");
         assertThat(a.status()).as(a.body()).isEqualTo(202);
+        assertThat(a.json().fieldNames())
+                .toIterable()
+                .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids", "stream", "entry_id");
         assertThat(a.json().get("accepted").asInt()).isEqualTo(2);
-        assertThat(a.json().get("task_ids").get(0).asText()).isEqualTo(run);
+        assertThat(a.json().get("task_ids")).extracting(JsonNode::asText).containsExactly(run);
+        assertThat(a.json().get("workflow_ids")).extracting(JsonNode::asText).containsExactly("openlineage:run:" + run);
+        assertThat(a.json().get("entity_ids").isArray()).isTrue();
+        assertThat(a.json().get("entity_ids")).isEmpty();
+        assertThat(a.json().get("stream").asText()).isEqualTo(server.stream());
+        assertThat(a.json().get("entry_id").asText()).matches("\\d+-\\d+");
         awaitTask(run, "FINISHED");
     }
 
@@ -469,7 +477,16 @@ class OpenLineageIT {
                 + "\"documentation\":{" + FACET_BASE + ",\"description\":\"all orders\"}}}}";
         var a = server.post("/api/v1/lineage", datasetEvent);
         assertThat(a.status()).as(a.body()).isEqualTo(202);
-        assertThat(a.json().get("entity_ids").get(0).asText()).isEqualTo("postgres://db:5432/shop.public.orders");
+        // nothing went to the stream: no stream and no entry_id in the answer
+        assertThat(a.json().fieldNames())
+                .toIterable()
+                .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids");
+        assertThat(a.json().get("accepted").asInt()).isEqualTo(1);
+        assertThat(a.json().get("task_ids")).isEmpty();
+        assertThat(a.json().get("workflow_ids")).isEmpty();
+        assertThat(a.json().get("entity_ids"))
+                .extracting(JsonNode::asText)
+                .containsExactly("postgres://db:5432/shop.public.orders");
         // written at once (not through the stream)
         assertThat(server.count("MATCH (e:Entity {id: 'postgres://db:5432/shop.public.orders'}) "
                         + "WHERE e.schema_fields = ['order_id'] AND e.`facets.documentation` CONTAINS 'all orders' "
@@ -486,7 +503,15 @@ class OpenLineageIT {
         a = server.post("/api/v1/lineage", jobEvent);
         assertThat(a.status()).as(a.body()).isEqualTo(202);
         String wf = "openlineage:job:dbt://analytics/orders_daily";
-        assertThat(a.json().get("workflow_ids").get(0).asText()).isEqualTo(wf);
+        assertThat(a.json().fieldNames())
+                .toIterable()
+                .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids", "stream", "entry_id");
+        assertThat(a.json().get("task_ids")).isEmpty();
+        assertThat(a.json().get("workflow_ids")).extracting(JsonNode::asText).containsExactly(wf);
+        assertThat(a.json().get("entity_ids"))
+                .extracting(JsonNode::asText)
+                .containsExactly(
+                        "postgres://db:5432/shop.public.orders", "postgres://db:5432/shop.public.orders_daily");
         server.awaitIngested(seconds(30));
         JsonNode w = workflow(wf);
         assertThat(w.get("name").asText()).isEqualTo("dbt://analytics/orders_daily");
