@@ -219,9 +219,10 @@ class CypherIT {
     @Test
     void a_write_that_got_past_the_plan_check_still_fails_in_read_mode() {
         server = TestServer.start();
-        var routes = new CypherRoutes(Backends.driver(), MAPPER, null, 10_000, 100);
-        ApiException e =
-                catchThrowableOfType(ApiException.class, () -> routes.runUnchecked("CREATE (n:Evil) RETURN n"));
+        // the same reads the server runs, with a plan check that lets everything through
+        var reads = new CypherReads(new UserReads(Backends.driver(), 10_000), 100, plan -> {});
+        ApiException e = catchThrowableOfType(
+                ApiException.class, () -> reads.read(new CypherRequest("CREATE (n:Evil) RETURN n", Map.of())));
         assertThat(e).isNotNull();
         assertThat(e.status()).isEqualTo(400);
         assertThat(e.getMessage()).containsIgnoringCase("read");
