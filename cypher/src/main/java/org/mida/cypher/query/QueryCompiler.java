@@ -125,7 +125,8 @@ public final class QueryCompiler {
             List<String> groupBy = fieldList(root.get("group_by"), ROOT.appendProperty("group_by"));
             List<Aggregate> aggregates = aggregates(root.get("aggregation"));
             Object explain = root.get("explain");
-            if (explain != null && !(explain instanceof Boolean)) problem(ROOT.appendProperty("explain"), "must be true or false");
+            if (explain != null && !(explain instanceof Boolean))
+                problem(ROOT.appendProperty("explain"), "must be true or false");
             int limit = whole(root.get("limit"), ROOT.appendProperty("limit"), DEFAULT_LIMIT, 0, maxLimit);
             int offset = whole(root.get("offset"), ROOT.appendProperty("offset"), 0, 0, Integer.MAX_VALUE);
 

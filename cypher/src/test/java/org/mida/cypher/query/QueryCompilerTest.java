@@ -222,7 +222,10 @@ class QueryCompilerTest {
         assertThat(pointer(m("filter", m(key, 1))))
                 .isEqualTo(filter.appendProperty(key).toString());
         assertThat(pointer(m("filter", m("$or", List.of(m("ok", 1), m(key, m("$gt", 1)))))))
-                .isEqualTo(filter.appendProperty("$or").appendIndex(1).appendProperty(key).toString());
+                .isEqualTo(filter.appendProperty("$or")
+                        .appendIndex(1)
+                        .appendProperty(key)
+                        .toString());
         assertThat(pointer(m("projection", List.of("ok", key)))).isEqualTo("/projection/1");
         assertThat(pointer(m("group_by", List.of(key)))).isEqualTo("/group_by/0");
         assertThat(pointer(m("aggregation", List.of(List.of("max", key))))).isEqualTo("/aggregation/0/1");
