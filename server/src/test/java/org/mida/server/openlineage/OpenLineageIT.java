@@ -448,6 +448,11 @@ class OpenLineageIT {
                         .get("pointer")
                         .asText())
                 .isEmpty();
+        // a JSON null is an event that is not an object, not a server error
+        var nullBody = server.post("/api/v1/lineage", "null");
+        assertThat(nullBody.status()).as(nullBody.body()).isEqualTo(400);
+        assertThat(nullBody.json().get("errors").get(0).get("pointer").asText()).isEmpty();
+        assertThat(nullBody.json().get("detail").asText()).contains("got null");
         server.awaitIngested(seconds(30));
         assertThat(server.count("MATCH (t:Task {task_id: $id}) RETURN count(t)", "id", run))
                 .isZero();
