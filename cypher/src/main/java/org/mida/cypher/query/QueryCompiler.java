@@ -1,5 +1,6 @@
 package org.mida.cypher.query;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import java.util.regex.PatternSyntaxException;
  * }</pre>
  *
  * <p>Field names are checked by {@link Fields} and backtick-quoted; every value becomes a parameter.
- * Every problem found is reported at once, each with the JSON Pointer of the offending part.
+ * Every problem found is reported at once, each with the JSON Pointer of the offending part (built with
+ * Jackson's {@link JsonPointer}, which does the RFC 6901 escaping).
  *
  * <p>Semantics, where a choice had to be made:
  *
@@ -97,10 +99,7 @@ public final class QueryCompiler {
         return new Compilation().compile(body);
     }
 
-    /** Escapes one reference token of a JSON Pointer (RFC 6901). */
-    static String token(String key) {
-        return key.replace("~", "~0").replace("/", "~1");
-    }
+    private static final JsonPointer ROOT = JsonPointer.empty();
 
     /** The state of one compilation: problems found and parameters made so far. */
     private final class Compilation {
@@ -112,27 +111,28 @@ public final class QueryCompiler {
 
         CompiledQuery compile(Object body) {
             if (!(body instanceof Map<?, ?> root)) {
-                problem("", "the query must be a JSON object");
+                problem(ROOT, "the query must be a JSON object");
                 throw new QueryException(problems);
             }
             for (Object k : root.keySet())
                 if (!KEYS.contains(k))
                     problem(
-                            "/" + token(String.valueOf(k)),
+                            ROOT.appendProperty(String.valueOf(k)),
                             "unknown key '" + k + "'; a query may have " + String.join(", ", sorted(KEYS)));
 
             boolean workflows = from(root.get("from"));
-            List<String> projection = fieldList(root.get("projection"), "/projection");
-            List<String> groupBy = fieldList(root.get("group_by"), "/group_by");
+            List<String> projection = fieldList(root.get("projection"), ROOT.appendProperty("projection"));
+            List<String> groupBy = fieldList(root.get("group_by"), ROOT.appendProperty("group_by"));
             List<Aggregate> aggregates = aggregates(root.get("aggregation"));
             Object explain = root.get("explain");
-            if (explain != null && !(explain instanceof Boolean)) problem("/explain", "must be true or false");
-            int limit = whole(root.get("limit"), "/limit", DEFAULT_LIMIT, 0, maxLimit);
-            int offset = whole(root.get("offset"), "/offset", 0, 0, Integer.MAX_VALUE);
+            if (explain != null && !(explain instanceof Boolean))
+                problem(ROOT.appendProperty("explain"), "must be true or false");
+            int limit = whole(root.get("limit"), ROOT.appendProperty("limit"), DEFAULT_LIMIT, 0, maxLimit);
+            int offset = whole(root.get("offset"), ROOT.appendProperty("offset"), 0, 0, Integer.MAX_VALUE);
 
             String where = null;
             Object filter = root.get("filter");
-            if (filter != null) where = filter(filter, "/filter", 0);
+            if (filter != null) where = filter(filter, ROOT.appendProperty("filter"), 0);
 
             boolean grouped = !aggregates.isEmpty() || !groupBy.isEmpty();
             List<String> keys = new ArrayList<>();
@@ -197,7 +197,7 @@ public final class QueryCompiler {
                 }
                 cypher.append(String.join(", ", ret));
             }
-            return new CompiledQuery(cypher.toString(), params, columns);
+            return new CompiledQuery(cypher.toString(), params, columns, Boolean.TRUE.equals(explain));
         }
 
         private void appendOrder(
@@ -216,11 +216,11 @@ public final class QueryCompiler {
         private boolean from(Object v) {
             if (v == null || "tasks".equals(v)) return false;
             if ("workflows".equals(v)) return true;
-            problem("/from", "must be \"tasks\" or \"workflows\", got " + describe(v));
+            problem(ROOT.appendProperty("from"), "must be \"tasks\" or \"workflows\", got " + describe(v));
             return false;
         }
 
-        private List<String> fieldList(Object v, String ptr) {
+        private List<String> fieldList(Object v, JsonPointer ptr) {
             var out = new ArrayList<String>();
             if (v == null) return out;
             if (!(v instanceof List<?> list)) {
@@ -228,16 +228,16 @@ public final class QueryCompiler {
                 return out;
             }
             for (int i = 0; i < list.size(); i++) {
-                String name = fieldName(list.get(i), ptr + "/" + i);
+                String name = fieldName(list.get(i), ptr.appendIndex(i));
                 if (name == null) continue;
-                if (out.contains(name)) problem(ptr + "/" + i, "'" + name + "' is named twice");
+                if (out.contains(name)) problem(ptr.appendIndex(i), "'" + name + "' is named twice");
                 else out.add(name);
             }
             return out;
         }
 
         /** A valid field name, or null after recording why not. */
-        private String fieldName(Object v, String ptr) {
+        private String fieldName(Object v, JsonPointer ptr) {
             if (!(v instanceof String s)) {
                 problem(ptr, "a field name must be a string, got " + describe(v));
                 return null;
@@ -254,12 +254,12 @@ public final class QueryCompiler {
             if (v == null) return out;
             if (!(v instanceof List<?> list)) {
                 problem(
-                        "/aggregation",
+                        ROOT.appendProperty("aggregation"),
                         "must be an array of [function, field] pairs, e.g. [[\"min\", \"generated.loss\"]]");
                 return out;
             }
             for (int i = 0; i < list.size(); i++) {
-                String ptr = "/aggregation/" + i;
+                JsonPointer ptr = ROOT.appendProperty("aggregation").appendIndex(i);
                 if (!(list.get(i) instanceof List<?> pair) || pair.size() != 2) {
                     problem(ptr, "must be a [function, field] pair, e.g. [\"min\", \"generated.loss\"]");
                     continue;
@@ -267,7 +267,7 @@ public final class QueryCompiler {
                 String fn = pair.get(0) instanceof String s ? s.toLowerCase(Locale.ROOT) : null;
                 if (fn == null || !AGGREGATES.contains(fn)) {
                     problem(
-                            ptr + "/0",
+                            ptr.appendIndex(0),
                             "unknown aggregate " + describe(pair.get(0)) + "; use one of "
                                     + String.join(", ", AGGREGATES));
                     continue;
@@ -275,12 +275,12 @@ public final class QueryCompiler {
                 String field;
                 if ("*".equals(pair.get(1))) {
                     if (!fn.equals("count")) {
-                        problem(ptr + "/1", "only count takes \"*\"");
+                        problem(ptr.appendIndex(1), "only count takes \"*\"");
                         continue;
                     }
                     field = "*";
                 } else {
-                    field = fieldName(pair.get(1), ptr + "/1");
+                    field = fieldName(pair.get(1), ptr.appendIndex(1));
                     if (field == null) continue;
                 }
                 var a = new Aggregate(fn, field);
@@ -295,11 +295,11 @@ public final class QueryCompiler {
             var out = new ArrayList<Sort>();
             if (v == null) return out;
             if (!(v instanceof List<?> list)) {
-                problem("/sort", "must be an array of [field, \"ascending\"|\"descending\"] pairs");
+                problem(ROOT.appendProperty("sort"), "must be an array of [field, \"ascending\"|\"descending\"] pairs");
                 return out;
             }
             for (int i = 0; i < list.size(); i++) {
-                String ptr = "/sort/" + i;
+                JsonPointer ptr = ROOT.appendProperty("sort").appendIndex(i);
                 Object item = list.get(i);
                 Object f, d = "ascending";
                 if (item instanceof String) f = item;
@@ -310,11 +310,11 @@ public final class QueryCompiler {
                     problem(ptr, "must be a [field, \"ascending\"|\"descending\"] pair");
                     continue;
                 }
-                String fieldPtr = item instanceof String ? ptr : ptr + "/0";
+                JsonPointer fieldPtr = item instanceof String ? ptr : ptr.appendIndex(0);
                 Boolean descending = direction(d);
                 if (descending == null)
                     problem(
-                            ptr + "/1",
+                            ptr.appendIndex(1),
                             "the direction must be \"ascending\" or \"descending\" (or 1, -1), got " + describe(d));
                 if (!(f instanceof String field)) {
                     problem(fieldPtr, "a field name must be a string, got " + describe(f));
@@ -351,7 +351,7 @@ public final class QueryCompiler {
             return null;
         }
 
-        private int whole(Object v, String ptr, int dflt, int min, int max) {
+        private int whole(Object v, JsonPointer ptr, int dflt, int min, int max) {
             if (v == null) return dflt;
             if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof BigInteger) {
                 BigInteger b = new BigInteger(v.toString());
@@ -363,7 +363,7 @@ public final class QueryCompiler {
         }
 
         /** One filter object as a Cypher condition, or null when it is empty (matches everything). */
-        private String filter(Object node, String ptr, int depth) {
+        private String filter(Object node, JsonPointer ptr, int depth) {
             if (depth > MAX_FILTER_DEPTH) {
                 problem(ptr, "filters nest deeper than " + MAX_FILTER_DEPTH + " levels");
                 return null;
@@ -375,7 +375,7 @@ public final class QueryCompiler {
             var parts = new ArrayList<String>();
             for (var e : map.entrySet()) {
                 String key = String.valueOf(e.getKey());
-                String p = ptr + "/" + token(key);
+                JsonPointer p = ptr.appendProperty(key);
                 Object v = e.getValue();
                 if (key.equals("$and") || key.equals("$or")) {
                     if (!(v instanceof List<?> list) || list.isEmpty()) {
@@ -384,7 +384,7 @@ public final class QueryCompiler {
                     }
                     var subs = new ArrayList<String>();
                     for (int i = 0; i < list.size(); i++) {
-                        String s = filter(list.get(i), p + "/" + i, depth + 1);
+                        String s = filter(list.get(i), p.appendIndex(i), depth + 1);
                         subs.add(s == null ? "true" : "(" + s + ")");
                     }
                     parts.add("(" + String.join(key.equals("$and") ? " AND " : " OR ", subs) + ")");
@@ -419,7 +419,7 @@ public final class QueryCompiler {
             return false;
         }
 
-        private String field(String prop, Object v, String ptr) {
+        private String field(String prop, Object v, JsonPointer ptr) {
             if (!(v instanceof Map<?, ?> ops)) {
                 if (v == null) return prop + " IS NULL";
                 Object value = value(v, ptr, true);
@@ -432,7 +432,7 @@ public final class QueryCompiler {
             var parts = new ArrayList<String>();
             for (var e : ops.entrySet()) {
                 String op = String.valueOf(e.getKey());
-                String p = ptr + "/" + token(op);
+                JsonPointer p = ptr.appendProperty(op);
                 if (!OPERATORS.contains(op)) {
                     problem(
                             p,
@@ -448,7 +448,7 @@ public final class QueryCompiler {
             return parts.isEmpty() ? null : String.join(" AND ", parts);
         }
 
-        private String operator(String prop, String op, Object arg, String ptr) {
+        private String operator(String prop, String op, Object arg, JsonPointer ptr) {
             switch (op) {
                 case "$exists" -> {
                     if (!(arg instanceof Boolean b)) {
@@ -494,7 +494,7 @@ public final class QueryCompiler {
                             hasNull = true;
                             continue;
                         }
-                        Object value = value(list.get(i), ptr + "/" + i, false);
+                        Object value = value(list.get(i), ptr.appendIndex(i), false);
                         if (value == null) bad = true;
                         else values.add(value);
                     }
@@ -526,7 +526,7 @@ public final class QueryCompiler {
         }
 
         /** A JSON value as a Cypher parameter value, or null after recording why it cannot be one. */
-        private Object value(Object v, String ptr, boolean allowList) {
+        private Object value(Object v, JsonPointer ptr, boolean allowList) {
             if (v instanceof String || v instanceof Boolean || v instanceof Long || v instanceof Double) return v;
             if (v instanceof Integer || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();
             if (v instanceof Float f) return f.doubleValue();
@@ -542,11 +542,11 @@ public final class QueryCompiler {
                     Object e = list.get(i);
                     if (e == null || e instanceof List || e instanceof Map) {
                         problem(
-                                ptr + "/" + i,
+                                ptr.appendIndex(i),
                                 "a list compared to a field may hold only strings, numbers and booleans");
                         return null;
                     }
-                    Object x = value(e, ptr + "/" + i, false);
+                    Object x = value(e, ptr.appendIndex(i), false);
                     if (x == null) return null;
                     out.add(x);
                 }
@@ -560,7 +560,7 @@ public final class QueryCompiler {
             return null;
         }
 
-        private String param(Object value, String ptr) {
+        private String param(Object value, JsonPointer ptr) {
             if (params.size() >= MAX_VALUES) {
                 if (!tooManyValues) problem(ptr, "a filter may hold at most " + MAX_VALUES + " values");
                 tooManyValues = true;
@@ -571,8 +571,8 @@ public final class QueryCompiler {
             return "$" + name;
         }
 
-        private void problem(String pointer, String detail) {
-            problems.add(new QueryException.Problem(pointer, detail));
+        private void problem(JsonPointer pointer, String detail) {
+            problems.add(new QueryException.Problem(pointer.toString(), detail));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -217,14 +218,38 @@ class QueryCompilerTest {
                 "a;b"
             })
     void hostile_field_names_are_refused_everywhere_with_their_pointer(String key) {
-        String t = QueryCompiler.token(key);
-        assertThat(pointer(m("filter", m(key, 1)))).isEqualTo("/filter/" + t);
+        JsonPointer filter = JsonPointer.empty().appendProperty("filter");
+        assertThat(pointer(m("filter", m(key, 1))))
+                .isEqualTo(filter.appendProperty(key).toString());
         assertThat(pointer(m("filter", m("$or", List.of(m("ok", 1), m(key, m("$gt", 1)))))))
-                .isEqualTo("/filter/$or/1/" + t);
+                .isEqualTo(filter.appendProperty("$or")
+                        .appendIndex(1)
+                        .appendProperty(key)
+                        .toString());
         assertThat(pointer(m("projection", List.of("ok", key)))).isEqualTo("/projection/1");
         assertThat(pointer(m("group_by", List.of(key)))).isEqualTo("/group_by/0");
         assertThat(pointer(m("aggregation", List.of(List.of("max", key))))).isEqualTo("/aggregation/0/1");
         assertThat(pointer(m("sort", List.of(List.of(key, "ascending"))))).isEqualTo("/sort/0/0");
+    }
+
+    @Test
+    void pointers_escape_tilde_and_slash_as_rfc_6901_says() {
+        assertThat(pointer(m("filter", m("a/b~c", 1)))).isEqualTo("/filter/a~1b~0c");
+        assertThat(pointer(m("filter", m("$or", List.of(m("ok", 1), m("~/", m("$gt", 1)))))))
+                .isEqualTo("/filter/$or/1/~0~1");
+        assertThat(pointer(m("filter", m("x", m("$in", List.of("a", List.of(1)))))))
+                .isEqualTo("/filter/x/$in/1");
+        assertThat(pointer(m("filter", m("x", m("a/b", 1))))).isEqualTo("/filter/x/a~1b");
+        assertThat(pointer(m("x/y", 1))).isEqualTo("/x~1y");
+        assertThat(pointer(m("", 1))).isEqualTo("/");
+        assertThat(pointer(List.of())).isEmpty();
+    }
+
+    @Test
+    void explain_is_carried_by_the_compiled_query() {
+        assertThat(compiler.compile(m("explain", true)).explain()).isTrue();
+        assertThat(compiler.compile(m("explain", false)).explain()).isFalse();
+        assertThat(compiler.compile(m()).explain()).isFalse();
     }
 
     @Test

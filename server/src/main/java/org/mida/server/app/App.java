@@ -23,7 +23,6 @@ import org.mida.server.lineage.LineageGraph;
 import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.mida.server.prov.ProvRoutes;
-import org.mida.server.query.CypherRoutes;
 import org.mida.server.query.QueryRoutes;
 import org.mida.server.stream.StreamRoutes;
 import org.mida.server.stream.TaskBroadcaster;
@@ -106,11 +105,10 @@ public final class App {
             c.routes.get("/api/lineage/workflows", lineage::workflows);
 
             // Query DSL (a read: no token) and read-only Cypher (token when MIDA_API_TOKEN is set)
-            var query = new QueryRoutes(parts.driver(), mapper, json, config.cypherMaxRows(), config.cypherTimeoutMs());
-            var cypher =
-                    new CypherRoutes(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
-            c.routes.post("/api/query", query::post);
-            c.routes.post("/api/cypher", cypher::post);
+            var query =
+                    QueryRoutes.create(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
+            c.routes.post("/api/query", query::query);
+            c.routes.post("/api/cypher", query::cypher);
             // W3C PROV-JSON export (ids with '/' as ?id=) and import
             c.routes.get("/api/prov/workflows", prov::workflowByQuery);
             c.routes.get("/api/prov/workflows/{id}", prov::workflow);

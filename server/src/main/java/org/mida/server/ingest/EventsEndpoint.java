@@ -1,8 +1,8 @@
 package org.mida.server.ingest;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.javalin.http.Context;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.http.ApiException;
@@ -16,7 +16,7 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * POST /api/events: one event or an array, the same JSON as the stream, for clients that cannot reach
  * Redis. Validated first (any bad event → 400 listing every reason, nothing enqueued), then appended to
- * the stream as one entry, so it takes the same path as observer events.
+ * the stream as one entry, so it takes the same path as observer events. Answer 202 {@link Accepted}.
  */
 public final class EventsEndpoint {
     private final UnifiedJedis redis;
@@ -31,8 +31,18 @@ public final class EventsEndpoint {
         this.json = json;
     }
 
+    /** The answer: how many events the entry holds, the stream and the entry's id. */
+    record Accepted(
+            int accepted,
+            String stream,
+            @JsonProperty("entry_id") String entryId) {}
+
     public void post(Context ctx) {
-        String body = ctx.body();
+        json.send(ctx, 202, accept(ctx.body()));
+    }
+
+    /** Checks every event of the body, then appends the body as one stream entry. */
+    Accepted accept(String body) {
         if (body.isBlank()) throw ApiException.badRequest("the request body is empty; send one event or an array");
         EventCodec.Decoded d = codec.decode(body);
         if (!d.rejections().isEmpty()) {
@@ -49,10 +59,6 @@ public final class EventsEndpoint {
                     errors);
         }
         StreamEntryID id = stream.append(redis, body);
-        var out = new LinkedHashMap<String, Object>();
-        out.put("accepted", d.events().size());
-        out.put("stream", stream.name());
-        out.put("entry_id", id.toString());
-        json.send(ctx, 202, out);
+        return new Accepted(d.events().size(), stream.name(), id.toString());
     }
 }

@@ -17,10 +17,10 @@ import java.net.URISyntaxException;
  *   <li>any other namespace ({@code bigquery}, {@code my-namespace}) → {@code namespace/name}.
  * </ul>
  */
-public final class DatasetIds {
+final class DatasetIds {
     private DatasetIds() {}
 
-    public static String of(String namespace, String name) {
+    static String of(String namespace, String name) {
         String ns = namespace.trim();
         if (ns.equals("file") || ns.startsWith("file://")) {
             String host = ns.equals("file") ? "" : ns.substring("file://".length());

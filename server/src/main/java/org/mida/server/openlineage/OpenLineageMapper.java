@@ -1,6 +1,7 @@
 package org.mida.server.openlineage;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,32 +62,57 @@ import org.mida.event.WorkflowEvent;
  * it); the datasets themselves are upserted as entities. The ingest draws USED / WAS_GENERATED_BY edges
  * for tasks only, so a JobEvent's static lineage is stored but not drawn as edges.
  */
-public final class OpenLineageMapper {
+final class OpenLineageMapper {
 
     /** Prefix of workflow ids made from OpenLineage run hierarchies. */
-    public static final String RUN_WORKFLOW_PREFIX = "openlineage:run:";
+    static final String RUN_WORKFLOW_PREFIX = "openlineage:run:";
     /** Prefix of workflow ids made from JobEvents (job definitions). */
-    public static final String JOB_WORKFLOW_PREFIX = "openlineage:job:";
+    static final String JOB_WORKFLOW_PREFIX = "openlineage:job:";
 
     private final Function<Object, String> json;
 
     /** @param json turns a facet into the JSON text stored as an entity property */
-    public OpenLineageMapper(Function<Object, String> json) {
+    OpenLineageMapper(Function<Object, String> json) {
         this.json = json;
     }
 
-    /** An entity written directly: its id and the properties to merge onto it. */
-    public record EntityUpsert(String id, Map<String, Object> props) {}
+    /** An entity written directly: its id and the node properties to merge onto it (keys as stored). */
+    record EntityUpsert(String id, Map<String, Object> props) {
+        EntityUpsert {
+            props = Collections.unmodifiableMap(new LinkedHashMap<>(props));
+        }
+
+        /** This entity with a later event's properties over its own. */
+        EntityUpsert merge(EntityUpsert later) {
+            var m = new LinkedHashMap<>(props);
+            m.putAll(later.props());
+            return new EntityUpsert(id, m);
+        }
+
+        /** The row of the {@code openlineage/upsert-datasets} statement: {@code {id, props}}. */
+        Map<String, Object> row() {
+            return Map.of("id", id, "props", props);
+        }
+    }
+
+    /** A run a {@code parent} facet names (the parent itself or its {@code root}): its runId and job. */
+    private record RunRef(String runId, String job) {
+        /** The run of {@code {"run": {"runId"}, "job": {"namespace", "name"}}}, or null when it names none. */
+        static RunRef of(Map<String, Object> part) {
+            if (!(obj(part.get("run")).get("runId") instanceof String id)) return null;
+            return new RunRef(uuid(id), jobName(obj(part.get("job"))));
+        }
+    }
 
     /** What one OpenLineage event became. */
-    public record Mapped(
+    record Mapped(
             OpenLineageSchema.Kind kind,
             List<Event> events,
             List<EntityUpsert> entities,
             String taskId,
             String workflowId) {}
 
-    public Mapped map(OpenLineageSchema.Kind kind, Map<String, Object> ev) {
+    Mapped map(OpenLineageSchema.Kind kind, Map<String, Object> ev) {
         return switch (kind) {
             case RUN -> runEvent(ev);
             case DATASET -> datasetEvent(ev);
@@ -107,23 +133,11 @@ public final class OpenLineageMapper {
         Map<String, Object> runFacets = obj(run.get("facets"));
         Map<String, Object> jobFacets = obj(job.get("facets"));
 
-        Map<String, Object> parent = obj(runFacets.get("parent"));
-        String parentRunId = runIdOf(parent);
-        Map<String, Object> root = obj(parent.get("root"));
-        String rootRunId = runIdOf(root);
-        String topRunId;
-        String topJob;
-        if (rootRunId != null) {
-            topRunId = rootRunId;
-            topJob = jobName(obj(root.get("job")));
-        } else if (parentRunId != null) {
-            topRunId = parentRunId;
-            topJob = jobName(obj(parent.get("job")));
-        } else {
-            topRunId = runId;
-            topJob = activity;
-        }
-        String workflowId = RUN_WORKFLOW_PREFIX + topRunId;
+        Map<String, Object> parentFacet = obj(runFacets.get("parent"));
+        RunRef parent = RunRef.of(parentFacet);
+        RunRef root = RunRef.of(obj(parentFacet.get("root")));
+        RunRef top = root != null ? root : parent != null ? parent : new RunRef(runId, activity);
+        String workflowId = RUN_WORKFLOW_PREFIX + top.runId();
 
         Status status = null;
         Double started = null;
@@ -180,7 +194,7 @@ public final class OpenLineageMapper {
                 .endedAt(ended)
                 .used(used)
                 .generated(generated)
-                .parentTaskId(parentRunId)
+                .parentTaskId(parent == null ? null : parent.runId())
                 .subtype(subtype)
                 .adapterId(producer)
                 .stderr(errorText(obj(runFacets.get("errorMessage"))))
@@ -189,7 +203,7 @@ public final class OpenLineageMapper {
                 .build();
 
         WorkflowEvent workflow;
-        if (topRunId.equals(runId)) {
+        if (top.runId().equals(runId)) {
             // a top-level run: its own events give the workflow its state and the job's description
             var wfMeta = new LinkedHashMap<String, Object>();
             wfMeta.put("openlineage.job_namespace", job.get("namespace"));
@@ -199,7 +213,7 @@ public final class OpenLineageMapper {
             workflow = new WorkflowEvent(
                     workflowId,
                     null,
-                    topJob,
+                    top.job(),
                     null,
                     producer,
                     null,
@@ -214,7 +228,7 @@ public final class OpenLineageMapper {
                     status,
                     null);
         } else {
-            workflow = WorkflowEvent.of(workflowId, null, topJob);
+            workflow = WorkflowEvent.of(workflowId, null, top.job());
         }
         return new Mapped(OpenLineageSchema.Kind.RUN, List.of(workflow, task), List.of(), runId, workflowId);
     }
@@ -339,11 +353,6 @@ public final class OpenLineageMapper {
         Object name = job.get("name");
         if (!(ns instanceof String) || !(name instanceof String)) return null;
         return ns + "/" + name;
-    }
-
-    private static String runIdOf(Map<String, Object> facetPart) {
-        if (obj(facetPart.get("run")).get("runId") instanceof String id) return uuid(id);
-        return null;
     }
 
     /** runIds are UUIDs; the lower-case form makes {@code ABC…} and {@code abc…} one run. */

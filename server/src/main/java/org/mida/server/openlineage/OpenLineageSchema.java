@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.mida.server.http.JsonPointers;
 
 /**
  * A hand-written check of an event against the OpenLineage 2-0-2 JSON schema
@@ -21,17 +22,18 @@ import java.util.regex.Pattern;
  * {@code run}, JobEvent without {@code run}. Unknown fields are allowed, as in the schema. A test
  * compares the verdicts with a general JSON-schema validator run on the schema file itself.
  *
- * <p>Each problem comes with the JSON pointer of the offending value, so a producer can find it.
+ * <p>Each problem comes with the JSON pointer of the offending value ({@link JsonPointers}), so a producer
+ * can find it.
  */
-public final class OpenLineageSchema {
+final class OpenLineageSchema {
 
     /** Which of the three event definitions a document is. */
-    public enum Kind {
+    enum Kind {
         RUN("RunEvent"),
         DATASET("DatasetEvent"),
         JOB("JobEvent");
 
-        public final String definition;
+        final String definition;
 
         Kind(String definition) {
             this.definition = definition;
@@ -39,16 +41,16 @@ public final class OpenLineageSchema {
     }
 
     /** One violation: where (a JSON pointer) and what. */
-    public record Problem(String pointer, String detail) {}
+    record Problem(String pointer, String detail) {}
 
     /** The definition the document matches (null when it matches none or several), and the problems. */
-    public record Verdict(Kind kind, List<Problem> problems) {
-        public boolean valid() {
+    record Verdict(Kind kind, List<Problem> problems) {
+        boolean valid() {
             return kind != null && problems.isEmpty();
         }
     }
 
-    public static final Set<String> EVENT_TYPES = Set.of("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER");
+    static final Set<String> EVENT_TYPES = Set.of("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER");
 
     private static final Pattern UUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
@@ -61,7 +63,7 @@ public final class OpenLineageSchema {
      * Checks one document. {@code base} is the pointer of the document inside the request body ("" for
      * a single event, "/3" for the fourth element of an array).
      */
-    public static Verdict check(Object doc, String base) {
+    static Verdict check(Object doc, String base) {
         if (!(doc instanceof Map<?, ?> m))
             return new Verdict(
                     null, List.of(new Problem(base, "an OpenLineage event must be a JSON object, got " + kind(doc))));
@@ -116,16 +118,16 @@ public final class OpenLineageSchema {
         Object type = m.get("eventType");
         if (type != null) {
             if (!(type instanceof String s))
-                out.add(new Problem(p + "/eventType", "must be a string, got " + kind(type)));
+                out.add(new Problem(JsonPointers.append(p, "eventType"), "must be a string, got " + kind(type)));
             else if (!EVENT_TYPES.contains(s))
                 out.add(new Problem(
-                        p + "/eventType",
+                        JsonPointers.append(p, "eventType"),
                         "\"" + abbreviate(s) + "\" is not one of START, RUNNING, COMPLETE, ABORT, FAIL, OTHER"));
         } else if (m.containsKey("eventType")) {
-            out.add(new Problem(p + "/eventType", "must be a string, got null"));
+            out.add(new Problem(JsonPointers.append(p, "eventType"), "must be a string, got null"));
         }
-        if (m.containsKey("run")) run(m.get("run"), p + "/run", out);
-        if (m.containsKey("job")) job(m.get("job"), p + "/job", out);
+        if (m.containsKey("run")) run(m.get("run"), JsonPointers.append(p, "run"), out);
+        if (m.containsKey("job")) job(m.get("job"), JsonPointers.append(p, "job"), out);
         datasets(m, "inputs", p, out);
         datasets(m, "outputs", p, out);
     }
@@ -135,14 +137,15 @@ public final class OpenLineageSchema {
         required(m, p, out, "dataset");
         if (m.containsKey("job") && m.containsKey("run"))
             out.add(new Problem(p, "a DatasetEvent must not have both \"job\" and \"run\""));
-        if (m.containsKey("dataset")) dataset(m.get("dataset"), p + "/dataset", null, out);
+        if (m.containsKey("dataset")) dataset(m.get("dataset"), JsonPointers.append(p, "dataset"), null, out);
     }
 
     private static void jobEvent(Map<?, ?> m, String p, List<Problem> out) {
         baseEvent(m, p, out);
         required(m, p, out, "job");
-        if (m.containsKey("run")) out.add(new Problem(p + "/run", "a JobEvent must not have \"run\""));
-        if (m.containsKey("job")) job(m.get("job"), p + "/job", out);
+        if (m.containsKey("run"))
+            out.add(new Problem(JsonPointers.append(p, "run"), "a JobEvent must not have \"run\""));
+        if (m.containsKey("job")) job(m.get("job"), JsonPointers.append(p, "job"), out);
         datasets(m, "inputs", p, out);
         datasets(m, "outputs", p, out);
     }
@@ -155,9 +158,12 @@ public final class OpenLineageSchema {
         required(m, p, out, "runId");
         Object id = m.get("runId");
         if (m.containsKey("runId")) {
-            if (!(id instanceof String s)) out.add(new Problem(p + "/runId", "must be a string, got " + kind(id)));
+            if (!(id instanceof String s))
+                out.add(new Problem(JsonPointers.append(p, "runId"), "must be a string, got " + kind(id)));
             else if (!UUID.matcher(s).matches())
-                out.add(new Problem(p + "/runId", "must be a UUID (format uuid), got \"" + abbreviate(s) + "\""));
+                out.add(new Problem(
+                        JsonPointers.append(p, "runId"),
+                        "must be a UUID (format uuid), got \"" + abbreviate(s) + "\""));
         }
         facets(m, p, "facets", false, out);
     }
@@ -183,11 +189,11 @@ public final class OpenLineageSchema {
         if (!m.containsKey(field)) return;
         Object v = m.get(field);
         if (!(v instanceof List<?> list)) {
-            out.add(new Problem(p + "/" + field, "must be an array, got " + kind(v)));
+            out.add(new Problem(JsonPointers.append(p, field), "must be an array, got " + kind(v)));
             return;
         }
         String extra = field.equals("inputs") ? "inputFacets" : "outputFacets";
-        for (int i = 0; i < list.size(); i++) dataset(list.get(i), p + "/" + field + "/" + i, extra, out);
+        for (int i = 0; i < list.size(); i++) dataset(list.get(i), JsonPointers.append(p, field, i), extra, out);
     }
 
     private static void dataset(Object v, String p, String extraFacets, List<Problem> out) {
@@ -199,13 +205,13 @@ public final class OpenLineageSchema {
     private static void facets(Map<?, ?> owner, String p, String field, boolean deletable, List<Problem> out) {
         if (!owner.containsKey(field)) return;
         Object v = owner.get(field);
-        String fp = p + "/" + field;
+        String fp = JsonPointers.append(p, field);
         if (!(v instanceof Map<?, ?> facets)) {
             out.add(new Problem(fp, "must be an object, got " + kind(v)));
             return;
         }
         for (var e : facets.entrySet()) {
-            String ep = fp + "/" + escape(String.valueOf(e.getKey()));
+            String ep = JsonPointers.append(fp, String.valueOf(e.getKey()));
             if (!(e.getValue() instanceof Map<?, ?> f)) {
                 out.add(new Problem(ep, "a facet must be an object, got " + kind(e.getValue())));
                 continue;
@@ -214,25 +220,27 @@ public final class OpenLineageSchema {
             uri(f, "_producer", ep, out);
             uri(f, "_schemaURL", ep, out);
             if (deletable && f.containsKey("_deleted") && !(f.get("_deleted") instanceof Boolean))
-                out.add(new Problem(ep + "/_deleted", "must be a boolean, got " + kind(f.get("_deleted"))));
+                out.add(new Problem(
+                        JsonPointers.append(ep, "_deleted"), "must be a boolean, got " + kind(f.get("_deleted"))));
         }
     }
 
     // --- rules ---
 
     private static void required(Map<?, ?> m, String p, List<Problem> out, String... fields) {
-        for (String f : fields) if (!m.containsKey(f)) out.add(new Problem(p + "/" + f, "\"" + f + "\" is required"));
+        for (String f : fields)
+            if (!m.containsKey(f)) out.add(new Problem(JsonPointers.append(p, f), "\"" + f + "\" is required"));
     }
 
     private static void string(Map<?, ?> m, String field, String p, List<Problem> out) {
         if (m.containsKey(field) && !(m.get(field) instanceof String))
-            out.add(new Problem(p + "/" + field, "must be a string, got " + kind(m.get(field))));
+            out.add(new Problem(JsonPointers.append(p, field), "must be a string, got " + kind(m.get(field))));
     }
 
     private static void dateTime(Map<?, ?> m, String field, String base, List<Problem> out) {
         if (!m.containsKey(field)) return;
         Object v = m.get(field);
-        String p = base + "/" + field;
+        String p = JsonPointers.append(base, field);
         if (!(v instanceof String s)) {
             out.add(new Problem(p, "must be a string, got " + kind(v)));
             return;
@@ -245,7 +253,7 @@ public final class OpenLineageSchema {
     }
 
     /** Epoch seconds of an RFC 3339 date-time, or null when it is not one. */
-    public static Double parseTime(String s) {
+    static Double parseTime(String s) {
         if (!DATE_TIME.matcher(s).matches()) return null;
         try {
             OffsetDateTime t = OffsetDateTime.parse(s.toUpperCase(Locale.ROOT));
@@ -258,7 +266,7 @@ public final class OpenLineageSchema {
     private static void uri(Map<?, ?> m, String field, String base, List<Problem> out) {
         if (!m.containsKey(field)) return;
         Object v = m.get(field);
-        String p = base + "/" + field;
+        String p = JsonPointers.append(base, field);
         if (!(v instanceof String s)) {
             out.add(new Problem(p, "must be a string, got " + kind(v)));
             return;
@@ -269,11 +277,6 @@ public final class OpenLineageSchema {
             // reported below
         }
         out.add(new Problem(p, "must be an absolute URI (format uri), got \"" + abbreviate(s) + "\""));
-    }
-
-    /** JSON pointer escaping of one reference token (RFC 6901). */
-    static String escape(String token) {
-        return token.replace("~", "~0").replace("/", "~1");
     }
 
     static String kind(Object v) {

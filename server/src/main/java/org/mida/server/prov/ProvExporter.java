@@ -84,13 +84,42 @@ final class ProvExporter {
         this.factory = codec.mapper().getFactory();
     }
 
+    /** A workflow to export: its id and its merged document (null when only its id is known). */
+    private record WorkflowRow(String id, String json) {
+        static WorkflowRow of(Record r) {
+            return new WorkflowRow(r.get("id").asString(), text(r.get("json")));
+        }
+    }
+
+    /** An artifact: its node's properties, and what it was derived from. */
+    private record EntityRow(Map<String, Object> props, List<Source> sources) {
+        static EntityRow of(Record r) {
+            return new EntityRow(r.get("props").asMap(), r.get("sources").asList(Source::of));
+        }
+
+        String id() {
+            return (String) props.get("id");
+        }
+    }
+
+    /** One {@code WAS_DERIVED_FROM}: the source entity's id and the relation's type (may be null). */
+    private record Source(String id, String type) {
+        static Source of(Value v) {
+            return new Source(v.get("id").asString(), text(v.get("type")));
+        }
+    }
+
+    private static String text(Value v) {
+        return v == null || v.isNull() ? null : v.asString();
+    }
+
     /** The export of one workflow, or empty when there is no such workflow. */
     Optional<Document> workflow(String id) {
         try (var session = driver.session(SessionConfig.builder()
                         .withDefaultAccessMode(AccessMode.READ)
                         .build());
                 var tx = session.beginTransaction()) {
-            List<Record> rows = tx.run(WORKFLOW, Map.of("id", id)).list();
+            List<WorkflowRow> rows = tx.run(WORKFLOW, Map.of("id", id)).list(WorkflowRow::of);
             if (rows.isEmpty()) return Optional.empty();
             return Optional.of(build(tx, null, rows));
         }
@@ -102,15 +131,16 @@ final class ProvExporter {
                         .withDefaultAccessMode(AccessMode.READ)
                         .build());
                 var tx = session.beginTransaction()) {
+            // one row per workflow; one row with a null id when the campaign has none
             List<Record> rows = tx.run(CAMPAIGN, Map.of("id", id)).list();
             if (rows.isEmpty()) return Optional.empty();
-            var workflows = new ArrayList<Record>();
-            for (Record r : rows) if (!r.get("id").isNull()) workflows.add(r);
+            var workflows = new ArrayList<WorkflowRow>();
+            for (Record r : rows) if (!r.get("id").isNull()) workflows.add(WorkflowRow.of(r));
             return Optional.of(build(tx, id, workflows));
         }
     }
 
-    private Document build(Transaction tx, String campaignId, List<Record> workflowRows) {
+    private Document build(Transaction tx, String campaignId, List<WorkflowRow> workflowRows) {
         var doc = new Document();
         try {
             var w = new Writer(doc);
@@ -118,10 +148,10 @@ final class ProvExporter {
             var workflowRefs = new LinkedHashMap<String, EntityRef>();
             var campaigns = new TreeSet<String>();
             if (campaignId != null) campaigns.add(campaignId);
-            for (Record r : workflowRows) {
-                String wid = r.get("id").asString();
+            for (WorkflowRow r : workflowRows) {
+                String wid = r.id();
                 workflowIds.add(wid);
-                WorkflowEvent wf = decode(r.get("json"), WorkflowEvent.class);
+                WorkflowEvent wf = decode(r.json(), WorkflowEvent.class);
                 if (wf == null) wf = WorkflowEvent.of(wid, null, null);
                 if (wf.campaignId() != null) campaigns.add(wf.campaignId());
                 w.workflow(wf);
@@ -133,16 +163,10 @@ final class ProvExporter {
             long t0 = System.nanoTime();
             Result entities = tx.run(ENTITIES, Map.of("workflow_ids", workflowIds));
             while (entities.hasNext()) {
-                Record r = entities.next();
-                Map<String, Object> props = r.get("props").asMap();
-                String id = (String) props.get("id");
-                workflowRefs.remove(id);
-                w.entity(id, props);
-                for (Value s : r.get("sources").values())
-                    w.derivation(
-                            id,
-                            s.get("id").asString(),
-                            s.get("type").isNull() ? null : s.get("type").asString());
+                EntityRow e = EntityRow.of(entities.next());
+                workflowRefs.remove(e.id());
+                w.entity(e.id(), e.props());
+                for (Source s : e.sources()) w.derivation(e.id(), s.id(), s.type());
             }
             for (EntityRef ref : workflowRefs.values()) {
                 var props = new LinkedHashMap<String, Object>(ref.attributes());
@@ -154,7 +178,7 @@ final class ProvExporter {
             Result tasks = tx.run(TASKS, Map.of("workflow_ids", workflowIds));
             long n = 0;
             while (tasks.hasNext()) {
-                TaskEvent t = decode(tasks.next().get("json"), TaskEvent.class);
+                TaskEvent t = decode(text(tasks.next().get("json")), TaskEvent.class);
                 if (t == null) continue;
                 w.task(t);
                 if (++n % 100_000 == 0) LOG.info("PROV export: {} tasks written", n);
@@ -179,10 +203,10 @@ final class ProvExporter {
         }
     }
 
-    private <T extends Event> T decode(Value json, Class<T> kind) {
-        if (json == null || json.isNull()) return null;
+    private <T extends Event> T decode(String json, Class<T> kind) {
+        if (json == null) return null;
         try {
-            return kind.cast(codec.decodeEvent(codec.parse(json.asString())));
+            return kind.cast(codec.decodeEvent(codec.parse(json)));
         } catch (Exception e) {
             throw new IllegalStateException("a stored document is unreadable", e);
         }

@@ -85,14 +85,7 @@ final class ProvImporter {
         this.stream = stream;
     }
 
-    /** What an import did: the answer body. */
-    record Outcome(Map<String, Object> answer) {
-        Map<String, Object> toAnswer() {
-            return answer;
-        }
-    }
-
-    Outcome importDocument(String body, String workflowId, String campaignId) {
+    ImportAnswer importDocument(String body, String workflowId, String campaignId) {
         if (body == null || body.isBlank()) throw invalid("", "the request body is empty; send a PROV-JSON document");
         JsonNode root;
         try {
@@ -589,7 +582,7 @@ final class ProvImporter {
         }
 
         /** Builds the events, writes what they cannot carry, appends the events to the stream. */
-        Outcome write() {
+        ImportAnswer write() {
             String defaultWorkflow = workflowParam != null ? workflowParam : "prov-import-" + hash;
             boolean defaultUsed = false;
             var events = new ArrayList<Map<String, Object>>();
@@ -733,27 +726,24 @@ final class ProvImporter {
 
             int artifacts = 0;
             for (Entity en : entities.values()) if (!en.value) artifacts++;
-            var imported = new LinkedHashMap<String, Object>();
-            imported.put("activities", tasks + workflows + campaigns);
-            imported.put("tasks", tasks);
-            imported.put("workflows", workflows);
-            imported.put("campaigns", campaigns);
-            imported.put("entities", artifacts);
-            imported.put("parameters", parameters);
-            imported.put("agents", agentRows.size() + countMidaAgents());
-            imported.put(
-                    "relations",
-                    relations.values().stream().mapToInt(Integer::intValue).sum());
-            imported.put("relations_by_type", relations);
-            var out = new LinkedHashMap<String, Object>();
-            out.put("imported", imported);
-            out.put("ignored", ignored);
-            out.put("workflow_id", defaultUsed ? defaultWorkflow : workflowParam);
-            out.put("bundles", bundles);
-            out.put("events", events.size());
-            out.put("stream", stream.name());
-            out.put("entry_ids", entryIds);
-            return new Outcome(out);
+            var imported = new ImportAnswer.Imported(
+                    tasks + workflows + campaigns,
+                    tasks,
+                    workflows,
+                    campaigns,
+                    artifacts,
+                    parameters,
+                    agentRows.size() + countMidaAgents(),
+                    relations.values().stream().mapToInt(Integer::intValue).sum(),
+                    relations);
+            return new ImportAnswer(
+                    imported,
+                    ignored,
+                    defaultUsed ? defaultWorkflow : workflowParam,
+                    bundles,
+                    events.size(),
+                    stream.name(),
+                    entryIds);
         }
 
         private int countMidaAgents() {

@@ -3,34 +3,34 @@ package org.mida.server.prov;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.function.Function;
+import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.neo4j.driver.Driver;
+import redis.clients.jedis.UnifiedJedis;
 
 /**
  * GET /api/prov/workflows?id=… and /api/prov/campaigns?id=… (also {@code /{id}} for ids without '/'):
  * the PROV-JSON document, streamed; {@code ?download=1} adds a {@code Content-Disposition}. POST
- * /api/prov imports a PROV-JSON document.
+ * /api/prov imports a PROV-JSON document and answers 202 {@link ImportAnswer}.
  */
 public final class ProvRoutes {
     private final ProvExporter exporter;
     private final ProvImporter importer;
     private final Json json;
 
-    public ProvRoutes(ProvExporter exporter, ProvImporter importer, Json json) {
+    ProvRoutes(ProvExporter exporter, ProvImporter importer, Json json) {
         this.exporter = exporter;
         this.importer = importer;
         this.json = json;
     }
 
     public static ProvRoutes create(
-            org.neo4j.driver.Driver driver,
-            redis.clients.jedis.UnifiedJedis redis,
-            org.mida.event.EventCodec codec,
-            EventStream stream,
-            Json json) {
+            Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream, Json json) {
         return new ProvRoutes(new ProvExporter(driver, codec), new ProvImporter(driver, redis, codec, stream), json);
     }
 
@@ -62,7 +62,7 @@ public final class ProvRoutes {
                 doc.writeTo(out);
             }
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot write the PROV export", e);
+            throw new UncheckedIOException("cannot write the PROV export", e);
         }
     }
 
@@ -74,8 +74,8 @@ public final class ProvRoutes {
     }
 
     public void importDocument(Context ctx) {
-        ProvImporter.Outcome o =
+        ImportAnswer answer =
                 importer.importDocument(ctx.body(), ctx.queryParam("workflow_id"), ctx.queryParam("campaign_id"));
-        json.send(ctx, 202, o.toAnswer());
+        json.send(ctx, 202, answer);
     }
 }

@@ -37,8 +37,11 @@ final class CypherValues {
     private static final String DOMAIN_IDS = Cypher.load("query/domain-ids");
     private static final List<String> ID_KEYS = List.of("task_id", "workflow_id", "id", "campaign_id");
 
-    /** Relationship ends to fill in: element id → the maps waiting for it, with the key to set. */
-    private final Map<String, List<Object[]>> pendingEnds = new HashMap<>();
+    /** Relationship ends to fill in: element id → the relationships waiting for it. */
+    private final Map<String, List<PendingEnd>> pendingEnds = new HashMap<>();
+
+    /** A relationship's {@code _start} or {@code _end} (the key) to set once its node's domain id is known. */
+    private record PendingEnd(Map<String, Object> relationship, String key) {}
 
     /** One record as a map of column → value. */
     Map<String, Object> row(Record r) {
@@ -58,11 +61,7 @@ final class CypherValues {
         for (Record r : tx.run(DOMAIN_IDS, Map.of("ids", new ArrayList<>(pendingEnds.keySet())))
                 .list()) found.put(r.get("id").asString(), value(r.get("domain_id")));
         for (var e : pendingEnds.entrySet())
-            for (Object[] target : e.getValue()) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> m = (Map<String, Object>) target[0];
-                m.put((String) target[1], found.get(e.getKey()));
-            }
+            for (PendingEnd end : e.getValue()) end.relationship().put(end.key(), found.get(e.getKey()));
         pendingEnds.clear();
     }
 
@@ -128,10 +127,10 @@ final class CypherValues {
         m.put("_end", null);
         pendingEnds
                 .computeIfAbsent(r.startNodeElementId(), k -> new ArrayList<>())
-                .add(new Object[] {m, "_start"});
+                .add(new PendingEnd(m, "_start"));
         pendingEnds
                 .computeIfAbsent(r.endNodeElementId(), k -> new ArrayList<>())
-                .add(new Object[] {m, "_end"});
+                .add(new PendingEnd(m, "_end"));
         for (String k : r.keys()) if (!m.containsKey(k)) m.put(k, value(r.get(k)));
         return m;
     }

@@ -5,7 +5,10 @@ import org.mida.server.http.ProblemType;
 import org.neo4j.driver.exceptions.ClientException;
 import org.neo4j.driver.exceptions.Neo4jException;
 
-/** What a failed user read becomes: a timeout is 503, a query Neo4j refuses is 400 with its message. */
+/**
+ * What a failed user read becomes: a timeout is 503, a query Neo4j refuses is 400 with its message;
+ * anything else stays as it is (an unreachable database is the 503 that {@code Problems} gives).
+ */
 final class ReadErrors {
     private ReadErrors() {}
 
@@ -14,7 +17,7 @@ final class ReadErrors {
         return code.contains("TransactionTimedOut") || code.contains("Transaction.Terminated");
     }
 
-    static ApiException of(Neo4jException e, long timeoutMs) {
+    static RuntimeException of(Neo4jException e, long timeoutMs) {
         if (timedOut(e))
             return new ApiException(
                     ProblemType.QUERY_TIMEOUT,
@@ -22,6 +25,6 @@ final class ReadErrors {
                             + " ms (MIDA_CYPHER_TIMEOUT_MS) and was stopped; narrow it with a filter or a LIMIT");
         if (e instanceof ClientException)
             return new ApiException(ProblemType.INVALID_QUERY, "Neo4j refused the query: " + e.getMessage());
-        throw e;
+        return e;
     }
 }

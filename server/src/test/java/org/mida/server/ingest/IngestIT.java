@@ -212,6 +212,35 @@ class IngestIT {
     }
 
     @Test
+    void post_api_events_answers_accepted_stream_and_entry_id_and_refuses_a_bad_batch_whole() {
+        server = TestServer.start();
+        var batch = server.post(
+                "/api/events", array(List.of(running("e1", "wf-e", 1.0), finished("e1", 2.0, "file:///m"))));
+        assertThat(batch.status()).as(batch.body()).isEqualTo(202);
+        JsonNode a = batch.json();
+        assertThat(a.fieldNames()).toIterable().containsExactly("accepted", "stream", "entry_id");
+        assertThat(a.get("accepted").asInt()).isEqualTo(2);
+        assertThat(a.get("stream").asText()).isEqualTo(server.stream());
+        assertThat(a.get("entry_id").asText()).matches("\\d+-\\d+");
+
+        var one = server.post("/api/events", "{\"type\":\"task\",\"task_id\":\"e2\"}");
+        assertThat(one.status()).as(one.body()).isEqualTo(202);
+        assertThat(one.json().fieldNames()).toIterable().containsExactly("accepted", "stream", "entry_id");
+        assertThat(one.json().get("accepted").asInt()).isEqualTo(1);
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (t:Task) WHERE t.task_id IN ['e1', 'e2'] RETURN count(t)"))
+                .isEqualTo(2);
+
+        var bad = server.post("/api/events", "[{\"type\":\"task\",\"task_id\":\"e3\"},{\"type\":\"rocket\"}]");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.contentType()).startsWith("application/problem+json");
+        assertThat(bad.json().get("errors").get(0).get("pointer").asText()).isEqualTo("/1");
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (t:Task {task_id: 'e3'}) RETURN count(t)"))
+                .isZero();
+    }
+
+    @Test
     void malformed_events_go_to_the_dead_letter_stream_with_a_reason_and_lose_nothing_else() {
         server = TestServer.start();
         String deep = "[".repeat(10_000) + "]".repeat(10_000);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mida.server.testing.TestServer.seconds;
 
+import com.fasterxml.jackson.core.JsonPointer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.openlineage.client.OpenLineage;
 import io.openlineage.client.OpenLineage.RunEvent.EventType;
@@ -208,7 +209,11 @@ class OpenLineageIT {
         assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 1);
         assertThat(t.get("adapter_id").asText()).isEqualTo("https://example.org/mida-openlineage-it");
         assertThat(t.at("/used/in~1raw.csv/@id").asText()).isEqualTo("s3://raw-bucket/in/raw.csv");
-        assertThat(t.at("/generated/" + CLEAN_PATH.replace("/", "~1") + "/@id").asText())
+        assertThat(t.at(JsonPointer.empty()
+                                .appendProperty("generated")
+                                .appendProperty(CLEAN_PATH)
+                                .appendProperty("@id"))
+                        .asText())
                 .isEqualTo(CLEAN_ID);
         assertThat(t.at("/custom_metadata/openlineage.job.sql/query").asText()).isEqualTo("SELECT id, value FROM raw");
         assertThat(t.at("/custom_metadata/openlineage.run.parent/run/runId").asText())
@@ -232,8 +237,11 @@ class OpenLineageIT {
         t = task(extract.toString());
         assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 1);
         assertThat(t.get("ended_at").asDouble()).isEqualTo(T0_EPOCH + 5);
-        assertThat(t.at("/custom_metadata/openlineage.output:" + CLEAN_ID.replace("/", "~1")
-                                + "/outputStatistics/rowCount")
+        assertThat(t.at(JsonPointer.empty()
+                                .appendProperty("custom_metadata")
+                                .appendProperty("openlineage.output:" + CLEAN_ID)
+                                .appendProperty("outputStatistics")
+                                .appendProperty("rowCount"))
                         .asLong())
                 .isEqualTo(42);
 
@@ -448,6 +456,11 @@ class OpenLineageIT {
                         .get("pointer")
                         .asText())
                 .isEmpty();
+        // a JSON null is an event that is not an object, not a server error
+        var nullBody = server.post("/api/v1/lineage", "null");
+        assertThat(nullBody.status()).as(nullBody.body()).isEqualTo(400);
+        assertThat(nullBody.json().get("errors").get(0).get("pointer").asText()).isEmpty();
+        assertThat(nullBody.json().get("detail").asText()).contains("got null");
         server.awaitIngested(seconds(30));
         assertThat(server.count("MATCH (t:Task {task_id: $id}) RETURN count(t)", "id", run))
                 .isZero();
@@ -455,8 +468,16 @@ class OpenLineageIT {
         // the good one alone goes through; an array of events is a batch
         a = server.post("/api/v1/lineage", "[" + good + "," + good.replace("START", "COMPLETE") + "]");
         assertThat(a.status()).as(a.body()).isEqualTo(202);
+        assertThat(a.json().fieldNames())
+                .toIterable()
+                .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids", "stream", "entry_id");
         assertThat(a.json().get("accepted").asInt()).isEqualTo(2);
-        assertThat(a.json().get("task_ids").get(0).asText()).isEqualTo(run);
+        assertThat(a.json().get("task_ids")).extracting(JsonNode::asText).containsExactly(run);
+        assertThat(a.json().get("workflow_ids")).extracting(JsonNode::asText).containsExactly("openlineage:run:" + run);
+        assertThat(a.json().get("entity_ids").isArray()).isTrue();
+        assertThat(a.json().get("entity_ids")).isEmpty();
+        assertThat(a.json().get("stream").asText()).isEqualTo(server.stream());
+        assertThat(a.json().get("entry_id").asText()).matches("\\d+-\\d+");
         awaitTask(run, "FINISHED");
     }
 
@@ -469,7 +490,16 @@ class OpenLineageIT {
                 + "\"documentation\":{" + FACET_BASE + ",\"description\":\"all orders\"}}}}";
         var a = server.post("/api/v1/lineage", datasetEvent);
         assertThat(a.status()).as(a.body()).isEqualTo(202);
-        assertThat(a.json().get("entity_ids").get(0).asText()).isEqualTo("postgres://db:5432/shop.public.orders");
+        // nothing went to the stream: no stream and no entry_id in the answer
+        assertThat(a.json().fieldNames())
+                .toIterable()
+                .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids");
+        assertThat(a.json().get("accepted").asInt()).isEqualTo(1);
+        assertThat(a.json().get("task_ids")).isEmpty();
+        assertThat(a.json().get("workflow_ids")).isEmpty();
+        assertThat(a.json().get("entity_ids"))
+                .extracting(JsonNode::asText)
+                .containsExactly("postgres://db:5432/shop.public.orders");
         // written at once (not through the stream)
         assertThat(server.count("MATCH (e:Entity {id: 'postgres://db:5432/shop.public.orders'}) "
                         + "WHERE e.schema_fields = ['order_id'] AND e.`facets.documentation` CONTAINS 'all orders' "
@@ -486,7 +516,15 @@ class OpenLineageIT {
         a = server.post("/api/v1/lineage", jobEvent);
         assertThat(a.status()).as(a.body()).isEqualTo(202);
         String wf = "openlineage:job:dbt://analytics/orders_daily";
-        assertThat(a.json().get("workflow_ids").get(0).asText()).isEqualTo(wf);
+        assertThat(a.json().fieldNames())
+                .toIterable()
+                .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids", "stream", "entry_id");
+        assertThat(a.json().get("task_ids")).isEmpty();
+        assertThat(a.json().get("workflow_ids")).extracting(JsonNode::asText).containsExactly(wf);
+        assertThat(a.json().get("entity_ids"))
+                .extracting(JsonNode::asText)
+                .containsExactly(
+                        "postgres://db:5432/shop.public.orders", "postgres://db:5432/shop.public.orders_daily");
         server.awaitIngested(seconds(30));
         JsonNode w = workflow(wf);
         assertThat(w.get("name").asText()).isEqualTo("dbt://analytics/orders_daily");

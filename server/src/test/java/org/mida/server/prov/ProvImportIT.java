@@ -62,7 +62,28 @@ class ProvImportIT {
         String doc = pythonDocument("");
         JsonNode answer = importOk(doc, "");
 
+        assertThat(answer.fieldNames())
+                .toIterable()
+                .containsExactly("imported", "ignored", "workflow_id", "bundles", "events", "stream", "entry_ids");
         JsonNode imported = answer.get("imported");
+        assertThat(imported.fieldNames())
+                .toIterable()
+                .containsExactly(
+                        "activities",
+                        "tasks",
+                        "workflows",
+                        "campaigns",
+                        "entities",
+                        "parameters",
+                        "agents",
+                        "relations",
+                        "relations_by_type");
+        assertThat(imported.get("relations_by_type").isObject()).isTrue();
+        assertThat(answer.get("bundles").asInt()).isEqualTo(1);
+        assertThat(answer.get("stream").asText()).isEqualTo(server.stream());
+        assertThat(answer.get("entry_ids")).hasSize(1);
+        assertThat(answer.get("entry_ids").get(0).asText()).matches("\\d+-\\d+");
+        assertThat(answer.get("events").asInt()).isPositive();
         assertThat(imported.get("tasks").asInt()).isEqualTo(3); // train, eval, the bundle's task
         assertThat(imported.get("entities").asInt()).isEqualTo(4); // scan, model, report, untouched
         assertThat(imported.get("agents").asInt()).isEqualTo(1);
@@ -146,6 +167,11 @@ class ProvImportIT {
         assertThat(server.count("MATCH (n) RETURN count(n)")).isZero();
         JsonNode answer = importOk(campaign, "");
         assertThat(answer.get("ignored").size()).as(answer.toString()).isZero();
+        // every activity found its workflow by membership: no default workflow, its key stays with null
+        assertThat(answer.fieldNames())
+                .toIterable()
+                .containsExactly("imported", "ignored", "workflow_id", "bundles", "events", "stream", "entry_ids");
+        assertThat(answer.get("workflow_id").isNull()).as(answer.toString()).isTrue();
         assertThat(normalize(server.get("/api/prov/campaigns?id=" + q("camp 1")).body()))
                 .isEqualTo(normalize(campaign));
         assertThat(normalize(server.get("/api/prov/workflows?id=" + q(ProvExportIT.WF1))

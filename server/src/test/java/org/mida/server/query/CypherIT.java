@@ -62,6 +62,7 @@ class CypherIT {
         JsonNode a = cypher(
                 "MATCH p = (t:Task {task_id: $id})-[r:PART_OF]->(w:Workflow) RETURN t, r, p, t.task_id AS id",
                 Map.of("id", ID));
+        assertThat(a.fieldNames()).toIterable().containsExactly("columns", "rows", "truncated");
         assertThat(a.get("columns")).extracting(JsonNode::asText).containsExactly("t", "r", "p", "id");
         assertThat(a.get("truncated").asBoolean()).isFalse();
         assertThat(a.get("rows")).hasSize(1);
@@ -120,9 +121,13 @@ class CypherIT {
         JsonNode row = cypher("""
                         RETURN date('2024-01-02') AS d, datetime('2024-01-02T03:04:05Z') AS dt, duration('P1DT2H') AS du,
                                point({x: 1.5, y: 2.0}) AS pt, 0.0 / 0.0 AS nan, [1, 'a', {k: [true, null]}] AS l,
-                               {n: 1, m: {x: 'y'}} AS m, $big AS big, $list AS list""", Map.of("big", 12345678901L, "list", List.of(1, "x")))
+                               {n: 1, m: {x: 'y'}} AS m, $big AS big, $list AS list, null AS nothing""", Map.of("big", 12345678901L, "list", List.of(1, "x")))
                 .get("rows")
                 .get(0);
+        assertThat(row.fieldNames())
+                .toIterable()
+                .containsExactly("d", "dt", "du", "pt", "nan", "l", "m", "big", "list", "nothing");
+        assertThat(row.get("nothing").isNull()).isTrue();
         assertThat(row.get("d").asText()).isEqualTo("2024-01-02");
         assertThat(row.get("dt").asText()).startsWith("2024-01-02T03:04:05Z");
         assertThat(row.get("du").asText()).isEqualTo("P0M1DT7200S");
@@ -214,9 +219,10 @@ class CypherIT {
     @Test
     void a_write_that_got_past_the_plan_check_still_fails_in_read_mode() {
         server = TestServer.start();
-        var routes = new CypherRoutes(Backends.driver(), MAPPER, null, 10_000, 100);
-        ApiException e =
-                catchThrowableOfType(ApiException.class, () -> routes.runUnchecked("CREATE (n:Evil) RETURN n"));
+        // the same reads the server runs, with a plan check that lets everything through
+        var reads = new CypherReads(new UserReads(Backends.driver(), 10_000), 100, plan -> {});
+        ApiException e = catchThrowableOfType(
+                ApiException.class, () -> reads.read(new CypherRequest("CREATE (n:Evil) RETURN n", Map.of())));
         assertThat(e).isNotNull();
         assertThat(e.status()).isEqualTo(400);
         assertThat(e.getMessage()).containsIgnoringCase("read");
@@ -233,9 +239,15 @@ class CypherIT {
         assertThat(a.get("truncated").asBoolean()).isTrue();
         assertThat(a.get("rows").get(9).get("x").asInt()).isEqualTo(10);
         assertThat(ms).as("the cap stops reading, it does not pull every row").isLessThan(5_000);
+        assertThat(a.fieldNames()).toIterable().containsExactly("columns", "rows", "truncated");
         JsonNode exact = cypher("UNWIND range(1, 10) AS x RETURN x", null);
         assertThat(exact.get("rows")).hasSize(10);
         assertThat(exact.get("truncated").asBoolean()).isFalse();
+        JsonNode empty = cypher("UNWIND [] AS x RETURN x", null);
+        assertThat(empty.fieldNames()).toIterable().containsExactly("columns", "rows", "truncated");
+        assertThat(empty.get("columns")).extracting(JsonNode::asText).containsExactly("x");
+        assertThat(empty.get("rows")).isEmpty();
+        assertThat(empty.get("truncated").isBoolean()).isTrue();
     }
 
     @Test

@@ -106,6 +106,9 @@ class QueryIT {
         assertThat(page.get(0).get("generated.loss").asDouble()).isEqualTo(0.20);
         assertThat(page.get(0).get("used.opt.name").asText()).isEqualTo("adam");
         assertThat(page.get(1).get("used.opt.name").isNull()).isTrue();
+        // a missing value is a null, the key is kept: every row has the projection's keys in order
+        for (JsonNode row : page)
+            assertThat(row.fieldNames()).toIterable().containsExactly("task_id", "generated.loss", "used.opt.name");
         JsonNode all = query("""
                 {"projection": ["task_id"], "filter": {"campaign_id": "my_campaign_1"},
                  "sort": [["ended_at", "descending"]]}
@@ -188,7 +191,18 @@ class QueryIT {
                 .contains("MATCH (n:Workflow)", "n.`campaign_id` = $p0")
                 .doesNotContain("camp-2");
         assertThat(a.get("params").get("p0").asText()).isEqualTo("camp-2");
-        assertThat(query("{\"filter\": {}}").has("cypher")).isFalse();
+        assertThat(a.fieldNames()).toIterable().containsExactly("rows", "count", "cypher", "params");
+        assertThat(a.get("params").fieldNames()).toIterable().containsExactly("p0", "offset", "limit");
+        assertThat(a.get("count").asInt()).isEqualTo(1);
+        // without explain (or with explain false) the answer is only the rows and their count
+        assertThat(query("{\"filter\": {}}").fieldNames()).toIterable().containsExactly("rows", "count");
+        assertThat(query("{\"filter\": {}, \"explain\": false}").fieldNames())
+                .toIterable()
+                .containsExactly("rows", "count");
+        JsonNode none = query("{\"filter\": {\"task_id\": \"no such task\"}}");
+        assertThat(none.get("rows").isArray()).isTrue();
+        assertThat(none.get("rows")).isEmpty();
+        assertThat(none.get("count").asInt()).isZero();
     }
 
     @Test
