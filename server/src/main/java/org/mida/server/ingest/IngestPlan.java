@@ -166,6 +166,7 @@ record IngestPlan(
             List<Link> agents,
             boolean relinkWorkflow) {
         TaskRow {
+            props = Collections.unmodifiableMap(props); // a delta holds nulls: no Map.copyOf
             used = List.copyOf(used);
             generated = List.copyOf(generated);
             agents = List.copyOf(agents);
@@ -190,6 +191,10 @@ record IngestPlan(
 
     /** A workflow to create or update, like {@link TaskRow}; {@code relinkCampaign} when its campaign changed. */
     record WorkflowRow(String workflowId, String campaignId, Map<String, Object> props, boolean relinkCampaign) {
+        WorkflowRow {
+            props = Collections.unmodifiableMap(props);
+        }
+
         Map<String, Object> parameters() {
             var p = new HashMap<String, Object>();
             p.put("workflow_id", workflowId);
@@ -208,6 +213,10 @@ record IngestPlan(
 
     /** An entity to create (props include its id) or the properties of a stored one that change. */
     record EntityRow(String id, Map<String, Object> props) {
+        EntityRow {
+            props = Map.copyOf(props);
+        }
+
         Map<String, Object> parameters() {
             return Map.of("id", id, "props", props);
         }
