@@ -31,7 +31,7 @@ import org.mida.event.WorkflowEvent;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.mida.server.backend.EmbeddedNeo4j;
-import org.mida.server.ingest.BatchWriter;
+import org.mida.server.ingest.NodeProperties;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
@@ -52,7 +52,7 @@ public final class IngestBench {
     static final int RAW_BATCH = 5_000;
 
     private final EventCodec codec = EventCodec.shared();
-    private final BatchWriter props = new BatchWriter(null, codec);
+    private final NodeProperties properties = new NodeProperties(codec);
     private final Map<String, Object> result = new LinkedHashMap<>();
     private final Path root;
 
@@ -295,7 +295,7 @@ public final class IngestBench {
                 if (t.user() != null) ag.add(agent(agents, "user", t.user()));
                 if (t.hostname() != null) ag.add(agent(agents, "host", t.hostname()));
                 var row = new HashMap<String, Object>();
-                row.put("props", props.taskProperties(t));
+                row.put("props", properties.task(t));
                 row.put("workflow_id", t.workflowId());
                 row.put("used", used);
                 row.put("generated", gen);
@@ -309,7 +309,7 @@ public final class IngestBench {
                             .consume();
                     var rows = new ArrayList<Map<String, Object>>();
                     for (var e : workflows.entrySet()) {
-                        var wf = props.workflowProperties(WorkflowEvent.of(e.getKey(), e.getValue(), null));
+                        var wf = properties.workflow(WorkflowEvent.of(e.getKey(), e.getValue(), null));
                         rows.add(Map.of("workflow_id", e.getKey(), "campaign_id", e.getValue(), "props", wf));
                     }
                     tx.run(Cypher.load("ingest/create-workflows"), Map.of("rows", rows))
@@ -346,9 +346,9 @@ public final class IngestBench {
         }
     }
 
-    private static void entity(Map<String, Map<String, Object>> entities, EntityRef r) {
-        var p = entities.computeIfAbsent(r.id(), k -> new HashMap<>(Map.of("id", k)));
-        if (r.type() != null) p.put("type", r.type());
+    /** An entity's properties as the ingest stores them: its id, then what each reference gives it. */
+    private void entity(Map<String, Map<String, Object>> entities, EntityRef r) {
+        entities.computeIfAbsent(r.id(), k -> new HashMap<>(Map.of("id", k))).putAll(properties.entity(r));
     }
 
     private static Map<String, Object> agent(Map<String, Map<String, Object>> agents, String kind, String name) {

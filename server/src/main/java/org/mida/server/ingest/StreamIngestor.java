@@ -280,33 +280,33 @@ public final class StreamIngestor implements AutoCloseable {
     }
 
     /**
-     * Writes the events; when Neo4j refuses the batch for a reason that is not transient, splits it to
-     * find the events it refuses and dead-letters those alone. Returns the events written.
+     * Writes the events; when Neo4j refuses the batch for a reason that is not transient, {@link
+     * Bisection} splits it to find the events it refuses, which are dead-lettered alone. Returns the
+     * events written.
      */
     private List<Event> writeIsolating(
             List<Event> events, Map<Event, StreamEntry> sources, List<DeadLetter> dead, List<Event> changed) {
-        if (events.isEmpty()) return events;
-        try {
-            BatchWriter.Written w = writer.write(events);
-            changed.addAll(w.changed());
-            metrics.tasksWritten(w.tasksCreated(), w.tasksUpdated());
-            return events;
-        } catch (RuntimeException e) {
-            if (isTransient(e)) throw e;
-            metrics.writeFailed();
-            if (events.size() == 1) {
-                Event ev = events.get(0);
-                LOG.warn("Neo4j refused {} {}: {}", ev.type(), ev.key(), e.getMessage());
-                dead.add(
-                        deadLetter(sources.get(ev), "refused by the graph store: " + e.getMessage(), codec.encode(ev)));
-                return List.of();
-            }
-            int mid = events.size() / 2;
-            var out = new ArrayList<Event>(events.size());
-            out.addAll(writeIsolating(events.subList(0, mid), sources, dead, changed));
-            out.addAll(writeIsolating(events.subList(mid, events.size()), sources, dead, changed));
-            return out;
+        Bisection.Outcome outcome = Bisection.write(
+                events,
+                part -> {
+                    BatchWriter.Written w;
+                    try {
+                        w = writer.write(part);
+                    } catch (RuntimeException e) {
+                        if (!isTransient(e)) metrics.writeFailed();
+                        throw e;
+                    }
+                    changed.addAll(w.changed());
+                    metrics.tasksWritten(w.tasksCreated(), w.tasksUpdated());
+                },
+                StreamIngestor::isTransient);
+        for (Bisection.Refusal r : outcome.refused()) {
+            Event ev = r.event();
+            String reason = r.reason().getMessage();
+            LOG.warn("Neo4j refused {} {}: {}", ev.type(), ev.key(), reason);
+            dead.add(deadLetter(sources.get(ev), "refused by the graph store: " + reason, codec.encode(ev)));
         }
+        return outcome.written();
     }
 
     private static DeadLetter deadLetter(StreamEntry entry, String reason, String raw) {

@@ -24,6 +24,7 @@ import org.mida.server.http.ApiException;
 import org.mida.server.http.JsonPointers;
 import org.mida.server.http.Problem;
 import org.mida.server.http.ProblemType;
+import org.mida.server.ingest.NodeProperties;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,12 +77,14 @@ final class ProvImporter {
     private final Driver driver;
     private final UnifiedJedis redis;
     private final EventCodec codec;
+    private final NodeProperties properties;
     private final EventStream stream;
 
     ProvImporter(Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream) {
         this.driver = driver;
         this.redis = redis;
         this.codec = codec;
+        this.properties = new NodeProperties(codec);
         this.stream = stream;
     }
 
@@ -658,13 +661,9 @@ final class ProvImporter {
                     continue;
                 }
                 if (!en.declared) continue;
-                var props = new LinkedHashMap<String, Object>();
-                for (var p : en.props.entrySet()) {
-                    if (p.getKey().equals("id") || p.getKey().equals("_json")) continue;
-                    Object s = storable(p.getValue());
-                    if (s != null) props.put(p.getKey(), s);
-                }
-                entityRows.add(Map.of("id", en.id, "props", props));
+                var attributes = new LinkedHashMap<String, Object>(en.props);
+                Object type = attributes.remove("type");
+                entityRows.add(Map.of("id", en.id, "props", properties.entity(type, attributes)));
             }
             for (Entity en : entities.values()) if (en.value && !en.linked) unusedValues++;
             if (unusedValues > 0) ignored.merge("parameter entities no activity uses", unusedValues, Integer::sum);
@@ -843,21 +842,6 @@ final class ProvImporter {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
-    }
-
-    /** Property values Neo4j can store: primitives and homogeneous primitive lists; else JSON text. */
-    private Object storable(Object v) {
-        if (v == null) return null;
-        if (v instanceof String || v instanceof Boolean || v instanceof Long || v instanceof Double) return v;
-        if (v instanceof Number n) return n instanceof BigInteger b ? b.toString() : (Object) n.doubleValue();
-        if (v instanceof List<?> l && !l.isEmpty()) {
-            Class<?> k = l.get(0) == null ? null : l.get(0).getClass();
-            boolean same = k != null
-                    && (k == String.class || k == Boolean.class || k == Long.class || k == Double.class)
-                    && l.stream().allMatch(o -> o != null && o.getClass() == k);
-            if (same) return l;
-        }
-        return codec.toJson(v);
     }
 
     /** A stable hash of the document's content (key order and whitespace do not matter). */

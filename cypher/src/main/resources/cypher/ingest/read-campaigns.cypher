@@ -1,0 +1,4 @@
+// Which of the campaigns a batch names exist already.
+UNWIND $ids AS id
+MATCH (c:Campaign {campaign_id: id})
+RETURN c.campaign_id AS id

@@ -1,0 +1,498 @@
+package org.mida.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
+import org.mida.server.ingest.IngestPlan.Agent;
+import org.mida.server.ingest.IngestPlan.Batch;
+import org.mida.server.ingest.IngestPlan.EntityRow;
+import org.mida.server.ingest.IngestPlan.InformedBy;
+import org.mida.server.ingest.IngestPlan.Link;
+import org.mida.server.ingest.IngestPlan.Statement;
+import org.mida.server.ingest.IngestPlan.Step;
+import org.mida.server.ingest.IngestPlan.Stored;
+import org.mida.server.ingest.IngestPlan.SubWorkflowLink;
+import org.mida.server.ingest.IngestPlan.TaskRow;
+import org.mida.server.ingest.IngestPlan.WorkflowRow;
+
+/** The ingest's decisions, made from events and a stored state held in plain values: no database. */
+class IngestPlanTest {
+    private static final EventCodec CODEC = EventCodec.shared();
+    private final NodeProperties properties = new NodeProperties(CODEC);
+
+    // ------------------------------------------------------------------ events and stored state
+
+    static Event event(String json) {
+        try {
+            return CODEC.decodeEvent(CODEC.parse(json));
+        } catch (Exception e) {
+            throw new AssertionError(json, e);
+        }
+    }
+
+    static TaskEvent running(String id, double start, String... usedIds) {
+        var used = new LinkedHashMap<String, Object>();
+        used.put("lr", 0.01);
+        for (int i = 0; i < usedIds.length; i++) used.put("in" + i, Map.of("@id", usedIds[i], "@type", "dataset"));
+        return TaskEvent.builder(id)
+                .workflowId("wf")
+                .campaignId("camp")
+                .status(Status.RUNNING)
+                .startedAt(start)
+                .hostname("node-1")
+                .used(used)
+                .build();
+    }
+
+    static TaskEvent finished(String id, double end, String generatedId) {
+        return TaskEvent.builder(id)
+                .status(Status.FINISHED)
+                .endedAt(end)
+                .generated(Map.of("loss", 0.25, "model", Map.of("@id", generatedId, "@type", "model")))
+                .build();
+    }
+
+    private IngestPlan plan(Stored stored, Event... events) {
+        return IngestPlan.of(Batch.of(Arrays.asList(events)), stored, properties);
+    }
+
+    private IngestPlan plan(Event... events) {
+        return plan(Stored.NOTHING, events);
+    }
+
+    /** The state the store holds once {@code plan} ran over {@code before}, as the writer would read it. */
+    private static Stored after(Stored before, IngestPlan plan) {
+        var tasks = new HashMap<>(before.tasks());
+        var workflows = new HashMap<>(before.workflows());
+        var campaigns = new HashSet<>(before.campaigns());
+        var entities = new HashMap<>(before.entities());
+        for (Event e : plan.changed()) {
+            if (e instanceof TaskEvent t) tasks.put(t.taskId(), Optional.of(t));
+            else if (e instanceof WorkflowEvent w) workflows.put(w.workflowId(), Optional.of(w));
+        }
+        for (TaskRow r : plan.createTasks()) tasks.putIfAbsent(r.taskId(), Optional.empty());
+        campaigns.addAll(plan.campaigns());
+        for (EntityRow r : plan.createEntities()) entities.put(r.id(), r.props());
+        for (EntityRow r : plan.updateEntities()) {
+            var props = new HashMap<>(entities.get(r.id()));
+            props.putAll(r.props());
+            entities.put(r.id(), props);
+        }
+        return new Stored(tasks, workflows, campaigns, entities);
+    }
+
+    private static Stored storedTasks(TaskEvent... tasks) {
+        var m = new HashMap<String, Optional<TaskEvent>>();
+        for (TaskEvent t : tasks) m.put(t.taskId(), Optional.of(t));
+        return new Stored(m, Map.of(), Set.of(), Map.of());
+    }
+
+    private static Stored withEntity(Stored s, String id, Map<String, Object> props) {
+        var entities = new HashMap<>(s.entities());
+        entities.put(id, props);
+        return new Stored(s.tasks(), s.workflows(), s.campaigns(), entities);
+    }
+
+    private static Stored withCampaign(Stored s, String id) {
+        var campaigns = new HashSet<>(s.campaigns());
+        campaigns.add(id);
+        return new Stored(s.tasks(), s.workflows(), campaigns, s.entities());
+    }
+
+    private static Stored withWorkflow(Stored s, WorkflowEvent w) {
+        var workflows = new HashMap<>(s.workflows());
+        workflows.put(w.workflowId(), Optional.of(w));
+        return new Stored(s.tasks(), workflows, s.campaigns(), s.entities());
+    }
+
+    // ------------------------------------------------------------------ new tasks
+
+    @Test
+    void a_new_task_becomes_one_create_row_with_all_its_properties_and_links() {
+        IngestPlan p = plan(running("t1", 10, "file:///in"));
+
+        assertThat(p.createTasks()).singleElement().satisfies(r -> {
+            assertThat(r.taskId()).isEqualTo("t1");
+            assertThat(r.workflowId()).isEqualTo("wf");
+            assertThat(r.props())
+                    .containsEntry("task_id", "t1")
+                    .containsEntry("status", "RUNNING")
+                    .containsEntry("started_at", 10.0)
+                    .containsEntry("used.lr", 0.01)
+                    .containsEntry("used.in0", "file:///in")
+                    .containsKey("_json");
+            assertThat(r.used()).containsExactly(new Link("file:///in", "in0"));
+            assertThat(r.generated()).isEmpty();
+            assertThat(r.agents()).containsExactly(new Link("host:node-1", "host"));
+        });
+        assertThat(p.updateTasks()).isEmpty();
+        assertThat(p.agents()).containsExactly(new Agent("host:node-1", "host", "node-1"));
+        assertThat(p.createEntities())
+                .containsExactly(new EntityRow("file:///in", Map.of("id", "file:///in", "type", "dataset")));
+        assertThat(p.campaigns()).containsExactly("camp");
+        assertThat(p.tasksCreated()).isEqualTo(1);
+        assertThat(p.changed()).extracting(Event::key).containsExactly("wf", "t1");
+    }
+
+    @Test
+    void the_steps_run_campaigns_workflows_entities_agents_then_tasks_each_with_its_rows() {
+        IngestPlan p = plan(running("t1", 10, "file:///in"));
+
+        assertThat(p.steps())
+                .extracting(Step::statement)
+                .containsExactly(
+                        Statement.MERGE_CAMPAIGNS,
+                        Statement.CREATE_WORKFLOWS,
+                        Statement.CREATE_ENTITIES,
+                        Statement.MERGE_AGENTS,
+                        Statement.CREATE_TASKS);
+        assertThat(p.steps().get(0).parameters()).isEqualTo(Map.of("ids", List.of("camp")));
+        @SuppressWarnings("unchecked")
+        var taskRows = (List<Map<String, Object>>) p.steps().get(4).parameters().get("rows");
+        assertThat(taskRows).singleElement().satisfies(row -> {
+            assertThat(row).containsEntry("task_id", "t1").containsEntry("workflow_id", "wf");
+            assertThat(row.get("used")).isEqualTo(List.of(Map.of("id", "file:///in", "role", "in0")));
+            assertThat(row.get("agents")).isEqualTo(List.of(Map.of("id", "host:node-1", "role", "host")));
+        });
+    }
+
+    // ------------------------------------------------------------------ merging: order and duplicates
+
+    @Test
+    void finished_before_running_in_one_batch_merges_into_one_finished_task() {
+        IngestPlan p = plan(finished("t1", 11, "file:///out"), running("t1", 10, "file:///in"));
+
+        assertThat(p.createTasks()).singleElement().satisfies(r -> {
+            assertThat(r.props())
+                    .containsEntry("status", "FINISHED")
+                    .containsEntry("started_at", 10.0)
+                    .containsEntry("ended_at", 11.0)
+                    .containsEntry("duration", 1.0)
+                    .containsEntry("generated.model", "file:///out");
+            assertThat(r.used()).containsExactly(new Link("file:///in", "in0"));
+            assertThat(r.generated()).containsExactly(new Link("file:///out", "model"));
+        });
+        assertThat(p.tasksCreated()).isEqualTo(1);
+    }
+
+    @Test
+    void running_after_finished_in_a_later_batch_adds_its_fields_and_leaves_the_status_finished() {
+        TaskEvent stored = finished("t1", 11, "file:///out");
+        IngestPlan p = plan(
+                withEntity(storedTasks(stored), "file:///out", Map.of("id", "file:///out", "type", "model")),
+                running("t1", 10, "file:///in"));
+
+        assertThat(p.createTasks()).isEmpty();
+        assertThat(p.updateTasks()).singleElement().satisfies(r -> {
+            assertThat(r.props())
+                    .containsEntry("started_at", 10.0)
+                    .containsEntry("duration", 1.0)
+                    .containsEntry("workflow_id", "wf")
+                    .containsKey("_json")
+                    .doesNotContainKeys("status", "ended_at", "generated.model");
+            assertThat(r.used()).containsExactly(new Link("file:///in", "in0"));
+            assertThat(r.generated()).as("the stored task already has it").isEmpty();
+            assertThat(r.relinkWorkflow()).as("the stored task had no workflow").isTrue();
+        });
+        assertThat(p.changed())
+                .filteredOn(e -> e instanceof TaskEvent)
+                .singleElement()
+                .satisfies(e -> assertThat(((TaskEvent) e).status()).isEqualTo(Status.FINISHED));
+        assertThat(p.tasksUpdated()).isEqualTo(1);
+    }
+
+    @Test
+    void a_stale_running_event_after_finished_changes_nothing() {
+        TaskEvent done = running("t1", 10).merge(finished("t1", 11, "file:///out"));
+        Stored stored = after(Stored.NOTHING, plan(done));
+
+        IngestPlan p = plan(stored, running("t1", 10));
+
+        assertThat(p.isEmpty()).isTrue();
+        assertThat(p.tasksUnchanged()).isEqualTo(1);
+        assertThat(p.changed()).isEmpty();
+    }
+
+    @Test
+    void duplicates_in_one_batch_become_one_row_and_one_link_each() {
+        TaskEvent r = running("t1", 10, "file:///in");
+        TaskEvent f = finished("t1", 11, "file:///out");
+        IngestPlan p = plan(r, f, r, f, r);
+
+        assertThat(p.createTasks()).singleElement().satisfies(row -> {
+            assertThat(row.used()).containsExactly(new Link("file:///in", "in0"));
+            assertThat(row.generated()).containsExactly(new Link("file:///out", "model"));
+            assertThat(row.agents()).hasSize(1);
+        });
+        assertThat(p.createEntities()).extracting(EntityRow::id).containsExactly("file:///in", "file:///out");
+        assertThat(p.createWorkflows()).hasSize(1);
+        assertThat(p.tasksCreated()).isEqualTo(1);
+    }
+
+    @Test
+    void a_replayed_batch_plans_no_rows_at_all() {
+        Event[] batch = {
+            event("{\"type\":\"workflow\",\"workflow_id\":\"wf\",\"campaign_id\":\"camp\",\"name\":\"train\"}"),
+            running("t1", 10, "file:///in"),
+            finished("t1", 11, "file:///out"),
+            running("t2", 12, "file:///out"),
+            TaskEvent.builder("t2")
+                    .dependencies(List.of("t1", "t0"))
+                    .user("alice")
+                    .build(),
+            event("{\"type\":\"workflow\",\"workflow_id\":\"sub\",\"parent_workflow_id\":\"wf\"}")
+        };
+        IngestPlan first = plan(batch);
+        assertThat(first.isEmpty()).isFalse();
+
+        IngestPlan replay = plan(after(Stored.NOTHING, first), batch);
+
+        assertThat(replay.steps()).isEmpty();
+        assertThat(replay.changed()).isEmpty();
+        assertThat(replay.tasksCreated()).isZero();
+        assertThat(replay.tasksUpdated()).isZero();
+        assertThat(replay.tasksUnchanged()).isEqualTo(2);
+        assertThat(replay.workflows()).isZero();
+    }
+
+    @Test
+    void a_batch_of_events_split_over_two_batches_plans_what_the_second_adds() {
+        IngestPlan first = plan(running("t1", 10, "file:///in"));
+        IngestPlan second = plan(after(Stored.NOTHING, first), finished("t1", 11, "file:///out"));
+
+        assertThat(second.createTasks()).isEmpty();
+        assertThat(second.updateTasks()).singleElement().satisfies(r -> {
+            assertThat(r.props())
+                    .containsEntry("status", "FINISHED")
+                    .containsEntry("ended_at", 11.0)
+                    .containsEntry("duration", 1.0)
+                    .containsEntry("generated.model", "file:///out")
+                    .doesNotContainKeys("started_at", "used.lr", "task_id");
+            assertThat(r.used()).isEmpty();
+            assertThat(r.generated()).containsExactly(new Link("file:///out", "model"));
+            assertThat(r.agents()).isEmpty();
+            assertThat(r.relinkWorkflow()).isFalse();
+        });
+        assertThat(second.createEntities()).extracting(EntityRow::id).containsExactly("file:///out");
+        assertThat(second.campaigns()).isEmpty();
+        assertThat(second.createWorkflows()).isEmpty();
+        assertThat(second.updateWorkflows()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ existing tasks: deltas
+
+    @Test
+    void properties_a_merge_removes_map_to_null() {
+        TaskEvent old = TaskEvent.builder("t1")
+                .used(Map.of("optimizer", Map.of("name", "adam", "lr", 0.1)))
+                .build();
+        IngestPlan p = plan(
+                storedTasks(old),
+                TaskEvent.builder("t1").used(Map.of("optimizer", "sgd")).build());
+
+        assertThat(p.updateTasks())
+                .singleElement()
+                .satisfies(r -> assertThat(r.props())
+                        .containsEntry("used.optimizer", "sgd")
+                        .containsEntry("used.optimizer.name", null)
+                        .containsEntry("used.optimizer.lr", null)
+                        .containsKey("_json")
+                        .hasSize(4));
+    }
+
+    @Test
+    void a_task_moved_to_another_workflow_is_relinked() {
+        TaskEvent old = TaskEvent.builder("t1").workflowId("wf-a").build();
+        IngestPlan p = plan(
+                withWorkflow(storedTasks(old), WorkflowEvent.of("wf-a", null, null)),
+                TaskEvent.builder("t1").workflowId("wf-b").build());
+
+        assertThat(p.updateTasks()).singleElement().satisfies(r -> {
+            assertThat(r.relinkWorkflow()).isTrue();
+            assertThat(r.workflowId()).isEqualTo("wf-b");
+            assertThat(r.props()).containsEntry("workflow_id", "wf-b");
+        });
+        assertThat(p.createWorkflows()).extracting(WorkflowRow::workflowId).containsExactly("wf-b");
+    }
+
+    @Test
+    void only_entity_references_new_to_the_task_are_linked() {
+        TaskEvent old = running("t1", 10, "file:///a");
+        Stored stored = withEntity(storedTasks(old), "file:///a", Map.of("id", "file:///a", "type", "dataset"));
+
+        IngestPlan p = plan(stored, running("t1", 10, "file:///a", "file:///b"));
+
+        assertThat(p.updateTasks()).singleElement().satisfies(r -> {
+            assertThat(r.used()).containsExactly(new Link("file:///b", "in1"));
+            assertThat(r.agents()).isEmpty();
+        });
+        assertThat(p.createEntities())
+                .containsExactly(new EntityRow("file:///b", Map.of("id", "file:///b", "type", "dataset")));
+        assertThat(p.updateEntities()).isEmpty();
+    }
+
+    @Test
+    void a_stored_entity_gets_only_the_properties_that_change() {
+        TaskEvent t = TaskEvent.builder("t1")
+                .used(Map.of("data", Map.of("@id", "file:///a", "@type", "dataset", "rows", 10, "id", "x")))
+                .build();
+        Stored stored =
+                withEntity(Stored.NOTHING, "file:///a", Map.of("id", "file:///a", "type", "dataset", "rows", 9L));
+
+        IngestPlan p = plan(stored, t);
+
+        assertThat(p.createEntities()).isEmpty();
+        assertThat(p.updateEntities()).containsExactly(new EntityRow("file:///a", Map.of("rows", 10L, "attr.id", "x")));
+    }
+
+    @Test
+    void user_and_host_agents_are_linked_once_and_again_only_when_they_change() {
+        TaskEvent old = TaskEvent.builder("t1").user("alice").hostname("node-1").build();
+        IngestPlan p = plan(
+                storedTasks(old),
+                TaskEvent.builder("t1").user("alice").hostname("node-2").build());
+
+        assertThat(p.updateTasks())
+                .singleElement()
+                .satisfies(r -> assertThat(r.agents()).containsExactly(new Link("host:node-2", "host")));
+        assertThat(p.agents()).containsExactly(new Agent("host:node-2", "host", "node-2"));
+    }
+
+    // ------------------------------------------------------------------ dependencies
+
+    @Test
+    void a_dependency_not_stored_becomes_a_placeholder_holding_only_its_id() {
+        IngestPlan p = plan(TaskEvent.builder("t2").dependencies(List.of("t1")).build());
+
+        assertThat(p.createTasks()).extracting(TaskRow::taskId).containsExactly("t2", "t1");
+        assertThat(p.createTasks().get(1)).isEqualTo(TaskRow.placeholder("t1"));
+        assertThat(p.createTasks().get(1).props()).isEqualTo(Map.of("task_id", "t1"));
+        assertThat(p.informedBy()).containsExactly(new InformedBy("t2", "t1"));
+        assertThat(p.tasksCreated()).as("placeholders are not counted").isEqualTo(1);
+        assertThat(p.changed()).extracting(Event::key).containsExactly("t2");
+    }
+
+    @Test
+    void a_dependency_stored_or_in_the_batch_gets_no_placeholder_and_only_new_dependencies_are_linked() {
+        TaskEvent old = TaskEvent.builder("t3").dependencies(List.of("t1")).build();
+        IngestPlan p = plan(
+                storedTasks(old, TaskEvent.builder("t1").build()),
+                TaskEvent.builder("t3").dependencies(List.of("t1", "t2")).build(),
+                TaskEvent.builder("t2").build());
+
+        assertThat(p.createTasks()).extracting(TaskRow::taskId).containsExactly("t2");
+        assertThat(p.informedBy()).containsExactly(new InformedBy("t3", "t2"));
+    }
+
+    @Test
+    void a_placeholder_whose_events_arrive_is_updated_with_all_its_properties_not_created() {
+        var tasks = new HashMap<String, Optional<TaskEvent>>();
+        tasks.put("t1", Optional.empty());
+        Stored stored = new Stored(tasks, Map.of(), Set.of("camp"), Map.of());
+
+        IngestPlan p = plan(stored, running("t1", 10));
+
+        assertThat(p.createTasks()).isEmpty();
+        assertThat(p.updateTasks()).singleElement().satisfies(r -> {
+            assertThat(r.props())
+                    .containsEntry("status", "RUNNING")
+                    .containsEntry("workflow_id", "wf")
+                    .doesNotContainKey("task_id");
+            assertThat(r.relinkWorkflow()).isTrue();
+            assertThat(r.agents()).containsExactly(new Link("host:node-1", "host"));
+        });
+        assertThat(p.tasksCreated()).isZero();
+        assertThat(p.tasksUpdated()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------ workflows and campaigns
+
+    @Test
+    void a_workflow_named_only_by_tasks_is_created_as_a_stub_in_the_first_campaign_a_task_gives() {
+        IngestPlan p = plan(
+                TaskEvent.builder("t1").workflowId("wf-b").build(),
+                TaskEvent.builder("t2").workflowId("wf-b").campaignId("camp").build(),
+                TaskEvent.builder("t3").workflowId("wf-b").campaignId("other").build());
+
+        assertThat(p.createWorkflows()).singleElement().satisfies(r -> {
+            assertThat(r.workflowId()).isEqualTo("wf-b");
+            assertThat(r.campaignId()).isEqualTo("camp");
+            assertThat(r.props())
+                    .containsEntry("workflow_id", "wf-b")
+                    .containsEntry("campaign_id", "camp")
+                    .containsKey("_json");
+        });
+        assertThat(p.campaigns()).containsExactly("camp", "other");
+    }
+
+    @Test
+    void a_sub_workflow_links_to_its_parent_which_is_created_as_a_stub() {
+        IngestPlan p = plan(event("{\"type\":\"workflow\",\"workflow_id\":\"sub\",\"parent_workflow_id\":\"top\"}"));
+
+        assertThat(p.createWorkflows()).extracting(WorkflowRow::workflowId).containsExactly("sub", "top");
+        assertThat(p.subWorkflowLinks()).containsExactly(new SubWorkflowLink("sub", "top"));
+        assertThat(p.workflows()).isEqualTo(2);
+    }
+
+    @Test
+    void a_stored_workflow_is_updated_with_its_changes_and_relinked_when_its_campaign_changes() {
+        Stored stored = withCampaign(withWorkflow(Stored.NOTHING, WorkflowEvent.of("wf", "camp-a", "train")), "camp-a");
+
+        IngestPlan p = plan(stored, event("{\"type\":\"workflow\",\"workflow_id\":\"wf\",\"campaign_id\":\"camp-b\"}"));
+
+        assertThat(p.createWorkflows()).isEmpty();
+        assertThat(p.updateWorkflows()).singleElement().satisfies(r -> {
+            assertThat(r.relinkCampaign()).isTrue();
+            assertThat(r.campaignId()).isEqualTo("camp-b");
+            assertThat(r.props()).containsEntry("campaign_id", "camp-b").doesNotContainKey("name");
+        });
+        assertThat(p.campaigns()).containsExactly("camp-b");
+    }
+
+    @Test
+    void a_stored_workflow_a_task_names_again_is_not_rewritten_and_its_campaign_not_merged_again() {
+        Stored stored = withCampaign(withWorkflow(Stored.NOTHING, WorkflowEvent.of("wf", "camp", null)), "camp");
+
+        IngestPlan p = plan(stored, TaskEvent.builder("t1").workflowId("wf").build());
+
+        assertThat(p.createWorkflows()).isEmpty();
+        assertThat(p.updateWorkflows()).isEmpty();
+        assertThat(p.campaigns()).isEmpty();
+        assertThat(p.changed()).extracting(Event::key).containsExactly("t1");
+    }
+
+    @Test
+    void a_batch_of_nothing_but_unknown_kinds_plans_nothing() {
+        assertThat(plan().isEmpty()).isTrue();
+        assertThat(Batch.of(new ArrayList<>()).isEmpty()).isTrue();
+    }
+
+    @Test
+    void the_ids_to_read_are_the_batch_tasks_and_their_dependencies_workflows_campaigns_and_entities() {
+        Batch b = Batch.of(List.of(
+                running("t1", 10, "file:///a"),
+                TaskEvent.builder("t2").dependencies(List.of("t1", "t0")).build(),
+                finished("t1", 11, "file:///b"),
+                event("{\"type\":\"workflow\",\"workflow_id\":\"sub\",\"parent_workflow_id\":\"top\","
+                        + "\"campaign_id\":\"c2\"}")));
+
+        assertThat(b.taskIds()).containsExactly("t1", "t2", "t0");
+        assertThat(b.workflowIds()).containsExactly("sub", "wf", "top");
+        assertThat(b.campaignIds()).containsExactly("camp", "c2");
+        assertThat(b.entityIds()).containsExactly("file:///a", "file:///b");
+    }
+}
