@@ -89,6 +89,14 @@ class TaskBroadcasterTest {
     }
 
     @Test
+    void a_dropped_event_says_how_many_messages_were_missed() {
+        var b = new TaskBroadcaster(EventCodec.shared().mapper());
+        assertThat(StreamRoutes.event("dropped", b.json(new StreamRoutes.Dropped(7)), null))
+                .isEqualTo("event: dropped\ndata: {\"dropped\":7}\n\n");
+        assertThat(StreamRoutes.event("task", "{\"a\":1}", "12")).isEqualTo("id: 12\nevent: task\ndata: {\"a\":1}\n\n");
+    }
+
+    @Test
     void a_slow_subscriber_loses_the_oldest_messages_and_is_told_how_many() {
         var b = new TaskBroadcaster(MAPPER, 3);
         var s = b.subscribe(Set.of(), Set.of(), Set.of());
