@@ -205,13 +205,17 @@ final class LineageGraph {
             if (!reach()) { // more nodes than the cap: level by level, so the nearest ones are kept
                 nodes.clear();
                 edges.clear();
-                nodes.put(start.eid(), LineageNode.of(start.kind(), id, start.props(), 0));
+                nodes.put(start.eid(), startNode());
                 if (dir != Direction.DOWNSTREAM) walk(UPSTREAM_STEP, true);
                 if (dir != Direction.UPSTREAM) walk(DOWNSTREAM_STEP, false);
             }
             var list = new ArrayList<>(nodes.values());
             list.sort(Comparator.comparingInt(LineageNode::depth)); // stable: BFS order within a depth
             return new Lineage(id, start.kind(), dir, depth, limit, list, new ArrayList<>(edges.values()), truncated);
+        }
+
+        private LineageNode startNode() {
+            return LineageNode.of(start.kind(), start.props().domainId(start.kind()), start.props(), 0);
         }
 
         private void addEdge(String source, String target, String neo4jType) {
@@ -228,8 +232,7 @@ final class LineageGraph {
          * False when the nodes exceed the cap (the caller then searches level by level).
          */
         private boolean reach() {
-            nodes.put(
-                    start.eid(), LineageNode.of(start.kind(), start.props().domainId(start.kind()), start.props(), 0));
+            nodes.put(start.eid(), startNode());
             for (boolean up : dir == Direction.BOTH ? List.of(true, false) : List.of(dir == Direction.UPSTREAM)) {
                 String q = (up ? UPSTREAM_REACH : DOWNSTREAM_REACH)[depth];
                 List<Reached> found =
