@@ -336,6 +336,7 @@ class StreamIT {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.contentType()).startsWith("application/problem+json");
         assertThat(r.json().get("detail").asText()).contains("events");
+        assertThat(r.json().get("errors").get(0).get("parameter").asText()).isEqualTo("events");
         assertThat(server.server().broadcaster().subscriberCount()).isZero();
     }
 }
