@@ -19,7 +19,6 @@ import org.mida.server.http.Json;
 import org.mida.server.http.ProblemType;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
-import org.mida.server.lineage.LineageGraph;
 import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.mida.server.prov.ProvRoutes;
@@ -57,8 +56,8 @@ public final class App {
         var analysis = AnalysisRoutes.create(parts.driver(), parts.codec(), json);
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);
         // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch
-        var lineage = new LineageRoutes(
-                new LineageGraph(parts.driver(), () -> parts.metrics().ingest().batches()), json);
+        var lineage =
+                new LineageRoutes(parts.driver(), () -> parts.metrics().ingest().batches(), json);
         var eventStream = new EventStream(config.stream());
         var events = new EventsEndpoint(parts.redis(), parts.codec(), eventStream, json);
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path

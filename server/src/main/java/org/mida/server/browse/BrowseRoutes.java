@@ -3,14 +3,18 @@ package org.mida.server.browse;
 import static org.mida.server.http.Json.intParam;
 
 import io.javalin.http.Context;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Locale;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 
 /**
  * GET /api/campaigns, /api/workflows, /api/workflows/{id}, /api/workflows/{id}/tasks, /api/tasks/{id}.
  * Ids full of '/' (URIs) can also be given as {@code ?id=}: Jetty refuses encoded slashes in paths.
+ *
+ * <pre>{@code
+ * var browse = new BrowseRoutes(new GraphBrowser(driver, codec), json);
+ * config.routes.get("/api/workflows/{id}", browse::workflow);
+ * }</pre>
  */
 public final class BrowseRoutes {
     static final int MAX_LIMIT = 10_000;
@@ -24,7 +28,7 @@ public final class BrowseRoutes {
     }
 
     public void campaigns(Context ctx) {
-        json.ok(ctx, Map.of("campaigns", browser.campaigns()));
+        json.ok(ctx, new Campaigns(browser.campaigns()));
     }
 
     /** A listing, or one workflow when {@code ?id=} is given. */
@@ -36,11 +40,8 @@ public final class BrowseRoutes {
         }
         int limit = intParam(ctx, "limit", 1000, 1, MAX_LIMIT);
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        var body = new LinkedHashMap<String, Object>();
-        body.put("workflows", browser.workflows(ctx.queryParam("campaign_id"), limit, offset));
-        body.put("limit", limit);
-        body.put("offset", offset);
-        json.ok(ctx, body);
+        var page = browser.workflows(ctx.queryParam("campaign_id"), limit, offset);
+        json.ok(ctx, new WorkflowSummary.Page(page, limit, offset));
     }
 
     public void workflow(Context ctx) {
@@ -48,22 +49,16 @@ public final class BrowseRoutes {
     }
 
     private void workflow(Context ctx, String id) {
-        json.ok(ctx, browser.workflow(id).orElseThrow(() -> ApiException.notFound("no workflow '" + id + "'")));
+        json.ok(ctx, browser.workflow(id).orElseThrow(() -> noWorkflow(id)));
     }
 
     public void workflowTasks(Context ctx) {
         String id = ctx.pathParam("id");
         String status = ctx.queryParam("status");
-        if (status != null) status = status.toUpperCase(java.util.Locale.ROOT);
         int limit = intParam(ctx, "limit", 100, 1, MAX_LIMIT);
         int offset = intParam(ctx, "offset", 0, 0, Integer.MAX_VALUE);
-        if (!browser.workflowExists(id)) throw ApiException.notFound("no workflow '" + id + "'");
-        var body = new LinkedHashMap<String, Object>();
-        body.put("workflow_id", id);
-        body.put("tasks", browser.workflowTasks(id, status, limit, offset));
-        body.put("limit", limit);
-        body.put("offset", offset);
-        json.ok(ctx, body);
+        String wanted = status == null ? null : status.toUpperCase(Locale.ROOT);
+        json.ok(ctx, browser.workflowTasks(id, wanted, limit, offset).orElseThrow(() -> noWorkflow(id)));
     }
 
     public void task(Context ctx) {
@@ -76,14 +71,15 @@ public final class BrowseRoutes {
     }
 
     private void task(Context ctx, String id) {
-        GraphBrowser.TaskLookup task = browser.task(id);
-        if (task.document() != null) {
-            json.ok(ctx, task.document());
-            return;
-        }
+        GraphBrowser.StoredTask task =
+                browser.task(id).orElseThrow(() -> ApiException.notFound("no task '" + id + "'"));
         if (task.placeholder())
             throw ApiException.notFound("task '" + id + "' is known only as a dependency of other tasks;"
                     + " its own events have not arrived");
-        throw ApiException.notFound("no task '" + id + "'");
+        json.ok(ctx, task.document());
+    }
+
+    private static ApiException noWorkflow(String id) {
+        return ApiException.notFound("no workflow '" + id + "'");
     }
 }

@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <p>The workflow-level view works on the graph of which workflows feed which, computed in one pass
  * over the generated entities and cached until the next ingest batch (see {@link #feeds}).
  */
-public final class LineageGraph {
+final class LineageGraph {
     private static final Logger LOG = LoggerFactory.getLogger(LineageGraph.class);
 
     private static final String START = Cypher.load("lineage/start");
@@ -48,7 +47,7 @@ public final class LineageGraph {
     static final long FEEDS_MAX_AGE_NANOS = 10_000_000_000L;
 
     /** The deepest lineage a request may ask for. */
-    public static final int MAX_DEPTH = 50;
+    static final int MAX_DEPTH = 50;
 
     private static final String HOP_BOUND = "WAS_DERIVED_FROM*1.." + MAX_DEPTH + "]";
 
@@ -73,18 +72,77 @@ public final class LineageGraph {
     /** Rows one level may return, per node still allowed by the cap (edges to known nodes need room). */
     private static final int ROWS_PER_NODE = 8;
 
-    public enum Direction {
-        UPSTREAM,
-        DOWNSTREAM,
-        BOTH;
+    // ---------------------------------------------------------------- rows, as the statements return them
 
-        public String wire() {
-            return name().toLowerCase(Locale.ROOT);
+    /** start.cypher: the start node, its kind and its domain properties. */
+    record Start(String eid, String kind, NodeProps props) {
+        static Start of(Record r) {
+            return new Start(r.get("eid").asString(), r.get("kind").asString(), NodeProps.of(r.get("p")));
         }
     }
 
-    /** A workflow feeds another: consumer used entities producer generated, or was informed by it. */
-    public record Feed(String consumer, String producer, long entities, long informed) {}
+    /** An outgoing PROV relationship: its Neo4j type and the element id it points at. */
+    record Rel(String type, String target) {}
+
+    /**
+     * *-reach.cypher: a node within reach (or the start), its kind, its domain properties and its
+     * outgoing PROV relationships.
+     */
+    record Reached(String eid, String kind, NodeProps props, List<Rel> out) {
+        static Reached of(Record r) {
+            var out = new ArrayList<Rel>();
+            for (Value pair : r.get("out").values()) {
+                if (pair.get(0).isNull()) continue; // no relationship (OPTIONAL MATCH)
+                out.add(new Rel(pair.get(0).asString(), pair.get(1).asString()));
+            }
+            return new Reached(
+                    r.get("eid").asString(), r.get("kind").asString(), NodeProps.of(r.get("p")), List.copyOf(out));
+        }
+    }
+
+    /** *-step.cypher: a relationship {@code rel} between a frontier node and the node {@code to}. */
+    record Step(String from, String rel, String to, String kind, NodeProps props) {
+        static Step of(Record r) {
+            return new Step(
+                    r.get("from").asString(),
+                    r.get("rel").asString(),
+                    r.get("to").asString(),
+                    r.get("kind").asString(),
+                    NodeProps.of(r.get("p")));
+        }
+    }
+
+    /** workflow-feeds.cypher: consumer used entities producer generated, or was informed by it. */
+    record Feed(String consumer, String producer, long entities, long informed) {
+        static Feed of(Record r) {
+            return new Feed(
+                    r.get("consumer").asString(),
+                    r.get("producer").asString(),
+                    r.get("entities").asLong(),
+                    r.get("informed").asLong());
+        }
+    }
+
+    /** workflow-nodes.cypher: a stored workflow and its task count. */
+    record WorkflowRow(
+            String workflowId,
+            String name,
+            String campaignId,
+            String status,
+            Double startedAt,
+            Double endedAt,
+            long taskCount) {
+        static WorkflowRow of(Record r) {
+            return new WorkflowRow(
+                    r.get("workflow_id").asString(),
+                    NodeProps.string(r.get("name")),
+                    NodeProps.string(r.get("campaign_id")),
+                    NodeProps.string(r.get("status")),
+                    NodeProps.number(r.get("started_at")),
+                    NodeProps.number(r.get("ended_at")),
+                    r.get("task_count").asLong());
+        }
+    }
 
     private final Driver driver;
     private final LongSupplier ingestGeneration;
@@ -98,34 +156,26 @@ public final class LineageGraph {
      * @param ingestGeneration a number that changes whenever the ingest writes (the batch counter), to
      *     know when the cached workflow feed graph is stale
      */
-    public LineageGraph(Driver driver, LongSupplier ingestGeneration) {
+    LineageGraph(Driver driver, LongSupplier ingestGeneration) {
         this.driver = driver;
         this.ingestGeneration = ingestGeneration;
     }
-
-    /** The start node: its element id, kind and domain properties. */
-    record Start(String eid, String kind, Map<String, Object> props) {}
 
     /**
      * Lineage of the node with this domain id; empty when no task, entity or workflow has it. {@code kind}
      * (task, entity, workflow or null) picks one when the id names several; otherwise task wins, then
      * entity, then workflow.
      */
-    public Optional<Map<String, Object>> lineage(String id, String kind, Direction dir, int depth, int limit) {
+    Optional<Lineage> lineage(String id, String kind, Direction dir, int depth, int limit) {
         try (var session = driver.session()) {
             return session.executeRead(tx -> {
-                List<Start> starts = tx.run(START, Map.of("id", id))
-                        .list(r -> new Start(
-                                r.get("eid").asString(),
-                                r.get("kind").asString(),
-                                r.get("p").asMap()));
-                Start start = starts.stream()
+                Optional<Start> start = tx.run(START, Map.of("id", id)).list(Start::of).stream()
                         .filter(s -> kind == null || s.kind().equals(kind))
-                        .findFirst()
-                        .orElse(null);
-                if (start == null) return Optional.empty();
-                if (start.kind().equals("workflow")) return Optional.of(workflowLineage(tx, id, dir, depth, limit));
-                return Optional.of(new Search(tx, start, dir, depth, limit).run(id));
+                        .findFirst();
+                if (start.isEmpty()) return Optional.empty();
+                if (start.get().kind().equals("workflow"))
+                    return Optional.of(workflowLineage(tx, id, dir, depth, limit));
+                return Optional.of(new Search(tx, start.get(), dir, depth, limit).run(id));
             });
         }
     }
@@ -138,9 +188,9 @@ public final class LineageGraph {
         private final int depth;
         private final int limit;
         /** element id → node (with domain id and depth), in the order found. */
-        private final Map<String, Map<String, Object>> nodes = new LinkedHashMap<>();
+        private final Map<String, LineageNode> nodes = new LinkedHashMap<>();
 
-        private final Map<String, Map<String, Object>> edges = new LinkedHashMap<>();
+        private final Map<String, LineageEdge> edges = new LinkedHashMap<>();
         private boolean truncated;
 
         Search(TransactionContext tx, Start start, Direction dir, int depth, int limit) {
@@ -151,27 +201,30 @@ public final class LineageGraph {
             this.limit = limit;
         }
 
-        Map<String, Object> run(String id) {
+        Lineage run(String id) {
             if (!reach()) { // more nodes than the cap: level by level, so the nearest ones are kept
                 nodes.clear();
                 edges.clear();
-                nodes.put(start.eid(), node(start.kind(), start.props(), 0));
+                nodes.put(start.eid(), startNode());
                 if (dir != Direction.DOWNSTREAM) walk(UPSTREAM_STEP, true);
                 if (dir != Direction.UPSTREAM) walk(DOWNSTREAM_STEP, false);
             }
-            var out = new LinkedHashMap<String, Object>();
-            out.put("root", id);
-            out.put("root_kind", start.kind());
-            out.put("direction", dir.wire());
-            out.put("depth", depth);
-            out.put("limit", limit);
             var list = new ArrayList<>(nodes.values());
-            list.sort(Comparator.comparingInt(n -> (Integer) n.get("depth"))); // stable: BFS order within a depth
-            out.put("nodes", list);
-            out.put("edges", new ArrayList<>(edges.values()));
-            out.put("truncated", truncated);
-            return out;
+            list.sort(Comparator.comparingInt(LineageNode::depth)); // stable: BFS order within a depth
+            return new Lineage(id, start.kind(), dir, depth, limit, list, new ArrayList<>(edges.values()), truncated);
         }
+
+        private LineageNode startNode() {
+            return LineageNode.of(start.kind(), start.props().domainId(start.kind()), start.props(), 0);
+        }
+
+        private void addEdge(String source, String target, String neo4jType) {
+            LineageEdge e = LineageEdge.of(source, target, wireType(neo4jType));
+            edges.putIfAbsent(e.key(), e);
+        }
+
+        /** A relationship between two found nodes, oriented in the search direction. */
+        private record Hop(String type, String to, String source, String target) {}
 
         /**
          * The fast path: per direction one statement finds every node within the depth (a pruning
@@ -179,35 +232,23 @@ public final class LineageGraph {
          * False when the nodes exceed the cap (the caller then searches level by level).
          */
         private boolean reach() {
-            nodes.put(start.eid(), node(start.kind(), start.props(), 0));
+            nodes.put(start.eid(), startNode());
             for (boolean up : dir == Direction.BOTH ? List.of(true, false) : List.of(dir == Direction.UPSTREAM)) {
                 String q = (up ? UPSTREAM_REACH : DOWNSTREAM_REACH)[depth];
-                List<Record> found =
-                        tx.run(q, Map.of("start", start.eid(), "rows", limit)).list();
+                List<Reached> found =
+                        tx.run(q, Map.of("start", start.eid(), "rows", limit)).list(Reached::of);
                 if (found.size() > limit) return false; // the start plus `limit` others
-                // element id → its outgoing relationships (type, target element id)
-                var out = new LinkedHashMap<String, List<String[]>>();
-                var info = new HashMap<String, Record>();
-                for (Record r : found) {
-                    String eid = r.get("eid").asString();
-                    if (info.putIfAbsent(eid, r) != null) continue; // the start again (a cycle)
-                    var rels = new ArrayList<String[]>();
-                    for (Value pair : r.get("out").values()) {
-                        if (pair.get(0).isNull()) continue; // no relationship (OPTIONAL MATCH)
-                        rels.add(new String[] {
-                            pair.get(0).asString(), pair.get(1).asString()
-                        });
-                    }
-                    out.put(eid, rels);
-                }
+                // element id → the node with its outgoing relationships
+                var info = new LinkedHashMap<String, Reached>();
+                for (Reached r : found) info.putIfAbsent(r.eid(), r); // the start may come again (a cycle)
                 // breadth first over the relationships between found nodes, in the search direction
-                var adj = new HashMap<String, List<String[]>>(); // from → {type, to, source, target}
-                for (var e : out.entrySet())
-                    for (String[] rel : e.getValue()) {
-                        if (!out.containsKey(rel[1])) continue;
-                        String from = up ? e.getKey() : rel[1], to = up ? rel[1] : e.getKey();
+                var adj = new HashMap<String, List<Hop>>();
+                for (Reached r : info.values())
+                    for (Rel rel : r.out()) {
+                        if (!info.containsKey(rel.target())) continue;
+                        String from = up ? r.eid() : rel.target(), to = up ? rel.target() : r.eid();
                         adj.computeIfAbsent(from, k -> new ArrayList<>())
-                                .add(new String[] {rel[0], to, e.getKey(), rel[1]});
+                                .add(new Hop(rel.type(), to, r.eid(), rel.target()));
                     }
                 var hops = new HashMap<String, Integer>();
                 hops.put(start.eid(), 0);
@@ -216,24 +257,22 @@ public final class LineageGraph {
                     String cur = queue.poll();
                     int h = hops.get(cur);
                     if (h >= depth) continue;
-                    for (String[] rel : adj.getOrDefault(cur, List.of())) {
-                        if (!hops.containsKey(rel[1])) {
-                            Record r = info.get(rel[1]);
-                            String kind = r.get("kind").asString();
-                            Map<String, Object> p = r.get("p").asMap();
-                            if (domainId(kind, p) == null) continue;
-                            hops.put(rel[1], h + 1);
-                            if (!nodes.containsKey(rel[1])) {
+                    for (Hop hop : adj.getOrDefault(cur, List.of())) {
+                        if (!hops.containsKey(hop.to())) {
+                            Reached r = info.get(hop.to());
+                            String domainId = r.props().domainId(r.kind());
+                            if (domainId == null) continue;
+                            hops.put(hop.to(), h + 1);
+                            if (!nodes.containsKey(hop.to())) {
                                 if (nodes.size() >= limit) return false;
-                                nodes.put(rel[1], node(kind, p, h + 1));
+                                nodes.put(hop.to(), LineageNode.of(r.kind(), domainId, r.props(), h + 1));
                             }
-                            queue.add(rel[1]);
+                            queue.add(hop.to());
                         }
-                        Object source = nodes.get(rel[2]).get("id"),
-                                target = nodes.get(rel[3]).get("id");
-                        String type = wireType(rel[0]);
-                        edges.computeIfAbsent(
-                                source + "\u0000" + type + "\u0000" + target, k -> edge(source, target, type));
+                        addEdge(
+                                nodes.get(hop.source()).id(),
+                                nodes.get(hop.target()).id(),
+                                hop.type());
                     }
                 }
             }
@@ -247,42 +286,29 @@ public final class LineageGraph {
             for (int level = 1; level <= depth && !frontier.isEmpty(); level++) {
                 int room = Math.max(0, limit - nodes.size());
                 int rows = ROWS_PER_NODE * Math.max(room, 1) + frontier.size();
-                List<Record> found =
-                        tx.run(step, Map.of("frontier", frontier, "rows", rows)).list();
+                List<Step> found =
+                        tx.run(step, Map.of("frontier", frontier, "rows", rows)).list(Step::of);
                 if (found.size() >= rows) truncated = true;
                 var next = new ArrayList<String>();
-                for (Record r : found) {
-                    String from = r.get("from").asString();
-                    String to = r.get("to").asString();
-                    Map<String, Object> target = nodes.get(to);
+                for (Step s : found) {
+                    LineageNode target = nodes.get(s.to());
                     if (target == null) {
-                        String kind = r.get("kind").asString();
-                        Map<String, Object> p = r.get("p").asMap();
-                        if (domainId(kind, p) == null) continue; // not a lineage node (no id)
+                        String domainId = s.props().domainId(s.kind());
+                        if (domainId == null) continue; // not a lineage node (no id)
                         if (nodes.size() >= limit) {
                             truncated = true;
                             continue;
                         }
-                        target = node(kind, p, level);
-                        nodes.put(to, target);
+                        target = LineageNode.of(s.kind(), domainId, s.props(), level);
+                        nodes.put(s.to(), target);
                     }
-                    if (seen.add(to)) next.add(to);
-                    Object a = nodes.get(from).get("id"), b = target.get("id");
-                    String type = wireType(r.get("rel").asString());
-                    Object source = up ? a : b, dest = up ? b : a;
-                    edges.computeIfAbsent(source + "\u0000" + type + "\u0000" + dest, k -> edge(source, dest, type));
+                    if (seen.add(s.to())) next.add(s.to());
+                    String a = nodes.get(s.from()).id(), b = target.id();
+                    addEdge(up ? a : b, up ? b : a, s.rel());
                 }
                 frontier = next;
             }
         }
-    }
-
-    private static Map<String, Object> edge(Object source, Object target, String type) {
-        var e = new LinkedHashMap<String, Object>();
-        e.put("source", source);
-        e.put("target", target);
-        e.put("type", type);
-        return e;
     }
 
     static String wireType(String rel) {
@@ -295,64 +321,10 @@ public final class LineageGraph {
         };
     }
 
-    private static String domainId(String kind, Map<String, Object> p) {
-        Object v = switch (kind) {
-            case "task" -> p.get("task_id");
-            case "entity" -> p.get("id");
-            case "workflow" -> p.get("workflow_id");
-            default -> null;
-        };
-        return v instanceof String s ? s : null;
-    }
-
-    private static Map<String, Object> node(String kind, Map<String, Object> p, int depth) {
-        String id = domainId(kind, p);
-        var n = new LinkedHashMap<String, Object>();
-        n.put("id", id);
-        n.put("kind", kind);
-        n.put("label", label(kind, id, p));
-        boolean entity = kind.equals("entity");
-        n.put("workflow_id", entity ? null : kind.equals("workflow") ? id : p.get("workflow_id"));
-        n.put("campaign_id", entity ? null : p.get("campaign_id"));
-        n.put("status", entity ? null : p.get("status"));
-        n.put("type", entity ? p.get("type") : null);
-        n.put("started_at", entity ? null : p.get("started_at"));
-        n.put("ended_at", entity ? null : p.get("ended_at"));
-        n.put("depth", depth);
-        return n;
-    }
-
-    /**
-     * A short human label: a task's activity_id, an entity's name, a workflow's name; otherwise the last
-     * path segment of the id (an entity's type when the id has none).
-     */
-    static String label(String kind, String id, Map<String, Object> p) {
-        Object named = switch (kind) {
-            case "task" -> p.get("activity_id");
-            case "entity", "workflow" -> p.get("name");
-            default -> null;
-        };
-        if (named instanceof String s && !s.isBlank()) return s;
-        String shortId = shortId(id);
-        if (kind.equals("entity") && shortId.equals(id) && p.get("type") instanceof String t) return t;
-        return shortId;
-    }
-
-    /** The last non-empty path segment of an id ({@code file:///data/x.h5} → {@code x.h5}), at most 60 chars. */
-    static String shortId(String id) {
-        if (id == null) return null;
-        String s = id;
-        while (s.endsWith("/") && s.length() > 1) s = s.substring(0, s.length() - 1);
-        int slash = s.lastIndexOf('/');
-        if (slash >= 0 && slash < s.length() - 1) s = s.substring(slash + 1);
-        if (s.isEmpty()) s = id;
-        return s.length() > 60 ? s.substring(0, 59) + "…" : s;
-    }
-
     // ---------------------------------------------------------------- workflow level
 
     /** Workflows upstream (producers) and/or downstream (consumers) of one workflow, hop by hop. */
-    private Map<String, Object> workflowLineage(TransactionContext tx, String id, Direction dir, int depth, int limit) {
+    private Lineage workflowLineage(TransactionContext tx, String id, Direction dir, int depth, int limit) {
         List<Feed> all = feeds(tx);
         var depthOf = new LinkedHashMap<String, Integer>();
         depthOf.put(id, 0);
@@ -383,83 +355,50 @@ public final class LineageGraph {
                 }
             }
         }
-        var out = new LinkedHashMap<String, Object>();
-        out.put("root", id);
-        out.put("root_kind", "workflow");
-        out.put("direction", dir.wire());
-        out.put("depth", depth);
-        out.put("limit", limit);
-        out.put("nodes", workflowNodes(tx, depthOf));
-        out.put("edges", kept.values().stream().map(LineageGraph::feedEdge).toList());
-        out.put("truncated", truncated);
-        return out;
+        return new Lineage(
+                id,
+                "workflow",
+                dir,
+                depth,
+                limit,
+                workflowNodes(tx, depthOf),
+                kept.values().stream().map(LineageEdge::of).toList(),
+                truncated);
     }
 
     /**
      * Which workflows feed which, over one campaign's workflows (or all): every workflow of the campaign is
      * a node; so is a workflow of another campaign at the other end of a feed (its campaign_id tells).
      */
-    public Map<String, Object> workflowOverview(String campaignId) {
+    WorkflowFeeds workflowOverview(String campaignId) {
         try (var session = driver.session()) {
             return session.executeRead(tx -> {
                 var params = new HashMap<String, Object>();
                 params.put("campaign_id", campaignId);
                 var ids = new LinkedHashMap<String, Integer>();
-                for (Record r : tx.run(CAMPAIGN_WORKFLOWS, params).list())
-                    ids.put(r.get("workflow_id").asString(), null);
+                for (String w : tx.run(CAMPAIGN_WORKFLOWS, params)
+                        .list(r -> r.get("workflow_id").asString())) ids.put(w, null);
                 Set<String> members = new LinkedHashSet<>(ids.keySet());
-                var edges = new ArrayList<Map<String, Object>>();
+                var edges = new ArrayList<LineageEdge>();
                 for (Feed f : feeds(tx)) {
                     if (!members.contains(f.consumer()) && !members.contains(f.producer())) continue;
                     ids.putIfAbsent(f.consumer(), null);
                     ids.putIfAbsent(f.producer(), null);
-                    edges.add(feedEdge(f));
+                    edges.add(LineageEdge.of(f));
                 }
-                var out = new LinkedHashMap<String, Object>();
-                out.put("campaign_id", campaignId);
-                out.put("nodes", workflowNodes(tx, ids));
-                out.put("edges", edges);
-                return out;
+                return new WorkflowFeeds(campaignId, workflowNodes(tx, ids), edges);
             });
         }
     }
 
-    private static Map<String, Object> feedEdge(Feed f) {
-        var e = edge(f.consumer(), f.producer(), "wasInformedBy");
-        e.put("entities", f.entities());
-        e.put("informed_by", f.informed());
-        return e;
-    }
-
-    /** Workflow nodes in the order of {@code ids} (depth from the root when known, else null). */
-    private static List<Map<String, Object>> workflowNodes(TransactionContext tx, Map<String, Integer> ids) {
-        var byId = new HashMap<String, Record>();
-        for (Record r : tx.run(WORKFLOW_NODES, Map.of("ids", new ArrayList<>(ids.keySet())))
-                .list()) byId.put(r.get("workflow_id").asString(), r);
-        var out = new ArrayList<Map<String, Object>>();
-        for (var e : ids.entrySet()) {
-            Record r = byId.get(e.getKey());
-            var p = new HashMap<String, Object>();
-            p.put("workflow_id", e.getKey());
-            if (r != null) p.put("name", nullable(r.get("name")));
-            var n = node("workflow", p, e.getValue() == null ? 0 : e.getValue());
-            if (e.getValue() == null) n.put("depth", null);
-            if (r != null) {
-                n.put("campaign_id", nullable(r.get("campaign_id")));
-                n.put("status", nullable(r.get("status")));
-                n.put("started_at", nullable(r.get("started_at")));
-                n.put("ended_at", nullable(r.get("ended_at")));
-                n.put("task_count", r.get("task_count").asLong());
-            } else {
-                n.put("task_count", 0L);
-            }
-            out.add(n);
-        }
+    /** Workflow nodes in the order of {@code ids}, with their depth from the root (null when none). */
+    private static List<LineageNode> workflowNodes(TransactionContext tx, Map<String, Integer> ids) {
+        var byId = new HashMap<String, WorkflowRow>();
+        for (WorkflowRow w : tx.run(WORKFLOW_NODES, Map.of("ids", new ArrayList<>(ids.keySet())))
+                .list(WorkflowRow::of)) byId.put(w.workflowId(), w);
+        var out = new ArrayList<LineageNode>(ids.size());
+        for (var e : ids.entrySet()) out.add(LineageNode.workflow(e.getKey(), byId.get(e.getKey()), e.getValue()));
         return out;
-    }
-
-    private static Object nullable(Value v) {
-        return v == null || v.isNull() ? null : v.asObject();
     }
 
     /**
@@ -477,12 +416,7 @@ public final class LineageGraph {
                     feedsNanos > QUICK_NANOS ? STALE_FACTOR * feedsNanos : 0);
             if (feeds != null && age < window) return feeds;
             long t0 = System.nanoTime();
-            feeds = tx.run(WORKFLOW_FEEDS)
-                    .list(r -> new Feed(
-                            r.get("consumer").asString(),
-                            r.get("producer").asString(),
-                            r.get("entities").asLong(),
-                            r.get("informed").asLong()));
+            feeds = List.copyOf(tx.run(WORKFLOW_FEEDS).list(Feed::of));
             feedsGeneration = gen;
             feedsAt = System.nanoTime();
             feedsNanos = feedsAt - t0;

@@ -5,27 +5,38 @@ import static org.mida.server.http.Json.intParam;
 import io.javalin.http.Context;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
-import org.mida.server.lineage.LineageGraph.Direction;
+import org.neo4j.driver.Driver;
 
 /**
  * {@code GET /api/lineage?id=…&direction=upstream|downstream|both&depth=N&limit=M[&kind=task|entity|workflow]}
  * and {@code GET /api/lineage/workflows?campaign_id=…}. The id is a query parameter: ids are URIs full of
  * '/', which Jetty refuses encoded in a path.
+ *
+ * <pre>{@code
+ * var lineage = new LineageRoutes(driver, () -> metrics.batches(), json);
+ * config.routes.get("/api/lineage", lineage::lineage);
+ * config.routes.get("/api/lineage/workflows", lineage::workflows);
+ * }</pre>
  */
 public final class LineageRoutes {
-    public static final int DEFAULT_DEPTH = 5;
-    public static final int MAX_DEPTH = LineageGraph.MAX_DEPTH;
-    public static final int DEFAULT_LIMIT = 500;
-    public static final int MAX_LIMIT = 5000;
+    static final int DEFAULT_DEPTH = 5;
+    static final int MAX_DEPTH = LineageGraph.MAX_DEPTH;
+    static final int DEFAULT_LIMIT = 500;
+    static final int MAX_LIMIT = 5000;
     private static final List<String> KINDS = List.of("task", "entity", "workflow");
 
     private final LineageGraph graph;
     private final Json json;
 
-    public LineageRoutes(LineageGraph graph, Json json) {
-        this.graph = graph;
+    /**
+     * @param ingestGeneration a number that changes whenever the ingest writes (the batch counter): the
+     *     cached workflow feed graph is stale once it moved
+     */
+    public LineageRoutes(Driver driver, LongSupplier ingestGeneration, Json json) {
+        this.graph = new LineageGraph(driver, ingestGeneration);
         this.json = json;
     }
 
@@ -34,15 +45,11 @@ public final class LineageRoutes {
         Direction dir = direction(ctx.queryParam("direction"));
         int depth = intParam(ctx, "depth", DEFAULT_DEPTH, 1, MAX_DEPTH);
         int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
-        String kind = ctx.queryParam("kind");
-        if (kind != null && !KINDS.contains(kind))
-            throw ApiException.badParameter(
-                    "kind", "query parameter 'kind' must be one of " + KINDS + ", got '" + kind + "'");
-        json.ok(
-                ctx,
-                graph.lineage(id, kind, dir, depth, limit)
-                        .orElseThrow(() -> ApiException.notFound(
-                                "no " + (kind == null ? "task, entity or workflow" : kind) + " with id '" + id + "'")));
+        String kind = kind(ctx.queryParam("kind"));
+        Lineage answer = graph.lineage(id, kind, dir, depth, limit)
+                .orElseThrow(() -> ApiException.notFound(
+                        "no " + (kind == null ? "task, entity or workflow" : kind) + " with id '" + id + "'"));
+        json.ok(ctx, answer);
     }
 
     public void workflows(Context ctx) {
@@ -61,5 +68,11 @@ public final class LineageRoutes {
                         "direction",
                         "query parameter 'direction' must be upstream, downstream or both, got '" + v + "'");
         };
+    }
+
+    /** The kind the id must name, or null for any. */
+    static String kind(String v) {
+        if (v == null || KINDS.contains(v)) return v;
+        throw ApiException.badParameter("kind", "query parameter 'kind' must be one of " + KINDS + ", got '" + v + "'");
     }
 }

@@ -25,10 +25,18 @@ import org.slf4j.LoggerFactory;
  * {@code SseHandler}: it serves on an async context, and when the client had gone, completing that
  * context after Jetty recycled the request set off an endless chain of exceptions in the error
  * handling — hundreds of thousands of stack traces a minute.)
+ *
+ * <pre>{@code
+ * var stream = new StreamRoutes(broadcaster, 15_000); // a heartbeat after 15 s of silence
+ * config.routes.get("/api/stream", stream::stream);
+ * }</pre>
  */
 public final class StreamRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
-    public static final int MAX_SUBSCRIBERS = 100;
+    static final int MAX_SUBSCRIBERS = 100;
+
+    /** The data of event {@code dropped}: how many messages a client too slow to keep up missed. */
+    record Dropped(long dropped) {}
 
     private final TaskBroadcaster broadcaster;
     private final long heartbeatMillis;
@@ -44,7 +52,8 @@ public final class StreamRoutes {
         Set<String> kinds = values(ctx, "events");
         for (String k : kinds)
             if (!k.equals("task") && !k.equals("workflow"))
-                throw ApiException.badRequest("query parameter 'events' takes task and/or workflow, got '" + k + "'");
+                throw ApiException.badParameter(
+                        "events", "query parameter 'events' takes task and/or workflow, got '" + k + "'");
         if (broadcaster.subscriberCount() >= MAX_SUBSCRIBERS)
             throw new ApiException(
                     ProblemType.UNAVAILABLE,
@@ -66,7 +75,7 @@ public final class StreamRoutes {
             while (!sub.closed()) {
                 TaskBroadcaster.Message m = sub.next(heartbeatMillis, TimeUnit.MILLISECONDS);
                 long dropped = sub.takeDropped();
-                if (dropped > 0) write(out, event("dropped", "{\"dropped\":" + dropped + "}", null));
+                if (dropped > 0) write(out, event("dropped", broadcaster.json(new Dropped(dropped)), null));
                 if (m != null) write(out, event(m.name(), m.data(), Long.toString(m.id())));
                 else if (dropped == 0) write(out, ": heartbeat\n\n");
             }

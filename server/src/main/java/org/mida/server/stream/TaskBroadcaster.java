@@ -2,9 +2,7 @@ package org.mida.server.stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,70 +17,78 @@ import org.mida.event.WorkflowEvent;
 /**
  * Hands the tasks and workflows the ingest just committed to the live subscribers ({@code GET
  * /api/stream}). The ingest thread calls {@link #publish}: with no subscriber it returns after one
- * volatile read; otherwise it makes a small map per event and offers it to every matching subscriber's
- * bounded, lock-free queue (the JSON is written later, on a subscriber's thread). It never blocks and never waits for a client: when a subscriber's queue is
- * full the oldest message is dropped and counted, and the subscriber is told how many it missed.
+ * volatile read; otherwise it makes a small {@link Payload} record per event and offers it to every
+ * matching subscriber's bounded, lock-free queue (the JSON is written later, on a subscriber's thread).
+ * It never blocks and never waits for a client: when a subscriber's queue is full the oldest message is
+ * dropped and counted, and the subscriber is told how many it missed. Thread-safe.
+ *
+ * <pre>{@code
+ * var broadcaster = new TaskBroadcaster(codec.mapper());
+ * Consumer<List<Event>> afterEachBatch = broadcaster::publish; // what the ingest calls
+ * var stream = new StreamRoutes(broadcaster, 15_000);          // GET /api/stream serves the subscribers
+ * }</pre>
  */
 public final class TaskBroadcaster implements AutoCloseable {
     /** Messages a subscriber may have waiting before the oldest are dropped. */
     public static final int DEFAULT_CAPACITY = 10_000;
 
     /**
-     * One event: {@code name} is the SSE event name ({@code task} or {@code workflow}). The JSON is made
-     * on first use by a subscriber's thread (not the ingest thread) and shared by all subscribers.
+     * One event with its increasing id. The JSON is made on first use by a subscriber's thread (not the
+     * ingest thread) and shared by all subscribers.
      */
-    public static final class Message {
+    final class Message {
         private final long id;
-        private final String name;
-        private final String workflowId;
-        private final String campaignId;
-        private final Map<String, Object> fields;
-        private final ObjectMapper mapper;
+        private final Payload payload;
         private volatile String data;
 
-        Message(
-                long id,
-                String name,
-                String workflowId,
-                String campaignId,
-                Map<String, Object> fields,
-                ObjectMapper mapper) {
+        Message(long id, Payload payload) {
             this.id = id;
-            this.name = name;
-            this.workflowId = workflowId;
-            this.campaignId = campaignId;
-            this.fields = fields;
-            this.mapper = mapper;
+            this.payload = payload;
         }
 
-        public long id() {
+        long id() {
             return id;
         }
 
-        public String name() {
-            return name;
+        /** The SSE event name: {@code task} or {@code workflow}. */
+        String name() {
+            return payload.event();
         }
 
-        public String workflowId() {
-            return workflowId;
+        String workflowId() {
+            return payload.workflowId();
         }
 
-        public String campaignId() {
-            return campaignId;
+        String campaignId() {
+            return payload.campaignId();
         }
 
         /** The event's JSON data. */
-        public String data() {
+        String data() {
             String d = data;
             if (d == null) {
-                try {
-                    d = mapper.writeValueAsString(fields);
-                } catch (JsonProcessingException e) {
-                    d = "{}";
-                }
+                d = json(payload);
                 data = d;
             }
             return d;
+        }
+    }
+
+    /**
+     * What a subscriber wants. Empty sets match everything; within a set any value matches; the sets
+     * combine with AND. {@code events} ⊆ {task, workflow}.
+     */
+    record Filters(Set<String> workflowIds, Set<String> campaignIds, Set<String> events) {
+        Filters {
+            workflowIds = Set.copyOf(workflowIds);
+            campaignIds = Set.copyOf(campaignIds);
+            events = Set.copyOf(events);
+        }
+
+        boolean match(Message m) {
+            return (events.isEmpty() || events.contains(m.name()))
+                    && (workflowIds.isEmpty() || (m.workflowId() != null && workflowIds.contains(m.workflowId())))
+                    && (campaignIds.isEmpty() || (m.campaignId() != null && campaignIds.contains(m.campaignId())));
         }
     }
 
@@ -105,53 +111,32 @@ public final class TaskBroadcaster implements AutoCloseable {
     public void publish(List<Event> changed) {
         if (subscribers.isEmpty()) return;
         for (Event e : changed) {
-            Message m = message(e);
-            if (m == null) continue;
+            Payload p = payload(e);
+            if (p == null) continue;
+            var m = new Message(sequence.incrementAndGet(), p);
             for (Subscriber s : subscribers) if (s.wants(m)) s.offer(m);
         }
     }
 
-    private Message message(Event e) {
-        var data = new LinkedHashMap<String, Object>();
-        String name, workflowId, campaignId;
-        if (e instanceof TaskEvent t) {
-            name = "task";
-            workflowId = t.workflowId();
-            campaignId = t.campaignId();
-            data.put("task_id", t.taskId());
-            data.put("workflow_id", workflowId);
-            data.put("campaign_id", campaignId);
-            data.put("activity_id", t.activityId());
-            data.put("status", t.status() == null ? null : t.status().name());
-            data.put("submitted_at", t.submittedAt());
-            data.put("started_at", t.startedAt());
-            data.put("ended_at", t.endedAt());
-            data.put("duration", t.duration());
-            data.put("hostname", t.hostname());
-            data.put("user", t.user());
-        } else if (e instanceof WorkflowEvent w) {
-            name = "workflow";
-            workflowId = w.workflowId();
-            campaignId = w.campaignId();
-            data.put("workflow_id", workflowId);
-            data.put("campaign_id", campaignId);
-            data.put("name", w.name());
-            data.put("parent_workflow_id", w.parentWorkflowId());
-            data.put("status", w.status() == null ? null : w.status().name());
-            data.put("started_at", w.startedAt());
-            data.put("ended_at", w.endedAt());
-        } else {
-            return null;
-        }
-        return new Message(sequence.incrementAndGet(), name, workflowId, campaignId, data, mapper);
+    private static Payload payload(Event e) {
+        if (e instanceof TaskEvent t) return Payload.Task.of(t);
+        if (e instanceof WorkflowEvent w) return Payload.Workflow.of(w);
+        return null;
     }
 
-    /**
-     * A new subscriber. Empty filter sets match everything; within a set any value matches; the sets
-     * combine with AND. {@code kinds} ⊆ {task, workflow}.
-     */
-    public Subscriber subscribe(Set<String> workflowIds, Set<String> campaignIds, Set<String> kinds) {
-        var s = new Subscriber(workflowIds, campaignIds, kinds, capacity);
+    /** An SSE event's data as JSON, written by the server's mapper. */
+    String json(Object data) {
+        try {
+            return mapper.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(
+                    "cannot serialise " + data.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** A new subscriber; the sets are {@link Filters}. */
+    Subscriber subscribe(Set<String> workflowIds, Set<String> campaignIds, Set<String> events) {
+        var s = new Subscriber(new Filters(workflowIds, campaignIds, events), capacity);
         subscribers.add(s);
         if (closed) s.close();
         return s;
@@ -172,10 +157,8 @@ public final class TaskBroadcaster implements AutoCloseable {
      * One client's queue. Producers (the ingest thread) call {@link #offer}; one consumer thread calls
      * {@link #next}. No locks: a concurrent queue with a separate size counter, and park/unpark.
      */
-    public final class Subscriber implements AutoCloseable {
-        private final Set<String> workflowIds;
-        private final Set<String> campaignIds;
-        private final Set<String> kinds;
+    final class Subscriber implements AutoCloseable {
+        private final Filters filters;
         private final int capacity;
         private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
         private final AtomicInteger size = new AtomicInteger();
@@ -183,18 +166,13 @@ public final class TaskBroadcaster implements AutoCloseable {
         private volatile Thread waiter;
         private volatile boolean closed;
 
-        Subscriber(Set<String> workflowIds, Set<String> campaignIds, Set<String> kinds, int capacity) {
-            this.workflowIds = Set.copyOf(workflowIds);
-            this.campaignIds = Set.copyOf(campaignIds);
-            this.kinds = Set.copyOf(kinds);
+        Subscriber(Filters filters, int capacity) {
+            this.filters = filters;
             this.capacity = capacity;
         }
 
         boolean wants(Message m) {
-            return !closed
-                    && (kinds.isEmpty() || kinds.contains(m.name()))
-                    && (workflowIds.isEmpty() || (m.workflowId() != null && workflowIds.contains(m.workflowId())))
-                    && (campaignIds.isEmpty() || (m.campaignId() != null && campaignIds.contains(m.campaignId())));
+            return !closed && filters.match(m);
         }
 
         void offer(Message m) {
@@ -208,7 +186,7 @@ public final class TaskBroadcaster implements AutoCloseable {
         }
 
         /** The next message, or null after {@code timeout} (or when closed). Consumer thread only. */
-        public Message next(long timeout, TimeUnit unit) {
+        Message next(long timeout, TimeUnit unit) {
             long deadline = System.nanoTime() + unit.toNanos(timeout);
             while (true) {
                 Message m = queue.poll();
@@ -229,11 +207,11 @@ public final class TaskBroadcaster implements AutoCloseable {
         }
 
         /** How many messages were dropped since the last call (and resets the count). */
-        public long takeDropped() {
+        long takeDropped() {
             return dropped.getAndSet(0);
         }
 
-        public boolean closed() {
+        boolean closed() {
             return closed;
         }
 
@@ -246,12 +224,8 @@ public final class TaskBroadcaster implements AutoCloseable {
             if (w != null) LockSupport.unpark(w);
         }
 
-        public Map<String, Object> filters() {
-            var m = new LinkedHashMap<String, Object>();
-            m.put("workflow_id", workflowIds);
-            m.put("campaign_id", campaignIds);
-            m.put("events", kinds);
-            return m;
+        Filters filters() {
+            return filters;
         }
     }
 }

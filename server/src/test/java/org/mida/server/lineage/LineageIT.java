@@ -79,6 +79,40 @@ class LineageIT {
                 .isEqualTo(1);
     }
 
+    /** The keys of every lineage answer, in order. */
+    static final List<String> ANSWER_KEYS =
+            List.of("root", "root_kind", "direction", "depth", "limit", "nodes", "edges", "truncated");
+    /** The keys of every node (nulls included: a task has no type, an entity no workflow). */
+    static final List<String> NODE_KEYS = List.of(
+            "id", "kind", "label", "workflow_id", "campaign_id", "status", "type", "started_at", "ended_at", "depth");
+    /** Workflow-level nodes add their task count. */
+    static final List<String> WORKFLOW_NODE_KEYS = with(NODE_KEYS, "task_count");
+
+    static final List<String> EDGE_KEYS = List.of("source", "target", "type");
+    /** Workflow-level edges add how many entities and informed-by links make the feed. */
+    static final List<String> FEED_EDGE_KEYS = with(EDGE_KEYS, "entities", "informed_by");
+
+    private static List<String> with(List<String> keys, String... more) {
+        var out = new ArrayList<>(keys);
+        out.addAll(List.of(more));
+        return List.copyOf(out);
+    }
+
+    static List<String> keys(JsonNode object) {
+        var out = new ArrayList<String>();
+        object.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    /** Every key of the answer, its nodes and its edges, as the web UI reads them. */
+    private static void assertShape(JsonNode answer, List<String> top, List<String> node, List<String> edge) {
+        assertThat(keys(answer)).as("answer keys").containsExactlyElementsOf(top);
+        for (JsonNode n : answer.get("nodes"))
+            assertThat(keys(n)).as("keys of node " + n).containsExactlyElementsOf(node);
+        for (JsonNode e : answer.get("edges"))
+            assertThat(keys(e)).as("keys of edge " + e).containsExactlyElementsOf(edge);
+    }
+
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
@@ -114,6 +148,9 @@ class LineageIT {
         assertThat(a.get("root_kind").asText()).isEqualTo("entity");
         assertThat(a.get("direction").asText()).isEqualTo("upstream");
         assertThat(a.get("truncated").asBoolean()).isFalse();
+        assertThat(a.get("depth").asInt()).isEqualTo(50);
+        assertThat(a.get("limit").asInt()).isEqualTo(500);
+        assertShape(a, ANSWER_KEYS, NODE_KEYS, EDGE_KEYS);
         Map<String, JsonNode> n = nodes(a);
         assertThat(n.keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5, OTHER, T3, E2, T2, E1, T1, RAW);
         assertThat(n.keySet()).doesNotContain(SIB, ESIB, E5); // siblings and downstream stay out
@@ -130,13 +167,26 @@ class LineageIT {
         assertThat(t1.get("status").asText()).isEqualTo("FINISHED");
         assertThat(t1.get("started_at").asDouble()).isEqualTo(1.0);
         assertThat(t1.get("ended_at").asDouble()).isEqualTo(2.0);
+        assertThat(t1.get("type").isNull()).as("a task has type null").isTrue();
+        assertThat(n.get(T4).get("ended_at").isNull()).isTrue();
         assertThat(n.get(T4).get("campaign_id").asText()).isEqualTo("c/2");
         JsonNode e1 = n.get(E1);
         assertThat(e1.get("kind").asText()).isEqualTo("entity");
         assertThat(e1.get("label").asText()).isEqualTo("clean data");
         assertThat(e1.get("type").asText()).isEqualTo("dataset");
+        for (String key : List.of("workflow_id", "campaign_id", "status", "started_at", "ended_at"))
+            assertThat(e1.get(key).isNull())
+                    .as("an entity has " + key + " null")
+                    .isTrue();
+        assertThat(n.get(E4).get("type").isNull())
+                .as("an entity sent without @type")
+                .isTrue();
         assertThat(n.get(E2).get("label").asText()).isEqualTo("2");
         assertThat(n.get(RAW).get("label").asText()).isEqualTo("data 1.h5");
+        var depths = new ArrayList<Integer>();
+        for (JsonNode x : a.get("nodes")) depths.add(x.get("depth").asInt());
+        assertThat(depths).as("nodes nearest first").isSorted();
+        assertThat(a.get("nodes").get(0).get("id").asText()).isEqualTo(E4);
 
         assertThat(edges(a))
                 .containsExactlyInAnyOrder(
@@ -214,6 +264,7 @@ class LineageIT {
         assertThat(capped.get("nodes")).hasSize(4);
         assertThat(capped.get("truncated").asBoolean()).isTrue();
         assertThat(capped.get("limit").asInt()).isEqualTo(4);
+        assertShape(capped, ANSWER_KEYS, NODE_KEYS, EDGE_KEYS);
         Map<String, JsonNode> n = nodes(capped);
         // breadth first: the nearest nodes are kept; every edge joins two listed nodes
         assertThat(n.keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5);
@@ -245,6 +296,11 @@ class LineageIT {
         ingest();
         JsonNode up = lineage(W3, "direction=upstream&depth=10");
         assertThat(up.get("root_kind").asText()).isEqualTo("workflow");
+        assertThat(up.get("root").asText()).isEqualTo(W3);
+        assertThat(up.get("direction").asText()).isEqualTo("upstream");
+        assertThat(up.get("depth").asInt()).isEqualTo(10);
+        assertThat(up.get("truncated").asBoolean()).isFalse();
+        assertShape(up, ANSWER_KEYS, WORKFLOW_NODE_KEYS, FEED_EDGE_KEYS);
         Map<String, JsonNode> n = nodes(up);
         assertThat(n.keySet()).containsExactlyInAnyOrder(W3, W2, W1);
         assertThat(n.get(W2).get("kind").asText()).isEqualTo("workflow");
@@ -253,6 +309,12 @@ class LineageIT {
         assertThat(n.get(W1).get("depth").asInt()).isEqualTo(2);
         assertThat(n.get(W1).get("task_count").asLong()).isEqualTo(3);
         assertThat(n.get(W3).get("campaign_id").asText()).isEqualTo("c/2");
+        assertThat(n.get(W3).get("label").asText())
+                .as("no name: the id's last segment")
+                .isEqualTo("3");
+        assertThat(n.get(W3).get("workflow_id").asText()).isEqualTo(W3);
+        assertThat(n.get(W3).get("type").isNull()).isTrue();
+        assertThat(n.get(W3).get("depth").asInt()).isZero();
         Map<String, JsonNode> e = new HashMap<>();
         for (JsonNode x : up.get("edges")) {
             assertThat(x.get("type").asText()).isEqualTo("wasInformedBy");
@@ -268,6 +330,7 @@ class LineageIT {
         assertThat(nodes(lineage(W1, "direction=downstream&depth=5")).keySet()).containsExactlyInAnyOrder(W1, W2, W3);
         assertThat(nodes(lineage(W1, "direction=upstream&depth=5")).keySet()).containsExactly(W1);
         JsonNode capped = lineage(W1, "direction=downstream&limit=2");
+        assertShape(capped, ANSWER_KEYS, WORKFLOW_NODE_KEYS, FEED_EDGE_KEYS);
         assertThat(capped.get("nodes")).hasSize(2);
         assertThat(capped.get("truncated").asBoolean()).isTrue();
 
@@ -284,12 +347,20 @@ class LineageIT {
     void the_workflow_overview_lists_every_workflow_and_who_feeds_whom() {
         ingest();
         JsonNode all = server.get("/api/lineage/workflows").json();
+        List<String> overviewKeys = List.of("campaign_id", "nodes", "edges");
+        assertShape(all, overviewKeys, WORKFLOW_NODE_KEYS, FEED_EDGE_KEYS);
+        assertThat(all.get("campaign_id").isNull())
+                .as("no campaign asked: null")
+                .isTrue();
+        for (JsonNode x : all.get("nodes"))
+            assertThat(x.get("depth").isNull()).as("no root: depth null").isTrue();
         assertThat(nodes(all).keySet()).containsExactlyInAnyOrder(W1, W2, W3);
         assertThat(all.get("edges")).hasSize(2);
 
         JsonNode c1 =
                 server.get("/api/lineage/workflows?campaign_id=" + enc("c/1")).json();
         assertThat(c1.get("campaign_id").asText()).isEqualTo("c/1");
+        assertShape(c1, overviewKeys, WORKFLOW_NODE_KEYS, FEED_EDGE_KEYS);
         Map<String, JsonNode> n = nodes(c1);
         // W3 (campaign c/2) consumes W2's output: it is listed, with its own campaign
         assertThat(n.keySet()).containsExactlyInAnyOrder(W1, W2, W3);
@@ -300,6 +371,7 @@ class LineageIT {
         assertThat(nodes(c2).keySet()).containsExactlyInAnyOrder(W3, W2);
         assertThat(edges(c2)).containsExactly(W3 + " -wasInformedBy-> " + W2);
         JsonNode none = server.get("/api/lineage/workflows?campaign_id=nope").json();
+        assertThat(keys(none)).containsExactlyElementsOf(overviewKeys);
         assertThat(none.get("nodes")).isEmpty();
         assertThat(none.get("edges")).isEmpty();
     }

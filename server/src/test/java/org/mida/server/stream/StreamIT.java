@@ -188,6 +188,29 @@ class StreamIT {
                 + "}";
     }
 
+    /** The keys of a task event's data, in order: the merged state, nulls included. */
+    static final List<String> TASK_KEYS = List.of(
+            "task_id",
+            "workflow_id",
+            "campaign_id",
+            "activity_id",
+            "status",
+            "submitted_at",
+            "started_at",
+            "ended_at",
+            "duration",
+            "hostname",
+            "user");
+
+    static final List<String> WORKFLOW_KEYS =
+            List.of("workflow_id", "campaign_id", "name", "parent_workflow_id", "status", "started_at", "ended_at");
+
+    static List<String> keys(JsonNode object) {
+        var out = new ArrayList<String>();
+        object.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
     private static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
@@ -233,6 +256,9 @@ class StreamIT {
                 + task("b1", "wf-b", "camp-b", "FINISHED", 11, 12.0) + "]");
 
         Sse a1 = a.nextTask();
+        assertThat(keys(a1.json())).containsExactlyElementsOf(TASK_KEYS);
+        assertThat(a1.json().get("campaign_id").isNull()).isTrue();
+        assertThat(a1.json().get("activity_id").asText()).isEqualTo("train");
         assertThat(a1.json().get("task_id").asText()).isEqualTo("a1");
         assertThat(a1.json().get("workflow_id").asText()).isEqualTo(WF_A);
         assertThat(a1.json().get("status").asText()).isEqualTo("RUNNING");
@@ -258,6 +284,17 @@ class StreamIT {
         assertThat(seen.indexOf("a1:RUNNING")).isLessThan(seen.indexOf("a1:FINISHED"));
         // the unfiltered client also gets workflow events (the filtered 'events=task' one does not)
         await(seconds(10), "a workflow event", all::sawWorkflowEvent);
+        for (Sse w : all.others) {
+            if (!w.event().equals("workflow")) continue;
+            assertThat(keys(w.json())).containsExactlyElementsOf(WORKFLOW_KEYS);
+            assertThat(Long.parseLong(w.id())).isPositive();
+        }
+        Sse wfB = all.others.stream()
+                .filter(e -> e.event().equals("workflow")
+                        && e.json().get("workflow_id").asText().equals("wf-b"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(wfB.json().get("campaign_id").asText()).isEqualTo("camp-b");
         assertThat(b.sawWorkflowEvent()).isFalse();
         assertThat(b.others).isEmpty();
 
@@ -299,6 +336,7 @@ class StreamIT {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.contentType()).startsWith("application/problem+json");
         assertThat(r.json().get("detail").asText()).contains("events");
+        assertThat(r.json().get("errors").get(0).get("parameter").asText()).isEqualTo("events");
         assertThat(server.server().broadcaster().subscriberCount()).isZero();
     }
 }

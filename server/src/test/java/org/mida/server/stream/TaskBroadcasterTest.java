@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.mida.event.Event;
+import org.mida.event.EventCodec;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
@@ -52,6 +53,47 @@ class TaskBroadcasterTest {
         assertThat(second.get("duration").asDouble()).isEqualTo(2.5);
         assertThat(got.get(1).id()).isGreaterThan(got.get(0).id());
         assertThat(drain(camp)).extracting(TaskBroadcaster.Message::name).containsExactly("task", "workflow");
+    }
+
+    @Test
+    void payloads_are_the_merged_state_with_every_key_nulls_included() {
+        var b = new TaskBroadcaster(EventCodec.shared().mapper());
+        var s = b.subscribe(Set.of(), Set.of(), Set.of());
+        b.publish(List.of(
+                TaskEvent.builder("t/1 \"ü\"")
+                        .workflowId("wf")
+                        .activityId("train")
+                        .status(Status.FINISHED)
+                        .startedAt(1_714_550_400.5)
+                        .endedAt(1_714_550_402.0)
+                        .hostname("node-1")
+                        .build(),
+                TaskEvent.builder("t2").build(),
+                WorkflowEvent.of("wf", "c", "prep")));
+        List<TaskBroadcaster.Message> got = drain(s);
+        assertThat(got).extracting(TaskBroadcaster.Message::name).containsExactly("task", "task", "workflow");
+        assertThat(got.get(0).data())
+                .isEqualTo("{\"task_id\":\"t/1 \\\"ü\\\"\",\"workflow_id\":\"wf\",\"campaign_id\":null,"
+                        + "\"activity_id\":\"train\",\"status\":\"FINISHED\",\"submitted_at\":null,"
+                        + "\"started_at\":1714550400.5,\"ended_at\":1714550402,\"duration\":1.5,"
+                        + "\"hostname\":\"node-1\",\"user\":null}");
+        assertThat(got.get(1).data())
+                .isEqualTo("{\"task_id\":\"t2\",\"workflow_id\":null,\"campaign_id\":null,\"activity_id\":null,"
+                        + "\"status\":null,\"submitted_at\":null,\"started_at\":null,\"ended_at\":null,"
+                        + "\"duration\":null,\"hostname\":null,\"user\":null}");
+        assertThat(got.get(2).data())
+                .isEqualTo("{\"workflow_id\":\"wf\",\"campaign_id\":\"c\",\"name\":\"prep\","
+                        + "\"parent_workflow_id\":null,\"status\":null,\"started_at\":null,\"ended_at\":null}");
+        assertThat(got.get(0).workflowId()).isEqualTo("wf");
+        assertThat(got.get(2).campaignId()).isEqualTo("c");
+    }
+
+    @Test
+    void a_dropped_event_says_how_many_messages_were_missed() {
+        var b = new TaskBroadcaster(EventCodec.shared().mapper());
+        assertThat(StreamRoutes.event("dropped", b.json(new StreamRoutes.Dropped(7)), null))
+                .isEqualTo("event: dropped\ndata: {\"dropped\":7}\n\n");
+        assertThat(StreamRoutes.event("task", "{\"a\":1}", "12")).isEqualTo("id: 12\nevent: task\ndata: {\"a\":1}\n\n");
     }
 
     @Test
