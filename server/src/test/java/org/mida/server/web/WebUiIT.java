@@ -225,7 +225,8 @@ class WebUiIT {
         assertThat(text("#selected-id")).isEqualTo(ODD_TASK);
         clickNode(TRAIN_SET);
         wait(d -> text("#selected-id").equals(TRAIN_SET));
-        driver.findElement(By.id("btn-expand")).click();
+        // the node panel is redrawn when the selection changes: click the button of the panel as it is now
+        click(By.id("btn-expand"));
         wait(d -> nodeCount() > before && d.getCurrentUrl().contains("expand="));
         assertThat(hasNode(RAW))
                 .as("expanding the training set reaches the raw data upstream")
@@ -240,7 +241,7 @@ class WebUiIT {
 
         // focus re-roots the view at the selected node, with the same direction and depth
         clickNode(RAW);
-        waitFor(By.id("btn-focus")).click();
+        click(By.id("btn-focus"));
         wait(d -> RAW.equals(param("id")));
         waitForGraph();
         assertThat(param("direction")).isEqualTo("upstream");
@@ -676,6 +677,14 @@ class WebUiIT {
                 .ignoring(org.openqa.selenium.NoSuchElementException.class)
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
                 .until(condition::apply);
+    }
+
+    /** Clicks what {@code by} finds, finding it again while the page redraws it (stale or not there yet). */
+    private static void click(By by) {
+        wait(d -> {
+            d.findElement(by).click();
+            return true;
+        });
     }
 
     private static String text(String css) {
