@@ -320,7 +320,8 @@ public final class EventCodec {
         return extras;
     }
 
-    static String kind(Object v) {
+    /** How a JSON value is named in a reason: {@code "a string"}, {@code "an array"}, {@code "null"}, … */
+    public static String kind(Object v) {
         if (v == null) return "null";
         if (v instanceof String) return "a string";
         if (v instanceof Number) return "a number";
@@ -330,7 +331,8 @@ public final class EventCodec {
         return v.getClass().getSimpleName();
     }
 
-    private static String abbreviate(String s) {
+    /** {@code s} cut to 80 characters (with {@code ...}) for quoting in a reason. */
+    public static String abbreviate(String s) {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 

@@ -13,7 +13,6 @@ import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.analysis.AnalysisRoutes;
 import org.mida.server.browse.BrowseRoutes;
-import org.mida.server.browse.GraphBrowser;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 import org.mida.server.http.ProblemType;
@@ -51,8 +50,7 @@ public final class App {
         var json = new Json(mapper);
         var problems = new Problems(mapper);
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
-        var browser = new GraphBrowser(parts.driver(), parts.codec());
-        var browse = new BrowseRoutes(browser, json);
+        var browse = BrowseRoutes.create(parts.driver(), parts.codec(), json);
         var analysis = AnalysisRoutes.create(parts.driver(), parts.codec(), json);
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);
         // lineage: BFS over PROV relationships; the workflow feed graph is cached per ingest batch

@@ -10,7 +10,6 @@ import org.mida.cypher.Cypher;
 import org.mida.event.EventCodec;
 import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.backend.EmbeddedRedis;
-import org.mida.server.ingest.BatchWriter;
 import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.ingest.StreamIngestor;
 import org.mida.server.stream.TaskBroadcaster;
@@ -105,8 +104,7 @@ public final class MidaServer implements AutoCloseable {
                 config.batchSize(),
                 config.claimIdleMs(),
                 config.deleteAcked());
-        ingestor = new StreamIngestor(
-                redis, new BatchWriter(driver, codec), codec, metrics.ingest(), settings, broadcaster::publish);
+        ingestor = new StreamIngestor(redis, driver, codec, metrics.ingest(), settings, broadcaster::publish);
         ingestor.start();
         ready = true;
         LOG.info(

@@ -4,15 +4,17 @@ import static org.mida.server.http.Json.intParam;
 
 import io.javalin.http.Context;
 import java.util.Locale;
+import org.mida.event.EventCodec;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
+import org.neo4j.driver.Driver;
 
 /**
  * GET /api/campaigns, /api/workflows, /api/workflows/{id}, /api/workflows/{id}/tasks, /api/tasks/{id}.
  * Ids full of '/' (URIs) can also be given as {@code ?id=}: Jetty refuses encoded slashes in paths.
  *
  * <pre>{@code
- * var browse = new BrowseRoutes(new GraphBrowser(driver, codec), json);
+ * var browse = BrowseRoutes.create(driver, codec, json);
  * config.routes.get("/api/workflows/{id}", browse::workflow);
  * }</pre>
  */
@@ -22,7 +24,12 @@ public final class BrowseRoutes {
     private final GraphBrowser browser;
     private final Json json;
 
-    public BrowseRoutes(GraphBrowser browser, Json json) {
+    /** The browse routes over the graph behind {@code driver}; the package's one entry point. */
+    public static BrowseRoutes create(Driver driver, EventCodec codec, Json json) {
+        return new BrowseRoutes(new GraphBrowser(driver, codec), json);
+    }
+
+    BrowseRoutes(GraphBrowser browser, Json json) {
         this.browser = browser;
         this.json = json;
     }

@@ -21,7 +21,7 @@ import org.neo4j.driver.Value;
  * if (!browser.workflowExists("wf/1")) throw ApiException.notFound("no workflow 'wf/1'");
  * }</pre>
  */
-public final class GraphBrowser {
+final class GraphBrowser {
     private static final String CAMPAIGNS = Cypher.load("browse/campaigns");
     private static final String WORKFLOWS = Cypher.load("browse/workflows");
     private static final String WORKFLOW = Cypher.load("browse/workflow");

@@ -25,7 +25,7 @@ import org.neo4j.driver.TransactionContext;
  * writing share the transaction, so the plan is made from the state it writes over. Thread-safe (one
  * transaction per call).
  */
-public final class BatchWriter {
+final class BatchWriter {
 
     private static final String READ_TASKS = Cypher.load("ingest/read-tasks");
     private static final String READ_WORKFLOWS = Cypher.load("ingest/read-workflows");

@@ -9,6 +9,7 @@ import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.event.EventStream.DeadLetter;
+import org.neo4j.driver.Driver;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.neo4j.driver.exceptions.SessionExpiredException;
 import org.neo4j.driver.exceptions.TransientException;
@@ -51,7 +52,18 @@ public final class StreamIngestor implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running;
 
+    /** The ingest of {@code settings.stream()} into the graph behind {@code driver}. */
     public StreamIngestor(
+            UnifiedJedis redis,
+            Driver driver,
+            EventCodec codec,
+            IngestMetrics metrics,
+            Settings settings,
+            Consumer<List<Event>> listener) {
+        this(redis, new BatchWriter(driver, codec), codec, metrics, settings, listener);
+    }
+
+    StreamIngestor(
             UnifiedJedis redis,
             BatchWriter writer,
             EventCodec codec,

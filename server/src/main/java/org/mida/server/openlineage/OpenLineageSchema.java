@@ -1,5 +1,8 @@
 package org.mida.server.openlineage;
 
+import static org.mida.event.EventCodec.abbreviate;
+import static org.mida.event.EventCodec.kind;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.OffsetDateTime;
@@ -277,19 +280,5 @@ final class OpenLineageSchema {
             // reported below
         }
         out.add(new Problem(p, "must be an absolute URI (format uri), got \"" + abbreviate(s) + "\""));
-    }
-
-    static String kind(Object v) {
-        if (v == null) return "null";
-        if (v instanceof String) return "a string";
-        if (v instanceof Number) return "a number";
-        if (v instanceof Boolean) return "a boolean";
-        if (v instanceof List) return "an array";
-        if (v instanceof Map) return "an object";
-        return v.getClass().getSimpleName();
-    }
-
-    static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 }

@@ -1,5 +1,6 @@
 package org.mida.server.app;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -16,6 +17,16 @@ import org.junit.jupiter.api.Test;
  */
 class PackageStructureTest {
     private static final String SERVER = "org.mida.server";
+    private static final String[] FEATURES = {
+        SERVER + ".analysis..",
+        SERVER + ".browse..",
+        SERVER + ".ingest..",
+        SERVER + ".lineage..",
+        SERVER + ".openlineage..",
+        SERVER + ".prov..",
+        SERVER + ".query..",
+        SERVER + ".stream.."
+    };
     private static JavaClasses classes;
 
     @BeforeAll
@@ -59,15 +70,36 @@ class PackageStructureTest {
                 .resideInAPackage(SERVER + ".http..")
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(
-                        SERVER + ".analysis..",
-                        SERVER + ".browse..",
-                        SERVER + ".ingest..",
-                        SERVER + ".lineage..",
-                        SERVER + ".openlineage..",
-                        SERVER + ".prov..",
-                        SERVER + ".query..",
-                        SERVER + ".stream..")
+                .resideInAnyPackage(FEATURES)
+                .check(classes);
+    }
+
+    /**
+     * A feature package shows {@code app} one entry point (its {@code *Routes} or {@code *Endpoint}) and
+     * keeps the rest package-private; the ingest and the live stream also hand {@code app} their
+     * long-running parts, and the node-property rules are shared with the benchmarks.
+     */
+    @Test
+    void feature_packages_expose_their_entry_points_only() {
+        classes()
+                .that()
+                .resideInAnyPackage(FEATURES)
+                .and()
+                .arePublic()
+                .and()
+                .areTopLevelClasses()
+                .should()
+                .haveSimpleNameEndingWith("Routes")
+                .orShould()
+                .haveSimpleNameEndingWith("Endpoint")
+                .orShould()
+                .haveSimpleName("StreamIngestor")
+                .orShould()
+                .haveSimpleName("IngestMetrics")
+                .orShould()
+                .haveSimpleName("NodeProperties")
+                .orShould()
+                .haveSimpleName("TaskBroadcaster")
                 .check(classes);
     }
 
