@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.mida.cypher.Cypher;
 import org.mida.event.EntityRef;
 import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
 import org.mida.server.app.Config;
@@ -36,8 +37,6 @@ import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.StreamEntryID;
-import redis.clients.jedis.params.XAddParams;
 
 /**
  * {@code bench/run ingest [--quick]}: end-to-end ingest throughput (XADD → graph holds every task as
@@ -158,10 +157,7 @@ public final class IngestBench {
             for (int from = 0; from < n; from += 50) {
                 try (var pipe = redis.pipelined()) { // holds a pooled connection until closed
                     for (int i = from; i < Math.min(n, from + 50); i++)
-                        pipe.xadd(
-                                stream,
-                                XAddParams.xAddParams(),
-                                Map.of("event", w.entries.get(i).payload()));
+                        new EventStream(stream).append(pipe, w.entries.get(i).payload());
                     pipe.sync();
                 }
             }
@@ -220,7 +216,7 @@ public final class IngestBench {
     private void warmPlans(MidaServer server, JedisPooled redis, String stream) throws InterruptedException {
         Workload pre = Workload.generate("pre", 300, PER_ENTRY, 3, codec);
         long before = server.metrics().eventsIngested();
-        for (Workload.Entry e : pre.entries) redis.xadd(stream, XAddParams.xAddParams(), Map.of("event", e.payload()));
+        for (Workload.Entry e : pre.entries) new EventStream(stream).append(redis, e.payload());
         while (server.metrics().eventsIngested() < before + pre.eventCount) Thread.sleep(5);
         try (var s = server.driver().session()) {
             s.run("MATCH (n) WHERE any(k IN ['task_id', 'workflow_id', 'campaign_id', 'id']"
@@ -451,7 +447,7 @@ public final class IngestBench {
                 long due = t0 + i * intervalNanos;
                 while (System.nanoTime() < due) Thread.sleep(0, 200_000);
                 long sent = System.nanoTime();
-                redis.xadd(stream, StreamEntryID.NEW_ENTRY, Map.of("event", e.payload()));
+                new EventStream(stream).append(redis, e.payload());
                 for (int k = 0; k < e.tasks().length; k++)
                     if (e.tasks()[k] % sampleEvery == 0 && e.running()[k]) pending.add(new long[] {e.tasks()[k], sent});
                 i++;

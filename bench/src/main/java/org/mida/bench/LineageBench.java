@@ -17,11 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.neo4j.driver.Driver;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.params.XAddParams;
 
 /**
  * {@code bench/run lineage [--quick]}: builds a graph of N tasks (1,000,000; 30,000 with --quick) across
@@ -190,7 +190,7 @@ public final class LineageBench {
             m.put("started_at", Workload.BASE_TIME);
             wfs.add(m);
         }
-        redis.xadd(stream, XAddParams.xAddParams(), Map.of("event", codec.toJson(wfs)));
+        new EventStream(stream).append(redis, codec.toJson(wfs));
         long sent = wfs.size();
         long t0 = System.nanoTime();
         long lastPrint = t0;
@@ -201,7 +201,7 @@ public final class LineageBench {
                 for (int k = 0; k < 50 && i < tasks; k++) {
                     batch.clear();
                     for (int j = 0; j < PER_ENTRY && i < tasks; j++) batch.add(taskEvent(i++));
-                    pipe.xadd(stream, XAddParams.xAddParams(), Map.of("event", codec.toJson(batch)));
+                    new EventStream(stream).append(pipe, codec.toJson(batch));
                     sent += batch.size();
                 }
                 pipe.sync();

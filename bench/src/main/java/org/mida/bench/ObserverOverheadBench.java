@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.mida.event.EventCodec;
+import org.mida.event.EventStream;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
 import org.mida.observers.emit.Emitter;
@@ -349,7 +350,7 @@ public final class ObserverOverheadBench {
                 if (from != null && !page.isEmpty() && page.get(0).getID().equals(from)) start = 1;
                 if (page.size() <= start) break;
                 for (int i = start; i < page.size(); i++) {
-                    var d = EventCodec.shared().decode(page.get(i).getFields().get("event"));
+                    var d = EventCodec.shared().decode(page.get(i).getFields().get(EventStream.FIELD));
                     n += d.events().stream()
                             .filter(ev -> ev.type().equals("task"))
                             .count();
