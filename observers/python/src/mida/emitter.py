@@ -1,0 +1,643 @@
+"""Sends events to the MIDA stream without ever making the caller wait on I/O.
+
+:meth:`Emitter.emit` appends the event to an in-memory buffer and returns; a daemon thread validates
+(:mod:`mida.wire`), encodes and flushes by size or age, one pipelined Redis round trip per flush, as
+entries ``{"event": <JSON array of at most events_per_entry events>}``. The flush size follows the
+event rate: rare events go out at once, a high rate gets large batches.
+
+When Redis is unreachable, events go to an append-only spill file (one JSON array per line, forced
+to disk) in ``spill_dir`` and are replayed in order, before any newer event, once Redis answers.
+Spill files left by a dead process are replayed at start. Events the wire format refuses are counted
+``rejected`` and written to ``<stream>:dead`` (reason, stream, at, event). Everything buffered is sent
+at interpreter exit, and after ``os.fork`` the child starts with an empty buffer, its own thread and
+its own connection. Thread-safe; one emitter per process is enough (:func:`get_default`).
+
+    emitter = Emitter(redis_uri="redis://127.0.0.1:6379")
+    emitter.emit({"type": "task", "task_id": "t1", "status": "FINISHED"})
+    emitter.flush()          # optional: wait until it left the buffer
+"""
+from __future__ import annotations
+
+import atexit
+import collections
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+import weakref
+from typing import Any, Deque, List, Optional, Tuple
+
+from mida import _values, wire
+from mida._spill import SpillFile
+from mida.config import Settings
+
+LOG = logging.getLogger("mida.emitter")
+
+_REPLAY_LINES_PER_ROUND_TRIP = 20
+_MAX_PENDING_DEAD = 10_000
+_JSON = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_values.json_default
+).encode
+
+
+class _FlushSizer:
+    """The dynamic flush size: a batch should fill in a tenth of the flush interval; the rate is an
+    exponentially weighted moving average over windows of at least that long (Java's FlushSizer)."""
+
+    ALPHA = 0.3
+    FILL_FRACTION = 10
+    MIN_WINDOW_S = 0.005
+
+    def __init__(self, max_batch: int, max_age_s: float):
+        self.max_batch = max_batch
+        self.fill_s = max_age_s / self.FILL_FRACTION
+        self.min_window = max(self.MIN_WINDOW_S, self.fill_s)
+        self.rate = -1.0
+        self._last_count = 0
+        self._last_t: Optional[float] = None
+
+    def sample(self, total: int, now: float) -> None:
+        if self._last_t is None:
+            self._last_count, self._last_t = total, now
+            return
+        window = now - self._last_t
+        if window < self.min_window:
+            return
+        r = (total - self._last_count) / window
+        self.rate = r if self.rate < 0 else self.ALPHA * r + (1 - self.ALPHA) * self.rate
+        self._last_count, self._last_t = total, now
+
+    def batch_size(self) -> int:
+        want = max(self.rate, 0.0) * self.fill_s
+        return 1 if want <= 1 else int(min(self.max_batch, round(want)))
+
+
+class Emitter:
+    """Buffered, non-blocking sender of wire-format events (plain dicts) to the server's stream."""
+
+    def __init__(self, settings: Optional[Settings] = None, **overrides: Any):
+        self.settings = Settings.from_env(**overrides) if settings is None else settings.replace(**overrides)
+        s = self.settings
+        self._spill_prefix = "mida-" + re.sub(r"[^A-Za-z0-9_.-]", "_", s.stream)
+        self._dead_stream = s.stream + wire.DEAD_SUFFIX
+        self._closed = False
+        # imported now, not on the first flush: that may come at interpreter exit, where the
+        # redis package can no longer import (it registers an atexit hook)
+        import redis
+
+        self._redis_client = redis.Redis
+        self._reset_state()
+        self._claim_orphans()
+        self._start_thread()
+        _live.add(self)
+        _register_multiprocessing_exit(self)
+
+    # ------------------------------------------------------------------ caller side
+
+    def emit(self, event: dict) -> None:
+        """Queues one event and returns at once (no I/O). The event must not be changed afterwards
+        (a shallow copy is taken). Never raises: after :meth:`close` the event is counted dropped."""
+        if self._closed:
+            self._dropped_closed += 1
+            if not self._warned_closed:
+                self._warned_closed = True
+                LOG.warning("emit after close: the event is dropped")
+            return
+        if self._thread is None:
+            self._ensure_thread()
+        q = self._queue
+        q.append(dict(event) if type(event) is dict else event)
+        n = len(q)
+        if n >= self._flush_size and not self._wake.is_set():
+            self._wake.set()
+        if n > self.settings.max_buffered:
+            self._await_room()
+
+    def _await_room(self) -> None:
+        # the flusher spills the overflow to disk; the caller waits only if even the disk is too slow
+        thread = self._thread
+        while len(self._queue) > self.settings.max_buffered and thread is not None and thread.is_alive():
+            self._wake.set()
+            time.sleep(0.0005)
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Sends (or spills) everything emitted before this call, waiting at most ``timeout_s``.
+        True when all of it left the buffer in time."""
+        with self._cond:
+            target = self._taken + len(self._queue)
+            self._flush_requested = max(self._flush_requested, target)
+        self._wake.set()
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._done < target:
+                left = deadline - time.monotonic()
+                thread = self._thread
+                if thread is None and not self._queue:
+                    return True
+                if left <= 0 or thread is None or not thread.is_alive():
+                    return self._done >= target
+                self._cond.wait(min(left, 0.05))
+                self._wake.set()
+        return True
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Sends everything buffered (or spills it when Redis is away, for the next emitter that uses
+        the same spill dir) and stops the thread. Later :meth:`emit` calls are dropped."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout_s)
+        if thread is None or not thread.is_alive():
+            with self._io_lock:
+                self._final_pass()  # an emit racing with close, or a thread never started in a child
+                self._close_quietly()
+        _live.discard(self)
+        st = self.stats()
+        LOG.info(
+            "Emitter closed: emitted %d, flushed %d, spilled %d, replayed %d, rejected %d, dropped %d",
+            st["emitted"], st["flushed"], st["spilled"], st["replayed"], st["rejected"], st["dropped"],
+        )
+
+    def stats(self) -> dict:
+        """Counters of this emitter's own events: ``emitted = flushed + spilled + rejected + dropped +
+        buffered``; ``replayed`` counts spilled events (also from dead processes) sent later."""
+        with self._cond:
+            taken, done, queued = self._taken, self._done, len(self._queue)
+        return {
+            "emitted": taken + queued + self._dropped_closed,
+            "flushed": self._flushed,
+            "spilled": self._spilled,
+            "replayed": self._replayed,
+            "dropped": self._dropped + self._dropped_closed,
+            "rejected": self._rejected,
+            "buffered": queued + (taken - done),
+            "redis_up": self._redis_up,
+        }
+
+    @property
+    def current_flush_size(self) -> int:
+        return self._flush_size
+
+    def __enter__(self) -> "Emitter":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Emitter(redis_uri={self.settings.redis_uri!r}, stream={self.settings.stream!r})"
+
+    # ------------------------------------------------------------------ state, thread, fork
+
+    def _reset_state(self) -> None:
+        s = self.settings
+        self._pid = os.getpid()
+        self._queue: Deque[Any] = collections.deque()
+        self._cond = threading.Condition(threading.Lock())  # guards _taken/_done/_flush_requested
+        self._io_lock = threading.Lock()  # the flusher's pass vs close's final pass
+        self._wake = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self._taken = 0  # events taken off the queue (under _cond)
+        self._done = 0  # of those, the ones sent, spilled, rejected or dropped (under _cond)
+        self._flush_requested = 0
+        self._flushed = self._spilled = self._replayed = self._dropped = self._rejected = 0
+        self._dropped_closed = 0
+        self._warned_closed = False
+        self._sizer = _FlushSizer(s.max_batch, s.flush_interval_s)
+        self._flush_size = 1
+        self._redis_up = True
+        self._redis = None
+        self._own_spill: Optional[SpillFile] = None
+        self._orphans: List[SpillFile] = []
+        self._pending_dead: Deque[dict] = collections.deque()
+        self._last_flush = time.monotonic()
+        self._next_retry = 0.0
+        self._logged_down = False
+
+    def _start_thread(self) -> None:
+        t = threading.Thread(target=self._run, name="mida-emitter-flush", daemon=True)
+        self._thread = t
+        t.start()
+
+    def _ensure_thread(self) -> None:
+        # a forked child starts its flusher on its first emit, so idle emitters cost no thread
+        with self._cond:
+            if self._thread is None and not self._closed:
+                self._start_thread()
+
+    def _after_fork_in_child(self) -> None:
+        # the parent's buffer, connection, spill files and locks stay the parent's
+        own, orphans = self._own_spill, self._orphans
+        self._reset_state()
+        for f in ([own] if own else []) + orphans:
+            f.abandon()
+        if not self._closed:
+            _register_multiprocessing_exit(self, after_fork=True)
+
+    # ------------------------------------------------------------------ flusher thread
+
+    def _run(self) -> None:
+        tick = max(0.001, self.settings.flush_interval_s / 4)
+        try:
+            while not self._closed:
+                self._wake.clear()
+                try:
+                    with self._io_lock:
+                        more = self._pass()
+                except Exception:  # a bug, not an outage (those are handled): keep the thread alive
+                    LOG.exception("Emitter flush pass failed")
+                    more = False
+                    time.sleep(tick)
+                if not more and not self._closed:
+                    self._wake.wait(tick)
+            with self._io_lock:
+                self._final_pass()
+                self._close_quietly()
+        except Exception:
+            LOG.exception("Emitter flusher died; events emitted from now on wait in memory")
+
+    def _pass(self) -> bool:
+        """One round of the flusher; True when more is waiting at once."""
+        now = time.monotonic()
+        self._sizer.sample(self._taken + len(self._queue), now)
+        self._flush_size = self._sizer.batch_size()
+        if not self._redis_up and now >= self._next_retry:
+            self._try_reconnect()
+        if self._redis_up and self._has_spill_pending():
+            self._replay_spills()
+        if self._redis_up and self._pending_dead and not self._has_spill_pending():
+            self._send_dead_letters()
+        buffered = len(self._queue)
+        due = (
+            buffered >= self._flush_size
+            or (buffered > 0 and now - self._last_flush >= self.settings.flush_interval_s)
+            or self._flush_requested > self._done
+        )
+        if not self._redis_up and buffered > 0:
+            self._spill_all()  # nothing waits in memory while Redis is away
+        elif due:
+            self._flush_once()
+            if len(self._queue) >= self.settings.max_buffered:
+                self._spill_overflow()
+            return len(self._queue) >= self._flush_size
+        return False
+
+    def _final_pass(self) -> None:
+        if not self._redis_up:
+            self._try_reconnect()
+        if self._redis_up and self._has_spill_pending():
+            self._replay_spills()
+        while self._queue:
+            if self._redis_up and not self._has_spill_pending():
+                self._flush_once()
+            else:
+                self._spill_all()
+        if self._redis_up and self._pending_dead:
+            self._send_dead_letters()
+        if not self._redis_up:
+            if self._own_spill is not None and self._own_spill.has_pending():
+                LOG.warning(
+                    "Redis at %s unreachable at exit: events are in %s; the next emitter using %s replays them",
+                    self.settings.redis_uri, self._own_spill.path, self.settings.spill_dir,
+                )
+            if self._pending_dead:
+                LOG.error(
+                    "Redis at %s unreachable at exit: %d dead letters (events the wire format refuses) "
+                    "are lost: %s", self.settings.redis_uri, len(self._pending_dead),
+                    [d["reason"] for d in list(self._pending_dead)[:5]],
+                )
+
+    def _take(self, n: int) -> List[Any]:
+        q = self._queue
+        out = []
+        with self._cond:
+            while len(out) < n:
+                try:
+                    out.append(q.popleft())
+                except IndexError:
+                    break
+            self._taken += len(out)
+        return out
+
+    def _finish(self, n: int) -> None:
+        with self._cond:
+            self._done += n
+            self._cond.notify_all()
+
+    def _prepare(self, batch: List[Any]) -> Tuple[List[str], int]:
+        """Validates and encodes a batch: the entries to append, and how many events they hold.
+        Refused events become dead letters."""
+        good: List[dict] = []
+        for ev in batch:
+            try:
+                good.append(wire.validate(ev))
+            except wire.InvalidEvent as e:
+                self._dead_letter(e.reason, ev)
+            except Exception as e:  # a Mapping whose methods raise, …
+                self._dead_letter(f"cannot be validated: {e!r}", ev)
+        per = self.settings.events_per_entry
+        entries = []
+        count = 0
+        for i in range(0, len(good), per):
+            part = good[i : i + per]
+            try:
+                entries.append(_JSON(part))
+                count += len(part)
+            except Exception:
+                texts = [t for t in (self._encode_one(ev) for ev in part) if t is not None]
+                if texts:
+                    entries.append("[" + ",".join(texts) + "]")
+                    count += len(texts)
+        return entries, count
+
+    def _encode_one(self, ev: dict) -> Optional[str]:
+        try:
+            return _JSON(ev)
+        except Exception:
+            pass
+        try:
+            return _JSON(_values.sanitize(ev))
+        except Exception as e:
+            self._dead_letter(f"cannot be serialised to JSON: {e!r}", ev)
+            return None
+
+    def _dead_letter(self, reason: str, event: Any) -> None:
+        self._rejected += 1
+        try:
+            text = _JSON(event)
+        except Exception:
+            try:
+                text = _JSON(_values.sanitize(event))
+            except Exception:
+                text = repr(event)[:100_000]
+        if len(self._pending_dead) >= _MAX_PENDING_DEAD:
+            old = self._pending_dead.popleft()
+            LOG.error("Too many dead letters waiting for Redis; losing one: %s", old["reason"])
+        self._pending_dead.append(
+            {"reason": reason, "stream": self.settings.stream, "at": repr(time.time()), wire.FIELD: text}
+        )
+        LOG.warning("Event refused (to %s): %s", self._dead_stream, reason)
+
+    def _flush_once(self) -> None:
+        batch = self._take(self.settings.max_batch)
+        if not batch:
+            return
+        self._last_flush = time.monotonic()
+        entries, count = self._prepare(batch)
+        if self._redis_up and not self._has_spill_pending():
+            try:
+                self._send(entries, with_dead=True)
+                self._flushed += count
+                self._finish(len(batch))
+                return
+            except Exception as e:
+                self._mark_down(e)
+        self._spill(entries, count)
+        self._finish(len(batch))
+
+    def _spill_all(self) -> None:
+        while True:
+            batch = self._take(self.settings.max_batch)
+            if not batch:
+                return
+            entries, count = self._prepare(batch)
+            self._spill(entries, count)
+            self._finish(len(batch))
+
+    def _spill_overflow(self) -> None:
+        """Keeps memory bounded when callers outrun Redis: moves the oldest events to disk."""
+        target = self.settings.max_buffered // 2
+        LOG.warning("Emitter buffer full (%d events); spilling to disk to keep up", len(self._queue))
+        while len(self._queue) > target:
+            batch = self._take(self.settings.max_batch)
+            if not batch:
+                return
+            entries, count = self._prepare(batch)
+            self._spill(entries, count)
+            self._finish(len(batch))
+
+    def _connection(self):
+        if self._redis is None:
+            self._redis = self._redis_client.from_url(
+                self.settings.redis_uri,
+                socket_timeout=self.settings.timeout_s,
+                socket_connect_timeout=self.settings.timeout_s,
+                retry_on_timeout=False,
+                retry=None,
+                single_connection_client=True,
+            )
+        return self._redis
+
+    def _send(self, entries: List[str], with_dead: bool = False) -> None:
+        dead = list(self._pending_dead) if with_dead else []
+        if not entries and not dead:
+            return
+        pipe = self._connection().pipeline(transaction=False)
+        stream = self.settings.stream
+        for e in entries:
+            pipe.xadd(stream, {wire.FIELD: e})
+        for d in dead:
+            pipe.xadd(self._dead_stream, d)
+        for reply in pipe.execute(raise_on_error=False):
+            if isinstance(reply, Exception):
+                raise reply
+        for _ in dead:
+            self._pending_dead.popleft()
+
+    def _send_dead_letters(self) -> None:
+        try:
+            self._send([], with_dead=True)
+        except Exception as e:
+            self._mark_down(e)
+
+    def _mark_down(self, e: Exception) -> None:
+        self._drop_connection()
+        self._redis_up = False
+        self._next_retry = time.monotonic() + self.settings.retry_s
+        if not self._logged_down:
+            self._logged_down = True
+            LOG.warning(
+                "Redis at %s unreachable (%s); spilling events to %s until it is back",
+                self.settings.redis_uri, e, self.settings.spill_dir,
+            )
+
+    def _drop_connection(self) -> None:
+        if self._redis is not None:
+            try:
+                self._redis.close()
+            except Exception:
+                pass
+            self._redis = None
+
+    def _try_reconnect(self) -> None:
+        try:
+            self._connection().ping()
+            self._redis_up = True
+            self._logged_down = False
+            LOG.info("Redis at %s is back; replaying spilled events", self.settings.redis_uri)
+        except Exception as e:
+            self._redis_up = True  # so _mark_down logs nothing new
+            self._logged_down = True
+            self._mark_down(e)
+
+    # ------------------------------------------------------------------ spill files
+
+    def _spill(self, entries: List[str], events: int) -> None:
+        if not entries:
+            return
+        try:
+            if self._own_spill is None:
+                self._own_spill = SpillFile.create(self.settings.spill_dir, self._spill_prefix)
+            self._own_spill.append(entries)
+            self._spilled += events
+        except Exception as e:
+            self._dropped += events
+            LOG.error(
+                "EVENTS LOST: cannot write %d events to a spill file in %s (disk full?) while Redis at %s "
+                "is unreachable: %s", events, self.settings.spill_dir, self.settings.redis_uri, e,
+            )
+
+    def _claim_orphans(self) -> None:
+        try:
+            for path in SpillFile.list(self.settings.spill_dir):
+                if not os.path.basename(path).startswith(self._spill_prefix + "-"):
+                    continue
+                f = SpillFile.claim(path)
+                if f is not None:
+                    self._orphans.append(f)
+            if self._orphans:
+                LOG.info(
+                    "Found %d spill file(s) from an earlier run in %s; replaying them first",
+                    len(self._orphans), self.settings.spill_dir,
+                )
+        except OSError as e:
+            LOG.warning("Cannot look for spill files in %s: %s", self.settings.spill_dir, e)
+
+    def _has_spill_pending(self) -> bool:
+        try:
+            return bool(self._orphans) or (self._own_spill is not None and self._own_spill.has_pending())
+        except OSError as e:
+            LOG.error("Cannot read spill file: %s", e)
+            return False
+
+    def _replay_spills(self) -> None:
+        """Orphans oldest first, then this emitter's own file; stops at the first failure."""
+        try:
+            while self._orphans:
+                f = self._orphans[0]
+                if not self._replay(f):
+                    return
+                f.delete()
+                self._orphans.pop(0)
+                LOG.info("Replayed and removed spill file %s", f.path)
+            own = self._own_spill
+            if own is not None and own.has_pending():
+                if not self._replay(own):
+                    return
+                own.reset()
+        except OSError as e:
+            LOG.error("Cannot read spill files in %s: %s", self.settings.spill_dir, e)
+
+    def _replay(self, f: SpillFile) -> bool:
+        while True:
+            lines = f.next(_REPLAY_LINES_PER_ROUND_TRIP)
+            if not lines:
+                return True
+            entries = []
+            events = 0
+            for line in lines:
+                if line.events == 0:
+                    if line.entry.strip():
+                        LOG.warning("Skipping an unreadable line in spill file %s (torn write?)", f.path)
+                    continue
+                entries.append(line.entry)
+                events += line.events
+            try:
+                self._send(entries)
+            except Exception as e:
+                self._mark_down(e)
+                return False
+            self._replayed += events
+            f.advance(lines[-1].end)
+
+    def _close_quietly(self) -> None:
+        self._drop_connection()
+        try:
+            if self._own_spill is not None:
+                if self._own_spill.has_pending():
+                    self._own_spill.close()
+                else:
+                    self._own_spill.delete()
+                self._own_spill = None
+            for f in self._orphans:
+                f.close()
+            self._orphans = []
+        except OSError as e:
+            LOG.warning("Cannot close spill files: %s", e)
+
+
+# ---------------------------------------------------------------------- process-wide hooks
+
+_live: "weakref.WeakSet[Emitter]" = weakref.WeakSet()
+_default: Optional[Emitter] = None
+_default_lock = threading.Lock()
+
+
+def get_default() -> Emitter:
+    """The process-wide emitter from the ``MIDA_*`` settings, created on first use (and anew in a
+    forked child)."""
+    global _default
+    e = _default
+    if e is None or e._pid != os.getpid():
+        with _default_lock:
+            e = _default
+            if e is None or e._pid != os.getpid() or e._closed:
+                e = _default = Emitter()
+    return e
+
+
+def _at_exit() -> None:
+    for e in list(_live):
+        if e._pid == os.getpid():
+            try:
+                e.close()
+            except Exception:
+                LOG.exception("Emitter close at exit failed")
+
+
+def _after_fork_in_child() -> None:
+    global _default, _default_lock
+    _default_lock = threading.Lock()
+    for e in list(_live):
+        e._after_fork_in_child()
+    _default = None
+
+
+atexit.register(_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _register_multiprocessing_exit(e: Emitter, after_fork: bool = False) -> None:
+    """A multiprocessing child ends with os._exit (no atexit): flush from its exit finalizers."""
+    util = sys.modules.get("multiprocessing.util")
+    if util is None:
+        return
+    ref = weakref.ref(e)
+
+    def close_at_exit() -> None:
+        em = ref()
+        if em is not None and em._pid == os.getpid():
+            em.close()
+
+    if after_fork:
+        # Process._bootstrap clears the finalizers after fork, then runs the after-fork hooks
+        util.register_after_fork(e, lambda _obj: util.Finalize(None, close_at_exit, exitpriority=100))
+    else:
+        util.Finalize(None, close_at_exit, exitpriority=100)

@@ -1,0 +1,296 @@
+"""The wire format, checked by the same rules and with the same reasons as the Java codec
+(``event/.../EventCodec.java``, ``TaskEvent.java``, ``EntityRef.java``); the golden files in
+``event/src/test/resources/wire/`` are the contract both sides are tested against.
+
+    event = wire.validate({"task_id": "t1", "status": "finished"})
+    # {'type': 'task', 'task_id': 't1', 'status': 'FINISHED'}
+    wire.validate({"type": "task"})   # raises InvalidEvent('"task_id" is required')
+"""
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, List, Optional, Tuple
+
+#: the stream entry's field holding the event JSON
+FIELD = "event"
+DEAD_SUFFIX = ":dead"
+MAX_ID_LENGTH = 1024
+MAX_ENTITY_ID_LENGTH = 4096
+STATUSES = ("UNKNOWN", "SUBMITTED", "WAITING", "RUNNING", "FINISHED", "ERROR")
+
+TASK_FIELDS = frozenset(
+    "type task_id workflow_id campaign_id activity_id status submitted_at started_at ended_at used generated "
+    "dependencies parent_task_id group_id subtype adapter_id hostname node_name login_name user "
+    "telemetry_at_start telemetry_at_end stdout stderr custom_metadata tags".split()
+)
+WORKFLOW_FIELDS = frozenset(
+    "type workflow_id campaign_id name parent_workflow_id adapter_id user environment_id machine_info "
+    "code_repository used generated custom_metadata started_at ended_at status".split()
+)
+
+
+class InvalidEvent(ValueError):
+    """An event that breaks the wire format; ``reason`` is the text the server would give."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def kind(v: Any) -> str:
+    """How a value is named in a reason, as the Java side names it: "a string", "an array", …"""
+    if v is None:
+        return "null"
+    if isinstance(v, str):
+        return "a string"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, numbers.Number):
+        return "a number"
+    if isinstance(v, (list, tuple)):
+        return "an array"
+    if isinstance(v, Mapping):
+        return "an object"
+    return type(v).__name__
+
+
+def abbreviate(s: str) -> str:
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+def validate(event: Any) -> dict:
+    """The canonical form of one event (what the server stores), or :class:`InvalidEvent`."""
+    if not isinstance(event, Mapping):
+        raise InvalidEvent(f"an event must be a JSON object, got {kind(event)}")
+    t = event.get("type")
+    if t is None:
+        t = "task" if "task_id" in event else "workflow" if "workflow_id" in event else None
+    if t is None:
+        raise InvalidEvent('"type" is required ("task" or "workflow")')
+    if not isinstance(t, str):
+        raise InvalidEvent(f'"type" must be a string, got {kind(t)}')
+    if t == "task":
+        return _task(event)
+    if t == "workflow":
+        return _workflow(event)
+    raise InvalidEvent(f'unknown "type": "{abbreviate(t)}" (expected "task" or "workflow")')
+
+
+def decode(text: str) -> Tuple[List[dict], List[Tuple[Optional[int], str]]]:
+    """What the server makes of one stream entry: the accepted events (canonical) and the
+    rejections as ``(index or None, reason)``, reasons prefixed ``[i] `` inside arrays."""
+    try:
+        root = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        return [], [(None, f"not valid JSON: {e}")]
+    events: List[dict] = []
+    rejected: List[Tuple[Optional[int], str]] = []
+    if isinstance(root, list):
+        if not root:
+            rejected.append((None, "empty array"))
+        for i, item in enumerate(root):
+            try:
+                events.append(validate(item))
+            except InvalidEvent as e:
+                rejected.append((i, f"[{i}] {e.reason}"))
+    else:
+        try:
+            events.append(validate(root))
+        except InvalidEvent as e:
+            rejected.append((None, e.reason))
+    return events, rejected
+
+
+# ---------------------------------------------------------------- the rules, in the Java order
+
+
+def _task(m: Mapping) -> dict:
+    out: dict = {"type": "task"}
+    _str(m, "task_id", out)
+    for f in ("workflow_id", "campaign_id", "activity_id"):
+        _str(m, f, out)
+    _status(m, out)
+    for f in ("submitted_at", "started_at", "ended_at"):
+        _time(m, f, out)
+    _map(m, "used", out)
+    _map(m, "generated", out)
+    _strings(m, "dependencies", out)
+    for f in ("parent_task_id", "group_id", "subtype", "adapter_id", "hostname", "node_name", "login_name", "user"):
+        _str(m, f, out)
+    _map(m, "telemetry_at_start", out)
+    _map(m, "telemetry_at_end", out)
+    for f in ("stdout", "stderr"):
+        if m.get(f) is not None:
+            out[f] = m[f]
+    _map(m, "custom_metadata", out)
+    _strings(m, "tags", out)
+    # the record's compact constructor
+    _require_id("task_id", out.get("task_id"), True)
+    for f in ("workflow_id", "campaign_id", "parent_task_id"):
+        _require_id(f, out.get(f), False)
+    for f in ("submitted_at", "started_at", "ended_at"):
+        _check_time(f, out.get(f))
+    for d in out.get("dependencies", ()):
+        _require_id("dependencies[]", d, True)
+    _entities(out.get("used"))
+    _entities(out.get("generated"))
+    _extras(m, TASK_FIELDS, out)
+    return out
+
+
+def _workflow(m: Mapping) -> dict:
+    out: dict = {"type": "workflow"}
+    for f in ("workflow_id", "campaign_id", "name", "parent_workflow_id", "adapter_id", "user", "environment_id"):
+        _str(m, f, out)
+    _map(m, "machine_info", out)
+    if m.get("code_repository") is not None:
+        out["code_repository"] = m["code_repository"]
+    for f in ("used", "generated", "custom_metadata"):
+        _map(m, f, out)
+    for f in ("started_at", "ended_at"):
+        _time(m, f, out)
+    _status(m, out)
+    _require_id("workflow_id", out.get("workflow_id"), True)
+    for f in ("campaign_id", "parent_workflow_id"):
+        _require_id(f, out.get(f), False)
+    for f in ("started_at", "ended_at"):
+        _check_time(f, out.get(f))
+    _entities(out.get("used"))
+    _entities(out.get("generated"))
+    _extras(m, WORKFLOW_FIELDS, out)
+    return out
+
+
+def _str(m: Mapping, field: str, out: dict) -> None:
+    v = m.get(field)
+    if v is None:
+        return
+    if not isinstance(v, str):
+        raise InvalidEvent(f'"{field}" must be a string, got {kind(v)}')
+    out[field] = v
+
+
+def _status(m: Mapping, out: dict) -> None:
+    s = m.get("status")
+    if s is None:
+        return
+    if not isinstance(s, str):
+        raise InvalidEvent(f'"status" must be a string, got {kind(s)}')
+    st = s.strip().upper()
+    if st not in STATUSES:
+        raise InvalidEvent(
+            f'unknown "status": "{abbreviate(s)}" (expected one of SUBMITTED, WAITING, RUNNING, FINISHED, ERROR, UNKNOWN)'
+        )
+    out["status"] = st
+
+
+def _time(m: Mapping, field: str, out: dict) -> None:
+    v = m.get(field)
+    if v is None:
+        return
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        out[field] = float(v)
+        return
+    if isinstance(v, str):
+        t = _parse_iso(v)
+        if t is None:
+            raise InvalidEvent(
+                f'"{field}" must be epoch seconds or an ISO-8601 time with offset, got "{abbreviate(v)}"'
+            )
+        out[field] = t
+        return
+    raise InvalidEvent(f'"{field}" must be a number (epoch seconds), got {kind(v)}')
+
+
+def _parse_iso(s: str) -> Optional[float]:
+    """Java's OffsetDateTime.parse: date, 'T', time and an offset (Z or ±hh:mm) are all required."""
+    text = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
+    if len(text) < 16 or text[10:11] not in ("T", "t"):
+        return None
+    try:
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if d.tzinfo is None:
+        return None
+    return d.timestamp()
+
+
+def _map(m: Mapping, field: str, out: dict) -> None:
+    v = m.get(field)
+    if v is None:
+        return
+    if not isinstance(v, Mapping):
+        raise InvalidEvent(f'"{field}" must be an object, got {kind(v)}')
+    if v:  # an empty map is the same as none
+        out[field] = v
+
+
+def _strings(m: Mapping, field: str, out: dict) -> None:
+    v = m.get(field)
+    if v is None:
+        return
+    if not isinstance(v, (list, tuple)):
+        raise InvalidEvent(f'"{field}" must be an array of strings, got {kind(v)}')
+    for s in v:
+        if not isinstance(s, str):
+            raise InvalidEvent(f'"{field}" must hold strings only, got {kind(s)}')
+    if v:
+        out[field] = list(v)
+
+
+def _require_id(field: str, value: Optional[str], required: bool) -> None:
+    if value is None:
+        if required:
+            raise InvalidEvent(f'"{field}" is required')
+        return
+    if not value.strip():
+        raise InvalidEvent(f'"{field}" must not be blank')
+    if len(value) > MAX_ID_LENGTH:
+        raise InvalidEvent(f'"{field}" is longer than {MAX_ID_LENGTH} characters')
+
+
+def _check_time(field: str, t: Optional[float]) -> None:
+    if t is not None and (math.isnan(t) or math.isinf(t) or t < 0):
+        raise InvalidEvent(f'"{field}" must be a finite, non-negative epoch time')
+
+
+def is_reference(v: Any) -> bool:
+    """True when ``v`` is an object with an ``"@id"``: an entity named by a task."""
+    return isinstance(v, Mapping) and "@id" in v
+
+
+def _entities(m: Optional[Mapping]) -> None:
+    """EntityRef.extract: top-level values and the elements of top-level lists."""
+    if not m:
+        return
+    for role, v in m.items():
+        if is_reference(v):
+            _entity(str(role), v)
+        elif isinstance(v, (list, tuple)):
+            for item in v:
+                if is_reference(item):
+                    _entity(str(role), item)
+
+
+def _entity(role: str, ref: Mapping) -> None:
+    eid = ref.get("@id")
+    if not isinstance(eid, str):
+        raise InvalidEvent(f'entity "@id" under "{role}" must be a string')
+    t = ref.get("@type")
+    if t is not None and not isinstance(t, str):
+        raise InvalidEvent(f'entity "@type" under "{role}" must be a string')
+    if not eid.strip():
+        raise InvalidEvent('entity "@id" must be a non-empty string')
+    if len(eid) > MAX_ENTITY_ID_LENGTH:
+        raise InvalidEvent(f'entity "@id" is longer than {MAX_ENTITY_ID_LENGTH} characters')
+
+
+def _extras(m: Mapping, known: frozenset, out: dict) -> None:
+    for k, v in m.items():
+        if k not in known:
+            out.setdefault(k, v)

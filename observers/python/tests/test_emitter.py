@@ -1,0 +1,308 @@
+"""The Emitter against the real Redis of the test server. Each test writes to a stream of its own
+(the server does not consume it), so what the emitter appended can be read back and counted."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from mida.emitter import Emitter
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+@pytest.fixture
+def stream():
+    return f"test:emitter:{uuid.uuid4().hex}"
+
+
+def sent_events(redis_uri: str, stream: str) -> list:
+    r = redis.Redis.from_url(redis_uri)
+    return [e for _, f in r.xrange(stream) for e in json.loads(f[b"event"])]
+
+
+def assert_consistent(st: dict):
+    assert st["emitted"] == st["flushed"] + st["spilled"] + st["rejected"] + st["dropped"] + st["buffered"], st
+
+
+class TcpForwarder:
+    """A real TCP proxy in front of Redis that can be stopped (connections cut, port closed) and started
+    again on the same port: a Redis outage as the emitter sees it."""
+
+    def __init__(self, target_host: str, target_port: int):
+        self.target = (target_host, target_port)
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self._listener = None
+        self._conns: list = []
+        self._running = False
+        self._lock = threading.Lock()
+
+    def start(self):
+        ls = socket.socket()
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind(("127.0.0.1", self.port))
+        ls.listen(16)
+        self._listener = ls
+        self._running = True
+        threading.Thread(target=self._accept, args=(ls,), daemon=True).start()
+
+    def stop(self):
+        # stop forwarding requests first, let replies already under way come back, then cut everything
+        self._running = False
+        time.sleep(0.2)
+        self._listener.close()
+        with self._lock:
+            for c in self._conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                c.close()
+            self._conns.clear()
+
+    def _accept(self, ls):
+        while True:
+            try:
+                client, _ = ls.accept()
+            except OSError:
+                return
+            if not self._running:
+                client.close()
+                continue
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._conns += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client, False), daemon=True).start()
+
+    def _pump(self, src, dst, request):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if request and not self._running:
+                    continue  # a request during the outage never reaches Redis
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+
+def test_events_from_several_threads_all_arrive_exactly_once(server, stream, tmp_path):
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    per_thread, threads = 2500, 4
+
+    def work(n):
+        for i in range(per_thread):
+            em.emit({"type": "task", "task_id": f"t{n}-{i}", "custom_metadata": {"thread": n, "i": i}})
+
+    ts = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert em.flush(30)
+    st = em.stats()
+    em.close()
+    got = sent_events(server.redis_uri, stream)
+    ids = [e["task_id"] for e in got]
+    assert len(ids) == len(set(ids)) == per_thread * threads
+    for n in range(threads):  # each thread's events in its order
+        mine = [e["custom_metadata"]["i"] for e in got if e["custom_metadata"]["thread"] == n]
+        assert mine == list(range(per_thread))
+    assert st["emitted"] == st["flushed"] == per_thread * threads
+    assert st["buffered"] == st["rejected"] == st["dropped"] == 0
+    assert_consistent(st)
+    r = redis.Redis.from_url(server.redis_uri)
+    assert all(len(json.loads(f[b"event"])) <= 100 for _, f in r.xrange(stream))
+
+
+def test_a_redis_outage_spills_and_replays_in_order_none_lost_none_twice(server, stream, tmp_path):
+    host, port = server.redis_uri.rsplit("//", 1)[1].split(":")
+    proxy = TcpForwarder(host, int(port))
+    proxy.start()
+    em = Emitter(
+        redis_uri=f"redis://127.0.0.1:{proxy.port}", stream=stream, spill_dir=str(tmp_path),
+        timeout_s=1.0, retry_s=0.2,
+    )
+    n = 1500
+    outage = threading.Timer(0.5, proxy.stop)
+    outage.start()
+    for i in range(n):
+        em.emit({"type": "task", "task_id": f"seq-{i}", "custom_metadata": {"i": i}})
+        if i == n // 2:  # half-way, wait until the emitter has noticed the outage
+            outage.join()
+            em.emit({"type": "task", "task_id": "probe"})
+            _wait(lambda: not em.stats()["redis_up"])
+        time.sleep(0.001)
+    down = em.stats()
+    assert down["spilled"] > 0
+    proxy.start()
+    assert em.flush(30)
+    _wait(lambda: em.stats()["replayed"] == em.stats()["spilled"])
+    st = em.stats()
+    em.close()
+    got = [e["task_id"] for e in sent_events(server.redis_uri, stream)]
+    want = [f"seq-{i}" for i in range(n)]
+    want.insert(n // 2 + 1, "probe")
+    assert got == want
+    assert st["redis_up"] and st["flushed"] + st["spilled"] == n + 1
+    assert_consistent(st)
+    assert not list(tmp_path.glob("*.spill.jsonl"))  # replayed files are removed
+
+
+def test_spill_files_of_a_dead_process_are_replayed_at_start(server, stream, tmp_path):
+    dead_port = _closed_port()
+    code = (
+        "from mida.emitter import Emitter\n"
+        f"e = Emitter(redis_uri='redis://127.0.0.1:{dead_port}', stream={stream!r}, spill_dir={str(tmp_path)!r},"
+        " timeout_s=0.5)\n"
+        "for i in range(300): e.emit({'type': 'task', 'task_id': f'orphan-{i}'})\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=60)
+    assert list(tmp_path.glob("*.spill.jsonl"))
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    em.emit({"type": "task", "task_id": "newer"})
+    assert em.flush(30)
+    st = em.stats()
+    em.close()
+    got = [e["task_id"] for e in sent_events(server.redis_uri, stream)]
+    assert got == [f"orphan-{i}" for i in range(300)] + ["newer"]
+    assert st["replayed"] == 300 and st["flushed"] == 1
+    assert not list(tmp_path.glob("*.spill.jsonl"))
+
+
+def test_events_buffered_at_interpreter_exit_are_flushed(server, stream, tmp_path):
+    code = (
+        "import mida.emitter as m\n"
+        "e = m.get_default()\n"
+        "for i in range(200): e.emit({'type': 'task', 'task_id': f'exit-{i}'})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC, "MIDA_REDIS_URI": server.redis_uri, "MIDA_STREAM": stream,
+           "MIDA_SPILL_DIR": str(tmp_path), "MIDA_FLUSH_INTERVAL": "30"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+    assert sorted(e["task_id"] for e in sent_events(server.redis_uri, stream)) == sorted(
+        f"exit-{i}" for i in range(200))
+
+
+def _child_emits(tag: str, n: int):
+    import mida.emitter as m
+
+    for em in list(m._live):
+        for i in range(n):
+            em.emit({"type": "task", "task_id": f"{tag}-{i}"})
+    # no flush: the multiprocessing child's exit does it
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_sends_its_own_events_and_never_the_parents(server, stream, tmp_path):
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), flush_interval_s=5)
+    ctx = multiprocessing.get_context("fork")
+    # hold the flusher so the parent's events are certainly still buffered when the children fork
+    with em._io_lock:
+        for i in range(50):
+            em.emit({"type": "task", "task_id": f"parent-{i}"})
+        assert em.stats()["buffered"] == 50
+        p = ctx.Process(target=_child_emits, args=("mp-child", 20))
+        p.start()
+        pid = os.fork()
+        if pid == 0:  # a bare os.fork child: flushes itself, then leaves without atexit
+            try:
+                for i in range(10):
+                    em.emit({"type": "task", "task_id": f"fork-child-{i}"})
+                ok = em.flush(20) and em.stats()["emitted"] == 10
+            finally:
+                os._exit(0 if ok else 1)
+    p.join(60)
+    assert p.exitcode == 0
+    assert os.waitpid(pid, 0)[1] == 0
+    assert em.flush(30)
+    st = em.stats()
+    em.close()
+    got = [e["task_id"] for e in sent_events(server.redis_uri, stream)]
+    assert sorted(got) == sorted(
+        [f"parent-{i}" for i in range(50)] + [f"mp-child-{i}" for i in range(20)]
+        + [f"fork-child-{i}" for i in range(10)])
+    assert st["emitted"] == st["flushed"] == 50
+
+
+def test_values_that_are_not_json_are_summarised_never_raised(server, stream, tmp_path):
+    np = pytest.importorskip("numpy")
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+
+    class Thing:
+        def __repr__(self):
+            return "<thing>"
+
+    loop: dict = {}
+    loop["self"] = loop
+    em.emit({"type": "task", "task_id": "odd", "used": {
+        "array": np.zeros((3, 4), dtype="float32"), "obj": Thing(), "nan": float("nan"),
+        "tuple_keys": {(1, 2): "x"}, "loop": loop, "set": {3, 1, 2}, "np_scalar": np.int64(7)}})
+    em.emit({"type": "task", "task_id": "fine"})
+    assert em.flush(30)
+    st = em.stats()
+    em.close()
+    got = {e["task_id"]: e for e in sent_events(server.redis_uri, stream)}
+    used = got["odd"]["used"]
+    assert used["array"] == {"type": "numpy.ndarray", "shape": [3, 4], "dtype": "float32", "size": 12}
+    assert used["obj"]["repr"] == "<thing>"
+    assert used["nan"] == "nan" and used["np_scalar"] == 7
+    assert "fine" in got and st["flushed"] == 2 and st["rejected"] == 0
+
+
+def test_emit_after_close_is_counted_dropped_not_raised(server, stream, tmp_path):
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    em.emit({"type": "task", "task_id": "before"})
+    em.close()
+    em.emit({"type": "task", "task_id": "after"})
+    st = em.stats()
+    assert st["flushed"] == 1 and st["dropped"] == 1 and st["emitted"] == 2
+    assert_consistent(st)
+
+
+def test_settings_come_from_the_environment_and_arguments_win(monkeypatch, tmp_path):
+    from mida.config import Settings
+
+    monkeypatch.setenv("MIDA_STREAM", "env:stream")
+    monkeypatch.setenv("MIDA_FLUSH_INTERVAL", "0.5")
+    s = Settings.from_env(flush_interval_s=0.1)
+    assert s.stream == "env:stream" and s.flush_interval_s == 0.1
+    monkeypatch.setenv("MIDA_MAX_BUFFERED", "lots")
+    with pytest.raises(ValueError, match="MIDA_MAX_BUFFERED"):
+        Settings.from_env()
+
+
+def _wait(cond, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.02)
+
+
+def _closed_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port

@@ -1,0 +1,123 @@
+"""The golden wire-format files: mida.wire decides as the Java codec does, and what the Emitter sends
+is ingested by the real server (valid cases) or dead-lettered with the same reason (invalid ones)."""
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+import uuid
+
+import pytest
+import redis
+
+from conftest import WIRE
+from mida import wire
+from mida.emitter import Emitter
+
+
+def _cases(name):
+    return [pytest.param(c, id=c["name"]) for c in json.loads((WIRE / name).read_text())["cases"]]
+
+
+VALID = _cases("task-valid.json") + _cases("workflow-valid.json")
+INVALID = _cases("invalid.json")
+
+
+def _text(case) -> str:
+    return case["entry_text"] if "entry_text" in case else json.dumps(case["entry"])
+
+
+def _elements(entry):
+    return entry if isinstance(entry, list) else [entry]
+
+
+@pytest.mark.parametrize("case", VALID)
+def test_valid_cases_decode_to_the_golden_events(case):
+    events, rejected = wire.decode(_text(case))
+    assert rejected == []
+    assert events == case["events"]
+    assert [wire.validate(e) for e in _elements(case["entry"])] == case["events"]
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_cases_are_refused_with_the_golden_reason(case):
+    events, rejected = wire.decode(_text(case))
+    assert events == case["events"]
+    assert len(rejected) == len(case["rejected"])
+    for (index, reason), want in zip(rejected, case["rejected"]):
+        assert index == want["index"]
+        assert want["reason"] in reason
+
+
+def test_a_validated_event_is_json_the_codec_reads_back():
+    e = wire.validate({"task_id": "t", "started_at": "2024-05-01T12:00:00+02:00", "status": " running "})
+    assert e == {"type": "task", "task_id": "t", "started_at": 1714557600.0, "status": "RUNNING"}
+    assert wire.decode(json.dumps(e)) == ([e], [])
+
+
+@pytest.mark.parametrize("bad", ["2024-05-01T12:00:00", "2024-05-01", "12:00:00Z", ""])
+def test_a_time_without_offset_is_refused_as_java_refuses_it(bad):
+    with pytest.raises(wire.InvalidEvent, match="ISO-8601 time with offset"):
+        wire.validate({"task_id": "t", "started_at": bad})
+
+
+def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_path):
+    r = redis.Redis.from_url(server.redis_uri)
+    dead = server.stream + wire.DEAD_SUFFIX
+    dead_before = r.xlen(dead)
+    em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path))
+    tasks, workflows = {}, {}
+    try:
+        for param in VALID:
+            for ev in _elements(param.values[0]["entry"]):
+                em.emit(ev)
+            for ev in param.values[0]["events"]:
+                (tasks if ev["type"] == "task" else workflows)[ev.get("task_id") or ev["workflow_id"]] = ev
+        assert em.flush(30)
+        st = em.stats()
+        assert st["rejected"] == 0 and st["flushed"] == st["emitted"]
+    finally:
+        em.close()
+    server.wait_ingested()
+    for tid in tasks:
+        status, body = server.get("/api/tasks?id=" + urllib.parse.quote(tid, safe=""))
+        assert status == 200, (tid, body)
+    for wid in workflows:
+        status, body = server.get("/api/workflows?id=" + urllib.parse.quote(wid, safe=""))
+        assert status == 200, (wid, body)
+    # nothing of ours was dead-lettered by the server
+    ours = set(tasks) | set(workflows)
+    for _, fields in r.xrange(dead)[dead_before:]:
+        text = fields[b"event"].decode()
+        assert not any(f'"{i}"' in text for i in ours), fields
+
+
+def test_every_invalid_event_is_dead_lettered_by_the_emitter(server, tmp_path):
+    stream = f"test:wire:{uuid.uuid4().hex}"
+    r = redis.Redis.from_url(server.redis_uri)
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    expected_reasons, expected_good = [], []
+    for param in INVALID:
+        case = param.values[0]
+        if "entry" not in case or case["entry"] == []:
+            continue  # entry-level faults (not JSON, an empty array) cannot be emitted as an event
+        for ev in _elements(case["entry"]):
+            em.emit(ev)
+        expected_reasons += [re.sub(r"^\[\d+\] ", "", x["reason"]) for x in case["rejected"]]
+        expected_good += case["events"]
+    try:
+        assert em.flush(30)
+        st = em.stats()
+    finally:
+        em.close()
+    assert st["rejected"] == len(expected_reasons)
+    assert st["flushed"] == len(expected_good)
+    letters = [{k.decode(): v.decode() for k, v in f.items()} for _, f in r.xrange(stream + ":dead")]
+    assert len(letters) == len(expected_reasons)
+    for letter, want in zip(letters, expected_reasons):
+        assert want in letter["reason"]
+        assert letter["stream"] == stream
+        assert float(letter["at"]) > 0
+        json.loads(letter["event"])  # the event as JSON text, replayable
+    sent = [e for _, f in r.xrange(stream) for e in json.loads(f[b"event"])]
+    assert sent == expected_good
