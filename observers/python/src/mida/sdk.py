@@ -1,0 +1,467 @@
+"""Instrument plain Python code: a workflow context, a task decorator, entity references, loops and
+an explicit task object. Events go to the process-wide emitter (:func:`mida.emitter.get_default`)
+unless a workflow names another.
+
+    import mida
+
+    @mida.task
+    def train(data, lr=0.01):
+        return {"loss": 0.1, "model": mida.entity("model://unet/1", "model")}
+
+    with mida.workflow(name="training", campaign_id="c1"):
+        for epoch in mida.loop(range(3)):
+            train(mida.entity("file:///data/x.h5", "dataset"))
+        with mida.Task("evaluate", used={"split": "test"}) as t:
+            t.generated["accuracy"] = 0.93
+
+Arguments become ``used`` by parameter name (defaults applied), the return value ``generated`` (a dict
+by its keys, anything else as ``result``); values that are not JSON are summarised (type, shape, dtype,
+size), never pickled. An exception makes the task ERROR with the traceback in ``stderr`` and is
+re-raised. Tasks called inside a task get it as ``parent_task_id``. Context travels with
+:mod:`contextvars` (threads started inside do not inherit it; asyncio tasks do).
+"""
+from __future__ import annotations
+
+import contextvars
+import functools
+import getpass
+import inspect
+import os
+import socket
+import time
+import traceback
+import uuid
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, TypeVar, overload
+
+from mida import _values
+
+ADAPTER_ID = "python-sdk"
+MAX_STDERR_CHARS = 16_384
+
+_WORKFLOW_FIELDS = frozenset(
+    "name parent_workflow_id adapter_id user environment_id machine_info code_repository used generated "
+    "custom_metadata".split()
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_current_workflow: contextvars.ContextVar[Optional["workflow"]] = contextvars.ContextVar(
+    "mida_workflow", default=None
+)
+_current_task: contextvars.ContextVar[Optional["Task"]] = contextvars.ContextVar("mida_task", default=None)
+
+
+# ---------------------------------------------------------------------- entities
+
+
+def entity(id: Any, type: Optional[str] = None, **attributes: Any) -> dict:
+    """An entity reference ``{"@id": id, "@type": type, ...attributes}`` for ``used``/``generated``;
+    the same id named by two tasks is one entity, which is how lineage crosses tasks. A path
+    (``pathlib.Path`` or ``os.PathLike``) becomes ``file:///abs/path`` of type ``file``."""
+    if isinstance(id, os.PathLike):
+        return file_entity(id, type or "file", **attributes)
+    if not isinstance(id, str) or not id.strip():
+        raise ValueError(f"an entity id must be a non-empty string, got {id!r}")
+    ref: dict = {"@id": id}
+    if type is not None:
+        ref["@type"] = type
+    for k, v in attributes.items():
+        if k not in ("@id", "@type"):
+            ref[k] = _values.recordable(v)
+    return ref
+
+
+def file_entity(path: Any, type: Optional[str] = "file", **attributes: Any) -> dict:
+    """``{"@id": "file:///abs/path", "@type": "file"}`` for a path (no file system access)."""
+    p = os.fspath(path)
+    if isinstance(p, bytes):
+        p = os.fsdecode(p)
+    if p.startswith("file://"):
+        uri = p
+    else:
+        uri = "file://" + os.path.abspath(os.path.expanduser(p)).replace(os.sep, "/")
+    return entity(uri, type, **attributes)
+
+
+# ---------------------------------------------------------------------- host facts (cached)
+
+_facts: Dict[str, Optional[str]] = {}
+
+
+def _hostname() -> str:
+    h = _facts.get("hostname")
+    if h is None:
+        h = _facts["hostname"] = socket.gethostname() or os.environ.get("HOSTNAME", "localhost")
+    return h
+
+
+def _user() -> Optional[str]:
+    if "user" not in _facts:
+        try:
+            _facts["user"] = getpass.getuser()
+        except Exception:
+            _facts["user"] = None
+    return _facts["user"]
+
+
+def _emitter():
+    wf = _current_workflow.get()
+    if wf is not None and wf.emitter is not None:
+        return wf.emitter
+    from mida.emitter import get_default
+
+    return get_default()
+
+
+def _default_campaign() -> Optional[str]:
+    wf = _current_workflow.get()
+    if wf is not None:
+        return wf.campaign_id
+    return os.environ.get("MIDA_CAMPAIGN_ID") or None
+
+
+def _telemetry() -> Optional[dict]:
+    import sys
+
+    t = sys.modules.get("mida.telemetry")  # only when the application started a sampler
+    return t.latest() if t is not None else None
+
+
+def _stderr(exc: BaseException) -> str:
+    s = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return s if len(s) <= MAX_STDERR_CHARS else s[:MAX_STDERR_CHARS] + "\n... (truncated)"
+
+
+# ---------------------------------------------------------------------- workflow
+
+
+class workflow:
+    """A workflow run as a context manager: a workflow event RUNNING at enter, FINISHED (or ERROR)
+    at exit. Nested workflows get ``parent_workflow_id``; tasks inside get its ids.
+
+    ``attrs`` of the workflow schema (``used``, ``custom_metadata``, ``code_repository``, …) go on the
+    event as they are; any other keyword goes into ``custom_metadata``. ``emitter`` picks another
+    emitter than the process-wide one.
+    """
+
+    def __init__(
+        self,
+        name: Optional[str] = None,
+        workflow_id: Optional[str] = None,
+        campaign_id: Optional[str] = None,
+        emitter: Any = None,
+        **attrs: Any,
+    ):
+        self.name = name
+        self.workflow_id = workflow_id or f"wf-{uuid.uuid4().hex}"
+        self._campaign_id = campaign_id
+        self.campaign_id: Optional[str] = campaign_id
+        self.parent_workflow_id: Optional[str] = None
+        self.emitter = emitter
+        self.generated: Dict[str, Any] = {}
+        self._attrs = attrs
+        self._token: Optional[contextvars.Token] = None
+        self.started_at: Optional[float] = None
+
+    def __enter__(self) -> "workflow":
+        parent = _current_workflow.get()
+        if parent is not None:
+            self.parent_workflow_id = parent.workflow_id
+            if self.emitter is None:
+                self.emitter = parent.emitter
+        if self.campaign_id is None:
+            self.campaign_id = parent.campaign_id if parent is not None else _default_campaign()
+        self.started_at = time.time()
+        ev = self._event("RUNNING")
+        ev["started_at"] = self.started_at
+        ev["machine_info"] = {"hostname": _hostname(), "pid": os.getpid()}
+        custom: Dict[str, Any] = {}
+        for k, v in self._attrs.items():
+            if k in _WORKFLOW_FIELDS:
+                ev[k] = _values.recordable(v)
+            else:
+                custom[k] = _values.recordable(v)
+        if custom:
+            ev["custom_metadata"] = {**ev.get("custom_metadata", {}), **custom}
+        self._emit(ev)
+        self._token = _current_workflow.set(self)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._token is not None:
+            _reset(_current_workflow, self._token, None)
+            self._token = None
+        ev = self._event("ERROR" if exc is not None else "FINISHED")
+        ev["started_at"] = self.started_at
+        ev["ended_at"] = time.time()
+        if self.generated:
+            ev["generated"] = {k: _values.recordable(v) for k, v in self.generated.items()}
+        if exc is not None:
+            ev["custom_metadata"] = {"error": _stderr(exc)}
+        self._emit(ev)
+
+    def _event(self, status: str) -> dict:
+        ev = {"type": "workflow", "workflow_id": self.workflow_id, "status": status, "adapter_id": ADAPTER_ID}
+        for k, v in (("name", self.name), ("campaign_id", self.campaign_id),
+                     ("parent_workflow_id", self.parent_workflow_id), ("user", _user())):
+            if v is not None:
+                ev[k] = v
+        return ev
+
+    def _emit(self, ev: dict) -> None:
+        (self.emitter or _emitter()).emit(ev)
+
+
+def current_workflow() -> Optional[workflow]:
+    return _current_workflow.get()
+
+
+def _reset(var: contextvars.ContextVar, token: contextvars.Token, previous: Any) -> None:
+    try:
+        var.reset(token)
+    except ValueError:  # left in another context (a generator resumed elsewhere): restore by value
+        var.set(previous)
+
+
+# ---------------------------------------------------------------------- explicit tasks
+
+
+class Task:
+    """One task, for code that cannot use the decorator:
+
+        with mida.Task("train", used={"lr": 0.01}) as t:
+            t.generated["loss"] = 0.1
+
+    RUNNING at enter, FINISHED at exit (ERROR with the traceback when the block raises; the exception
+    propagates). :meth:`start`/:meth:`end` do the same without ``with``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        used: Optional[Dict[str, Any]] = None,
+        *,
+        task_id: Optional[str] = None,
+        activity_id: Optional[str] = None,
+        dependencies: Optional[Iterable[str]] = None,
+        custom_metadata: Optional[Dict[str, Any]] = None,
+        tags: Optional[Iterable[str]] = None,
+        parent_task_id: Optional[str] = None,
+    ):
+        self.name = name
+        self.activity_id = activity_id or name
+        self.task_id = task_id or uuid.uuid4().hex
+        self.used: Dict[str, Any] = dict(used or {})
+        self.generated: Dict[str, Any] = {}
+        self.custom_metadata: Dict[str, Any] = dict(custom_metadata or {})
+        self.dependencies: List[str] = list(dependencies or [])
+        self.tags: List[str] = list(tags or [])
+        self.parent_task_id = parent_task_id
+        self.started_at: Optional[float] = None
+        self.ended_at: Optional[float] = None
+        self.status: Optional[str] = None
+        self._wf: Optional[workflow] = None
+        self._token: Optional[contextvars.Token] = None
+        self._previous: Optional[Task] = None
+
+    def start(self) -> "Task":
+        if self.started_at is not None:
+            raise RuntimeError(f"task {self.task_id} already started")
+        self._wf = _current_workflow.get()
+        self._previous = _current_task.get()
+        if self.parent_task_id is None and self._previous is not None:
+            self.parent_task_id = self._previous.task_id
+        self.started_at = time.time()
+        self.status = "RUNNING"
+        ev = self._base("RUNNING")
+        ev["submitted_at"] = self.started_at
+        if self.used:
+            ev["used"] = {str(k): _values.recordable(v) for k, v in self.used.items()}
+        if self.dependencies:
+            ev["dependencies"] = list(self.dependencies)
+        if self.tags:
+            ev["tags"] = list(self.tags)
+        telemetry = _telemetry()
+        if telemetry:
+            ev["telemetry_at_start"] = telemetry
+        self._emit(ev)
+        self._token = _current_task.set(self)
+        return self
+
+    def end(self, error: Optional[BaseException] = None) -> None:
+        """FINISHED with :attr:`generated`, or ERROR with ``error``'s traceback in ``stderr``."""
+        if self.ended_at is not None:
+            return
+        if self.started_at is None:
+            self.start()
+        if self._token is not None:
+            _reset(_current_task, self._token, self._previous)
+            self._token = None
+        self.ended_at = time.time()
+        self.status = "ERROR" if error is not None else "FINISHED"
+        ev = self._base(self.status)
+        ev["ended_at"] = self.ended_at
+        if self.generated:
+            ev["generated"] = {str(k): _values.recordable(v) for k, v in self.generated.items()}
+        if self.dependencies:
+            ev["dependencies"] = list(self.dependencies)
+        if error is not None:
+            ev["stderr"] = _stderr(error)
+        telemetry = _telemetry()
+        if telemetry:
+            ev["telemetry_at_end"] = telemetry
+        self._emit(ev)
+
+    def __enter__(self) -> "Task":
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # a generator closed early (a loop left with break) is not a failure
+        self.end(exc if exc is not None and not isinstance(exc, GeneratorExit) else None)
+
+    def _base(self, status: str) -> dict:
+        wf = self._wf
+        ev: dict = {
+            "type": "task",
+            "task_id": self.task_id,
+            "activity_id": self.activity_id,
+            "status": status,
+            "started_at": self.started_at,
+            "hostname": _hostname(),
+            "adapter_id": ADAPTER_ID,
+        }
+        user = _user()
+        if user is not None:
+            ev["user"] = user
+        if wf is not None:
+            ev["workflow_id"] = wf.workflow_id
+        campaign = wf.campaign_id if wf is not None else _default_campaign()
+        if campaign is not None:
+            ev["campaign_id"] = campaign
+        if self.parent_task_id is not None:
+            ev["parent_task_id"] = self.parent_task_id
+        if self.custom_metadata:
+            ev["custom_metadata"] = {str(k): _values.recordable(v) for k, v in self.custom_metadata.items()}
+        return ev
+
+    def _emit(self, ev: dict) -> None:
+        try:
+            emitter = self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()
+            emitter.emit(ev)
+        except Exception:  # provenance never breaks the workflow
+            import logging
+
+            logging.getLogger("mida.sdk").exception("cannot emit the event of task %s", self.task_id)
+
+
+def current_task() -> Optional[Task]:
+    return _current_task.get()
+
+
+# ---------------------------------------------------------------------- the decorator
+
+
+@overload
+def task(fn: F) -> F: ...
+
+
+@overload
+def task(
+    fn: None = None, *, name: Optional[str] = None, activity_id: Optional[str] = None,
+    tags: Optional[Iterable[str]] = None,
+) -> Callable[[F], F]: ...
+
+
+def task(fn=None, *, name=None, activity_id=None, tags=None):
+    """Records each call of a function as a task: ``@mida.task`` or ``@mida.task(name=...)``."""
+
+    def decorate(f: F) -> F:
+        activity = activity_id or name or getattr(f, "__name__", "task")
+        try:
+            sig: Optional[inspect.Signature] = inspect.signature(f)
+        except (TypeError, ValueError):
+            sig = None
+
+        def start(args: tuple, kwargs: dict) -> Task:
+            return Task(activity, used=_used(sig, args, kwargs), tags=tags).start()
+
+        if inspect.iscoroutinefunction(f):
+
+            @functools.wraps(f)
+            async def async_wrapper(*args, **kwargs):
+                t = start(args, kwargs)
+                try:
+                    result = await f(*args, **kwargs)
+                except BaseException as e:
+                    t.end(e)
+                    raise
+                _set_generated(t, result)
+                t.end()
+                return result
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(f)
+        def wrapper(*args, **kwargs):
+            t = start(args, kwargs)
+            try:
+                result = f(*args, **kwargs)
+            except BaseException as e:
+                t.end(e)
+                raise
+            _set_generated(t, result)
+            t.end()
+            return result
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def _used(sig: Optional[inspect.Signature], args: tuple, kwargs: dict) -> Dict[str, Any]:
+    if sig is None:
+        out = {f"arg{i}": a for i, a in enumerate(args)}
+        out.update(kwargs)
+        return out
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError:  # the call itself will raise; record what was passed
+        return {f"arg{i}": a for i, a in enumerate(args)} | dict(kwargs)
+    bound.apply_defaults()
+    out: Dict[str, Any] = {}
+    for pname, value in bound.arguments.items():
+        kind = sig.parameters[pname].kind
+        if pname in ("self", "cls") and kind is inspect.Parameter.POSITIONAL_OR_KEYWORD:
+            continue
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                out[pname] = list(value)
+        else:
+            out[pname] = value
+    return out
+
+
+def _set_generated(t: Task, result: Any) -> None:
+    if result is None:
+        return
+    if isinstance(result, dict) and "@id" not in result:
+        t.generated.update({str(k): v for k, v in result.items()})
+    else:
+        t.generated["result"] = result
+
+
+# ---------------------------------------------------------------------- loops
+
+
+def loop(iterable: Iterable[Any], name: str = "epoch", **used: Any) -> Iterator[Any]:
+    """Yields the items of ``iterable``, each iteration a task (``used``: its index, the item when it
+    is a scalar or an entity, and ``used``); tasks run in the body get it as parent."""
+    for i, item in enumerate(iterable):
+        u: Dict[str, Any] = {"index": i, **used}
+        r = _values.recordable(item)
+        if r is None or isinstance(r, (bool, int, float, str)) or (isinstance(r, dict) and "@id" in r):
+            u["item"] = r
+        with Task(name, used=u):
+            yield item

@@ -1,0 +1,184 @@
+"""The SDK end to end: decorated functions, loops, explicit tasks and workflows, checked through the
+real server's REST API (/api/tasks, /api/workflows, /api/lineage)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.parse
+import uuid
+from pathlib import Path
+
+import pytest
+
+import mida
+from mida import sdk
+from mida.emitter import Emitter
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+@pytest.fixture
+def emitter(server, tmp_path):
+    em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path))
+    yield em
+    em.close()
+
+
+def q(s: str) -> str:
+    return urllib.parse.quote(s, safe="")
+
+
+def ingested(server, emitter):
+    assert emitter.flush(30)
+    assert emitter.stats()["rejected"] == 0
+    server.wait_ingested()
+
+
+def task_doc(server, task_id):
+    status, body = server.get("/api/tasks?id=" + q(task_id))
+    assert status == 200, body
+    return body
+
+
+def tasks_of(server, workflow_id) -> list:
+    status, body = server.get(f"/api/workflows/{q(workflow_id)}/tasks?limit=1000")
+    assert status == 200, body
+    return body["tasks"]
+
+
+@mida.task
+def prepare(path, scale=2.0):
+    return {"rows": 10, "table": mida.entity(f"table://{path}", "table")}
+
+
+@mida.task(name="fit", activity_id="train_model")
+def fit(table, lr, *, epochs=3, **extra):
+    inner(lr)
+    return mida.entity("model://m-" + table["@id"].rsplit("/", 1)[-1], "model", framework="none")
+
+
+@mida.task
+def inner(x):
+    return x * 2
+
+
+@mida.task
+def broken(n):
+    raise ValueError(f"bad n {n}")
+
+
+def test_the_decorator_records_used_generated_parents_and_lineage(server, emitter):
+    tag = uuid.uuid4().hex[:8]
+    with mida.workflow(name="sdk-test", campaign_id=f"camp-{tag}", emitter=emitter) as wf:
+        out = prepare(f"in-{tag}")
+        model = fit(out["table"], 0.1, momentum=0.9)
+    assert model["@id"] == f"model://m-in-{tag}"
+    ingested(server, emitter)
+    tasks = {t["activity_id"]: t for t in tasks_of(server, wf.workflow_id)}
+    assert set(tasks) == {"prepare", "train_model", "inner"}
+    p, f, i = tasks["prepare"], tasks["train_model"], tasks["inner"]
+    assert p["used"] == {"path": f"in-{tag}", "scale": 2.0}
+    assert p["generated"]["rows"] == 10
+    assert p["status"] == f["status"] == "FINISHED"
+    assert f["used"]["lr"] == 0.1 and f["used"]["epochs"] == 3 and f["used"]["momentum"] == 0.9
+    assert f["used"]["table"] == {"@id": f"table://in-{tag}", "@type": "table"}
+    assert f["generated"]["result"]["@id"] == f"model://m-in-{tag}"
+    assert i["parent_task_id"] == f["task_id"] and "parent_task_id" not in f
+    assert i["generated"] == {"result": 0.2}
+    for t in (p, f, i):
+        assert t["campaign_id"] == f"camp-{tag}" and t["hostname"] and t["started_at"] <= t["ended_at"]
+    # the table entity links the two tasks: the model's lineage reaches prepare
+    status, lin = server.get(f"/api/lineage?id={q(model['@id'])}&direction=upstream&depth=5")
+    assert status == 200, lin
+    ids = {n["id"] for n in lin["nodes"]}
+    assert {f["task_id"], f"table://in-{tag}", p["task_id"]} <= ids
+    status, wfdoc = server.get("/api/workflows?id=" + q(wf.workflow_id))
+    assert status == 200, wfdoc
+    assert wfdoc["status"] == "FINISHED" and wfdoc["name"] == "sdk-test" and wfdoc["task_count"] == 3
+
+
+def test_an_exception_makes_the_task_error_with_its_traceback_and_is_reraised(server, emitter):
+    with pytest.raises(RuntimeError):
+        with mida.workflow(name="failing", emitter=emitter) as wf:
+            with pytest.raises(ValueError, match="bad n 3"):
+                broken(3)
+            raise RuntimeError("the workflow fails too")
+    ingested(server, emitter)
+    (t,) = tasks_of(server, wf.workflow_id)
+    assert t["status"] == "ERROR" and t["used"] == {"n": 3}
+    assert "ValueError: bad n 3" in t["stderr"] and "Traceback" in t["stderr"]
+    status, doc = server.get("/api/workflows?id=" + q(wf.workflow_id))
+    assert status == 200 and doc["status"] == "ERROR"
+    assert "the workflow fails too" in doc["custom_metadata"]["error"]
+
+
+def test_loop_explicit_task_and_nested_workflows(server, emitter):
+    with mida.workflow(name="outer", campaign_id="loop-camp", emitter=emitter) as outer:
+        with mida.workflow(name="inner") as wf:
+            for epoch in mida.loop(range(3), name="epoch"):
+                inner(epoch)
+            with mida.Task("evaluate", used={"split": "test"}) as t:
+                t.generated["accuracy"] = 0.93
+            explicit = mida.Task("manual", used={"k": 1}).start()
+            explicit.generated["v"] = "done"
+            explicit.end()
+    assert wf.parent_workflow_id == outer.workflow_id and wf.campaign_id == "loop-camp"
+    ingested(server, emitter)
+    tasks = tasks_of(server, wf.workflow_id)
+    epochs = sorted((t for t in tasks if t["activity_id"] == "epoch"), key=lambda t: t["used"]["index"])
+    assert [e["used"] for e in epochs] == [{"index": i, "item": i} for i in range(3)]
+    inners = [t for t in tasks if t["activity_id"] == "inner"]
+    assert sorted(t["parent_task_id"] for t in inners) == sorted(e["task_id"] for e in epochs)
+    ev = task_doc(server, t.task_id)
+    assert ev["generated"] == {"accuracy": 0.93} and ev["used"] == {"split": "test"}
+    assert "parent_task_id" not in ev  # the loop's iterations ended before
+    assert task_doc(server, explicit.task_id)["generated"] == {"v": "done"}
+    status, doc = server.get("/api/workflows?id=" + q(wf.workflow_id))
+    assert status == 200 and doc["parent_workflow_id"] == outer.workflow_id and doc["status"] == "FINISHED"
+
+
+def test_values_that_are_not_json_are_summarised_in_used_and_generated(server, emitter):
+    np = pytest.importorskip("numpy")
+
+    @mida.task
+    def normalise(images):
+        return images / 2.0
+
+    with mida.workflow(name="arrays", emitter=emitter) as wf:
+        normalise(np.ones((2, 3, 4), dtype="uint8"))
+    ingested(server, emitter)
+    (t,) = tasks_of(server, wf.workflow_id)
+    assert t["used"]["images"] == {"type": "numpy.ndarray", "shape": [2, 3, 4], "dtype": "uint8", "size": 24}
+    assert t["generated"]["result"]["dtype"] == "float64"
+
+
+def test_tasks_outside_a_workflow_use_the_default_emitter_from_the_environment(server, tmp_path):
+    tag = uuid.uuid4().hex
+    code = (
+        "import mida\n"
+        "@mida.task\n"
+        "def step(x): return x + 1\n"
+        f"with mida.Task('solo', task_id='solo-{tag}'): step(1)\n"
+    )
+    env = {"PYTHONPATH": SRC, "MIDA_REDIS_URI": server.redis_uri, "MIDA_STREAM": server.stream,
+           "MIDA_SPILL_DIR": str(tmp_path), "MIDA_CAMPAIGN_ID": f"env-{tag}", "PATH": "/usr/bin:/bin"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+    server.wait_ingested()
+    doc = server.wait_for("the solo task", lambda: server.get(f"/api/tasks?id=solo-{tag}")[1]
+                          if server.get(f"/api/tasks?id=solo-{tag}")[0] == 200 else None)
+    assert doc["campaign_id"] == f"env-{tag}" and doc["status"] == "FINISHED"
+
+
+def test_entity_of_a_path_is_a_file_uri(tmp_path):
+    ref = mida.entity(tmp_path / "a b.png")
+    assert ref == {"@id": "file://" + str(tmp_path / "a b.png"), "@type": "file"}
+    assert sdk.entity("s3://b/k", "dataset", size=3) == {"@id": "s3://b/k", "@type": "dataset", "size": 3}
+    with pytest.raises(ValueError):
+        sdk.entity("")
+
+
+def test_importing_the_sdk_stays_light():
+    code = "import sys, mida.sdk; bad = {'numpy', 'pandas', 'psutil', 'redis'} & set(sys.modules); print(sorted(bad))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"}).stdout.strip()
+    assert out == "[]"
