@@ -1,0 +1,477 @@
+"""Dask observer: provenance of every task of a Dask run, with one line in the user's code.
+
+The paper's Listing 2 with MIDA::
+
+    from dask.distributed import Client
+    from mida.dask import MidaDask
+    client = Client()
+    client.register_plugin(MidaDask(campaign_id="my_campaign", workflow_name="incr"))
+    def incr(n):
+        return n + 1
+    futures = client.map(incr, range(1000))
+    results = client.gather(futures)
+
+``MidaDask`` is a scheduler plugin; when the scheduler starts it, it registers its worker half on every
+worker (present and future), so one ``register_plugin`` call observes both sides:
+
+- **scheduler**: each task SUBMITTED with ``submitted_at`` and ``dependencies`` (the task graph's
+  edges, so lineage has ``wasInformedBy``); a task that never ran because a dependency failed is
+  ERROR; a workflow event at registration (machine and cluster) and FINISHED when the client closes;
+- **worker**: RUNNING with ``used`` (the call's arguments named by the function's signature), then
+  FINISHED with ``generated`` (a dict result gives its keys, anything else ``result``) or ERROR with
+  the traceback in ``stderr``; ``hostname`` and ``node_name`` (the worker's name).
+
+A result that another task consumes becomes an entity ``dask://<workflow_id>/<key>``: the producer
+``generated`` it (role ``dask_output``), the consumer ``used`` it under its parameter's name, so lineage
+runs task → entity → task. Values that are not JSON are summarised (type, shape, dtype, size), never
+pickled. Every ``MidaDask`` is one run: its ``workflow_id`` is generated unless given and every task
+id is ``<workflow_id>/<key>``, so the same computation run twice gives two workflows side by side.
+
+The hooks run on the scheduler's and workers' event loops, never in the task's thread; each one only
+builds a small dict and hands it to a buffered :class:`~mida.emitter.Emitter` (no I/O), and any error
+in them is logged and swallowed, so observing can neither fail nor stall a task.
+"""
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import platform
+import socket
+import time
+import uuid
+from typing import Any, Dict, Iterable, List, Optional
+
+from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
+
+__all__ = ["MidaDask", "PLUGIN_NAME", "task_id", "entity_id"]
+
+log = logging.getLogger("mida.dask")
+
+#: the name both halves are registered under: registering a new MidaDask replaces the previous one
+PLUGIN_NAME = "mida"
+ADAPTER_ID = "dask"
+ENTITY_TYPE = "dask.result"
+OUTPUT_ROLE = "dask_output"
+_MISSING = object()
+
+
+def key_text(key: Any) -> str:
+    """A Dask key as text: ``"incr-3f2a"`` or, for a tuple key, ``"sum-9fbd[0,1]"``."""
+    if isinstance(key, tuple) and key:
+        return f"{key_text(key[0])}[{','.join(key_text(k) for k in key[1:])}]"
+    return str(key)
+
+
+def task_id(workflow_id: str, key: Any) -> str:
+    """The task id of a Dask key within one run."""
+    return f"{workflow_id}/{key_text(key)}"
+
+
+def entity_id(workflow_id: str, key: Any) -> str:
+    """The entity id of the result of a Dask key within one run."""
+    return f"dask://{workflow_id}/{key_text(key)}"
+
+
+def _activity(key: Any) -> str:
+    from dask.utils import key_split
+
+    try:
+        return key_split(key)
+    except Exception:
+        return key_text(key)
+
+
+class _Config:
+    """What both halves need, small and picklable (it travels to the scheduler and every worker)."""
+
+    __slots__ = ("workflow_id", "campaign_id", "workflow_name", "emitter_settings")
+
+    def __init__(self, workflow_id: str, campaign_id: Optional[str], workflow_name: Optional[str],
+                 emitter_settings: Dict[str, Any]):
+        self.workflow_id = workflow_id
+        self.campaign_id = campaign_id
+        self.workflow_name = workflow_name
+        self.emitter_settings = emitter_settings
+
+    def __getstate__(self):
+        return {s: getattr(self, s) for s in self.__slots__}
+
+    def __setstate__(self, state):
+        for s in self.__slots__:
+            setattr(self, s, state[s])
+
+    def emitter(self):
+        from mida.emitter import Emitter
+
+        return Emitter(**self.emitter_settings)
+
+    def base(self, key: Any) -> Dict[str, Any]:
+        ev = {"type": "task", "task_id": task_id(self.workflow_id, key), "workflow_id": self.workflow_id}
+        if self.campaign_id is not None:
+            ev["campaign_id"] = self.campaign_id
+        return ev
+
+
+class MidaDask(SchedulerPlugin):
+    """Observes a Dask run: ``client.register_plugin(MidaDask(campaign_id=…, workflow_name=…))``.
+
+    :param campaign_id: the campaign the run belongs to (default ``$MIDA_CAMPAIGN_ID`` where it is
+        created).
+    :param workflow_name: the workflow's name (default ``"dask"``).
+    :param workflow_id: this run's id (default: a new ``dask-<uuid>``; give it to resume a run).
+    :param emitter_settings: :class:`~mida.config.Settings` overrides (``redis_uri``, ``stream``, …);
+        what is not given comes from the ``MIDA_*`` variables of each process (scheduler, workers).
+    """
+
+    name = PLUGIN_NAME
+
+    def __init__(self, campaign_id: Optional[str] = None, workflow_name: Optional[str] = None,
+                 workflow_id: Optional[str] = None, **emitter_settings: Any) -> None:
+        if campaign_id is None:
+            campaign_id = os.environ.get("MIDA_CAMPAIGN_ID") or None
+        self.config = _Config(workflow_id or f"dask-{uuid.uuid4()}", campaign_id, workflow_name,
+                              {k: v for k, v in emitter_settings.items() if v is not None})
+        self._reset()
+
+    @property
+    def workflow_id(self) -> str:
+        return self.config.workflow_id
+
+    @property
+    def campaign_id(self) -> Optional[str]:
+        return self.config.campaign_id
+
+    def _reset(self) -> None:
+        self._emitter = None
+        self._scheduler = None
+        self._clients: set = set()
+        self._linked: set = set()
+        self._finished = False
+
+    def __getstate__(self):  # only the configuration travels to the scheduler
+        return {"config": self.config}
+
+    def __setstate__(self, state):
+        self.config = state["config"]
+        self._reset()
+
+    def __repr__(self) -> str:
+        return f"MidaDask(workflow_id={self.workflow_id!r}, campaign_id={self.campaign_id!r})"
+
+    # ---- scheduler lifecycle ---------------------------------------------------------------------
+
+    async def start(self, scheduler) -> None:
+        previous = scheduler.plugins.get(self.name)
+        if previous is not None and previous is not self:
+            if isinstance(previous, MidaDask):
+                previous._finish()
+                previous._close(timeout_s=5)
+            scheduler.remove_plugin(self.name)  # so add_plugin does not warn about overwriting
+        self._scheduler = scheduler
+        self._emitter = self.config.emitter()
+        self._emit(self._workflow_event(scheduler))
+        from distributed.protocol.pickle import dumps
+
+        await scheduler.register_worker_plugin(
+            None, dumps(_MidaWorker(self.config)), name=self.name, idempotent=False
+        )
+
+    async def close(self) -> None:
+        self._finish()
+        self._close(timeout_s=10)
+
+    def update_graph(self, scheduler, *, client: str = None, tasks: Iterable = (), **kwargs: Any) -> None:
+        try:
+            if client is not None:
+                self._clients.add(client)
+            now = time.time()
+            cfg = self.config
+            states = scheduler.tasks
+            for key in tasks:
+                ts = states.get(key)
+                if ts is None or ts.state in ("memory", "erred", "forgotten"):
+                    continue
+                ev = cfg.base(key)
+                ev["status"] = "SUBMITTED"
+                ev["submitted_at"] = now
+                ev["activity_id"] = _activity(key)
+                ev["adapter_id"] = ADAPTER_ID
+                deps = ts.dependencies
+                if deps:
+                    ev["dependencies"] = [task_id(cfg.workflow_id, d.key) for d in deps]
+                    for d in deps:  # the producer generated what this task will use
+                        if d.key not in self._linked:
+                            self._linked.add(d.key)
+                            out = cfg.base(d.key)
+                            out["generated"] = {OUTPUT_ROLE: _ref(cfg.workflow_id, d.key)}
+                            self._emit(out)
+                self._emit(ev)
+        except Exception:
+            log.warning("mida: could not record a submitted graph", exc_info=True)
+
+    def transition(self, key, start, finish, *args: Any, **kwargs: Any) -> None:
+        # Tasks a worker runs are reported by the worker; here only what never reaches one.
+        if finish != "erred" or start == "processing":
+            return
+        try:
+            ev = self.config.base(key)
+            ev.update(status="ERROR", ended_at=time.time(), activity_id=_activity(key))
+            ts = self._scheduler.tasks.get(key) if self._scheduler is not None else None
+            blame = getattr(ts, "exception_blame", None)
+            blame_key = getattr(blame, "key", None)
+            text = getattr(ts, "exception_text", None) or kwargs.get("exception_text") or ""
+            ev["stderr"] = (f"not run: {key_text(blame_key)} failed. {text}" if blame_key is not None
+                            else text or "erred in the scheduler")
+            self._emit(ev)
+        except Exception:
+            log.debug("mida: could not record an erred task", exc_info=True)
+
+    def remove_client(self, scheduler, client: str) -> None:
+        if client in self._clients:
+            self._clients.discard(client)
+            if not self._clients:
+                self._finish()
+
+    # ---- helpers ---------------------------------------------------------------------------------
+
+    def _emit(self, event: Dict[str, Any]) -> None:
+        if self._emitter is not None:
+            self._emitter.emit(event)
+
+    def _finish(self) -> None:
+        if self._finished or self._emitter is None:
+            return
+        self._finished = True
+        self._emit({"type": "workflow", "workflow_id": self.workflow_id, "status": "FINISHED",
+                    "ended_at": time.time()})
+        self._emitter.flush(timeout_s=5)
+
+    def _close(self, timeout_s: float) -> None:
+        emitter, self._emitter = self._emitter, None
+        if emitter is not None:
+            emitter.close(timeout_s=timeout_s)
+
+    def _workflow_event(self, scheduler) -> Dict[str, Any]:
+        import dask
+        import distributed
+
+        cfg = self.config
+        hosts: Dict[str, Dict[str, Any]] = {}
+        workers = []
+        for ws in list(scheduler.workers.values()):
+            h = hosts.setdefault(ws.host, {"workers": 0, "threads": 0, "memory_limit": 0})
+            h["workers"] += 1
+            h["threads"] += ws.nthreads
+            h["memory_limit"] += ws.memory_limit or 0
+            workers.append(str(ws.name))
+        here = socket.gethostname()
+        hosts.setdefault(here, {})["scheduler"] = True
+        hosts[here].update(cpus=os.cpu_count(), platform=platform.platform(),
+                           python=platform.python_version())
+        ev = {
+            "type": "workflow",
+            "workflow_id": cfg.workflow_id,
+            "name": cfg.workflow_name or "dask",
+            "status": "RUNNING",
+            "started_at": time.time(),
+            "adapter_id": ADAPTER_ID,
+            "user": _user(),
+            "machine_info": hosts,
+            "custom_metadata": {
+                "scheduler": scheduler.address,
+                "workers": sorted(workers),
+                "n_workers": len(workers),
+                "n_threads": sum(ws.nthreads for ws in scheduler.workers.values()),
+                "dask_version": dask.__version__,
+                "distributed_version": distributed.__version__,
+            },
+        }
+        if cfg.campaign_id is not None:
+            ev["campaign_id"] = cfg.campaign_id
+        return ev
+
+
+class _MidaWorker(WorkerPlugin):
+    """The worker half, registered by :class:`MidaDask` on every worker."""
+
+    name = PLUGIN_NAME
+
+    def __init__(self, config: _Config) -> None:
+        self.config = config
+        self._worker = None
+        self._emitter = None
+
+    def __getstate__(self):
+        return {"config": self.config}
+
+    def __setstate__(self, state):
+        self.__init__(state["config"])
+
+    def setup(self, worker) -> None:
+        self._worker = worker
+        self._emitter = self.config.emitter()
+        self._host = socket.gethostname()
+        self._node = str(worker.name)
+
+    def teardown(self, worker) -> None:
+        emitter, self._emitter = self._emitter, None
+        if emitter is not None:
+            emitter.close(timeout_s=10)
+
+    def transition(self, key, start, finish, **kwargs: Any) -> None:
+        emitter = self._emitter
+        if emitter is None:
+            return
+        try:
+            if finish == "executing":
+                ev = self._event(key, "RUNNING")
+                ev["started_at"] = time.time()
+                ts = self._worker.state.tasks.get(key)
+                if ts is not None:
+                    used = self._used(ts)
+                    if used:
+                        ev["used"] = used
+                emitter.emit(ev)
+            elif finish == "memory" and start in ("executing", "long-running"):
+                ev = self._event(key, "FINISHED")
+                ev["ended_at"] = time.time()
+                value = _peek(self._worker.data, key)
+                if value is not _MISSING:
+                    ev["generated"] = _generated(value)
+                emitter.emit(ev)
+            elif finish == "error":
+                ev = self._event(key, "ERROR")
+                ev["ended_at"] = time.time()
+                ts = self._worker.state.tasks.get(key)
+                if ts is not None:
+                    ev["stderr"] = _error_text(ts)
+                emitter.emit(ev)
+        except Exception:
+            log.debug("mida: could not record %s -> %s of %r", start, finish, key, exc_info=True)
+
+    def _event(self, key: Any, status: str) -> Dict[str, Any]:
+        ev = self.config.base(key)
+        ev.update(status=status, activity_id=_activity(key), adapter_id=ADAPTER_ID,
+                  hostname=self._host, node_name=self._node)
+        return ev
+
+    def _used(self, ts) -> Dict[str, Any]:
+        """The call's arguments by parameter name; a dependency's result as its entity."""
+        from dask._task_spec import Alias, DataNode, Task, TaskRef
+
+        spec = ts.run_spec
+        wf = self.config.workflow_id
+        data = self._worker.data
+
+        def render(a: Any) -> Any:
+            if isinstance(a, (TaskRef, Alias)):
+                ref_key = a.target if isinstance(a, Alias) else a.key
+                return _ref(wf, ref_key, _peek(data, ref_key))
+            if isinstance(a, DataNode):
+                return _recordable(a.value)
+            if isinstance(a, Task):  # a nested call computed inside this task
+                return {"task": _func_name(a.func)}
+            return _recordable(a)
+
+        if isinstance(spec, Alias):
+            return {"input": render(spec)}
+        if not isinstance(spec, Task):
+            return {}
+        func = spec.func
+        if getattr(func, "__module__", "").startswith("dask."):
+            # dask's own wrappers (fused subgraphs, array/dataframe blocks): their inputs are the
+            # dependencies; their arguments are graph plumbing
+            return {f"input{i}" if i else "input": _ref(wf, d.key, _peek(data, d.key))
+                    for i, d in enumerate(sorted(ts.dependencies, key=lambda d: key_text(d.key)))}
+        args = list(spec.args)
+        kwargs = dict(spec.kwargs)
+        names = _parameter_names(func, len(args), kwargs)
+        used: Dict[str, Any] = {}
+        for name, a in zip(names, args):
+            used[name] = render(a)
+        for name, a in kwargs.items():
+            used[str(name)] = render(a)
+        return used
+
+
+def _parameter_names(func: Any, n_args: int, kwargs: Dict[str, Any]) -> List[str]:
+    """The names of ``n_args`` positional arguments: the signature's (``*args`` as ``args[i]``)."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return [f"arg{i}" for i in range(n_args)]
+    names: List[str] = []
+    for p in params:
+        if len(names) == n_args:
+            break
+        if p.kind == p.VAR_POSITIONAL:
+            names += [f"{p.name}[{i}]" for i in range(n_args - len(names))]
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+    names += [f"arg{i}" for i in range(len(names), n_args)]
+    return names
+
+
+def _recordable(v: Any) -> Any:
+    from mida import _values
+
+    return _values.recordable(v)
+
+
+def _generated(value: Any) -> Dict[str, Any]:
+    from collections.abc import Mapping
+
+    from mida import _values
+
+    if isinstance(value, Mapping) and "@id" not in value and 0 < len(value) <= _values.MAX_ITEMS:
+        return {str(k): _recordable(v) for k, v in value.items()}
+    return {"result": _recordable(value)}
+
+
+def _ref(workflow_id: str, key: Any, value: Any = _MISSING) -> Dict[str, Any]:
+    """An entity reference to a task's result, with its value when it is a JSON scalar, else its
+    summary (type, shape, dtype, size)."""
+    ref: Dict[str, Any] = {"@id": entity_id(workflow_id, key), "@type": ENTITY_TYPE}
+    if value is _MISSING:
+        return ref
+    rendered = _recordable(value)
+    if rendered is None or isinstance(rendered, (bool, int, float, str)):
+        ref["value"] = rendered
+    elif isinstance(rendered, dict) and "type" in rendered and all(
+            isinstance(v, (bool, int, float, str, list)) for v in rendered.values()):
+        for k, v in rendered.items():  # a summary
+            ref["python_type" if k == "type" else k] = v
+    else:
+        from mida import _values
+
+        ref["python_type"] = _values.summary(value).get("type")
+    return ref
+
+
+def _peek(data: Any, key: Any) -> Any:
+    """A value held in memory, without unspilling it from disk."""
+    fast = getattr(data, "fast", data)
+    try:
+        return fast[key] if key in fast else _MISSING
+    except Exception:
+        return _MISSING
+
+
+def _error_text(ts) -> str:
+    tb = getattr(ts, "traceback_text", "") or ""
+    exc = getattr(ts, "exception_text", "") or ""
+    return f"Traceback (most recent call last):\n{tb}{exc}" if tb else exc
+
+
+def _func_name(f: Any) -> str:
+    return getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or type(f).__name__
+
+
+def _user() -> Optional[str]:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return None

@@ -1,0 +1,166 @@
+"""MidaDask on a LocalCluster with worker processes, against the real server: the paper's Listing 2."""
+from __future__ import annotations
+
+import sys
+import uuid
+
+import pytest
+
+distributed = pytest.importorskip("distributed")
+cloudpickle = pytest.importorskip("cloudpickle")
+
+from dask.distributed import Client, LocalCluster  # noqa: E402
+
+import mida  # noqa: E402
+from mida.client import Client as Mida  # noqa: E402
+from mida.dask import MidaDask, entity_id, task_id  # noqa: E402
+
+# the workers are other processes that cannot import this test module: ship its functions by value
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+N = 100
+
+
+def incr(n):
+    return n + 1
+
+
+def double(x):
+    return 2 * x
+
+
+def boom(x, reason="bad input"):
+    raise ValueError(f"{reason}: {x}")
+
+
+def ones(n):
+    import numpy as np
+
+    return np.ones((n, 3), dtype="float32")
+
+
+def total(a):
+    return float(a.sum())
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def api(server):
+    with Mida(server.url) as c:
+        yield c
+
+
+def listing_2(cluster, server, campaign, n=N):
+    """Listing 2 with its import and registration lines swapped for ours, plus a map over its futures."""
+    client = Client(cluster)
+    plugin = MidaDask(campaign_id=campaign, workflow_name="incr", redis_uri=server.redis_uri)
+    client.register_plugin(plugin)
+    futures = client.map(incr, range(n))
+    doubled = client.map(double, futures)
+    results = client.gather(doubled)
+    keys = [f.key for f in futures], [f.key for f in doubled]
+    client.close()
+    assert results == [2 * (i + 1) for i in range(n)]
+    return plugin.workflow_id, keys
+
+
+def counts(api, workflow_id):
+    rows = api.query(aggregation=[("count", "*")], group_by=["activity_id", "status"],
+                     filter={"workflow_id": workflow_id})
+    return {(r["activity_id"], r["status"]): r["count(*)"] for r in rows}
+
+
+def wait_finished(server, api, workflow_id, expected):
+    server.wait_for(f"{workflow_id}: {expected}", lambda: counts(api, workflow_id) == expected, timeout=60)
+    server.wait_for("the workflow to finish",
+                    lambda: api.workflow(workflow_id).get("status") == "FINISHED", timeout=30)
+
+
+def test_the_package_exports_the_plugin():
+    assert mida.MidaDask is MidaDask
+
+
+def test_listing_2_records_every_task_with_used_generated_and_lineage(cluster, server, api):
+    campaign = f"camp-dask-{uuid.uuid4().hex[:8]}"
+    wf, (incr_keys, double_keys) = listing_2(cluster, server, campaign)
+    wait_finished(server, api, wf, {("incr", "FINISHED"): N, ("double", "FINISHED"): N})
+
+    rows = api.query(projection=["used.n", "generated.result", "submitted_at", "started_at", "ended_at",
+                                 "hostname", "node_name", "campaign_id"],
+                     filter={"workflow_id": wf, "activity_id": "incr"}, limit=1000)
+    assert sorted(r["used.n"] for r in rows) == list(range(N))
+    for r in rows:
+        assert r["generated.result"] == r["used.n"] + 1
+        assert r["submitted_at"] <= r["started_at"] <= r["ended_at"]
+        assert r["hostname"] and r["node_name"] and r["campaign_id"] == campaign
+
+    # the second map used the first map's results: entities, named by the parameter
+    i = 7
+    consumer, producer = task_id(wf, double_keys[i]), task_id(wf, incr_keys[i])
+    t = api.task(consumer)
+    assert t["status"] == "FINISHED"
+    assert t["used"]["x"] == {"@id": entity_id(wf, incr_keys[i]), "@type": "dask.result", "value": i + 1}
+    assert t["generated"] == {"result": 2 * (i + 1)}
+    assert t["dependencies"] == [producer]
+    assert api.task(producer)["generated"]["dask_output"]["@id"] == entity_id(wf, incr_keys[i])
+
+    up = api.lineage(consumer, direction="upstream", depth=2)
+    edges = {(e["source"], e["type"], e["target"]) for e in up["edges"]}
+    assert {(consumer, "used", entity_id(wf, incr_keys[i])),
+            (entity_id(wf, incr_keys[i]), "wasGeneratedBy", producer),
+            (consumer, "wasInformedBy", producer)} <= edges
+
+    w = api.workflow(wf)
+    assert w["name"] == "incr" and w["campaign_id"] == campaign and w["task_count"] == 2 * N
+    assert w["custom_metadata"]["n_workers"] == 2
+    assert w["machine_info"]
+
+
+def test_a_raising_task_is_an_error_with_its_traceback_and_its_dependent_never_runs(cluster, server, api):
+    client = Client(cluster)
+    plugin = MidaDask(workflow_name="errors", redis_uri=server.redis_uri)
+    client.register_plugin(plugin)
+    bad = client.submit(boom, 3, reason="too hot")
+    after = client.submit(incr, bad)
+    with pytest.raises(ValueError, match="too hot"):
+        after.result()
+    arr = client.submit(ones, 4)
+    s = client.submit(total, arr)
+    assert s.result() == 12.0
+    wf, keys = plugin.workflow_id, (bad.key, after.key, arr.key, s.key)
+    client.close()
+
+    wait_finished(server, api, wf, {("boom", "ERROR"): 1, ("incr", "ERROR"): 1,
+                                    ("ones", "FINISHED"): 1, ("total", "FINISHED"): 1})
+    t = api.task(task_id(wf, keys[0]))
+    assert t["used"] == {"x": 3, "reason": "too hot"}
+    assert "Traceback" in t["stderr"] and "boom" in t["stderr"] and "too hot" in t["stderr"]
+    assert t["ended_at"] >= t["started_at"]
+    dependent = api.task(task_id(wf, keys[1]))
+    assert keys[0] in dependent["stderr"] and dependent["dependencies"] == [task_id(wf, keys[0])]
+
+    # a numpy array is summarised, in generated and in the entity the next task used
+    produced = api.task(task_id(wf, keys[2]))["generated"]["result"]
+    assert produced == {"type": "numpy.ndarray", "shape": [4, 3], "dtype": "float32", "size": 12}
+    used = api.task(task_id(wf, keys[3]))["used"]["a"]
+    assert used["@id"] == entity_id(wf, keys[2])
+    assert used["shape"] == [4, 3] and used["dtype"] == "float32"
+
+
+def test_the_same_computation_twice_gives_two_runs_side_by_side(cluster, server, api):
+    campaign = f"camp-dask-twice-{uuid.uuid4().hex[:8]}"
+    n = 20
+    first, keys1 = listing_2(cluster, server, campaign, n)
+    second, keys2 = listing_2(cluster, server, campaign, n)
+    assert keys1[0] == keys2[0] and first != second  # Dask's keys are deterministic; the runs are not
+    expected = {("incr", "FINISHED"): n, ("double", "FINISHED"): n}
+    wait_finished(server, api, first, expected)
+    wait_finished(server, api, second, expected)
+    assert {w["workflow_id"] for w in api.workflows(campaign_id=campaign)} == {first, second}
+    assert api.task(task_id(first, keys1[0][0]))["workflow_id"] == first
+    assert api.task(task_id(second, keys1[0][0]))["workflow_id"] == second
