@@ -28,6 +28,7 @@ import getpass
 import inspect
 import os
 import socket
+import sys
 import time
 import traceback
 import uuid
@@ -120,10 +121,26 @@ def _default_campaign() -> Optional[str]:
     return os.environ.get("MIDA_CAMPAIGN_ID") or None
 
 
-def _telemetry() -> Optional[dict]:
-    import sys
+_telemetry_from_env: Optional[bool] = None
 
-    t = sys.modules.get("mida.telemetry")  # only when the application started a sampler
+
+def _telemetry_module():
+    """mida.telemetry when the application uses it (or MIDA_TELEMETRY=1 asks for it), else None."""
+    global _telemetry_from_env
+    t = sys.modules.get("mida.telemetry")
+    if t is None:
+        if _telemetry_from_env is None:
+            _telemetry_from_env = os.environ.get("MIDA_TELEMETRY", "").strip().lower() in ("1", "true", "yes", "on")
+        if not _telemetry_from_env:
+            return None
+        import mida.telemetry as t
+
+        t.start()
+    return t
+
+
+def _telemetry() -> Optional[dict]:
+    t = _telemetry_module()
     return t.latest() if t is not None else None
 
 
@@ -174,7 +191,10 @@ class workflow:
         self.started_at = time.time()
         ev = self._event("RUNNING")
         ev["started_at"] = self.started_at
-        ev["machine_info"] = {"hostname": _hostname(), "pid": os.getpid()}
+        t = _telemetry_module()
+        info = dict(t.machine_info()) if t is not None else {"hostname": _hostname()}
+        info["pid"] = os.getpid()
+        ev["machine_info"] = info
         custom: Dict[str, Any] = {}
         for k, v in self._attrs.items():
             if k in _WORKFLOW_FIELDS:
