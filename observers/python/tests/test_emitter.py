@@ -1,5 +1,6 @@
 """The Emitter against the real Redis of the test server. Each test writes to a stream of its own
 (the server does not consume it), so what the emitter appended can be read back and counted."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,9 @@ def sent_events(redis_uri: str, stream: str) -> list:
 
 
 def assert_consistent(st: dict):
-    assert st["emitted"] == st["flushed"] + st["spilled"] + st["rejected"] + st["dropped"] + st["buffered"], st
+    assert st["emitted"] == st["flushed"] + st["spilled"] + st["rejected"] + st["dropped"] + st["buffered"], (
+        st
+    )
 
 
 class TcpForwarder:
@@ -141,8 +144,11 @@ def test_a_redis_outage_spills_and_replays_in_order_none_lost_none_twice(server,
     proxy = TcpForwarder(host, int(port))
     proxy.start()
     em = Emitter(
-        redis_uri=f"redis://127.0.0.1:{proxy.port}", stream=stream, spill_dir=str(tmp_path),
-        timeout_s=1.0, retry_s=0.2,
+        redis_uri=f"redis://127.0.0.1:{proxy.port}",
+        stream=stream,
+        spill_dir=str(tmp_path),
+        timeout_s=1.0,
+        retry_s=0.2,
     )
     n = 1500
     outage = threading.Timer(0.5, proxy.stop)
@@ -174,11 +180,14 @@ def test_spill_files_of_a_dead_process_are_replayed_at_start(server, stream, tmp
     dead_port = _closed_port()
     code = (
         "from mida.emitter import Emitter\n"
-        f"e = Emitter(redis_uri='redis://127.0.0.1:{dead_port}', stream={stream!r}, spill_dir={str(tmp_path)!r},"
+        f"e = Emitter(redis_uri='redis://127.0.0.1:{dead_port}', stream={stream!r},"
+        f" spill_dir={str(tmp_path)!r},"
         " timeout_s=0.5)\n"
         "for i in range(300): e.emit({'type': 'task', 'task_id': f'orphan-{i}'})\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": SRC}, timeout=60
+    )
     assert list(tmp_path.glob("*.spill.jsonl"))
     em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
     em.emit({"type": "task", "task_id": "newer"})
@@ -197,11 +206,18 @@ def test_events_buffered_at_interpreter_exit_are_flushed(server, stream, tmp_pat
         "e = m.get_default()\n"
         "for i in range(200): e.emit({'type': 'task', 'task_id': f'exit-{i}'})\n"
     )
-    env = {**os.environ, "PYTHONPATH": SRC, "MIDA_REDIS_URI": server.redis_uri, "MIDA_STREAM": stream,
-           "MIDA_SPILL_DIR": str(tmp_path), "MIDA_FLUSH_INTERVAL": "30"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": SRC,
+        "MIDA_REDIS_URI": server.redis_uri,
+        "MIDA_STREAM": stream,
+        "MIDA_SPILL_DIR": str(tmp_path),
+        "MIDA_FLUSH_INTERVAL": "30",
+    }
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
     assert sorted(e["task_id"] for e in sent_events(server.redis_uri, stream)) == sorted(
-        f"exit-{i}" for i in range(200))
+        f"exit-{i}" for i in range(200)
+    )
 
 
 def _child_emits(tag: str, n: int):
@@ -240,8 +256,10 @@ def test_a_forked_child_sends_its_own_events_and_never_the_parents(server, strea
     em.close()
     got = [e["task_id"] for e in sent_events(server.redis_uri, stream)]
     assert sorted(got) == sorted(
-        [f"parent-{i}" for i in range(50)] + [f"mp-child-{i}" for i in range(20)]
-        + [f"fork-child-{i}" for i in range(10)])
+        [f"parent-{i}" for i in range(50)]
+        + [f"mp-child-{i}" for i in range(20)]
+        + [f"fork-child-{i}" for i in range(10)]
+    )
     assert st["emitted"] == st["flushed"] == 50
 
 
@@ -255,9 +273,21 @@ def test_values_that_are_not_json_are_summarised_never_raised(server, stream, tm
 
     loop: dict = {}
     loop["self"] = loop
-    em.emit({"type": "task", "task_id": "odd", "used": {
-        "array": np.zeros((3, 4), dtype="float32"), "obj": Thing(), "nan": float("nan"),
-        "tuple_keys": {(1, 2): "x"}, "loop": loop, "set": {3, 1, 2}, "np_scalar": np.int64(7)}})
+    em.emit(
+        {
+            "type": "task",
+            "task_id": "odd",
+            "used": {
+                "array": np.zeros((3, 4), dtype="float32"),
+                "obj": Thing(),
+                "nan": float("nan"),
+                "tuple_keys": {(1, 2): "x"},
+                "loop": loop,
+                "set": {3, 1, 2},
+                "np_scalar": np.int64(7),
+            },
+        }
+    )
     em.emit({"type": "task", "task_id": "fine"})
     assert em.flush(30)
     st = em.stats()

@@ -1,4 +1,5 @@
 """mida.logging.Handler: a script that only logs produces tasks and file entities a later task uses."""
+
 from __future__ import annotations
 
 import logging
@@ -9,8 +10,6 @@ import textwrap
 import urllib.parse
 import uuid
 from pathlib import Path
-
-import pytest
 
 import mida
 import mida.logging as mida_logging
@@ -37,8 +36,14 @@ def test_a_script_that_only_logs_image_paths_feeds_the_lineage_of_a_later_task(s
         log.info("no structured fields: not a task")
         """
     )
-    env = {"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin", "MIDA_REDIS_URI": server.redis_uri,
-           "MIDA_STREAM": server.stream, "MIDA_SPILL_DIR": str(tmp_path / "spill"), "MIDA_CAMPAIGN_ID": campaign}
+    env = {
+        "PYTHONPATH": SRC,
+        "PATH": "/usr/bin:/bin",
+        "MIDA_REDIS_URI": server.redis_uri,
+        "MIDA_STREAM": server.stream,
+        "MIDA_SPILL_DIR": str(tmp_path / "spill"),
+        "MIDA_CAMPAIGN_ID": campaign,
+    }
     subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=tmp_path, timeout=60)
 
     # a later task, in this process, reads one of the images
@@ -85,7 +90,7 @@ def test_records_inside_a_task_get_it_as_parent_and_errors_carry_the_traceback(s
             with mida.Task("step") as t:
                 log.info("wrote", extra={"output": "s3://bucket/x.parquet", "rows": 5})
                 try:
-                    1 / 0
+                    raise ZeroDivisionError("division by zero")
                 except ZeroDivisionError:
                     log.exception("failed", extra={"rows": 0})
         assert em.flush(30)

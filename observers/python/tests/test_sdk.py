@@ -1,5 +1,6 @@
 """The SDK end to end: decorated functions, loops, explicit tasks and workflows, checked through the
 real server's REST API (/api/tasks, /api/workflows, /api/lineage)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -160,12 +161,24 @@ def test_tasks_outside_a_workflow_use_the_default_emitter_from_the_environment(s
         "def step(x): return x + 1\n"
         f"with mida.Task('solo', task_id='solo-{tag}'): step(1)\n"
     )
-    env = {"PYTHONPATH": SRC, "MIDA_REDIS_URI": server.redis_uri, "MIDA_STREAM": server.stream,
-           "MIDA_SPILL_DIR": str(tmp_path), "MIDA_CAMPAIGN_ID": f"env-{tag}", "PATH": "/usr/bin:/bin"}
+    env = {
+        "PYTHONPATH": SRC,
+        "MIDA_REDIS_URI": server.redis_uri,
+        "MIDA_STREAM": server.stream,
+        "MIDA_SPILL_DIR": str(tmp_path),
+        "MIDA_CAMPAIGN_ID": f"env-{tag}",
+        "PATH": "/usr/bin:/bin",
+    }
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
     server.wait_ingested()
-    doc = server.wait_for("the solo task", lambda: server.get(f"/api/tasks?id=solo-{tag}")[1]
-                          if server.get(f"/api/tasks?id=solo-{tag}")[0] == 200 else None)
+    doc = server.wait_for(
+        "the solo task",
+        lambda: (
+            server.get(f"/api/tasks?id=solo-{tag}")[1]
+            if server.get(f"/api/tasks?id=solo-{tag}")[0] == 200
+            else None
+        ),
+    )
     assert doc["campaign_id"] == f"env-{tag}" and doc["status"] == "FINISHED"
 
 
@@ -178,7 +191,12 @@ def test_entity_of_a_path_is_a_file_uri(tmp_path):
 
 
 def test_importing_the_sdk_stays_light():
-    code = "import sys, mida.sdk; bad = {'numpy', 'pandas', 'psutil', 'redis'} & set(sys.modules); print(sorted(bad))"
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                         env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"}).stdout.strip()
+    code = "import sys, mida.sdk\nprint(sorted({'numpy', 'pandas', 'psutil', 'redis'} & set(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+    ).stdout.strip()
     assert out == "[]"

@@ -1,4 +1,5 @@
 """mida.telemetry: a background sampler with the Java side's field names, read by the SDK's tasks."""
+
 from __future__ import annotations
 
 import urllib.parse
@@ -24,8 +25,15 @@ def telemetry():
 def test_a_snapshot_has_the_java_field_names(telemetry):
     snap = telemetry.latest()
     assert {"memory", "process", "sampled_at"} <= set(snap)
-    assert set(snap["memory"]) == {"total", "available", "used", "percent", "swap_total", "swap_used",
-                                   "swap_percent"}
+    assert set(snap["memory"]) == {
+        "total",
+        "available",
+        "used",
+        "percent",
+        "swap_total",
+        "swap_used",
+        "swap_percent",
+    }
     assert set(snap["process"]) >= {"pid", "rss", "cpu_percent", "cpu_time_s", "threads"}
     assert set(snap["cpu"]) == {"percent", "per_core"}
     if "disk" in snap:

@@ -1,5 +1,6 @@
 """The golden wire-format files: mida.wire decides as the Java codec does, and what the Emitter sends
 is ingested by the real server (valid cases) or dead-lettered with the same reason (invalid ones)."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,8 @@ import uuid
 
 import pytest
 import redis
-
 from conftest import WIRE
+
 from mida import wire
 from mida.emitter import Emitter
 

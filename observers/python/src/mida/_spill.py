@@ -5,6 +5,7 @@ exclusive POSIX record lock (``fcntl.lockf``, the same lock Java's ``FileChannel
 Linux) for as long as it is open: a file that can be locked belongs to a process that is gone.
 Each append is forced to disk before it returns. Flusher thread only (not thread-safe).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -55,7 +56,7 @@ class SpillFile:
     @classmethod
     def create(cls, directory: str, prefix: str) -> "SpillFile":
         os.makedirs(directory, exist_ok=True)
-        for attempt in range(10):
+        for _attempt in range(10):
             name = f"{prefix}-{int(time.time() * 1000):013d}-{os.getpid()}-{next(_counter)}{SUFFIX}"
             path = os.path.join(directory, name)
             try:

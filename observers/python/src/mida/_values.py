@@ -2,6 +2,7 @@
 containers element by element, anything else summarised (type, shape, dtype, size; or a cut repr).
 Nothing is pickled, and numpy/pandas are never imported: they are recognised by their attributes.
 """
+
 from __future__ import annotations
 
 import math

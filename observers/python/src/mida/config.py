@@ -1,8 +1,9 @@
 """Settings of the Python observers, from defaults, environment variables and arguments.
 
-    settings = Settings.from_env(stream="test:events")   # arguments win over MIDA_* variables
-    emitter = Emitter(settings)
+settings = Settings.from_env(stream="test:events")   # arguments win over MIDA_* variables
+emitter = Emitter(settings)
 """
+
 from __future__ import annotations
 
 import dataclasses

@@ -16,6 +16,7 @@ its own connection. Thread-safe; one emitter per process is enough (:func:`get_d
     emitter.emit({"type": "task", "task_id": "t1", "status": "FINISHED"})
     emitter.flush()          # optional: wait until it left the buffer
 """
+
 from __future__ import annotations
 
 import atexit
@@ -161,7 +162,12 @@ class Emitter:
         st = self.stats()
         LOG.info(
             "Emitter closed: emitted %d, flushed %d, spilled %d, replayed %d, rejected %d, dropped %d",
-            st["emitted"], st["flushed"], st["spilled"], st["replayed"], st["rejected"], st["dropped"],
+            st["emitted"],
+            st["flushed"],
+            st["spilled"],
+            st["replayed"],
+            st["rejected"],
+            st["dropped"],
         )
 
     def stats(self) -> dict:
@@ -303,13 +309,18 @@ class Emitter:
         if not self._redis_up:
             if self._own_spill is not None and self._own_spill.has_pending():
                 LOG.warning(
-                    "Redis at %s unreachable at exit: events are in %s; the next emitter using %s replays them",
-                    self.settings.redis_uri, self._own_spill.path, self.settings.spill_dir,
+                    "Redis at %s unreachable at exit: events are in %s; "
+                    "the next emitter using %s replays them",
+                    self.settings.redis_uri,
+                    self._own_spill.path,
+                    self.settings.spill_dir,
                 )
             if self._pending_dead:
                 LOG.error(
                     "Redis at %s unreachable at exit: %d dead letters (events the wire format refuses) "
-                    "are lost: %s", self.settings.redis_uri, len(self._pending_dead),
+                    "are lost: %s",
+                    self.settings.redis_uri,
+                    len(self._pending_dead),
                     [d["reason"] for d in list(self._pending_dead)[:5]],
                 )
 
@@ -464,7 +475,9 @@ class Emitter:
             self._logged_down = True
             LOG.warning(
                 "Redis at %s unreachable (%s); spilling events to %s until it is back",
-                self.settings.redis_uri, e, self.settings.spill_dir,
+                self.settings.redis_uri,
+                e,
+                self.settings.spill_dir,
             )
 
     def _drop_connection(self) -> None:
@@ -500,7 +513,11 @@ class Emitter:
             self._dropped += events
             LOG.error(
                 "EVENTS LOST: cannot write %d events to a spill file in %s (disk full?) while Redis at %s "
-                "is unreachable: %s", events, self.settings.spill_dir, self.settings.redis_uri, e,
+                "is unreachable: %s",
+                events,
+                self.settings.spill_dir,
+                self.settings.redis_uri,
+                e,
             )
 
     def _claim_orphans(self) -> None:
@@ -514,7 +531,8 @@ class Emitter:
             if self._orphans:
                 LOG.info(
                     "Found %d spill file(s) from an earlier run in %s; replaying them first",
-                    len(self._orphans), self.settings.spill_dir,
+                    len(self._orphans),
+                    self.settings.spill_dir,
                 )
         except OSError as e:
             LOG.warning("Cannot look for spill files in %s: %s", self.settings.spill_dir, e)

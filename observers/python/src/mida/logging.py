@@ -19,6 +19,7 @@ scheme (``s3://…``) stays as it is; a list of them becomes a list of entities.
 parent task come from the current :func:`mida.workflow` / task context. A record with ``exc_info`` is
 an ERROR task with the traceback in ``stderr``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,7 +30,11 @@ from typing import Any, Dict, Iterable, Mapping, Optional
 
 from mida import _values, sdk
 
-_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 
 
 class Handler(logging.Handler):

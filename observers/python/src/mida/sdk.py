@@ -20,6 +20,7 @@ size), never pickled. An exception makes the task ERROR with the traceback in ``
 re-raised. Tasks called inside a task get it as ``parent_task_id``. Context travels with
 :mod:`contextvars` (threads started inside do not inherit it; asyncio tasks do).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -130,7 +131,12 @@ def _telemetry_module():
     t = sys.modules.get("mida.telemetry")
     if t is None:
         if _telemetry_from_env is None:
-            _telemetry_from_env = os.environ.get("MIDA_TELEMETRY", "").strip().lower() in ("1", "true", "yes", "on")
+            _telemetry_from_env = os.environ.get("MIDA_TELEMETRY", "").strip().lower() in (
+                "1",
+                "true",
+                "yes",
+                "on",
+            )
         if not _telemetry_from_env:
             return None
         import mida.telemetry as t
@@ -222,8 +228,12 @@ class workflow:
 
     def _event(self, status: str) -> dict:
         ev = {"type": "workflow", "workflow_id": self.workflow_id, "status": status, "adapter_id": ADAPTER_ID}
-        for k, v in (("name", self.name), ("campaign_id", self.campaign_id),
-                     ("parent_workflow_id", self.parent_workflow_id), ("user", _user())):
+        for k, v in (
+            ("name", self.name),
+            ("campaign_id", self.campaign_id),
+            ("parent_workflow_id", self.parent_workflow_id),
+            ("user", _user()),
+        ):
             if v is not None:
                 ev[k] = v
         return ev
@@ -366,7 +376,9 @@ class Task:
 
     def _emit(self, ev: dict) -> None:
         try:
-            emitter = self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()
+            emitter = (
+                self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()
+            )
             emitter.emit(ev)
         except Exception:  # provenance never breaks the workflow
             import logging
@@ -387,7 +399,10 @@ def task(fn: F) -> F: ...
 
 @overload
 def task(
-    fn: None = None, *, name: Optional[str] = None, activity_id: Optional[str] = None,
+    fn: None = None,
+    *,
+    name: Optional[str] = None,
+    activity_id: Optional[str] = None,
     tags: Optional[Iterable[str]] = None,
 ) -> Callable[[F], F]: ...
 

@@ -18,6 +18,7 @@ Needs ``psutil`` (and ``nvidia-ml-py`` for GPUs), imported when a sampler starts
 
 ``MIDA_TELEMETRY=1`` starts it with the first task.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,7 +78,10 @@ class Sampler:
             import platform
             import sys
 
-            m: Dict[str, Any] = {"hostname": socket.gethostname(), "os": f"{platform.system()} {platform.release()}"}
+            m: Dict[str, Any] = {
+                "hostname": socket.gethostname(),
+                "os": f"{platform.system()} {platform.release()}",
+            }
             cpus: Dict[str, Any] = {"logical": os.cpu_count()}
             if self._psutil is not None:
                 cpus["physical"] = self._psutil.cpu_count(logical=False)
@@ -110,32 +114,52 @@ class Sampler:
         ps = self._psutil
         m: Dict[str, Any] = {}
         per_core = [round(x, 1) for x in ps.cpu_percent(percpu=True)]
-        m["cpu"] = {"percent": round(sum(per_core) / len(per_core), 1) if per_core else 0.0, "per_core": per_core}
+        m["cpu"] = {
+            "percent": round(sum(per_core) / len(per_core), 1) if per_core else 0.0,
+            "per_core": per_core,
+        }
         vm, sw = ps.virtual_memory(), ps.swap_memory()
         m["memory"] = {
-            "total": vm.total, "available": vm.available, "used": vm.total - vm.available,
+            "total": vm.total,
+            "available": vm.available,
+            "used": vm.total - vm.available,
             "percent": round(100.0 * (vm.total - vm.available) / vm.total, 1) if vm.total else 0.0,
-            "swap_total": sw.total, "swap_used": sw.used, "swap_percent": round(sw.percent, 1),
+            "swap_total": sw.total,
+            "swap_used": sw.used,
+            "swap_percent": round(sw.percent, 1),
         }
         try:
             d = ps.disk_io_counters()
         except Exception:
             d = None
         if d is not None:
-            m["disk"] = {"read_bytes": d.read_bytes, "write_bytes": d.write_bytes,
-                         "read_count": d.read_count, "write_count": d.write_count}
+            m["disk"] = {
+                "read_bytes": d.read_bytes,
+                "write_bytes": d.write_bytes,
+                "read_count": d.read_count,
+                "write_count": d.write_count,
+            }
         try:
             n = ps.net_io_counters()
         except Exception:
             n = None
         if n is not None:
-            m["network"] = {"bytes_sent": n.bytes_sent, "bytes_recv": n.bytes_recv,
-                            "packets_sent": n.packets_sent, "packets_recv": n.packets_recv}
+            m["network"] = {
+                "bytes_sent": n.bytes_sent,
+                "bytes_recv": n.bytes_recv,
+                "packets_sent": n.packets_sent,
+                "packets_recv": n.packets_recv,
+            }
         p = self._proc
         with p.oneshot():
             t = p.cpu_times()
-            proc = {"pid": p.pid, "rss": p.memory_info().rss, "cpu_percent": round(p.cpu_percent(), 1),
-                    "cpu_time_s": round(t.user + t.system, 3), "threads": p.num_threads()}
+            proc = {
+                "pid": p.pid,
+                "rss": p.memory_info().rss,
+                "cpu_percent": round(p.cpu_percent(), 1),
+                "cpu_time_s": round(t.user + t.system, 3),
+                "threads": p.num_threads(),
+            }
             try:
                 proc["open_files"] = p.num_fds() if hasattr(p, "num_fds") else p.num_handles()
             except Exception:
@@ -169,12 +193,12 @@ class Sampler:
                 name = nv.nvmlDeviceGetName(h)
                 g["name"] = name.decode() if isinstance(name, bytes) else name
                 for key, fn in (
-                    ("utilization_percent", lambda: nv.nvmlDeviceGetUtilizationRates(h).gpu),
-                    ("memory_utilization_percent", lambda: nv.nvmlDeviceGetUtilizationRates(h).memory),
-                    ("memory_used_mib", lambda: nv.nvmlDeviceGetMemoryInfo(h).used // (1 << 20)),
-                    ("memory_total_mib", lambda: nv.nvmlDeviceGetMemoryInfo(h).total // (1 << 20)),
-                    ("temperature_c", lambda: nv.nvmlDeviceGetTemperature(h, nv.NVML_TEMPERATURE_GPU)),
-                    ("power_w", lambda: round(nv.nvmlDeviceGetPowerUsage(h) / 1000.0, 1)),
+                    ("utilization_percent", lambda h=h: nv.nvmlDeviceGetUtilizationRates(h).gpu),
+                    ("memory_utilization_percent", lambda h=h: nv.nvmlDeviceGetUtilizationRates(h).memory),
+                    ("memory_used_mib", lambda h=h: nv.nvmlDeviceGetMemoryInfo(h).used // (1 << 20)),
+                    ("memory_total_mib", lambda h=h: nv.nvmlDeviceGetMemoryInfo(h).total // (1 << 20)),
+                    ("temperature_c", lambda h=h: nv.nvmlDeviceGetTemperature(h, nv.NVML_TEMPERATURE_GPU)),
+                    ("power_w", lambda h=h: round(nv.nvmlDeviceGetPowerUsage(h) / 1000.0, 1)),
                 ):
                     try:
                         g[key] = fn()

@@ -6,6 +6,7 @@
     # {'type': 'task', 'task_id': 't1', 'status': 'FINISHED'}
     wire.validate({"type": "task"})   # raises InvalidEvent('"task_id" is required')
 """
+
 from __future__ import annotations
 
 import json
@@ -119,7 +120,16 @@ def _task(m: Mapping) -> dict:
     _map(m, "used", out)
     _map(m, "generated", out)
     _strings(m, "dependencies", out)
-    for f in ("parent_task_id", "group_id", "subtype", "adapter_id", "hostname", "node_name", "login_name", "user"):
+    for f in (
+        "parent_task_id",
+        "group_id",
+        "subtype",
+        "adapter_id",
+        "hostname",
+        "node_name",
+        "login_name",
+        "user",
+    ):
         _str(m, f, out)
     _map(m, "telemetry_at_start", out)
     _map(m, "telemetry_at_end", out)
@@ -144,7 +154,15 @@ def _task(m: Mapping) -> dict:
 
 def _workflow(m: Mapping) -> dict:
     out: dict = {"type": "workflow"}
-    for f in ("workflow_id", "campaign_id", "name", "parent_workflow_id", "adapter_id", "user", "environment_id"):
+    for f in (
+        "workflow_id",
+        "campaign_id",
+        "name",
+        "parent_workflow_id",
+        "adapter_id",
+        "user",
+        "environment_id",
+    ):
         _str(m, f, out)
     _map(m, "machine_info", out)
     if m.get("code_repository") is not None:
@@ -183,7 +201,8 @@ def _status(m: Mapping, out: dict) -> None:
     st = s.strip().upper()
     if st not in STATUSES:
         raise InvalidEvent(
-            f'unknown "status": "{abbreviate(s)}" (expected one of SUBMITTED, WAITING, RUNNING, FINISHED, ERROR, UNKNOWN)'
+            f'unknown "status": "{abbreviate(s)}" '
+            "(expected one of SUBMITTED, WAITING, RUNNING, FINISHED, ERROR, UNKNOWN)"
         )
     out["status"] = st
 
