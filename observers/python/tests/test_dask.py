@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 distributed = pytest.importorskip("distributed")
-cloudpickle = pytest.importorskip("cloudpickle")
 
 from dask.distributed import Client, LocalCluster  # noqa: E402
 
@@ -16,8 +15,6 @@ from mida.client import Client as Mida  # noqa: E402
 from mida.client import NotFound  # noqa: E402
 from mida.dask import MidaDask, entity_id, task_id  # noqa: E402
 
-# the workers are other processes that cannot import this test module: ship its functions by value
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 N = 100
 
@@ -233,3 +230,38 @@ def test_listing_2_verbatim_with_the_settings_from_the_environment(server, api, 
     client.cluster.close()
     [wf] = server.wait_for("the run's workflow", lambda: [w["workflow_id"] for w in api.workflows(campaign_id=campaign)])
     wait_finished(server, api, wf, {("incr", "FINISHED"): N})
+
+
+def test_a_scheduler_and_worker_started_from_the_command_line_with_preload(server, api, tmp_path):
+    import os
+    import subprocess
+
+    campaign = f"camp-cli-{uuid.uuid4().hex[:8]}"
+    # LocalCluster's workers get this process's sys.path; these processes get it from PYTHONPATH
+    env = dict(os.environ, MIDA_REDIS_URI=server.redis_uri, MIDA_CAMPAIGN_ID=campaign,
+               MIDA_WORKFLOW_NAME="cli-run", PYTHONPATH=os.pathsep.join(sys.path))
+    dask_cli = os.path.join(os.path.dirname(sys.executable), "dask")
+    file = str(tmp_path / "scheduler.json")
+    scheduler = subprocess.Popen([dask_cli, "scheduler", "--preload", "mida.dask", "--port", "0",
+                                  "--dashboard-address", ":0", "--scheduler-file", file], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=open(tmp_path / "scheduler.log", "w"))
+    worker = None
+    try:
+        server.wait_for("the scheduler file", lambda: os.path.exists(file), timeout=60)
+        worker = subprocess.Popen([dask_cli, "worker", "--scheduler-file", file, "--nworkers", "1",
+                                   "--nthreads", "1", "--preload", "mida.dask"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with Client(scheduler_file=file, timeout=60) as client:  # the user's code, unchanged
+            client.wait_for_workers(1, timeout=60)
+            assert client.gather(client.map(incr, range(10))) == list(range(1, 11))
+        [wf] = server.wait_for("the run's workflow",
+                               lambda: [w["workflow_id"] for w in api.workflows(campaign_id=campaign)])
+        server.wait_for("10 FINISHED tasks", lambda: counts(api, wf) == {("incr", "FINISHED"): 10})
+        assert api.workflow(wf)["name"] == "cli-run"
+        assert api.workflow(wf)["status"] == "RUNNING"  # the run lasts as long as the scheduler
+    finally:
+        for p in (worker, scheduler):
+            if p is not None:
+                p.terminate()
+                p.wait(timeout=30)
+    server.wait_for("the workflow to finish with the scheduler", lambda: finished(api, wf), timeout=30)

@@ -14,6 +14,9 @@ The paper's Listing 2 with MIDA::
 ``MidaDask`` is a scheduler plugin; when the scheduler starts it, it registers its worker half on every
 worker (present and future), so one ``register_plugin`` call observes both sides:
 
+Or, for a scheduler started from the command line, ``dask scheduler --preload mida.dask`` (see
+:func:`dask_setup`).
+
 - **scheduler**: each task SUBMITTED with ``submitted_at`` and ``dependencies`` (the task graph's
   edges, so lineage has ``wasInformedBy``); a task that never ran because a dependency failed is
   ERROR; a workflow event at registration (machine and cluster) and FINISHED when the client closes;
@@ -120,6 +123,8 @@ class MidaDask(SchedulerPlugin):
         created).
     :param workflow_name: the workflow's name (default ``"dask"``).
     :param workflow_id: this run's id (default: a new ``dask-<uuid>``; give it to resume a run).
+    :param finish_with_client: the run is FINISHED when the clients that submitted to it have left
+        (default); ``False`` keeps it open until the scheduler closes (a long-lived, preloaded one).
     :param emitter_settings: :class:`~mida.config.Settings` overrides (``redis_uri``, ``stream``, …);
         what is not given comes from the ``MIDA_*`` variables of each process (scheduler, workers).
     """
@@ -127,11 +132,13 @@ class MidaDask(SchedulerPlugin):
     name = PLUGIN_NAME
 
     def __init__(self, campaign_id: Optional[str] = None, workflow_name: Optional[str] = None,
-                 workflow_id: Optional[str] = None, **emitter_settings: Any) -> None:
+                 workflow_id: Optional[str] = None, *, finish_with_client: bool = True,
+                 **emitter_settings: Any) -> None:
         if campaign_id is None:
             campaign_id = os.environ.get("MIDA_CAMPAIGN_ID") or None
         self.config = _Config(workflow_id or f"dask-{uuid.uuid4()}", campaign_id, workflow_name,
                               {k: v for k, v in emitter_settings.items() if v is not None})
+        self.finish_with_client = finish_with_client
         self._reset()
 
     @property
@@ -150,10 +157,11 @@ class MidaDask(SchedulerPlugin):
         self._finished = False
 
     def __getstate__(self):  # only the configuration travels to the scheduler
-        return {"config": self.config}
+        return {"config": self.config, "finish_with_client": self.finish_with_client}
 
     def __setstate__(self, state):
         self.config = state["config"]
+        self.finish_with_client = state.get("finish_with_client", True)
         self._reset()
 
     def __repr__(self) -> str:
@@ -228,7 +236,7 @@ class MidaDask(SchedulerPlugin):
             log.debug("mida: could not record an erred task", exc_info=True)
 
     def remove_client(self, scheduler, client: str) -> None:
-        if client in self._clients:
+        if self.finish_with_client and client in self._clients:
             self._clients.discard(client)
             if not self._clients:
                 self._finish()
@@ -475,3 +483,19 @@ def _user() -> Optional[str]:
         return getpass.getuser()
     except Exception:
         return None
+
+
+def dask_setup(service: Any) -> Any:
+    """``dask scheduler --preload mida.dask``: observe every task of this scheduler as one workflow run,
+    FINISHED when the scheduler closes. Settings from the scheduler's ``MIDA_*`` variables
+    (``MIDA_REDIS_URI``, ``MIDA_STREAM``, ``MIDA_CAMPAIGN_ID``; the name from ``MIDA_WORKFLOW_NAME``).
+    The scheduler installs the worker half on every worker, so ``dask worker --preload mida.dask``
+    is accepted but changes nothing. A client that registers its own ``MidaDask`` replaces this run.
+    """
+    from distributed import Scheduler
+
+    if not isinstance(service, Scheduler):
+        return None
+    plugin = MidaDask(workflow_name=os.environ.get("MIDA_WORKFLOW_NAME") or None, finish_with_client=False)
+    log.info("mida: observing this scheduler as workflow %s", plugin.workflow_id)
+    return service.register_scheduler_plugin(plugin, name=PLUGIN_NAME, idempotent=False)
