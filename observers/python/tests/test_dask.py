@@ -265,3 +265,52 @@ def test_a_scheduler_and_worker_started_from_the_command_line_with_preload(serve
                 p.terminate()
                 p.wait(timeout=30)
     server.wait_for("the workflow to finish with the scheduler", lambda: finished(api, wf), timeout=30)
+
+
+class Opaque:
+    def __init__(self, n):
+        self.n = n
+
+    def __repr__(self):
+        return f"Opaque({self.n})"
+
+
+def frame(n):
+    import pandas as pd
+
+    return pd.DataFrame({"a": range(n), "b": [0.5] * n})
+
+
+def big(mb):
+    import numpy as np
+
+    return np.zeros(mb * 1024 * 1024, dtype="uint8")
+
+
+def describe(x):
+    return {"kind": type(x).__name__, "length": len(x) if hasattr(x, "__len__") else None}
+
+
+def test_values_that_are_not_json_are_summarised_and_the_tasks_are_unaffected(cluster, server, api):
+    pytest.importorskip("pandas")
+    client = Client(cluster)
+    plugin = MidaDask(workflow_name="values", redis_uri=server.redis_uri)
+    client.register_plugin(plugin)
+    produced = [client.submit(frame, 5), client.submit(Opaque, 3), client.submit(big, 100)]
+    consumed = [client.submit(describe, p) for p in produced[::2]] + [client.submit(repr, produced[1])]
+    assert client.gather(consumed) == [{"kind": "DataFrame", "length": 5},
+                                       {"kind": "ndarray", "length": 100 * 1024 * 1024}, "Opaque(3)"]
+    wf = plugin.workflow_id
+    keys = [f.key for f in produced + consumed]
+    client.close()
+    server.wait_for("six FINISHED tasks",
+                    lambda: sum(n for (_, s), n in counts(api, wf).items() if s == "FINISHED") == 6)
+
+    df, obj, arr = (api.task(task_id(wf, k))["generated"]["result"] for k in keys[:3])
+    assert df["type"] == "pandas.DataFrame" and df["shape"] == [5, 2] and df["columns"] == ["a", "b"]
+    assert obj["type"].endswith("Opaque") and obj["repr"] == "Opaque(3)"
+    assert arr == {"type": "numpy.ndarray", "shape": [100 * 1024 * 1024], "dtype": "uint8",
+                   "size": 100 * 1024 * 1024}
+    used = api.task(task_id(wf, keys[4]))["used"]["x"]
+    assert used["@id"] == entity_id(wf, keys[2]) and used["dtype"] == "uint8"
+    assert api.task(task_id(wf, keys[4]))["generated"] == {"kind": "ndarray", "length": 100 * 1024 * 1024}
