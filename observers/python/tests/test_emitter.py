@@ -336,3 +336,25 @@ def _closed_port() -> int:
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def test_dead_letters_wait_on_disk_while_redis_is_away(server, stream, tmp_path):
+    down = Emitter(
+        redis_uri=f"redis://127.0.0.1:{_closed_port()}", stream=stream, spill_dir=str(tmp_path), timeout_s=0.5
+    )
+    down.emit({"type": "task", "task_id": "good"})
+    down.emit({"type": "task", "task_id": "bad", "status": "DONE"})
+    down.close()
+    st = down.stats()
+    assert st["rejected"] == 1 and st["spilled"] == 1
+    assert_consistent(st)
+    assert list(tmp_path.glob("*.dead.jsonl"))
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    assert em.flush(30)
+    _wait(lambda: redis.Redis.from_url(server.redis_uri).xlen(stream + ":dead") == 1)
+    em.close()
+    (letter,) = [f for _, f in redis.Redis.from_url(server.redis_uri).xrange(stream + ":dead")]
+    assert b'unknown "status": "DONE"' in letter[b"reason"]
+    assert json.loads(letter[b"event"])["task_id"] == "bad"
+    assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["good"]
+    assert not list(tmp_path.glob("*.jsonl"))

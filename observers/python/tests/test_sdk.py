@@ -200,3 +200,18 @@ def test_importing_the_sdk_stays_light():
         env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
     ).stdout.strip()
     assert out == "[]"
+
+
+def test_the_campaign_comes_from_the_emitters_settings(server, tmp_path):
+    em = Emitter(
+        redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path), campaign_id="from-settings"
+    )
+    try:
+        with mida.workflow(name="c", emitter=em) as wf:
+            with mida.Task("in-campaign") as t:
+                pass
+    finally:
+        em.close()
+    assert wf.campaign_id == "from-settings"
+    server.wait_ingested()
+    assert task_doc(server, t.task_id)["campaign_id"] == "from-settings"

@@ -21,6 +21,8 @@ except ImportError:  # pragma: no cover - Windows: no locking, one process per s
     fcntl = None  # type: ignore[assignment]
 
 SUFFIX = ".spill.jsonl"
+#: dead letters that could not reach Redis (Python only; the Java emitter ignores these files)
+DEAD_SUFFIX = ".dead.jsonl"
 _READ_CHUNK = 1 << 20
 _counter = itertools.count()
 
@@ -54,10 +56,10 @@ class SpillFile:
         self._read_offset = 0
 
     @classmethod
-    def create(cls, directory: str, prefix: str) -> "SpillFile":
+    def create(cls, directory: str, prefix: str, suffix: str = SUFFIX) -> "SpillFile":
         os.makedirs(directory, exist_ok=True)
         for _attempt in range(10):
-            name = f"{prefix}-{int(time.time() * 1000):013d}-{os.getpid()}-{next(_counter)}{SUFFIX}"
+            name = f"{prefix}-{int(time.time() * 1000):013d}-{os.getpid()}-{next(_counter)}{suffix}"
             path = os.path.join(directory, name)
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
@@ -88,13 +90,13 @@ class SpillFile:
         return cls(path, fd)
 
     @staticmethod
-    def list(directory: str) -> List[str]:
+    def list(directory: str, suffix: str = SUFFIX) -> List[str]:
         """The spill files in ``directory``, oldest first."""
         try:
             names = os.listdir(directory)
         except FileNotFoundError:
             return []
-        return [os.path.join(directory, n) for n in sorted(names) if n.endswith(SUFFIX)]
+        return [os.path.join(directory, n) for n in sorted(names) if n.endswith(suffix)]
 
     def append(self, entries: List[str]) -> None:
         data = "".join(e + "\n" for e in entries).encode("utf-8")
@@ -105,6 +107,12 @@ class SpillFile:
             pos += n
             view = view[n:]
         (os.fdatasync if hasattr(os, "fdatasync") else os.fsync)(self._fd)
+
+    def read_all(self) -> List[str]:
+        """Every complete line (for the small dead-letter files)."""
+        size = os.fstat(self._fd).st_size
+        data = os.pread(self._fd, size, 0) if size else b""
+        return [x for x in data.decode("utf-8", errors="replace").split("\n")[:-1] if x.strip()]
 
     def has_pending(self) -> bool:
         return self._read_offset < os.fstat(self._fd).st_size

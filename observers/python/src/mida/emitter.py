@@ -31,7 +31,7 @@ import time
 import weakref
 from typing import Any, Deque, List, Optional, Tuple
 
-from mida import _values, wire
+from mida import _spill, _values, wire
 from mida._spill import SpillFile
 from mida.config import Settings
 
@@ -291,7 +291,9 @@ class Emitter:
             self._flush_once()
             if len(self._queue) >= self.settings.max_buffered:
                 self._spill_overflow()
-            return len(self._queue) >= self._flush_size
+            return len(self._queue) >= self._flush_size or (
+                bool(self._queue) and self._flush_requested > self._done
+            )
         return False
 
     def _final_pass(self) -> None:
@@ -316,13 +318,26 @@ class Emitter:
                     self.settings.spill_dir,
                 )
             if self._pending_dead:
-                LOG.error(
-                    "Redis at %s unreachable at exit: %d dead letters (events the wire format refuses) "
-                    "are lost: %s",
-                    self.settings.redis_uri,
-                    len(self._pending_dead),
-                    [d["reason"] for d in list(self._pending_dead)[:5]],
-                )
+                self._spill_dead_letters()
+
+    def _spill_dead_letters(self) -> None:
+        """Dead letters Redis cannot take now go to a file the next emitter sends (never only a log)."""
+        try:
+            f = SpillFile.create(self.settings.spill_dir, self._spill_prefix, _spill.DEAD_SUFFIX)
+            try:
+                f.append([_JSON(d) for d in self._pending_dead])
+            finally:
+                f.close()
+            LOG.warning("%d dead letters wait in %s for Redis", len(self._pending_dead), f.path)
+            self._pending_dead.clear()
+        except Exception as e:
+            LOG.error(
+                "DEAD LETTERS LOST: Redis at %s unreachable and %s not writable (%s): %s",
+                self.settings.redis_uri,
+                self.settings.spill_dir,
+                e,
+                [d["reason"] for d in list(self._pending_dead)[:5]],
+            )
 
     def _take(self, n: int) -> List[Any]:
         q = self._queue
@@ -528,6 +543,18 @@ class Emitter:
                 f = SpillFile.claim(path)
                 if f is not None:
                     self._orphans.append(f)
+            for path in SpillFile.list(self.settings.spill_dir, _spill.DEAD_SUFFIX):
+                if not os.path.basename(path).startswith(self._spill_prefix + "-"):
+                    continue
+                f = SpillFile.claim(path)
+                if f is None:
+                    continue
+                for line in f.read_all():
+                    try:
+                        self._pending_dead.append(json.loads(line))
+                    except ValueError:
+                        LOG.warning("Skipping an unreadable dead letter in %s", path)
+                f.delete()  # if Redis is away at exit again, they are written anew
             if self._orphans:
                 LOG.info(
                     "Found %d spill file(s) from an earlier run in %s; replaying them first",

@@ -120,7 +120,7 @@ class Handler(logging.Handler):
             ev["generated"] = generated
         if wf is not None:
             ev["workflow_id"] = wf.workflow_id
-        campaign = wf.campaign_id if wf is not None else sdk._default_campaign()
+        campaign = wf.campaign_id if wf is not None else sdk._default_campaign(self.emitter)
         if campaign:
             ev["campaign_id"] = campaign
         if parent is not None:

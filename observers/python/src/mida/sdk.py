@@ -115,11 +115,13 @@ def _emitter():
     return get_default()
 
 
-def _default_campaign() -> Optional[str]:
+def _default_campaign(emitter: Any = None) -> Optional[str]:
+    """The current workflow's campaign, else the emitter's ``campaign_id`` setting (MIDA_CAMPAIGN_ID)."""
     wf = _current_workflow.get()
     if wf is not None:
         return wf.campaign_id
-    return os.environ.get("MIDA_CAMPAIGN_ID") or None
+    settings = getattr(emitter if emitter is not None else _emitter(), "settings", None)
+    return getattr(settings, "campaign_id", None)
 
 
 _telemetry_from_env: Optional[bool] = None
@@ -193,7 +195,7 @@ class workflow:
             if self.emitter is None:
                 self.emitter = parent.emitter
         if self.campaign_id is None:
-            self.campaign_id = parent.campaign_id if parent is not None else _default_campaign()
+            self.campaign_id = parent.campaign_id if parent is not None else _default_campaign(self.emitter)
         self.started_at = time.time()
         ev = self._event("RUNNING")
         ev["started_at"] = self.started_at
