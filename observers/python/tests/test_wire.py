@@ -122,3 +122,32 @@ def test_every_invalid_event_is_dead_lettered_by_the_emitter(server, tmp_path):
         json.loads(letter["event"])  # the event as JSON text, replayable
     sent = [e for _, f in r.xrange(stream) for e in json.loads(f[b"event"])]
     assert sent == expected_good
+
+
+@pytest.mark.parametrize(
+    "text, epoch",
+    [
+        ("2024-05-01T12:00Z", 1714564800.0),
+        ("2024-05-01t12:00:00.5+00:00", 1714564800.5),
+        ("2024-05-01T14:00:00.123456789+02:00", 1714564800.123456789),
+        ("2024-05-01T12:00:00-00:30", 1714566600.0),
+    ],
+)
+def test_iso_times_are_read_as_java_reads_them(text, epoch):
+    assert wire.validate({"task_id": "t", "ended_at": text})["ended_at"] == epoch
+
+
+def test_the_flush_size_follows_the_event_rate():
+    from mida.emitter import _FlushSizer
+
+    sizer = _FlushSizer(max_batch=5000, max_age_s=0.2)
+    sizer.sample(0, 0.0)
+    assert sizer.batch_size() == 1  # no rate yet: every event goes out at once
+    sizer.sample(10, 1.0)  # 10 events/s: rare
+    assert sizer.batch_size() == 1
+    for i in range(2, 40):
+        sizer.sample(10 + (i - 1) * 100_000, float(i))  # 100k events/s
+    assert sizer.batch_size() == 2000  # fills in 20 ms (a tenth of the flush interval)
+    for i in range(40, 80):
+        sizer.sample(10 + 38 * 100_000 + (i - 39) * 10_000_000, float(i))
+    assert sizer.batch_size() == 5000  # capped at max_batch

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, List, Optional, Tuple
@@ -225,18 +226,25 @@ def _time(m: Mapping, field: str, out: dict) -> None:
     raise InvalidEvent(f'"{field}" must be a number (epoch seconds), got {kind(v)}')
 
 
+_ISO_OFFSET = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:\d{2}(?::\d{2})?)"
+)
+
+
 def _parse_iso(s: str) -> Optional[float]:
-    """Java's OffsetDateTime.parse: date, 'T', time and an offset (Z or ±hh:mm) are all required."""
-    text = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
-    if len(text) < 16 or text[10:11] not in ("T", "t"):
+    """Java's OffsetDateTime.parse (ISO_OFFSET_DATE_TIME): date, 'T', hh:mm[:ss[.fraction]] and an offset
+    (Z or ±hh:mm[:ss]) are all required; the value is computed as Java does (seconds + nanos / 1e9)."""
+    m = _ISO_OFFSET.fullmatch(s)
+    if m is None:
         return None
+    date, hm, sec, frac, offset = m.groups()
+    offset = "+00:00" if offset in ("Z", "z") else offset
     try:
-        d = datetime.fromisoformat(text)
+        d = datetime.fromisoformat(f"{date}T{hm}:{sec or '00'}{offset}")
     except ValueError:
         return None
-    if d.tzinfo is None:
-        return None
-    return d.timestamp()
+    nanos = int((frac or "0").ljust(9, "0"))
+    return int(d.timestamp()) + nanos / 1e9
 
 
 def _map(m: Mapping, field: str, out: dict) -> None:
