@@ -111,7 +111,8 @@ def test_listing_2_records_every_task_with_used_generated_and_lineage(cluster, s
     assert t["used"]["x"] == {"@id": entity_id(wf, incr_keys[i]), "@type": "dask.result", "value": i + 1}
     assert t["generated"] == {"result": 2 * (i + 1)}
     assert t["dependencies"] == [producer]
-    assert api.task(producer)["generated"]["dask_output"]["@id"] == entity_id(wf, incr_keys[i])
+    assert api.task(producer)["generated"] == {
+        "result": i + 1, "dask_output": {"@id": entity_id(wf, incr_keys[i]), "@type": "dask.result"}}
 
     up = api.lineage(consumer, direction="upstream", depth=2)
     edges = {(e["source"], e["type"], e["target"]) for e in up["edges"]}
@@ -314,3 +315,33 @@ def test_values_that_are_not_json_are_summarised_and_the_tasks_are_unaffected(cl
     used = api.task(task_id(wf, keys[4]))["used"]["x"]
     assert used["@id"] == entity_id(wf, keys[2]) and used["dtype"] == "uint8"
     assert api.task(task_id(wf, keys[4]))["generated"] == {"kind": "ndarray", "length": 100 * 1024 * 1024}
+
+
+def test_keys_computed_again_after_dask_forgot_them_are_new_tasks_of_the_same_run(cluster, server, api):
+    client = Client(cluster)
+    plugin = MidaDask(workflow_name="again", redis_uri=server.redis_uri)
+    client.register_plugin(plugin)
+    wf, n = plugin.workflow_id, 5
+    runs = []
+    for _ in range(2):
+        futures = client.map(incr, range(n))
+        doubled = client.map(double, futures)
+        assert client.gather(doubled) == [2 * (i + 1) for i in range(n)]
+        keys = [f.key for f in futures], [f.key for f in doubled]
+        runs.append(keys)
+        del futures, doubled
+        server.wait_for("Dask to forget the keys",
+                        lambda: not any(k in cluster.scheduler.tasks for k in keys[0] + keys[1]))
+    client.close()
+    wait_finished(server, api, wf, {("incr", "FINISHED"): 2 * n, ("double", "FINISHED"): 2 * n})
+
+    (incr_keys, first_doubles), (again, second_doubles) = runs
+    assert again == incr_keys  # deterministic keys, computed twice
+    assert task_id(wf, incr_keys[0], 1) == task_id(wf, incr_keys[0]) + "#1"
+    for i in (0, 1):
+        assert api.task(task_id(wf, incr_keys[0], i))["generated"] == {
+            "result": 1, "dask_output": {"@id": entity_id(wf, incr_keys[0], i), "@type": "dask.result"}}
+    t = api.task(task_id(wf, second_doubles[0]))
+    assert t["dependencies"] == [task_id(wf, incr_keys[0], 1)]
+    assert t["used"]["x"]["@id"] == entity_id(wf, incr_keys[0], 1)
+    assert api.task(task_id(wf, first_doubles[0]))["used"]["x"]["@id"] == entity_id(wf, incr_keys[0])

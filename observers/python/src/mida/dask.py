@@ -66,14 +66,15 @@ def key_text(key: Any) -> str:
     return str(key)
 
 
-def task_id(workflow_id: str, key: Any) -> str:
-    """The task id of a Dask key within one run."""
-    return f"{workflow_id}/{key_text(key)}"
+def task_id(workflow_id: str, key: Any, execution: int = 0) -> str:
+    """The task id of a Dask key within one run; ``execution`` counts the times the key was computed
+    again after Dask had forgotten it (``incr-3f2a#1`` the second time)."""
+    return f"{workflow_id}/{key_text(key)}" + (f"#{execution}" if execution else "")
 
 
-def entity_id(workflow_id: str, key: Any) -> str:
+def entity_id(workflow_id: str, key: Any, execution: int = 0) -> str:
     """The entity id of the result of a Dask key within one run."""
-    return f"dask://{workflow_id}/{key_text(key)}"
+    return f"dask://{workflow_id}/{key_text(key)}" + (f"#{execution}" if execution else "")
 
 
 def _activity(key: Any) -> str:
@@ -109,8 +110,9 @@ class _Config:
 
         return Emitter(**self.emitter_settings)
 
-    def base(self, key: Any) -> Dict[str, Any]:
-        ev = {"type": "task", "task_id": task_id(self.workflow_id, key), "workflow_id": self.workflow_id}
+    def base(self, key: Any, execution: int = 0) -> Dict[str, Any]:
+        ev = {"type": "task", "task_id": task_id(self.workflow_id, key, execution),
+              "workflow_id": self.workflow_id}
         if self.campaign_id is not None:
             ev["campaign_id"] = self.campaign_id
         return ev
@@ -154,6 +156,10 @@ class MidaDask(SchedulerPlugin):
         self._scheduler = None
         self._clients: set = set()
         self._linked: set = set()
+        # keys computed again after Dask forgot them get a new task id: key -> times re-executed
+        self._executions: Dict[Any, int] = {}
+        self._seen: set = set()
+        self._forgotten: set = set()
         self._finished = False
 
     def __getstate__(self):  # only the configuration travels to the scheduler
@@ -196,34 +202,51 @@ class MidaDask(SchedulerPlugin):
             now = time.time()
             cfg = self.config
             states = scheduler.tasks
+            executions = self._executions
             for key in tasks:
                 ts = states.get(key)
                 if ts is None or ts.state in ("memory", "erred", "forgotten"):
                     continue
-                ev = cfg.base(key)
+                if key in self._forgotten:  # the same key again: a new task beside the first
+                    self._forgotten.discard(key)
+                    executions[key] = executions.get(key, 0) + 1
+                self._seen.add(key)
+                n = executions.get(key, 0)
+                ev = cfg.base(key, n)
                 ev["status"] = "SUBMITTED"
                 ev["submitted_at"] = now
                 ev["activity_id"] = _activity(key)
                 ev["adapter_id"] = ADAPTER_ID
                 deps = ts.dependencies
                 if deps:
-                    ev["dependencies"] = [task_id(cfg.workflow_id, d.key) for d in deps]
-                    for d in deps:  # the producer generated what this task will use
-                        if d.key not in self._linked:
-                            self._linked.add(d.key)
-                            out = cfg.base(d.key)
-                            out["generated"] = {OUTPUT_ROLE: _ref(cfg.workflow_id, d.key)}
+                    dep_n = {d.key: executions.get(d.key, 0) for d in deps}
+                    ev["dependencies"] = [task_id(cfg.workflow_id, k, i) for k, i in dep_n.items()]
+                    for k, i in dep_n.items():  # the producer generated what this task will use
+                        if (k, i) not in self._linked:
+                            self._linked.add((k, i))
+                            out = cfg.base(k, i)
+                            out["generated"] = {OUTPUT_ROLE: _ref(cfg.workflow_id, k, execution=i)}
                             self._emit(out)
+                    renumbered = {key_text(k): i for k, i in dep_n.items() if i}
+                else:
+                    renumbered = {}
+                if n or renumbered:  # tell the worker (annotations travel with the task)
+                    ts.annotations = {**(ts.annotations or {}), "mida": {"n": n, "deps": renumbered}}
                 self._emit(ev)
         except Exception:
             log.warning("mida: could not record a submitted graph", exc_info=True)
 
     def transition(self, key, start, finish, *args: Any, **kwargs: Any) -> None:
+        if finish == "forgotten":
+            if key in self._seen:
+                self._seen.discard(key)
+                self._forgotten.add(key)
+            return
         # Tasks a worker runs are reported by the worker; here only what never reaches one.
         if finish != "erred" or start == "processing":
             return
         try:
-            ev = self.config.base(key)
+            ev = self.config.base(key, self._executions.get(key, 0))
             ev.update(status="ERROR", ended_at=time.time(), activity_id=_activity(key))
             ts = self._scheduler.tasks.get(key) if self._scheduler is not None else None
             blame = getattr(ts, "exception_blame", None)
@@ -359,7 +382,8 @@ class _MidaWorker(WorkerPlugin):
             log.debug("mida: could not record %s -> %s of %r", start, finish, key, exc_info=True)
 
     def _event(self, key: Any, status: str) -> Dict[str, Any]:
-        ev = self.config.base(key)
+        ts = self._worker.state.tasks.get(key)
+        ev = self.config.base(key, _renumbering(ts).get("n", 0))
         ev.update(status=status, activity_id=_activity(key), adapter_id=ADAPTER_ID,
                   hostname=self._host, node_name=self._node)
         return ev
@@ -371,11 +395,14 @@ class _MidaWorker(WorkerPlugin):
         spec = ts.run_spec
         wf = self.config.workflow_id
         data = self._worker.data
+        renumbered = _renumbering(ts).get("deps") or {}
+
+        def ref(k: Any) -> Dict[str, Any]:
+            return _ref(wf, k, _peek(data, k), execution=renumbered.get(key_text(k), 0) if renumbered else 0)
 
         def render(a: Any) -> Any:
             if isinstance(a, (TaskRef, Alias)):
-                ref_key = a.target if isinstance(a, Alias) else a.key
-                return _ref(wf, ref_key, _peek(data, ref_key))
+                return ref(a.target if isinstance(a, Alias) else a.key)
             if isinstance(a, DataNode):
                 return _recordable(a.value)
             if isinstance(a, Task):  # a nested call computed inside this task
@@ -390,7 +417,7 @@ class _MidaWorker(WorkerPlugin):
         if getattr(func, "__module__", "").startswith("dask."):
             # dask's own wrappers (fused subgraphs, array/dataframe blocks): their inputs are the
             # dependencies; their arguments are graph plumbing
-            return {f"input{i}" if i else "input": _ref(wf, d.key, _peek(data, d.key))
+            return {f"input{i}" if i else "input": ref(d.key)
                     for i, d in enumerate(sorted(ts.dependencies, key=lambda d: key_text(d.key)))}
         args = list(spec.args)
         kwargs = dict(spec.kwargs)
@@ -439,10 +466,16 @@ def _generated(value: Any) -> Dict[str, Any]:
     return {"result": _recordable(value)}
 
 
-def _ref(workflow_id: str, key: Any, value: Any = _MISSING) -> Dict[str, Any]:
+def _renumbering(ts: Any) -> Dict[str, Any]:
+    """What the scheduler half said about re-executed keys (absent in the common case)."""
+    annotations = getattr(ts, "annotations", None)
+    return (annotations or {}).get("mida") or {}
+
+
+def _ref(workflow_id: str, key: Any, value: Any = _MISSING, execution: int = 0) -> Dict[str, Any]:
     """An entity reference to a task's result, with its value when it is a JSON scalar, else its
     summary (type, shape, dtype, size)."""
-    ref: Dict[str, Any] = {"@id": entity_id(workflow_id, key), "@type": ENTITY_TYPE}
+    ref: Dict[str, Any] = {"@id": entity_id(workflow_id, key, execution), "@type": ENTITY_TYPE}
     if value is _MISSING:
         return ref
     rendered = _recordable(value)
