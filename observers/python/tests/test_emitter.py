@@ -358,3 +358,23 @@ def test_dead_letters_wait_on_disk_while_redis_is_away(server, stream, tmp_path)
     assert json.loads(letter[b"event"])["task_id"] == "bad"
     assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["good"]
     assert not list(tmp_path.glob("*.jsonl"))
+
+
+def test_an_event_nested_deeper_than_the_server_reads_is_dead_lettered_alone(server, stream, tmp_path):
+    deep: dict = {}
+    node = deep
+    for _ in range(250):
+        node["x"] = {}
+        node = node["x"]
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    with em._io_lock:  # the three events in one entry
+        em.emit({"type": "task", "task_id": "before"})
+        em.emit({"type": "task", "task_id": "deep", "used": deep})
+        em.emit({"type": "task", "task_id": "after", "used": {"ok": [[[1]]]}})
+    assert em.flush(30)
+    st = em.stats()
+    em.close()
+    assert st["rejected"] == 1 and st["flushed"] == 2
+    assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["before", "after"]
+    (letter,) = [f for _, f in redis.Redis.from_url(server.redis_uri).xrange(stream + ":dead")]
+    assert b"nested deeper than 200" in letter[b"reason"]

@@ -373,14 +373,42 @@ class Emitter:
         for i in range(0, len(good), per):
             part = good[i : i + per]
             try:
-                entries.append(_JSON(part))
-                count += len(part)
+                text = _JSON(part)
             except Exception:
                 texts = [t for t in (self._encode_one(ev) for ev in part) if t is not None]
-                if texts:
-                    entries.append("[" + ",".join(texts) + "]")
-                    count += len(texts)
+                text = "[" + ",".join(texts) + "]" if texts else None
+                part = texts
+            if text is not None and text.count("{") + text.count("[") > wire.MAX_NESTING_DEPTH:
+                text, part = self._drop_too_deep(text, part)
+            if text is not None:
+                entries.append(text)
+                count += len(part)
         return entries, count
+
+    def _drop_too_deep(self, text: str, part: list) -> Tuple[Optional[str], list]:
+        """The server refuses a whole entry nested deeper than its limit: such events alone become
+        dead letters here. (Only checked when the entry holds that many brackets at all.)"""
+        if isinstance(part[0], str):  # already encoded one by one
+            events = [json.loads(t) for t in part]
+        else:
+            events = part
+        # the entry's array is one level: an event may be one level less deep than the limit
+        keep = [i for i, ev in enumerate(events) if wire.nesting_depth(ev) < wire.MAX_NESTING_DEPTH]
+        if len(keep) == len(events):
+            return text, part
+        for i, ev in enumerate(events):
+            if i not in keep:
+                self._dead_letter(
+                    f"nested deeper than {wire.MAX_NESTING_DEPTH} levels (the server would refuse the entry)",
+                    ev,
+                )
+        if not keep:
+            return None, []
+        if isinstance(part[0], str):
+            kept = [part[i] for i in keep]
+            return "[" + ",".join(kept) + "]", kept
+        kept = [events[i] for i in keep]
+        return _JSON(kept), kept
 
     def _encode_one(self, ev: dict) -> Optional[str]:
         try:

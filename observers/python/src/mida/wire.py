@@ -21,6 +21,8 @@ from typing import Any, List, Optional, Tuple
 FIELD = "event"
 DEAD_SUFFIX = ":dead"
 MAX_ID_LENGTH = 1024
+#: Jackson's limit on the server (EventCodec.MAX_NESTING_DEPTH); the entry's array counts as one level
+MAX_NESTING_DEPTH = 200
 MAX_ENTITY_ID_LENGTH = 4096
 STATUSES = ("UNKNOWN", "SUBMITTED", "WAITING", "RUNNING", "FINISHED", "ERROR")
 
@@ -284,6 +286,26 @@ def _require_id(field: str, value: Optional[str], required: bool) -> None:
 def _check_time(field: str, t: Optional[float]) -> None:
     if t is not None and (math.isnan(t) or math.isinf(t) or t < 0):
         raise InvalidEvent(f'"{field}" must be a finite, non-negative epoch time')
+
+
+def nesting_depth(v: Any, limit: int = MAX_NESTING_DEPTH + 1) -> int:
+    """How many objects/arrays deep ``v`` is (a scalar 0, ``{}`` 1), counting no further than ``limit``."""
+    best = 0
+    stack = [(v, 1)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, Mapping):
+            children: Any = x.values()
+        elif isinstance(x, (list, tuple)):
+            children = x
+        else:
+            continue
+        if d > best:
+            best = d
+            if best >= limit:
+                return best
+        stack.extend((c, d + 1) for c in children if isinstance(c, (Mapping, list, tuple)))
+    return best
 
 
 def is_reference(v: Any) -> bool:
