@@ -28,7 +28,8 @@ A result that another task consumes becomes an entity ``dask://<workflow_id>/<ke
 ``generated`` it (role ``dask_output``), the consumer ``used`` it under its parameter's name, so lineage
 runs task → entity → task. Values that are not JSON are summarised (type, shape, dtype, size), never
 pickled. Every ``MidaDask`` is one run: its ``workflow_id`` is generated unless given and every task
-id is ``<workflow_id>/<key>``, so the same computation run twice gives two workflows side by side.
+id is ``<workflow_id>/<key>``, so the same computation run twice gives two workflows side by side
+(and a key computed again within one run, after Dask forgot it, is a new task ``<key>#1``).
 
 The hooks run on the scheduler's and workers' event loops, never in the task's thread; each one only
 builds a small dict and hands it to a buffered :class:`~mida.emitter.Emitter` (no I/O), and any error
@@ -43,6 +44,7 @@ import platform
 import socket
 import time
 import uuid
+import weakref
 from typing import Any, Dict, Iterable, List, Optional
 
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
@@ -57,6 +59,8 @@ ADAPTER_ID = "dask"
 ENTITY_TYPE = "dask.result"
 OUTPUT_ROLE = "dask_output"
 _MISSING = object()
+#: keys remembered as forgotten (to number their next execution), at most
+_MAX_FORGOTTEN = 1_000_000
 
 
 def key_text(key: Any) -> str:
@@ -159,7 +163,7 @@ class MidaDask(SchedulerPlugin):
         # keys computed again after Dask forgot them get a new task id: key -> times re-executed
         self._executions: Dict[Any, int] = {}
         self._seen: set = set()
-        self._forgotten: set = set()
+        self._forgotten: Dict[Any, None] = {}  # insertion-ordered set
         self._finished = False
 
     def __getstate__(self):  # only the configuration travels to the scheduler
@@ -208,7 +212,7 @@ class MidaDask(SchedulerPlugin):
                 if ts is None or ts.state in ("memory", "erred", "forgotten"):
                     continue
                 if key in self._forgotten:  # the same key again: a new task beside the first
-                    self._forgotten.discard(key)
+                    del self._forgotten[key]
                     executions[key] = executions.get(key, 0) + 1
                 self._seen.add(key)
                 n = executions.get(key, 0)
@@ -240,7 +244,10 @@ class MidaDask(SchedulerPlugin):
         if finish == "forgotten":
             if key in self._seen:
                 self._seen.discard(key)
-                self._forgotten.add(key)
+                self._forgotten[key] = None
+                self._linked.discard((key, self._executions.get(key, 0)))
+                if len(self._forgotten) > _MAX_FORGOTTEN:  # a long-lived scheduler: forget the oldest
+                    del self._forgotten[next(iter(self._forgotten))]
             return
         # Tasks a worker runs are reported by the worker; here only what never reaches one.
         if finish != "erred" or start == "processing":
@@ -430,13 +437,32 @@ class _MidaWorker(WorkerPlugin):
         return used
 
 
-def _parameter_names(func: Any, n_args: int, kwargs: Dict[str, Any]) -> List[str]:
-    """The names of ``n_args`` positional arguments: the signature's (``*args`` as ``args[i]``)."""
+_signatures: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def _parameters(func: Any) -> Optional[list]:
+    """The function's parameters, cached per function object (a map's tasks share one)."""
     import inspect
 
     try:
+        return _signatures[func]
+    except (KeyError, TypeError):
+        pass
+    try:
         params = list(inspect.signature(func).parameters.values())
     except (TypeError, ValueError):
+        params = None
+    try:
+        _signatures[func] = params
+    except TypeError:  # not weak-referenceable
+        pass
+    return params
+
+
+def _parameter_names(func: Any, n_args: int, kwargs: Dict[str, Any]) -> List[str]:
+    """The names of ``n_args`` positional arguments: the signature's (``*args`` as ``args[i]``)."""
+    params = _parameters(func)
+    if params is None:
         return [f"arg{i}" for i in range(n_args)]
     names: List[str] = []
     for p in params:
