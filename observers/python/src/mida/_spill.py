@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - Windows: no locking, one process per s
     fcntl = None  # type: ignore[assignment]
 
 SUFFIX = ".spill.jsonl"
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 #: dead letters that could not reach Redis (Python only; the Java emitter ignores these files)
 DEAD_SUFFIX = ".dead.jsonl"
 _READ_CHUNK = 1 << 20
@@ -62,7 +63,7 @@ class SpillFile:
             name = f"{prefix}-{int(time.time() * 1000):013d}-{os.getpid()}-{next(_counter)}{suffix}"
             path = os.path.join(directory, name)
             try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _BINARY, 0o600)
             except FileExistsError:
                 continue
             if not _lock(fd):
@@ -80,7 +81,7 @@ class SpillFile:
             if path in _held:
                 return None
             try:
-                fd = os.open(path, os.O_RDWR)
+                fd = os.open(path, os.O_RDWR | _BINARY)
             except FileNotFoundError:
                 return None
             if not _lock(fd):
@@ -103,7 +104,7 @@ class SpillFile:
         pos = os.fstat(self._fd).st_size
         view = memoryview(data)
         while view:
-            n = os.pwrite(self._fd, view, pos)
+            n = _pwrite(self._fd, view, pos)
             pos += n
             view = view[n:]
         (os.fdatasync if hasattr(os, "fdatasync") else os.fsync)(self._fd)
@@ -111,7 +112,7 @@ class SpillFile:
     def read_all(self) -> List[str]:
         """Every complete line (for the small dead-letter files)."""
         size = os.fstat(self._fd).st_size
-        data = os.pread(self._fd, size, 0) if size else b""
+        data = _pread(self._fd, size, 0) if size else b""
         return [x for x in data.decode("utf-8", errors="replace").split("\n")[:-1] if x.strip()]
 
     def has_pending(self) -> bool:
@@ -125,7 +126,7 @@ class SpillFile:
         size = os.fstat(self._fd).st_size
         chunk = _READ_CHUNK
         while len(out) < max_lines and pos < size:
-            data = os.pread(self._fd, min(chunk, size - pos), pos)
+            data = _pread(self._fd, min(chunk, size - pos), pos)
             start = 0
             while len(out) < max_lines:
                 nl = data.find(b"\n", start)
@@ -172,11 +173,27 @@ class SpillFile:
             self._fd = -1
 
     def delete(self) -> None:
+        if fcntl is None:  # Windows cannot remove an open file
+            self.close()
         try:
-            os.unlink(self.path)
+            os.unlink(self.path)  # while still locked, so nobody claims it in between
         except FileNotFoundError:
             pass
         self.close()
+
+
+def _pwrite(fd: int, data: memoryview, pos: int) -> int:
+    if hasattr(os, "pwrite"):
+        return os.pwrite(fd, data, pos)
+    os.lseek(fd, pos, os.SEEK_SET)  # Windows: one thread uses the file, so seek + write is safe
+    return os.write(fd, data)
+
+
+def _pread(fd: int, n: int, pos: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, pos)
+    os.lseek(fd, pos, os.SEEK_SET)
+    return os.read(fd, n)
 
 
 def _lock(fd: int) -> bool:
