@@ -345,3 +345,26 @@ def test_keys_computed_again_after_dask_forgot_them_are_new_tasks_of_the_same_ru
     assert t["dependencies"] == [task_id(wf, incr_keys[0], 1)]
     assert t["used"]["x"]["@id"] == entity_id(wf, incr_keys[0], 1)
     assert api.task(task_id(wf, first_doubles[0]))["used"]["x"]["@id"] == entity_id(wf, incr_keys[0])
+
+
+def total_of(values, scale=1):
+    return sum(values) * scale
+
+
+def test_futures_inside_a_list_argument_are_entities_too(cluster, server, api):
+    client = Client(cluster)
+    plugin = MidaDask(workflow_name="lists", redis_uri=server.redis_uri)
+    client.register_plugin(plugin)
+    parts = client.map(incr, range(3))
+    s = client.submit(total_of, parts, scale=2)
+    assert s.result() == 12
+    wf, keys, key = plugin.workflow_id, [p.key for p in parts], s.key
+    client.close()
+    wait_finished(server, api, wf, {("incr", "FINISHED"): 3, ("total_of", "FINISHED"): 1})
+    t = api.task(task_id(wf, key))
+    assert t["used"]["scale"] == 2
+    assert [v["@id"] for v in t["used"]["values"]] == [entity_id(wf, k) for k in keys]
+    assert sorted(t["dependencies"]) == sorted(task_id(wf, k) for k in keys)
+    up = api.lineage(task_id(wf, key), direction="upstream", depth=2)
+    assert {(task_id(wf, key), "used", entity_id(wf, k)) for k in keys} <= {
+        (e["source"], e["type"], e["target"]) for e in up["edges"]}

@@ -61,6 +61,8 @@ OUTPUT_ROLE = "dask_output"
 _MISSING = object()
 #: keys remembered as forgotten (to number their next execution), at most
 _MAX_FORGOTTEN = 1_000_000
+#: elements of a list/dict argument recorded, at most
+_MAX_ITEMS = 100
 
 
 def key_text(key: Any) -> str:
@@ -367,7 +369,11 @@ class _MidaWorker(WorkerPlugin):
                 ev["started_at"] = time.time()
                 ts = self._worker.state.tasks.get(key)
                 if ts is not None:
-                    used = self._used(ts)
+                    try:
+                        used = self._used(ts)
+                    except Exception:  # another Dask's task spec: the task is still recorded
+                        log.debug("mida: no used for %r", key, exc_info=True)
+                        used = None
                     if used:
                         ev["used"] = used
                 emitter.emit(ev)
@@ -397,7 +403,8 @@ class _MidaWorker(WorkerPlugin):
 
     def _used(self, ts) -> Dict[str, Any]:
         """The call's arguments by parameter name; a dependency's result as its entity."""
-        from dask._task_spec import Alias, DataNode, Task, TaskRef
+        from dask._task_spec import Alias, DataNode, NestedContainer, Task, TaskRef
+        from dask._task_spec import Dict as DaskDict
 
         spec = ts.run_spec
         wf = self.config.workflow_id
@@ -412,6 +419,12 @@ class _MidaWorker(WorkerPlugin):
                 return ref(a.target if isinstance(a, Alias) else a.key)
             if isinstance(a, DataNode):
                 return _recordable(a.value)
+            if isinstance(a, NestedContainer):  # a list, tuple, set or dict holding futures
+                items = list(a.args)[: _MAX_ITEMS]
+                if isinstance(a, DaskDict):
+                    return {key_text(k): render(v) for k, v in (items if all(
+                        isinstance(i, tuple) and len(i) == 2 for i in items) else [])}
+                return [render(x) for x in items]
             if isinstance(a, Task):  # a nested call computed inside this task
                 return {"task": _func_name(a.func)}
             return _recordable(a)
