@@ -215,3 +215,19 @@ def test_the_campaign_comes_from_the_emitters_settings(server, tmp_path):
     assert wf.campaign_id == "from-settings"
     server.wait_ingested()
     assert task_doc(server, t.task_id)["campaign_id"] == "from-settings"
+
+
+def test_a_generator_task_spans_its_iteration(server, emitter):
+    @mida.task
+    def batches(n):
+        for i in range(n):
+            yield i
+        return "done"
+
+    with mida.workflow(name="gen", emitter=emitter) as wf:
+        assert list(batches(3)) == [0, 1, 2]
+        inner(1)  # not a child of the generator task
+    ingested(server, emitter)
+    tasks = {t["activity_id"]: t for t in tasks_of(server, wf.workflow_id)}
+    assert tasks["batches"]["status"] == "FINISHED" and tasks["batches"]["generated"] == {"result": "done"}
+    assert "parent_task_id" not in tasks["inner"]

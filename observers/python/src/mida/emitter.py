@@ -154,7 +154,7 @@ class Emitter:
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout_s)
-        if thread is None or not thread.is_alive():
+        if thread is None or (not thread.is_alive() and self._queue):
             with self._io_lock:
                 self._final_pass()  # an emit racing with close, or a thread never started in a child
                 self._close_quietly()
@@ -235,7 +235,11 @@ class Emitter:
         # a forked child starts its flusher on its first emit, so idle emitters cost no thread
         with self._cond:
             if self._thread is None and not self._closed:
-                self._start_thread()
+                try:
+                    self._start_thread()
+                except RuntimeError as e:  # no new threads at interpreter shutdown: close() sends them
+                    self._thread = None
+                    LOG.warning("cannot start the flusher thread (%s); events wait for close()", e)
 
     def _after_fork_in_child(self) -> None:
         # the parent's buffer, connection, spill files and locks stay the parent's

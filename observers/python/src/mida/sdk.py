@@ -296,7 +296,7 @@ class Task:
         self._token: Optional[contextvars.Token] = None
         self._previous: Optional[Task] = None
 
-    def start(self) -> "Task":
+    def start(self, _current: bool = True) -> "Task":
         if self.started_at is not None:
             raise RuntimeError(f"task {self.task_id} already started")
         self._wf = _current_workflow.get()
@@ -317,7 +317,8 @@ class Task:
         if telemetry:
             ev["telemetry_at_start"] = telemetry
         self._emit(ev)
-        self._token = _current_task.set(self)
+        if _current:
+            self._token = _current_task.set(self)
         return self
 
     def end(self, error: Optional[BaseException] = None) -> None:
@@ -419,8 +420,28 @@ def task(fn=None, *, name=None, activity_id=None, tags=None):
         except (TypeError, ValueError):
             sig = None
 
-        def start(args: tuple, kwargs: dict) -> Task:
-            return Task(activity, used=_used(sig, args, kwargs), tags=tags).start()
+        def start(args: tuple, kwargs: dict, current: bool = True) -> Task:
+            return Task(activity, used=_used(sig, args, kwargs), tags=tags).start(current)
+
+        if inspect.isgeneratorfunction(f):
+            # the task spans the iteration; it is not the caller's current task while suspended
+
+            @functools.wraps(f)
+            def gen_wrapper(*args, **kwargs):
+                t = start(args, kwargs, current=False)
+                try:
+                    result = yield from f(*args, **kwargs)
+                except GeneratorExit:  # the consumer stopped early: not a failure
+                    t.end()
+                    raise
+                except BaseException as e:
+                    t.end(e)
+                    raise
+                _set_generated(t, result)
+                t.end()
+                return result
+
+            return gen_wrapper  # type: ignore[return-value]
 
         if inspect.iscoroutinefunction(f):
 
