@@ -151,3 +151,23 @@ def test_the_flush_size_follows_the_event_rate():
     for i in range(40, 80):
         sizer.sample(10 + 38 * 100_000 + (i - 39) * 10_000_000, float(i))
     assert sizer.batch_size() == 5000  # capped at max_batch
+
+
+def test_the_fast_path_agrees_with_the_ordered_checks_on_every_golden_event():
+    accepted = refused = 0
+    for param in VALID + INVALID:
+        case = param.values[0]
+        for ev in _elements(case.get("entry")) if "entry" in case else []:
+            if not isinstance(ev, dict):
+                continue
+            fast = wire._fast_task(ev)
+            try:
+                slow = wire._task(ev)
+            except wire.InvalidEvent:
+                assert fast is None, ev  # an invalid event always gets the ordered checks' reason
+                refused += 1
+                continue
+            if fast is not None:
+                assert fast == slow
+                accepted += 1
+    assert accepted >= 8 and refused >= 10

@@ -68,6 +68,10 @@ def abbreviate(s: str) -> str:
 
 def validate(event: Any) -> dict:
     """The canonical form of one event (what the server stores), or :class:`InvalidEvent`."""
+    if type(event) is dict and (event.get("type") == "task" or ("type" not in event and "task_id" in event)):
+        fast = _fast_task(event)
+        if fast is not None:
+            return fast
     if not isinstance(event, Mapping):
         raise InvalidEvent(f"an event must be a JSON object, got {kind(event)}")
     t = event.get("type")
@@ -183,6 +187,68 @@ def _workflow(m: Mapping) -> dict:
     _entities(out.get("used"))
     _entities(out.get("generated"))
     _extras(m, WORKFLOW_FIELDS, out)
+    return out
+
+
+_TASK_STRINGS = frozenset(
+    "task_id workflow_id campaign_id activity_id parent_task_id group_id subtype adapter_id hostname "
+    "node_name login_name user".split()
+)
+_TIMES = frozenset(("submitted_at", "started_at", "ended_at"))
+_TASK_MAPS = frozenset("used generated telemetry_at_start telemetry_at_end custom_metadata".split())
+_STRING_LISTS = frozenset(("dependencies", "tags"))
+_STATUS_SET = frozenset(STATUSES)
+
+
+def _fast_task(m: dict) -> Optional[dict]:
+    """One pass over a plain, valid task event (the common case); None sends it to the ordered
+    checks, which give the exact reason."""
+    out: dict = {"type": "task"}
+    for k, v in m.items():
+        if v is None:
+            if k in TASK_FIELDS:
+                continue
+            return None
+        if k in _TASK_STRINGS:
+            if type(v) is not str or not v.strip() or len(v) > MAX_ID_LENGTH:
+                return None
+            out[k] = v
+        elif k in _TIMES:
+            t = type(v)
+            if t is float:
+                if not 0.0 <= v < math.inf:  # also refuses NaN
+                    return None
+                out[k] = v
+            elif t is int and v >= 0:
+                out[k] = float(v)
+            else:
+                return None
+        elif k in _TASK_MAPS:
+            if type(v) is not dict:
+                return None
+            if v:
+                out[k] = v
+        elif k in _STRING_LISTS:
+            if type(v) is not list:
+                return None
+            for s in v:
+                if type(s) is not str or (k == "dependencies" and (not s.strip() or len(s) > MAX_ID_LENGTH)):
+                    return None
+            if v:
+                out[k] = v
+        elif k == "status":
+            if v not in _STATUS_SET:
+                return None
+            out[k] = v
+        elif k != "type":
+            out[k] = v  # stdout, stderr and fields outside the schema, as they are
+    if "task_id" not in out:
+        return None
+    try:
+        _entities(out.get("used"))
+        _entities(out.get("generated"))
+    except InvalidEvent:
+        return None
     return out
 
 
