@@ -1,4 +1,5 @@
 """mida.Client against the real server: every method, Listing 1, errors as the server words them."""
+
 from __future__ import annotations
 
 import json
@@ -21,26 +22,58 @@ MODEL = "model://unet/7#best"
 def camp(server) -> dict:
     """Two workflows of one campaign: train (3 tasks, lr × layers → loss) and eval (uses the model)."""
     run = uuid.uuid4().hex[:8]
-    c = {"campaign": f"camp-client-{run}", "train": f"wf-train-{run}", "eval": f"wf-eval-{run}",
-         "t": [f"train-{run}-{i}" for i in range(3)], "e": f"eval-{run}:1/2?#%"}
+    c = {
+        "campaign": f"camp-client-{run}",
+        "train": f"wf-train-{run}",
+        "eval": f"wf-eval-{run}",
+        "t": [f"train-{run}-{i}" for i in range(3)],
+        "e": f"eval-{run}:1/2?#%",
+    }
     events = [
-        {"type": "workflow", "workflow_id": c["train"], "campaign_id": c["campaign"], "name": "train",
-         "status": "FINISHED", "started_at": T0, "ended_at": T0 + 100},
+        {
+            "type": "workflow",
+            "workflow_id": c["train"],
+            "campaign_id": c["campaign"],
+            "name": "train",
+            "status": "FINISHED",
+            "started_at": T0,
+            "ended_at": T0 + 100,
+        },
         {"type": "workflow", "workflow_id": c["eval"], "campaign_id": c["campaign"], "name": "eval"},
     ]
     for i, (layers, loss) in enumerate([(2, 0.5), (2, 0.25), (4, 0.125)]):
-        events.append({
-            "type": "task", "task_id": c["t"][i], "workflow_id": c["train"], "campaign_id": c["campaign"],
-            "activity_id": "train", "status": "FINISHED", "started_at": T0 + i, "ended_at": T0 + 10 + i,
-            "used": {"layers": layers, "lr": 0.01, "data": {"@id": DATA, "@type": "dataset"}},
-            "generated": {"loss": loss, **({"model": {"@id": MODEL, "@type": "model"}} if i == 2 else {})},
-        })
-    events.append({
-        "type": "task", "task_id": c["e"], "workflow_id": c["eval"], "campaign_id": c["campaign"],
-        "activity_id": "evaluate", "status": "FINISHED", "started_at": T0 + 20, "ended_at": T0 + 21,
-        "used": {"model": {"@id": MODEL, "@type": "model"}}, "generated": {"mse": 0.01},
-        "dependencies": [c["t"][2]],
-    })
+        events.append(
+            {
+                "type": "task",
+                "task_id": c["t"][i],
+                "workflow_id": c["train"],
+                "campaign_id": c["campaign"],
+                "activity_id": "train",
+                "status": "FINISHED",
+                "started_at": T0 + i,
+                "ended_at": T0 + 10 + i,
+                "used": {"layers": layers, "lr": 0.01, "data": {"@id": DATA, "@type": "dataset"}},
+                "generated": {
+                    "loss": loss,
+                    **({"model": {"@id": MODEL, "@type": "model"}} if i == 2 else {}),
+                },
+            }
+        )
+    events.append(
+        {
+            "type": "task",
+            "task_id": c["e"],
+            "workflow_id": c["eval"],
+            "campaign_id": c["campaign"],
+            "activity_id": "evaluate",
+            "status": "FINISHED",
+            "started_at": T0 + 20,
+            "ended_at": T0 + 21,
+            "used": {"model": {"@id": MODEL, "@type": "model"}},
+            "generated": {"mse": 0.01},
+            "dependencies": [c["t"][2]],
+        }
+    )
     r = httpx.post(server.url + "/api/events", json=events, timeout=30)
     assert r.status_code == 202, r.text
     server.wait_ingested()
@@ -71,13 +104,15 @@ def test_listing_1_posts_the_papers_document_and_gives_one_row_per_group(client,
         limit=100,
     )
 
-    assert sent == [{
-        "projection": ["used.layers", "generated.loss"],
-        "aggregation": [["min", "generated.loss"]],
-        "filter": {"campaign_id": camp["campaign"]},
-        "sort": [["ended_at", "descending"]],
-        "limit": 100,
-    }]
+    assert sent == [
+        {
+            "projection": ["used.layers", "generated.loss"],
+            "aggregation": [["min", "generated.loss"]],
+            "filter": {"campaign_id": camp["campaign"]},
+            "sort": [["ended_at", "descending"]],
+            "limit": 100,
+        }
+    ]
     # the evaluation task has no used.layers: its group's minimum loss is null
     by_layers = {r["used.layers"]: r["min(generated.loss)"] for r in rows}
     assert by_layers == {2: 0.25, 4: 0.125, None: None}
@@ -89,17 +124,24 @@ def test_a_query_filters_sorts_and_pages_without_aggregation(client, camp):
         filter={"campaign_id": camp["campaign"], "generated.loss": {"$lt": 0.5}},
         sort=[("generated.loss", "ascending")],
     )
-    assert rows == [{"task_id": camp["t"][2], "generated.loss": 0.125},
-                    {"task_id": camp["t"][1], "generated.loss": 0.25}]
+    assert rows == [
+        {"task_id": camp["t"][2], "generated.loss": 0.125},
+        {"task_id": camp["t"][1], "generated.loss": 0.25},
+    ]
 
-    page = client.query(projection=["task_id"], filter={"workflow_id": camp["train"]},
-                        sort=["task_id"], limit=1, offset=1)
+    page = client.query(
+        projection=["task_id"], filter={"workflow_id": camp["train"]}, sort=["task_id"], limit=1, offset=1
+    )
     assert page == [{"task_id": camp["t"][1]}]
 
 
 def test_a_query_groups_by_a_field_and_counts(client, camp):
-    rows = client.query(aggregation=[("count", "*"), ("avg", "generated.loss")], group_by=["activity_id"],
-                        filter={"campaign_id": camp["campaign"]}, sort=[("activity_id", "ascending")])
+    rows = client.query(
+        aggregation=[("count", "*"), ("avg", "generated.loss")],
+        group_by=["activity_id"],
+        filter={"campaign_id": camp["campaign"]},
+        sort=[("activity_id", "ascending")],
+    )
     assert rows == [
         {"activity_id": "evaluate", "count(*)": 1, "avg(generated.loss)": None},
         {"activity_id": "train", "count(*)": 3, "avg(generated.loss)": pytest.approx(0.875 / 3)},
@@ -107,23 +149,37 @@ def test_a_query_groups_by_a_field_and_counts(client, camp):
 
 
 def test_a_query_of_workflows(client, camp):
-    rows = client.query(from_="workflows", projection=["workflow_id", "name"],
-                        filter={"campaign_id": camp["campaign"]}, sort=["name"])
-    assert rows == [{"workflow_id": camp["eval"], "name": "eval"},
-                    {"workflow_id": camp["train"], "name": "train"}]
+    rows = client.query(
+        from_="workflows",
+        projection=["workflow_id", "name"],
+        filter={"campaign_id": camp["campaign"]},
+        sort=["name"],
+    )
+    assert rows == [
+        {"workflow_id": camp["eval"], "name": "eval"},
+        {"workflow_id": camp["train"], "name": "train"},
+    ]
 
 
 def test_a_query_gives_a_dataframe_on_request(client, camp):
     pd = pytest.importorskip("pandas")
-    df = client.query(projection=["used.layers", "generated.loss"], aggregation=[("min", "generated.loss")],
-                      filter={"workflow_id": camp["train"]}, sort=[("used.layers", "ascending")],
-                      dataframe=True)
+    df = client.query(
+        projection=["used.layers", "generated.loss"],
+        aggregation=[("min", "generated.loss")],
+        filter={"workflow_id": camp["train"]},
+        sort=[("used.layers", "ascending")],
+        dataframe=True,
+    )
     assert isinstance(df, pd.DataFrame)
     assert list(df.columns) == ["used.layers", "min(generated.loss)"]
     assert df["min(generated.loss)"].tolist() == [0.25, 0.125]
 
-    empty = client.query(projection=["used.layers", "generated.loss"], aggregation=[("min", "generated.loss")],
-                         filter={"campaign_id": "no-such-campaign"}, dataframe=True)
+    empty = client.query(
+        projection=["used.layers", "generated.loss"],
+        aggregation=[("min", "generated.loss")],
+        filter={"campaign_id": "no-such-campaign"},
+        dataframe=True,
+    )
     assert empty.empty and list(empty.columns) == ["used.layers", "min(generated.loss)"]
 
 
@@ -152,7 +208,8 @@ def test_task_and_workflow_by_id_even_when_the_id_is_full_of_url_characters(clie
 
 def test_workflows_and_campaigns(client, camp):
     assert sorted(w["workflow_id"] for w in client.workflows(campaign_id=camp["campaign"])) == sorted(
-        [camp["train"], camp["eval"]])
+        [camp["train"], camp["eval"]]
+    )
     assert len(client.workflows(campaign_id=camp["campaign"], limit=1)) == 1
     mine = [c for c in client.campaigns() if c["campaign_id"] == camp["campaign"]]
     assert mine == [{"campaign_id": camp["campaign"], "workflow_count": 2, "task_count": 4}]
@@ -169,7 +226,9 @@ def test_lineage_of_a_uri_runs_from_the_data_through_the_model_to_the_evaluation
 
     up = client.lineage(camp["e"], direction="upstream", depth=1, kind="task")
     assert {(e["source"], e["type"], e["target"]) for e in up["edges"]} >= {
-        (camp["e"], "used", MODEL), (camp["e"], "wasInformedBy", camp["t"][2])}
+        (camp["e"], "used", MODEL),
+        (camp["e"], "wasInformedBy", camp["t"][2]),
+    }
 
     capped = client.lineage(DATA, direction="downstream", depth=10, limit=2)
     assert capped["truncated"] is True and len(capped["nodes"]) <= 2
@@ -178,7 +237,8 @@ def test_lineage_of_a_uri_runs_from_the_data_through_the_model_to_the_evaluation
 def test_cypher_with_parameters_gives_rows(client, camp):
     rows = client.cypher(
         "MATCH (t:Task {workflow_id: $wf})-[:USED]->(e:Entity) RETURN t.task_id AS task, e ORDER BY task",
-        wf=camp["train"])
+        wf=camp["train"],
+    )
     assert [r["task"] for r in rows] == camp["t"]
     assert rows[0]["e"]["_id"] == DATA and "Entity" in rows[0]["e"]["_labels"]
 
@@ -210,9 +270,13 @@ def test_prov_gives_a_prov_document_with_the_tasks_as_activities(client, camp):
     for t in camp["t"]:
         assert any(a.endswith(t) for a in activities), (t, activities)
     # the server percent-encodes ids into QNames' local parts
-    used = {(unquote(u.get_attribute("prov:activity").pop().localpart),
-             unquote(u.get_attribute("prov:entity").pop().localpart))
-            for u in doc.get_records(model.ProvUsage)}
+    used = {
+        (
+            unquote(u.get_attribute("prov:activity").pop().localpart),
+            unquote(u.get_attribute("prov:entity").pop().localpart),
+        )
+        for u in doc.get_records(model.ProvUsage)
+    }
     assert {(t, DATA) for t in camp["t"]} <= used
 
 
@@ -249,7 +313,9 @@ def test_an_error_that_is_not_problem_json_still_raises_with_its_text():
     def handler(request):
         return httpx.Response(502, text="Bad gateway from the proxy")
 
-    with Client("http://mida.invalid", transport=httpx.MockTransport(handler)) as c:
-        with pytest.raises(MidaError) as raised:
-            c.task("t1")
+    with (
+        Client("http://mida.invalid", transport=httpx.MockTransport(handler)) as c,
+        pytest.raises(MidaError) as raised,
+    ):
+        c.task("t1")
     assert raised.value.status == 502 and "Bad gateway from the proxy" in str(raised.value)

@@ -1,4 +1,5 @@
 """MidaDask on a LocalCluster with worker processes, against the real server: the paper's Listing 2."""
+
 from __future__ import annotations
 
 import sys
@@ -8,13 +9,12 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from dask.distributed import Client, LocalCluster  # noqa: E402
+from dask.distributed import Client, LocalCluster
 
-import mida  # noqa: E402
-from mida.client import Client as Mida  # noqa: E402
-from mida.client import NotFound  # noqa: E402
-from mida.dask import MidaDask, entity_id, task_id  # noqa: E402
-
+import mida
+from mida.client import Client as Mida
+from mida.client import NotFound
+from mida.dask import MidaDask, entity_id, task_id
 
 N = 100
 
@@ -68,8 +68,9 @@ def listing_2(cluster, server, campaign, n=N):
 
 
 def counts(api, workflow_id):
-    rows = api.query(aggregation=[("count", "*")], group_by=["activity_id", "status"],
-                     filter={"workflow_id": workflow_id})
+    rows = api.query(
+        aggregation=[("count", "*")], group_by=["activity_id", "status"], filter={"workflow_id": workflow_id}
+    )
     return {(r["activity_id"], r["status"]): r["count(*)"] for r in rows}
 
 
@@ -94,9 +95,20 @@ def test_listing_2_records_every_task_with_used_generated_and_lineage(cluster, s
     wf, (incr_keys, double_keys) = listing_2(cluster, server, campaign)
     wait_finished(server, api, wf, {("incr", "FINISHED"): N, ("double", "FINISHED"): N})
 
-    rows = api.query(projection=["used.n", "generated.result", "submitted_at", "started_at", "ended_at",
-                                 "hostname", "node_name", "campaign_id"],
-                     filter={"workflow_id": wf, "activity_id": "incr"}, limit=1000)
+    rows = api.query(
+        projection=[
+            "used.n",
+            "generated.result",
+            "submitted_at",
+            "started_at",
+            "ended_at",
+            "hostname",
+            "node_name",
+            "campaign_id",
+        ],
+        filter={"workflow_id": wf, "activity_id": "incr"},
+        limit=1000,
+    )
     assert sorted(r["used.n"] for r in rows) == list(range(N))
     for r in rows:
         assert r["generated.result"] == r["used.n"] + 1
@@ -112,13 +124,17 @@ def test_listing_2_records_every_task_with_used_generated_and_lineage(cluster, s
     assert t["generated"] == {"result": 2 * (i + 1)}
     assert t["dependencies"] == [producer]
     assert api.task(producer)["generated"] == {
-        "result": i + 1, "dask_output": {"@id": entity_id(wf, incr_keys[i]), "@type": "dask.result"}}
+        "result": i + 1,
+        "dask_output": {"@id": entity_id(wf, incr_keys[i]), "@type": "dask.result"},
+    }
 
     up = api.lineage(consumer, direction="upstream", depth=2)
     edges = {(e["source"], e["type"], e["target"]) for e in up["edges"]}
-    assert {(consumer, "used", entity_id(wf, incr_keys[i])),
-            (entity_id(wf, incr_keys[i]), "wasGeneratedBy", producer),
-            (consumer, "wasInformedBy", producer)} <= edges
+    assert {
+        (consumer, "used", entity_id(wf, incr_keys[i])),
+        (entity_id(wf, incr_keys[i]), "wasGeneratedBy", producer),
+        (consumer, "wasInformedBy", producer),
+    } <= edges
 
     w = api.workflow(wf)
     assert w["name"] == "incr" and w["campaign_id"] == campaign and w["task_count"] == 2 * N
@@ -140,8 +156,12 @@ def test_a_raising_task_is_an_error_with_its_traceback_and_its_dependent_never_r
     wf, keys = plugin.workflow_id, (bad.key, after.key, arr.key, s.key)
     client.close()
 
-    wait_finished(server, api, wf, {("boom", "ERROR"): 1, ("incr", "ERROR"): 1,
-                                    ("ones", "FINISHED"): 1, ("total", "FINISHED"): 1})
+    wait_finished(
+        server,
+        api,
+        wf,
+        {("boom", "ERROR"): 1, ("incr", "ERROR"): 1, ("ones", "FINISHED"): 1, ("total", "FINISHED"): 1},
+    )
     t = api.task(task_id(wf, keys[0]))
     assert t["used"] == {"x": 3, "reason": "too hot"}
     assert "Traceback" in t["stderr"] and "boom" in t["stderr"] and "too hot" in t["stderr"]
@@ -188,21 +208,31 @@ def test_delayed_and_array_graphs_link_their_tasks_through_entities(cluster, ser
     assert da.ones((4,), chunks=2).sum().compute() == 4.0
     wf = plugin.workflow_id
     client.close()
+
     def done():
         c = counts(api, wf)
-        return (c.get(("add", "FINISHED")) == 1 and c.get(("sum", "FINISHED")) == 2
-                and all(status == "FINISHED" for _, status in c))
+        return (
+            c.get(("add", "FINISHED")) == 1
+            and c.get(("sum", "FINISHED")) == 2
+            and all(status == "FINISHED" for _, status in c)
+        )
+
     server.wait_for("every task to finish", done)
 
     t = api.task(task_id(wf, out.key))
     producer = entity_id(wf, first.key)
-    assert t["used"] == {"a": {"@id": producer, "@type": "dask.result", "value": 2},
-                         "b": {"@id": producer, "@type": "dask.result", "value": 2}}
+    assert t["used"] == {
+        "a": {"@id": producer, "@type": "dask.result", "value": 2},
+        "b": {"@id": producer, "@type": "dask.result", "value": 2},
+    }
     assert t["generated"] == {"result": 4}
 
     # the array's chunks feed its aggregate: every FINISHED task, and lineage from the last one up
-    tasks = api.query(projection=["task_id", "activity_id", "status", "dependencies"],
-                      filter={"workflow_id": wf, "activity_id": {"$ne": "incr"}}, limit=100)
+    tasks = api.query(
+        projection=["task_id", "activity_id", "status", "dependencies"],
+        filter={"workflow_id": wf, "activity_id": {"$ne": "incr"}},
+        limit=100,
+    )
     assert tasks and all(r["status"] == "FINISHED" for r in tasks)
     last = [r["task_id"] for r in tasks if r["activity_id"] == "finalize-hlgfinalizecompute"]
     up = api.lineage(last[0], direction="upstream", depth=10)
@@ -220,7 +250,9 @@ def test_listing_2_verbatim_with_the_settings_from_the_environment(server, api, 
 
     # the paper's Listing 2, lines 2 and 4 swapped for ours (Client() with no dashboard port clash)
     from dask.distributed import Client
+
     from mida.dask import MidaDask
+
     client = Client(n_workers=2, threads_per_worker=1, dashboard_address=":0")
     client.register_plugin(MidaDask())
     futures = client.map(incr, range(N))
@@ -229,7 +261,9 @@ def test_listing_2_verbatim_with_the_settings_from_the_environment(server, api, 
     assert results == list(range(1, N + 1))
     client.close()
     client.cluster.close()
-    [wf] = server.wait_for("the run's workflow", lambda: [w["workflow_id"] for w in api.workflows(campaign_id=campaign)])
+    [wf] = server.wait_for(
+        "the run's workflow", lambda: [w["workflow_id"] for w in api.workflows(campaign_id=campaign)]
+    )
     wait_finished(server, api, wf, {("incr", "FINISHED"): N})
 
 
@@ -239,24 +273,58 @@ def test_a_scheduler_and_worker_started_from_the_command_line_with_preload(serve
 
     campaign = f"camp-cli-{uuid.uuid4().hex[:8]}"
     # LocalCluster's workers get this process's sys.path; these processes get it from PYTHONPATH
-    env = dict(os.environ, MIDA_REDIS_URI=server.redis_uri, MIDA_CAMPAIGN_ID=campaign,
-               MIDA_WORKFLOW_NAME="cli-run", PYTHONPATH=os.pathsep.join(sys.path))
+    env = dict(
+        os.environ,
+        MIDA_REDIS_URI=server.redis_uri,
+        MIDA_CAMPAIGN_ID=campaign,
+        MIDA_WORKFLOW_NAME="cli-run",
+        PYTHONPATH=os.pathsep.join(sys.path),
+    )
     dask_cli = os.path.join(os.path.dirname(sys.executable), "dask")
     file = str(tmp_path / "scheduler.json")
-    scheduler = subprocess.Popen([dask_cli, "scheduler", "--preload", "mida.dask", "--port", "0",
-                                  "--dashboard-address", ":0", "--scheduler-file", file], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=open(tmp_path / "scheduler.log", "w"))
+    scheduler = subprocess.Popen(
+        [
+            dask_cli,
+            "scheduler",
+            "--preload",
+            "mida.dask",
+            "--port",
+            "0",
+            "--dashboard-address",
+            ":0",
+            "--scheduler-file",
+            file,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     worker = None
     try:
         server.wait_for("the scheduler file", lambda: os.path.exists(file), timeout=60)
-        worker = subprocess.Popen([dask_cli, "worker", "--scheduler-file", file, "--nworkers", "1",
-                                   "--nthreads", "1", "--preload", "mida.dask"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [
+                dask_cli,
+                "worker",
+                "--scheduler-file",
+                file,
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--preload",
+                "mida.dask",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         with Client(scheduler_file=file, timeout=60) as client:  # the user's code, unchanged
             client.wait_for_workers(1, timeout=60)
             assert client.gather(client.map(incr, range(10))) == list(range(1, 11))
-        [wf] = server.wait_for("the run's workflow",
-                               lambda: [w["workflow_id"] for w in api.workflows(campaign_id=campaign)])
+        [wf] = server.wait_for(
+            "the run's workflow", lambda: [w["workflow_id"] for w in api.workflows(campaign_id=campaign)]
+        )
         server.wait_for("10 FINISHED tasks", lambda: counts(api, wf) == {("incr", "FINISHED"): 10})
         assert api.workflow(wf)["name"] == "cli-run"
         assert api.workflow(wf)["status"] == "RUNNING"  # the run lasts as long as the scheduler
@@ -299,19 +367,27 @@ def test_values_that_are_not_json_are_summarised_and_the_tasks_are_unaffected(cl
     client.register_plugin(plugin)
     produced = [client.submit(frame, 5), client.submit(Opaque, 3), client.submit(big, 100)]
     consumed = [client.submit(describe, p) for p in produced[::2]] + [client.submit(repr, produced[1])]
-    assert client.gather(consumed) == [{"kind": "DataFrame", "length": 5},
-                                       {"kind": "ndarray", "length": 100 * 1024 * 1024}, "Opaque(3)"]
+    assert client.gather(consumed) == [
+        {"kind": "DataFrame", "length": 5},
+        {"kind": "ndarray", "length": 100 * 1024 * 1024},
+        "Opaque(3)",
+    ]
     wf = plugin.workflow_id
     keys = [f.key for f in produced + consumed]
     client.close()
-    server.wait_for("six FINISHED tasks",
-                    lambda: sum(n for (_, s), n in counts(api, wf).items() if s == "FINISHED") == 6)
+    server.wait_for(
+        "six FINISHED tasks", lambda: sum(n for (_, s), n in counts(api, wf).items() if s == "FINISHED") == 6
+    )
 
     df, obj, arr = (api.task(task_id(wf, k))["generated"]["result"] for k in keys[:3])
     assert df["type"] == "pandas.DataFrame" and df["shape"] == [5, 2] and df["columns"] == ["a", "b"]
     assert obj["type"].endswith("Opaque") and obj["repr"] == "Opaque(3)"
-    assert arr == {"type": "numpy.ndarray", "shape": [100 * 1024 * 1024], "dtype": "uint8",
-                   "size": 100 * 1024 * 1024}
+    assert arr == {
+        "type": "numpy.ndarray",
+        "shape": [100 * 1024 * 1024],
+        "dtype": "uint8",
+        "size": 100 * 1024 * 1024,
+    }
     used = api.task(task_id(wf, keys[4]))["used"]["x"]
     assert used["@id"] == entity_id(wf, keys[2]) and used["dtype"] == "uint8"
     assert api.task(task_id(wf, keys[4]))["generated"] == {"kind": "ndarray", "length": 100 * 1024 * 1024}
@@ -330,8 +406,10 @@ def test_keys_computed_again_after_dask_forgot_them_are_new_tasks_of_the_same_ru
         keys = [f.key for f in futures], [f.key for f in doubled]
         runs.append(keys)
         del futures, doubled
-        server.wait_for("Dask to forget the keys",
-                        lambda: not any(k in cluster.scheduler.tasks for k in keys[0] + keys[1]))
+        server.wait_for(
+            "Dask to forget the keys",
+            lambda keys=keys: not any(k in cluster.scheduler.tasks for k in keys[0] + keys[1]),
+        )
     client.close()
     wait_finished(server, api, wf, {("incr", "FINISHED"): 2 * n, ("double", "FINISHED"): 2 * n})
 
@@ -340,7 +418,9 @@ def test_keys_computed_again_after_dask_forgot_them_are_new_tasks_of_the_same_ru
     assert task_id(wf, incr_keys[0], 1) == task_id(wf, incr_keys[0]) + "#1"
     for i in (0, 1):
         assert api.task(task_id(wf, incr_keys[0], i))["generated"] == {
-            "result": 1, "dask_output": {"@id": entity_id(wf, incr_keys[0], i), "@type": "dask.result"}}
+            "result": 1,
+            "dask_output": {"@id": entity_id(wf, incr_keys[0], i), "@type": "dask.result"},
+        }
     t = api.task(task_id(wf, second_doubles[0]))
     assert t["dependencies"] == [task_id(wf, incr_keys[0], 1)]
     assert t["used"]["x"]["@id"] == entity_id(wf, incr_keys[0], 1)
@@ -367,4 +447,5 @@ def test_futures_inside_a_list_argument_are_entities_too(cluster, server, api):
     assert sorted(t["dependencies"]) == sorted(task_id(wf, k) for k in keys)
     up = api.lineage(task_id(wf, key), direction="upstream", depth=2)
     assert {(task_id(wf, key), "used", entity_id(wf, k)) for k in keys} <= {
-        (e["source"], e["type"], e["target"]) for e in up["edges"]}
+        (e["source"], e["type"], e["target"]) for e in up["edges"]
+    }

@@ -19,6 +19,7 @@ A client holds one connection pool and no global state; it is safe to share betw
 ``Client`` is). Every error answer of the server (RFC 9457 problem+json) becomes a :class:`MidaError`
 whose message is the server's ``detail``; 404 is :class:`NotFound`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # heavy or optional imports only when used
     import pandas
     import prov.model
 
-__all__ = ["Client", "MidaError", "NotFound", "DEFAULT_URL"]
+__all__ = ["DEFAULT_URL", "Client", "MidaError", "NotFound"]
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 TOKEN_ENV = "MIDA_API_TOKEN"
@@ -144,7 +145,7 @@ class Client:
     def __enter__(self) -> "Client":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

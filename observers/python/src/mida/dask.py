@@ -35,6 +35,7 @@ The hooks run on the scheduler's and workers' event loops, never in the task's t
 builds a small dict and hands it to a buffered :class:`~mida.emitter.Emitter` (no I/O), and any error
 in them is logged and swallowed, so observing can neither fail nor stall a task.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -49,7 +50,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 
-__all__ = ["MidaDask", "PLUGIN_NAME", "task_id", "entity_id"]
+__all__ = ["PLUGIN_NAME", "MidaDask", "entity_id", "task_id"]
 
 log = logging.getLogger("mida.dask")
 
@@ -95,10 +96,15 @@ def _activity(key: Any) -> str:
 class _Config:
     """What both halves need, small and picklable (it travels to the scheduler and every worker)."""
 
-    __slots__ = ("workflow_id", "campaign_id", "workflow_name", "emitter_settings")
+    __slots__ = ("campaign_id", "emitter_settings", "workflow_id", "workflow_name")
 
-    def __init__(self, workflow_id: str, campaign_id: Optional[str], workflow_name: Optional[str],
-                 emitter_settings: Dict[str, Any]):
+    def __init__(
+        self,
+        workflow_id: str,
+        campaign_id: Optional[str],
+        workflow_name: Optional[str],
+        emitter_settings: Dict[str, Any],
+    ):
         self.workflow_id = workflow_id
         self.campaign_id = campaign_id
         self.workflow_name = workflow_name
@@ -117,8 +123,11 @@ class _Config:
         return Emitter(**self.emitter_settings)
 
     def base(self, key: Any, execution: int = 0) -> Dict[str, Any]:
-        ev = {"type": "task", "task_id": task_id(self.workflow_id, key, execution),
-              "workflow_id": self.workflow_id}
+        ev = {
+            "type": "task",
+            "task_id": task_id(self.workflow_id, key, execution),
+            "workflow_id": self.workflow_id,
+        }
         if self.campaign_id is not None:
             ev["campaign_id"] = self.campaign_id
         return ev
@@ -139,13 +148,23 @@ class MidaDask(SchedulerPlugin):
 
     name = PLUGIN_NAME
 
-    def __init__(self, campaign_id: Optional[str] = None, workflow_name: Optional[str] = None,
-                 workflow_id: Optional[str] = None, *, finish_with_client: bool = True,
-                 **emitter_settings: Any) -> None:
+    def __init__(
+        self,
+        campaign_id: Optional[str] = None,
+        workflow_name: Optional[str] = None,
+        workflow_id: Optional[str] = None,
+        *,
+        finish_with_client: bool = True,
+        **emitter_settings: Any,
+    ) -> None:
         if campaign_id is None:
             campaign_id = os.environ.get("MIDA_CAMPAIGN_ID") or None
-        self.config = _Config(workflow_id or f"dask-{uuid.uuid4()}", campaign_id, workflow_name,
-                              {k: v for k, v in emitter_settings.items() if v is not None})
+        self.config = _Config(
+            workflow_id or f"dask-{uuid.uuid4()}",
+            campaign_id,
+            workflow_name,
+            {k: v for k, v in emitter_settings.items() if v is not None},
+        )
         self.finish_with_client = finish_with_client
         self._reset()
 
@@ -201,7 +220,9 @@ class MidaDask(SchedulerPlugin):
         self._finish()
         self._close(timeout_s=10)
 
-    def update_graph(self, scheduler, *, client: str = None, tasks: Iterable = (), **kwargs: Any) -> None:
+    def update_graph(
+        self, scheduler, *, client: Optional[str] = None, tasks: Iterable = (), **kwargs: Any
+    ) -> None:
         try:
             if client is not None:
                 self._clients.add(client)
@@ -261,8 +282,11 @@ class MidaDask(SchedulerPlugin):
             blame = getattr(ts, "exception_blame", None)
             blame_key = getattr(blame, "key", None)
             text = getattr(ts, "exception_text", None) or kwargs.get("exception_text") or ""
-            ev["stderr"] = (f"not run: {key_text(blame_key)} failed. {text}" if blame_key is not None
-                            else text or "erred in the scheduler")
+            ev["stderr"] = (
+                f"not run: {key_text(blame_key)} failed. {text}"
+                if blame_key is not None
+                else text or "erred in the scheduler"
+            )
             self._emit(ev)
         except Exception:
             log.debug("mida: could not record an erred task", exc_info=True)
@@ -283,8 +307,14 @@ class MidaDask(SchedulerPlugin):
         if self._finished or self._emitter is None:
             return
         self._finished = True
-        self._emit({"type": "workflow", "workflow_id": self.workflow_id, "status": "FINISHED",
-                    "ended_at": time.time()})
+        self._emit(
+            {
+                "type": "workflow",
+                "workflow_id": self.workflow_id,
+                "status": "FINISHED",
+                "ended_at": time.time(),
+            }
+        )
         self._emitter.flush(timeout_s=5)
 
     def _close(self, timeout_s: float) -> None:
@@ -307,8 +337,9 @@ class MidaDask(SchedulerPlugin):
             workers.append(str(ws.name))
         here = socket.gethostname()
         hosts.setdefault(here, {})["scheduler"] = True
-        hosts[here].update(cpus=os.cpu_count(), platform=platform.platform(),
-                           python=platform.python_version())
+        hosts[here].update(
+            cpus=os.cpu_count(), platform=platform.platform(), python=platform.python_version()
+        )
         ev = {
             "type": "workflow",
             "workflow_id": cfg.workflow_id,
@@ -397,8 +428,13 @@ class _MidaWorker(WorkerPlugin):
     def _event(self, key: Any, status: str) -> Dict[str, Any]:
         ts = self._worker.state.tasks.get(key)
         ev = self.config.base(key, _renumbering(ts).get("n", 0))
-        ev.update(status=status, activity_id=_activity(key), adapter_id=ADAPTER_ID,
-                  hostname=self._host, node_name=self._node)
+        ev.update(
+            status=status,
+            activity_id=_activity(key),
+            adapter_id=ADAPTER_ID,
+            hostname=self._host,
+            node_name=self._node,
+        )
         return ev
 
     def _used(self, ts) -> Dict[str, Any]:
@@ -420,10 +456,14 @@ class _MidaWorker(WorkerPlugin):
             if isinstance(a, DataNode):
                 return _recordable(a.value)
             if isinstance(a, NestedContainer):  # a list, tuple, set or dict holding futures
-                items = list(a.args)[: _MAX_ITEMS]
+                items = list(a.args)[:_MAX_ITEMS]
                 if isinstance(a, DaskDict):
-                    return {key_text(k): render(v) for k, v in (items if all(
-                        isinstance(i, tuple) and len(i) == 2 for i in items) else [])}
+                    return {
+                        key_text(k): render(v)
+                        for k, v in (
+                            items if all(isinstance(i, tuple) and len(i) == 2 for i in items) else []
+                        )
+                    }
                 return [render(x) for x in items]
             if isinstance(a, Task):  # a nested call computed inside this task
                 return {"task": _func_name(a.func)}
@@ -437,8 +477,10 @@ class _MidaWorker(WorkerPlugin):
         if getattr(func, "__module__", "").startswith("dask."):
             # dask's own wrappers (fused subgraphs, array/dataframe blocks): their inputs are the
             # dependencies; their arguments are graph plumbing
-            return {f"input{i}" if i else "input": ref(d.key)
-                    for i, d in enumerate(sorted(ts.dependencies, key=lambda d: key_text(d.key)))}
+            return {
+                f"input{i}" if i else "input": ref(d.key)
+                for i, d in enumerate(sorted(ts.dependencies, key=lambda d: key_text(d.key)))
+            }
         args = list(spec.args)
         kwargs = dict(spec.kwargs)
         names = _parameter_names(func, len(args), kwargs)
@@ -520,8 +562,11 @@ def _ref(workflow_id: str, key: Any, value: Any = _MISSING, execution: int = 0) 
     rendered = _recordable(value)
     if rendered is None or isinstance(rendered, (bool, int, float, str)):
         ref["value"] = rendered
-    elif isinstance(rendered, dict) and "type" in rendered and all(
-            isinstance(v, (bool, int, float, str, list)) for v in rendered.values()):
+    elif (
+        isinstance(rendered, dict)
+        and "type" in rendered
+        and all(isinstance(v, (bool, int, float, str, list)) for v in rendered.values())
+    ):
         for k, v in rendered.items():  # a summary
             ref["python_type" if k == "type" else k] = v
     else:
@@ -535,7 +580,7 @@ def _peek(data: Any, key: Any) -> Any:
     """A value held in memory, without unspilling it from disk."""
     fast = getattr(data, "fast", data)
     try:
-        return fast[key] if key in fast else _MISSING
+        return fast.get(key, _MISSING)
     except Exception:
         return _MISSING
 
