@@ -378,3 +378,47 @@ def test_an_event_nested_deeper_than_the_server_reads_is_dead_lettered_alone(ser
     assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["before", "after"]
     (letter,) = [f for _, f in redis.Redis.from_url(server.redis_uri).xrange(stream + ":dead")]
     assert b"nested deeper than 200" in letter[b"reason"]
+
+
+def test_a_spill_file_of_a_live_process_is_left_alone_until_it_exits(server, stream, tmp_path):
+    code = (
+        "import sys\n"
+        "from mida.emitter import Emitter\n"
+        f"e = Emitter(redis_uri='redis://127.0.0.1:{_closed_port()}', stream={stream!r},"
+        f" spill_dir={str(tmp_path)!r}, timeout_s=0.5)\n"
+        "for i in range(5): e.emit({'type': 'task', 'task_id': f'live-{i}'})\n"
+        "e.flush(); print('spilled', flush=True); sys.stdin.read()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    with subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as p:
+        assert p.stdout.readline().strip() == b"spilled"
+        other = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+        assert other.flush(10) and other.stats()["replayed"] == 0  # locked by a live process
+        other.close()
+        assert len(list(tmp_path.glob("*.spill.jsonl"))) == 1
+        p.stdin.close()
+        assert p.wait(60) == 0
+    later = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    assert later.flush(30)
+    _wait(lambda: later.stats()["replayed"] == 5)
+    later.close()
+    assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == [f"live-{i}" for i in range(5)]
+
+
+def test_a_torn_last_line_of_a_spill_file_is_skipped(tmp_path):
+    from mida._spill import SpillFile
+
+    f = SpillFile.create(str(tmp_path), "mida-x")
+    f.append(
+        ['[{"type":"task","task_id":"a"}]', '[{"type":"task","task_id":"b"},{"type":"task","task_id":"c"}]']
+    )
+    with open(f.path, "a") as torn:
+        torn.write('[{"type":"task","task_i')
+    lines = f.next(10)
+    assert [line.events for line in lines] == [1, 2, 0]
+    f.advance(lines[-1].end)
+    assert not f.has_pending()
+    f.delete()
+    assert not list(tmp_path.iterdir())
