@@ -422,3 +422,12 @@ def test_a_torn_last_line_of_a_spill_file_is_skipped(tmp_path):
     assert not f.has_pending()
     f.delete()
     assert not list(tmp_path.iterdir())
+
+
+def test_the_redis_password_never_shows_in_logs_or_reprs(tmp_path):
+    from mida.config import Settings
+
+    s = Settings(redis_uri="redis://user:s3cret@example.org:6380/0", spill_dir=str(tmp_path))
+    assert "s3cret" not in repr(s) and s.masked_redis_uri == "redis://user:***@example.org:6380/0"
+    assert Settings(redis_uri="redis://:pw@h:1").masked_redis_uri == "redis://:***@h:1"
+    assert Settings(redis_uri="redis://h:1").masked_redis_uri == "redis://h:1"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
@@ -94,6 +95,18 @@ class Settings:
                 if name in str(e) and name not in overrides and var in env:
                     raise ValueError(f"{var}={env[var]!r} is not valid: {e}") from None
             raise
+
+    @property
+    def masked_redis_uri(self) -> str:
+        """The Redis URI with its password replaced by ``***``, for logs."""
+        return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", self.redis_uri)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{f.name}={(self.masked_redis_uri if f.name == 'redis_uri' else getattr(self, f.name))!r}"
+            for f in dataclasses.fields(self)
+        )
+        return f"Settings({fields})"
 
     def replace(self, **overrides: Any) -> "Settings":
         """A copy with some settings changed (None leaves a setting as it is)."""

@@ -197,7 +197,7 @@ class Emitter:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Emitter(redis_uri={self.settings.redis_uri!r}, stream={self.settings.stream!r})"
+        return f"Emitter(redis_uri={self.settings.masked_redis_uri!r}, stream={self.settings.stream!r})"
 
     # ------------------------------------------------------------------ state, thread, fork
 
@@ -317,7 +317,7 @@ class Emitter:
                 LOG.warning(
                     "Redis at %s unreachable at exit: events are in %s; "
                     "the next emitter using %s replays them",
-                    self.settings.redis_uri,
+                    self.settings.masked_redis_uri,
                     self._own_spill.path,
                     self.settings.spill_dir,
                 )
@@ -337,7 +337,7 @@ class Emitter:
         except Exception as e:
             LOG.error(
                 "DEAD LETTERS LOST: Redis at %s unreachable and %s not writable (%s): %s",
-                self.settings.redis_uri,
+                self.settings.masked_redis_uri,
                 self.settings.spill_dir,
                 e,
                 [d["reason"] for d in list(self._pending_dead)[:5]],
@@ -483,7 +483,7 @@ class Emitter:
     def _connection(self):
         if self._redis is None:
             self._redis = self._redis_client.from_url(
-                self.settings.redis_uri,
+                self.settings.masked_redis_uri,
                 socket_timeout=self.settings.timeout_s,
                 socket_connect_timeout=self.settings.timeout_s,
                 retry_on_timeout=False,
@@ -522,7 +522,7 @@ class Emitter:
             self._logged_down = True
             LOG.warning(
                 "Redis at %s unreachable (%s); spilling events to %s until it is back",
-                self.settings.redis_uri,
+                self.settings.masked_redis_uri,
                 e,
                 self.settings.spill_dir,
             )
@@ -540,7 +540,7 @@ class Emitter:
             self._connection().ping()
             self._redis_up = True
             self._logged_down = False
-            LOG.info("Redis at %s is back; replaying spilled events", self.settings.redis_uri)
+            LOG.info("Redis at %s is back; replaying spilled events", self.settings.masked_redis_uri)
         except Exception as e:
             self._redis_up = True  # so _mark_down logs nothing new
             self._logged_down = True
@@ -563,7 +563,7 @@ class Emitter:
                 "is unreachable: %s",
                 events,
                 self.settings.spill_dir,
-                self.settings.redis_uri,
+                self.settings.masked_redis_uri,
                 e,
             )
 
