@@ -449,3 +449,18 @@ def test_futures_inside_a_list_argument_are_entities_too(cluster, server, api):
     assert {(task_id(wf, key), "used", entity_id(wf, k)) for k in keys} <= {
         (e["source"], e["type"], e["target"]) for e in up["edges"]
     }
+
+
+def test_a_worker_that_cannot_start_the_plugin_is_named_in_a_warning_and_the_run_goes_on(
+    server, api, monkeypatch, caplog
+):
+    monkeypatch.setenv("MIDA_FLUSH_INTERVAL", "not-a-number")  # the workers' emitter refuses it
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cl:
+        monkeypatch.delenv("MIDA_FLUSH_INTERVAL")  # the scheduler's (this process) is fine
+        with Client(cl) as client, caplog.at_level("WARNING", logger="mida.dask"):
+            client.register_plugin(MidaDask(workflow_name="half", redis_uri=server.redis_uri))
+            assert client.gather(client.map(incr, range(3))) == [1, 2, 3]
+    assert any(
+        "does not record tasks" in r.getMessage() and "MIDA_FLUSH_INTERVAL" in r.getMessage()
+        for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]

@@ -212,9 +212,17 @@ class MidaDask(SchedulerPlugin):
         self._emit(self._workflow_event(scheduler))
         from distributed.protocol.pickle import dumps
 
-        await scheduler.register_worker_plugin(
+        responses = await scheduler.register_worker_plugin(
             None, dumps(_MidaWorker(self.config)), name=self.name, idempotent=False
         )
+        for worker, answer in (responses or {}).items():
+            if isinstance(answer, dict) and answer.get("status") == "error":
+                # e.g. mida not installed there, or a MIDA_* variable it cannot parse
+                log.warning(
+                    "mida: worker %s does not record tasks: %s",
+                    worker,
+                    answer.get("exception_text") or answer,
+                )
 
     async def close(self) -> None:
         self._finish()
