@@ -464,3 +464,24 @@ def test_a_worker_that_cannot_start_the_plugin_is_named_in_a_warning_and_the_run
         "does not record tasks" in r.getMessage() and "MIDA_FLUSH_INTERVAL" in r.getMessage()
         for r in caplog.records
     ), [r.getMessage() for r in caplog.records]
+
+
+def slow(x, seconds=2.0):
+    import time
+
+    time.sleep(seconds)
+    return x
+
+
+def test_a_cancelled_task_is_an_error_that_says_so_and_never_stays_submitted(cluster, server, api):
+    client = Client(cluster)
+    plugin = MidaDask(workflow_name="cancel", redis_uri=server.redis_uri)
+    client.register_plugin(plugin)
+    first = client.submit(slow, 1)
+    waiting = client.submit(incr, first)
+    client.cancel(waiting)  # still waiting for the slow task
+    assert first.result() == 1
+    wf, keys = plugin.workflow_id, (first.key, waiting.key)
+    client.close()
+    wait_finished(server, api, wf, {("slow", "FINISHED"): 1, ("incr", "ERROR"): 1})
+    assert "cancelled" in api.task(task_id(wf, keys[1]))["stderr"]

@@ -18,8 +18,8 @@ Or, for a scheduler started from the command line, ``dask scheduler --preload mi
 :func:`dask_setup`).
 
 - **scheduler**: each task SUBMITTED with ``submitted_at`` and ``dependencies`` (the task graph's
-  edges, so lineage has ``wasInformedBy``); a task that never ran because a dependency failed is
-  ERROR; a workflow event at registration (machine and cluster) and FINISHED when the client closes;
+  edges, so lineage has ``wasInformedBy``); a task that never ran because a dependency failed, or
+  that was released before it finished (cancelled), is ERROR; a workflow event at registration (machine and cluster) and FINISHED when the client closes;
 - **worker**: RUNNING with ``used`` (the call's arguments named by the function's signature), then
   FINISHED with ``generated`` (a dict result gives its keys, anything else ``result``) or ERROR with
   the traceback in ``stderr``; ``hostname`` and ``node_name`` (the worker's name).
@@ -184,6 +184,7 @@ class MidaDask(SchedulerPlugin):
         # keys computed again after Dask forgot them get a new task id: key -> times re-executed
         self._executions: Dict[Any, int] = {}
         self._seen: set = set()
+        self._open: set = set()  # submitted, neither in memory nor erred yet
         self._forgotten: Dict[Any, None] = {}  # insertion-ordered set
         self._finished = False
 
@@ -246,6 +247,7 @@ class MidaDask(SchedulerPlugin):
                     del self._forgotten[key]
                     executions[key] = executions.get(key, 0) + 1
                 self._seen.add(key)
+                self._open.add(key)
                 n = executions.get(key, 0)
                 ev = cfg.base(key, n)
                 ev["status"] = "SUBMITTED"
@@ -272,7 +274,13 @@ class MidaDask(SchedulerPlugin):
             log.warning("mida: could not record a submitted graph", exc_info=True)
 
     def transition(self, key, start, finish, *args: Any, **kwargs: Any) -> None:
+        if finish == "memory":
+            self._open.discard(key)
+            return
         if finish == "forgotten":
+            if key in self._open:  # released before it finished: cancelled, or its client left
+                self._open.discard(key)
+                self._cancelled(key)
             if key in self._seen:
                 self._seen.discard(key)
                 self._forgotten[key] = None
@@ -280,8 +288,11 @@ class MidaDask(SchedulerPlugin):
                 if len(self._forgotten) > _MAX_FORGOTTEN:  # a long-lived scheduler: forget the oldest
                     del self._forgotten[next(iter(self._forgotten))]
             return
+        if finish != "erred":
+            return
+        self._open.discard(key)
         # Tasks a worker runs are reported by the worker; here only what never reaches one.
-        if finish != "erred" or start == "processing":
+        if start == "processing":
             return
         try:
             ev = self.config.base(key, self._executions.get(key, 0))
@@ -298,6 +309,21 @@ class MidaDask(SchedulerPlugin):
             self._emit(ev)
         except Exception:
             log.debug("mida: could not record an erred task", exc_info=True)
+
+    def _cancelled(self, key: Any) -> None:
+        # Without this a cancelled task would stay SUBMITTED or RUNNING for ever; the wire format has
+        # no CANCELLED, so it is an ERROR that says so.
+        try:
+            ev = self.config.base(key, self._executions.get(key, 0))
+            ev.update(
+                status="ERROR",
+                ended_at=time.time(),
+                activity_id=_activity(key),
+                stderr="cancelled: released before it finished (cancelled, or its client left)",
+            )
+            self._emit(ev)
+        except Exception:
+            log.debug("mida: could not record a cancelled task", exc_info=True)
 
     def remove_client(self, scheduler, client: str) -> None:
         if self.finish_with_client and client in self._clients:
