@@ -485,3 +485,8 @@ def test_a_cancelled_task_is_an_error_that_says_so_and_never_stays_submitted(clu
     client.close()
     wait_finished(server, api, wf, {("slow", "FINISHED"): 1, ("incr", "ERROR"): 1})
     assert "cancelled" in api.task(task_id(wf, keys[1]))["stderr"]
+
+
+def test_an_unknown_setting_fails_where_the_plugin_is_made():
+    with pytest.raises(TypeError, match="redis_url"):
+        MidaDask(redis_url="redis://x")

@@ -157,6 +157,7 @@ class MidaDask(SchedulerPlugin):
         finish_with_client: bool = True,
         **emitter_settings: Any,
     ) -> None:
+        _check_settings(emitter_settings)
         if campaign_id is None:
             campaign_id = os.environ.get("MIDA_CAMPAIGN_ID") or None
         self.config = _Config(
@@ -348,8 +349,7 @@ class MidaDask(SchedulerPlugin):
                 "status": "FINISHED",
                 "ended_at": time.time(),
             }
-        )
-        self._emitter.flush(timeout_s=5)
+        )  # no flush here: this runs on the scheduler's event loop; the emitter's thread sends it
 
     def _close(self, timeout_s: float) -> None:
         emitter, self._emitter = self._emitter, None
@@ -579,6 +579,17 @@ def _generated(value: Any) -> Dict[str, Any]:
     if isinstance(value, Mapping) and "@id" not in value and 0 < len(value) <= _values.MAX_ITEMS:
         return {str(k): _recordable(v) for k, v in value.items()}
     return {"result": _recordable(value)}
+
+
+def _check_settings(settings: Dict[str, Any]) -> None:
+    """Names the emitter does not know fail here, in the user's process, not later on the scheduler."""
+    import dataclasses
+
+    from mida.config import Settings
+
+    unknown = set(settings) - {f.name for f in dataclasses.fields(Settings)}
+    if unknown:
+        raise TypeError(f"MidaDask: unknown emitter setting(s): {', '.join(sorted(unknown))}")
 
 
 def _renumbering(ts: Any) -> Dict[str, Any]:
