@@ -319,3 +319,16 @@ def test_an_error_that_is_not_problem_json_still_raises_with_its_text():
     ):
         c.task("t1")
     assert raised.value.status == 502 and "Bad gateway from the proxy" in str(raised.value)
+
+
+def test_numpy_values_in_a_query_are_sent_as_json_numbers():
+    np = pytest.importorskip("numpy")
+    sent = []
+
+    def handler(request):
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={"rows": [], "count": 0})
+
+    with Client("http://mida.invalid", transport=httpx.MockTransport(handler)) as c:
+        c.query(filter={"used.n": {"$in": [np.int64(3), np.float32(0.5)]}}, limit=np.int64(10))
+    assert sent == [{"filter": {"used.n": {"$in": [3, 0.5]}}, "limit": 10}]

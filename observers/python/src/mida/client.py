@@ -288,11 +288,17 @@ class Client:
 
 
 def _jsonable(value: Any) -> Any:
-    """Tuples (Listing 1 writes pairs as tuples) and other sequences become JSON arrays."""
+    """Tuples (Listing 1 writes pairs as tuples) and other sequences become JSON arrays; numpy scalars
+    (a value taken from a DataFrame) their Python value."""
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
     return value
 
 
