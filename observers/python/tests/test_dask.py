@@ -16,7 +16,7 @@ from mida.client import Client as Mida
 from mida.client import NotFound
 from mida.dask import MidaDask, entity_id, task_id
 
-N = 100
+N = 1000  # the paper's Listing 2: client.map(incr, range(1000)), then a second map over its futures
 
 
 def incr(n):
@@ -179,16 +179,20 @@ def test_a_raising_task_is_an_error_with_its_traceback_and_its_dependent_never_r
 
 def test_the_same_computation_twice_gives_two_runs_side_by_side(cluster, server, api):
     campaign = f"camp-dask-twice-{uuid.uuid4().hex[:8]}"
-    n = 20
+    n = N
+    expected = {("incr", "FINISHED"): n, ("double", "FINISHED"): n}
     first, keys1 = listing_2(cluster, server, campaign, n)
+    wait_finished(server, api, first, expected)
+    before = api.task(task_id(first, keys1[1][0]))
     second, keys2 = listing_2(cluster, server, campaign, n)
     assert keys1[0] == keys2[0] and first != second  # Dask's keys are deterministic; the runs are not
-    expected = {("incr", "FINISHED"): n, ("double", "FINISHED"): n}
-    wait_finished(server, api, first, expected)
     wait_finished(server, api, second, expected)
     assert {w["workflow_id"] for w in api.workflows(campaign_id=campaign)} == {first, second}
+    assert api.workflow(first)["task_count"] == api.workflow(second)["task_count"] == 2 * n  # 4,000 tasks
     assert api.task(task_id(first, keys1[0][0]))["workflow_id"] == first
     assert api.task(task_id(second, keys1[0][0]))["workflow_id"] == second
+    # the second run left the first untouched: same task, same times, same lineage
+    assert api.task(task_id(first, keys1[1][0])) == before
 
 
 def add(a, b=0):
