@@ -15,4 +15,12 @@ if [ -z "$py" ] || ! "$py" -c 'import pytest, redis, httpx' >/dev/null 2>&1; the
   exit 0
 fi
 cd "$here"
+# lint and format, like Spotless on the Java side (ruff from the same Python, when installed)
+if "$py" -m ruff --version >/dev/null 2>&1; then
+  "$py" -m ruff check src tests
+  "$py" -m ruff format --check src tests
+elif [ "${CI:-}" = "true" ]; then
+  echo "python tests: ruff is missing from $py (bash .ci/run installs it)" >&2
+  exit 1
+fi
 PYTHONPATH="$here/src${PYTHONPATH:+:$PYTHONPATH}" exec "$py" -m pytest -q tests "$@"

@@ -1,4 +1,5 @@
 """A real MIDA server (the jar built by Maven, embedded Neo4j and Redis) for the whole test session."""
+
 from __future__ import annotations
 
 import json
@@ -55,11 +56,13 @@ class Server:
 
     def wait_ingested(self, timeout: float = 60.0):
         """Until the stream holds nothing the server has not committed."""
-        self.wait_for("the stream to be ingested", lambda: self.get("/api/health")[1].get("pending") == 0, timeout)
+        self.wait_for(
+            "the stream to be ingested", lambda: self.get("/api/health")[1].get("pending") == 0, timeout
+        )
 
 
-@pytest.fixture(scope="session")
-def server() -> Server:
+def start_server(*extra_args: str):
+    """Starts the server jar on free ports with a fresh data dir; yields the Server, then stops it."""
     jar = Path(os.environ.get("MIDA_TEST_SERVER_JAR", REPO / "server" / "target" / "mida-server.jar"))
     if not jar.exists():
         pytest.fail(f"{jar} is missing: build it first (mvn -B -q -DskipTests package)")
@@ -67,12 +70,26 @@ def server() -> Server:
     http, bolt, redis_port = _free_port(), _free_port(), _free_port()
     log = open(data / "server.log", "w")
     proc = subprocess.Popen(
-        ["java", "-jar", str(jar), "--port", str(http), "--bolt-port", str(bolt),
-         "--redis-port", str(redis_port), "--data-dir", str(data / "store")],
-        stdout=log, stderr=subprocess.STDOUT,
+        [
+            "java",
+            "-jar",
+            str(jar),
+            "--port",
+            str(http),
+            "--bolt-port",
+            str(bolt),
+            "--redis-port",
+            str(redis_port),
+            "--data-dir",
+            str(data / "store"),
+            *extra_args,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     srv = Server(url=f"http://127.0.0.1:{http}", redis_uri=f"redis://127.0.0.1:{redis_port}")
     try:
+
         def healthy():
             if proc.poll() is not None:
                 raise AssertionError(f"the server exited ({proc.returncode}); see {data / 'server.log'}")
@@ -80,6 +97,7 @@ def server() -> Server:
                 return srv.get("/api/health")[0] == 200
             except OSError:
                 return False
+
         srv.wait_for("the server to be healthy", healthy, timeout=120)
         yield srv
     finally:
@@ -90,3 +108,8 @@ def server() -> Server:
             proc.kill()
         log.close()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server() -> Server:
+    yield from start_server()

@@ -293,42 +293,64 @@ def test_an_unreachable_server_is_a_mida_error_without_status():
 
 
 def test_the_token_is_sent_as_a_bearer_header_from_the_argument_or_the_environment(monkeypatch):
-    seen = []
+    from conftest import start_server
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers.get("authorization"))
-        return httpx.Response(200, json={"campaigns": []})
-
-    monkeypatch.setenv("MIDA_API_TOKEN", "from-env")
-    for token, expected in ((None, "Bearer from-env"), ("s3cret", "Bearer s3cret")):
-        with Client("http://mida.invalid", token=token, transport=httpx.MockTransport(handler)) as c:
-            c.campaigns()
-    monkeypatch.delenv("MIDA_API_TOKEN")
-    with Client("http://mida.invalid", transport=httpx.MockTransport(handler)) as c:
-        c.campaigns()
-    assert seen == ["Bearer from-env", "Bearer s3cret", None]
+    servers = start_server("--api-token", "s3cret-token")
+    guarded = next(servers)  # a second real server, with MIDA_API_TOKEN set: /api/cypher needs the token
+    try:
+        monkeypatch.delenv("MIDA_API_TOKEN", raising=False)
+        with Client(guarded.url) as c, pytest.raises(MidaError) as refused:
+            c.cypher("RETURN 1 AS x")
+        assert refused.value.status == 401 and "Bearer" in str(refused.value)
+        with Client(guarded.url, token="s3cret-token") as c:
+            assert c.cypher("RETURN 1 AS x") == [{"x": 1}]
+        monkeypatch.setenv("MIDA_API_TOKEN", "s3cret-token")
+        with Client(guarded.url) as c:
+            assert c.cypher("RETURN 1 AS x") == [{"x": 1}]
+        with Client(guarded.url, token="wrong") as c, pytest.raises(MidaError) as wrong:
+            c.cypher("RETURN 1 AS x")
+        assert wrong.value.status == 401 and "not valid" in str(wrong.value)
+    finally:
+        next(servers, None)
 
 
 def test_an_error_that_is_not_problem_json_still_raises_with_its_text():
-    def handler(request):
-        return httpx.Response(502, text="Bad gateway from the proxy")
+    import http.server
+    import threading
 
-    with (
-        Client("http://mida.invalid", transport=httpx.MockTransport(handler)) as c,
-        pytest.raises(MidaError) as raised,
-    ):
-        c.task("t1")
+    class Proxy(http.server.BaseHTTPRequestHandler):  # a real HTTP peer, as a failing proxy in front of MIDA
+        def do_GET(self):
+            body = b"Bad gateway from the proxy"
+            self.send_response(502)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        with Client(f"http://127.0.0.1:{proxy.server_port}") as c, pytest.raises(MidaError) as raised:
+            c.task("t1")
+    finally:
+        proxy.shutdown()
     assert raised.value.status == 502 and "Bad gateway from the proxy" in str(raised.value)
 
 
-def test_numpy_values_in_a_query_are_sent_as_json_numbers():
+def test_numpy_values_in_a_query_are_sent_as_json_numbers(server):
     np = pytest.importorskip("numpy")
-    sent = []
-
-    def handler(request):
-        sent.append(json.loads(request.content))
-        return httpx.Response(200, json={"rows": [], "count": 0})
-
-    with Client("http://mida.invalid", transport=httpx.MockTransport(handler)) as c:
-        c.query(filter={"used.n": {"$in": [np.int64(3), np.float32(0.5)]}}, limit=np.int64(10))
-    assert sent == [{"filter": {"used.n": {"$in": [3, 0.5]}}, "limit": 10}]
+    wf = f"wf-np-{uuid.uuid4().hex[:8]}"
+    events = [{"type": "task", "task_id": f"{wf}-{i}", "workflow_id": wf, "used": {"n": i}} for i in range(5)]
+    assert httpx.post(server.url + "/api/events", json=events).status_code == 202
+    server.wait_ingested()
+    with Client(server.url) as c:
+        rows = c.query(
+            projection=["used.n"],
+            filter={"workflow_id": wf, "used.n": {"$in": [np.int64(3), np.float32(1.0)]}},
+            sort=[("used.n", "ascending")],
+            limit=np.int64(10),
+        )
+    assert rows == [{"used.n": 1}, {"used.n": 3}]

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 distributed = pytest.importorskip("distributed")
+# the imports below need Dask: skipped above when it is not installed
 
 from dask.distributed import Client, LocalCluster
 

@@ -7,6 +7,7 @@ Imports are lazy (a Dask worker pays only for what it uses)::
         train(lr=0.01)                      # a function decorated with @mida.task
     rows = mida.Client("http://localhost:8080").query(filter={"campaign_id": "c1"})
 """
+
 from __future__ import annotations
 
 import importlib

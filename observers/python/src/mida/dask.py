@@ -19,7 +19,8 @@ Or, for a scheduler started from the command line, ``dask scheduler --preload mi
 
 - **scheduler**: each task SUBMITTED with ``submitted_at`` and ``dependencies`` (the task graph's
   edges, so lineage has ``wasInformedBy``); a task that never ran because a dependency failed, or
-  that was released before it finished (cancelled), is ERROR; a workflow event at registration (machine and cluster) and FINISHED when the client closes;
+  that was released before it finished (cancelled), is ERROR; a workflow event at registration
+  (machine and cluster) and FINISHED when the client closes;
 - **worker**: RUNNING with ``used`` (the call's arguments named by the function's signature), then
   FINISHED with ``generated`` (a dict result gives its keys, anything else ``result``) or ERROR with
   the traceback in ``stderr``; ``hostname`` and ``node_name`` (the worker's name).
