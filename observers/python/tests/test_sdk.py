@@ -3,6 +3,7 @@ real server's REST API (/api/tasks, /api/workflows, /api/lineage)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.parse
@@ -231,3 +232,21 @@ def test_a_generator_task_spans_its_iteration(server, emitter):
     tasks = {t["activity_id"]: t for t in tasks_of(server, wf.workflow_id)}
     assert tasks["batches"]["status"] == "FINISHED" and tasks["batches"]["generated"] == {"result": "done"}
     assert "parent_task_id" not in tasks["inner"]
+
+
+def test_task_ids_are_unique_within_a_process_and_across_a_fork():
+    from mida import sdk
+
+    ids = [sdk._new_task_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000 and all(len(i) == 32 for i in ids)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child only draws an id and leaves
+        os.close(r)
+        os.write(w, sdk._new_task_id().encode())
+        os._exit(0)
+    os.close(w)
+    child = os.read(r, 64).decode()
+    os.waitpid(pid, 0)
+    assert len(child) == 32 and child not in ids
+    assert child[:20] != ids[0][:20], "a forked child draws from its own prefix"
