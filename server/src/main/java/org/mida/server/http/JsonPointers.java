@@ -14,12 +14,15 @@ public final class JsonPointers {
         return append("", tokens);
     }
 
-    /** {@code base} (a pointer) followed by {@code tokens}. */
+    /**
+     * {@code base} (a pointer built by this class) followed by {@code tokens}. Only the new tokens are
+     * escaped: the base is not parsed again, so building the pointers of a deep document stays linear.
+     */
     public static String append(String base, Object... tokens) {
-        JsonPointer p = base == null || base.isEmpty() ? JsonPointer.empty() : JsonPointer.compile(base);
+        JsonPointer p = JsonPointer.empty();
         for (Object t : tokens) {
             p = t instanceof Integer i ? p.appendIndex(i) : p.appendProperty(String.valueOf(t));
         }
-        return p.toString();
+        return (base == null ? "" : base) + p;
     }
 }
