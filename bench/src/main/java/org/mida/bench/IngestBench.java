@@ -147,7 +147,7 @@ public final class IngestBench {
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
-            String stream = server.config().stream();
+            var stream = new EventStream(server.config().stream());
             if (record) warmPlans(server, redis, stream);
             resetPeakHeap();
             long eventsBefore = server.metrics().eventsIngested();
@@ -157,7 +157,7 @@ public final class IngestBench {
             for (int from = 0; from < n; from += 50) {
                 try (var pipe = redis.pipelined()) { // holds a pooled connection until closed
                     for (int i = from; i < Math.min(n, from + 50); i++)
-                        new EventStream(stream).append(pipe, w.entries.get(i).payload());
+                        stream.append(pipe, w.entries.get(i).payload());
                     pipe.sync();
                 }
             }
@@ -213,10 +213,10 @@ public final class IngestBench {
      * batch (seconds on a slow machine). A long-running server has them; so ingest a few tasks of a
      * throw-away workload first, then delete what they left.
      */
-    private void warmPlans(MidaServer server, JedisPooled redis, String stream) throws InterruptedException {
+    private void warmPlans(MidaServer server, JedisPooled redis, EventStream stream) throws InterruptedException {
         Workload pre = Workload.generate("pre", 300, PER_ENTRY, 3, codec);
         long before = server.metrics().eventsIngested();
-        for (Workload.Entry e : pre.entries) new EventStream(stream).append(redis, e.payload());
+        for (Workload.Entry e : pre.entries) stream.append(redis, e.payload());
         while (server.metrics().eventsIngested() < before + pre.eventCount) Thread.sleep(5);
         try (var s = server.driver().session()) {
             s.run("MATCH (n) WHERE any(k IN ['task_id', 'workflow_id', 'campaign_id', 'id']"
@@ -387,7 +387,7 @@ public final class IngestBench {
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
-            String stream = server.config().stream();
+            var stream = new EventStream(server.config().stream());
             warmPlans(server, redis, stream); // as in the e2e phase: a running server has its plans
             String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
             var http = HttpClient.newBuilder()
@@ -447,7 +447,7 @@ public final class IngestBench {
                 long due = t0 + i * intervalNanos;
                 while (System.nanoTime() < due) Thread.sleep(0, 200_000);
                 long sent = System.nanoTime();
-                new EventStream(stream).append(redis, e.payload());
+                stream.append(redis, e.payload());
                 for (int k = 0; k < e.tasks().length; k++)
                     if (e.tasks()[k] % sampleEvery == 0 && e.running()[k]) pending.add(new long[] {e.tasks()[k], sent});
                 i++;

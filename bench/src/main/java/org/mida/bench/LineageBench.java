@@ -178,7 +178,7 @@ public final class LineageBench {
     }
 
     private void build(MidaServer server, JedisPooled redis) throws InterruptedException {
-        String stream = server.config().stream();
+        var stream = new EventStream(server.config().stream());
         progress("building %d tasks across 3 workflows through the stream ingest (FINISHED events only)", tasks);
         var wfs = new ArrayList<Map<String, Object>>();
         for (int w = 0; w < 3; w++) {
@@ -190,7 +190,7 @@ public final class LineageBench {
             m.put("started_at", Workload.BASE_TIME);
             wfs.add(m);
         }
-        new EventStream(stream).append(redis, codec.toJson(wfs));
+        stream.append(redis, codec.toJson(wfs));
         long sent = wfs.size();
         long t0 = System.nanoTime();
         long lastPrint = t0;
@@ -201,7 +201,7 @@ public final class LineageBench {
                 for (int k = 0; k < 50 && i < tasks; k++) {
                     batch.clear();
                     for (int j = 0; j < PER_ENTRY && i < tasks; j++) batch.add(taskEvent(i++));
-                    new EventStream(stream).append(pipe, codec.toJson(batch));
+                    stream.append(pipe, codec.toJson(batch));
                     sent += batch.size();
                 }
                 pipe.sync();
