@@ -460,19 +460,17 @@ class Emitter:
         self._finish(len(batch))
 
     def _spill_all(self) -> None:
-        while True:
-            batch = self._take(self.settings.max_batch)
-            if not batch:
-                return
-            entries, count = self._prepare(batch)
-            self._spill(entries, count)
-            self._finish(len(batch))
+        self._spill_while(lambda: True)
 
     def _spill_overflow(self) -> None:
         """Keeps memory bounded when callers outrun Redis: moves the oldest events to disk."""
         target = self.settings.max_buffered // 2
         LOG.warning("Emitter buffer full (%d events); spilling to disk to keep up", len(self._queue))
-        while len(self._queue) > target:
+        self._spill_while(lambda: len(self._queue) > target)
+
+    def _spill_while(self, more) -> None:
+        """Moves buffered events to the spill file, oldest first, batch by batch, while ``more()``."""
+        while more():
             batch = self._take(self.settings.max_batch)
             if not batch:
                 return
