@@ -20,7 +20,7 @@ def _cases(name):
     return [pytest.param(c, id=c["name"]) for c in json.loads((WIRE / name).read_text())["cases"]]
 
 
-VALID = _cases("task-valid.json") + _cases("workflow-valid.json")
+VALID = _cases("task-valid.json") + _cases("workflow-valid.json") + _cases("observer-valid.json")
 INVALID = _cases("invalid.json")
 
 
@@ -67,13 +67,15 @@ def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_pa
     dead = server.stream + wire.DEAD_SUFFIX
     dead_before = r.xlen(dead)
     em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path))
-    tasks, workflows = {}, {}
+    tasks, workflows, observers = {}, {}, {}
+    by_type = {"task": (tasks, "task_id"), "workflow": (workflows, "workflow_id"), "observer": (observers, "observer_id")}
     try:
         for param in VALID:
             for ev in _elements(param.values[0]["entry"]):
                 em.emit(ev)
             for ev in param.values[0]["events"]:
-                (tasks if ev["type"] == "task" else workflows)[ev.get("task_id") or ev["workflow_id"]] = ev
+                into, key = by_type[ev["type"]]
+                into[ev[key]] = ev
         assert em.flush(30)
         st = em.stats()
         assert st["rejected"] == 0 and st["flushed"] == st["emitted"]
@@ -87,7 +89,7 @@ def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_pa
         status, body = server.get("/api/workflows?id=" + urllib.parse.quote(wid, safe=""))
         assert status == 200, (wid, body)
     # nothing of ours was dead-lettered by the server
-    ours = set(tasks) | set(workflows)
+    ours = set(tasks) | set(workflows) | set(observers)
     for _, fields in r.xrange(dead)[dead_before:]:
         text = fields[b"event"].decode()
         assert not any(f'"{i}"' in text for i in ours), fields

@@ -35,6 +35,11 @@ WORKFLOW_FIELDS = frozenset(
     "type workflow_id campaign_id name parent_workflow_id adapter_id user environment_id machine_info "
     "code_repository used generated custom_metadata started_at ended_at status".split()
 )
+OBSERVER_FIELDS = frozenset(
+    "type observer_id at name kind state hostname version pid campaign_id started_at interval last_poll_at "
+    "last_error last_error_at counters custom_metadata".split()
+)
+OBSERVER_STATES = ("starting", "running", "retrying", "stopped")
 
 
 class InvalidEvent(ValueError):
@@ -78,14 +83,16 @@ def validate(event: Any) -> dict:
     if t is None:
         t = "task" if "task_id" in event else "workflow" if "workflow_id" in event else None
     if t is None:
-        raise InvalidEvent('"type" is required ("task" or "workflow")')
+        raise InvalidEvent('"type" is required ("task", "workflow" or "observer")')
     if not isinstance(t, str):
         raise InvalidEvent(f'"type" must be a string, got {kind(t)}')
     if t == "task":
         return _task(event)
     if t == "workflow":
         return _workflow(event)
-    raise InvalidEvent(f'unknown "type": "{abbreviate(t)}" (expected "task" or "workflow")')
+    if t == "observer":
+        return _observer(event)
+    raise InvalidEvent(f'unknown "type": "{abbreviate(t)}" (expected "task", "workflow" or "observer")')
 
 
 def decode(text: str) -> Tuple[List[dict], List[Tuple[Optional[int], str]]]:
@@ -187,6 +194,51 @@ def _workflow(m: Mapping) -> dict:
     _entities(out.get("used"))
     _entities(out.get("generated"))
     _extras(m, WORKFLOW_FIELDS, out)
+    return out
+
+
+def _observer(m: Mapping) -> dict:
+    out: dict = {"type": "observer"}
+    _str(m, "observer_id", out)
+    _time(m, "at", out)
+    for f in ("name", "kind", "state", "hostname", "version"):
+        _str(m, f, out)
+    pid = m.get("pid")
+    if pid is not None:
+        if not isinstance(pid, int) or isinstance(pid, bool):
+            raise InvalidEvent(f'"pid" must be an integer, got {kind(pid)}')
+        out["pid"] = pid
+    _str(m, "campaign_id", out)
+    _time(m, "started_at", out)
+    interval = m.get("interval")
+    if interval is not None:
+        if not isinstance(interval, numbers.Real) or isinstance(interval, bool):
+            raise InvalidEvent(f'"interval" must be a number, got {kind(interval)}')
+        out["interval"] = interval
+    _time(m, "last_poll_at", out)
+    _str(m, "last_error", out)
+    _time(m, "last_error_at", out)
+    _map(m, "counters", out)
+    _map(m, "custom_metadata", out)
+    _require_id("observer_id", out.get("observer_id"), True)
+    if out.get("at") is None:
+        raise InvalidEvent('"at" is required (epoch seconds of the report)')
+    for f in ("at", "started_at", "last_poll_at", "last_error_at"):
+        _check_time(f, out.get(f))
+    _require_id("campaign_id", out.get("campaign_id"), False)
+    if "state" in out:
+        st = out["state"].lower()
+        if st not in OBSERVER_STATES:
+            raise InvalidEvent(f'unknown "state": "{abbreviate(st)}" (expected one of {", ".join(OBSERVER_STATES)})')
+        out["state"] = st
+    if interval is not None and (math.isnan(interval) or math.isinf(interval) or interval <= 0):
+        raise InvalidEvent('"interval" must be a positive number of seconds')
+    if pid is not None and pid < 0:
+        raise InvalidEvent('"pid" must be a non-negative integer')
+    for k, v in (out.get("counters") or {}).items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise InvalidEvent(f'"counters".{abbreviate(k)} must be a non-negative integer, got {kind(v)}')
+    _extras(m, OBSERVER_FIELDS, out)
     return out
 
 

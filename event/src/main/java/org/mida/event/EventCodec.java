@@ -97,6 +97,24 @@ public final class EventCodec {
             "started_at",
             "ended_at",
             "status");
+    static final Set<String> OBSERVER_FIELDS = Set.of(
+            "type",
+            "observer_id",
+            "at",
+            "name",
+            "kind",
+            "state",
+            "hostname",
+            "version",
+            "pid",
+            "campaign_id",
+            "started_at",
+            "interval",
+            "last_poll_at",
+            "last_error",
+            "last_error_at",
+            "counters",
+            "custom_metadata");
 
     private final ObjectMapper mapper;
 
@@ -159,15 +177,17 @@ public final class EventCodec {
         Map<String, Object> m = (Map<String, Object>) raw;
         Object type = m.get("type");
         if (type == null) type = m.containsKey("task_id") ? "task" : m.containsKey("workflow_id") ? "workflow" : null;
-        if (type == null) throw new InvalidEventException("\"type\" is required (\"task\" or \"workflow\")");
+        if (type == null)
+            throw new InvalidEventException("\"type\" is required (\"task\", \"workflow\" or \"observer\")");
         if (!(type instanceof String t))
             throw new InvalidEventException("\"type\" must be a string, got " + kind(type));
         return switch (t) {
             case "task" -> task(m);
             case "workflow" -> workflow(m);
+            case "observer" -> observer(m);
             default ->
-                throw new InvalidEventException(
-                        "unknown \"type\": \"" + abbreviate(t) + "\" (expected \"task\" or \"workflow\")");
+                throw new InvalidEventException("unknown \"type\": \"" + abbreviate(t)
+                        + "\" (expected \"task\", \"workflow\" or \"observer\")");
         };
     }
 
@@ -255,6 +275,41 @@ public final class EventCodec {
                 time(m, "ended_at"),
                 status(m),
                 extras(m, WORKFLOW_FIELDS));
+    }
+
+    private static ObserverEvent observer(Map<String, Object> m) {
+        return new ObserverEvent(
+                str(m, "observer_id"),
+                time(m, "at"),
+                str(m, "name"),
+                str(m, "kind"),
+                str(m, "state"),
+                str(m, "hostname"),
+                str(m, "version"),
+                integer(m, "pid"),
+                str(m, "campaign_id"),
+                time(m, "started_at"),
+                number(m, "interval"),
+                time(m, "last_poll_at"),
+                str(m, "last_error"),
+                time(m, "last_error_at"),
+                map(m, "counters"),
+                map(m, "custom_metadata"),
+                extras(m, OBSERVER_FIELDS));
+    }
+
+    private static Long integer(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null) return null;
+        if (v instanceof Integer || v instanceof Long) return ((Number) v).longValue();
+        throw new InvalidEventException("\"" + field + "\" must be an integer, got " + kind(v));
+    }
+
+    private static Double number(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null) return null;
+        if (v instanceof Number n) return n.doubleValue();
+        throw new InvalidEventException("\"" + field + "\" must be a number, got " + kind(v));
     }
 
     private static String str(Map<String, Object> m, String field) {

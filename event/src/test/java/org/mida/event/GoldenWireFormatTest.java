@@ -22,7 +22,8 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GoldenWireFormatTest {
 
-    static final List<String> FILES = List.of("task-valid.json", "workflow-valid.json", "invalid.json");
+    static final List<String> FILES =
+            List.of("task-valid.json", "workflow-valid.json", "observer-valid.json", "invalid.json");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final EventCodec codec = EventCodec.shared();
 
