@@ -41,6 +41,15 @@ public interface Observer extends AutoCloseable {
     /** A state change pushed by the observed system; default: ignored. May be called from any thread. */
     default void callback(Object change) {}
 
+    /**
+     * What this observer counted beyond its emitter's counters (e.g. {@code received}, {@code polls},
+     * {@code rejected} inputs), non-negative; sent in its status reports ({@code "type":"observer"}).
+     * Called from any thread. Default: none.
+     */
+    default java.util.Map<String, Long> counters() {
+        return java.util.Map.of();
+    }
+
     /** Stops watching and releases resources; must not throw. The controller flushes the emitter after. */
     @Override
     void close();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -51,9 +52,24 @@ public final class Emitter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Emitter.class);
     private static final int REPLAY_LINES_PER_ROUND_TRIP = 20;
 
-    /** Counters; {@code emitted = flushed + spilled + dropped + buffered} for this emitter's own events. */
+    /**
+     * Counters; {@code emitted = flushed + spilled + dropped + buffered} for this emitter's own events.
+     * {@code rejected} counts the inputs an observer refused ({@link #reject}), {@code deadLettered} those
+     * of them already written to the dead-letter stream.
+     */
     public record Stats(
-            long emitted, long flushed, long spilled, long replayed, long dropped, long buffered, boolean redisUp) {}
+            long emitted,
+            long flushed,
+            long spilled,
+            long replayed,
+            long dropped,
+            long buffered,
+            boolean redisUp,
+            long rejected,
+            long deadLettered) {}
+
+    /** Refused inputs waiting for Redis beyond this many are dropped (and counted, and logged). */
+    static final int MAX_PENDING_LETTERS = 10_000;
 
     private final EmitterConfig config;
     private final EventStream stream;
@@ -86,6 +102,10 @@ public final class Emitter implements AutoCloseable {
     private final LongAdder spilled = new LongAdder();
     private final LongAdder replayed = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder deadLettered = new LongAdder();
+    private final ConcurrentLinkedQueue<EventStream.DeadLetter> letters = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingLetters = new AtomicInteger();
 
     // flusher-thread state
     private Jedis jedis;
@@ -134,6 +154,31 @@ public final class Emitter implements AutoCloseable {
         if (n > config.maxBuffered()) awaitRoom();
     }
 
+    /**
+     * Records an input the observer refused (a message it cannot map, a malformed line…): it goes to the
+     * dead-letter stream ({@code <stream>:dead}) with {@code reason}, {@code source} (where it came from,
+     * e.g. {@code flowcept:interception} or {@code file:///runs/a.log#L17}) and the original text, so it
+     * can be inspected and replayed; it is counted in {@link Stats#rejected()}. Returns at once (no I/O);
+     * the flusher writes it when Redis is reachable. Up to {@value #MAX_PENDING_LETTERS} wait in memory
+     * while Redis is away; beyond that (and at {@link #close()} with Redis still away) they are counted as
+     * dropped and logged with their reason.
+     */
+    public void reject(String reason, String source, String raw) {
+        rejected.increment();
+        var letter = EventStream.DeadLetter.now(Objects.requireNonNull(reason, "reason"), source, raw);
+        if (pendingLetters.incrementAndGet() > MAX_PENDING_LETTERS) {
+            pendingLetters.decrementAndGet();
+            dropped.increment();
+            LOG.error("REFUSED INPUT LOST (dead-letter buffer full, Redis unreachable): {} from {}", reason, source);
+            return;
+        }
+        letters.offer(letter);
+        if (!wakeRequested) {
+            wakeRequested = true;
+            LockSupport.unpark(flusher);
+        }
+    }
+
     /** Emits each event in order. */
     public void emitAll(Iterable<? extends Event> events) {
         for (Event e : events) emit(e);
@@ -155,7 +200,7 @@ public final class Emitter implements AutoCloseable {
         long target = emitted.get();
         if (target > flushRequestedUpTo) flushRequestedUpTo = target;
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (drained < target) {
+        while (drained < target || (redisUp && !letters.isEmpty())) {
             if (System.nanoTime() - deadline > 0 || !flusher.isAlive()) return drained >= target;
             LockSupport.unpark(flusher);
             LockSupport.parkNanos(200_000);
@@ -166,7 +211,15 @@ public final class Emitter implements AutoCloseable {
     public Stats stats() {
         long e = emitted.get();
         return new Stats(
-                e, flushed.sum(), spilled.sum(), replayed.sum(), dropped.sum(), Math.max(0, e - drained), redisUp);
+                e,
+                flushed.sum(),
+                spilled.sum(),
+                replayed.sum(),
+                dropped.sum(),
+                Math.max(0, e - drained),
+                redisUp,
+                rejected.sum(),
+                deadLettered.sum());
     }
 
     /** The dynamic flush size in use now. */
@@ -215,6 +268,7 @@ public final class Emitter implements AutoCloseable {
                 flushSize = sizer.batchSize();
                 if (!redisUp && now - nextRetryNanos >= 0) tryReconnect();
                 if (redisUp && hasSpillPending()) replaySpills();
+                if (redisUp && !letters.isEmpty()) sendLetters();
                 long buffered = emitted.get() - drained;
                 boolean due = buffered >= flushSize
                         || (buffered > 0 && now - lastFlushNanos >= maxAge)
@@ -240,6 +294,16 @@ public final class Emitter implements AutoCloseable {
         while (emitted.get() - drained > 0 || !queue.isEmpty()) {
             if (redisUp && !hasSpillPending()) flushOnce();
             else spillAll();
+        }
+        if (redisUp && !letters.isEmpty()) sendLetters();
+        if (!letters.isEmpty()) {
+            int lost = 0;
+            EventStream.DeadLetter l;
+            while ((l = letters.poll()) != null) {
+                lost++;
+                LOG.error("REFUSED INPUT LOST (Redis unreachable at close): {} from {}", l.reason(), l.sourceId());
+            }
+            dropped.add(lost);
         }
         if (!redisUp && ownSpill != null) {
             LOG.warn(
@@ -328,6 +392,28 @@ public final class Emitter implements AutoCloseable {
             }
         }
         return good.isEmpty() ? "[]" : codec.encodeAll(good);
+    }
+
+    /** Writes the pending dead letters in one pipeline; on failure they stay queued for the next try. */
+    private void sendLetters() {
+        var batch = new ArrayList<EventStream.DeadLetter>();
+        for (EventStream.DeadLetter l : letters) {
+            batch.add(l);
+            if (batch.size() >= config.maxBatch()) break;
+        }
+        try {
+            Pipeline p = connection().pipelined();
+            for (EventStream.DeadLetter l : batch) stream.appendDeadLetter(p, l);
+            for (Object reply : p.syncAndReturnAll()) {
+                if (reply instanceof RuntimeException e) throw e;
+            }
+        } catch (RuntimeException e) {
+            markDown(e);
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) letters.poll();
+        pendingLetters.addAndGet(-batch.size());
+        deadLettered.add(batch.size());
     }
 
     private void send(List<String> entries) {

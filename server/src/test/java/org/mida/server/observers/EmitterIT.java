@@ -178,4 +178,45 @@ class EmitterIT {
             assertThat(e.currentFlushSize()).isEqualTo(1);
         }
     }
+
+    @Test
+    void refused_inputs_reach_the_dead_letter_stream_with_reason_source_and_text_even_after_an_outage()
+            throws Exception {
+        String stream = "mida:it:refused";
+        Path redisDir = tmp.resolve("redis-refused");
+        EmbeddedRedis redis = EmbeddedRedis.start(redisDir, 0);
+        int port = redis.port();
+        Emitter e = config(redis.uri(), stream).start();
+        try {
+            e.reject("not a Flowcept task message", "flowcept:interception", "{\"x\": 1}");
+            assertThat(e.flush(Duration.ofSeconds(10))).isTrue();
+            redis.close();
+            e.emit(event(1)); // lets the emitter notice Redis is gone
+            assertThat(e.flush(Duration.ofSeconds(10))).isTrue();
+            e.reject("line 17 does not match the pattern", "file:///runs/a.log#L17", "garbage line");
+            assertThat(e.stats().deadLettered()).isEqualTo(1);
+            redis = EmbeddedRedis.start(redisDir, port);
+            TestServer.await(seconds(30), "the second letter", () -> e.stats().deadLettered() == 2);
+        } finally {
+            e.close();
+        }
+        Emitter.Stats s = e.stats();
+        assertThat(s.rejected()).isEqualTo(2);
+        assertThat(s.dropped()).isZero();
+        try (Jedis j = new Jedis(URI.create(redis.uri()))) {
+            List<StreamEntry> dead = j.xrange(stream + ":dead", (StreamEntryID) null, null, 10);
+            assertThat(dead).hasSize(2);
+            assertThat(dead.get(0).getFields())
+                    .containsEntry("reason", "not a Flowcept task message")
+                    .containsEntry("source_id", "flowcept:interception")
+                    .containsEntry("stream", stream)
+                    .containsEntry("event", "{\"x\": 1}");
+            assertThat(dead.get(1).getFields())
+                    .containsEntry("reason", "line 17 does not match the pattern")
+                    .containsEntry("source_id", "file:///runs/a.log#L17")
+                    .containsEntry("event", "garbage line");
+        } finally {
+            redis.close();
+        }
+    }
 }
