@@ -68,7 +68,11 @@ def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_pa
     dead_before = r.xlen(dead)
     em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path))
     tasks, workflows, observers = {}, {}, {}
-    by_type = {"task": (tasks, "task_id"), "workflow": (workflows, "workflow_id"), "observer": (observers, "observer_id")}
+    by_type = {
+        "task": (tasks, "task_id"),
+        "workflow": (workflows, "workflow_id"),
+        "observer": (observers, "observer_id"),
+    }
     try:
         for param in VALID:
             for ev in _elements(param.values[0]["entry"]):

@@ -18,10 +18,26 @@ MAX_REPR = 200
 
 def recordable(v: Any, depth: int = 0) -> Any:
     """A JSON-ready rendering of ``v`` (never raises)."""
+    t = type(v)
+    if t is int or t is bool or v is None or (t is str and len(v) <= MAX_STR):
+        return v
     try:
         return _recordable(v, depth)
     except Exception as e:  # a __repr__ or property that raises
         return {"type": _type_name(v), "error": f"cannot summarise: {type(e).__name__}"}
+
+
+def record_map(m: Mapping) -> dict:
+    """``{str(k): recordable(v)}`` for a used/generated/metadata map, with the common scalar values
+    (ints, short strings, None) taken as they are without a call per value."""
+    out = {}
+    for k, v in m.items():
+        t = type(v)
+        if t is int or t is bool or v is None or (t is str and len(v) <= MAX_STR):
+            out[k if type(k) is str else str(k)] = v
+        else:
+            out[k if type(k) is str else str(k)] = recordable(v)
+    return out
 
 
 def _recordable(v: Any, depth: int) -> Any:

@@ -117,6 +117,19 @@ class Emitter:
         if n > self.settings.max_buffered:
             self._await_room()
 
+    def _emit_owned(self, event: dict) -> None:
+        """:meth:`emit` for a dict the caller built for this call and never touches again (the SDK's)."""
+        if self._closed or self._thread is None:
+            self.emit(event)
+            return
+        q = self._queue
+        q.append(event)
+        n = len(q)
+        if n >= self._flush_size and not self._wake.is_set():
+            self._wake.set()
+        if n > self.settings.max_buffered:
+            self._await_room()
+
     def _await_room(self) -> None:
         # the flusher spills the overflow to disk; the caller waits only if even the disk is too slow
         thread = self._thread

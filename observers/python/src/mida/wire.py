@@ -229,7 +229,9 @@ def _observer(m: Mapping) -> dict:
     if "state" in out:
         st = out["state"].lower()
         if st not in OBSERVER_STATES:
-            raise InvalidEvent(f'unknown "state": "{abbreviate(st)}" (expected one of {", ".join(OBSERVER_STATES)})')
+            raise InvalidEvent(
+                f'unknown "state": "{abbreviate(st)}" (expected one of {", ".join(OBSERVER_STATES)})'
+            )
         out["state"] = st
     if interval is not None and (math.isnan(interval) or math.isinf(interval) or interval <= 0):
         raise InvalidEvent('"interval" must be a positive number of seconds')
