@@ -234,6 +234,13 @@ def test_lineage_of_a_uri_runs_from_the_data_through_the_model_to_the_evaluation
     assert capped["truncated"] is True and len(capped["nodes"]) <= 2
 
 
+def test_workflow_lineage_shows_the_evaluation_fed_by_the_training(client, camp):
+    overview = client.workflow_lineage(campaign_id=camp["campaign"])
+    assert {n["id"] for n in overview["nodes"]} >= {camp["train"], camp["eval"]}
+    feeds = {(e["source"], e["type"], e["target"]) for e in overview["edges"]}
+    assert (camp["eval"], "wasInformedBy", camp["train"]) in feeds, overview["edges"]
+
+
 def test_cypher_with_parameters_gives_rows(client, camp):
     rows = client.cypher(
         "MATCH (t:Task {workflow_id: $wf})-[:USED]->(e:Entity) RETURN t.task_id AS task, e ORDER BY task",

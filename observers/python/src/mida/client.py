@@ -227,6 +227,12 @@ class Client:
             params=_params(id=id, direction=direction, depth=depth, limit=limit, kind=kind),
         )
 
+    def workflow_lineage(self, campaign_id: Optional[str] = None) -> Dict[str, Any]:
+        """Which workflows feed which (through entities one generated and another used), across the
+        whole graph or one campaign: ``{"nodes": [workflows…], "edges": [{source, target, type,
+        …}]}`` as ``GET /api/lineage/workflows`` answers it."""
+        return self._call("GET", "/api/lineage/workflows", params=_params(campaign_id=campaign_id))
+
     def task(self, id: str) -> Dict[str, Any]:
         """One task as sent (events merged), plus ``duration``; :class:`NotFound` when unknown."""
         return self._call("GET", "/api/tasks", params={"id": id})
