@@ -12,6 +12,7 @@ import glob
 import itertools
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 from dask.distributed import Client, LocalCluster
@@ -40,7 +41,7 @@ def train(images: list, lr: float, hidden: int, out_dir: str) -> dict:
     loss = float(np.mean((np.tanh(X @ w1) @ w2 - y) ** 2))
     path = os.path.join(out_dir, f"model_lr{lr}_h{hidden}.npz")
     np.savez(path, w1=w1, w2=w2)
-    return {"model": mida.file_entity(path, "model"), "loss": loss}
+    return {"model": mida.entity(Path(path), "model"), "loss": loss}
 
 
 def main() -> None:
@@ -50,7 +51,7 @@ def main() -> None:
     p.add_argument("--keep", type=int, default=2)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    images = [mida.file_entity(f, "image") for f in sorted(glob.glob(os.path.join(args.images, "*.npy")))]
+    images = [mida.entity(Path(f), "image") for f in sorted(glob.glob(os.path.join(args.images, "*.npy")))]
     if not images:
         raise SystemExit(f"no images in {args.images}: run microscope.py first")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:

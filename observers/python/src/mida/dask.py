@@ -407,6 +407,7 @@ class _MidaWorker(WorkerPlugin):
         self.config = config
         self._worker = None
         self._emitter = None
+        self._running: Dict[Any, Dict[str, Any]] = {}
 
     def __getstate__(self):
         return {"config": self.config}
@@ -431,7 +432,10 @@ class _MidaWorker(WorkerPlugin):
             return
         try:
             if finish == "executing":
-                ev = self._event(key, "RUNNING")
+                base = self._event(key)
+                self._running[key] = base  # the end event shares it
+                ev = base.copy()
+                ev["status"] = "RUNNING"
                 ev["started_at"] = time.time()
                 ts = self._worker.state.tasks.get(key)
                 if ts is not None:
@@ -443,39 +447,47 @@ class _MidaWorker(WorkerPlugin):
                     if used:
                         ev["used"] = used
                 emitter.emit(ev)
-            elif finish == "memory" and start in ("executing", "long-running"):
-                ev = self._event(key, "FINISHED")
-                ev["ended_at"] = time.time()
-                value = _peek(self._worker.data, key)
-                if value is not _MISSING:
-                    ev["generated"] = _generated(value)
-                emitter.emit(ev)
+                return
+            if start not in ("executing", "long-running"):
+                if finish == "error":  # failed before it ran (e.g. its inputs could not be read)
+                    self._end(key, "ERROR", emitter)
+                return
+            if finish == "memory":
+                self._end(key, "FINISHED", emitter)
             elif finish == "error":
-                ev = self._event(key, "ERROR")
-                ev["ended_at"] = time.time()
-                ts = self._worker.state.tasks.get(key)
-                if ts is not None:
-                    ev["stderr"] = _error_text(ts)
-                emitter.emit(ev)
+                self._end(key, "ERROR", emitter)
+            elif finish != "long-running":  # released, cancelled, rescheduled: no end event here
+                self._running.pop(key, None)
         except Exception:
             log.debug("mida: could not record %s -> %s of %r", start, finish, key, exc_info=True)
 
-    def _event(self, key: Any, status: str) -> Dict[str, Any]:
+    def _end(self, key: Any, status: str, emitter: Any) -> None:
+        base = self._running.pop(key, None)
+        ev = base.copy() if base is not None else self._event(key)
+        ev["status"] = status
+        ev["ended_at"] = time.time()
+        if status == "FINISHED":
+            value = _peek(self._worker.data, key)
+            if value is not _MISSING:
+                ev["generated"] = _generated(value)
+        else:
+            ts = self._worker.state.tasks.get(key)
+            if ts is not None:
+                ev["stderr"] = _error_text(ts)
+        emitter.emit(ev)
+
+    def _event(self, key: Any) -> Dict[str, Any]:
         ts = self._worker.state.tasks.get(key)
         ev = self.config.base(key, _renumbering(ts).get("n", 0))
-        ev.update(
-            status=status,
-            activity_id=_activity(key),
-            adapter_id=ADAPTER_ID,
-            hostname=self._host,
-            node_name=self._node,
-        )
+        ev["activity_id"] = _activity(key)
+        ev["adapter_id"] = ADAPTER_ID
+        ev["hostname"] = self._host
+        ev["node_name"] = self._node
         return ev
 
     def _used(self, ts) -> Dict[str, Any]:
         """The call's arguments by parameter name; a dependency's result as its entity."""
-        from dask._task_spec import Alias, DataNode, NestedContainer, Task, TaskRef
-        from dask._task_spec import Dict as DaskDict
+        Alias, DataNode, NestedContainer, Task, TaskRef, DaskDict = _spec_types()
 
         spec = ts.run_spec
         wf = self.config.workflow_id
@@ -528,20 +540,53 @@ class _MidaWorker(WorkerPlugin):
 
 
 _signatures: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+#: parameters by code object: a worker unpickles a fresh copy of the function for every task, but code
+#: objects compare and hash by content, so a map's tasks still share one entry
+_by_code: Dict[Any, Optional[list]] = {}
+_MAX_CODES = 4096
+
+
+_SPEC_TYPES: Optional[tuple] = None
+
+
+def _spec_types() -> tuple:
+    """Dask's task-spec classes (imported once, not on every task)."""
+    global _SPEC_TYPES
+    if _SPEC_TYPES is None:
+        from dask._task_spec import Alias, DataNode, NestedContainer, Task, TaskRef
+        from dask._task_spec import Dict as DaskDict
+
+        _SPEC_TYPES = (Alias, DataNode, NestedContainer, Task, TaskRef, DaskDict)
+    return _SPEC_TYPES
 
 
 def _parameters(func: Any) -> Optional[list]:
-    """The function's parameters, cached per function object (a map's tasks share one)."""
+    """The function's parameters, cached per function (a map's tasks share one)."""
     import inspect
 
-    try:
-        return _signatures[func]
-    except (KeyError, TypeError):
-        pass
+    code = getattr(func, "__code__", None)
+    if code is not None and type(func).__name__ == "function":
+        try:
+            return _by_code[code]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable constant in the code object
+            code = None
+    else:
+        code = None
+        try:
+            return _signatures[func]
+        except (KeyError, TypeError):
+            pass
     try:
         params = list(inspect.signature(func).parameters.values())
     except (TypeError, ValueError):
         params = None
+    if code is not None:
+        if len(_by_code) >= _MAX_CODES:
+            _by_code.clear()
+        _by_code[code] = params
+        return params
     try:
         _signatures[func] = params
     except TypeError:  # not weak-referenceable

@@ -3,7 +3,10 @@
 :meth:`Emitter.emit` appends the event to an in-memory buffer and returns; a daemon thread validates
 (:mod:`mida.wire`), encodes and flushes by size or age, one pipelined Redis round trip per flush, as
 entries ``{"event": <JSON array of at most events_per_entry events>}``. The flush size follows the
-event rate: rare events go out at once, a high rate gets large batches.
+event rate: a high rate gets large batches; rare events go out at the flusher's next tick (a quarter
+of ``flush_interval_s``, 50 ms by default). :meth:`Emitter.emit` wakes the flusher only for a batch of
+at least ``_WAKE_AT_LEAST`` events: waking a thread costs the caller the GIL hand-over (tens of µs),
+which on a Dask worker's event loop lies on the critical path of every task.
 
 When Redis is unreachable, events go to an append-only spill file (one JSON array per line, forced
 to disk) in ``spill_dir`` and are replayed in order, before any newer event, once Redis answers.
@@ -39,6 +42,8 @@ LOG = logging.getLogger("mida.emitter")
 
 _REPLAY_LINES_PER_ROUND_TRIP = 20
 _MAX_PENDING_DEAD = 10_000
+#: emit() wakes the flusher for this many buffered events at least (below that, the tick flushes)
+_WAKE_AT_LEAST = 64
 _JSON = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_values.json_default
 ).encode
@@ -112,7 +117,7 @@ class Emitter:
         q = self._queue
         q.append(dict(event) if type(event) is dict else event)
         n = len(q)
-        if n >= self._flush_size and not self._wake.is_set():
+        if n >= self._wake_at and not self._wake.is_set():
             self._wake.set()
         if n > self.settings.max_buffered:
             self._await_room()
@@ -125,7 +130,7 @@ class Emitter:
         q = self._queue
         q.append(event)
         n = len(q)
-        if n >= self._flush_size and not self._wake.is_set():
+        if n >= self._wake_at and not self._wake.is_set():
             self._wake.set()
         if n > self.settings.max_buffered:
             self._await_room()
@@ -230,6 +235,7 @@ class Emitter:
         self._warned_closed = False
         self._sizer = _FlushSizer(s.max_batch, s.flush_interval_s)
         self._flush_size = 1
+        self._wake_at = _WAKE_AT_LEAST
         self._redis_up = True
         self._redis = None
         self._own_spill: Optional[SpillFile] = None
@@ -290,6 +296,7 @@ class Emitter:
         now = time.monotonic()
         self._sizer.sample(self._taken + len(self._queue), now)
         self._flush_size = self._sizer.batch_size()
+        self._wake_at = max(self._flush_size, _WAKE_AT_LEAST)
         if not self._redis_up and now >= self._next_retry:
             self._try_reconnect()
         if self._redis_up and self._has_spill_pending():
