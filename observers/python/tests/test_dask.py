@@ -518,3 +518,52 @@ def test_a_functions_parameters_are_read_once_for_all_its_unpickled_copies(monke
     names = [mida_dask._parameter_names(c, 4, {}) for c in copies]
     assert names == [["data", "lr", "rest[0]", "rest[1]"]] * 3
     assert len(calls) == 1
+
+
+def test_the_plugin_reports_its_own_status_while_it_runs_and_when_the_run_ends(cluster, server):
+    """Observer status reports ("type":"observer") on the stream: running with counters, then stopped."""
+    import json
+    import time
+
+    import redis
+
+    stream = f"test:dask-status:{uuid.uuid4().hex}"
+    client = Client(cluster)
+    plugin = MidaDask(
+        campaign_id="status-camp",
+        workflow_name="status",
+        redis_uri=server.redis_uri,
+        stream=stream,
+        status_interval_s=0.3,
+    )
+    client.register_plugin(plugin)
+    assert client.gather(client.map(incr, range(20))) == list(range(1, 21))
+    time.sleep(1.0)  # at least one periodic report after the tasks
+    client.close()
+
+    r = redis.Redis.from_url(server.redis_uri)
+
+    def reports():
+        out = []
+        for _id, fields in r.xrange(stream):
+            v = json.loads(fields[b"event"])
+            out += [e for e in (v if isinstance(v, list) else [v]) if e.get("type") == "observer"]
+        return out
+
+    deadline = time.monotonic() + 30
+    while not any(e["state"] == "stopped" for e in reports()):
+        assert time.monotonic() < deadline, reports()
+        time.sleep(0.2)
+    got = reports()
+    r.delete(stream)
+    assert {e["observer_id"] for e in got} == {plugin.observer_id}
+    assert plugin.observer_id.endswith("/dask/" + plugin.workflow_id)
+    first, last = got[0], got[-1]
+    assert first["state"] == "running" and first["kind"] == "dask" and first["campaign_id"] == "status-camp"
+    assert first["interval"] == 0.3 and first["version"] == mida.__version__
+    assert last["state"] == "stopped"
+    assert last["counters"]["tasks_submitted"] == 20 and last["counters"]["tasks_finished"] == 20
+    assert last["counters"]["emitted"] >= 20 and last["counters"]["dropped"] == 0
+    running = [e for e in got if e["state"] == "running"]
+    assert len(running) >= 3, [e["at"] for e in got]  # the first one and periodic ones
+    assert [e["at"] for e in got] == sorted(e["at"] for e in got)

@@ -61,6 +61,8 @@ ADAPTER_ID = "dask"
 ENTITY_TYPE = "dask.result"
 OUTPUT_ROLE = "dask_output"
 _MISSING = object()
+#: seconds between the scheduler half's status reports ("type":"observer")
+DEFAULT_STATUS_INTERVAL_S = 10.0
 #: keys remembered as forgotten (to number their next execution), at most
 _MAX_FORGOTTEN = 1_000_000
 #: elements of a list/dict argument recorded, at most
@@ -156,9 +158,12 @@ class MidaDask(SchedulerPlugin):
         workflow_id: Optional[str] = None,
         *,
         finish_with_client: bool = True,
+        status_interval_s: float = DEFAULT_STATUS_INTERVAL_S,
         **emitter_settings: Any,
     ) -> None:
         _check_settings(emitter_settings)
+        if not status_interval_s > 0:
+            raise ValueError(f"status_interval_s must be > 0, got {status_interval_s!r}")
         if campaign_id is None:
             campaign_id = os.environ.get("MIDA_CAMPAIGN_ID") or None
         self.config = _Config(
@@ -168,6 +173,7 @@ class MidaDask(SchedulerPlugin):
             {k: v for k, v in emitter_settings.items() if v is not None},
         )
         self.finish_with_client = finish_with_client
+        self.status_interval_s = float(status_interval_s)
         self._reset()
 
     @property
@@ -189,13 +195,21 @@ class MidaDask(SchedulerPlugin):
         self._open: set = set()  # submitted, neither in memory nor erred yet
         self._forgotten: Dict[Any, None] = {}  # insertion-ordered set
         self._finished = False
+        self._started_at: Optional[float] = None
+        self._status_callback: Any = None
+        self._counts = {"tasks_submitted": 0, "tasks_finished": 0, "tasks_erred": 0}
 
     def __getstate__(self):  # only the configuration travels to the scheduler
-        return {"config": self.config, "finish_with_client": self.finish_with_client}
+        return {
+            "config": self.config,
+            "finish_with_client": self.finish_with_client,
+            "status_interval_s": self.status_interval_s,
+        }
 
     def __setstate__(self, state):
         self.config = state["config"]
         self.finish_with_client = state.get("finish_with_client", True)
+        self.status_interval_s = state.get("status_interval_s", DEFAULT_STATUS_INTERVAL_S)
         self._reset()
 
     def __repr__(self) -> str:
@@ -212,7 +226,15 @@ class MidaDask(SchedulerPlugin):
             scheduler.remove_plugin(self.name)  # so add_plugin does not warn about overwriting
         self._scheduler = scheduler
         self._emitter = self.config.emitter()
+        self._started_at = time.time()
         self._emit(self._workflow_event(scheduler))
+        self._report("running")
+        from tornado.ioloop import PeriodicCallback
+
+        self._status_callback = PeriodicCallback(
+            lambda: self._report("stopped" if self._finished else "running"), self.status_interval_s * 1000
+        )
+        self._status_callback.start()
         from distributed.protocol.pickle import dumps
 
         responses = await scheduler.register_worker_plugin(
@@ -230,6 +252,42 @@ class MidaDask(SchedulerPlugin):
     async def close(self) -> None:
         self._finish()
         self._close(timeout_s=10)
+
+    @property
+    def observer_id(self) -> str:
+        """This run's id among MIDA's observers (``GET /api/observers``): ``<host>/dask/<workflow_id>``."""
+        return f"{socket.gethostname()}/dask/{self.workflow_id}"
+
+    def _report(self, state: str) -> None:
+        """An observer status report (wire ``"type":"observer"``): what this run's scheduler half has
+        seen and sent. Runs on the scheduler's event loop; never raises."""
+        try:
+            if self._emitter is None:
+                return
+            st = self._emitter.stats()
+            counters = {k: st[k] for k in ("emitted", "flushed", "spilled", "dropped", "rejected")}
+            counters.update(self._counts)
+            counters["workers"] = len(self._scheduler.workers) if self._scheduler is not None else 0
+            ev = {
+                "type": "observer",
+                "observer_id": self.observer_id,
+                "at": time.time(),
+                "name": self.config.workflow_name or "dask",
+                "kind": "dask",
+                "state": state,
+                "hostname": socket.gethostname(),
+                "version": _version(),
+                "pid": os.getpid(),
+                "started_at": self._started_at,
+                "interval": self.status_interval_s,
+                "counters": counters,
+                "custom_metadata": {"workflow_id": self.workflow_id},
+            }
+            if self.config.campaign_id is not None:
+                ev["campaign_id"] = self.config.campaign_id
+            self._emitter.emit(ev)
+        except Exception:
+            log.debug("mida: could not report the plugin's status", exc_info=True)
 
     def update_graph(
         self, scheduler, *, client: Optional[str] = None, tasks: Iterable = (), **kwargs: Any
@@ -250,6 +308,7 @@ class MidaDask(SchedulerPlugin):
                     executions[key] = executions.get(key, 0) + 1
                 self._seen.add(key)
                 self._open.add(key)
+                self._counts["tasks_submitted"] += 1
                 n = executions.get(key, 0)
                 ev = cfg.base(key, n)
                 ev["status"] = "SUBMITTED"
@@ -277,7 +336,9 @@ class MidaDask(SchedulerPlugin):
 
     def transition(self, key, start, finish, *args: Any, **kwargs: Any) -> None:
         if finish == "memory":
-            self._open.discard(key)
+            if key in self._open:
+                self._open.discard(key)
+                self._counts["tasks_finished"] += 1
             return
         if finish == "forgotten":
             if key in self._open:  # released before it finished: cancelled, or its client left
@@ -292,7 +353,9 @@ class MidaDask(SchedulerPlugin):
             return
         if finish != "erred":
             return
-        self._open.discard(key)
+        if key in self._open:
+            self._open.discard(key)
+            self._counts["tasks_erred"] += 1
         # Tasks a worker runs are reported by the worker; here only what never reaches one.
         if start == "processing":
             return
@@ -351,8 +414,15 @@ class MidaDask(SchedulerPlugin):
                 "ended_at": time.time(),
             }
         )  # no flush here: this runs on the scheduler's event loop; the emitter's thread sends it
+        self._report("stopped")
+        if self._status_callback is not None:
+            self._status_callback.stop()
+            self._status_callback = None
 
     def _close(self, timeout_s: float) -> None:
+        if self._status_callback is not None:
+            self._status_callback.stop()
+            self._status_callback = None
         emitter, self._emitter = self._emitter, None
         if emitter is not None:
             emitter.close(timeout_s=timeout_s)
@@ -625,6 +695,12 @@ def _generated(value: Any) -> Dict[str, Any]:
     if isinstance(value, Mapping) and "@id" not in value and 0 < len(value) <= _values.MAX_ITEMS:
         return {str(k): _recordable(v) for k, v in value.items()}
     return {"result": _recordable(value)}
+
+
+def _version() -> str:
+    from mida import __version__
+
+    return __version__
 
 
 def _check_settings(settings: Dict[str, Any]) -> None:
