@@ -12,7 +12,7 @@ phase1, experiment "mida-lineage" (tag mida.campaign_id=camp-exp):
       log_text("notes/readme.txt"); then, after the run ended, a logged model "late" initialized for it
       (PENDING).
   "evaluate": param model_uri=models:/<model>; a metric logged for that model (a RUN_INPUT of the model).
-experiment "mida-plain" (no campaign tag): "plain" with one param.
+experiment "mida-plain" (no campaign tag): "plain" with one param, "broken" (empty).
 phase2: the "late" model is finalized READY (the run ended long before).
 The ids go to <state.json>.
 """
@@ -92,6 +92,8 @@ def phase1(client, state, data_dir):
     with mlflow.start_run(run_name="plain") as plain:
         mlflow.log_param("seed", "3")
         state["plain"] = plain.info.run_id
+    with mlflow.start_run(run_name="broken") as broken:  # the test gives it an impossible start time
+        state["broken"] = broken.info.run_id
 
 
 def phase2(client, state, data_dir):

@@ -598,8 +598,23 @@ public final class MlflowObserver implements Observer {
     }
 
     private static Map<String, Object> rawRun(RunFacts f) {
+        Run r = f.run();
+        var run = new LinkedHashMap<String, Object>(); // MLflow's column names
+        run.put("run_uuid", r.uuid());
+        run.put("name", r.name());
+        run.put("experiment_id", r.experimentId());
+        run.put("status", r.status());
+        run.put("start_time", r.startTime());
+        run.put("end_time", r.endTime());
+        run.put("user_id", r.userId());
+        run.put("source_type", r.sourceType());
+        run.put("source_name", r.sourceName());
+        run.put("entry_point_name", r.entryPoint());
+        run.put("source_version", r.sourceVersion());
+        run.put("lifecycle_stage", r.lifecycle());
+        run.put("artifact_uri", r.artifactUri());
         var raw = new LinkedHashMap<String, Object>();
-        raw.put("run", f.run());
+        raw.put("run", run);
         raw.put("params", f.params());
         raw.put("tags", f.tags());
         raw.put("datasets", f.datasets());
