@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Where the MLflow backend store is and how to poll it.
@@ -22,6 +24,15 @@ import java.util.Objects;
  * @param reconcileInterval how often one poll looks at every run instead of the recent/active ones
  *     (catches late changes to long-finished runs); zero or negative: never
  * @param metricHistory whether each changed metric's full history goes into {@code custom_metadata}
+ * @param dataParams names of params whose value always names data (an entity in {@code used}), whatever
+ *     it looks like; default none
+ * @param dataSchemes URI schemes (lower case) that make a param value data ({@code s3://b/k}, {@code
+ *     models:/m-1}); default {@link #DEFAULT_DATA_SCHEMES}; empty: none
+ * @param pathParams whether a param value that is an absolute POSIX path ({@code /data/x.csv}) is data
+ *     ({@code file:///data/x.csv}); default true
+ * @param listArtifacts whether the files under a run's artifact URI are listed (generated entities)
+ *     when that URI is a local directory the observer can read; default true
+ * @param maxArtifactFiles at most this many files listed per run (the first in path order); default 1000
  */
 public record MlflowSettings(
         String jdbcUrl,
@@ -32,7 +43,37 @@ public record MlflowSettings(
         Duration pollInterval,
         Duration lookback,
         Duration reconcileInterval,
-        boolean metricHistory) {
+        boolean metricHistory,
+        Set<String> dataParams,
+        Set<String> dataSchemes,
+        boolean pathParams,
+        boolean listArtifacts,
+        int maxArtifactFiles) {
+
+    /**
+     * The URI schemes whose param values are data by default: object stores and file systems ({@code
+     * file s3 s3a s3n gs gcs hdfs abfs abfss wasb wasbs dbfs hf}) and MLflow's own model and artifact URIs
+     * ({@code models runs mlflow-artifacts}). Not {@code http(s)}: params often name services, not data.
+     */
+    public static final Set<String> DEFAULT_DATA_SCHEMES = Set.of(
+            "file",
+            "s3",
+            "s3a",
+            "s3n",
+            "gs",
+            "gcs",
+            "hdfs",
+            "abfs",
+            "abfss",
+            "wasb",
+            "wasbs",
+            "dbfs",
+            "hf",
+            "models",
+            "runs",
+            "mlflow-artifacts");
+
+    public static final int DEFAULT_MAX_ARTIFACT_FILES = 1000;
 
     public MlflowSettings {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -43,6 +84,47 @@ public record MlflowSettings(
         if (pollInterval == null) pollInterval = Duration.ofSeconds(5);
         if (lookback == null) lookback = Duration.ofMinutes(2);
         if (reconcileInterval == null) reconcileInterval = Duration.ofMinutes(10);
+        dataParams = dataParams == null ? Set.of() : Set.copyOf(dataParams);
+        dataSchemes = dataSchemes == null ? DEFAULT_DATA_SCHEMES : lowerCase(dataSchemes);
+        if (maxArtifactFiles < 0)
+            throw new IllegalArgumentException("maxArtifactFiles must be >= 0, got " + maxArtifactFiles);
+    }
+
+    /** The settings of earlier versions: the lineage options at their defaults. */
+    public MlflowSettings(
+            String jdbcUrl,
+            String user,
+            String password,
+            String storeId,
+            String campaignId,
+            Duration pollInterval,
+            Duration lookback,
+            Duration reconcileInterval,
+            boolean metricHistory) {
+        this(
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                null,
+                null,
+                true,
+                true,
+                DEFAULT_MAX_ARTIFACT_FILES);
+    }
+
+    private static Set<String> lowerCase(Set<String> schemes) {
+        var out = new TreeSet<String>();
+        for (String s : schemes) {
+            Objects.requireNonNull(s, "dataSchemes element");
+            out.add(s.toLowerCase(Locale.ROOT));
+        }
+        return Set.copyOf(out);
     }
 
     /** Defaults for a JDBC URL: 5 s polls, 2 min lookback, reconcile every 10 min, histories on. */
@@ -77,7 +159,7 @@ public record MlflowSettings(
             String hostPort = u.getHost() + (u.getPort() > 0 ? ":" + u.getPort() : "");
             String jdbc = "jdbc:postgresql://" + hostPort + u.getRawPath()
                     + (u.getRawQuery() != null ? "?" + u.getRawQuery() : "");
-            return new MlflowSettings(jdbc, user, password, null, null, null, null, null, true);
+            return of(jdbc).withCredentials(user, password);
         }
         throw new IllegalArgumentException(
                 "unsupported MLflow tracking URI (sqlite:/// or postgresql://): " + redact(uri));
@@ -85,37 +167,223 @@ public record MlflowSettings(
 
     public MlflowSettings withCredentials(String user, String password) {
         return new MlflowSettings(
-                jdbcUrl, user, password, storeId, campaignId, pollInterval, lookback, reconcileInterval, metricHistory);
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
     }
 
     public MlflowSettings withStoreId(String v) {
         return new MlflowSettings(
-                jdbcUrl, user, password, v, campaignId, pollInterval, lookback, reconcileInterval, metricHistory);
+                jdbcUrl,
+                user,
+                password,
+                v,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
     }
 
     public MlflowSettings withCampaignId(String v) {
         return new MlflowSettings(
-                jdbcUrl, user, password, storeId, v, pollInterval, lookback, reconcileInterval, metricHistory);
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                v,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
     }
 
     public MlflowSettings withPollInterval(Duration v) {
         return new MlflowSettings(
-                jdbcUrl, user, password, storeId, campaignId, v, lookback, reconcileInterval, metricHistory);
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                v,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
     }
 
     public MlflowSettings withLookback(Duration v) {
         return new MlflowSettings(
-                jdbcUrl, user, password, storeId, campaignId, pollInterval, v, reconcileInterval, metricHistory);
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                v,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
     }
 
     public MlflowSettings withReconcileInterval(Duration v) {
         return new MlflowSettings(
-                jdbcUrl, user, password, storeId, campaignId, pollInterval, lookback, v, metricHistory);
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                v,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
     }
 
     public MlflowSettings withMetricHistory(boolean v) {
         return new MlflowSettings(
-                jdbcUrl, user, password, storeId, campaignId, pollInterval, lookback, reconcileInterval, v);
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                v,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
+    }
+
+    /** Params whose value always names data, whatever it looks like (e.g. {@code "train_csv"}). */
+    public MlflowSettings withDataParams(Set<String> v) {
+        return new MlflowSettings(
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                v,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
+    }
+
+    /** URI schemes that make a param value data; replaces {@link #DEFAULT_DATA_SCHEMES}. */
+    public MlflowSettings withDataSchemes(Set<String> v) {
+        return new MlflowSettings(
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                v,
+                pathParams,
+                listArtifacts,
+                maxArtifactFiles);
+    }
+
+    /** Whether absolute POSIX paths in params are data ({@code file://} entities). */
+    public MlflowSettings withPathParams(boolean v) {
+        return new MlflowSettings(
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                v,
+                listArtifacts,
+                maxArtifactFiles);
+    }
+
+    /** Whether a local artifact directory is listed (one generated entity per file). */
+    public MlflowSettings withListArtifacts(boolean v) {
+        return new MlflowSettings(
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                v,
+                maxArtifactFiles);
+    }
+
+    /** At most this many artifact files per run. */
+    public MlflowSettings withMaxArtifactFiles(int v) {
+        return new MlflowSettings(
+                jdbcUrl,
+                user,
+                password,
+                storeId,
+                campaignId,
+                pollInterval,
+                lookback,
+                reconcileInterval,
+                metricHistory,
+                dataParams,
+                dataSchemes,
+                pathParams,
+                listArtifacts,
+                v);
     }
 
     boolean sqlite() {

@@ -76,4 +76,65 @@ class MlflowMappingTest {
         assertThat(o.workflowId("3")).isEqualTo("mlflow-experiment:3@lab-a");
         assertThat(MlflowObserver.taskId("abc")).isEqualTo("mlflow:abc");
     }
+
+    @Test
+    void paths_and_uris_become_entity_ids_and_other_text_does_not() {
+        assertThat(MlflowMapping.dataUri("/data/a b.csv")).isEqualTo("file:///data/a b.csv");
+        assertThat(MlflowMapping.dataUri("file:///data/a.csv")).isEqualTo("file:///data/a.csv");
+        assertThat(MlflowMapping.dataUri("s3://b/k")).isEqualTo("s3://b/k");
+        assertThat(MlflowMapping.dataUri("data/a.csv")).isNull();
+        assertThat(MlflowMapping.dataUri("C:\\data\\a.csv")).isNull();
+        assertThat(MlflowMapping.dataUri("//host/share")).isNull();
+        assertThat(MlflowMapping.dataUri("/")).isNull();
+        assertThat(MlflowMapping.dataUri("adam")).isNull();
+        assertThat(MlflowMapping.dataUri("/a\nb")).isNull();
+        var s = MlflowSettings.of("jdbc:sqlite:/x.db");
+        assertThat(MlflowMapping.paramDataId("p", "gs://b/o", s)).isEqualTo("gs://b/o");
+        assertThat(MlflowMapping.paramDataId("p", "http://x/y", s)).isNull();
+        assertThat(MlflowMapping.paramDataId("p", "s3:", s)).isNull();
+        assertThat(MlflowMapping.paramDataId("p", "models:m-1", s)).isNull(); // no path: not a model URI
+        assertThat(MlflowMapping.paramDataId("p", "/tmp/out", s.withPathParams(false)))
+                .isNull();
+        assertThat(MlflowMapping.paramDataId("p", "rel/x.csv", s.withDataParams(java.util.Set.of("p"))))
+                .isEqualTo("rel/x.csv");
+        assertThat(MlflowMapping.paramDataId("p", "", s.withDataParams(java.util.Set.of("p"))))
+                .isNull();
+    }
+
+    @Test
+    void datasets_are_named_by_their_source_or_by_experiment_name_and_digest() {
+        assertThat(MlflowMapping.datasetId("1", "a", "d", "{\"uri\": \"/data/a.csv\"}"))
+                .isEqualTo("file:///data/a.csv");
+        assertThat(MlflowMapping.datasetId("1", "a", "d", "{\"url\": \"https://x.org/a.csv\"}"))
+                .isEqualTo("https://x.org/a.csv");
+        assertThat(MlflowMapping.datasetId("1", "a", "d", "{\"path\": \"imdb\"}"))
+                .isEqualTo("mlflow-dataset://1/a/d");
+        assertThat(MlflowMapping.datasetId("1", "a", "d", "{\"tags\": {}}")).isEqualTo("mlflow-dataset://1/a/d");
+        assertThat(MlflowMapping.datasetId("1", "a", "d", "[1]")).isEqualTo("mlflow-dataset://1/a/d");
+        assertThat(MlflowMapping.datasetId("1", "a", "d", "{oops")).isEqualTo("mlflow-dataset://1/a/d");
+        assertThat(MlflowMapping.datasetId("2", "a/b c", "d", null)).isEqualTo("mlflow-dataset://2/a%2Fb%20c/d");
+        assertThat(MlflowMapping.modelId("m-1")).isEqualTo("models:/m-1");
+        assertThat(MlflowMapping.modelStatus(2)).isEqualTo("READY");
+        assertThat(MlflowMapping.modelStatus(1)).isEqualTo("PENDING");
+        assertThat(MlflowMapping.modelStatus(null)).isNull();
+    }
+
+    @Test
+    void settings_keep_the_old_constructor_and_add_lineage_options() {
+        var old = new MlflowSettings("jdbc:sqlite:/x.db", null, null, null, "c", null, null, null, true);
+        assertThat(old.pathParams()).isTrue();
+        assertThat(old.listArtifacts()).isTrue();
+        assertThat(old.dataSchemes()).isEqualTo(MlflowSettings.DEFAULT_DATA_SCHEMES);
+        assertThat(old.dataParams()).isEmpty();
+        assertThat(old.maxArtifactFiles()).isEqualTo(MlflowSettings.DEFAULT_MAX_ARTIFACT_FILES);
+        var changed = old.withDataSchemes(java.util.Set.of("S3"))
+                .withListArtifacts(false)
+                .withMaxArtifactFiles(5)
+                .withCampaignId("d");
+        assertThat(changed.dataSchemes()).containsExactly("s3");
+        assertThat(changed.listArtifacts()).isFalse();
+        assertThat(changed.maxArtifactFiles()).isEqualTo(5);
+        assertThat(changed.campaignId()).isEqualTo("d");
+        assertThatThrownBy(() -> old.withMaxArtifactFiles(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
