@@ -34,7 +34,7 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     name = sys.argv[2] if len(sys.argv) > 2 else "listing-2"
     campaign = sys.argv[3] if len(sys.argv) > 3 else None
-    cluster = LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=":0")
     client = Client(cluster)
     client.register_plugin(FlowceptDaskWorkerAdapter())  # Listing 2, line 4
     # check_safe_stops=False: no key-value DB (Flowcept's "mq-only" profile)
