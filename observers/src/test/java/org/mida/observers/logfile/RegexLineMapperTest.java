@@ -171,7 +171,9 @@ class RegexLineMapperTest {
                         .refusal())
                 .contains("unreadable timestamp");
         assertThat(mapper.mapLine("INFO shutting down", RUN_1)).isEqualTo(LineMapper.Mapped.SKIP);
-        assertThat(LineMapper.jsonLines().mapLine("{\"type\":\"task\",\"no\":\"id\"}", RUN_1).refusal())
+        assertThat(LineMapper.jsonLines()
+                        .mapLine("{\"type\":\"task\",\"no\":\"id\"}", RUN_1)
+                        .refusal())
                 .contains("task_id");
         assertThat(LineMapper.jsonLines().mapLine("{broken", RUN_1).refusal()).contains("JSON");
     }
