@@ -32,14 +32,23 @@ import redis.clients.jedis.Jedis;
  *
  * <ul>
  *   <li>{@code task} / {@code workflow} (or untyped messages Flowcept itself would type so) → events,
- *       handed to the {@link Emitter} (which batches them: a buffer flushed by size or age);
+ *       handed to the {@link Emitter} (which batches them: a buffer flushed by size or age), after
+ *       {@link FlowceptMapping} (scalar {@code used}/{@code generated} kept as {@code used.input} /
+ *       {@code generated.result}, upstream Dask keys → {@code dependencies});
  *   <li>{@code flowcept_control} (Flowcept's consumer bookkeeping) → skipped, counted;
  *   <li>{@code agent}, {@code object} and other types → skipped, counted per type, logged once per
  *       type;
  *   <li>undecodable payloads and messages MIDA refuses (no {@code task_id}, a bad status…) →
  *       counted as rejected, logged (the first ones, then every 1000th), the last 20 kept for {@link
- *       #lastRejections()}.
+ *       #lastRejections()}, and, when started with an {@link Emitter}, sent to the dead-letter stream
+ *       ({@link Emitter#reject}) with the reason, the source ({@code flowcept:<channel>}) and the
+ *       message as JSON text (an undecodable payload as {@code {"payload_base64": …}}).
  * </ul>
+ *
+ * {@link #counters()} (sent in the observer's status reports): {@code received} (pub/sub payloads),
+ * {@code forwarded}, {@code control}, {@code skipped}, {@code rejected}, {@code dependencies} (links
+ * derived from Dask keys), {@code wrapped} (scalar/list values kept under {@code input}/{@code
+ * result}), {@code reconnects}.
  *
  * A callback-style {@link Observer}: a daemon thread holds the subscription (reconnecting after
  * {@link FlowceptSettings#reconnectDelay()} when it drops; Redis pub/sub keeps nothing for absent
@@ -61,6 +70,7 @@ public final class FlowceptBridge implements Observer {
 
     private final FlowceptSettings settings;
     private volatile Consumer<Event> sink;
+    private volatile Emitter deadLetters; // null when started with a plain sink
     private volatile boolean closed;
     private volatile Thread thread;
     private volatile Subscriber subscriber;
@@ -71,6 +81,8 @@ public final class FlowceptBridge implements Observer {
     private final LongAdder forwarded = new LongAdder();
     private final LongAdder control = new LongAdder();
     private final LongAdder rejected = new LongAdder();
+    private final LongAdder dependencies = new LongAdder();
+    private final LongAdder wrapped = new LongAdder();
     private final AtomicLong reconnects = new AtomicLong();
     private final Map<String, LongAdder> skipped = new ConcurrentHashMap<>();
     private final Deque<String> lastRejections = new ArrayDeque<>();
@@ -96,6 +108,7 @@ public final class FlowceptBridge implements Observer {
     @Override
     public void start(Emitter emitter) {
         Objects.requireNonNull(emitter, "emitter");
+        deadLetters = emitter;
         start(emitter::emit);
     }
 
@@ -119,6 +132,15 @@ public final class FlowceptBridge implements Observer {
         this.sink = Objects.requireNonNull(sink, "sink");
     }
 
+    /**
+     * Like {@link #attach(Consumer)} into an emitter: refused messages then go to its dead-letter
+     * stream too.
+     */
+    public synchronized void attach(Emitter emitter) {
+        attach((Consumer<Event>) emitter::emit);
+        deadLetters = emitter;
+    }
+
     /** Waits until the channel subscription is active; true when it is. */
     public boolean awaitSubscribed(Duration timeout) throws InterruptedException {
         return subscribed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -130,6 +152,10 @@ public final class FlowceptBridge implements Observer {
      */
     @Override
     public void callback(Object change) {
+        handle(change, "flowcept:" + settings.channel());
+    }
+
+    private void handle(Object change, String source) {
         Consumer<Event> out = sink;
         if (out == null) throw new IllegalStateException("start first");
         received.increment();
@@ -141,31 +167,35 @@ public final class FlowceptBridge implements Observer {
             else if (change instanceof List<?> l) messages = List.copyOf(l);
             else messages = java.util.Collections.singletonList(change);
         } catch (IllegalArgumentException e) {
-            reject("undecodable payload: " + e.getMessage());
+            reject("undecodable Flowcept payload: " + e.getMessage(), source, rawOf(change));
             return;
         }
-        for (Object m : messages) handle(m, out);
+        for (Object m : messages) handleMessage(m, out, source);
     }
 
-    private void handle(Object message, Consumer<Event> out) {
-        switch (FlowceptMessages.kind(message)) {
+    private void handleMessage(Object message, Consumer<Event> out, String source) {
+        FlowceptMessages.Kind kind = FlowceptMessages.kind(message);
+        switch (kind) {
             case TASK, WORKFLOW -> {
                 Event e;
+                FlowceptMapping.Result r;
                 try {
                     @SuppressWarnings("unchecked")
-                    Map<String, Object> m = new java.util.LinkedHashMap<>((Map<String, Object>) message);
-                    if (m.get("type") == null)
-                        m.put(
-                                "type",
-                                FlowceptMessages.kind(message) == FlowceptMessages.Kind.TASK ? "task" : "workflow");
-                    idsAsStrings(m);
-                    e = EventCodec.shared().decodeEvent(m);
+                    Map<String, Object> m = (Map<String, Object>) message;
+                    r = FlowceptMapping.map(m, kind == FlowceptMessages.Kind.TASK);
+                    e = EventCodec.shared().decodeEvent(r.fields());
                 } catch (InvalidEventException | ClassCastException ex) {
-                    reject(ex.getMessage() + ": " + abbreviate(String.valueOf(message)));
+                    reject(
+                            "Flowcept " + kind.name().toLowerCase(java.util.Locale.ROOT) + " message refused: "
+                                    + ex.getMessage(),
+                            source,
+                            json(message));
                     return;
                 }
                 out.accept(e);
                 forwarded.increment();
+                if (r.dependenciesAdded() > 0) dependencies.add(r.dependenciesAdded());
+                if (r.valuesWrapped() > 0) wrapped.add(r.valuesWrapped());
             }
             case CONTROL -> control.increment();
             case OTHER -> {
@@ -176,30 +206,81 @@ public final class FlowceptBridge implements Observer {
                 });
                 n.increment();
             }
-            case INVALID -> reject("not a Flowcept task or workflow message: " + abbreviate(String.valueOf(message)));
+            case INVALID ->
+                reject(
+                        "not a Flowcept task or workflow message (no type, task_id, activity_id or workflow name)",
+                        source,
+                        json(message));
         }
     }
 
-    /** Flowcept ids are strings; a number id (some adapters) is kept as its text. */
-    private static void idsAsStrings(Map<String, Object> m) {
-        for (String k : List.of("task_id", "workflow_id", "campaign_id", "parent_task_id", "parent_workflow_id")) {
-            Object v = m.get(k);
-            if (v instanceof Number) m.put(k, String.valueOf(v));
-        }
-    }
-
-    private void reject(String reason) {
+    private void reject(String reason, String source, String raw) {
         rejected.increment();
         long n = rejected.sum();
-        if (n <= 10 || n % 1000 == 0) LOG.warn("Flowcept bridge: rejected message #{}: {}", n, reason);
+        if (n <= 10 || n % 1000 == 0)
+            LOG.warn("Flowcept bridge: rejected message #{}: {}: {}", n, reason, abbreviate(raw));
         synchronized (lastRejections) {
             if (lastRejections.size() == KEEP_REJECTIONS) lastRejections.removeFirst();
-            lastRejections.addLast(reason);
+            lastRejections.addLast(reason + ": " + abbreviate(raw));
         }
+        Emitter dead = deadLetters;
+        if (dead != null) {
+            try {
+                dead.reject(reason, source, raw);
+            } catch (RuntimeException e) { // a closed emitter: the count and the log line stay
+                LOG.debug("dead letter not sent", e);
+            }
+        }
+    }
+
+    /** The message as JSON text (what a dead letter carries); never throws. */
+    private static String json(Object message) {
+        try {
+            return EventCodec.shared().toJson(message);
+        } catch (RuntimeException e) {
+            return String.valueOf(message);
+        }
+    }
+
+    /** An undecodable payload as JSON text: a string as it is, bytes as UTF-8 text or base64. */
+    private static String rawOf(Object change) {
+        if (change instanceof String s) return s;
+        if (change instanceof byte[] b) {
+            var decoder = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+            try {
+                return decoder.decode(java.nio.ByteBuffer.wrap(b)).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                return json(
+                        Map.of("payload_base64", java.util.Base64.getEncoder().encodeToString(b)));
+            }
+        }
+        return json(change);
     }
 
     private static String abbreviate(String s) {
         return s.length() <= 300 ? s : s.substring(0, 300) + "…";
+    }
+
+    /**
+     * The bridge's counters for status reports: {@code received}, {@code forwarded}, {@code control},
+     * {@code skipped} (all types), {@code rejected}, {@code dependencies}, {@code wrapped}, {@code
+     * reconnects}.
+     */
+    @Override
+    public Map<String, Long> counters() {
+        var c = new java.util.LinkedHashMap<String, Long>();
+        c.put("received", received.sum());
+        c.put("forwarded", forwarded.sum());
+        c.put("control", control.sum());
+        c.put("skipped", skipped.values().stream().mapToLong(LongAdder::sum).sum());
+        c.put("rejected", rejected.sum());
+        c.put("dependencies", dependencies.sum());
+        c.put("wrapped", wrapped.sum());
+        c.put("reconnects", reconnects.get());
+        return c;
     }
 
     public Stats stats() {
@@ -218,12 +299,12 @@ public final class FlowceptBridge implements Observer {
     private final class Subscriber extends BinaryJedisPubSub {
         @Override
         public void onPMessage(byte[] pattern, byte[] channel, byte[] message) {
-            deliver(message);
+            deliver(channel, message);
         }
 
         @Override
         public void onMessage(byte[] channel, byte[] message) {
-            deliver(message);
+            deliver(channel, message);
         }
 
         @Override
@@ -232,11 +313,12 @@ public final class FlowceptBridge implements Observer {
             subscribed.countDown();
         }
 
-        private void deliver(byte[] message) {
+        private void deliver(byte[] channel, byte[] message) {
+            String source = "flowcept:" + new String(channel, StandardCharsets.UTF_8);
             try {
-                callback(message);
+                handle(message, source);
             } catch (RuntimeException e) { // never let one message end the subscription
-                reject("failed: " + e);
+                reject("failed: " + e, source, rawOf(message));
             }
         }
     }

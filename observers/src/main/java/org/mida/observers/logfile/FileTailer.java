@@ -55,6 +55,27 @@ public final class FileTailer implements Closeable {
     /** What is needed to resume: which file, how far, and its first bytes. */
     public record State(String fileKey, long offset, String fingerprint) {}
 
+    /**
+     * What the tailer found when it (re)opened or left a file; reported to the {@code switches}
+     * consumer of {@link #poll(Consumer, Consumer)} in order with the lines (lines of the old file
+     * first).
+     */
+    public enum Switch {
+        /** The first file followed, without a saved state. */
+        NEW,
+        /** Opened at the saved offset of the same file. */
+        RESUMED,
+        /** Renamed away (still in the directory under another name) and recreated: rotation. */
+        ROTATED,
+        /** The path names another file and the old one is gone (deleted and recreated), or a saved state no longer fits. */
+        REPLACED,
+        /** The same file got shorter or its first bytes changed (rewritten from the start, copytruncate). */
+        TRUNCATED
+    }
+
+    private static final Consumer<Switch> IGNORE = s -> {};
+    private Consumer<Switch> switches = IGNORE;
+
     private final Path path;
     private FileChannel channel;
     private Object fileKey;
@@ -79,21 +100,52 @@ public final class FileTailer implements Closeable {
 
     /** Reads every complete line written since the last poll; returns how many were handed out. */
     public int poll(Consumer<String> lines) throws IOException {
-        if (channel == null && !openCurrent(lines)) return 0;
-        int n = 0;
-        Object now = keyOf(path);
-        if (now != null && !now.equals(fileKey)) { // renamed away and recreated
-            n += readToEnd(lines); // what was written to the old file before the switch
-            flushPartial(lines);
-            LOG.info("{} was rotated; following the new file", path);
-            switchTo(path, 0);
-        } else if (now != null && truncated()) {
-            LOG.info("{} was truncated (copytruncate); reading it from the start", path);
-            partial.reset();
-            offset = 0;
-            fingerprint = new byte[0];
+        return poll(lines, IGNORE);
+    }
+
+    /**
+     * Like {@link #poll(Consumer)}, and tells {@code switches} which file the following lines come from
+     * (a new one, a resumed one, a rotation, a replacement, a truncation), so a caller can tell runs
+     * apart.
+     */
+    public int poll(Consumer<String> lines, Consumer<Switch> switches) throws IOException {
+        this.switches = Objects.requireNonNull(switches, "switches");
+        try {
+            if (channel == null && !openCurrent(lines)) return 0;
+            int n = 0;
+            Object now = keyOf(path);
+            if (now != null && !now.equals(fileKey)) { // the path names another file
+                n += readToEnd(lines); // what was written to the old file before the switch
+                flushPartial(lines);
+                boolean renamed = fileKey != null && findByKey(fileKey.toString()) != null;
+                LOG.info("{} was {}; following the new file", path, renamed ? "rotated" : "replaced");
+                switchTo(path, 0);
+                switches.accept(renamed ? Switch.ROTATED : Switch.REPLACED);
+            } else if (now != null && truncated()) {
+                LOG.info("{} was truncated or rewritten; reading it from the start", path);
+                partial.reset();
+                offset = 0;
+                fingerprint = new byte[0];
+                switches.accept(Switch.TRUNCATED);
+            }
+            return n + readToEnd(lines);
+        } finally {
+            this.switches = IGNORE;
         }
-        return n + readToEnd(lines);
+    }
+
+    /** The first line of the file followed now (at most 4 KiB; empty while it has no complete line). */
+    public String firstLine() throws IOException {
+        byte[] head = readHead(4096);
+        int end = 0;
+        while (end < head.length && head[end] != '\n') end++;
+        if (end == head.length && head.length < 4096) return "";
+        return new String(head, 0, end, StandardCharsets.UTF_8);
+    }
+
+    /** The identity ({@code fileKey}) of the file followed now; null before the first poll. */
+    public String fileKey() {
+        return fileKey == null ? null : fileKey.toString();
     }
 
     /** Where the tailer is now (for {@link #saveState}). */
@@ -106,8 +158,17 @@ public final class FileTailer implements Closeable {
 
     /** Writes {@link #state()} atomically (temp file + rename). */
     public void saveState(Path stateFile) throws IOException {
+        saveState(stateFile, Map.of());
+    }
+
+    /**
+     * Writes {@link #state()} and the caller's own {@code extra} values (read back by {@link
+     * #loadExtra}) atomically.
+     */
+    public void saveState(Path stateFile, Map<String, ?> extra) throws IOException {
         State s = state();
         var m = new LinkedHashMap<String, Object>();
+        if (!extra.isEmpty()) m.put("extra", extra);
         m.put("path", path.toString());
         m.put("file_key", s.fileKey());
         m.put("offset", s.offset());
@@ -117,6 +178,22 @@ public final class FileTailer implements Closeable {
         Path tmp = dir.resolve(stateFile.getFileName() + ".tmp");
         Files.writeString(tmp, EventCodec.shared().toJson(m));
         Files.move(tmp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The {@code extra} values saved with the state; empty when none (or unreadable). */
+    public static Map<String, Object> loadExtra(Path stateFile) {
+        try {
+            if (stateFile == null || !Files.exists(stateFile)) return Map.of();
+            Object o = EventCodec.shared().parse(Files.readString(stateFile));
+            if (o instanceof Map<?, ?> m && m.get("extra") instanceof Map<?, ?> x) {
+                var out = new LinkedHashMap<String, Object>();
+                x.forEach((k, v) -> out.put(String.valueOf(k), v));
+                return out;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Ignoring unreadable tail state {}: {}", stateFile, e.toString());
+        }
+        return Map.of();
     }
 
     static State loadState(Path stateFile) {
@@ -139,22 +216,29 @@ public final class FileTailer implements Closeable {
         if (key == null) return false;
         State r = resume;
         resume = null;
+        Switch how = r == null ? Switch.NEW : null;
         if (r != null && r.fileKey() != null && !r.fileKey().equals(key.toString())) {
             Path rotated = findByKey(r.fileKey());
             if (rotated != null) {
                 LOG.info("{} was rotated while not followed; reading the rest of {} first", path, rotated);
                 switchTo(rotated, r.offset());
-                if (!matchesFingerprint(r)) offset = 0;
+                if (!matchesFingerprint(r)) {
+                    offset = 0;
+                    switches.accept(Switch.REPLACED);
+                } else switches.accept(Switch.RESUMED);
                 readToEnd(lines);
                 flushPartial(lines);
-            }
+                how = Switch.ROTATED;
+            } else how = Switch.REPLACED;
             r = null;
         }
         switchTo(path, 0);
         if (r != null && channel.size() >= r.offset() && matchesFingerprint(r)) {
             offset = r.offset();
             fingerprint = HexFormat.of().parseHex(r.fingerprint());
-        }
+            how = Switch.RESUMED;
+        } else if (how == null) how = r.offset() == 0 ? Switch.RESUMED : Switch.TRUNCATED;
+        switches.accept(how);
         return true;
     }
 

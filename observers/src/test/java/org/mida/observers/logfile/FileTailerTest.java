@@ -137,4 +137,38 @@ class FileTailerTest {
         }
         assertThat(seen).containsExactly("first content", "other content, same inode");
     }
+
+    @Test
+    void tells_a_rotation_from_a_replacement_and_a_rewrite() throws Exception {
+        Path log = dir.resolve("run.log");
+        Path state = dir.resolve("run.state");
+        var switches = new ArrayList<FileTailer.Switch>();
+        append(log, "a\n");
+        try (FileTailer t = FileTailer.open(log, state)) {
+            t.poll(seen::add, switches::add);
+            Files.move(log, dir.resolve("run.log.1")); // rotation: the old file stays
+            append(log, "b\n");
+            t.poll(seen::add, switches::add);
+            Files.delete(log); // a re-run that deletes and recreates
+            append(log, "c\n");
+            t.poll(seen::add, switches::add);
+            Files.writeString(log, "d\n"); // a re-run that rewrites (O_TRUNC)
+            t.poll(seen::add, switches::add);
+            t.saveState(state, java.util.Map.of("run_id", "r-7"));
+        }
+        assertThat(switches)
+                .containsExactly(
+                        FileTailer.Switch.NEW,
+                        FileTailer.Switch.ROTATED,
+                        FileTailer.Switch.REPLACED,
+                        FileTailer.Switch.TRUNCATED);
+        assertThat(seen).containsExactly("a", "b", "c", "d");
+        assertThat(FileTailer.loadExtra(state)).containsEntry("run_id", "r-7");
+        switches.clear();
+        try (FileTailer t = FileTailer.open(log, state)) {
+            t.poll(seen::add, switches::add);
+            assertThat(t.firstLine()).isEqualTo("d");
+        }
+        assertThat(switches).containsExactly(FileTailer.Switch.RESUMED);
+    }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -120,6 +121,154 @@ class FlowceptBridgeIT {
         }
     }
 
+    /**
+     * The paper's Listing 2 ({@code client.map(incr, range(1000))}) plus a map over its futures, under
+     * Flowcept 1.0.3's real Dask worker plugin in a real LocalCluster (2 worker processes), published
+     * through the test Redis with the settings file docs/OBSERVERS.md gives, bridged into a real
+     * server: 2,000 FINISHED tasks with their used/generated values, 1,000 task-to-task links.
+     */
+    @Test
+    void listing_2_under_flowcepts_dask_plugin_gives_finished_tasks_and_lineage() throws Exception {
+        Path python = PythonPeers.requireVenv(
+                "flowcept-dask", "MIDA_TEST_FLOWCEPT_DASK_PYTHON", "flowcept", "distributed", "redis", "msgpack");
+        Path script = PythonPeers.script("flowcept_dask_listing2.py", dir);
+        server = TestServer.start();
+        URI redis = URI.create(Backends.redisUri());
+        String channel = "interception-listing2";
+        Path settings = dir.resolve("flowcept-settings.yaml");
+        Files.writeString(
+                settings,
+                FLOWCEPT_DASK_SETTINGS
+                        .replace("${host}", redis.getHost())
+                        .replace("${port}", String.valueOf(redis.getPort()))
+                        .replace("${channel}", channel));
+        int n = 1000;
+        long t0 = System.nanoTime();
+        try (Emitter emitter = emitter();
+                FlowceptBridge bridge = new FlowceptBridge(
+                        FlowceptSettings.of(Backends.redisUri()).withChannel(channel));
+                ObserverController controller = new ObserverController(emitter)) {
+            controller.register(bridge, ObserverSettings.callbackOnly()).start();
+            assertThat(bridge.awaitSubscribed(Duration.ofSeconds(10))).isTrue();
+
+            String out = PythonPeers.runOk(
+                    python,
+                    List.of(script.toString(), String.valueOf(n), "listing-2", "fc-dask"),
+                    dir,
+                    Map.of("FLOWCEPT_SETTINGS_PATH", settings.toString()),
+                    300);
+            long tPython = System.nanoTime();
+            String last = out.strip().substring(out.strip().lastIndexOf('\n') + 1);
+            JsonNode summary = new ObjectMapper().readTree(last);
+            String wf = summary.get("workflow_id").asText();
+            assertThat(summary.get("sum").asLong()).isEqualTo((long) n * (n + 1));
+
+            // RUNNING + FINISHED of 2n tasks, the workflow's RUNNING and FINISHED
+            TestServer.await(
+                    seconds(60),
+                    "4n + 2 forwarded messages",
+                    () -> bridge.stats().forwarded() >= 4L * n + 2);
+            assertThat(emitter.flush(Duration.ofSeconds(30))).isTrue();
+            server.awaitIngested(seconds(120));
+            long tIngested = System.nanoTime();
+
+            assertThat(bridge.stats().rejected())
+                    .as(bridge.lastRejections().toString())
+                    .isZero();
+            assertThat(bridge.counters())
+                    .containsEntry("dependencies", 2L * n) // on the RUNNING and the FINISHED message of each double
+                    .containsEntry("rejected", 0L);
+            assertThat(server.count(
+                            "MATCH (w:Workflow {workflow_id:$w, name:'listing-2'})-[:PART_OF]->"
+                                    + "(:Campaign {campaign_id:'fc-dask'}) RETURN count(w)",
+                            "w",
+                            wf))
+                    .isEqualTo(1);
+            assertThat(server.count(
+                            "MATCH (t:Task {status:'FINISHED'})-[:PART_OF]->(:Workflow {workflow_id:$w}) RETURN count(t)",
+                            "w",
+                            wf))
+                    .isEqualTo(2L * n);
+            assertThat(server.count(
+                            "MATCH (t:Task {workflow_id:$w, activity_id:'incr', status:'FINISHED'})"
+                                    + " WHERE t.`generated.result` = t.`used.n` + 1 AND t.ended_at >= t.started_at"
+                                    + " RETURN count(t)",
+                            "w",
+                            wf))
+                    .isEqualTo(n);
+            assertThat(server.count(
+                            "MATCH (d:Task {workflow_id:$w, activity_id:'double', status:'FINISHED'})"
+                                    + "-[:WAS_INFORMED_BY]->(i:Task {activity_id:'incr', status:'FINISHED'})"
+                                    + " WHERE d.`generated.result` = 2 * i.`generated.result` RETURN count(d)",
+                            "w",
+                            wf))
+                    .isEqualTo(n);
+            String aDouble = server.query(
+                            "MATCH (d:Task {workflow_id:$w, activity_id:'double'})-[:WAS_INFORMED_BY]->(i:Task)"
+                                    + " RETURN d.task_id AS d, i.task_id AS i LIMIT 1",
+                            "w",
+                            wf)
+                    .get(0)
+                    .get("d")
+                    .asString();
+            JsonNode lineage = server.get("/api/lineage?direction=upstream&depth=1&id="
+                            + URLEncoder.encode(aDouble, StandardCharsets.UTF_8))
+                    .json();
+            assertThat(lineage.toString()).contains("incr-");
+            assertThat(server.count(
+                            "MATCH (t:Task {workflow_id:$w}) WHERE NOT (t)-[:PART_OF]->() RETURN count(t)", "w", wf))
+                    .isZero();
+            System.out.printf(
+                    "FlowceptBridgeIT listing 2 (n=%d, flowcept %s, dask %s): python run %.1f s, bridged and ingested"
+                            + " %.1f s later%n",
+                    n,
+                    summary.get("flowcept").asText(),
+                    summary.get("dask").asText(),
+                    (tPython - t0) / 1e9,
+                    (tIngested - tPython) / 1e9);
+        }
+    }
+
+    /**
+     * The Flowcept settings docs/OBSERVERS.md gives for Dask (mq-only, offline flush: each worker
+     * publishes its tasks when it closes; no key-value DB, no MongoDB/LMDB).
+     */
+    static final String FLOWCEPT_DASK_SETTINGS = """
+            project:
+              db_flush_mode: offline
+              enrich_messages: true
+              replace_non_json_serializable: true
+              dump_buffer:
+                enabled: false
+            log:
+              log_file_level: disable
+              log_stream_level: error
+            mq:
+              enabled: true
+              type: redis
+              host: ${host}
+              port: ${port}
+              channel: ${channel}
+            kv_db:
+              enabled: false
+            databases:
+              mongodb:
+                enabled: false
+              lmdb:
+                enabled: false
+            telemetry_capture: {}
+            instrumentation:
+              enabled: false
+            adapters:
+              dask:
+                kind: dask
+                worker_should_get_input: true
+                worker_should_get_output: true
+                scheduler_should_get_input: true
+                scheduler_create_timestamps: true
+                worker_create_timestamps: false
+            """;
+
     @Test
     void json_messages_are_forwarded_and_other_kinds_are_counted_not_forwarded() throws Exception {
         server = TestServer.start();
@@ -167,6 +316,20 @@ class FlowceptBridgeIT {
             assertThat(stats.skipped()).containsEntry("agent", 1L);
             assertThat(stats.rejected()).isEqualTo(2);
             assertThat(bridge.lastRejections()).hasSize(2);
+            assertThat(bridge.counters()).containsEntry("rejected", 2L).containsEntry("received", 7L);
+            // both refusals are dead letters with a reason, the source and the message's text
+            String dead = server.stream() + ":dead";
+            TestServer.await(seconds(10), "2 dead letters", () -> jedis.xlen(dead) == 2);
+            var letters = jedis.xrange(dead, (redis.clients.jedis.StreamEntryID) null, null);
+            assertThat(letters)
+                    .allSatisfy(l -> assertThat(l.getFields())
+                            .containsEntry("source_id", "flowcept:interception")
+                            .containsKeys("reason", "event"));
+            assertThat(letters.get(0).getFields().get("reason")).contains("task_id");
+            assertThat(letters.get(0).getFields().get("event")).contains("\"status\":\"RUNNING\"");
+            assertThat(letters.get(1).getFields().get("reason")).contains("undecodable");
+            assertThat(letters.get(1).getFields().get("event")).contains("payload_base64");
+            assertThat(emitter.stats().rejected()).isEqualTo(2);
             assertThat(server.count("MATCH (t:Task)-[:PART_OF]->(:Workflow {workflow_id:'wf-json', name:'from-json'})"
                             + " RETURN count(t)"))
                     .isEqualTo(3);

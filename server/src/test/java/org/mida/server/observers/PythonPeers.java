@@ -51,6 +51,38 @@ public final class PythonPeers {
         return null;
     }
 
+    /**
+     * A python from a venv of its own (for peers whose pins clash with {@code .venv/mida-ci}, e.g.
+     * Flowcept's Dask plugin, which needs dask &lt;= 2024.10): the system property {@code
+     * mida.test.<name>.python}, the environment variable {@code envVar}, or {@code .venv/<name>/bin/python}
+     * in the repository ({@code .ci/run} installs it). Fails under CI, aborts otherwise, like {@link
+     * #require}.
+     */
+    public static Path requireVenv(String name, String envVar, String... modules) {
+        List<Path> candidates = new ArrayList<>();
+        String prop = System.getProperty("mida.test." + name + ".python");
+        if (prop != null && !prop.isBlank()) candidates.add(Path.of(prop));
+        String env = System.getenv(envVar);
+        if (env != null && !env.isBlank()) candidates.add(Path.of(env));
+        Path root = repoRoot();
+        if (root != null) candidates.add(root.resolve(".venv/" + name + "/bin/python"));
+        var tried = new ArrayList<String>();
+        for (Path p : candidates) {
+            if (!Files.isExecutable(p)) {
+                tried.add(p + " (missing)");
+                continue;
+            }
+            Result r = run(p, List.of("-c", "import " + String.join(", ", modules)), null, Map.of(), 120);
+            if (r.exit() == 0) return p;
+            tried.add(p + " (" + lastLine(r.output()) + ")");
+        }
+        String msg = "no Python with " + String.join(", ", modules) + " in .venv/" + name + "; run the python-peers"
+                + " block of .ci/run or set " + envVar + ". Tried: " + tried;
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(msg);
+        Assumptions.abort(msg);
+        return null;
+    }
+
     /** Copies a script from the test resources ({@code python/<name>}) into {@code dir}. */
     public static Path script(String name, Path dir) {
         try (InputStream in = PythonPeers.class.getResourceAsStream("/python/" + name)) {
