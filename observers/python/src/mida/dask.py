@@ -588,9 +588,28 @@ class _MidaWorker(WorkerPlugin):
 
         if isinstance(spec, Alias):
             return {"input": render(spec)}
-        if not isinstance(spec, Task):
+        if isinstance(spec, tuple) and len(spec) == 3 and callable(spec[0]):
+            # Dask before 2024.12: (function, args, kwargs) with the dependencies' keys in the args
+            func, args, kwargs = _unwrap_old_spec(spec[0], list(spec[1] or ()), dict(spec[2] or {}))
+            deps = {d.key for d in ts.dependencies}
+
+            def render_old(a: Any, depth: int = 0) -> Any:
+                try:
+                    if a in deps:
+                        return ref(a)
+                except TypeError:  # unhashable: not a key
+                    pass
+                if depth < 2 and isinstance(a, (list, tuple)):
+                    return [render_old(x, depth + 1) for x in list(a)[:_MAX_ITEMS]]
+                if depth < 2 and isinstance(a, dict) and "@id" not in a:
+                    return {key_text(k): render_old(v, depth + 1) for k, v in list(a.items())[:_MAX_ITEMS]}
+                return _recordable(a)
+
+            render = render_old  # noqa: F811 (the same rules for the old spec)
+        elif isinstance(spec, Task):
+            func, args, kwargs = spec.func, None, None
+        else:
             return {}
-        func = spec.func
         if getattr(func, "__module__", "").startswith("dask."):
             # dask's own wrappers (fused subgraphs, array/dataframe blocks): their inputs are the
             # dependencies; their arguments are graph plumbing
@@ -598,8 +617,9 @@ class _MidaWorker(WorkerPlugin):
                 f"input{i}" if i else "input": ref(d.key)
                 for i, d in enumerate(sorted(ts.dependencies, key=lambda d: key_text(d.key)))
             }
-        args = list(spec.args)
-        kwargs = dict(spec.kwargs)
+        if args is None:
+            args = list(spec.args)
+            kwargs = dict(spec.kwargs)
         names = _parameter_names(func, len(args), kwargs)
         used: Dict[str, Any] = {}
         for name, a in zip(names, args):
@@ -607,6 +627,30 @@ class _MidaWorker(WorkerPlugin):
         for name, a in kwargs.items():
             used[str(name)] = render(a)
         return used
+
+
+def _unwrap_old_spec(func: Any, args: list, kwargs: dict) -> tuple:
+    """Dask before 2024.12 runs a delayed call as ``execute_task((apply, f, [args], (dict, [[k, v]])))``
+    or ``execute_task((f, *args))``: the user's function and arguments inside."""
+    if getattr(func, "__name__", "") == "execute_task" and len(args) == 1 and not kwargs:
+        task = args[0]
+        if isinstance(task, tuple) and task and callable(task[0]):
+            inner, rest = task[0], list(task[1:])
+            if getattr(inner, "__name__", "") == "apply" and rest and callable(rest[0]):
+                f = rest[0]
+                f_args = rest[1] if len(rest) > 1 and isinstance(rest[1], (list, tuple)) else []
+                f_kwargs: dict = {}
+                spec = rest[2] if len(rest) > 2 else None
+                if isinstance(spec, dict):
+                    f_kwargs = spec
+                elif isinstance(spec, tuple) and len(spec) == 2 and spec[0] is dict:
+                    try:
+                        f_kwargs = {k: v for k, v in spec[1]}
+                    except (TypeError, ValueError):
+                        f_kwargs = {}
+                return f, list(f_args), f_kwargs
+            return inner, rest, {}
+    return func, args, kwargs
 
 
 _signatures: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
@@ -623,10 +667,18 @@ def _spec_types() -> tuple:
     """Dask's task-spec classes (imported once, not on every task)."""
     global _SPEC_TYPES
     if _SPEC_TYPES is None:
-        from dask._task_spec import Alias, DataNode, NestedContainer, Task, TaskRef
-        from dask._task_spec import Dict as DaskDict
+        try:
+            import dask._task_spec as spec
+        except ImportError:  # a Dask older than the task-spec classes: only the tuple form exists
+            spec = None
 
-        _SPEC_TYPES = (Alias, DataNode, NestedContainer, Task, TaskRef, DaskDict)
+        class _Absent:  # stands for a class this Dask does not have: nothing is an instance of it
+            pass
+
+        _SPEC_TYPES = tuple(
+            getattr(spec, name, _Absent)
+            for name in ("Alias", "DataNode", "NestedContainer", "Task", "TaskRef", "Dict")
+        )
     return _SPEC_TYPES
 
 
