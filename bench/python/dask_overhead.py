@@ -223,13 +223,22 @@ def patched_adapter_class():
 
 
 def flowcept_incompatibility() -> str | None:
-    """The error Flowcept 1.0.3's Dask worker interceptor raises on this Dask's task spec, or None."""
-    from dask._task_spec import Task
+    """The error Flowcept's Dask worker interceptor raises on the task spec this Dask's workers hold,
+    or None. Before Dask 2024.12 a worker's run_spec is a (func, args, kwargs) tuple, which Flowcept
+    1.0.3 reads; since then it is a dask._task_spec.Task, which it cannot index."""
+    import distributed
     from flowcept.commons.flowcept_dataclasses.task_object import TaskObject
     from flowcept.flowceptor.adapters.dask.dask_interceptor import get_run_spec_data
+    from packaging.version import Version
 
+    if Version(distributed.__version__) < Version("2024.12.0"):
+        spec = (work, (1, 10), {})
+    else:
+        from dask._task_spec import Task
+
+        spec = Task("k", work, 1, 10)
     try:
-        get_run_spec_data(TaskObject(), Task("k", work, 1, 10))
+        get_run_spec_data(TaskObject(), spec)
         return None
     except Exception as e:
         return f"{type(e).__name__}: {e}"
