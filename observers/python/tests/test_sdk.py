@@ -250,3 +250,22 @@ def test_task_ids_are_unique_within_a_process_and_across_a_fork():
     os.waitpid(pid, 0)
     assert len(child) == 32 and child not in ids
     assert child[:20] != ids[0][:20], "a forked child draws from its own prefix"
+
+
+@mida.task
+def in_pool(x):
+    return x * 10
+
+
+def test_tasks_run_in_a_thread_pool_belong_to_the_open_workflow(server, emitter):
+    """A ThreadPoolExecutor's threads do not inherit the context: they still see the open workflow."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with mida.workflow(name="pool", emitter=emitter) as wf:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            assert list(pool.map(in_pool, range(4))) == [0, 10, 20, 30]
+    assert sdk.current_workflow() is None
+    ingested(server, emitter)
+    tasks = tasks_of(server, wf.workflow_id)
+    assert sorted(t["generated"]["result"] for t in tasks) == [0, 10, 20, 30]
+    assert {t["status"] for t in tasks} == {"FINISHED"}

@@ -52,6 +52,18 @@ _current_workflow: contextvars.ContextVar[Optional["workflow"]] = contextvars.Co
     "mida_workflow", default=None
 )
 _current_task: contextvars.ContextVar[Optional["Task"]] = contextvars.ContextVar("mida_task", default=None)
+# workflows entered and not yet left in this process, innermost last (see current_workflow)
+_open_workflows: List["workflow"] = []
+
+
+def _workflow_here() -> Optional["workflow"]:
+    wf = _current_workflow.get()
+    if wf is None and _open_workflows:
+        try:
+            return _open_workflows[-1]
+        except IndexError:  # closed meanwhile by another thread
+            return None
+    return wf
 
 
 # ---------------------------------------------------------------------- entities
@@ -125,7 +137,7 @@ def _new_task_id() -> str:
 
 
 def _emitter():
-    wf = _current_workflow.get()
+    wf = _workflow_here()
     if wf is not None and wf.emitter is not None:
         return wf.emitter
     from mida.emitter import get_default
@@ -135,7 +147,7 @@ def _emitter():
 
 def _default_campaign(emitter: Any = None) -> Optional[str]:
     """The current workflow's campaign, else the emitter's ``campaign_id`` setting (MIDA_CAMPAIGN_ID)."""
-    wf = _current_workflow.get()
+    wf = _workflow_here()
     if wf is not None:
         return wf.campaign_id
     settings = getattr(emitter if emitter is not None else _emitter(), "settings", None)
@@ -207,7 +219,7 @@ class workflow:
         self.started_at: Optional[float] = None
 
     def __enter__(self) -> "workflow":
-        parent = _current_workflow.get()
+        parent = _workflow_here()
         if parent is not None:
             self.parent_workflow_id = parent.workflow_id
             if self.emitter is None:
@@ -231,12 +243,17 @@ class workflow:
             ev["custom_metadata"] = {**ev.get("custom_metadata", {}), **custom}
         self._emit(ev)
         self._token = _current_workflow.set(self)
+        _open_workflows.append(self)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._token is not None:
             _reset(_current_workflow, self._token, None)
             self._token = None
+        try:
+            _open_workflows.remove(self)
+        except ValueError:
+            pass
         ev = self._event("ERROR" if exc is not None else "FINISHED")
         ev["started_at"] = self.started_at
         ev["ended_at"] = time.time()
@@ -263,7 +280,10 @@ class workflow:
 
 
 def current_workflow() -> Optional[workflow]:
-    return _current_workflow.get()
+    """The workflow of this context, else the innermost workflow still open in this process: a thread
+    that did not inherit the context (a ``ThreadPoolExecutor``'s, a library's callback thread) still
+    records its tasks in the running workflow."""
+    return _workflow_here()
 
 
 def _reset(var: contextvars.ContextVar, token: contextvars.Token, previous: Any) -> None:
@@ -318,7 +338,7 @@ class Task:
     def start(self, _current: bool = True) -> "Task":
         if self.started_at is not None:
             raise RuntimeError(f"task {self.task_id} already started")
-        self._wf = _current_workflow.get()
+        self._wf = _workflow_here()
         self._previous = _current_task.get()
         if self.parent_task_id is None and self._previous is not None:
             self.parent_task_id = self._previous.task_id
