@@ -466,12 +466,26 @@ def test_a_worker_that_cannot_start_the_plugin_is_named_in_a_warning_and_the_run
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cl:
         monkeypatch.delenv("MIDA_FLUSH_INTERVAL")  # the scheduler's (this process) is fine
         with Client(cl) as client, caplog.at_level("WARNING", logger="mida.dask"):
-            client.register_plugin(MidaDask(workflow_name="half", redis_uri=server.redis_uri))
+            plugin = MidaDask(workflow_name="half", redis_uri=server.redis_uri)
+            client.register_plugin(plugin)
             assert client.gather(client.map(incr, range(3))) == [1, 2, 3]
+            with pytest.raises(ValueError):
+                client.submit(boom, 7).result()
     assert any(
         "does not record tasks" in r.getMessage() and "MIDA_FLUSH_INTERVAL" in r.getMessage()
         for r in caplog.records
     ), [r.getMessage() for r in caplog.records]
+    # the scheduler recorded the ends of that worker's tasks: none stays SUBMITTED
+    wf = plugin.workflow_id
+    server.wait_for(
+        "the tasks to end", lambda: counts(api, wf) == {("incr", "FINISHED"): 3, ("boom", "ERROR"): 1}
+    )
+    rows = api.query(
+        projection=["task_id", "activity_id", "started_at", "ended_at"], filter={"workflow_id": wf}
+    )
+    assert all(r["started_at"] and r["ended_at"] >= r["started_at"] for r in rows), rows
+    failed = api.task(next(r["task_id"] for r in rows if r["activity_id"] == "boom"))
+    assert "bad input: 7" in failed["stderr"], failed
 
 
 def slow(x, seconds=2.0):

@@ -198,6 +198,8 @@ class MidaDask(SchedulerPlugin):
         self._started_at: Optional[float] = None
         self._status_callback: Any = None
         self._counts = {"tasks_submitted": 0, "tasks_finished": 0, "tasks_erred": 0}
+        # workers whose half failed to start: the scheduler records their tasks' ends itself
+        self._blind: set = set()
 
     def __getstate__(self):  # only the configuration travels to the scheduler
         return {
@@ -242,6 +244,7 @@ class MidaDask(SchedulerPlugin):
         )
         for worker, answer in (responses or {}).items():
             if isinstance(answer, dict) and answer.get("status") == "error":
+                self._blind.add(worker)
                 # e.g. mida not installed there, or a MIDA_* variable it cannot parse
                 log.warning(
                     "mida: worker %s does not record tasks: %s",
@@ -339,6 +342,8 @@ class MidaDask(SchedulerPlugin):
             if key in self._open:
                 self._open.discard(key)
                 self._counts["tasks_finished"] += 1
+                if self._blind and kwargs.get("worker") in self._blind:
+                    self._ended_on_blind_worker(key, "FINISHED", kwargs)
             return
         if finish == "forgotten":
             if key in self._open:  # released before it finished: cancelled, or its client left
@@ -356,8 +361,11 @@ class MidaDask(SchedulerPlugin):
         if key in self._open:
             self._open.discard(key)
             self._counts["tasks_erred"] += 1
-        # Tasks a worker runs are reported by the worker; here only what never reaches one.
+        # Tasks a worker runs are reported by the worker; here only what never reaches one, and the
+        # tasks of workers that could not start their half.
         if start == "processing":
+            if self._blind and kwargs.get("worker") in self._blind:
+                self._ended_on_blind_worker(key, "ERROR", kwargs)
             return
         try:
             ev = self.config.base(key, self._executions.get(key, 0))
@@ -374,6 +382,28 @@ class MidaDask(SchedulerPlugin):
             self._emit(ev)
         except Exception:
             log.debug("mida: could not record an erred task", exc_info=True)
+
+    def _ended_on_blind_worker(self, key: Any, status: str, info: Dict[str, Any]) -> None:
+        """The end of a task that ran on a worker without its half, from what the worker told the
+        scheduler (times of the compute, the exception): better than a task SUBMITTED for ever."""
+        try:
+            ev = self.config.base(key, self._executions.get(key, 0))
+            ev.update(status=status, activity_id=_activity(key), adapter_id=ADAPTER_ID)
+            worker = str(info.get("worker"))
+            ev["node_name"] = worker
+            for ss in info.get("startstops") or ():
+                if isinstance(ss, dict) and ss.get("action") == "compute":
+                    ev["started_at"], ev["ended_at"] = ss.get("start"), ss.get("stop")
+            ev.setdefault("ended_at", time.time())
+            if status == "ERROR":
+                ts = self._scheduler.tasks.get(key) if self._scheduler is not None else None
+                tb = info.get("traceback_text") or getattr(ts, "traceback_text", "") or ""
+                exc = info.get("exception_text") or getattr(ts, "exception_text", "") or ""
+                ev["stderr"] = f"Traceback (most recent call last):\n{tb}{exc}" if tb else exc or "erred"
+            ev["custom_metadata"] = {"recorded_by": "scheduler: the worker's MIDA half did not start"}
+            self._emit(ev)
+        except Exception:
+            log.debug("mida: could not record the end of %r", key, exc_info=True)
 
     def _cancelled(self, key: Any) -> None:
         # Without this a cancelled task would stay SUBMITTED or RUNNING for ever; the wire format has
