@@ -46,7 +46,8 @@ import org.mida.event.WorkflowEvent;
  * @param changed the merged state (as it will be stored) of every workflow, then task, that the batch
  *     creates or changes
  * @param observers the observer reports that replace the stored ones (or are the first of their observer)
- * @param refused the batch's events that are not applied, each with the reason, in batch order
+ * @param refused the batch's events that are not applied, each with the reason (by task, in the order the
+ *     batch first names each task)
  */
 record IngestPlan(
         List<String> campaigns,

@@ -60,7 +60,9 @@ class ObserverStatusTest {
         assertThat(json.get("counters").get("emitted").asLong()).isEqualTo(120);
         assertThat(json.get("last_error").asText()).isEqualTo("database is locked");
         assertThat(json.get("received_at").asDouble()).isEqualTo(1714564831.0);
-        assertThat(json.get("silent").isBoolean()).as("the answer's own, not the report's").isTrue();
+        assertThat(json.get("silent").isBoolean())
+                .as("the answer's own, not the report's")
+                .isTrue();
         assertThat(json.get("silent").asBoolean()).isFalse();
         assertThat(json.get("x_site").asText()).isEqualTo("lab-3");
         assertThat(json.has("interval"))
