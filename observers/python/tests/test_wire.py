@@ -68,7 +68,11 @@ def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_pa
     dead_before = r.xlen(dead)
     em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path))
     tasks, workflows, observers = {}, {}, {}
-    by_type = {"task": (tasks, "task_id"), "workflow": (workflows, "workflow_id"), "observer": (observers, "observer_id")}
+    by_type = {
+        "task": (tasks, "task_id"),
+        "workflow": (workflows, "workflow_id"),
+        "observer": (observers, "observer_id"),
+    }
     try:
         for param in VALID:
             for ev in _elements(param.values[0]["entry"]):
@@ -88,6 +92,11 @@ def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_pa
     for wid in workflows:
         status, body = server.get("/api/workflows?id=" + urllib.parse.quote(wid, safe=""))
         assert status == 200, (wid, body)
+    for oid in observers:
+        # the path form takes the id's slashes as they are (node17/agent/mlflow)
+        status, body = server.get("/api/observers/" + urllib.parse.quote(oid, safe="/"))
+        assert status == 200, (oid, body)
+        assert body["observer_id"] == oid
     # nothing of ours was dead-lettered by the server
     ours = set(tasks) | set(workflows) | set(observers)
     for _, fields in r.xrange(dead)[dead_before:]:
