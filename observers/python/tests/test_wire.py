@@ -92,6 +92,11 @@ def test_every_valid_case_emitted_through_the_emitter_is_ingested(server, tmp_pa
     for wid in workflows:
         status, body = server.get("/api/workflows?id=" + urllib.parse.quote(wid, safe=""))
         assert status == 200, (wid, body)
+    for oid in observers:
+        # the path form takes the id's slashes as they are (node17/agent/mlflow)
+        status, body = server.get("/api/observers/" + urllib.parse.quote(oid, safe="/"))
+        assert status == 200, (oid, body)
+        assert body["observer_id"] == oid
     # nothing of ours was dead-lettered by the server
     ours = set(tasks) | set(workflows) | set(observers)
     for _, fields in r.xrange(dead)[dead_before:]:

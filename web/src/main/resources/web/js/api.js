@@ -101,6 +101,10 @@ export const api = {
   reportMarkdown: (id) => get('/api/analysis/report', { id, format: 'markdown' }, 'text/markdown, text/plain, */*'),
   reportUrl: (id, format) => '/api/analysis/report' + qs({ id, format }),
 
+  /** Observers' latest status reports: {observers:[{observer_id, state, hostname, counters, report_age_s, silent, …}]} */
+  observers: () => get('/api/observers'),
+  observer: (id) => get('/api/observers', { id }),
+
   /** PROV-JSON download links (GET, not token-guarded, so a plain link works). kind: 'workflows' | 'campaigns' */
   provUrl: (kind, id) => `/api/prov/${kind}` + qs({ id, download: 1 }),
 

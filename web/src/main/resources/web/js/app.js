@@ -12,8 +12,9 @@ import query from './views/query.js';
 import analysis from './views/analysis.js';
 import report from './views/report.js';
 import live from './views/live.js';
+import observers from './views/observers.js';
 
-const routes = { campaigns, workflows, tasks, lineage, overview, query, analysis, report, live };
+const routes = { campaigns, workflows, tasks, lineage, overview, query, analysis, report, live, observers };
 
 let cleanup = null;
 let generation = 0;
@@ -109,9 +110,12 @@ async function pollHealth() {
   try {
     const hh = await api.health();
     el.className = 'health ' + (hh.status === 'ok' ? 'ok' : 'warn');
+    const silent = hh.observers?.silent || [];
     el.title = `server ${hh.status}: ${hh.tasks ?? '?'} tasks, ${hh.ingested ?? '?'} events ingested, ${
       hh.pending ?? '?'
-    } pending, ${hh.dead_letters ?? '?'} dead letters`;
+    } pending, ${hh.dead_letters ?? '?'} dead letters${silent.length ? `; silent observers: ${silent.join(', ')}` : ''}`;
+    // a silent observer does not make the server unhealthy: it is named on the Observers link
+    document.querySelector('#nav a[data-route="observers"]')?.classList.toggle('alert', silent.length > 0);
   } catch (e) {
     el.className = 'health down';
     el.title = 'server unreachable';

@@ -30,7 +30,8 @@ public final class Cypher {
             "schema/09-task-status",
             "schema/10-task-ended-at",
             "schema/11-workflow-campaign-id",
-            "schema/12-task-workflow-status");
+            "schema/12-task-workflow-status",
+            "schema/13-observer-id-unique");
 
     private Cypher() {}
 

@@ -19,6 +19,7 @@ import org.mida.server.http.ProblemType;
 import org.mida.server.http.Problems;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.lineage.LineageRoutes;
+import org.mida.server.observerstatus.ObserverRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.mida.server.prov.ProvRoutes;
 import org.mida.server.query.QueryRoutes;
@@ -49,7 +50,10 @@ public final class App {
         ObjectMapper mapper = parts.codec().mapper();
         var json = new Json(mapper);
         var problems = new Problems(mapper);
-        var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready());
+        // observers' status reports (issue 11): silent after a factor of their interval, never sooner than a floor
+        var observers = ObserverRoutes.create(
+                parts.driver(), parts.codec(), json, config.observerSilentFactor(), config.observerSilentMinS());
+        var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready(), observers);
         var browse = BrowseRoutes.create(parts.driver(), parts.codec(), json);
         var analysis = AnalysisRoutes.create(parts.driver(), parts.codec(), json);
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);
@@ -118,6 +122,9 @@ public final class App {
             c.routes.get("/api/analysis/report/{id}", analysis::report);
             // Server-Sent Events of tasks and workflows as the ingest commits them
             c.routes.get("/api/stream", stream::stream);
+            // observers' latest status reports; ids hold '/': the path form takes them unencoded, or ?id=
+            c.routes.get("/api/observers", observers::observers);
+            c.routes.get("/api/observers/<id>", observers::observer);
 
             problems.register(c);
         });

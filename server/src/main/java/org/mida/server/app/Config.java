@@ -35,7 +35,9 @@ public record Config(
         boolean deleteAcked,
         String pageCache,
         long cypherTimeoutMs,
-        int cypherMaxRows) {
+        int cypherMaxRows,
+        double observerSilentFactor,
+        double observerSilentMinS) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -86,7 +88,17 @@ public record Config(
                 "MIDA_CYPHER_MAX_ROWS",
                 "--cypher-max-rows",
                 "10000",
-                "most rows one /api/cypher answer holds (more: truncated), and the largest /api/query limit");
+                "most rows one /api/cypher answer holds (more: truncated), and the largest /api/query limit"),
+        OBSERVER_SILENT_FACTOR(
+                "MIDA_OBSERVER_SILENT_FACTOR",
+                "--observer-silent-factor",
+                "3",
+                "an observer is silent after this many of its report intervals without a report"),
+        OBSERVER_SILENT_MIN_S(
+                "MIDA_OBSERVER_SILENT_MIN_S",
+                "--observer-silent-min-s",
+                "30",
+                "nor sooner than this many seconds after its last report (the limit when it gives no interval)");
 
         public final String env;
         public final String flag;
@@ -118,6 +130,13 @@ public record Config(
                     "MIDA_CYPHER_TIMEOUT_MS must be between 1 and 3600000 (one hour), got " + cypherTimeoutMs);
         if (cypherMaxRows < 1 || cypherMaxRows > 1_000_000)
             throw new ConfigException("MIDA_CYPHER_MAX_ROWS must be between 1 and 1000000, got " + cypherMaxRows);
+        if (!(observerSilentFactor >= 1 && observerSilentFactor <= 1000))
+            throw new ConfigException(
+                    "MIDA_OBSERVER_SILENT_FACTOR must be a number from 1 to 1000, got " + observerSilentFactor);
+        if (!(observerSilentMinS >= 0 && observerSilentMinS <= 7 * 86_400))
+            throw new ConfigException(
+                    "MIDA_OBSERVER_SILENT_MIN_S must be a number of seconds from 0 to 604800 (a week), got "
+                            + observerSilentMinS);
         if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
     }
 
@@ -174,7 +193,9 @@ public record Config(
                 bool(Setting.DELETE_ACKED, values),
                 values.get(Setting.PAGE_CACHE),
                 longValue(Setting.CYPHER_TIMEOUT_MS, values),
-                integer(Setting.CYPHER_MAX_ROWS, values));
+                integer(Setting.CYPHER_MAX_ROWS, values),
+                number(Setting.OBSERVER_SILENT_FACTOR, values),
+                number(Setting.OBSERVER_SILENT_MIN_S, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -212,6 +233,11 @@ public record Config(
     /** Time limit (ms) and row cap of /api/cypher and /api/query. */
     public Config withCypherLimits(long timeoutMs, int maxRows) {
         return with(Setting.CYPHER_TIMEOUT_MS, timeoutMs, Setting.CYPHER_MAX_ROWS, maxRows);
+    }
+
+    /** When observers count as silent: after {@code factor} × their interval, and at least {@code minSeconds}. */
+    public Config withObserverSilence(double factor, double minSeconds) {
+        return with(Setting.OBSERVER_SILENT_FACTOR, factor, Setting.OBSERVER_SILENT_MIN_S, minSeconds);
     }
 
     public Config withDataDir(Path dir) {
@@ -254,6 +280,8 @@ public record Config(
         v.put(Setting.PAGE_CACHE, pageCache);
         v.put(Setting.CYPHER_TIMEOUT_MS, String.valueOf(cypherTimeoutMs));
         v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
+        v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
+        v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
         return v;
     }
 
@@ -278,7 +306,8 @@ public record Config(
                 + ", apiToken=" + mask(apiToken) + ", batchSize=" + batchSize + ", consumerGroup=" + consumerGroup
                 + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
                 + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
-                + cypherMaxRows + "]";
+                + cypherMaxRows + ", observerSilentFactor=" + observerSilentFactor + ", observerSilentMinS="
+                + observerSilentMinS + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */
@@ -310,6 +339,16 @@ public record Config(
             return Long.parseLong(values.get(s).trim());
         } catch (NumberFormatException e) {
             throw new ConfigException(s.env + " (" + s.flag + ") must be a whole number, got '" + values.get(s) + "'");
+        }
+    }
+
+    private static double number(Setting s, Map<Setting, String> values) {
+        try {
+            double d = Double.parseDouble(values.get(s).trim());
+            if (Double.isNaN(d) || Double.isInfinite(d)) throw new NumberFormatException();
+            return d;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(s.env + " (" + s.flag + ") must be a number, got '" + values.get(s) + "'");
         }
     }
 

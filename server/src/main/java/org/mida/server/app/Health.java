@@ -6,10 +6,15 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.mida.server.http.Json;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.observerstatus.ObserverRoutes;
 import org.neo4j.driver.Driver;
 import redis.clients.jedis.UnifiedJedis;
 
-/** GET /api/health and GET /metrics: what the backends and the ingest loop are doing now. */
+/**
+ * GET /api/health and GET /metrics: what the backends and the ingest loop are doing now, and which
+ * observers went silent. The status (and the HTTP code: 200 ok, 503 otherwise) is the server's own: a
+ * silent observer is named under {@code observers.silent} but does not make the server unhealthy.
+ */
 final class Health {
     private final Driver driver;
     private final UnifiedJedis redis;
@@ -18,11 +23,14 @@ final class Health {
     private final Config config;
     private final Json json;
     private final BooleanSupplier ready;
+    private final ObserverRoutes observers;
 
     /**
      * The answer of {@code GET /api/health}; a figure is null when its backend does not answer.
      *
      * @param status {@code ok}, {@code degraded} (a backend is down) or {@code starting}
+     * @param observers how many observers have reported and the ids of the silent ones; null when
+     *     Neo4j does not answer
      */
     record Answer(
             String status,
@@ -32,9 +40,17 @@ final class Health {
             Long pending,
             @JsonProperty("dead_letters") Long deadLetters,
             Long tasks,
-            String stream) {}
+            String stream,
+            ObserverRoutes.Summary observers) {}
 
-    Health(Driver driver, UnifiedJedis redis, ServerMetrics metrics, Config config, Json json, BooleanSupplier ready) {
+    Health(
+            Driver driver,
+            UnifiedJedis redis,
+            ServerMetrics metrics,
+            Config config,
+            Json json,
+            BooleanSupplier ready,
+            ObserverRoutes observers) {
         this.driver = driver;
         this.redis = redis;
         this.metrics = metrics;
@@ -42,6 +58,7 @@ final class Health {
         this.config = config;
         this.json = json;
         this.ready = ready;
+        this.observers = observers;
         metrics.gauge(
                 "mida.stream.pending", "Stream entries not yet committed to the graph", null, this, Health::pending);
         metrics.gauge("mida.dead.letters", "Entries in the dead-letter stream", null, this, Health::deadLetters);
@@ -64,6 +81,7 @@ final class Health {
                         .asLong();
             }
         });
+        var observed = tasks.up() ? new Probe<>(observers::summary) : null;
         var pending = new Probe<>(this::pending);
         var dead = pending.up() ? new Probe<>(this::deadLetters) : pending;
         boolean started = ready.getAsBoolean();
@@ -81,7 +99,8 @@ final class Health {
                         pending.value(),
                         dead.up() ? dead.value() : Long.valueOf(ingest.deadLettered()),
                         tasks.value(),
-                        config.stream()));
+                        config.stream(),
+                        observed == null ? null : observed.value()));
     }
 
     /** Entries not yet committed: with delete-after-ack that is the stream's length. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
 import org.mida.cypher.Cypher;
 import org.mida.event.Event;
 import org.mida.event.EventCodec;
@@ -31,6 +32,7 @@ final class BatchWriter {
     private static final String READ_WORKFLOWS = Cypher.load("ingest/read-workflows");
     private static final String READ_CAMPAIGNS = Cypher.load("ingest/read-campaigns");
     private static final String READ_ENTITIES = Cypher.load("ingest/read-entities");
+    private static final String READ_OBSERVERS = Cypher.load("ingest/read-observers");
     private static final Map<Statement, String> WRITES = new EnumMap<>(Statement.class);
 
     static {
@@ -40,11 +42,18 @@ final class BatchWriter {
     private final Driver driver;
     private final EventCodec codec;
     private final NodeProperties properties;
+    private final DoubleSupplier clock;
 
     public BatchWriter(Driver driver, EventCodec codec) {
+        this(driver, codec, () -> System.currentTimeMillis() / 1000.0);
+    }
+
+    /** A writer whose {@code clock} (epoch seconds) stamps the observer reports it writes ({@code received_at}). */
+    BatchWriter(Driver driver, EventCodec codec, DoubleSupplier clock) {
         this.driver = driver;
         this.codec = codec;
         this.properties = new NodeProperties(codec);
+        this.clock = clock;
     }
 
     /**
@@ -54,7 +63,7 @@ final class BatchWriter {
     public void warmUp() {
         try (var session = driver.session();
                 var tx = session.beginTransaction()) {
-            for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_ENTITIES))
+            for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_ENTITIES, READ_OBSERVERS))
                 tx.run(q, Map.of("ids", List.of())).consume();
             for (Statement s : Statement.values())
                 tx.run(WRITES.get(s), Map.of(s.parameter(), List.of())).consume();
@@ -65,7 +74,8 @@ final class BatchWriter {
     /**
      * What one batch changed. {@code changed} holds the merged state (as now stored) of every task and
      * workflow the batch created or changed, for listeners such as the SSE stream; it only references
-     * objects the batch built anyway.
+     * objects the batch built anyway. {@code refused} are the events the plan did not apply (the caller
+     * dead-letters them); every other event was written.
      */
     public record Written(
             int tasksCreated,
@@ -73,16 +83,19 @@ final class BatchWriter {
             int tasksUnchanged,
             int workflows,
             int entitiesCreated,
-            List<Event> changed) {}
+            int observers,
+            List<Event> changed,
+            List<IngestPlan.Refusal> refused) {}
 
     public Written write(List<Event> events) {
         Batch batch = Batch.of(events);
-        if (batch.isEmpty()) return new Written(0, 0, 0, 0, 0, List.of());
+        if (batch.isEmpty()) return new Written(0, 0, 0, 0, 0, 0, List.of(), List.of());
+        double receivedAt = clock.getAsDouble();
         IngestPlan plan;
         try (var session = driver.session()) {
             // rebuilt from scratch if the driver retries the transaction
             plan = session.executeWrite(tx -> {
-                IngestPlan p = IngestPlan.of(batch, read(tx, batch), properties);
+                IngestPlan p = IngestPlan.of(batch, read(tx, batch), properties, receivedAt);
                 for (IngestPlan.Step s : p.steps())
                     tx.run(WRITES.get(s.statement()), s.parameters()).consume();
                 return p;
@@ -94,7 +107,9 @@ final class BatchWriter {
                 plan.tasksUnchanged(),
                 plan.workflows(),
                 plan.entitiesCreated(),
-                plan.changed());
+                plan.observers().size(),
+                plan.changed(),
+                plan.refused());
     }
 
     private Stored read(TransactionContext tx, Batch batch) {
@@ -110,7 +125,15 @@ final class BatchWriter {
         if (!entityIds.isEmpty())
             for (Record r : tx.run(READ_ENTITIES, Map.of("ids", entityIds)).list())
                 entities.put(r.get("id").asString(), r.get("props").asMap());
-        return new Stored(tasks, workflows, campaigns, entities);
+        var observers = new HashMap<String, Double>();
+        List<String> observerIds = batch.observerIds();
+        if (!observerIds.isEmpty())
+            for (Record r : tx.run(READ_OBSERVERS, Map.of("ids", observerIds)).list()) {
+                var at = r.get("at");
+                // a node without a time (written by hand) is replaced by any report
+                if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
+            }
+        return new Stored(tasks, workflows, campaigns, entities, observers);
     }
 
     private static <T> Map<String, Optional<T>> documents(

@@ -14,6 +14,8 @@ import java.util.Set;
 import java.util.function.Function;
 import org.mida.event.EntityRef;
 import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.ObserverEvent;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
 
@@ -26,15 +28,26 @@ import org.mida.event.WorkflowEvent;
  * relationships, campaigns, agents, entities and entity properties not there before. A replayed batch
  * therefore plans nothing. {@link #steps()} gives the statements to run, in order.
  *
+ * <p>A task belongs to one workflow: the one its stored document names, else the first one an event of
+ * the batch names. A task event naming another workflow is not applied but {@linkplain #refused()
+ * refused} with a reason (the ingest dead-letters it); events naming no workflow are merged as usual.
+ *
+ * <p>Observer status reports ({@link ObserverEvent}) are snapshots: per observer only the latest report
+ * (largest {@code at}) is kept, and it replaces the stored one only when it is newer, so a replayed or
+ * late older report changes nothing.
+ *
  * <pre>{@code
  * Batch batch = Batch.of(events);
  * Stored stored = ...; // what the store holds of batch.taskIds(), workflowIds(), campaignIds(), entityIds()
- * IngestPlan plan = IngestPlan.of(batch, stored, new NodeProperties(codec));
+ * IngestPlan plan = IngestPlan.of(batch, stored, new NodeProperties(codec), nowEpochSeconds);
  * for (Step s : plan.steps()) tx.run(textOf(s.statement()), s.parameters());
  * }</pre>
  *
  * @param changed the merged state (as it will be stored) of every workflow, then task, that the batch
  *     creates or changes
+ * @param observers the observer reports that replace the stored ones (or are the first of their observer)
+ * @param refused the batch's events that are not applied, each with the reason (by task, in the order the
+ *     batch first names each task)
  */
 record IngestPlan(
         List<String> campaigns,
@@ -50,7 +63,9 @@ record IngestPlan(
         int tasksCreated,
         int tasksUpdated,
         int tasksUnchanged,
-        List<Event> changed) {
+        List<Event> changed,
+        List<ObserverRow> observers,
+        List<Refusal> refused) {
 
     IngestPlan {
         campaigns = List.copyOf(campaigns);
@@ -64,11 +79,18 @@ record IngestPlan(
         updateTasks = List.copyOf(updateTasks);
         informedBy = List.copyOf(informedBy);
         changed = List.copyOf(changed);
+        observers = List.copyOf(observers);
+        refused = List.copyOf(refused);
     }
 
-    /** The plan of a batch: pure, it only reads its arguments. */
-    static IngestPlan of(Batch batch, Stored stored, NodeProperties properties) {
-        return new Planner(batch, stored, properties).plan();
+    /**
+     * The plan of a batch: pure, it only reads its arguments.
+     *
+     * @param receivedAt when the server took the batch in (epoch seconds): the {@code received_at} of the
+     *     observer reports it writes
+     */
+    static IngestPlan of(Batch batch, Stored stored, NodeProperties properties, double receivedAt) {
+        return new Planner(batch, stored, properties, receivedAt).plan();
     }
 
     /** Workflows created or changed. */
@@ -98,6 +120,7 @@ record IngestPlan(
         step(out, Statement.CREATE_TASKS, rows(createTasks, TaskRow::parameters));
         step(out, Statement.UPDATE_TASKS, rows(updateTasks, TaskRow::parameters));
         step(out, Statement.CREATE_INFORMED_BY, rows(informedBy, InformedBy::parameters));
+        step(out, Statement.UPSERT_OBSERVERS, rows(observers, ObserverRow::parameters));
         return out;
     }
 
@@ -122,7 +145,8 @@ record IngestPlan(
         MERGE_AGENTS("ingest/merge-agents", "rows"),
         CREATE_TASKS("ingest/create-tasks", "rows"),
         UPDATE_TASKS("ingest/update-tasks", "rows"),
-        CREATE_INFORMED_BY("ingest/create-informed-by", "rows");
+        CREATE_INFORMED_BY("ingest/create-informed-by", "rows"),
+        UPSERT_OBSERVERS("ingest/upsert-observers", "rows");
 
         private final String resource;
         private final String parameter;
@@ -237,76 +261,101 @@ record IngestPlan(
     }
 
     /**
-     * A batch's events folded per task and per workflow (in the order first seen), and the ids whose
-     * stored state its plan needs.
+     * An observer's latest report: all the properties its node gets ({@link NodeProperties#observer}),
+     * which replace the stored ones, and its {@code at}, which the statement checks once more against
+     * the stored one (two ingesters may write the same observer at once).
      */
-    record Batch(Map<String, TaskEvent> tasks, Map<String, WorkflowEvent> workflows) {
+    record ObserverRow(String observerId, double at, Map<String, Object> props) {
+        ObserverRow {
+            props = Map.copyOf(props);
+        }
+
+        Map<String, Object> parameters() {
+            return Map.of("observer_id", observerId, "at", at, "props", props);
+        }
+    }
+
+    /** An event of the batch that is not applied, and why (the ingest dead-letters it with this reason). */
+    record Refusal(Event event, String reason) {}
+
+    /**
+     * A batch's events: each task's events in batch order, workflows folded per workflow and observer
+     * reports per observer (the latest kept), each in the order first seen; and the ids whose stored
+     * state its plan needs. A task's events are folded by the plan, which alone knows the workflow the
+     * task belongs to.
+     */
+    record Batch(
+            Map<String, List<TaskEvent>> tasks,
+            Map<String, WorkflowEvent> workflows,
+            Map<String, ObserverEvent> observers) {
         Batch {
-            tasks = Collections.unmodifiableMap(new LinkedHashMap<>(tasks));
+            var t = new LinkedHashMap<String, List<TaskEvent>>(tasks.size() * 2);
+            for (var e : tasks.entrySet()) t.put(e.getKey(), List.copyOf(e.getValue()));
+            tasks = Collections.unmodifiableMap(t);
             workflows = Collections.unmodifiableMap(new LinkedHashMap<>(workflows));
+            observers = Collections.unmodifiableMap(new LinkedHashMap<>(observers));
         }
 
         static Batch of(List<Event> events) {
-            var tasks = new LinkedHashMap<String, TaskEvent>();
+            var tasks = new LinkedHashMap<String, List<TaskEvent>>();
             var workflows = new LinkedHashMap<String, WorkflowEvent>();
+            var observers = new LinkedHashMap<String, ObserverEvent>();
             for (Event e : events) {
-                if (e instanceof TaskEvent t) tasks.merge(t.taskId(), t, TaskEvent::merge);
+                if (e instanceof TaskEvent t)
+                    tasks.computeIfAbsent(t.taskId(), k -> new ArrayList<>(2)).add(t);
                 else if (e instanceof WorkflowEvent w) workflows.merge(w.workflowId(), w, WorkflowEvent::merge);
+                else if (e instanceof ObserverEvent o) observers.merge(o.observerId(), o, ObserverEvent::merge);
             }
-            return new Batch(tasks, workflows);
+            return new Batch(tasks, workflows, observers);
         }
 
         boolean isEmpty() {
-            return tasks.isEmpty() && workflows.isEmpty();
+            return tasks.isEmpty() && workflows.isEmpty() && observers.isEmpty();
         }
 
         /** The batch's tasks, then the tasks they depend on. */
         List<String> taskIds() {
             var ids = new LinkedHashSet<>(tasks.keySet());
-            for (TaskEvent t : tasks.values()) ids.addAll(t.dependencies());
-            return List.copyOf(ids);
-        }
-
-        /** The batch's workflows, then those its tasks name, then parents. */
-        List<String> workflowIds() {
-            var ids = new LinkedHashSet<>(workflows.keySet());
-            ids.addAll(workflowStubs().keySet());
-            return List.copyOf(ids);
-        }
-
-        /** The campaigns the batch's tasks and workflows name. */
-        List<String> campaignIds() {
-            var ids = new LinkedHashSet<String>();
-            for (TaskEvent t : tasks.values()) if (t.campaignId() != null) ids.add(t.campaignId());
-            for (WorkflowEvent w : workflows.values()) if (w.campaignId() != null) ids.add(w.campaignId());
-            return List.copyOf(ids);
-        }
-
-        /** The entities the batch's tasks use or generate. */
-        List<String> entityIds() {
-            var ids = new LinkedHashSet<String>();
-            for (TaskEvent t : tasks.values()) {
-                for (EntityRef r : t.usedEntities()) ids.add(r.id());
-                for (EntityRef r : t.generatedEntities()) ids.add(r.id());
-            }
+            for (List<TaskEvent> ts : tasks.values()) for (TaskEvent t : ts) ids.addAll(t.dependencies());
             return List.copyOf(ids);
         }
 
         /**
-         * Workflows only named (by a task, or as a parent) → the campaign the first task naming it with
-         * one gave ("" for none); created if missing.
+         * The batch's workflows, then those its task events name, then parents: every workflow the plan
+         * may create or update (events the plan refuses included).
          */
-        Map<String, String> workflowStubs() {
-            var stubs = new LinkedHashMap<String, String>();
-            for (TaskEvent t : tasks.values())
-                if (t.workflowId() != null)
-                    stubs.merge(
-                            t.workflowId(),
-                            t.campaignId() == null ? "" : t.campaignId(),
-                            (a, b) -> a.isEmpty() ? b : a);
-            for (WorkflowEvent w : workflows.values())
-                if (w.parentWorkflowId() != null) stubs.putIfAbsent(w.parentWorkflowId(), "");
-            return stubs;
+        List<String> workflowIds() {
+            var ids = new LinkedHashSet<>(workflows.keySet());
+            for (List<TaskEvent> ts : tasks.values())
+                for (TaskEvent t : ts) if (t.workflowId() != null) ids.add(t.workflowId());
+            for (WorkflowEvent w : workflows.values()) if (w.parentWorkflowId() != null) ids.add(w.parentWorkflowId());
+            return List.copyOf(ids);
+        }
+
+        /** The campaigns the batch's task events and workflows name. */
+        List<String> campaignIds() {
+            var ids = new LinkedHashSet<String>();
+            for (List<TaskEvent> ts : tasks.values())
+                for (TaskEvent t : ts) if (t.campaignId() != null) ids.add(t.campaignId());
+            for (WorkflowEvent w : workflows.values()) if (w.campaignId() != null) ids.add(w.campaignId());
+            return List.copyOf(ids);
+        }
+
+        /** The entities the batch's task events use or generate. */
+        List<String> entityIds() {
+            var ids = new LinkedHashSet<String>();
+            for (List<TaskEvent> ts : tasks.values()) {
+                for (TaskEvent t : ts) {
+                    for (EntityRef r : t.usedEntities()) ids.add(r.id());
+                    for (EntityRef r : t.generatedEntities()) ids.add(r.id());
+                }
+            }
+            return List.copyOf(ids);
+        }
+
+        /** The observers the batch reports on. */
+        List<String> observerIds() {
+            return List.copyOf(observers.keySet());
         }
     }
 
@@ -314,21 +363,32 @@ record IngestPlan(
      * What the store holds of the ids a batch names, read in the batch's transaction before the plan is
      * made. A task or workflow present with an empty document exists as a node without one (a
      * dependency placeholder, or a node another writer made); absent means no node. Entities map to the
-     * properties their node holds.
+     * properties their node holds; observers to the {@code at} of their stored report.
      */
     record Stored(
             Map<String, Optional<TaskEvent>> tasks,
             Map<String, Optional<WorkflowEvent>> workflows,
             Set<String> campaigns,
-            Map<String, Map<String, Object>> entities) {
+            Map<String, Map<String, Object>> entities,
+            Map<String, Double> observers) {
         Stored {
             tasks = Map.copyOf(tasks);
             workflows = Map.copyOf(workflows);
             campaigns = Set.copyOf(campaigns);
             entities = Map.copyOf(entities);
+            observers = Map.copyOf(observers);
         }
 
-        static final Stored NOTHING = new Stored(Map.of(), Map.of(), Set.of(), Map.of());
+        /** A stored state with no observers. */
+        Stored(
+                Map<String, Optional<TaskEvent>> tasks,
+                Map<String, Optional<WorkflowEvent>> workflows,
+                Set<String> campaigns,
+                Map<String, Map<String, Object>> entities) {
+            this(tasks, workflows, campaigns, entities, Map.of());
+        }
+
+        static final Stored NOTHING = new Stored(Map.of(), Map.of(), Set.of(), Map.of(), Map.of());
     }
 
     /** Builds one plan; not reused. */
@@ -348,24 +408,33 @@ record IngestPlan(
         private final List<TaskRow> createTasks = new ArrayList<>();
         private final List<TaskRow> updateTasks = new ArrayList<>();
         private final List<InformedBy> informedBy = new ArrayList<>();
+        private final List<ObserverRow> observers = new ArrayList<>();
+        private final List<Refusal> refused = new ArrayList<>();
+        private final double receivedAt;
+        /** Each task's events of the batch that it applies, merged. */
+        private final Map<String, TaskEvent> sent = new LinkedHashMap<>();
+
         private int unchangedTasks;
 
-        Planner(Batch batch, Stored stored, NodeProperties properties) {
+        Planner(Batch batch, Stored stored, NodeProperties properties, double receivedAt) {
             this.batch = batch;
             this.stored = stored;
             this.properties = properties;
+            this.receivedAt = receivedAt;
         }
 
         IngestPlan plan() {
-            for (TaskEvent t : batch.tasks().values()) if (t.campaignId() != null) campaigns.add(t.campaignId());
+            foldTasks();
+            for (TaskEvent t : sent.values()) if (t.campaignId() != null) campaigns.add(t.campaignId());
             planWorkflows();
             planTasks();
+            planObservers();
             var createEntities = new ArrayList<EntityRow>();
             var updateEntities = new ArrayList<EntityRow>();
             planEntities(createEntities, updateEntities);
             campaigns.removeAll(stored.campaigns());
             int created = 0;
-            for (TaskRow r : createTasks) if (batch.tasks().containsKey(r.taskId())) created++;
+            for (TaskRow r : createTasks) if (sent.containsKey(r.taskId())) created++;
             return new IngestPlan(
                     new ArrayList<>(campaigns),
                     createWorkflows,
@@ -380,12 +449,58 @@ record IngestPlan(
                     created,
                     updateTasks.size(),
                     unchangedTasks,
-                    changed);
+                    changed,
+                    observers,
+                    refused);
+        }
+
+        /**
+         * Merges each task's events in batch order, refusing those that name another workflow than the
+         * task's own: the one its stored document names, else the first one an event of the batch names.
+         */
+        private void foldTasks() {
+            for (var e : batch.tasks().entrySet()) {
+                String id = e.getKey();
+                Optional<TaskEvent> doc = stored.tasks().get(id);
+                String owner =
+                        doc == null ? null : doc.map(TaskEvent::workflowId).orElse(null);
+                TaskEvent merged = null;
+                for (TaskEvent t : e.getValue()) {
+                    String named = t.workflowId();
+                    if (named != null && owner != null && !named.equals(owner)) {
+                        refused.add(new Refusal(t, workflowMismatch(id, owner, named)));
+                        continue;
+                    }
+                    if (owner == null) owner = named;
+                    merged = merged == null ? t : merged.merge(t);
+                }
+                if (merged != null) sent.put(id, merged);
+            }
+        }
+
+        /**
+         * The workflows the plan writes: the batch's, then those its applied tasks name (→ the campaign
+         * the first task naming it with one gives, "" for none), then parents.
+         */
+        private Map<String, String> workflowsToWrite() {
+            var ids = new LinkedHashMap<String, String>();
+            for (String id : batch.workflows().keySet()) ids.put(id, "");
+            var stubs = new LinkedHashMap<String, String>();
+            for (TaskEvent t : sent.values())
+                if (t.workflowId() != null)
+                    stubs.merge(
+                            t.workflowId(),
+                            t.campaignId() == null ? "" : t.campaignId(),
+                            (a, b) -> a.isEmpty() ? b : a);
+            for (var st : stubs.entrySet()) ids.put(st.getKey(), st.getValue());
+            for (WorkflowEvent w : batch.workflows().values())
+                if (w.parentWorkflowId() != null) ids.putIfAbsent(w.parentWorkflowId(), "");
+            return ids;
         }
 
         private void planWorkflows() {
-            Map<String, String> stubs = batch.workflowStubs();
-            for (String id : batch.workflowIds()) {
+            Map<String, String> stubs = workflowsToWrite();
+            for (String id : stubs.keySet()) {
                 Optional<WorkflowEvent> doc = stored.workflows().get(id);
                 boolean exists = doc != null;
                 WorkflowEvent old = exists ? doc.orElse(null) : null;
@@ -419,7 +534,7 @@ record IngestPlan(
         }
 
         private void planTasks() {
-            for (TaskEvent sent : batch.tasks().values()) {
+            for (TaskEvent sent : this.sent.values()) {
                 Optional<TaskEvent> doc = stored.tasks().get(sent.taskId());
                 boolean exists = doc != null;
                 TaskEvent old = exists ? doc.orElse(null) : null;
@@ -452,9 +567,19 @@ record IngestPlan(
                 changed.add(merged);
             }
             // tasks named only as dependencies become placeholders until their own events arrive
-            for (String d : batch.taskIds()) {
-                if (batch.tasks().containsKey(d) || stored.tasks().containsKey(d)) continue;
-                createTasks.add(TaskRow.placeholder(d));
+            var placeholders = new LinkedHashSet<String>();
+            for (TaskEvent t : sent.values())
+                for (String d : t.dependencies())
+                    if (!sent.containsKey(d) && !stored.tasks().containsKey(d)) placeholders.add(d);
+            for (String d : placeholders) createTasks.add(TaskRow.placeholder(d));
+        }
+
+        /** Each observer's latest report of the batch, when it is newer than the stored one. */
+        private void planObservers() {
+            for (ObserverEvent o : batch.observers().values()) {
+                Double storedAt = stored.observers().get(o.observerId());
+                if (storedAt != null && storedAt >= o.at()) continue;
+                observers.add(new ObserverRow(o.observerId(), o.at(), properties.observer(o, receivedAt)));
             }
         }
 
@@ -513,6 +638,13 @@ record IngestPlan(
             agents.putIfAbsent(id, new Agent(id, kind, name));
             out.add(new Link(id, kind));
         }
+    }
+
+    /** Why a task event naming another workflow than its task's is refused. */
+    static String workflowMismatch(String taskId, String owner, String named) {
+        return "task \"" + EventCodec.abbreviate(taskId) + "\" belongs to workflow \"" + EventCodec.abbreviate(owner)
+                + "\"; this event names \"" + EventCodec.abbreviate(named)
+                + "\" (a task belongs to one workflow: send it with that workflow_id or none, or use a new task_id)";
     }
 
     /** Changed and new properties; removed ones map to null (which {@code SET +=} removes). */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.mida.event.EntityRef;
 import org.mida.event.EventCodec;
+import org.mida.event.ObserverEvent;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
 
@@ -85,6 +86,33 @@ public final class NodeProperties {
         flatten("used", w.used(), p);
         flatten("generated", w.generated(), p);
         p.put("_json", codec.encode(w));
+        return p;
+    }
+
+    /**
+     * The properties of an Observer node holding this report (they replace the node's: a report is a
+     * snapshot): its scalar fields, each counter as {@code counters.<name>}, {@code received_at} (server
+     * time, epoch seconds) and the report itself in {@code _json}.
+     */
+    public Map<String, Object> observer(ObserverEvent o, double receivedAt) {
+        var p = new HashMap<String, Object>();
+        p.put("observer_id", o.observerId());
+        p.put("at", o.at());
+        p.put("received_at", receivedAt);
+        put(p, "name", o.name());
+        put(p, "kind", o.kind());
+        put(p, "state", o.state());
+        put(p, "hostname", o.hostname());
+        put(p, "version", o.version());
+        put(p, "pid", o.pid());
+        put(p, "campaign_id", o.campaignId());
+        put(p, "started_at", o.startedAt());
+        put(p, "interval", o.interval());
+        put(p, "last_poll_at", o.lastPollAt());
+        put(p, "last_error", o.lastError());
+        put(p, "last_error_at", o.lastErrorAt());
+        flatten("counters", o.counters(), p);
+        p.put("_json", codec.encode(o));
         return p;
     }
 

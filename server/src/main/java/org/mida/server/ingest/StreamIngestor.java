@@ -293,11 +293,13 @@ public final class StreamIngestor implements AutoCloseable {
 
     /**
      * Writes the events; when Neo4j refuses the batch for a reason that is not transient, {@link
-     * Bisection} splits it to find the events it refuses, which are dead-lettered alone. Returns the
-     * events written.
+     * Bisection} splits it to find the events it refuses, which are dead-lettered alone. Events the
+     * ingest plan refuses (a task event naming another workflow than its task's) are dead-lettered with
+     * the plan's reason. Returns the events written.
      */
     private List<Event> writeIsolating(
             List<Event> events, Map<Event, StreamEntry> sources, List<DeadLetter> dead, List<Event> changed) {
+        var notApplied = new ArrayList<IngestPlan.Refusal>();
         Bisection.Outcome outcome = Bisection.write(
                 events,
                 part -> {
@@ -309,16 +311,25 @@ public final class StreamIngestor implements AutoCloseable {
                         throw e;
                     }
                     changed.addAll(w.changed());
+                    notApplied.addAll(w.refused());
                     metrics.tasksWritten(w.tasksCreated(), w.tasksUpdated());
                 },
                 StreamIngestor::isTransient);
+        var skipped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Event, Boolean>());
+        for (IngestPlan.Refusal r : notApplied) {
+            skipped.add(r.event());
+            dead.add(deadLetter(sources.get(r.event()), r.reason(), codec.encode(r.event())));
+        }
         for (Bisection.Refusal r : outcome.refused()) {
             Event ev = r.event();
             String reason = r.reason().getMessage();
             LOG.warn("Neo4j refused {} {}: {}", ev.type(), ev.key(), reason);
             dead.add(deadLetter(sources.get(ev), "refused by the graph store: " + reason, codec.encode(ev)));
         }
-        return outcome.written();
+        if (skipped.isEmpty()) return outcome.written();
+        var written = new ArrayList<Event>(outcome.written().size());
+        for (Event e : outcome.written()) if (!skipped.contains(e)) written.add(e);
+        return written;
     }
 
     private static DeadLetter deadLetter(StreamEntry entry, String reason, String raw) {

@@ -99,6 +99,26 @@ class ConfigTest {
     }
 
     @Test
+    void observer_silence_has_defaults_flags_variables_and_bounds() {
+        Config d = Config.defaults();
+        assertThat(d.observerSilentFactor()).isEqualTo(3.0);
+        assertThat(d.observerSilentMinS()).isEqualTo(30.0);
+        Config c = Config.from(
+                Map.of("MIDA_OBSERVER_SILENT_FACTOR", "2.5", "MIDA_OBSERVER_SILENT_MIN_S", "5"),
+                new String[] {"--observer-silent-min-s=1"});
+        assertThat(c.observerSilentFactor()).isEqualTo(2.5);
+        assertThat(c.observerSilentMinS()).isEqualTo(1.0);
+        assertThat(d.withObserverSilence(1, 0.5).withPort(1).observerSilentMinS())
+                .isEqualTo(0.5);
+        assertThatThrownBy(() -> Config.from(Map.of("MIDA_OBSERVER_SILENT_FACTOR", "0.5"), new String[0]))
+                .hasMessageContaining("MIDA_OBSERVER_SILENT_FACTOR");
+        assertThatThrownBy(() -> Config.from(Map.of(), new String[] {"--observer-silent-min-s", "soon"}))
+                .hasMessageContaining("MIDA_OBSERVER_SILENT_MIN_S");
+        assertThatThrownBy(() -> d.withObserverSilence(3, -1)).hasMessageContaining("MIDA_OBSERVER_SILENT_MIN_S");
+        assertThat(d.toString()).contains("observerSilentFactor=3.0");
+    }
+
+    @Test
     void help_lists_every_setting() {
         String help = Config.help();
         for (Config.Setting s : Config.Setting.values()) assertThat(help).contains(s.flag, s.env);

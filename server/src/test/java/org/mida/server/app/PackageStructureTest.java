@@ -22,6 +22,7 @@ class PackageStructureTest {
         SERVER + ".browse..",
         SERVER + ".ingest..",
         SERVER + ".lineage..",
+        SERVER + ".observerstatus..",
         SERVER + ".openlineage..",
         SERVER + ".prov..",
         SERVER + ".query..",

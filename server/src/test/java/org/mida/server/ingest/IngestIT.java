@@ -241,6 +241,55 @@ class IngestIT {
     }
 
     @Test
+    void a_task_event_naming_another_workflow_than_its_task_is_dead_lettered_and_the_rest_applied() {
+        server = TestServer.start();
+        server.xadd(running("t1", "wf-a", 10));
+        server.awaitIngested(seconds(30));
+        StreamEntryID second = server.xadd(array(List.of(
+                "{\"type\":\"task\",\"task_id\":\"t1\",\"workflow_id\":\"wf-b\",\"status\":\"ERROR\"}",
+                "{\"type\":\"task\",\"task_id\":\"t2\",\"workflow_id\":\"wf-b\",\"status\":\"RUNNING\"}",
+                finished("t1", 20, "model://t1"),
+                // in one batch: the first workflow named wins
+                "{\"type\":\"task\",\"task_id\":\"t3\",\"workflow_id\":\"wf-x\",\"status\":\"RUNNING\"}",
+                "{\"type\":\"task\",\"task_id\":\"t3\",\"workflow_id\":\"wf-y\",\"status\":\"FINISHED\"}")));
+        server.awaitIngested(seconds(30));
+        // the same mismatch through POST /api/events: accepted there (it is valid JSON), refused by the ingest
+        var posted = server.post("/api/events", "{\"type\":\"task\",\"task_id\":\"t2\",\"workflow_id\":\"wf-a\"}");
+        assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+        server.awaitIngested(seconds(30));
+
+        JsonNode t1 = server.get("/api/tasks?id=t1").json();
+        assertThat(t1.get("workflow_id").asText()).isEqualTo("wf-a");
+        assertThat(t1.get("status").asText())
+                .as("the event without a workflow applies")
+                .isEqualTo("FINISHED");
+        assertThat(server.count("MATCH (:Task {task_id:'t1'})-[:PART_OF]->(w:Workflow) RETURN count(w)"))
+                .isEqualTo(1);
+        assertThat(server.get("/api/tasks?id=t2").json().get("workflow_id").asText())
+                .isEqualTo("wf-b");
+        JsonNode t3 = server.get("/api/tasks?id=t3").json();
+        assertThat(t3.get("workflow_id").asText()).isEqualTo("wf-x");
+        assertThat(t3.get("status").asText()).isEqualTo("RUNNING");
+        assertThat(server.get("/api/workflows?id=wf-y").status()).isEqualTo(404);
+
+        var dead = server.server().redis().xrange(server.config().deadLetterStream(), "-", "+", 100);
+        assertThat(dead).hasSize(3);
+        assertThat(dead.get(0).getFields())
+                .containsEntry("source_id", second.toString())
+                .containsEntry(
+                        "reason",
+                        "task \"t1\" belongs to workflow \"wf-a\"; this event names \"wf-b\" (a task belongs to one"
+                                + " workflow: send it with that workflow_id or none, or use a new task_id)");
+        assertThat(dead.get(0).getFields().get("event")).contains("\"ERROR\"");
+        assertThat(dead.get(1).getFields().get("reason"))
+                .startsWith("task \"t3\" belongs to workflow \"wf-x\"; this event names \"wf-y\"");
+        assertThat(dead.get(2).getFields().get("reason"))
+                .startsWith("task \"t2\" belongs to workflow \"wf-b\"; this event names \"wf-a\"");
+        assertThat(server.get("/api/health").json().get("dead_letters").asLong())
+                .isEqualTo(3);
+    }
+
+    @Test
     void malformed_events_go_to_the_dead_letter_stream_with_a_reason_and_lose_nothing_else() {
         server = TestServer.start();
         String deep = "[".repeat(10_000) + "]".repeat(10_000);

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.mida.event.Event;
 import org.mida.event.EventCodec;
+import org.mida.event.ObserverEvent;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
@@ -22,6 +23,8 @@ import org.mida.server.ingest.IngestPlan.Batch;
 import org.mida.server.ingest.IngestPlan.EntityRow;
 import org.mida.server.ingest.IngestPlan.InformedBy;
 import org.mida.server.ingest.IngestPlan.Link;
+import org.mida.server.ingest.IngestPlan.ObserverRow;
+import org.mida.server.ingest.IngestPlan.Refusal;
 import org.mida.server.ingest.IngestPlan.Statement;
 import org.mida.server.ingest.IngestPlan.Step;
 import org.mida.server.ingest.IngestPlan.Stored;
@@ -32,6 +35,7 @@ import org.mida.server.ingest.IngestPlan.WorkflowRow;
 /** The ingest's decisions, made from events and a stored state held in plain values: no database. */
 class IngestPlanTest {
     private static final EventCodec CODEC = EventCodec.shared();
+    private static final double RECEIVED_AT = 1_714_564_900.5;
     private final NodeProperties properties = new NodeProperties(CODEC);
 
     // ------------------------------------------------------------------ events and stored state
@@ -67,7 +71,7 @@ class IngestPlanTest {
     }
 
     private IngestPlan plan(Stored stored, Event... events) {
-        return IngestPlan.of(Batch.of(Arrays.asList(events)), stored, properties);
+        return IngestPlan.of(Batch.of(Arrays.asList(events)), stored, properties, RECEIVED_AT);
     }
 
     private IngestPlan plan(Event... events) {
@@ -80,6 +84,8 @@ class IngestPlanTest {
         var workflows = new HashMap<>(before.workflows());
         var campaigns = new HashSet<>(before.campaigns());
         var entities = new HashMap<>(before.entities());
+        var observers = new HashMap<>(before.observers());
+        for (ObserverRow r : plan.observers()) observers.put(r.observerId(), r.at());
         for (Event e : plan.changed()) {
             if (e instanceof TaskEvent t) tasks.put(t.taskId(), Optional.of(t));
             else if (e instanceof WorkflowEvent w) workflows.put(w.workflowId(), Optional.of(w));
@@ -92,7 +98,7 @@ class IngestPlanTest {
             props.putAll(r.props());
             entities.put(r.id(), props);
         }
-        return new Stored(tasks, workflows, campaigns, entities);
+        return new Stored(tasks, workflows, campaigns, entities, observers);
     }
 
     private static Stored storedTasks(TaskEvent... tasks) {
@@ -314,13 +320,110 @@ class IngestPlanTest {
                         .hasSize(4));
     }
 
+    // ------------------------------------------------------------------ one workflow per task
+
     @Test
-    void a_task_moved_to_another_workflow_is_relinked() {
-        TaskEvent old = TaskEvent.builder("t1").workflowId("wf-a").build();
+    void a_task_event_naming_another_workflow_than_the_stored_one_is_refused_and_the_rest_applied() {
+        TaskEvent old = TaskEvent.builder("t1")
+                .workflowId("wf-a")
+                .status(Status.RUNNING)
+                .build();
+        TaskEvent moved = TaskEvent.builder("t1")
+                .workflowId("wf-b")
+                .campaignId("camp-b")
+                .status(Status.FINISHED)
+                .dependencies(List.of("t0"))
+                .generated(Map.of("model", Map.of("@id", "model://m")))
+                .build();
+        TaskEvent other = TaskEvent.builder("t2").workflowId("wf-a").build();
+        IngestPlan p = plan(withWorkflow(storedTasks(old), WorkflowEvent.of("wf-a", null, null)), moved, other);
+
+        assertThat(p.refused()).singleElement().satisfies(r -> {
+            assertThat(r.event()).isSameAs(moved);
+            assertThat(r.reason()).startsWith("task \"t1\" belongs to workflow \"wf-a\"; this event names \"wf-b\"");
+        });
+        assertThat(p.updateTasks()).isEmpty();
+        assertThat(p.tasksUnchanged()).isZero();
+        assertThat(p.createTasks())
+                .extracting(TaskRow::taskId)
+                .as("no placeholder for t0")
+                .containsExactly("t2");
+        assertThat(p.createWorkflows()).as("wf-b is not created").isEmpty();
+        assertThat(p.campaigns()).isEmpty();
+        assertThat(p.createEntities()).isEmpty();
+        assertThat(p.informedBy()).isEmpty();
+        assertThat(p.changed()).extracting(Event::key).containsExactly("t2");
+    }
+
+    @Test
+    void events_without_a_workflow_for_a_stored_task_are_merged_and_those_naming_its_own_too() {
+        TaskEvent old = TaskEvent.builder("t1")
+                .workflowId("wf-a")
+                .status(Status.RUNNING)
+                .build();
         IngestPlan p = plan(
                 withWorkflow(storedTasks(old), WorkflowEvent.of("wf-a", null, null)),
-                TaskEvent.builder("t1").workflowId("wf-b").build());
+                TaskEvent.builder("t1").status(Status.FINISHED).endedAt(20.0).build(),
+                TaskEvent.builder("t1").workflowId("wf-a").hostname("node-2").build());
 
+        assertThat(p.refused()).isEmpty();
+        assertThat(p.updateTasks()).singleElement().satisfies(r -> {
+            assertThat(r.relinkWorkflow()).isFalse();
+            assertThat(r.props())
+                    .containsEntry("status", "FINISHED")
+                    .containsEntry("hostname", "node-2")
+                    .doesNotContainKey("workflow_id");
+        });
+    }
+
+    @Test
+    void in_one_batch_the_first_workflow_named_wins_and_later_events_naming_another_are_refused() {
+        TaskEvent first = TaskEvent.builder("t1").status(Status.RUNNING).build();
+        TaskEvent a = TaskEvent.builder("t1").workflowId("wf-a").build();
+        TaskEvent b =
+                TaskEvent.builder("t1").workflowId("wf-b").status(Status.ERROR).build();
+        TaskEvent last = TaskEvent.builder("t1").status(Status.FINISHED).build();
+
+        IngestPlan p = plan(first, a, b, last);
+
+        assertThat(p.refused()).extracting(Refusal::event).containsExactly(b);
+        assertThat(p.refused().get(0).reason()).contains("belongs to workflow \"wf-a\"", "names \"wf-b\"");
+        assertThat(p.createTasks()).singleElement().satisfies(r -> {
+            assertThat(r.workflowId()).isEqualTo("wf-a");
+            assertThat(r.props()).containsEntry("status", "FINISHED");
+        });
+        assertThat(p.createWorkflows()).extracting(WorkflowRow::workflowId).containsExactly("wf-a");
+        // the stored result refuses the same event again when it is replayed
+        IngestPlan replay = plan(after(Stored.NOTHING, p), first, a, b, last);
+        assertThat(replay.isEmpty()).isTrue();
+        assertThat(replay.refused()).extracting(Refusal::event).containsExactly(b);
+    }
+
+    @Test
+    void the_stored_workflow_decides_even_against_the_first_one_the_batch_names() {
+        TaskEvent old = TaskEvent.builder("t1").workflowId("wf-b").build();
+        TaskEvent a = TaskEvent.builder("t1").workflowId("wf-a").build();
+        TaskEvent b = TaskEvent.builder("t1")
+                .workflowId("wf-b")
+                .status(Status.FINISHED)
+                .build();
+
+        IngestPlan p = plan(withWorkflow(storedTasks(old), WorkflowEvent.of("wf-b", null, null)), a, b);
+
+        assertThat(p.refused()).extracting(Refusal::event).containsExactly(a);
+        assertThat(p.updateTasks())
+                .singleElement()
+                .satisfies(r -> assertThat(r.props()).containsEntry("status", "FINISHED"));
+        assertThat(p.createWorkflows()).isEmpty();
+    }
+
+    @Test
+    void a_stored_task_without_a_workflow_takes_the_first_one_named_and_is_relinked() {
+        TaskEvent old = TaskEvent.builder("t1").status(Status.RUNNING).build();
+        IngestPlan p = plan(
+                storedTasks(old), TaskEvent.builder("t1").workflowId("wf-b").build());
+
+        assertThat(p.refused()).isEmpty();
         assertThat(p.updateTasks()).singleElement().satisfies(r -> {
             assertThat(r.relinkWorkflow()).isTrue();
             assertThat(r.workflowId()).isEqualTo("wf-b");
@@ -473,6 +576,84 @@ class IngestPlanTest {
         assertThat(p.updateWorkflows()).isEmpty();
         assertThat(p.campaigns()).isEmpty();
         assertThat(p.changed()).extracting(Event::key).containsExactly("t1");
+    }
+
+    // ------------------------------------------------------------------ observer status reports
+
+    static ObserverEvent report(String id, double at, String state, long emitted) {
+        return (ObserverEvent) event("{\"type\":\"observer\",\"observer_id\":\"" + id + "\",\"at\":" + at
+                + ",\"state\":\"" + state + "\",\"kind\":\"mlflow\",\"interval\":10,\"hostname\":\"node17\","
+                + "\"counters\":{\"emitted\":" + emitted + ",\"rejected\":1},\"x_site\":\"lab-3\"}");
+    }
+
+    @Test
+    void a_first_report_becomes_one_row_with_its_fields_counters_and_the_time_it_was_received() {
+        IngestPlan p = plan(report("node17/agent/mlflow", 100, "running", 120));
+
+        assertThat(p.isEmpty()).isFalse();
+        assertThat(p.observers()).singleElement().satisfies(r -> {
+            assertThat(r.observerId()).isEqualTo("node17/agent/mlflow");
+            assertThat(r.at()).isEqualTo(100.0);
+            assertThat(r.props())
+                    .containsEntry("observer_id", "node17/agent/mlflow")
+                    .containsEntry("at", 100.0)
+                    .containsEntry("received_at", RECEIVED_AT)
+                    .containsEntry("state", "running")
+                    .containsEntry("kind", "mlflow")
+                    .containsEntry("interval", 10.0)
+                    .containsEntry("hostname", "node17")
+                    .containsEntry("counters.emitted", 120L)
+                    .containsEntry("counters.rejected", 1L)
+                    .containsKey("_json")
+                    .doesNotContainKey("x_site");
+            assertThat((String) r.props().get("_json")).contains("\"x_site\":\"lab-3\"");
+        });
+        assertThat(p.steps()).extracting(Step::statement).containsExactly(Statement.UPSERT_OBSERVERS);
+        assertThat(p.changed()).isEmpty();
+        assertThat(p.createTasks()).isEmpty();
+    }
+
+    @Test
+    void several_reports_of_one_observer_in_a_batch_keep_the_latest_whatever_their_order() {
+        ObserverEvent early = report("o1", 100, "running", 5);
+        ObserverEvent late = report("o1", 130, "stopped", 9);
+        ObserverEvent mid = report("o1", 120, "retrying", 7);
+
+        for (List<Event> order : List.<List<Event>>of(List.of(early, late, mid), List.of(late, mid, early))) {
+            IngestPlan p = IngestPlan.of(Batch.of(order), Stored.NOTHING, properties, RECEIVED_AT);
+            assertThat(p.observers()).singleElement().satisfies(r -> {
+                assertThat(r.at()).isEqualTo(130.0);
+                assertThat(r.props()).containsEntry("state", "stopped").containsEntry("counters.emitted", 9L);
+            });
+        }
+    }
+
+    @Test
+    void an_older_or_replayed_report_never_replaces_a_newer_stored_one() {
+        IngestPlan first = plan(report("o1", 200, "running", 50), report("o2", 10, "running", 1));
+        Stored stored = after(Stored.NOTHING, first);
+
+        assertThat(plan(stored, report("o1", 150, "starting", 3)).isEmpty())
+                .as("older")
+                .isTrue();
+        assertThat(plan(stored, report("o1", 200, "running", 50), report("o2", 10, "running", 1))
+                        .isEmpty())
+                .as("replayed")
+                .isTrue();
+        IngestPlan newer = plan(stored, report("o1", 150, "starting", 3), report("o1", 210, "running", 60));
+        assertThat(newer.observers())
+                .singleElement()
+                .satisfies(r -> assertThat(r.at()).isEqualTo(210.0));
+    }
+
+    @Test
+    void observer_reports_and_tasks_of_one_batch_are_planned_side_by_side() {
+        IngestPlan p = plan(running("t1", 10), report("o1", 100, "running", 1));
+
+        assertThat(p.steps()).extracting(Step::statement).endsWith(Statement.CREATE_TASKS, Statement.UPSERT_OBSERVERS);
+        assertThat(Batch.of(List.of(running("t1", 10), report("o1", 100, "running", 1), report("o2", 1, "running", 1)))
+                        .observerIds())
+                .containsExactly("o1", "o2");
     }
 
     @Test

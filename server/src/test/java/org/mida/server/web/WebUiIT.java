@@ -416,6 +416,58 @@ class WebUiIT {
     }
 
     @Test
+    void observers_view_lists_the_reports_and_highlights_the_silent_one() {
+        server = TestServer.start(c -> c.withObserverSilence(1, 1));
+        double now = System.currentTimeMillis() / 1000.0;
+        var mlflow = new LinkedHashMap<String, Object>();
+        mlflow.put("type", "observer");
+        mlflow.put("observer_id", "node17/agent/mlflow");
+        mlflow.put("at", now);
+        mlflow.put("name", "mlflow-main");
+        mlflow.put("kind", "mlflow");
+        mlflow.put("state", "running");
+        mlflow.put("hostname", "node17");
+        mlflow.put("pid", 4242);
+        mlflow.put("interval", 3600);
+        mlflow.put("last_poll_at", now);
+        mlflow.put("last_error", "database is locked");
+        mlflow.put("last_error_at", now - 5);
+        mlflow.put("counters", Map.of("emitted", 120, "rejected", 2, "spilled", 0, "dropped", 0));
+        // reports every half second, and then no more: silent after max(1 x 0.5, 1) = 1 s
+        Map<String, Object> logfile = Map.of(
+                "type", "observer",
+                "observer_id", "lab/logfile",
+                "at", now,
+                "kind", "logfile",
+                "state", "running",
+                "hostname", "lab-pc",
+                "interval", 0.5,
+                "counters", Map.of("emitted", 7));
+        post(List.of(mlflow, logfile));
+
+        open("#/observers");
+        WebElement row = waitFor(By.cssSelector("tr[data-observer-id='node17/agent/mlflow']"));
+        assertThat(row.getText())
+                .contains("node17/agent/mlflow", "mlflow-main", "RUNNING", "node17", "pid 4242")
+                .contains("emitted 120", "rejected 2", "database is locked");
+        assertThat(row.getAttribute("class")).doesNotContain("silent");
+        // the view refreshes itself: the log-file observer turns silent without a reload
+        wait(d -> "true"
+                .equals(d.findElement(By.cssSelector("tr[data-observer-id='lab/logfile']"))
+                        .getDomAttribute("data-silent")));
+        WebElement quiet = driver.findElement(By.cssSelector("tr[data-observer-id='lab/logfile']"));
+        assertThat(quiet.getAttribute("class")).contains("silent");
+        assertThat(quiet.getText()).contains("SILENT", "lab-pc", "emitted 7", "ago");
+        assertThat(text("#observer-summary")).isEqualTo("2 reporting · 1 silent");
+        screenshot("observers");
+        // the header names it too (the server itself stays healthy)
+        driver.navigate().refresh();
+        waitFor(By.cssSelector("#nav a[data-route='observers'].alert"));
+        assertThat(driver.findElement(By.id("health")).getAttribute("class")).contains("ok");
+        assertThat(driver.findElement(By.id("health")).getAttribute("title")).contains("silent observers: lab/logfile");
+    }
+
+    @Test
     void a_lineage_graph_of_500_nodes_renders_and_stays_interactive() {
         server = TestServer.start();
         int nodes = seedLarge();

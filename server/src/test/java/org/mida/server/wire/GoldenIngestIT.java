@@ -26,7 +26,8 @@ import redis.clients.jedis.resps.StreamEntry;
 /**
  * What the running server makes of every golden wire-format entry ({@code event/src/test/resources/wire/},
  * the files the codec and the Python emitter are tested against): accepted events become tasks and
- * workflows, each refused one is a dead letter naming its source entry, with the reason and the text.
+ * workflows, observer reports the latest status of their observer, each refused one is a dead letter
+ * naming its source entry, with the reason and the text.
  */
 @ExtendWith(Backends.class)
 class GoldenIngestIT {
@@ -52,9 +53,40 @@ class GoldenIngestIT {
         }
         server.awaitIngested(seconds(60));
 
+        // observers: the latest report of each (largest "at"; the later one on a tie) is what /api/observers serves
+        var observers = new LinkedHashMap<String, JsonNode>();
         for (JsonNode c : cases)
             for (JsonNode e : c.get("events")) {
-                if (e.get("type").asText().equals("observer")) continue; // read back through /api/observers
+                if (!e.get("type").asText().equals("observer")) continue;
+                observers.merge(
+                        e.get("observer_id").asText(),
+                        e,
+                        (a, b) -> b.get("at").asDouble() >= a.get("at").asDouble() ? b : a);
+            }
+        assertThat(observers).isNotEmpty();
+        for (var o : observers.entrySet()) {
+            var answer = server.get("/api/observers?id=" + URLEncoder.encode(o.getKey(), StandardCharsets.UTF_8));
+            assertThat(answer.status())
+                    .as("observer %s: %s", o.getKey(), answer.body())
+                    .isEqualTo(200);
+            JsonNode got = answer.json();
+            o.getValue().fields().forEachRemaining(f -> {
+                if (f.getKey().equals("type")) return;
+                JsonNode want = f.getValue();
+                JsonNode have = got.get(f.getKey());
+                assertThat(have).as("observer %s: %s", o.getKey(), f.getKey()).isNotNull();
+                if (want.isNumber()) assertThat(have.asDouble()).isEqualTo(want.asDouble());
+                else
+                    assertThat(have)
+                            .as("observer %s: %s", o.getKey(), f.getKey())
+                            .isEqualTo(want);
+            });
+        }
+        assertThat(server.get("/api/observers").json().get("observers")).hasSize(observers.size());
+
+        for (JsonNode c : cases)
+            for (JsonNode e : c.get("events")) {
+                if (e.get("type").asText().equals("observer")) continue; // read back above
                 boolean task = e.get("type").asText().equals("task");
                 String id = e.get(task ? "task_id" : "workflow_id").asText();
                 var answer = server.get((task ? "/api/tasks?id=" : "/api/workflows?id=")
