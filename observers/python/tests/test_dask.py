@@ -584,3 +584,23 @@ def test_the_plugin_reports_its_own_status_while_it_runs_and_when_the_run_ends(c
     running = [e for e in got if e["state"] == "running"]
     assert len(running) >= 3, [e["at"] for e in got]  # the first one and periodic ones
     assert [e["at"] for e in got] == sorted(e["at"] for e in got)
+
+
+def test_the_plugins_status_is_served_by_the_query_api(cluster, server, api):
+    client = Client(cluster)
+    plugin = MidaDask(workflow_name="status-api", redis_uri=server.redis_uri, status_interval_s=0.5)
+    client.register_plugin(plugin)
+    assert client.gather(client.map(double, range(5))) == [0, 2, 4, 6, 8]
+    client.close()
+
+    def stopped():
+        return any(
+            o["observer_id"] == plugin.observer_id and o["state"] == "stopped" for o in api.observers()
+        )
+
+    server.wait_for("the stopped report to be stored", stopped)
+    mine = api.observer(plugin.observer_id)
+    assert mine["kind"] == "dask" and mine["name"] == "status-api" and mine["silent"] is False
+    assert mine["counters"]["tasks_submitted"] == 5 and mine["counters"]["tasks_finished"] == 5
+    with pytest.raises(NotFound):
+        api.observer("no/such/observer")

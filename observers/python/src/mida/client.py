@@ -233,6 +233,15 @@ class Client:
         …}]}`` as ``GET /api/lineage/workflows`` answers it."""
         return self._call("GET", "/api/lineage/workflows", params=_params(campaign_id=campaign_id))
 
+    def observers(self) -> List[Dict[str, Any]]:
+        """The observers' latest status reports (``GET /api/observers``), each with ``silent`` and
+        ``silent_for_s`` as the server judges them."""
+        return self._call("GET", "/api/observers")["observers"]
+
+    def observer(self, id: str) -> Dict[str, Any]:
+        """One observer's latest status report; :class:`NotFound` when none was received."""
+        return self._call("GET", "/api/observers", params={"id": id})
+
     def task(self, id: str) -> Dict[str, Any]:
         """One task as sent (events merged), plus ``duration``; :class:`NotFound` when unknown."""
         return self._call("GET", "/api/tasks", params={"id": id})
