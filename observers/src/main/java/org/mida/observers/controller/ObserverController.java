@@ -194,11 +194,11 @@ public final class ObserverController implements AutoCloseable {
             if (e.attempts > 0)
                 LOG.info("Observer {} started after {} failed attempt(s) ({})", e.name(), e.attempts, e.settings);
             else LOG.info("Observer {} started ({})", e.name(), e.settings);
+            send(e); // "running" before the first poll can report otherwise
             if (e.settings.polled()) {
                 long every = e.settings.pollInterval().toNanos();
                 e.poll = scheduler.scheduleWithFixedDelay(() -> poll(e), 0, every, TimeUnit.NANOSECONDS);
             }
-            send(e);
         }
     }
 
