@@ -1,5 +1,6 @@
 package org.mida.observers.agent;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +55,11 @@ public final class Agent implements AutoCloseable {
         for (ObserverSpec spec : config.observers()) {
             EmitterConfig ec = config.emitterConfig(spec);
             Emitter emitter = Emitter.start(ec);
-            var controller = new ObserverController(emitter, config.statusReports(spec));
+            Duration max = config.startRetryMax();
+            Duration first = max.compareTo(ObserverController.DEFAULT_FIRST_RETRY) < 0
+                    ? max
+                    : ObserverController.DEFAULT_FIRST_RETRY;
+            var controller = new ObserverController(emitter, config.statusReports(spec)).startRetry(first, max);
             controller.register(
                     ObserverInfo.of(spec.name(), spec.kind()).withMetadata(spec.metadata()),
                     spec.create(config.campaignOf(spec)),

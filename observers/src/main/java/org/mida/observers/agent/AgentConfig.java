@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import org.mida.observers.controller.ObserverController;
 import org.mida.observers.controller.StatusReports;
 import org.mida.observers.emit.EmitterConfig;
 
@@ -16,6 +17,8 @@ import org.mida.observers.emit.EmitterConfig;
  * @param source where it came from (the file, or {@code "command line"}), for messages
  * @param agentName the middle part of the observers' {@code observer_id}
  * @param statusInterval time between status reports; zero = none
+ * @param startRetryMax the longest wait between two start attempts of an observer that failed to
+ *     start (the waits double from 1 s up to it)
  */
 public record AgentConfig(
         String source,
@@ -25,13 +28,15 @@ public record AgentConfig(
         String campaignId,
         Path spillDir,
         Duration statusInterval,
-        List<ObserverSpec> observers) {
+        List<ObserverSpec> observers,
+        Duration startRetryMax) {
 
     public AgentConfig {
         Objects.requireNonNull(source, "source");
         if (agentName == null || agentName.isBlank()) throw new ConfigException(source + ": the agent needs a name");
         Objects.requireNonNull(statusInterval, "statusInterval");
         observers = List.copyOf(observers);
+        if (startRetryMax == null) startRetryMax = ObserverController.DEFAULT_MAX_RETRY;
         var names = new HashSet<String>();
         for (ObserverSpec o : observers)
             if (!names.add(o.name()))
@@ -50,7 +55,8 @@ public record AgentConfig(
                 campaignId != null ? campaignId : this.campaignId,
                 spillDir != null ? spillDir : this.spillDir,
                 interval != null ? interval : this.statusInterval,
-                observers);
+                observers,
+                startRetryMax);
     }
 
     /** The emitter settings of one observer: its own spill directory under the agent's. */

@@ -38,8 +38,8 @@ import org.mida.observers.mlflow.MlflowSettings;
  */
 public final class ConfigLoader {
 
-    static final List<String> TOP_KEYS =
-            List.of("agent", "redis_uri", "stream", "campaign", "spill_dir", "status_interval", "observers");
+    static final List<String> TOP_KEYS = List.of(
+            "agent", "redis_uri", "stream", "campaign", "spill_dir", "status_interval", "start_retry_max", "observers");
     static final List<String> COMMON_KEYS = List.of("kind", "name", "enabled", "campaign");
     static final Map<String, List<String>> KIND_KEYS = Map.of(
             "mlflow",
@@ -124,6 +124,7 @@ public final class ConfigLoader {
         String campaign = string(top, "", "campaign");
         String spill = string(top, "", "spill_dir");
         Duration status = duration(top, "", "status_interval", true);
+        Duration retryMax = duration(top, "", "start_retry_max", false);
         JsonNode list = top.get("observers");
         if (list == null || list.isNull())
             throw error("observers", "missing: list the observers to run (kind: " + String.join(" | ", KINDS) + ")");
@@ -143,7 +144,8 @@ public final class ConfigLoader {
                 campaign,
                 spill == null ? null : resolve(spill),
                 status != null ? status : StatusReports.DEFAULT_INTERVAL,
-                specs);
+                specs,
+                retryMax);
     }
 
     private ObserverSpec observer(JsonNode n, String at) {

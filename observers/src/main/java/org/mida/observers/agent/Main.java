@@ -121,7 +121,8 @@ public final class Main implements Callable<Integer> {
                 null,
                 null,
                 StatusReports.DEFAULT_INTERVAL,
-                List.of(observer));
+                List.of(observer),
+                null);
         return run(sub.applyTo(common.applyTo(c)));
     }
 

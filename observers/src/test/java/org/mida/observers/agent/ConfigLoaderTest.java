@@ -44,6 +44,7 @@ class ConfigLoaderTest {
                 campaign: c1
                 spill_dir: spill
                 status_interval: 30s
+                start_retry_max: 5s
                 observers:
                   - kind: logfile
                     name: microscope
@@ -80,6 +81,7 @@ class ConfigLoaderTest {
         assertThat(c.campaignId()).isEqualTo("c1");
         assertThat(c.spillDir()).isEqualTo(dir.toAbsolutePath().resolve("spill"));
         assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.startRetryMax()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.observers())
                 .extracting(ObserverSpec::name)
                 .containsExactly("microscope", "mlflow-main", "mlflow-pg", "flowcept");
@@ -129,6 +131,7 @@ class ConfigLoaderTest {
         assertThat(c.redisUri()).isNull();
         assertThat(c.stream()).isNull();
         assertThat(c.statusInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.startRetryMax()).isEqualTo(Duration.ofMinutes(1));
         var log = (ObserverSpec.LogFile) c.observers().get(0);
         assertThat(log.name()).isEqualTo("logfile");
         assertThat(log.pattern()).isNull();

@@ -233,6 +233,59 @@ class AgentIT {
     }
 
     @Test
+    void an_mlflow_store_written_by_real_mlflow_after_the_agent_started_is_picked_up_by_the_retries() throws Exception {
+        Path python = PythonPeers.require("mlflow", "sqlalchemy", "alembic");
+        Path script = PythonPeers.script("mlflow_runs.py", dir);
+        Files.createDirectories(dir.resolve("later"));
+        Path config = dir.resolve("eval.yaml");
+        Files.writeString(config, """
+                redis_uri: %s
+                stream: %s
+                status_interval: 500ms
+                start_retry_max: 2s
+                observers:
+                  - kind: mlflow
+                    name: mlflow-eval
+                    tracking_uri: sqlite:///later/mlflow.db
+                    poll_interval: 500ms
+                """.formatted(Backends.redisUri(), stream));
+        Process p = agent("--config", config.toString());
+        TestServer.await(
+                seconds(30),
+                "the MLflow observer reported as retrying",
+                () -> reports("mlflow-eval").stream().anyMatch(r -> "retrying".equals(r.state())));
+
+        String uri = "sqlite:///" + dir.resolve("later/mlflow.db");
+        PythonPeers.runOk(
+                python,
+                List.of(script.toString(), uri, dir.resolve("state.json").toString(), "phase1"),
+                dir,
+                Map.of(),
+                300);
+        TestServer.await(
+                seconds(60),
+                "MLflow's five runs in the stream",
+                () -> events().stream()
+                                .filter(e ->
+                                        e instanceof TaskEvent t && t.taskId().startsWith("mlflow:"))
+                                .map(Event::key)
+                                .distinct()
+                                .count()
+                        == 5);
+        p.destroy();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = output();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("Observer mlflow-eval started after");
+        List<ObserverEvent> r = reports("mlflow-eval");
+        assertThat(r.get(0).observerId()).endsWith("/eval/mlflow-eval"); // the agent is named after the file
+        assertThat(r).extracting(ObserverEvent::state).contains("retrying", "running");
+        assertThat(r.get(r.size() - 1).state()).isEqualTo("stopped");
+        assertThat(((Number) r.get(r.size() - 1).counters().get("start_failures")).longValue())
+                .isPositive();
+    }
+
+    @Test
     void the_quick_form_runs_one_log_file_observer_and_stops_with_exit_0() throws Exception {
         Path log = dir.resolve("run.log");
         append(log, "START task=q1\nDONE task=q1\n");
