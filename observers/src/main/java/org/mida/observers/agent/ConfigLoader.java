@@ -86,7 +86,10 @@ public final class ConfigLoader {
             throw new ConfigException(path + ": cannot read the settings file: " + e);
         }
         Path abs = path.toAbsolutePath().normalize();
-        String stem = abs.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
+        String stem = abs.getFileName()
+                .toString()
+                .replaceFirst("\\.(ya?ml|json)$", "")
+                .replaceAll("[^A-Za-z0-9_.-]", "_");
         return new ConfigLoader(path.toString(), abs.getParent(), env).parse(text, stem);
     }
 

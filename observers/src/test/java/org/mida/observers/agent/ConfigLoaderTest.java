@@ -209,6 +209,17 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void the_example_file_in_the_repository_loads() {
+        Path example = Path.of("observers.example.yaml");
+        if (!Files.exists(example)) example = Path.of("observers/observers.example.yaml");
+        AgentConfig c = ConfigLoader.load(example, name -> null);
+        assertThat(c.agentName()).isEqualTo("observers.example");
+        assertThat(c.observers()).extracting(ObserverSpec::name).containsExactly("microscope", "mlflow-eval");
+        AgentConfig withFlowcept = ConfigLoader.load(example, name -> name.equals("FLOWCEPT_BRIDGE") ? "true" : null);
+        assertThat(withFlowcept.observers()).hasSize(3);
+    }
+
+    @Test
     void a_missing_file_is_a_configuration_error() {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml")))
                 .isInstanceOf(ConfigException.class)
