@@ -168,6 +168,7 @@ public final class ObserverController implements AutoCloseable {
     private void tryStart(Entry e) {
         synchronized (e) {
             if (!running || e.started) return;
+            if (!e.tried) send(e); // "starting": visible even while a slow start (a database connect) goes on
             e.tried = true;
             try {
                 e.observer.start(emitter);

@@ -135,8 +135,9 @@ class ObserverControllerTest {
         List<Event> events = spilled();
         List<ObserverEvent> lates = reports(events, "late-db");
         assertThat(lates).extracting(ObserverEvent::state).contains("retrying", "running");
-        assertThat(lates.get(0).state()).isEqualTo("retrying");
-        assertThat(lates.get(0).lastError()).contains("SQLException: no such database: late.db");
+        assertThat(lates.get(0).state()).isEqualTo("starting");
+        assertThat(lates.get(1).state()).isEqualTo("retrying");
+        assertThat(lates.get(1).lastError()).contains("SQLException: no such database: late.db");
         assertThat(lates.get(0).observerId()).endsWith("/test/late-db");
         assertThat(lates.get(0).kind()).isEqualTo("mlflow");
         assertThat(lates.get(lates.size() - 1).state()).isEqualTo("stopped");
@@ -191,8 +192,8 @@ class ObserverControllerTest {
         }
         List<String> states =
                 reports(spilled(), "flaky").stream().map(ObserverEvent::state).toList();
-        assertThat(states).containsExactly("running", "retrying", "running", "stopped");
-        ObserverEvent retrying = reports(spilled(), "flaky").get(1);
+        assertThat(states).containsExactly("starting", "running", "retrying", "running", "stopped");
+        ObserverEvent retrying = reports(spilled(), "flaky").get(2);
         assertThat(retrying.lastError()).contains("database is locked");
         assertThat(retrying.lastErrorAt()).isNotNull();
     }
