@@ -51,9 +51,27 @@ public final class ConfigLoader {
                     "store_id",
                     "lookback",
                     "reconcile_interval",
-                    "metric_history"),
+                    "metric_history",
+                    "data_params",
+                    "data_schemes",
+                    "path_params",
+                    "list_artifacts",
+                    "max_artifact_files"),
             "logfile",
-            List.of("poll_interval", "file", "format", "pattern", "workflow_id", "state_file"),
+            List.of(
+                    "poll_interval",
+                    "file",
+                    "format",
+                    "pattern",
+                    "workflow_id",
+                    "workflow_name",
+                    "state_file",
+                    "snake_case",
+                    "fields",
+                    "used_entities",
+                    "generated_entities",
+                    "record_marker",
+                    "scope_runs"),
             "flowcept",
             List.of("redis", "channel", "format", "reconnect_delay"));
     static final List<String> KINDS = List.of("mlflow", "logfile", "flowcept");
@@ -206,6 +224,24 @@ public final class ConfigLoader {
         if (reconcile != null) s = s.withReconcileInterval(reconcile);
         Boolean history = bool(o, at, "metric_history");
         if (history != null) s = s.withMetricHistory(history);
+        List<String> dataParams = strings(o, at, "data_params");
+        if (dataParams != null) s = s.withDataParams(new java.util.LinkedHashSet<>(dataParams));
+        List<String> schemes = strings(o, at, "data_schemes");
+        if (schemes != null) s = s.withDataSchemes(new java.util.LinkedHashSet<>(schemes));
+        Boolean pathParams = bool(o, at, "path_params");
+        if (pathParams != null) s = s.withPathParams(pathParams);
+        Boolean listArtifacts = bool(o, at, "list_artifacts");
+        if (listArtifacts != null) s = s.withListArtifacts(listArtifacts);
+        String maxFiles = string(o, at, "max_artifact_files");
+        if (maxFiles != null) {
+            try {
+                int n = Integer.parseInt(maxFiles.strip());
+                if (n < 0) throw new NumberFormatException();
+                s = s.withMaxArtifactFiles(n);
+            } catch (NumberFormatException e) {
+                throw error(at + ".max_artifact_files", "expected a whole number >= 0, got '" + maxFiles + "'");
+            }
+        }
         return new ObserverSpec.Mlflow(name, campaign, s);
     }
 
@@ -242,6 +278,25 @@ public final class ConfigLoader {
         }
         Duration poll = duration(o, at, "poll_interval", false);
         String state = string(o, at, "state_file");
+        String marker = string(o, at, "record_marker");
+        Pattern recordMarker = null;
+        if (marker != null) {
+            try {
+                recordMarker = Pattern.compile(marker);
+            } catch (PatternSyntaxException e) {
+                throw error(
+                        at + ".record_marker",
+                        "not a valid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+            }
+        }
+        Boolean snake = bool(o, at, "snake_case");
+        var mapping = new ObserverSpec.LineMapping(
+                snake != null && snake,
+                stringMap(o, at, "fields"),
+                stringMap(o, at, "used_entities"),
+                stringMap(o, at, "generated_entities"),
+                recordMarker,
+                bool(o, at, "scope_runs"));
         try {
             return new ObserverSpec.LogFile(
                     name,
@@ -250,9 +305,11 @@ public final class ConfigLoader {
                     pattern,
                     string(o, at, "workflow_id"),
                     state == null ? null : resolve(state),
-                    poll != null ? poll : Duration.ofSeconds(1));
+                    poll != null ? poll : Duration.ofSeconds(1),
+                    string(o, at, "workflow_name"),
+                    mapping);
         } catch (IllegalArgumentException e) {
-            throw error(at + ".pattern", e.getMessage());
+            throw error(at + (pattern == null ? "" : ".pattern"), e.getMessage());
         }
     }
 
@@ -325,6 +382,38 @@ public final class ConfigLoader {
         if (d.isZero() && !zeroAllowed)
             throw error(path, "must be more than 0; expected " + Durations.FORMS + ", got '" + v + "'");
         return d;
+    }
+
+    /** A mapping of names to single values ({@code group: target}), or null when absent. */
+    private java.util.Map<String, String> stringMap(ObjectNode o, String at, String key) {
+        JsonNode n = o.get(key);
+        if (n == null || n.isNull()) return null;
+        String path = at.isEmpty() ? key : at + "." + key;
+        if (!(n instanceof ObjectNode m)) throw error(path, "expected a mapping like {group: value}, got " + kind(n));
+        var out = new java.util.LinkedHashMap<String, String>();
+        for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            String v = string(m, path, k);
+            if (v == null) throw error(path + "." + k, "expected a value, got nothing");
+            out.put(k, v);
+        }
+        return out;
+    }
+
+    /** A list of single values (or one value), or null when absent. */
+    private List<String> strings(ObjectNode o, String at, String key) {
+        JsonNode n = o.get(key);
+        if (n == null || n.isNull()) return null;
+        String path = at.isEmpty() ? key : at + "." + key;
+        if (n.isValueNode()) return List.of(substitute(n.asText(), path));
+        if (!n.isArray()) throw error(path, "expected a list of values, got " + kind(n));
+        var out = new java.util.ArrayList<String>();
+        for (int i = 0; i < n.size(); i++) {
+            JsonNode e = n.get(i);
+            if (!e.isValueNode()) throw error(path + "[" + i + "]", "expected a single value, got " + kind(e));
+            out.add(substitute(e.asText(), path + "[" + i + "]"));
+        }
+        return out;
     }
 
     private Boolean bool(ObjectNode o, String at, String key) {

@@ -12,6 +12,7 @@ import org.mida.observers.flowcept.FlowceptBridge;
 import org.mida.observers.flowcept.FlowceptSettings;
 import org.mida.observers.logfile.LineMapper;
 import org.mida.observers.logfile.LogFileObserver;
+import org.mida.observers.logfile.LogFileSettings;
 import org.mida.observers.logfile.RegexLineMapper;
 import org.mida.observers.mlflow.MlflowObserver;
 import org.mida.observers.mlflow.MlflowSettings;
@@ -69,10 +70,60 @@ public sealed interface ObserverSpec {
     }
 
     /**
+     * How a regex log line maps to an event beyond the group-name conventions ({@link
+     * RegexLineMapper.Builder}): snake_case names, group → field targets, groups that are entities (group →
+     * {@code @type}), the record marker, run scoping (null: the mapper's default).
+     */
+    record LineMapping(
+            boolean snakeCase,
+            Map<String, String> fields,
+            Map<String, String> usedEntities,
+            Map<String, String> generatedEntities,
+            Pattern recordMarker,
+            Boolean scopeRuns) {
+        public static final LineMapping NONE = new LineMapping(false, Map.of(), Map.of(), Map.of(), null, null);
+
+        public LineMapping {
+            fields = Map.copyOf(new LinkedHashMap<>(fields == null ? Map.of() : fields));
+            usedEntities = usedEntities == null
+                    ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(usedEntities));
+            generatedEntities = generatedEntities == null
+                    ? Map.of()
+                    : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(generatedEntities));
+        }
+
+        boolean isNone() {
+            return !snakeCase
+                    && fields.isEmpty()
+                    && usedEntities.isEmpty()
+                    && generatedEntities.isEmpty()
+                    && recordMarker == null
+                    && scopeRuns == null;
+        }
+
+        RegexLineMapper mapper(Pattern pattern, String workflowId, String campaign, Path baseDir) {
+            var b = RegexLineMapper.builder(pattern)
+                    .workflowId(workflowId)
+                    .campaignId(campaign)
+                    .snakeCase(snakeCase)
+                    .baseDir(baseDir);
+            fields.forEach(b::field);
+            usedEntities.forEach(b::usedEntity);
+            generatedEntities.forEach(b::generatedEntity);
+            if (recordMarker != null) b.recordMarker(recordMarker);
+            if (scopeRuns != null) b.scopeRuns(scopeRuns);
+            return b.build();
+        }
+    }
+
+    /**
      * The log-file observer.
      *
      * @param pattern a regex with named groups ({@link RegexLineMapper}); null: JSON lines
      * @param stateFile null: {@code <file>.mida-offset}
+     * @param workflowName the runs' workflow name; null: the file's name
+     * @param mapping how regex lines map beyond the conventions ({@link LineMapping#NONE}: none)
      */
     record LogFile(
             String name,
@@ -81,13 +132,31 @@ public sealed interface ObserverSpec {
             Pattern pattern,
             String workflowId,
             Path stateFile,
-            Duration pollInterval)
+            Duration pollInterval,
+            String workflowName,
+            LineMapping mapping)
             implements ObserverSpec {
         public LogFile {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(pollInterval, "pollInterval");
-            if (pattern != null) new RegexLineMapper(pattern, workflowId, null, "logfile"); // checks the groups
+            if (mapping == null) mapping = LineMapping.NONE;
+            if (pattern == null && !mapping.isNone())
+                throw new IllegalArgumentException("fields, entities, snake_case, record_marker and scope_runs"
+                        + " need a pattern (JSON lines are events as they are)");
+            if (pattern != null) mapping.mapper(pattern, workflowId, null, file.getParent()); // checks the groups
+        }
+
+        /** Without a workflow name or mapping options (the command line's quick form). */
+        public LogFile(
+                String name,
+                String campaignId,
+                Path file,
+                Pattern pattern,
+                String workflowId,
+                Path stateFile,
+                Duration pollInterval) {
+            this(name, campaignId, file, pattern, workflowId, stateFile, pollInterval, null, LineMapping.NONE);
         }
 
         @Override
@@ -104,8 +173,13 @@ public sealed interface ObserverSpec {
         public Observer create(String campaign) {
             LineMapper mapper = pattern == null
                     ? LineMapper.jsonLines()
-                    : new RegexLineMapper(pattern, workflowId, campaign, "logfile");
-            return new LogFileObserver(file, mapper, stateFile);
+                    : mapping.mapper(pattern, workflowId, campaign, file.getParent());
+            var settings = LogFileSettings.of(file).withPollInterval(pollInterval);
+            if (stateFile != null) settings = settings.withStateFile(stateFile);
+            if (workflowName != null) settings = settings.withWorkflowName(workflowName);
+            if (workflowId != null) settings = settings.withWorkflowId(workflowId);
+            if (campaign != null) settings = settings.withCampaignId(campaign);
+            return new LogFileObserver(settings, mapper);
         }
 
         @Override

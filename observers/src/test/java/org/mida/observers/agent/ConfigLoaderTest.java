@@ -240,4 +240,69 @@ class ConfigLoaderTest {
         assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
         assertThat(Durations.format(Duration.ofSeconds(10))).isEqualTo("10s");
     }
+
+    @Test
+    void log_line_mappings_and_mlflow_data_options_reach_the_observers() throws Exception {
+        AgentConfig c = load("""
+                observers:
+                  - kind: logfile
+                    name: microscope
+                    file: scope.log
+                    pattern: '^(?<timestamp>\\S+ \\S+) INFO scan=(?<taskId>\\d+) image=(?<image>\\S+) dwell=(?<usedDwellTime>\\S+)$'
+                    workflow_name: W1 microscope
+                    snake_case: true
+                    fields: {timestamp: timestamp}
+                    generated_entities: {image: image}
+                    record_marker: ' scan='
+                  - kind: mlflow
+                    tracking_uri: sqlite:///mlflow.db
+                    data_params: [model, weights]
+                    data_schemes: file
+                    path_params: off
+                    list_artifacts: no
+                    max_artifact_files: 7
+                """);
+        var log = (ObserverSpec.LogFile) c.observers().get(0);
+        assertThat(log.workflowName()).isEqualTo("W1 microscope");
+        assertThat(log.mapping().snakeCase()).isTrue();
+        assertThat(log.mapping().generatedEntities()).containsExactly(Map.entry("image", "image"));
+        assertThat(log.mapping().recordMarker().pattern()).isEqualTo(" scan=");
+        assertThat(log.create("c1")).isInstanceOf(LogFileObserver.class);
+        var mlflow = (ObserverSpec.Mlflow) c.observers().get(1);
+        assertThat(mlflow.mlflow().dataParams()).containsExactly("model", "weights");
+        assertThat(mlflow.mlflow().dataSchemes()).containsExactly("file");
+        assertThat(mlflow.mlflow().pathParams()).isFalse();
+        assertThat(mlflow.mlflow().listArtifacts()).isFalse();
+        assertThat(mlflow.mlflow().maxArtifactFiles()).isEqualTo(7);
+    }
+
+    @Test
+    void a_line_mapping_that_names_a_missing_group_or_has_no_pattern_is_refused() throws Exception {
+        refused("""
+                observers:
+                  - kind: logfile
+                    file: a.log
+                    pattern: 'task=(?<taskId>\\S+)'
+                    generated_entities: {image: image}
+                """, "observers[0].pattern", "image");
+        refused("""
+                observers:
+                  - kind: logfile
+                    file: a.log
+                    generated_entities: {image: image}
+                """, "observers[0]", "need a pattern");
+        refused("""
+                observers:
+                  - kind: mlflow
+                    tracking_uri: sqlite:///m.db
+                    max_artifact_files: lots
+                """, "observers[0].max_artifact_files", "whole number");
+        refused("""
+                observers:
+                  - kind: logfile
+                    file: a.log
+                    pattern: 'task=(?<taskId>\\S+)'
+                    fields: [a, b]
+                """, "observers[0].fields", "expected a mapping");
+    }
 }
