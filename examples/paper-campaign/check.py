@@ -28,6 +28,7 @@ def main() -> None:
     p.add_argument("--url", required=True)
     p.add_argument("--campaign", required=True)
     p.add_argument("--models", type=int, required=True, help="how many models W3 evaluated")
+    p.add_argument("--images", type=int, required=True, help="how many images W1 logged")
     p.add_argument("--timeout", type=float, default=120)
     args = p.parse_args()
     c = mida.Client(args.url)
@@ -40,6 +41,14 @@ def main() -> None:
         return rows if len(rows) >= args.models else None
 
     rows = wait_for(f"{args.models} finished MLflow runs in campaign {args.campaign}", args.timeout, evaluations)
+
+    def scans():
+        n = c.query(
+            aggregation=[("count", "*")], filter={"campaign_id": args.campaign, "adapter_id": "logfile"}
+        )
+        return n and n[0]["count(*)"] >= args.images
+
+    wait_for(f"{args.images} microscope log records in campaign {args.campaign}", args.timeout, scans)
     workflows = {w["workflow_id"]: w.get("name") for w in c.workflows(campaign_id=args.campaign)}
     print(f"check: campaign {args.campaign}: {len(workflows)} workflows: {sorted(workflows.values())}")
 
@@ -67,6 +76,14 @@ def main() -> None:
     if not images:
         sys.exit(f"check: the lineage of {plot} does not reach a microscope image: {up['nodes']}")
     print(f"check: {plot} <- ... <- {len(images)} raw images, e.g. {images[0]}")
+
+    watching = [o for o in c.observers() if o.get("campaign_id") == args.campaign]
+    kinds = sorted(o["kind"] for o in watching)
+    if kinds != ["dask", "logfile", "mlflow"]:
+        sys.exit(f"check: expected the dask, logfile and mlflow observers in /api/observers, got {kinds}")
+    for o in watching:
+        counters = ", ".join(f"{k} {v}" for k, v in sorted(o["counters"].items()))
+        print(f"check: observer {o['observer_id']} ({o['kind']}, {o['state']}): {counters}")
 
 
 if __name__ == "__main__":

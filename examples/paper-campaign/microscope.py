@@ -1,10 +1,10 @@
-"""Workflow 1 of the paper's campaign: an instrument script beside a microscope that only LOGS.
+"""Workflow 1 of the paper's campaign: an instrument script beside a microscope that only WRITES A LOG.
 
 It "acquires" a few images (small synthetic arrays saved as .npy files) and logs each saved path with
-Python's logging; MIDA's logging handler turns those records into tasks whose generated images are
-file:///… entities. Nothing else in the script knows about MIDA.
+Python's logging to a file. It knows nothing about MIDA: the observer agent's log-file observer tails
+the file and turns each record into a task whose generated image is a file:///… entity.
 
-    python microscope.py --out DIR --images 6        (MIDA_REDIS_URI, MIDA_CAMPAIGN_ID from the environment)
+    python microscope.py --out DIR --log FILE --images 6
 """
 
 import argparse
@@ -12,9 +12,6 @@ import logging
 import os
 
 import numpy as np
-
-import mida
-import mida.logging
 
 
 def acquire(out: str, n: int, seed: int) -> None:
@@ -25,27 +22,24 @@ def acquire(out: str, n: int, seed: int) -> None:
         # a "scan": a smooth blob whose brightness depends on the dwell time, plus noise
         y, x = np.mgrid[0:32, 0:32]
         image = dwell * np.exp(-((x - 16) ** 2 + (y - 16) ** 2) / 60.0) + rng.normal(0, 0.05, (32, 32))
-        path = os.path.join(out, f"scan_{i:03d}.npy")
+        path = os.path.abspath(os.path.join(out, f"scan_{i:03d}.npy"))
         np.save(path, image.astype(np.float32))
-        log.info("saved image", extra={"image_path": path, "dwell_time": round(dwell, 3), "scan": i})
+        log.info("scan=%d status=DONE image=%s dwell_time=%.3f", i, path, dwell)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True)
+    p.add_argument("--log", required=True)
     p.add_argument("--images", type=int, default=6)
     p.add_argument("--seed", type=int, default=17)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    logging.getLogger("acquire").addHandler(
-        mida.logging.Handler(
-            fields=["image_path", "dwell_time", "scan"], entity_fields={"image_path": "image"}
-        )
+    logging.basicConfig(
+        filename=args.log, filemode="w", level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
     )
-    with mida.workflow(name="W1 microscope acquisition") as wf:
-        acquire(args.out, args.images, args.seed)
-    print(f"workflow {wf.workflow_id}")
+    acquire(args.out, args.images, args.seed)
+    print(f"logged {args.images} images to {args.log}")
 
 
 if __name__ == "__main__":
