@@ -63,10 +63,12 @@ class LogFileIT {
             controller.start();
             for (; i < 50; i++) append(log, jsonTask(i));
             append(log, "INFO not an event\n");
-            Thread.sleep(100);
+            // each file change waits until the observer has read the lines before it (a poll every 20 ms;
+            // a fixed sleep lost the race on a loaded machine)
+            TestServer.await(seconds(30), "51 lines read", () -> observer.counts()[0] >= 51);
             Files.move(log, dir.resolve("sim.log.1")); // rename + recreate
             for (; i < 100; i++) append(log, jsonTask(i));
-            Thread.sleep(100);
+            TestServer.await(seconds(30), "101 lines read", () -> observer.counts()[0] >= 101);
             Files.copy(log, dir.resolve("sim.log.2"));
             Files.writeString(log, ""); // copytruncate
             for (; i < 150; i++) append(log, jsonTask(i));
@@ -79,7 +81,7 @@ class LogFileIT {
                     .register(observer2, ObserverSettings.polling(Duration.ofMillis(20)));
             controller2.start();
             for (; i < 250; i++) append(log, jsonTask(i));
-            Thread.sleep(100);
+            TestServer.await(seconds(30), "the new lines read", () -> observer2.counts()[0] >= 100);
             controller2.stop();
             linesRead += observer2.counts()[0];
             assertThat(observer2.counts()[1])
