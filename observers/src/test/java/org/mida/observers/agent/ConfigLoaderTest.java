@@ -269,7 +269,7 @@ class ConfigLoaderTest {
         assertThat(log.mapping().recordMarker().pattern()).isEqualTo(" scan=");
         assertThat(log.create("c1")).isInstanceOf(LogFileObserver.class);
         var mlflow = (ObserverSpec.Mlflow) c.observers().get(1);
-        assertThat(mlflow.mlflow().dataParams()).containsExactly("model", "weights");
+        assertThat(mlflow.mlflow().dataParams()).containsExactlyInAnyOrder("model", "weights");
         assertThat(mlflow.mlflow().dataSchemes()).containsExactly("file");
         assertThat(mlflow.mlflow().pathParams()).isFalse();
         assertThat(mlflow.mlflow().listArtifacts()).isFalse();
