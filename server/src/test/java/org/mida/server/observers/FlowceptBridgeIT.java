@@ -229,6 +229,91 @@ class FlowceptBridgeIT {
         }
     }
 
+    @Test
+    void listing_2_under_flowcepts_dask_plugin_through_the_agent_jar_as_a_separate_process() throws Exception {
+        Path python = PythonPeers.requireVenv(
+                "flowcept-dask", "MIDA_TEST_FLOWCEPT_DASK_PYTHON", "flowcept", "distributed", "redis", "msgpack");
+        Path script = PythonPeers.script("flowcept_dask_listing2.py", dir);
+        server = TestServer.start();
+        URI redis = URI.create(Backends.redisUri());
+        String channel = "interception-agent";
+        Path settings = dir.resolve("flowcept-settings.yaml");
+        Files.writeString(
+                settings,
+                FLOWCEPT_DASK_SETTINGS
+                        .replace("${host}", redis.getHost())
+                        .replace("${port}", String.valueOf(redis.getPort()))
+                        .replace("${channel}", channel));
+        // exactly as docs/OBSERVERS.md says: java -jar mida-observer.jar flowcept --redis … --channel …
+        var cmd = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                AgentIT.jar().toString(),
+                "flowcept",
+                "--redis",
+                Backends.redisUri(),
+                "--channel",
+                channel,
+                "--redis-uri",
+                Backends.redisUri(),
+                "--stream",
+                server.stream(),
+                "--status-interval",
+                "1s",
+                "--agent-name",
+                "fc-agent");
+        Process agent = new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("agent.out").toFile())
+                .start();
+        try {
+            TestServer.await(seconds(60), "the agent's flowcept observer running", () -> {
+                var o = server.get("/api/observers").json().get("observers");
+                for (JsonNode x : o)
+                    if (x.get("observer_id").asText().endsWith("/fc-agent/flowcept")
+                            && x.get("state").asText().equals("running")) return true;
+                return false;
+            });
+            Thread.sleep(1000); // the subscription follows the start report
+            int n = 1000;
+            String out = PythonPeers.runOk(
+                    python,
+                    List.of(script.toString(), String.valueOf(n), "listing-2-agent", "fc-agent"),
+                    dir,
+                    Map.of("FLOWCEPT_SETTINGS_PATH", settings.toString()),
+                    300);
+            String last = out.strip().substring(out.strip().lastIndexOf('\n') + 1);
+            String wf = new ObjectMapper().readTree(last).get("workflow_id").asText();
+            TestServer.await(
+                    seconds(120),
+                    "2n FINISHED tasks",
+                    () -> server.count("MATCH (t:Task {workflow_id:$w, status:'FINISHED'}) RETURN count(t)", "w", wf)
+                            == 2L * n);
+            server.awaitIngested(seconds(60));
+            assertThat(server.count(
+                            "MATCH (d:Task {workflow_id:$w, activity_id:'double'})-[:WAS_INFORMED_BY]->"
+                                    + "(i:Task {activity_id:'incr'}) RETURN count(d)",
+                            "w",
+                            wf))
+                    .isEqualTo(n);
+        } finally {
+            agent.destroy(); // SIGTERM
+            assertThat(agent.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(agent.exitValue())
+                .as(Files.readString(dir.resolve("agent.out")))
+                .isZero();
+        TestServer.await(seconds(30), "the stopped report", () -> {
+            for (JsonNode x : server.get("/api/observers").json().get("observers"))
+                if (x.get("observer_id").asText().endsWith("/fc-agent/flowcept"))
+                    return x.get("state").asText().equals("stopped")
+                            && x.get("counters").get("dependencies").asLong() == 2000
+                            && x.get("counters").get("rejected").asLong() == 0;
+            return false;
+        });
+    }
+
     /**
      * The Flowcept settings docs/OBSERVERS.md gives for Dask (mq-only, offline flush: each worker
      * publishes its tasks when it closes; no key-value DB, no MongoDB/LMDB).
