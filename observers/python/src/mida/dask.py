@@ -397,9 +397,13 @@ class MidaDask(SchedulerPlugin):
             ev.setdefault("ended_at", time.time())
             if status == "ERROR":
                 ts = self._scheduler.tasks.get(key) if self._scheduler is not None else None
-                tb = info.get("traceback_text") or getattr(ts, "traceback_text", "") or ""
-                exc = info.get("exception_text") or getattr(ts, "exception_text", "") or ""
-                ev["stderr"] = f"Traceback (most recent call last):\n{tb}{exc}" if tb else exc or "erred"
+                ev["stderr"] = (
+                    _traceback(
+                        info.get("traceback_text") or getattr(ts, "traceback_text", ""),
+                        info.get("exception_text") or getattr(ts, "exception_text", ""),
+                    )
+                    or "erred"
+                )
             ev["custom_metadata"] = {"recorded_by": "scheduler: the worker's MIDA half did not start"}
             self._emit(ev)
         except Exception:
@@ -635,9 +639,10 @@ class _MidaWorker(WorkerPlugin):
                     return {key_text(k): render_old(v, depth + 1) for k, v in list(a.items())[:_MAX_ITEMS]}
                 return _recordable(a)
 
-            render = render_old  # noqa: F811 (the same rules for the old spec)
+            render_arg = render_old
         elif isinstance(spec, Task):
             func, args, kwargs = spec.func, None, None
+            render_arg = render
         else:
             return {}
         if getattr(func, "__module__", "").startswith("dask."):
@@ -653,9 +658,9 @@ class _MidaWorker(WorkerPlugin):
         names = _parameter_names(func, len(args), kwargs)
         used: Dict[str, Any] = {}
         for name, a in zip(names, args):
-            used[name] = render(a)
+            used[name] = render_arg(a)
         for name, a in kwargs.items():
-            used[str(name)] = render(a)
+            used[str(name)] = render_arg(a)
         return used
 
 
@@ -835,8 +840,12 @@ def _peek(data: Any, key: Any) -> Any:
 
 
 def _error_text(ts) -> str:
-    tb = getattr(ts, "traceback_text", "") or ""
-    exc = getattr(ts, "exception_text", "") or ""
+    return _traceback(getattr(ts, "traceback_text", ""), getattr(ts, "exception_text", ""))
+
+
+def _traceback(tb: Optional[str], exc: Optional[str]) -> str:
+    """A task's error as Python prints it: the traceback, then the exception."""
+    tb, exc = tb or "", exc or ""
     return f"Traceback (most recent call last):\n{tb}{exc}" if tb else exc
 
 

@@ -133,15 +133,8 @@ class FlowceptBridgeIT {
                 "flowcept-dask", "MIDA_TEST_FLOWCEPT_DASK_PYTHON", "flowcept", "distributed", "redis", "msgpack");
         Path script = PythonPeers.script("flowcept_dask_listing2.py", dir);
         server = TestServer.start();
-        URI redis = URI.create(Backends.redisUri());
         String channel = "interception-listing2";
-        Path settings = dir.resolve("flowcept-settings.yaml");
-        Files.writeString(
-                settings,
-                FLOWCEPT_DASK_SETTINGS
-                        .replace("${host}", redis.getHost())
-                        .replace("${port}", String.valueOf(redis.getPort()))
-                        .replace("${channel}", channel));
+        Path settings = flowceptDaskSettings(channel);
         int n = 1000;
         long t0 = System.nanoTime();
         try (Emitter emitter = emitter();
@@ -235,15 +228,8 @@ class FlowceptBridgeIT {
                 "flowcept-dask", "MIDA_TEST_FLOWCEPT_DASK_PYTHON", "flowcept", "distributed", "redis", "msgpack");
         Path script = PythonPeers.script("flowcept_dask_listing2.py", dir);
         server = TestServer.start();
-        URI redis = URI.create(Backends.redisUri());
         String channel = "interception-agent";
-        Path settings = dir.resolve("flowcept-settings.yaml");
-        Files.writeString(
-                settings,
-                FLOWCEPT_DASK_SETTINGS
-                        .replace("${host}", redis.getHost())
-                        .replace("${port}", String.valueOf(redis.getPort()))
-                        .replace("${channel}", channel));
+        Path settings = flowceptDaskSettings(channel);
         // exactly as docs/OBSERVERS.md says: java -jar mida-observer.jar flowcept --redis … --channel …
         var cmd = List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -312,6 +298,19 @@ class FlowceptBridgeIT {
                             && x.get("counters").get("rejected").asLong() == 0;
             return false;
         });
+    }
+
+    /** {@link #FLOWCEPT_DASK_SETTINGS} for the test Redis and {@code channel}, written to a file. */
+    private Path flowceptDaskSettings(String channel) throws java.io.IOException {
+        URI redis = URI.create(Backends.redisUri());
+        Path settings = dir.resolve("flowcept-settings.yaml");
+        Files.writeString(
+                settings,
+                FLOWCEPT_DASK_SETTINGS
+                        .replace("${host}", redis.getHost())
+                        .replace("${port}", String.valueOf(redis.getPort()))
+                        .replace("${channel}", channel));
+        return settings;
     }
 
     /**
