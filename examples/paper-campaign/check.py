@@ -65,7 +65,7 @@ def main() -> None:
 
     plots = c.cypher(
         "MATCH (e:Entity)-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) "
-        "WHERE e.id ENDS WITH '.svg' RETURN e.id AS id ORDER BY id",
+        "WHERE right(e.id, 4) = '.svg' RETURN e.id AS id ORDER BY id",
         wf=w3,
     )
     if not plots:

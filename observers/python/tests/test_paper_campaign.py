@@ -49,7 +49,7 @@ def test_the_paper_campaign_runs_end_to_end_and_its_lineage_crosses_the_three_wo
         assert (by_name["W2 hyperparameter search"], by_name["W1 microscope acquisition"]) in feeds
 
         plots = api.cypher(
-            "MATCH (e:Entity)-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) WHERE e.id ENDS WITH '.svg' "
+            "MATCH (e:Entity)-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) WHERE right(e.id, 4) = '.svg' "
             "RETURN e.id AS id",
             wf=by_name["W3 model evaluation"],
         )
