@@ -1,4 +1,6 @@
-// Tasks not seen before, with their links: rows carry only relationships that are new.
+// Tasks not seen before, with their links: rows carry only relationships that are new. A usage points at
+// the entity (its origin: `used`) or at the version it was bound to (`used_versions`); a generation at the
+// version it made.
 UNWIND $rows AS r
 CREATE (t:Task:Activity)
 SET t = r.props
@@ -13,9 +15,15 @@ CALL (t, r) {
   CREATE (t)-[:USED {role: u.role}]->(e)
 }
 CALL (t, r) {
+  UNWIND r.used_versions AS u
+  MATCH (v:Version {id: u.target})
+  CREATE (t)-[rel:USED {role: u.role}]->(v)
+  SET rel.version = u.version
+}
+CALL (t, r) {
   UNWIND r.generated AS g
-  MATCH (e:Entity {id: g.id})
-  CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)
+  MATCH (v:Version {id: g.target})
+  CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)
 }
 CALL (t, r) {
   UNWIND r.agents AS a

@@ -31,7 +31,8 @@ public final class Cypher {
             "schema/10-task-ended-at",
             "schema/11-workflow-campaign-id",
             "schema/12-task-workflow-status",
-            "schema/13-observer-id-unique");
+            "schema/13-observer-id-unique",
+            "schema/14-version-id-unique");
 
     private Cypher() {}
 

@@ -1,5 +1,6 @@
 package org.mida.server.ingest;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,9 +17,11 @@ import org.mida.event.WorkflowEvent;
 import org.mida.server.ingest.IngestPlan.Batch;
 import org.mida.server.ingest.IngestPlan.Statement;
 import org.mida.server.ingest.IngestPlan.Stored;
+import org.mida.server.ingest.IngestPlan.Usage;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.Value;
 
 /**
  * Writes a batch of events to Neo4j in one transaction: reads what the store holds of the ids the
@@ -33,6 +36,7 @@ final class BatchWriter {
     private static final String READ_CAMPAIGNS = Cypher.load("ingest/read-campaigns");
     private static final String READ_ENTITIES = Cypher.load("ingest/read-entities");
     private static final String READ_OBSERVERS = Cypher.load("ingest/read-observers");
+    private static final String READ_USAGES = Cypher.load("ingest/read-usages");
     private static final Map<Statement, String> WRITES = new EnumMap<>(Statement.class);
 
     static {
@@ -63,7 +67,8 @@ final class BatchWriter {
     public void warmUp() {
         try (var session = driver.session();
                 var tx = session.beginTransaction()) {
-            for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_ENTITIES, READ_OBSERVERS))
+            for (String q :
+                    List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_ENTITIES, READ_OBSERVERS, READ_USAGES))
                 tx.run(q, Map.of("ids", List.of())).consume();
             for (Statement s : Statement.values())
                 tx.run(WRITES.get(s), Map.of(s.parameter(), List.of())).consume();
@@ -121,10 +126,30 @@ final class BatchWriter {
             for (Record r : tx.run(READ_CAMPAIGNS, Map.of("ids", campaignIds)).list())
                 campaigns.add(r.get("id").asString());
         var entities = new HashMap<String, Map<String, Object>>();
-        List<String> entityIds = batch.entityIds();
+        var versions = new HashMap<String, List<Map<String, Object>>>();
+        List<String> entityIds = batch.entityIds(tasks);
         if (!entityIds.isEmpty())
-            for (Record r : tx.run(READ_ENTITIES, Map.of("ids", entityIds)).list())
-                entities.put(r.get("id").asString(), r.get("props").asMap());
+            for (Record r : tx.run(READ_ENTITIES, Map.of("ids", entityIds)).list()) {
+                String id = r.get("id").asString();
+                entities.put(id, r.get("props").asMap());
+                List<Map<String, Object>> vs = r.get("versions").asList(Value::asMap);
+                if (!vs.isEmpty()) versions.put(id, vs);
+            }
+        var usages = new HashMap<String, List<Usage>>();
+        var versioned = new ArrayList<String>();
+        for (String id : batch.versionedEntityIds(tasks)) if (entities.containsKey(id)) versioned.add(id);
+        if (!versioned.isEmpty())
+            for (Record r : tx.run(READ_USAGES, Map.of("ids", versioned)).list()) {
+                Value at = r.get("at");
+                usages.computeIfAbsent(r.get("id").asString(), k -> new ArrayList<>())
+                        .add(new Usage(
+                                r.get("task_id").asString(),
+                                r.get("role").isNull() ? null : r.get("role").asString(),
+                                r.get("version").isNull()
+                                        ? null
+                                        : r.get("version").asString(),
+                                at.isNull() ? null : at.asDouble()));
+            }
         var observers = new HashMap<String, Double>();
         List<String> observerIds = batch.observerIds();
         if (!observerIds.isEmpty())
@@ -133,7 +158,7 @@ final class BatchWriter {
                 // a node without a time (written by hand) is replaced by any report
                 if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
             }
-        return new Stored(tasks, workflows, campaigns, entities, observers);
+        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages);
     }
 
     private static <T> Map<String, Optional<T>> documents(

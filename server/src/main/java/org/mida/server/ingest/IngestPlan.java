@@ -18,6 +18,7 @@ import org.mida.event.EventCodec;
 import org.mida.event.ObserverEvent;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
+import org.mida.server.ingest.EntityVersions.Version;
 
 /**
  * What one batch writes, decided without the database. The batch's events are folded per task and
@@ -38,7 +39,7 @@ import org.mida.event.WorkflowEvent;
  *
  * <pre>{@code
  * Batch batch = Batch.of(events);
- * Stored stored = ...; // what the store holds of batch.taskIds(), workflowIds(), campaignIds(), entityIds()
+ * Stored stored = ...; // what the store holds of batch.taskIds(), workflowIds(), campaignIds(), entityIds(stored tasks)
  * IngestPlan plan = IngestPlan.of(batch, stored, new NodeProperties(codec), nowEpochSeconds);
  * for (Step s : plan.steps()) tx.run(textOf(s.statement()), s.parameters());
  * }</pre>
@@ -56,10 +57,13 @@ record IngestPlan(
         List<SubWorkflowLink> subWorkflowLinks,
         List<EntityRow> createEntities,
         List<EntityRow> updateEntities,
+        List<VersionRow> createVersions,
+        List<VersionRow> updateVersions,
         List<Agent> agents,
         List<TaskRow> createTasks,
         List<TaskRow> updateTasks,
         List<InformedBy> informedBy,
+        List<Rebind> rebinds,
         int tasksCreated,
         int tasksUpdated,
         int tasksUnchanged,
@@ -74,10 +78,13 @@ record IngestPlan(
         subWorkflowLinks = List.copyOf(subWorkflowLinks);
         createEntities = List.copyOf(createEntities);
         updateEntities = List.copyOf(updateEntities);
+        createVersions = List.copyOf(createVersions);
+        updateVersions = List.copyOf(updateVersions);
         agents = List.copyOf(agents);
         createTasks = List.copyOf(createTasks);
         updateTasks = List.copyOf(updateTasks);
         informedBy = List.copyOf(informedBy);
+        rebinds = List.copyOf(rebinds);
         changed = List.copyOf(changed);
         observers = List.copyOf(observers);
         refused = List.copyOf(refused);
@@ -116,9 +123,12 @@ record IngestPlan(
         step(out, Statement.LINK_SUB_WORKFLOWS, rows(subWorkflowLinks, SubWorkflowLink::parameters));
         step(out, Statement.CREATE_ENTITIES, rows(createEntities, EntityRow::parameters));
         step(out, Statement.UPDATE_ENTITIES, rows(updateEntities, EntityRow::parameters));
+        step(out, Statement.CREATE_VERSIONS, rows(createVersions, VersionRow::parameters));
+        step(out, Statement.UPDATE_VERSIONS, rows(updateVersions, VersionRow::parameters));
         step(out, Statement.MERGE_AGENTS, rows(agents, Agent::parameters));
         step(out, Statement.CREATE_TASKS, rows(createTasks, TaskRow::parameters));
         step(out, Statement.UPDATE_TASKS, rows(updateTasks, TaskRow::parameters));
+        step(out, Statement.REBIND_USAGES, rows(rebinds, Rebind::parameters));
         step(out, Statement.CREATE_INFORMED_BY, rows(informedBy, InformedBy::parameters));
         step(out, Statement.UPSERT_OBSERVERS, rows(observers, ObserverRow::parameters));
         return out;
@@ -142,9 +152,12 @@ record IngestPlan(
         LINK_SUB_WORKFLOWS("ingest/link-sub-workflows", "rows"),
         CREATE_ENTITIES("ingest/create-entities", "rows"),
         UPDATE_ENTITIES("ingest/update-entities", "rows"),
+        CREATE_VERSIONS("ingest/create-versions", "rows"),
+        UPDATE_VERSIONS("ingest/update-versions", "rows"),
         MERGE_AGENTS("ingest/merge-agents", "rows"),
         CREATE_TASKS("ingest/create-tasks", "rows"),
         UPDATE_TASKS("ingest/update-tasks", "rows"),
+        REBIND_USAGES("ingest/rebind-usages", "rows"),
         CREATE_INFORMED_BY("ingest/create-informed-by", "rows"),
         UPSERT_OBSERVERS("ingest/upsert-observers", "rows");
 
@@ -177,16 +190,37 @@ record IngestPlan(
     }
 
     /**
+     * A usage or generation link of a task: the entity's id, the role, and the version it points at (its
+     * id; null for a usage bound to the entity itself, its origin). {@code version} is the label a
+     * usage's reference named explicitly (kept on the relationship: such a binding never moves), else null.
+     */
+    record Use(String id, String role, String target, String version) {
+        static Use of(String id, String role) {
+            return new Use(id, role, null, null);
+        }
+
+        Map<String, Object> parameters() {
+            var p = new HashMap<String, Object>(6);
+            p.put("id", id);
+            p.put("role", role);
+            p.put("target", target);
+            p.put("version", version);
+            return p;
+        }
+    }
+
+    /**
      * A task to create (all its properties, every link) or to update (changed properties only, null for
      * removed ones; new links only; {@code relinkWorkflow} when its workflow changed). A task named only
-     * as a dependency is created as a placeholder that holds only its id.
+     * as a dependency is created as a placeholder that holds only its id. Generations always point at a
+     * version; usages at a version or, bound to the origin, at the entity.
      */
     record TaskRow(
             String taskId,
             String workflowId,
             Map<String, Object> props,
-            List<Link> used,
-            List<Link> generated,
+            List<Use> used,
+            List<Use> generated,
             List<Link> agents,
             boolean relinkWorkflow) {
         TaskRow {
@@ -205,8 +239,12 @@ record IngestPlan(
             p.put("task_id", taskId);
             p.put("workflow_id", workflowId);
             p.put("props", props);
-            p.put("used", rows(used, Link::parameters));
-            p.put("generated", rows(generated, Link::parameters));
+            var toEntities = new ArrayList<Map<String, Object>>();
+            var toVersions = new ArrayList<Map<String, Object>>();
+            for (Use u : used) (u.target() == null ? toEntities : toVersions).add(u.parameters());
+            p.put("used", toEntities);
+            p.put("used_versions", toVersions);
+            p.put("generated", rows(generated, Use::parameters));
             p.put("agents", rows(agents, Link::parameters));
             p.put("relink_workflow", relinkWorkflow);
             return p;
@@ -243,6 +281,35 @@ record IngestPlan(
 
         Map<String, Object> parameters() {
             return Map.of("id", id, "props", props);
+        }
+    }
+
+    /**
+     * A version of an entity to create (all its properties: {@code id}, {@code entity_id}, {@code version},
+     * {@code generated_by}, {@code generated_at}, type and attributes) or the properties of a stored one
+     * that change.
+     */
+    record VersionRow(String id, String entityId, Map<String, Object> props) {
+        VersionRow {
+            props = Map.copyOf(props);
+        }
+
+        Map<String, Object> parameters() {
+            return Map.of("id", id, "entity_id", entityId, "props", props);
+        }
+    }
+
+    /**
+     * A stored task whose usages of one entity (the entity itself or any of its versions) change binding:
+     * they are replaced by {@code uses}, all of them.
+     */
+    record Rebind(String taskId, String entityId, List<Use> uses) {
+        Rebind {
+            uses = List.copyOf(uses);
+        }
+
+        Map<String, Object> parameters() {
+            return Map.of("task_id", taskId, "entity_id", entityId, "uses", rows(uses, Use::parameters));
         }
     }
 
@@ -341,14 +408,37 @@ record IngestPlan(
             return List.copyOf(ids);
         }
 
-        /** The entities the batch's task events use or generate. */
-        List<String> entityIds() {
+        /**
+         * The entities the batch's task events, and the stored documents of its tasks, use or generate (the
+         * plan binds every usage of a task it changes, and re-times every version it generated).
+         */
+        List<String> entityIds(Map<String, Optional<TaskEvent>> storedTasks) {
             var ids = new LinkedHashSet<String>();
-            for (List<TaskEvent> ts : tasks.values()) {
-                for (TaskEvent t : ts) {
+            for (var e : tasks.entrySet()) {
+                for (TaskEvent t : e.getValue()) {
                     for (EntityRef r : t.usedEntities()) ids.add(r.id());
                     for (EntityRef r : t.generatedEntities()) ids.add(r.id());
                 }
+                Optional<TaskEvent> doc = storedTasks.get(e.getKey());
+                if (doc != null && doc.isPresent()) {
+                    for (EntityRef r : doc.get().usedEntities()) ids.add(r.id());
+                    for (EntityRef r : doc.get().generatedEntities()) ids.add(r.id());
+                }
+            }
+            return List.copyOf(ids);
+        }
+
+        /**
+         * The entities whose versions the batch may add or re-time: those its task events, or the stored
+         * documents of its tasks, generate. Their stored usages are read, since a new version may re-bind
+         * them.
+         */
+        List<String> versionedEntityIds(Map<String, Optional<TaskEvent>> storedTasks) {
+            var ids = new LinkedHashSet<String>();
+            for (var e : tasks.entrySet()) {
+                for (TaskEvent t : e.getValue()) for (EntityRef r : t.generatedEntities()) ids.add(r.id());
+                Optional<TaskEvent> doc = storedTasks.get(e.getKey());
+                if (doc != null && doc.isPresent()) for (EntityRef r : doc.get().generatedEntities()) ids.add(r.id());
             }
             return List.copyOf(ids);
         }
@@ -363,20 +453,37 @@ record IngestPlan(
      * What the store holds of the ids a batch names, read in the batch's transaction before the plan is
      * made. A task or workflow present with an empty document exists as a node without one (a
      * dependency placeholder, or a node another writer made); absent means no node. Entities map to the
-     * properties their node holds; observers to the {@code at} of their stored report.
+     * properties their node holds, {@code versions} to the properties of each of their version nodes;
+     * observers to the {@code at} of their stored report. {@code usages} holds, for the entities whose
+     * versions the batch may change ({@link Batch#versionedEntityIds}), every stored usage of the entity or
+     * of one of its versions.
      */
     record Stored(
             Map<String, Optional<TaskEvent>> tasks,
             Map<String, Optional<WorkflowEvent>> workflows,
             Set<String> campaigns,
             Map<String, Map<String, Object>> entities,
-            Map<String, Double> observers) {
+            Map<String, Double> observers,
+            Map<String, List<Map<String, Object>>> versions,
+            Map<String, List<Usage>> usages) {
         Stored {
             tasks = Map.copyOf(tasks);
             workflows = Map.copyOf(workflows);
             campaigns = Set.copyOf(campaigns);
             entities = Map.copyOf(entities);
             observers = Map.copyOf(observers);
+            versions = Map.copyOf(versions);
+            usages = Map.copyOf(usages);
+        }
+
+        /** A stored state with no versions. */
+        Stored(
+                Map<String, Optional<TaskEvent>> tasks,
+                Map<String, Optional<WorkflowEvent>> workflows,
+                Set<String> campaigns,
+                Map<String, Map<String, Object>> entities,
+                Map<String, Double> observers) {
+            this(tasks, workflows, campaigns, entities, observers, Map.of(), Map.of());
         }
 
         /** A stored state with no observers. */
@@ -390,6 +497,12 @@ record IngestPlan(
 
         static final Stored NOTHING = new Stored(Map.of(), Map.of(), Set.of(), Map.of(), Map.of());
     }
+
+    /**
+     * A stored usage: task {@code taskId} used the entity (or one of its versions) as {@code role}, naming
+     * version {@code explicit} (or none), at time {@code at} (null when unknown).
+     */
+    record Usage(String taskId, String role, String explicit, Double at) {}
 
     /** Builds one plan; not reused. */
     private static final class Planner {
@@ -410,9 +523,22 @@ record IngestPlan(
         private final List<InformedBy> informedBy = new ArrayList<>();
         private final List<ObserverRow> observers = new ArrayList<>();
         private final List<Refusal> refused = new ArrayList<>();
+        private final List<VersionRow> createVersions = new ArrayList<>();
+        private final List<VersionRow> updateVersions = new ArrayList<>();
+        private final List<Rebind> rebinds = new ArrayList<>();
         private final double receivedAt;
         /** Each task's events of the batch that it applies, merged. */
         private final Map<String, TaskEvent> sent = new LinkedHashMap<>();
+        /** Each applied task's merged document (stored document and the batch's events). */
+        private final Map<String, TaskEvent> mergedTasks = new LinkedHashMap<>();
+        /** entity id → label → version, as stored. */
+        private final Map<String, Map<String, Version>> storedVersions = new HashMap<>();
+        /** entity id → label → version, once the batch is applied. */
+        private final Map<String, Map<String, Version>> versions = new HashMap<>();
+        /** version id → its properties, once the batch is applied. */
+        private final Map<String, Map<String, Object>> versionProps = new HashMap<>();
+        /** Entities whose versions the batch adds or re-times: their stored usages may bind anew. */
+        private final Set<String> retimed = new LinkedHashSet<>();
 
         private int unchangedTasks;
 
@@ -427,7 +553,9 @@ record IngestPlan(
             foldTasks();
             for (TaskEvent t : sent.values()) if (t.campaignId() != null) campaigns.add(t.campaignId());
             planWorkflows();
+            planVersions();
             planTasks();
+            planStoredUsages();
             planObservers();
             var createEntities = new ArrayList<EntityRow>();
             var updateEntities = new ArrayList<EntityRow>();
@@ -442,10 +570,13 @@ record IngestPlan(
                     subLinks,
                     createEntities,
                     updateEntities,
+                    createVersions,
+                    updateVersions,
                     new ArrayList<>(agents.values()),
                     createTasks,
                     updateTasks,
                     informedBy,
+                    rebinds,
                     created,
                     updateTasks.size(),
                     unchangedTasks,
@@ -533,17 +664,157 @@ record IngestPlan(
             }
         }
 
+        /** The stored document of a task, or null (no node, or a placeholder). */
+        private TaskEvent storedDoc(String taskId) {
+            Optional<TaskEvent> doc = stored.tasks().get(taskId);
+            return doc == null ? null : doc.orElse(null);
+        }
+
+        private Map<String, Version> versionsOf(String entityId) {
+            return versions.getOrDefault(entityId, Map.of());
+        }
+
+        /**
+         * The versions the batch's tasks generate (their merged documents: a later end re-times a version),
+         * and those their usages name explicitly that nobody generated yet (origin versions); each compared
+         * with the stored one, so only what is new or changes becomes a row.
+         */
+        private void planVersions() {
+            for (var e : stored.versions().entrySet()) {
+                var byLabel = new HashMap<String, Version>();
+                for (Map<String, Object> props : e.getValue()) {
+                    Version v = Version.of(props);
+                    byLabel.put(v.label(), v);
+                    versionProps.put(v.id(), props);
+                }
+                storedVersions.put(e.getKey(), byLabel);
+                versions.put(e.getKey(), new HashMap<>(byLabel));
+            }
+            for (TaskEvent t : sent.values()) {
+                TaskEvent old = storedDoc(t.taskId());
+                mergedTasks.put(t.taskId(), old == null ? t : old.merge(t));
+            }
+            // generations, in batch order; an explicit version two tasks claim stays with the earlier one
+            var made = new LinkedHashMap<String, Map<String, Object>>();
+            for (TaskEvent t : mergedTasks.values()) {
+                Double at = EntityVersions.generatedAt(t);
+                for (EntityRef g : t.generatedEntities()) {
+                    String label = EntityVersions.label(g, t.taskId());
+                    Version v = new Version(EntityVersions.id(g.id(), label), g.id(), label, at, t.taskId());
+                    Version other = versionsOf(g.id()).get(label);
+                    if (other != null
+                            && other.generatedBy() != null
+                            && !other.generatedBy().equals(t.taskId())) {
+                        if (!earlier(v, other)) continue;
+                        made.remove(other.id());
+                    }
+                    versions.computeIfAbsent(g.id(), k -> new HashMap<>()).put(label, v);
+                    var props = made.computeIfAbsent(v.id(), k -> new HashMap<>());
+                    props.putAll(properties.entity(g));
+                    props.put("id", v.id());
+                    props.put("entity_id", g.id());
+                    props.put("version", label);
+                    props.put("generated_by", t.taskId());
+                    if (at != null) props.put("generated_at", at);
+                    else props.remove("generated_at");
+                }
+            }
+            // versions usages name that no generation made: data of a known version that came from outside
+            for (TaskEvent t : mergedTasks.values()) {
+                for (EntityRef u : t.usedEntities()) {
+                    String label = EntityVersions.explicit(u);
+                    if (label == null || versionsOf(u.id()).containsKey(label)) continue;
+                    Version v = new Version(EntityVersions.id(u.id(), label), u.id(), label, null, null);
+                    versions.computeIfAbsent(u.id(), k -> new HashMap<>()).put(label, v);
+                    var props = new HashMap<>(entityAttributes(u));
+                    props.put("id", v.id());
+                    props.put("entity_id", u.id());
+                    props.put("version", label);
+                    made.put(v.id(), props);
+                }
+            }
+            for (var m : made.entrySet()) {
+                Map<String, Object> props = m.getValue();
+                String entityId = (String) props.get("entity_id");
+                entitiesNeeded.add(entityId);
+                Map<String, Object> before = versionProps.get(m.getKey());
+                if (before == null) {
+                    createVersions.add(new VersionRow(m.getKey(), entityId, props));
+                    versionProps.put(m.getKey(), props);
+                    if (props.get("generated_at") != null) retimed.add(entityId);
+                    continue;
+                }
+                var changedProps = new HashMap<String, Object>();
+                for (var p : props.entrySet())
+                    if (!Objects.equals(before.get(p.getKey()), p.getValue()))
+                        changedProps.put(p.getKey(), p.getValue());
+                if (changedProps.isEmpty()) continue;
+                updateVersions.add(new VersionRow(m.getKey(), entityId, changedProps));
+                var after = new HashMap<>(before);
+                after.putAll(changedProps);
+                versionProps.put(m.getKey(), after);
+                if (changedProps.containsKey("generated_at") || changedProps.containsKey("generated_by"))
+                    retimed.add(entityId);
+            }
+        }
+
+        /** True when {@code a} was generated before {@code b} (unknown times last, then by task id). */
+        private static boolean earlier(Version a, Version b) {
+            if (a.at() == null || b.at() == null) {
+                if (a.at() != b.at()) return a.at() != null;
+            } else if (!a.at().equals(b.at())) return a.at() < b.at();
+            return a.generatedBy().compareTo(b.generatedBy()) < 0;
+        }
+
+        /** A reference's attributes as entity properties, its {@code version} left to the version nodes. */
+        private Map<String, Object> entityAttributes(EntityRef ref) {
+            Map<String, Object> props = properties.entity(ref);
+            if (!props.containsKey(EntityVersions.ATTRIBUTE)) return props;
+            var out = new LinkedHashMap<>(props);
+            out.remove(EntityVersions.ATTRIBUTE);
+            return out;
+        }
+
+        /**
+         * The usage links a task's document makes to one entity, each bound to its version (with {@code
+         * versions} of the entity as given), in the document's order.
+         */
+        private static Set<Use> uses(TaskEvent doc, String entityId, Map<String, Version> versions) {
+            var out = new LinkedHashSet<Use>();
+            if (doc == null) return out;
+            Double at = EntityVersions.usedAt(doc);
+            for (EntityRef r : doc.usedEntities()) {
+                if (!r.id().equals(entityId)) continue;
+                String explicit = EntityVersions.explicit(r);
+                String target = EntityVersions.bind(entityId, explicit, doc.taskId(), at, versions.values());
+                out.add(new Use(entityId, r.role(), target, explicit));
+            }
+            return out;
+        }
+
         private void planTasks() {
             for (TaskEvent sent : this.sent.values()) {
                 Optional<TaskEvent> doc = stored.tasks().get(sent.taskId());
                 boolean exists = doc != null;
                 TaskEvent old = exists ? doc.orElse(null) : null;
-                TaskEvent merged = old == null ? sent : old.merge(sent);
+                TaskEvent merged = mergedTasks.get(sent.taskId());
                 collectEntities(sent);
                 Map<String, Object> props = properties.task(merged);
-                List<Link> used = newRefs(merged.usedEntities(), old == null ? List.of() : old.usedEntities());
-                List<Link> generated =
-                        newRefs(merged.generatedEntities(), old == null ? List.of() : old.generatedEntities());
+                List<Use> used = new ArrayList<>();
+                boolean rebound = false;
+                var entityIds = new LinkedHashSet<String>();
+                for (EntityRef r : merged.usedEntities()) entityIds.add(r.id());
+                for (String entityId : entityIds) {
+                    entitiesNeeded.add(entityId);
+                    Set<Use> now = uses(merged, entityId, versionsOf(entityId));
+                    Set<Use> before = uses(old, entityId, storedVersions.getOrDefault(entityId, Map.of()));
+                    if (before.isEmpty()) used.addAll(now);
+                    else if (!before.equals(now)) {
+                        rebinds.add(new Rebind(merged.taskId(), entityId, new ArrayList<>(now)));
+                        rebound = true;
+                    }
+                }
+                List<Use> generated = newGenerations(merged, old);
                 List<Link> agentLinks = newAgents(merged, old);
                 for (String d : merged.dependencies())
                     if (old == null || !old.dependencies().contains(d))
@@ -559,7 +830,7 @@ record IngestPlan(
                 boolean relink = !Objects.equals(old == null ? null : old.workflowId(), merged.workflowId())
                         && merged.workflowId() != null;
                 if (delta.isEmpty() && !relink && used.isEmpty() && generated.isEmpty() && agentLinks.isEmpty()) {
-                    unchangedTasks++;
+                    if (!rebound) unchangedTasks++;
                     continue;
                 }
                 updateTasks.add(
@@ -574,6 +845,39 @@ record IngestPlan(
             for (String d : placeholders) createTasks.add(TaskRow.placeholder(d));
         }
 
+        /**
+         * Stored usages (by tasks the batch does not change) of the entities whose versions the batch adds
+         * or re-times: each one whose binding moves is re-bound, with all its task's usages of the entity.
+         */
+        private void planStoredUsages() {
+            for (String entityId : retimed) {
+                var byTask = new LinkedHashMap<String, List<Usage>>();
+                for (Usage u : stored.usages().getOrDefault(entityId, List.of()))
+                    if (!sent.containsKey(u.taskId()))
+                        byTask.computeIfAbsent(u.taskId(), k -> new ArrayList<>())
+                                .add(u);
+                Map<String, Version> before = storedVersions.getOrDefault(entityId, Map.of());
+                Map<String, Version> after = versionsOf(entityId);
+                for (var e : byTask.entrySet()) {
+                    var was = new LinkedHashSet<Use>();
+                    var now = new LinkedHashSet<Use>();
+                    for (Usage u : e.getValue()) {
+                        was.add(new Use(
+                                entityId,
+                                u.role(),
+                                EntityVersions.bind(entityId, u.explicit(), u.taskId(), u.at(), before.values()),
+                                u.explicit()));
+                        now.add(new Use(
+                                entityId,
+                                u.role(),
+                                EntityVersions.bind(entityId, u.explicit(), u.taskId(), u.at(), after.values()),
+                                u.explicit()));
+                    }
+                    if (!was.equals(now)) rebinds.add(new Rebind(e.getKey(), entityId, new ArrayList<>(now)));
+                }
+            }
+        }
+
         /** Each observer's latest report of the batch, when it is newer than the stored one. */
         private void planObservers() {
             for (ObserverEvent o : batch.observers().values()) {
@@ -583,9 +887,22 @@ record IngestPlan(
             }
         }
 
+        /**
+         * Every entity the batch names: created with the properties its references give it, or updated with
+         * those that change. The attributes of an entity's latest version (by time, never by arrival) win
+         * over those its usages give.
+         */
         private void planEntities(List<EntityRow> create, List<EntityRow> update) {
             for (String id : entitiesNeeded) {
                 Map<String, Object> props = entityProps.getOrDefault(id, Map.of());
+                Version latest = EntityVersions.latest(versionsOf(id).values());
+                if (latest != null) {
+                    var withVersion = new LinkedHashMap<>(props);
+                    for (var p :
+                            versionProps.getOrDefault(latest.id(), Map.of()).entrySet())
+                        if (!VERSION_ONLY.contains(p.getKey())) withVersion.put(p.getKey(), p.getValue());
+                    props = withVersion;
+                }
                 Map<String, Object> now = stored.entities().get(id);
                 if (now == null) {
                     var all = new HashMap<String, Object>(props);
@@ -600,27 +917,29 @@ record IngestPlan(
             }
         }
 
-        /** Every entity the batch names is needed, with the properties its references give it (last wins). */
+        /** Every entity the batch's usages name is needed, with the properties their references give it (last wins). */
         private void collectEntities(TaskEvent sent) {
-            for (List<EntityRef> refs : List.of(sent.usedEntities(), sent.generatedEntities())) {
-                for (EntityRef ref : refs) {
-                    entitiesNeeded.add(ref.id());
-                    entityProps
-                            .computeIfAbsent(ref.id(), k -> new LinkedHashMap<>())
-                            .putAll(properties.entity(ref));
-                }
+            for (EntityRef ref : sent.usedEntities()) {
+                entitiesNeeded.add(ref.id());
+                entityProps
+                        .computeIfAbsent(ref.id(), k -> new LinkedHashMap<>())
+                        .putAll(entityAttributes(ref));
             }
+            for (EntityRef ref : sent.generatedEntities()) entitiesNeeded.add(ref.id());
         }
 
-        private List<Link> newRefs(List<EntityRef> now, List<EntityRef> before) {
-            if (now.isEmpty()) return List.of();
+        /** The generations of {@code now} that {@code before} did not link, each pointing at its version. */
+        private List<Use> newGenerations(TaskEvent now, TaskEvent before) {
+            if (now.generatedEntities().isEmpty()) return List.of();
             var seen = new HashSet<String>();
-            for (EntityRef r : before) seen.add(r.role() + '\u0000' + r.id());
-            var out = new ArrayList<Link>();
-            for (EntityRef r : now) {
+            if (before != null) for (EntityRef r : before.generatedEntities()) seen.add(r.role() + '\u0000' + r.id());
+            var out = new ArrayList<Use>();
+            for (EntityRef r : now.generatedEntities()) {
                 if (!seen.add(r.role() + '\u0000' + r.id())) continue;
                 entitiesNeeded.add(r.id());
-                out.add(new Link(r.id(), r.role()));
+                Version v = versionsOf(r.id()).get(EntityVersions.label(r, now.taskId()));
+                if (v == null || !now.taskId().equals(v.generatedBy())) continue; // an earlier task's version
+                out.add(new Use(r.id(), r.role(), v.id(), null));
             }
             return out;
         }
@@ -639,6 +958,10 @@ record IngestPlan(
             out.add(new Link(id, kind));
         }
     }
+
+    /** Version properties that describe the version, not the entity: never copied onto the entity. */
+    private static final Set<String> VERSION_ONLY =
+            Set.of("id", "entity_id", "version", "generated_by", "generated_at");
 
     /** Why a task event naming another workflow than its task's is refused. */
     static String workflowMismatch(String taskId, String owner, String named) {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.mida.event.EntityRef;
 import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.ObserverEvent;
@@ -30,6 +31,9 @@ import org.mida.server.ingest.IngestPlan.Step;
 import org.mida.server.ingest.IngestPlan.Stored;
 import org.mida.server.ingest.IngestPlan.SubWorkflowLink;
 import org.mida.server.ingest.IngestPlan.TaskRow;
+import org.mida.server.ingest.IngestPlan.Usage;
+import org.mida.server.ingest.IngestPlan.Use;
+import org.mida.server.ingest.IngestPlan.VersionRow;
 import org.mida.server.ingest.IngestPlan.WorkflowRow;
 
 /** The ingest's decisions, made from events and a stored state held in plain values: no database. */
@@ -98,7 +102,29 @@ class IngestPlanTest {
             props.putAll(r.props());
             entities.put(r.id(), props);
         }
-        return new Stored(tasks, workflows, campaigns, entities, observers);
+        var versions = new HashMap<String, List<Map<String, Object>>>();
+        for (var e : before.versions().entrySet()) versions.put(e.getKey(), new ArrayList<>(e.getValue()));
+        for (VersionRow r : plan.createVersions())
+            versions.computeIfAbsent(r.entityId(), k -> new ArrayList<>()).add(r.props());
+        for (VersionRow r : plan.updateVersions()) {
+            List<Map<String, Object>> vs = versions.get(r.entityId());
+            for (int i = 0; i < vs.size(); i++)
+                if (vs.get(i).get("id").equals(r.id())) {
+                    var props = new HashMap<>(vs.get(i));
+                    props.putAll(r.props());
+                    vs.set(i, props);
+                }
+        }
+        // every stored task's usages, as the writer reads them from the relationships
+        var usages = new HashMap<String, List<Usage>>();
+        for (Optional<TaskEvent> doc : tasks.values()) {
+            if (doc.isEmpty()) continue;
+            TaskEvent t = doc.get();
+            for (EntityRef r : t.usedEntities())
+                usages.computeIfAbsent(r.id(), k -> new ArrayList<>())
+                        .add(new Usage(t.taskId(), r.role(), EntityVersions.explicit(r), EntityVersions.usedAt(t)));
+        }
+        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages);
     }
 
     private static Stored storedTasks(TaskEvent... tasks) {
@@ -141,7 +167,7 @@ class IngestPlanTest {
                     .containsEntry("used.lr", 0.01)
                     .containsEntry("used.in0", "file:///in")
                     .containsKey("_json");
-            assertThat(r.used()).containsExactly(new Link("file:///in", "in0"));
+            assertThat(r.used()).containsExactly(Use.of("file:///in", "in0"));
             assertThat(r.generated()).isEmpty();
             assertThat(r.agents()).containsExactly(new Link("host:node-1", "host"));
         });
@@ -171,7 +197,11 @@ class IngestPlanTest {
         var taskRows = (List<Map<String, Object>>) p.steps().get(4).parameters().get("rows");
         assertThat(taskRows).singleElement().satisfies(row -> {
             assertThat(row).containsEntry("task_id", "t1").containsEntry("workflow_id", "wf");
-            assertThat(row.get("used")).isEqualTo(List.of(Map.of("id", "file:///in", "role", "in0")));
+            var use = new HashMap<String, Object>(Map.of("id", "file:///in", "role", "in0"));
+            use.put("target", null);
+            use.put("version", null);
+            assertThat(row.get("used")).isEqualTo(List.of(use));
+            assertThat(row.get("used_versions")).isEqualTo(List.of());
             assertThat(row.get("agents")).isEqualTo(List.of(Map.of("id", "host:node-1", "role", "host")));
         });
     }
@@ -189,8 +219,8 @@ class IngestPlanTest {
                     .containsEntry("ended_at", 11.0)
                     .containsEntry("duration", 1.0)
                     .containsEntry("generated.model", "file:///out");
-            assertThat(r.used()).containsExactly(new Link("file:///in", "in0"));
-            assertThat(r.generated()).containsExactly(new Link("file:///out", "model"));
+            assertThat(r.used()).containsExactly(Use.of("file:///in", "in0"));
+            assertThat(r.generated()).containsExactly(new Use("file:///out", "model", "file:///out#version=t1", null));
         });
         assertThat(p.tasksCreated()).isEqualTo(1);
     }
@@ -210,7 +240,7 @@ class IngestPlanTest {
                     .containsEntry("workflow_id", "wf")
                     .containsKey("_json")
                     .doesNotContainKeys("status", "ended_at", "generated.model");
-            assertThat(r.used()).containsExactly(new Link("file:///in", "in0"));
+            assertThat(r.used()).containsExactly(Use.of("file:///in", "in0"));
             assertThat(r.generated()).as("the stored task already has it").isEmpty();
             assertThat(r.relinkWorkflow()).as("the stored task had no workflow").isTrue();
         });
@@ -240,11 +270,12 @@ class IngestPlanTest {
         IngestPlan p = plan(r, f, r, f, r);
 
         assertThat(p.createTasks()).singleElement().satisfies(row -> {
-            assertThat(row.used()).containsExactly(new Link("file:///in", "in0"));
-            assertThat(row.generated()).containsExactly(new Link("file:///out", "model"));
+            assertThat(row.used()).containsExactly(Use.of("file:///in", "in0"));
+            assertThat(row.generated())
+                    .containsExactly(new Use("file:///out", "model", "file:///out#version=t1", null));
             assertThat(row.agents()).hasSize(1);
         });
-        assertThat(p.createEntities()).extracting(EntityRow::id).containsExactly("file:///in", "file:///out");
+        assertThat(p.createEntities()).extracting(EntityRow::id).containsExactlyInAnyOrder("file:///in", "file:///out");
         assertThat(p.createWorkflows()).hasSize(1);
         assertThat(p.tasksCreated()).isEqualTo(1);
     }
@@ -289,7 +320,7 @@ class IngestPlanTest {
                     .containsEntry("generated.model", "file:///out")
                     .doesNotContainKeys("started_at", "used.lr", "task_id");
             assertThat(r.used()).isEmpty();
-            assertThat(r.generated()).containsExactly(new Link("file:///out", "model"));
+            assertThat(r.generated()).containsExactly(new Use("file:///out", "model", "file:///out#version=t1", null));
             assertThat(r.agents()).isEmpty();
             assertThat(r.relinkWorkflow()).isFalse();
         });
@@ -440,7 +471,7 @@ class IngestPlanTest {
         IngestPlan p = plan(stored, running("t1", 10, "file:///a", "file:///b"));
 
         assertThat(p.updateTasks()).singleElement().satisfies(r -> {
-            assertThat(r.used()).containsExactly(new Link("file:///b", "in1"));
+            assertThat(r.used()).containsExactly(Use.of("file:///b", "in1"));
             assertThat(r.agents()).isEmpty();
         });
         assertThat(p.createEntities())
@@ -674,6 +705,6 @@ class IngestPlanTest {
         assertThat(b.taskIds()).containsExactly("t1", "t2", "t0");
         assertThat(b.workflowIds()).containsExactly("sub", "wf", "top");
         assertThat(b.campaignIds()).containsExactly("camp", "c2");
-        assertThat(b.entityIds()).containsExactly("file:///a", "file:///b");
+        assertThat(b.entityIds(Map.of())).containsExactly("file:///a", "file:///b");
     }
 }

@@ -1,0 +1,4 @@
+// Versions seen before whose properties change (a later end re-times a generation).
+UNWIND $rows AS r
+MATCH (v:Version {id: r.id})
+SET v += r.props

@@ -1,0 +1,117 @@
+package org.mida.server.ingest;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import org.mida.event.EntityRef;
+import org.mida.event.TaskEvent;
+
+/**
+ * The rules of entity versions, pure. Each generation of an entity is a version of it: its label is the
+ * version the reference names ({@code "version"} attribute), else the id of the task that generated it;
+ * its time is that task's end (else its start, else its submission). A usage binds to the version its
+ * reference names, otherwise to the latest version generated before the using task started (by another
+ * task), otherwise to the entity itself: its origin, data that came from outside.
+ *
+ * <pre>{@code
+ * String vid = EntityVersions.id("file:///latest.csv", "task-17"); // file:///latest.csv#version=task-17
+ * String target = EntityVersions.bind(entityId, ref.explicit, "t-9", 1714564900.0, versions); // null: the origin
+ * }</pre>
+ */
+final class EntityVersions {
+
+    /** What separates an entity id from a version label in a version's id. */
+    static final String SEPARATOR = "#version=";
+
+    /** The attribute of a reference that names its version explicitly. */
+    static final String ATTRIBUTE = "version";
+
+    private EntityVersions() {}
+
+    /**
+     * A version as the store holds it or the batch makes it.
+     *
+     * @param at its generation time (epoch seconds), null when unknown (then it is never bound implicitly)
+     * @param generatedBy the task that generated it, null for a version only named by a usage
+     */
+    record Version(String id, String entityId, String label, Double at, String generatedBy) {
+        /** The version a stored node's properties describe. */
+        static Version of(Map<String, Object> props) {
+            return new Version(
+                    (String) props.get("id"),
+                    (String) props.get("entity_id"),
+                    String.valueOf(props.get("version")),
+                    props.get("generated_at") instanceof Number n ? n.doubleValue() : null,
+                    (String) props.get("generated_by"));
+        }
+
+        /** True when this version was generated strictly later than {@code other}, labels breaking ties. */
+        boolean after(Version other) {
+            if (other == null) return true;
+            int c = Double.compare(at, other.at);
+            return c != 0 ? c > 0 : label.compareTo(other.label) > 0;
+        }
+    }
+
+    /** The id of the version {@code label} of entity {@code entityId}. */
+    static String id(String entityId, String label) {
+        return entityId + SEPARATOR + label;
+    }
+
+    /** The version a reference names ({@code "version"}: a string or a number), or null. */
+    static String explicit(EntityRef ref) {
+        Object v = ref.attributes().get(ATTRIBUTE);
+        if (v instanceof String s) return s.isBlank() ? null : s;
+        if (v instanceof Number || v instanceof Boolean) return String.valueOf(v);
+        return null;
+    }
+
+    /** The label of the version a task's generation reference makes: the one it names, else the task's id. */
+    static String label(EntityRef generated, String taskId) {
+        String e = explicit(generated);
+        return e != null ? e : taskId;
+    }
+
+    /** When a task's generations happened: its end, else its start, else its submission; null when unknown. */
+    static Double generatedAt(TaskEvent t) {
+        return t.endedAt() != null ? t.endedAt() : t.startedAt() != null ? t.startedAt() : t.submittedAt();
+    }
+
+    /** When a task's usages happened: its start, else its submission, else its end; null when unknown. */
+    static Double usedAt(TaskEvent t) {
+        return t.startedAt() != null ? t.startedAt() : t.submittedAt() != null ? t.submittedAt() : t.endedAt();
+    }
+
+    /**
+     * The id of the version a usage binds to, or null for the entity's origin (the entity node itself).
+     *
+     * @param explicit the version the reference names, or null
+     * @param user the using task (its own generations are never what it used)
+     * @param at when it used the entity (null: the latest version)
+     */
+    static String bind(String entityId, String explicit, String user, Double at, Collection<Version> versions) {
+        if (explicit != null) return id(entityId, explicit);
+        Version best = null;
+        for (Version v : versions) {
+            if (v.at() == null || Objects.equals(user, v.generatedBy())) continue;
+            if (at != null && v.at() > at) continue;
+            if (v.after(best)) best = v;
+        }
+        return best == null ? null : best.id();
+    }
+
+    /**
+     * The latest version: by generation time, labels breaking ties; versions of unknown time count as older
+     * than any timed one. Null when there is none.
+     */
+    static Version latest(Collection<Version> versions) {
+        Version best = null;
+        for (Version v : versions) {
+            if (best == null) best = v;
+            else if (v.at() == null) {
+                if (best.at() == null && v.label().compareTo(best.label()) > 0) best = v;
+            } else if (best.at() == null || v.after(best)) best = v;
+        }
+        return best;
+    }
+}
