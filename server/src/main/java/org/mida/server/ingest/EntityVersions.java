@@ -31,7 +31,7 @@ final class EntityVersions {
     /**
      * A version as the store holds it or the batch makes it.
      *
-     * @param at its generation time (epoch seconds), null when unknown (then it is never bound implicitly)
+     * @param at its generation time (epoch seconds), null when unknown
      * @param generatedBy the task that generated it, null for a version only named by a usage
      */
     record Version(String id, String entityId, String label, Double at, String generatedBy) {
@@ -84,6 +84,8 @@ final class EntityVersions {
 
     /**
      * The id of the version a usage binds to, or null for the entity's origin (the entity node itself).
+     * Versions of unknown time are bound only when no timed one qualifies: with times missing the order
+     * is unknown, and a generation on record is better evidence of where the data came from than none.
      *
      * @param explicit the version the reference names, or null
      * @param user the using task (its own generations are never what it used)
@@ -91,12 +93,17 @@ final class EntityVersions {
      */
     static String bind(String entityId, String explicit, String user, Double at, Collection<Version> versions) {
         if (explicit != null) return id(entityId, explicit);
-        Version best = null;
+        Version best = null, untimed = null;
         for (Version v : versions) {
-            if (v.at() == null || Objects.equals(user, v.generatedBy())) continue;
+            if (v.generatedBy() == null || Objects.equals(user, v.generatedBy())) continue;
+            if (v.at() == null) {
+                if (untimed == null || v.label().compareTo(untimed.label()) > 0) untimed = v;
+                continue;
+            }
             if (at != null && v.at() > at) continue;
             if (v.after(best)) best = v;
         }
+        if (best == null) best = untimed;
         return best == null ? null : best.id();
     }
 

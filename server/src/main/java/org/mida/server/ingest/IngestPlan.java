@@ -741,7 +741,7 @@ record IngestPlan(
                 if (before == null) {
                     createVersions.add(new VersionRow(m.getKey(), entityId, props));
                     versionProps.put(m.getKey(), props);
-                    if (props.get("generated_at") != null) retimed.add(entityId);
+                    if (props.get("generated_by") != null) retimed.add(entityId);
                     continue;
                 }
                 var changedProps = new HashMap<String, Object>();

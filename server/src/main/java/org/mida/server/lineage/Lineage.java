@@ -7,6 +7,7 @@ import java.util.Objects;
 /**
  * The answer of {@code GET /api/lineage}: the nodes reached from {@code root} (nearest first) and the
  * relationships between them; {@code truncated} when the node cap ({@code limit}) cut the search short.
+ * {@code versions}: the time-true view (usages lead to the version read) rather than the cumulative one.
  */
 record Lineage(
         String root,
@@ -14,6 +15,7 @@ record Lineage(
         Direction direction,
         int depth,
         int limit,
+        boolean versions,
         List<LineageNode> nodes,
         List<LineageEdge> edges,
         boolean truncated) {

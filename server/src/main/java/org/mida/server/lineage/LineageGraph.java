@@ -39,6 +39,8 @@ final class LineageGraph {
     private static final String[] DOWNSTREAM_REACH = perDepth(Cypher.load("lineage/downstream-reach"));
     private static final String UPSTREAM_STEP = Cypher.load("lineage/upstream-step");
     private static final String DOWNSTREAM_STEP = Cypher.load("lineage/downstream-step");
+    private static final String UPSTREAM_STEP_CUMULATIVE = Cypher.load("lineage/upstream-step-cumulative");
+    private static final String DOWNSTREAM_STEP_CUMULATIVE = Cypher.load("lineage/downstream-step-cumulative");
     private static final String WORKFLOW_FEEDS = Cypher.load("lineage/workflow-feeds");
     private static final String WORKFLOW_NODES = Cypher.load("lineage/workflow-nodes");
     private static final String CAMPAIGN_WORKFLOWS = Cypher.load("lineage/campaign-workflows");
@@ -74,10 +76,32 @@ final class LineageGraph {
 
     // ---------------------------------------------------------------- rows, as the statements return them
 
-    /** start.cypher: the start node, its kind and its domain properties. */
-    record Start(String eid, String kind, NodeProps props) {
+    /** A node known by its element id and domain properties. */
+    record Known(String eid, NodeProps props) {
+        static Known of(Value pair) {
+            return new Known(pair.get(0).asString(), NodeProps.of(pair.get(1)));
+        }
+    }
+
+    /**
+     * start.cypher: the start node, its kind and its domain properties; an entity's versions, or the
+     * entity a version specializes.
+     */
+    record Start(String eid, String kind, NodeProps props, List<Known> versions, List<Known> general) {
         static Start of(Record r) {
-            return new Start(r.get("eid").asString(), r.get("kind").asString(), NodeProps.of(r.get("p")));
+            return new Start(
+                    r.get("eid").asString(),
+                    r.get("kind").asString(),
+                    NodeProps.of(r.get("p")),
+                    r.get("versions").asList(Known::of),
+                    r.get("general").asList(Known::of));
+        }
+
+        /** The general entity in place of a version (the cumulative view has no versions). */
+        Start asGeneral() {
+            if (general.isEmpty()) return this;
+            Known g = general.get(0);
+            return new Start(g.eid(), kind, g.props(), List.of(), List.of());
         }
     }
 
@@ -167,6 +191,15 @@ final class LineageGraph {
      * entity, then workflow.
      */
     Optional<Lineage> lineage(String id, String kind, Direction dir, int depth, int limit) {
+        return lineage(id, kind, dir, depth, limit, true);
+    }
+
+    /**
+     * Lineage as above; with {@code versions} it is time-true (a usage leads to the version it read, and
+     * from an entity to all its versions), without it cumulative (an entity stands for all its versions:
+     * every writer of it is upstream of every reader).
+     */
+    Optional<Lineage> lineage(String id, String kind, Direction dir, int depth, int limit, boolean versions) {
         try (var session = driver.session()) {
             return session.executeRead(tx -> {
                 Optional<Start> start = tx.run(START, Map.of("id", id)).list(Start::of).stream()
@@ -175,7 +208,9 @@ final class LineageGraph {
                 if (start.isEmpty()) return Optional.empty();
                 if (start.get().kind().equals("workflow"))
                     return Optional.of(workflowLineage(tx, id, dir, depth, limit));
-                return Optional.of(new Search(tx, start.get(), dir, depth, limit).run(id));
+                return Optional.of(
+                        new Search(tx, versions ? start.get() : start.get().asGeneral(), dir, depth, limit)
+                                .run(id, versions));
             });
         }
     }
@@ -201,21 +236,46 @@ final class LineageGraph {
             this.limit = limit;
         }
 
-        Lineage run(String id) {
-            if (!reach()) { // more nodes than the cap: level by level, so the nearest ones are kept
+        Lineage run(String id, boolean versions) {
+            if (!versions) {
+                startNodes(false);
+                if (dir != Direction.DOWNSTREAM) walk(UPSTREAM_STEP_CUMULATIVE, true);
+                if (dir != Direction.UPSTREAM) walk(DOWNSTREAM_STEP_CUMULATIVE, false);
+            } else if (!reach()) { // more nodes than the cap: level by level, so the nearest ones are kept
                 nodes.clear();
                 edges.clear();
-                nodes.put(start.eid(), startNode());
+                startNodes(true);
                 if (dir != Direction.DOWNSTREAM) walk(UPSTREAM_STEP, true);
                 if (dir != Direction.UPSTREAM) walk(DOWNSTREAM_STEP, false);
             }
             var list = new ArrayList<>(nodes.values());
             list.sort(Comparator.comparingInt(LineageNode::depth)); // stable: BFS order within a depth
-            return new Lineage(id, start.kind(), dir, depth, limit, list, new ArrayList<>(edges.values()), truncated);
+            return new Lineage(
+                    id, start.kind(), dir, depth, limit, versions, list, new ArrayList<>(edges.values()), truncated);
         }
 
-        private LineageNode startNode() {
-            return LineageNode.of(start.kind(), start.props().domainId(start.kind()), start.props(), 0);
+        /**
+         * The search starts from the start node and, for an entity in the time-true view, from each of its
+         * versions too (depth 0, linked to it by specializationOf): an entity's writers are its versions'.
+         */
+        private List<String> startNodes(boolean versions) {
+            var starts = new ArrayList<String>();
+            LineageNode root = LineageNode.of(start.kind(), start.props().domainId(start.kind()), start.props(), 0);
+            nodes.put(start.eid(), root);
+            starts.add(start.eid());
+            if (!versions) return starts;
+            for (Known v : start.versions()) {
+                String vid = v.props().id();
+                if (vid == null) continue;
+                if (nodes.size() >= limit) {
+                    truncated = true;
+                    break;
+                }
+                nodes.put(v.eid(), LineageNode.of("entity", vid, v.props(), 0));
+                starts.add(v.eid());
+                addEdge(vid, root.id(), "SPECIALIZATION_OF");
+            }
+            return starts;
         }
 
         private void addEdge(String source, String target, String neo4jType) {
@@ -232,12 +292,12 @@ final class LineageGraph {
          * False when the nodes exceed the cap (the caller then searches level by level).
          */
         private boolean reach() {
-            nodes.put(start.eid(), startNode());
+            List<String> starts = startNodes(true);
             for (boolean up : dir == Direction.BOTH ? List.of(true, false) : List.of(dir == Direction.UPSTREAM)) {
                 String q = (up ? UPSTREAM_REACH : DOWNSTREAM_REACH)[depth];
                 List<Reached> found =
-                        tx.run(q, Map.of("start", start.eid(), "rows", limit)).list(Reached::of);
-                if (found.size() > limit) return false; // the start plus `limit` others
+                        tx.run(q, Map.of("starts", starts, "rows", limit)).list(Reached::of);
+                if (found.size() > limit + starts.size() - 1) return false; // the starts plus `limit` others
                 // element id → the node with its outgoing relationships
                 var info = new LinkedHashMap<String, Reached>();
                 for (Reached r : found) info.putIfAbsent(r.eid(), r); // the start may come again (a cycle)
@@ -251,8 +311,8 @@ final class LineageGraph {
                                 .add(new Hop(rel.type(), to, r.eid(), rel.target()));
                     }
                 var hops = new HashMap<String, Integer>();
-                hops.put(start.eid(), 0);
-                var queue = new ArrayDeque<String>(List.of(start.eid()));
+                for (String s : starts) hops.put(s, 0);
+                var queue = new ArrayDeque<String>(starts);
                 while (!queue.isEmpty()) {
                     String cur = queue.poll();
                     int h = hops.get(cur);
@@ -281,8 +341,12 @@ final class LineageGraph {
 
         private void walk(String step, boolean up) {
             Set<String> seen = new HashSet<>();
-            seen.add(start.eid());
-            List<String> frontier = List.of(start.eid());
+            var frontier = new ArrayList<String>();
+            for (var n : nodes.entrySet())
+                if (n.getValue().depth() == 0) {
+                    seen.add(n.getKey());
+                    frontier.add(n.getKey());
+                }
             for (int level = 1; level <= depth && !frontier.isEmpty(); level++) {
                 int room = Math.max(0, limit - nodes.size());
                 int rows = ROWS_PER_NODE * Math.max(room, 1) + frontier.size();
@@ -317,6 +381,7 @@ final class LineageGraph {
             case "WAS_GENERATED_BY" -> "wasGeneratedBy";
             case "WAS_INFORMED_BY" -> "wasInformedBy";
             case "WAS_DERIVED_FROM" -> "wasDerivedFrom";
+            case "SPECIALIZATION_OF" -> "specializationOf";
             default -> rel;
         };
     }
@@ -361,6 +426,7 @@ final class LineageGraph {
                 dir,
                 depth,
                 limit,
+                true,
                 workflowNodes(tx, depthOf),
                 kept.values().stream().map(LineageEdge::of).toList(),
                 truncated);

@@ -6,7 +6,9 @@ import java.util.Objects;
 
 /**
  * One node of a lineage answer. Every key is always written, null where it does not apply (an entity has
- * no workflow, a task no type), except {@code task_count}, which only workflow-level answers carry.
+ * no workflow, a task no type), except {@code task_count}, which only workflow-level answers carry. A
+ * version of an entity is an entity node whose {@code entity_id} names the entity and {@code version}
+ * the version (its label: the version the data named, else the id of the task that generated it).
  *
  * @param depth hops from the root; null in the workflow overview, which has no root
  */
@@ -21,6 +23,8 @@ record LineageNode(
         @JsonProperty("started_at") Double startedAt,
         @JsonProperty("ended_at") Double endedAt,
         Integer depth,
+        @JsonProperty("entity_id") String entityId,
+        String version,
 
         @JsonProperty("task_count") @JsonInclude(JsonInclude.Include.NON_NULL)
         Long taskCount) {
@@ -44,12 +48,16 @@ record LineageNode(
                 entity ? null : p.startedAt(),
                 entity ? null : p.endedAt(),
                 depth,
+                entity ? p.entityId() : null,
+                entity ? p.version() : null,
                 null);
     }
 
     /** A workflow of a workflow-level view, with its task count; {@code w} is null for a workflow never stored. */
     static LineageNode workflow(String id, LineageGraph.WorkflowRow w, Integer depth) {
-        if (w == null) return new LineageNode(id, "workflow", shortId(id), id, null, null, null, null, null, depth, 0L);
+        if (w == null)
+            return new LineageNode(
+                    id, "workflow", shortId(id), id, null, null, null, null, null, depth, null, null, 0L);
         return new LineageNode(
                 id,
                 "workflow",
@@ -61,14 +69,21 @@ record LineageNode(
                 w.startedAt(),
                 w.endedAt(),
                 depth,
+                null,
+                null,
                 w.taskCount());
     }
 
     /**
      * A short human label: a task's activity_id, an entity's name, a workflow's name; otherwise the last
-     * path segment of the id (an entity's type when the id has none).
+     * path segment of the id (an entity's type when the id has none). A version reads {@code <entity's
+     * label> @ <version>}.
      */
     static String label(String kind, String id, NodeProps p) {
+        if (kind.equals("entity") && p.entityId() != null && p.version() != null) {
+            String entity = label(kind, p.entityId(), p.withEntity());
+            return entity + " @ " + shortId(p.version());
+        }
         String named = switch (kind) {
             case "task" -> p.activityId();
             case "entity", "workflow" -> p.name();

@@ -11,7 +11,7 @@ import org.mida.server.http.Json;
 import org.neo4j.driver.Driver;
 
 /**
- * {@code GET /api/lineage?id=…&direction=upstream|downstream|both&depth=N&limit=M[&kind=task|entity|workflow]}
+ * {@code GET /api/lineage?id=…&direction=upstream|downstream|both&depth=N&limit=M[&kind=task|entity|workflow][&versions=false]}
  * and {@code GET /api/lineage/workflows?campaign_id=…}. The id is a query parameter: ids are URIs full of
  * '/', which Jetty refuses encoded in a path.
  *
@@ -46,7 +46,8 @@ public final class LineageRoutes {
         int depth = intParam(ctx, "depth", DEFAULT_DEPTH, 1, MAX_DEPTH);
         int limit = intParam(ctx, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
         String kind = kind(ctx.queryParam("kind"));
-        Lineage answer = graph.lineage(id, kind, dir, depth, limit)
+        boolean versions = versions(ctx.queryParam("versions"));
+        Lineage answer = graph.lineage(id, kind, dir, depth, limit, versions)
                 .orElseThrow(() -> ApiException.notFound(
                         "no " + (kind == null ? "task, entity or workflow" : kind) + " with id '" + id + "'"));
         json.ok(ctx, answer);
@@ -67,6 +68,18 @@ public final class LineageRoutes {
                 throw ApiException.badParameter(
                         "direction",
                         "query parameter 'direction' must be upstream, downstream or both, got '" + v + "'");
+        };
+    }
+
+    /** The time-true view (true, the default) or the cumulative one ({@code versions=false}). */
+    static boolean versions(String v) {
+        if (v == null || v.isBlank()) return true;
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default ->
+                throw ApiException.badParameter(
+                        "versions", "query parameter 'versions' must be true or false, got '" + v + "'");
         };
     }
 

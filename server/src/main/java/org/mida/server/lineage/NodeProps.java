@@ -17,9 +17,11 @@ record NodeProps(
         String type,
         String name,
         Double startedAt,
-        Double endedAt) {
+        Double endedAt,
+        String entityId,
+        String version) {
 
-    static final NodeProps NONE = new NodeProps(null, null, null, null, null, null, null, null, null, null);
+    static final NodeProps NONE = new NodeProps(null, null, null, null, null, null, null, null, null, null, null, null);
 
     static NodeProps of(Value p) {
         return new NodeProps(
@@ -32,11 +34,42 @@ record NodeProps(
                 text(p.get("type")),
                 string(p.get("name")),
                 number(p.get("started_at")),
-                number(p.get("ended_at")));
+                number(p.get("ended_at")),
+                string(p.get("entity_id")),
+                text(p.get("version")));
     }
 
     NodeProps withName(String name) {
-        return new NodeProps(taskId, id, workflowId, campaignId, activityId, status, type, name, startedAt, endedAt);
+        return new NodeProps(
+                taskId,
+                id,
+                workflowId,
+                campaignId,
+                activityId,
+                status,
+                type,
+                name,
+                startedAt,
+                endedAt,
+                entityId,
+                version);
+    }
+
+    /** These properties without the version's own: those of the entity it is a version of. */
+    NodeProps withEntity() {
+        return new NodeProps(
+                taskId,
+                entityId,
+                workflowId,
+                campaignId,
+                activityId,
+                status,
+                type,
+                name,
+                startedAt,
+                endedAt,
+                null,
+                null);
     }
 
     /** The domain id of a node of this kind (task_id, id or workflow_id); null when it has none. */

@@ -13,11 +13,11 @@ class LineageGraphTest {
     private static final NodeProps NONE = NodeProps.NONE;
 
     private static NodeProps activity(String activityId) {
-        return new NodeProps(null, null, null, null, activityId, null, null, null, null, null);
+        return new NodeProps(null, null, null, null, activityId, null, null, null, null, null, null, null);
     }
 
     private static NodeProps entity(String type, String name) {
-        return new NodeProps(null, null, null, null, null, null, type, name, null, null);
+        return new NodeProps(null, null, null, null, null, null, type, name, null, null, null, null);
     }
 
     private static String json(Object value) {
@@ -73,17 +73,18 @@ class LineageGraphTest {
 
     @Test
     void task_and_entity_nodes_write_every_key_and_no_task_count() {
-        var task = new NodeProps("t1", null, "wf", "c", "train", "FINISHED", null, null, 1_714_550_400.5, null);
+        var task = new NodeProps(
+                "t1", null, "wf", "c", "train", "FINISHED", null, null, 1_714_550_400.5, null, null, null);
         assertThat(json(LineageNode.of("task", "t1", task, 2)))
                 .isEqualTo("{\"id\":\"t1\",\"kind\":\"task\",\"label\":\"train\",\"workflow_id\":\"wf\","
                         + "\"campaign_id\":\"c\",\"status\":\"FINISHED\",\"type\":null,\"started_at\":1714550400.5,"
-                        + "\"ended_at\":null,\"depth\":2}");
+                        + "\"ended_at\":null,\"depth\":2,\"entity_id\":null,\"version\":null}");
         // an entity keeps only its type: what a task or workflow would have is null
-        var e = new NodeProps(null, "file:///a/b", "wf", "c", null, "X", "model", "B", 1.0, 2.0);
+        var e = new NodeProps(null, "file:///a/b", "wf", "c", null, "X", "model", "B", 1.0, 2.0, null, null);
         assertThat(json(LineageNode.of("entity", "file:///a/b", e, 0)))
                 .isEqualTo("{\"id\":\"file:///a/b\",\"kind\":\"entity\",\"label\":\"B\",\"workflow_id\":null,"
                         + "\"campaign_id\":null,\"status\":null,\"type\":\"model\",\"started_at\":null,"
-                        + "\"ended_at\":null,\"depth\":0}");
+                        + "\"ended_at\":null,\"depth\":0,\"entity_id\":null,\"version\":null}");
     }
 
     @Test
@@ -92,11 +93,11 @@ class LineageGraphTest {
         assertThat(json(LineageNode.workflow("wf/1", row, null)))
                 .isEqualTo("{\"id\":\"wf/1\",\"kind\":\"workflow\",\"label\":\"prep\",\"workflow_id\":\"wf/1\","
                         + "\"campaign_id\":\"c/1\",\"status\":\"RUNNING\",\"type\":null,\"started_at\":1.0,"
-                        + "\"ended_at\":null,\"depth\":null,\"task_count\":3}");
+                        + "\"ended_at\":null,\"depth\":null,\"entity_id\":null,\"version\":null,\"task_count\":3}");
         assertThat(json(LineageNode.workflow("wf/2", null, 1)))
                 .isEqualTo("{\"id\":\"wf/2\",\"kind\":\"workflow\",\"label\":\"2\",\"workflow_id\":\"wf/2\","
                         + "\"campaign_id\":null,\"status\":null,\"type\":null,\"started_at\":null,"
-                        + "\"ended_at\":null,\"depth\":1,\"task_count\":0}");
+                        + "\"ended_at\":null,\"depth\":1,\"entity_id\":null,\"version\":null,\"task_count\":0}");
     }
 
     @Test
@@ -107,14 +108,39 @@ class LineageGraphTest {
                 .isEqualTo("{\"source\":\"wf/2\",\"target\":\"wf/1\",\"type\":\"wasInformedBy\",\"entities\":3,"
                         + "\"informed_by\":0}");
         assertThat(LineageGraph.wireType("WAS_DERIVED_FROM")).isEqualTo("wasDerivedFrom");
+        assertThat(LineageGraph.wireType("SPECIALIZATION_OF")).isEqualTo("specializationOf");
+    }
+
+    @Test
+    void a_version_is_labelled_by_its_entity_and_its_version() {
+        var v = new NodeProps(
+                null,
+                "file:///d/x.csv#version=wf/t-9",
+                null,
+                null,
+                null,
+                null,
+                "table",
+                null,
+                null,
+                null,
+                "file:///d/x.csv",
+                "wf/t-9");
+        LineageNode n = LineageNode.of("entity", v.id(), v, 1);
+        assertThat(n.label()).isEqualTo("x.csv @ t-9");
+        assertThat(n.entityId()).isEqualTo("file:///d/x.csv");
+        assertThat(n.version()).isEqualTo("wf/t-9");
+        assertThat(LineageNode.of("entity", "file:///d/x.csv", v.withEntity(), 0)
+                        .version())
+                .isNull();
     }
 
     @Test
     void answers_keep_their_keys_in_order() {
         var node = LineageNode.of("task", "t1", activity("a"), 0);
-        assertThat(json(new Lineage("t1", "task", Direction.UPSTREAM, 3, 10, List.of(node), List.of(), true)))
+        assertThat(json(new Lineage("t1", "task", Direction.UPSTREAM, 3, 10, true, List.of(node), List.of(), true)))
                 .startsWith("{\"root\":\"t1\",\"root_kind\":\"task\",\"direction\":\"upstream\",\"depth\":3,"
-                        + "\"limit\":10,\"nodes\":[{\"id\":\"t1\",")
+                        + "\"limit\":10,\"versions\":true,\"nodes\":[{\"id\":\"t1\",")
                 .endsWith("}],\"edges\":[],\"truncated\":true}");
         assertThat(json(new WorkflowFeeds(null, List.of(), List.of())))
                 .isEqualTo("{\"campaign_id\":null,\"nodes\":[],\"edges\":[]}");
