@@ -215,20 +215,43 @@ def test_workflows_and_campaigns(client, camp):
     assert mine == [{"campaign_id": camp["campaign"], "workflow_count": 2, "task_count": 4}]
 
 
+def _by_entity(answer):
+    """Node ids and edges of a lineage answer with each version named by its entity's id."""
+    name = {n["id"]: n.get("entity_id") or n["id"] for n in answer["nodes"]}
+    ids = set(name.values())
+    edges = {(name[e["source"]], e["type"], name[e["target"]]) for e in answer["edges"]}
+    return ids, edges
+
+
 def test_lineage_of_a_uri_runs_from_the_data_through_the_model_to_the_evaluation(client, camp):
     down = client.lineage(DATA, direction="downstream", depth=10)
-    assert down["root"] == DATA and down["root_kind"] == "entity"
-    ids = {n["id"] for n in down["nodes"]}
+    assert down["root"] == DATA and down["root_kind"] == "entity" and down["versions"] is True
+    ids, edges = _by_entity(down)
     assert {DATA, MODEL, camp["e"], *camp["t"]} <= ids
-    edges = {(e["source"], e["type"], e["target"]) for e in down["edges"]}
     assert (camp["e"], "used", MODEL) in edges
     assert (MODEL, "wasGeneratedBy", camp["t"][2]) in edges
+    # time-true: the evaluation used the version of the model the last training run generated
+    model = [n for n in down["nodes"] if n.get("entity_id") == MODEL]
+    assert [n["version"] for n in model] == [camp["t"][2]]
 
     up = client.lineage(camp["e"], direction="upstream", depth=1, kind="task")
-    assert {(e["source"], e["type"], e["target"]) for e in up["edges"]} >= {
+    assert _by_entity(up)[1] >= {
         (camp["e"], "used", MODEL),
         (camp["e"], "wasInformedBy", camp["t"][2]),
     }
+    cumulative = client.lineage(camp["e"], direction="upstream", depth=2, versions=False)
+    assert cumulative["versions"] is False
+    assert all(n.get("version") is None for n in cumulative["nodes"])
+    assert (camp["e"], "used", MODEL) in {(e["source"], e["type"], e["target"]) for e in cumulative["edges"]}
+
+
+def test_an_entity_with_its_versions(client, camp):
+    model = client.entity(MODEL)
+    assert model["id"] == MODEL
+    assert [v["generated_by"][0]["task_id"] for v in model["versions"]] == [camp["t"][2]]
+    assert model["versions"][0]["used_by"][0]["task_id"] == camp["e"]
+    with pytest.raises(NotFound):
+        client.entity("file:///no/such/entity")
 
     capped = client.lineage(DATA, direction="downstream", depth=10, limit=2)
     assert capped["truncated"] is True and len(capped["nodes"]) <= 2

@@ -214,18 +214,34 @@ class Client:
         depth: int = 5,
         limit: Optional[int] = None,
         kind: Optional[str] = None,
+        versions: bool = True,
     ) -> Dict[str, Any]:
-        """The PROV graph around a task, entity or workflow id.
+        """The PROV graph around a task, entity (or entity version) or workflow id.
 
-        → ``{"root", "root_kind", "direction", "depth", "nodes": [...], "edges": [{source, target,
-        type}], "truncated"}``; ``direction`` is ``upstream``, ``downstream`` or ``both``; ``kind``
-        (``task``, ``entity``, ``workflow``) picks one when an id names several things.
+        → ``{"root", "root_kind", "direction", "depth", "versions", "nodes": [...], "edges":
+        [{source, target, type}], "truncated"}``; ``direction`` is ``upstream``, ``downstream`` or
+        ``both``; ``kind`` (``task``, ``entity``, ``workflow``) picks one when an id names several
+        things. Time-true by default: a task leads to the version of an entity it read (version nodes
+        carry ``entity_id`` and ``version``); ``versions=False`` is the cumulative view, where an
+        entity stands for all its versions.
         """
         return self._call(
             "GET",
             "/api/lineage",
-            params=_params(id=id, direction=direction, depth=depth, limit=limit, kind=kind),
+            params=_params(
+                id=id,
+                direction=direction,
+                depth=depth,
+                limit=limit,
+                kind=kind,
+                versions=None if versions else "false",
+            ),
         )
+
+    def entity(self, id: str) -> Dict[str, Any]:
+        """An entity (by its id or a version's) with its versions in generation order, who generated
+        and who used each, and the usages of its origin; :class:`NotFound` when unknown."""
+        return self._call("GET", "/api/entities", params={"id": id})
 
     def workflow_lineage(self, campaign_id: Optional[str] = None) -> Dict[str, Any]:
         """Which workflows feed which (through entities one generated and another used), across the

@@ -99,6 +99,7 @@ public final class App {
             c.routes.get("/api/workflows/{id}/tasks", browse::workflowTasks);
             c.routes.get("/api/tasks", browse::taskByQuery);
             c.routes.get("/api/tasks/{id}", browse::task);
+            c.routes.get("/api/entities", browse::entity);
             c.routes.post("/api/events", events::post);
             c.routes.post("/api/v1/lineage", openLineage::post);
             // lineage (issue 4): ?id= (task, entity or workflow), direction, depth, limit

@@ -86,6 +86,12 @@ public final class BrowseRoutes {
         json.ok(ctx, task.document());
     }
 
+    /** GET /api/entities?id=… (an entity's id or one of its versions'). */
+    public void entity(Context ctx) {
+        String id = Json.required(ctx, "id");
+        json.ok(ctx, browser.entity(id).orElseThrow(() -> ApiException.notFound("no entity or version '" + id + "'")));
+    }
+
     private static ApiException noWorkflow(String id) {
         return ApiException.notFound("no workflow '" + id + "'");
     }

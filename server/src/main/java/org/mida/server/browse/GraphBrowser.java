@@ -28,6 +28,10 @@ final class GraphBrowser {
     private static final String WORKFLOW_TASK_STATS = Cypher.load("browse/workflow-task-stats");
     private static final String WORKFLOW_TASKS = Cypher.load("browse/workflow-tasks");
     private static final String TASK = Cypher.load("browse/task");
+    private static final String ENTITY = Cypher.load("browse/entity");
+
+    /** Tasks listed per usage or generation list of an entity answer. */
+    static final int ENTITY_LIST_CAP = 500;
 
     private final Driver driver;
     private final EventCodec codec;
@@ -100,6 +104,13 @@ final class GraphBrowser {
                     Map<String, Object> doc = document(r.get("json"));
                     return new StoredTask(id, doc == null ? null : TaskDocument.of(doc));
                 }));
+    }
+
+    /** An entity with its versions, found by its id or a version's; empty when neither exists. */
+    Optional<EntityDetail> entity(String id) {
+        return read(tx -> tx.run(ENTITY, Map.of("id", id, "cap", ENTITY_LIST_CAP)).list().stream()
+                .findFirst()
+                .map(r -> EntityDetail.of(r, id)));
     }
 
     /** Whether a workflow with this id exists (cheap: no task statistics). */

@@ -182,6 +182,42 @@ class EntityVersionsIT {
     }
 
     @Test
+    void the_entity_endpoint_lists_the_versions_with_who_generated_and_who_used_each() {
+        String p = "endpoint/";
+        String data = "file:///" + p + "data.csv";
+        deliver(scenario(p), Delivery.SHUFFLED_IN_ONE_BATCH);
+
+        for (String asked : List.of(data, data + "#version=" + p + "w2")) {
+            var answer = server.get("/api/entities?id=" + URLEncoder.encode(asked, StandardCharsets.UTF_8));
+            assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+            JsonNode e = answer.json();
+            assertThat(e.get("id").asText()).isEqualTo(data);
+            assertThat(e.get("attributes").get("rows").asInt())
+                    .as("the latest version's")
+                    .isEqualTo(300);
+            assertThat(e.get("origin_use_count").asInt()).isEqualTo(1);
+            assertThat(e.get("origin_used_by").get(0).get("task_id").asText()).isEqualTo(p + "r0");
+            JsonNode versions = e.get("versions");
+            assertThat(versions).hasSize(3);
+            for (int i = 0; i < 3; i++) {
+                JsonNode v = versions.get(i);
+                assertThat(v.get("version").asText()).isEqualTo(p + "w" + (i + 1));
+                assertThat(v.get("generated_at").asDouble()).isEqualTo(10.0 * (i + 1));
+                assertThat(v.get("generated_by").get(0).get("task_id").asText()).isEqualTo(p + "w" + (i + 1));
+                assertThat(v.get("generated_by").get(0).get("role").asText()).isEqualTo("table");
+                assertThat(v.get("attributes").get("rows").asInt()).isEqualTo(100 * (i + 1));
+                assertThat(v.get("use_count").asInt()).isEqualTo(1);
+                assertThat(v.get("used_by").get(0).get("task_id").asText()).isEqualTo(p + "r" + (i + 1));
+            }
+            if (!asked.equals(data))
+                assertThat(e.get("requested_version").asText()).isEqualTo(p + "w2");
+        }
+        var none = server.get("/api/entities?id=nope");
+        assertThat(none.status()).isEqualTo(404);
+        assertThat(none.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
     void a_usage_naming_a_version_binds_to_it_and_a_late_generation_of_it_attaches_there() {
         String data = "s3://bucket/explicit.parquet";
         // the reader names v2 before anybody generated it: a version known only by name
