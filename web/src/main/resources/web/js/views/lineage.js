@@ -97,6 +97,8 @@ export default async function lineage(main, params, ctx) {
         { class: 'facts small' },
         d.status ? fact('status', status(d.status)) : null,
         d.type ? fact('type', d.type) : null,
+        d.entity_id ? fact('version of', a('lineage', { id: d.entity_id, direction, depth }, d.entity_id)) : null,
+        d.version ? fact('version', d.version) : null,
         d.workflow_id ? fact('workflow', a('workflows', { id: d.workflow_id }, d.workflow_id)) : null,
         d.campaign_id ? fact('campaign', a('workflows', { campaign_id: d.campaign_id }, d.campaign_id)) : null,
         d.started_at ? fact('started', fmtTime(d.started_at)) : null,

@@ -223,15 +223,21 @@ class WebUiIT {
         clickNode(ODD_TASK);
         waitFor(By.id("node-panel"));
         assertThat(text("#selected-id")).isEqualTo(ODD_TASK);
-        clickNode(TRAIN_SET);
-        wait(d -> text("#selected-id").equals(TRAIN_SET));
+        // time-true lineage: the training run used a version of the training set
+        String trainSetVersion = (String) js(
+                "return window.midaGraph.cy.nodes().filter(n => n.data('entity_id') === arguments[0]).id();",
+                TRAIN_SET);
+        assertThat(trainSetVersion).startsWith(TRAIN_SET + "#version=");
+        clickNode(trainSetVersion);
+        wait(d -> text("#selected-id").equals(trainSetVersion));
+        assertThat(text("#node-panel")).containsIgnoringCase("version of").contains(TRAIN_SET);
         // the node panel is redrawn when the selection changes: click the button of the panel as it is now
         click(By.id("btn-expand"));
         wait(d -> nodeCount() > before && d.getCurrentUrl().contains("expand="));
         assertThat(hasNode(RAW))
                 .as("expanding the training set reaches the raw data upstream")
                 .isTrue();
-        assertThat(param("expand")).isEqualTo(TRAIN_SET);
+        assertThat(param("expand")).isEqualTo(trainSetVersion);
         int expanded = nodeCount();
 
         // the deep link (root + expansions) draws the same graph after a reload
