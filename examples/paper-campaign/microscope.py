@@ -21,7 +21,9 @@ def acquire(out: str, n: int, seed: int) -> None:
         dwell = float(rng.uniform(1.0, 3.0))
         # a "scan": a smooth blob whose brightness depends on the dwell time, plus noise
         y, x = np.mgrid[0:32, 0:32]
-        image = dwell * np.exp(-((x - 16) ** 2 + (y - 16) ** 2) / 60.0) + rng.normal(0, 0.05, (32, 32))
+        image = dwell * np.exp(-((x - 16) ** 2 + (y - 16) ** 2) / 60.0) + rng.normal(
+            0, 0.05, (32, 32)
+        )
         path = os.path.abspath(os.path.join(out, f"scan_{i:03d}.npy"))
         np.save(path, image.astype(np.float32))
         log.info("scan=%d status=DONE image=%s dwell_time=%.3f", i, path, dwell)
@@ -36,7 +38,10 @@ def main() -> None:
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     logging.basicConfig(
-        filename=args.log, filemode="w", level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+        filename=args.log,
+        filemode="w",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
     )
     acquire(args.out, args.images, args.seed)
     print(f"logged {args.images} images to {args.log}")

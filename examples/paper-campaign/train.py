@@ -51,15 +51,23 @@ def main() -> None:
     p.add_argument("--keep", type=int, default=2)
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    images = [mida.entity(Path(f), "image") for f in sorted(glob.glob(os.path.join(args.images, "*.npy")))]
+    images = [
+        mida.entity(Path(f), "image")
+        for f in sorted(glob.glob(os.path.join(args.images, "*.npy")))
+    ]
     if not images:
         raise SystemExit(f"no images in {args.images}: run microscope.py first")
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         with Client(cluster) as client:
             plugin = MidaDask(workflow_name="W2 hyperparameter search")
             client.register_plugin(plugin)
             grid = list(itertools.product([0.01, 0.05, 0.2], [4, 16]))
-            futures = [client.submit(train, images, lr, hidden, os.path.abspath(args.out)) for lr, hidden in grid]
+            futures = [
+                client.submit(train, images, lr, hidden, os.path.abspath(args.out))
+                for lr, hidden in grid
+            ]
             results = client.gather(futures)
     best = sorted(results, key=lambda r: r["loss"])[: args.keep]
     print(f"workflow {plugin.workflow_id}")

@@ -130,7 +130,8 @@ def test_listing_2_records_every_task_with_used_generated_and_lineage(cluster, s
     }
 
     up = api.lineage(consumer, direction="upstream", depth=2)
-    edges = {(e["source"], e["type"], e["target"]) for e in up["edges"]}
+    name = {n["id"]: n.get("entity_id") or n["id"] for n in up["nodes"]}  # a version as its entity
+    edges = {(name[e["source"]], e["type"], name[e["target"]]) for e in up["edges"]}
     assert {
         (consumer, "used", entity_id(wf, incr_keys[i])),
         (entity_id(wf, incr_keys[i]), "wasGeneratedBy", producer),

@@ -49,13 +49,15 @@ def test_the_paper_campaign_runs_end_to_end_and_its_lineage_crosses_the_three_wo
         assert (by_name["W2 hyperparameter search"], by_name["W1 microscope acquisition"]) in feeds
 
         plots = api.cypher(
-            "MATCH (e:Entity)-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) WHERE right(e.id, 4) = '.svg' "
+            "MATCH (e:Entity)<-[:SPECIALIZATION_OF]-(:Version)"
+            "-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) WHERE right(e.id, 4) = '.svg' "
             "RETURN e.id AS id",
             wf=by_name["W3 model evaluation"],
         )
         assert len(plots) == 2
         up = api.lineage(plots[0]["id"], direction="upstream", depth=20, limit=5000)
-        scans = {n["id"] for n in up["nodes"] if n["id"].endswith(".npy")}
+        entities = {n.get("entity_id") or n["id"] for n in up["nodes"]}  # a version as its entity
+        scans = {e for e in entities if e.endswith(".npy")}
         assert scans == {(tmp_path / "work" / "images" / f"scan_{i:03d}.npy").as_uri() for i in range(4)}
 
         kinds = sorted(o["kind"] for o in api.observers() if o.get("campaign_id") == campaign)
