@@ -218,7 +218,7 @@ class WebUiIT {
         int before = nodeCount();
         assertThat(before).isGreaterThanOrEqualTo(2);
         assertThat(hasNode(ODD_TASK)).isTrue();
-        assertThat(hasNode(RAW)).isFalse();
+        assertThat(nodeOf(RAW)).isNull();
 
         clickNode(ODD_TASK);
         waitFor(By.id("node-panel"));
@@ -234,9 +234,9 @@ class WebUiIT {
         // the node panel is redrawn when the selection changes: click the button of the panel as it is now
         click(By.id("btn-expand"));
         wait(d -> nodeCount() > before && d.getCurrentUrl().contains("expand="));
-        assertThat(hasNode(RAW))
-                .as("expanding the training set reaches the raw data upstream")
-                .isTrue();
+        assertThat(nodeOf(RAW))
+                .as("expanding the training set reaches (the version of) the raw data upstream")
+                .isEqualTo(RAW + "#version=task:download");
         assertThat(param("expand")).isEqualTo(trainSetVersion);
         int expanded = nodeCount();
 
@@ -246,9 +246,10 @@ class WebUiIT {
         assertThat(nodeCount()).isEqualTo(expanded);
 
         // focus re-roots the view at the selected node, with the same direction and depth
-        clickNode(RAW);
+        String rawVersion = nodeOf(RAW);
+        clickNode(rawVersion);
         click(By.id("btn-focus"));
-        wait(d -> RAW.equals(param("id")));
+        wait(d -> rawVersion.equals(param("id")));
         waitForGraph();
         assertThat(param("direction")).isEqualTo("upstream");
 
@@ -256,11 +257,12 @@ class WebUiIT {
         open("#/lineage?" + query("id", RAW, "direction", "downstream", "depth", "6"));
         waitForGraph();
         assertThat(hasNode("task:split")).isTrue();
-        assertThat(hasNode("file:///reports/eval-5.json"))
+        assertThat(nodeOf("file:///reports/eval-5.json"))
                 .as("crosses prep → train → eval")
-                .isTrue();
-        clickNode("model://resnet50/run7/ckpt-3");
-        wait(d -> text("#selected-id").equals("model://resnet50/run7/ckpt-3"));
+                .isNotNull();
+        String modelVersion = nodeOf("model://resnet50/run7/ckpt-3");
+        clickNode(modelVersion);
+        wait(d -> text("#selected-id").equals(modelVersion));
         js("window.midaGraph.fit();");
         settleGraph();
         screenshot("lineage");
@@ -785,6 +787,14 @@ class WebUiIT {
 
     private static int nodeCount() {
         return ((Number) js("return window.midaGraph ? window.midaGraph.cy.nodes().length : -1;")).intValue();
+    }
+
+    /** The id of the node that is this entity or a version of it (time-true lineage shows versions), or null. */
+    private static String nodeOf(String entity) {
+        return (String) js(
+                "const n = window.midaGraph.cy.nodes().filter(n => n.id() === arguments[0]"
+                        + " || n.data('entity_id') === arguments[0]); return n.nonempty() ? n[0].id() : null;",
+                entity);
     }
 
     private static boolean hasNode(String id) {
