@@ -45,7 +45,7 @@ public final class LineageBench {
     static final int MAX_BACKLOG_EVENTS = 60_000;
     static final String PREFIX = "lineage";
     static final String CAMPAIGN = PREFIX + "/campaign-1";
-    static final String GRAPH_VERSION = "lineage-graph-v1";
+    static final String GRAPH_VERSION = "lineage-graph-v2-entity-versions";
     static final long SEED = 4242;
 
     private final EventCodec codec = EventCodec.shared();
@@ -278,14 +278,39 @@ public final class LineageBench {
                 maxDepth);
         if (maxDepth < 10) throw new AssertionError("lineage did not reach depth 10 (deepest " + maxDepth + ")");
 
+        cumulative(http, base, rnd, deepFrom, Math.min(requests, 300));
         varLengthComparison(server.driver(), rnd, deepFrom, Math.min(requests, 300));
         workflowViews(http, base);
         listingOne(http, base, Math.max(50, requests / 10));
     }
 
+    /** The cumulative view ({@code versions=false}: an entity stands for all its versions), level by level. */
+    private void cumulative(HttpClient http, String base, SplittableRandom rnd, int deepFrom, int n) throws Exception {
+        for (int k = 0; k < n / 3; k++)
+            lineage(http, base, modelId(deepFrom + rnd.nextInt(tasks - deepFrom)), "&versions=false");
+        long[] lat = new long[n];
+        long nodes = 0;
+        for (int k = 0; k < n; k++) {
+            String id = modelId(deepFrom + rnd.nextInt(tasks - deepFrom));
+            long t0 = System.nanoTime();
+            var a = lineage(http, base, id, "&versions=false");
+            lat[k] = System.nanoTime() - t0;
+            nodes += ((List<?>) a.get("nodes")).size();
+        }
+        Arrays.sort(lat);
+        result.put("lineage_cumulative_p50_ms", ms(percentile(lat, 0.50)));
+        result.put("lineage_cumulative_p95_ms", ms(percentile(lat, 0.95)));
+        result.put("lineage_cumulative_nodes_avg", IngestBench.round((double) nodes / n, 1));
+        progress(
+                "  cumulative view (versions=false), depth 10: p50 %.1f ms, p95 %.1f ms (%.1f nodes on average)",
+                result.get("lineage_cumulative_p50_ms"),
+                result.get("lineage_cumulative_p95_ms"),
+                result.get("lineage_cumulative_nodes_avg"));
+    }
+
     /** The same upstream set with one variable-length pattern instead of the per-level BFS, for comparison. */
     private void varLengthComparison(Driver driver, SplittableRandom rnd, int deepFrom, int n) {
-        String q = "MATCH (s:Entity {id: $id})"
+        String q = "MATCH (:Entity {id: $id})<-[:SPECIALIZATION_OF*0..1]-(s)" // the entity and its versions
                 + " MATCH (s)-[:USED|WAS_GENERATED_BY|WAS_INFORMED_BY|WAS_DERIVED_FROM*1..10]->(m)"
                 + " RETURN count(DISTINCT m) AS n";
         long[] lat = new long[n];
@@ -370,7 +395,12 @@ public final class LineageBench {
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> lineage(HttpClient http, String base, String id) throws Exception {
-        var r = get(http, base + "/api/lineage?id=" + enc(id) + "&direction=upstream&depth=10");
+        return lineage(http, base, id, "");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> lineage(HttpClient http, String base, String id, String extra) throws Exception {
+        var r = get(http, base + "/api/lineage?id=" + enc(id) + "&direction=upstream&depth=10" + extra);
         if (r.statusCode() != 200)
             throw new AssertionError("lineage of " + id + ": " + r.statusCode() + " " + r.body());
         return (Map<String, Object>) codec.parse(r.body());
@@ -395,6 +425,7 @@ public final class LineageBench {
         var out = new LinkedHashMap<String, Object>();
         out.put("tasks", count(driver, "MATCH (t:Task) RETURN count(t)"));
         out.put("entities", count(driver, "MATCH (e:Entity) RETURN count(e)"));
+        out.put("versions", count(driver, "MATCH (v:Version) RETURN count(v)"));
         out.put("used", count(driver, "MATCH ()-[r:USED]->() RETURN count(r)"));
         out.put("was_generated_by", count(driver, "MATCH ()-[r:WAS_GENERATED_BY]->() RETURN count(r)"));
         out.put("was_informed_by", count(driver, "MATCH ()-[r:WAS_INFORMED_BY]->() RETURN count(r)"));
