@@ -228,6 +228,13 @@ public final class IngestBench {
     // ---------------------------------------------------------------- raw ceiling
 
     private static final String RAW_ENTITIES = "UNWIND $rows AS r CREATE (e:Entity) SET e = r";
+    private static final String RAW_VERSIONS = String.join(
+            "\n",
+            "UNWIND $rows AS r",
+            "MATCH (e:Entity {id: r.entity_id})",
+            "CREATE (v:Version)",
+            "SET v = r",
+            "CREATE (v)-[:SPECIALIZATION_OF]->(e)");
     private static final String RAW_TASKS = String.join(
             "\n",
             "UNWIND $rows AS r",
@@ -244,9 +251,14 @@ public final class IngestBench {
             "  CREATE (t)-[:USED {role: u.role}]->(e)",
             "}",
             "CALL (t, r) {",
+            "  UNWIND r.used_versions AS u",
+            "  MATCH (v:Version {id: u.id})",
+            "  CREATE (t)-[:USED {role: u.role}]->(v)",
+            "}",
+            "CALL (t, r) {",
             "  UNWIND r.generated AS g",
-            "  MATCH (e:Entity {id: g.id})",
-            "  CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)",
+            "  MATCH (v:Version {id: g.id})",
+            "  CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)",
             "}",
             "CALL (t, r) {",
             "  UNWIND r.agents AS a",
@@ -263,7 +275,7 @@ public final class IngestBench {
                 s.run("CALL db.awaitIndexes(60)").consume();
             }
             try (var s = driver.session()) { // plans are cached per database: plan them before timing
-                for (String q : List.of(RAW_ENTITIES, RAW_TASKS))
+                for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
                     s.executeWrite(tx -> tx.run(q, Map.of("rows", List.of())).consume());
             }
             resetPeakHeap();
@@ -274,18 +286,44 @@ public final class IngestBench {
             var entities = new LinkedHashMap<String, Map<String, Object>>();
             var agents = new LinkedHashMap<String, Map<String, Object>>();
             var taskRows = new ArrayList<Map<String, Object>>(merged.size());
+            // each generation is a version (label: the task's id; time: its end), each usage bound to the
+            // version generated before the task started, else the entity (the ingest's rules; the
+            // workload names no explicit versions and generates each entity once)
+            var versions = new LinkedHashMap<String, Map<String, Object>>(); // entity id -> version props
+            for (TaskEvent t : merged) {
+                Double at = t.endedAt() != null ? t.endedAt() : t.startedAt() != null ? t.startedAt() : t.submittedAt();
+                for (EntityRef r : t.generatedEntities()) {
+                    var v = new HashMap<String, Object>(properties.entity(r));
+                    v.put("id", r.id() + "#version=" + t.taskId());
+                    v.put("entity_id", r.id());
+                    v.put("version", t.taskId());
+                    v.put("generated_by", t.taskId());
+                    if (at != null) v.put("generated_at", at);
+                    versions.put(r.id(), v);
+                }
+            }
             for (TaskEvent t : merged) {
                 campaigns.add(t.campaignId());
                 workflows.putIfAbsent(t.workflowId(), t.campaignId());
                 var used = new ArrayList<Map<String, Object>>();
+                var usedVersions = new ArrayList<Map<String, Object>>();
                 var gen = new ArrayList<Map<String, Object>>();
+                Double usedAt =
+                        t.startedAt() != null ? t.startedAt() : t.submittedAt() != null ? t.submittedAt() : t.endedAt();
                 for (EntityRef r : t.usedEntities()) {
                     entity(entities, r);
-                    used.add(Map.of("id", r.id(), "role", r.role()));
+                    Map<String, Object> v = versions.get(r.id());
+                    boolean bound = v != null
+                            && !t.taskId().equals(v.get("generated_by"))
+                            && (v.get("generated_at") == null
+                                    || usedAt == null
+                                    || (Double) v.get("generated_at") <= usedAt);
+                    if (bound) usedVersions.add(Map.of("id", v.get("id"), "role", r.role()));
+                    else used.add(Map.of("id", r.id(), "role", r.role()));
                 }
                 for (EntityRef r : t.generatedEntities()) {
                     entity(entities, r);
-                    gen.add(Map.of("id", r.id(), "role", r.role()));
+                    gen.add(Map.of("id", r.id() + "#version=" + t.taskId(), "role", r.role()));
                 }
                 var ag = new ArrayList<Map<String, Object>>();
                 if (t.user() != null) ag.add(agent(agents, "user", t.user()));
@@ -294,6 +332,7 @@ public final class IngestBench {
                 row.put("props", properties.task(t));
                 row.put("workflow_id", t.workflowId());
                 row.put("used", used);
+                row.put("used_versions", usedVersions);
                 row.put("generated", gen);
                 row.put("agents", ag);
                 taskRows.add(row);
@@ -319,6 +358,12 @@ public final class IngestBench {
                     var chunk = ents.subList(from, Math.min(ents.size(), from + 10_000));
                     s.executeWrite(
                             tx -> tx.run(RAW_ENTITIES, Map.of("rows", chunk)).consume());
+                }
+                var vers = new ArrayList<>(versions.values());
+                for (int from = 0; from < vers.size(); from += 10_000) {
+                    var chunk = vers.subList(from, Math.min(vers.size(), from + 10_000));
+                    s.executeWrite(
+                            tx -> tx.run(RAW_VERSIONS, Map.of("rows", chunk)).consume());
                 }
                 for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
                     var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
