@@ -1,6 +1,6 @@
 // Tasks not seen before, with their links: rows carry only relationships that are new. A usage points at
-// the entity (its origin: `used`) or at the version it was bound to (`used_versions`); a generation at the
-// version it made.
+// the entity (`used`) or at the version or origin node it was bound to (`used_versions`); a generation at
+// the entity when it is flat (`generated`: its one generation) or at the version it made (`generated_versions`).
 UNWIND $rows AS r
 CREATE (t:Task:Activity)
 SET t = r.props
@@ -22,6 +22,11 @@ CALL (t, r) {
 }
 CALL (t, r) {
   UNWIND r.generated AS g
+  MATCH (e:Entity {id: g.id})
+  CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)
+}
+CALL (t, r) {
+  UNWIND r.generated_versions AS g
   MATCH (v:Version {id: g.target})
   CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)
 }

@@ -24,6 +24,11 @@ CALL (t, r) {
 }
 CALL (t, r) {
   UNWIND r.generated AS g
+  MATCH (e:Entity {id: g.id})
+  CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)
+}
+CALL (t, r) {
+  UNWIND r.generated_versions AS g
   MATCH (v:Version {id: g.target})
   CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)
 }

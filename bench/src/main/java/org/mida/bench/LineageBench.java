@@ -152,8 +152,8 @@ public final class LineageBench {
         used.put("data", ref("file:///" + PREFIX + "/raw/ds-" + rnd.nextInt(RAW) + ".h5", "dataset"));
         int prev = previous(i);
         if (prev >= 0) used.put("model_in", ref(modelId(prev), "model"));
-        if (i > 3 && rnd.nextInt(100) < 5) {
-            int other = rnd.nextInt(i);
+        if (i > 3 * CHAINS && rnd.nextInt(100) < 5) {
+            int other = rnd.nextInt(i - 3 * CHAINS + 1); // a task that ended before this one started
             if (other % 3 == w) other = other > 0 ? other - 1 : other;
             if (other % 3 != w) used.put("extra", ref(modelId(other), "model"));
         }
@@ -169,7 +169,9 @@ public final class LineageBench {
         e.put("activity_id", List.of("preprocess", "train", "evaluate").get(i / 3 % 3));
         e.put("status", "FINISHED");
         e.put("started_at", started);
-        e.put("ended_at", started + 1 + rnd.nextInt(100_000) / 1000.0);
+        // times consistent with the data flow: a task ends (≤ 2.5 s) before the next task of its chain
+        // starts (3 s later), so time-true lineage follows the chains as the cumulative one does
+        e.put("ended_at", started + 0.5 + rnd.nextInt(2_000) / 1000.0);
         e.put("hostname", "node-" + (i % 16));
         e.put("used", used);
         e.put("generated", generated);

@@ -12,8 +12,8 @@ import org.neo4j.driver.Value;
 /**
  * What {@code GET /api/entities?id=…} answers: an entity's attributes (those of its latest version), its
  * versions in generation order (unknown times last), each with the task that generated it and the tasks
- * that used it, and the usages bound to the entity itself: its origin, data that came from outside before
- * any recorded generation. Asked by the id of a version, it answers the entity and names that version in
+ * that used it, and the usages of its origin: data that came from outside before any recorded
+ * generation. {@code generated_by} lists generations not made into a version (none from the ingest). Asked by the id of a version, it answers the entity and names that version in
  * {@code requested_version}. Lists of tasks are capped ({@code *_count} are whole).
  */
 record EntityDetail(
@@ -28,7 +28,7 @@ record EntityDetail(
 
     /** Properties of the node that are not attributes. */
     private static final List<String> NOT_ATTRIBUTES =
-            List.of("id", "type", "entity_id", "version", "generated_by", "generated_at");
+            List.of("id", "type", "entity_id", "version", "generated_by", "generated_at", "origin");
 
     /** A task at one end of a usage or a generation. */
     record TaskLink(
@@ -71,14 +71,46 @@ record EntityDetail(
         }
     }
 
+    /**
+     * The answer from the entity's record. A versioned entity lists its version nodes, and the usages of
+     * the entity node itself are its origin's. A flat entity (one generation, recorded on the entity node)
+     * lists that generation as its one version, whose id is the entity's, with the usages of the entity
+     * node; its origin's usages are those of its origin node. An entity never generated has no version:
+     * every usage is of its origin.
+     */
     static EntityDetail of(Record r, String askedId) {
         Map<String, Object> props = r.get("props").asMap();
-        var versions = new ArrayList<>(r.get("versions").asList(Version::of));
+        String id = (String) props.get("id");
+        var versions = new ArrayList<Version>();
+        Version origin = null;
+        for (Value v : r.get("versions").values()) {
+            Version version = Version.of(v);
+            if (Boolean.TRUE.equals(v.get("props").asMap().get("origin"))) origin = version;
+            else versions.add(version);
+        }
+        List<TaskLink> generatedBy = r.get("generated_by").asList(TaskLink::of);
+        List<TaskLink> direct = r.get("direct_used_by").asList(TaskLink::of);
+        long directCount = r.get("direct_use_count").asLong();
+        long originCount = directCount;
+        List<TaskLink> originUsers = direct;
+        if (versions.isEmpty() && !generatedBy.isEmpty()) {
+            TaskLink g = generatedBy.get(0);
+            versions.add(new Version(
+                    id,
+                    g.taskId(),
+                    g.endedAt() != null ? g.endedAt() : g.startedAt(),
+                    generatedBy,
+                    attributesOf(props),
+                    directCount,
+                    direct));
+            generatedBy = List.of();
+            originCount = origin == null ? 0 : origin.useCount();
+            originUsers = origin == null ? List.of() : origin.usedBy();
+        }
         versions.sort(Comparator.comparing(Version::generatedAt, Comparator.nullsLast(Comparator.naturalOrder()))
                 .thenComparing(Version::version));
-        String id = (String) props.get("id");
         String requested = null;
-        for (Version v : versions) if (v.id().equals(askedId)) requested = v.version();
+        for (Version v : versions) if (v.id().equals(askedId) && !askedId.equals(id)) requested = v.version();
         Object type = props.get("type");
         return new EntityDetail(
                 id,
@@ -86,9 +118,9 @@ record EntityDetail(
                 attributesOf(props),
                 requested,
                 versions,
-                r.get("origin_use_count").asLong(),
-                r.get("origin_used_by").asList(TaskLink::of),
-                r.get("generated_by").asList(TaskLink::of));
+                originCount,
+                originUsers,
+                generatedBy);
     }
 
     private static Map<String, Object> attributesOf(Map<String, Object> props) {

@@ -15,6 +15,7 @@ import org.mida.event.EventCodec;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
 import org.mida.server.ingest.IngestPlan.Batch;
+import org.mida.server.ingest.IngestPlan.Generation;
 import org.mida.server.ingest.IngestPlan.Statement;
 import org.mida.server.ingest.IngestPlan.Stored;
 import org.mida.server.ingest.IngestPlan.Usage;
@@ -127,6 +128,7 @@ final class BatchWriter {
                 campaigns.add(r.get("id").asString());
         var entities = new HashMap<String, Map<String, Object>>();
         var versions = new HashMap<String, List<Map<String, Object>>>();
+        var generations = new HashMap<String, List<Generation>>();
         List<String> entityIds = batch.entityIds(tasks);
         if (!entityIds.isEmpty())
             for (Record r : tx.run(READ_ENTITIES, Map.of("ids", entityIds)).list()) {
@@ -134,6 +136,12 @@ final class BatchWriter {
                 entities.put(id, r.get("props").asMap());
                 List<Map<String, Object>> vs = r.get("versions").asList(Value::asMap);
                 if (!vs.isEmpty()) versions.put(id, vs);
+                List<Generation> gs = r.get("generations")
+                        .asList(g -> new Generation(
+                                g.get("task_id").asString(),
+                                g.get("role").isNull() ? null : g.get("role").asString(),
+                                g.get("at").isNull() ? null : g.get("at").asDouble()));
+                if (!gs.isEmpty()) generations.put(id, gs);
             }
         var usages = new HashMap<String, List<Usage>>();
         var versioned = new ArrayList<String>();
@@ -158,7 +166,7 @@ final class BatchWriter {
                 // a node without a time (written by hand) is replaced by any report
                 if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
             }
-        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages);
+        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages, generations);
     }
 
     private static <T> Map<String, Optional<T>> documents(

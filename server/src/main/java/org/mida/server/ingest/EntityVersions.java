@@ -7,7 +7,7 @@ import org.mida.event.EntityRef;
 import org.mida.event.TaskEvent;
 
 /**
- * The rules of entity versions, pure. Each generation of an entity is a version of it: its label is the
+ * The rules of entity versions, pure ({@link View}: flat or versioned). Each generation of an entity is a version of it: its label is the
  * version the reference names ({@code "version"} attribute), else the id of the task that generated it;
  * its time is that task's end (else its start, else its submission). A usage binds to the version its
  * reference names, otherwise to the latest version generated before the using task started (by another
@@ -51,6 +51,36 @@ final class EntityVersions {
             int c = Double.compare(at, other.at);
             return c != 0 ? c > 0 : label.compareTo(other.label) > 0;
         }
+    }
+
+    /**
+     * How an entity's usages bind in one state of the graph. <b>Versioned</b> (the entity has several
+     * generations, or versions named explicitly): a version node per generation, usages bound by {@link
+     * #bind}. <b>Flat</b> (at most one generation, the common case: a run writes its own output): the
+     * generation is recorded on the entity node itself, usages after it point at the entity, and usages
+     * before it (or by the generating task itself) at the entity's origin node ({@link #originId}).
+     *
+     * @param flat the single generation of a flat entity (null when none)
+     */
+    record View(boolean versioned, Collection<Version> versions, Version flat) {
+        static final View NONE = new View(false, java.util.List.of(), null);
+
+        /** The id of the node a usage binds to: a version, the origin node, or null for the entity itself. */
+        String target(String entityId, String explicit, String user, Double at) {
+            if (versioned) return bind(entityId, explicit, user, at, versions);
+            if (flat == null) return null;
+            if (Objects.equals(user, flat.generatedBy())) return originId(entityId);
+            if (flat.at() != null && at != null && at < flat.at()) return originId(entityId);
+            return null;
+        }
+    }
+
+    /**
+     * The id of a flat entity's origin node: the data as it was before its one recorded generation, made
+     * only while some usage precedes that generation.
+     */
+    static String originId(String entityId) {
+        return entityId + "#origin";
     }
 
     /** The id of the version {@code label} of entity {@code entityId}. */

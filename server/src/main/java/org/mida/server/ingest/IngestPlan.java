@@ -19,6 +19,7 @@ import org.mida.event.ObserverEvent;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
 import org.mida.server.ingest.EntityVersions.Version;
+import org.mida.server.ingest.EntityVersions.View;
 
 /**
  * What one batch writes, decided without the database. The batch's events are folded per task and
@@ -59,11 +60,13 @@ record IngestPlan(
         List<EntityRow> updateEntities,
         List<VersionRow> createVersions,
         List<VersionRow> updateVersions,
+        List<MoveGeneration> moveGenerations,
         List<Agent> agents,
         List<TaskRow> createTasks,
         List<TaskRow> updateTasks,
         List<InformedBy> informedBy,
         List<Rebind> rebinds,
+        List<String> deleteOrigins,
         int tasksCreated,
         int tasksUpdated,
         int tasksUnchanged,
@@ -80,11 +83,13 @@ record IngestPlan(
         updateEntities = List.copyOf(updateEntities);
         createVersions = List.copyOf(createVersions);
         updateVersions = List.copyOf(updateVersions);
+        moveGenerations = List.copyOf(moveGenerations);
         agents = List.copyOf(agents);
         createTasks = List.copyOf(createTasks);
         updateTasks = List.copyOf(updateTasks);
         informedBy = List.copyOf(informedBy);
         rebinds = List.copyOf(rebinds);
+        deleteOrigins = List.copyOf(deleteOrigins);
         changed = List.copyOf(changed);
         observers = List.copyOf(observers);
         refused = List.copyOf(refused);
@@ -125,10 +130,12 @@ record IngestPlan(
         step(out, Statement.UPDATE_ENTITIES, rows(updateEntities, EntityRow::parameters));
         step(out, Statement.CREATE_VERSIONS, rows(createVersions, VersionRow::parameters));
         step(out, Statement.UPDATE_VERSIONS, rows(updateVersions, VersionRow::parameters));
+        step(out, Statement.MOVE_GENERATIONS, rows(moveGenerations, MoveGeneration::parameters));
         step(out, Statement.MERGE_AGENTS, rows(agents, Agent::parameters));
         step(out, Statement.CREATE_TASKS, rows(createTasks, TaskRow::parameters));
         step(out, Statement.UPDATE_TASKS, rows(updateTasks, TaskRow::parameters));
         step(out, Statement.REBIND_USAGES, rows(rebinds, Rebind::parameters));
+        step(out, Statement.DELETE_ORIGINS, deleteOrigins);
         step(out, Statement.CREATE_INFORMED_BY, rows(informedBy, InformedBy::parameters));
         step(out, Statement.UPSERT_OBSERVERS, rows(observers, ObserverRow::parameters));
         return out;
@@ -154,10 +161,12 @@ record IngestPlan(
         UPDATE_ENTITIES("ingest/update-entities", "rows"),
         CREATE_VERSIONS("ingest/create-versions", "rows"),
         UPDATE_VERSIONS("ingest/update-versions", "rows"),
+        MOVE_GENERATIONS("ingest/move-generations", "rows"),
         MERGE_AGENTS("ingest/merge-agents", "rows"),
         CREATE_TASKS("ingest/create-tasks", "rows"),
         UPDATE_TASKS("ingest/update-tasks", "rows"),
         REBIND_USAGES("ingest/rebind-usages", "rows"),
+        DELETE_ORIGINS("ingest/delete-origins", "ids"),
         CREATE_INFORMED_BY("ingest/create-informed-by", "rows"),
         UPSERT_OBSERVERS("ingest/upsert-observers", "rows");
 
@@ -244,7 +253,11 @@ record IngestPlan(
             for (Use u : used) (u.target() == null ? toEntities : toVersions).add(u.parameters());
             p.put("used", toEntities);
             p.put("used_versions", toVersions);
-            p.put("generated", rows(generated, Use::parameters));
+            var genEntities = new ArrayList<Map<String, Object>>();
+            var genVersions = new ArrayList<Map<String, Object>>();
+            for (Use g : generated) (g.target() == null ? genEntities : genVersions).add(g.parameters());
+            p.put("generated", genEntities);
+            p.put("generated_versions", genVersions);
             p.put("agents", rows(agents, Link::parameters));
             p.put("relink_workflow", relinkWorkflow);
             return p;
@@ -310,6 +323,16 @@ record IngestPlan(
 
         Map<String, Object> parameters() {
             return Map.of("task_id", taskId, "entity_id", entityId, "uses", rows(uses, Use::parameters));
+        }
+    }
+
+    /**
+     * A flat entity that became versioned: the generations task {@code taskId} recorded on the entity move
+     * to the version {@code target}.
+     */
+    record MoveGeneration(String entityId, String taskId, String target) {
+        Map<String, Object> parameters() {
+            return Map.of("entity_id", entityId, "task_id", taskId, "target", target);
         }
     }
 
@@ -436,7 +459,11 @@ record IngestPlan(
         List<String> versionedEntityIds(Map<String, Optional<TaskEvent>> storedTasks) {
             var ids = new LinkedHashSet<String>();
             for (var e : tasks.entrySet()) {
-                for (TaskEvent t : e.getValue()) for (EntityRef r : t.generatedEntities()) ids.add(r.id());
+                for (TaskEvent t : e.getValue()) {
+                    for (EntityRef r : t.generatedEntities()) ids.add(r.id());
+                    // a usage naming a version makes its entity versioned: its stored usages re-bind
+                    for (EntityRef r : t.usedEntities()) if (EntityVersions.explicit(r) != null) ids.add(r.id());
+                }
                 Optional<TaskEvent> doc = storedTasks.get(e.getKey());
                 if (doc != null && doc.isPresent()) for (EntityRef r : doc.get().generatedEntities()) ids.add(r.id());
             }
@@ -456,7 +483,8 @@ record IngestPlan(
      * properties their node holds, {@code versions} to the properties of each of their version nodes;
      * observers to the {@code at} of their stored report. {@code usages} holds, for the entities whose
      * versions the batch may change ({@link Batch#versionedEntityIds}), every stored usage of the entity or
-     * of one of its versions.
+     * of one of its versions; {@code generations} the generations recorded on an entity's own node (a flat
+     * entity: at most one generation).
      */
     record Stored(
             Map<String, Optional<TaskEvent>> tasks,
@@ -465,7 +493,8 @@ record IngestPlan(
             Map<String, Map<String, Object>> entities,
             Map<String, Double> observers,
             Map<String, List<Map<String, Object>>> versions,
-            Map<String, List<Usage>> usages) {
+            Map<String, List<Usage>> usages,
+            Map<String, List<Generation>> generations) {
         Stored {
             tasks = Map.copyOf(tasks);
             workflows = Map.copyOf(workflows);
@@ -474,6 +503,7 @@ record IngestPlan(
             observers = Map.copyOf(observers);
             versions = Map.copyOf(versions);
             usages = Map.copyOf(usages);
+            generations = Map.copyOf(generations);
         }
 
         /** A stored state with no versions. */
@@ -483,7 +513,7 @@ record IngestPlan(
                 Set<String> campaigns,
                 Map<String, Map<String, Object>> entities,
                 Map<String, Double> observers) {
-            this(tasks, workflows, campaigns, entities, observers, Map.of(), Map.of());
+            this(tasks, workflows, campaigns, entities, observers, Map.of(), Map.of(), Map.of());
         }
 
         /** A stored state with no observers. */
@@ -503,6 +533,12 @@ record IngestPlan(
      * version {@code explicit} (or none), at time {@code at} (null when unknown).
      */
     record Usage(String taskId, String role, String explicit, Double at) {}
+
+    /**
+     * A generation recorded on a (flat) entity's node: by task {@code taskId} as {@code role}, at the task's
+     * time ({@link EntityVersions#generatedAt}, null when unknown).
+     */
+    record Generation(String taskId, String role, Double at) {}
 
     /** Builds one plan; not reused. */
     private static final class Planner {
@@ -531,14 +567,18 @@ record IngestPlan(
         private final Map<String, TaskEvent> sent = new LinkedHashMap<>();
         /** Each applied task's merged document (stored document and the batch's events). */
         private final Map<String, TaskEvent> mergedTasks = new LinkedHashMap<>();
-        /** entity id → label → version, as stored. */
-        private final Map<String, Map<String, Version>> storedVersions = new HashMap<>();
-        /** entity id → label → version, once the batch is applied. */
-        private final Map<String, Map<String, Version>> versions = new HashMap<>();
+        /** Each entity the batch touches: its generations, versions and binding, stored and after. */
+        private final Map<String, Family> families = new LinkedHashMap<>();
         /** version id → its properties, once the batch is applied. */
         private final Map<String, Map<String, Object>> versionProps = new HashMap<>();
-        /** Entities whose versions the batch adds or re-times: their stored usages may bind anew. */
-        private final Set<String> retimed = new LinkedHashSet<>();
+        /** Attributes the batch's generation references give each entity (for a flat entity). */
+        private final Map<String, Map<String, Object>> generatedProps = new HashMap<>();
+
+        private final List<MoveGeneration> moves = new ArrayList<>();
+        /** Origin nodes some usage left: deleted once no usage points at them. */
+        private final Set<String> leftOrigins = new LinkedHashSet<>();
+
+        private final Set<String> madeOrigins = new LinkedHashSet<>();
 
         private int unchangedTasks;
 
@@ -556,6 +596,7 @@ record IngestPlan(
             planVersions();
             planTasks();
             planStoredUsages();
+            planOrigins();
             planObservers();
             var createEntities = new ArrayList<EntityRow>();
             var updateEntities = new ArrayList<EntityRow>();
@@ -572,11 +613,13 @@ record IngestPlan(
                     updateEntities,
                     createVersions,
                     updateVersions,
+                    moves,
                     new ArrayList<>(agents.values()),
                     createTasks,
                     updateTasks,
                     informedBy,
                     rebinds,
+                    new ArrayList<>(leftOrigins),
                     created,
                     updateTasks.size(),
                     unchangedTasks,
@@ -670,45 +713,101 @@ record IngestPlan(
             return doc == null ? null : doc.orElse(null);
         }
 
-        private Map<String, Version> versionsOf(String entityId) {
-            return versions.getOrDefault(entityId, Map.of());
+        /**
+         * One entity's generations and versions, as stored and once the batch is applied, and the {@link
+         * View} by which its usages bind in each state.
+         */
+        private final class Family {
+            final String id;
+            /** Stored version nodes by label (not the origin node). */
+            final Map<String, Version> storedVersions = new HashMap<>();
+            /** Stored generations recorded on the entity node itself (a flat entity). */
+            final List<Generation> storedFlat = new ArrayList<>();
+
+            boolean storedOrigin;
+            /** Every generation and named version by label, once the batch is applied. */
+            final Map<String, Version> versions = new LinkedHashMap<>();
+
+            boolean explicit;
+            View before = View.NONE, after = View.NONE;
+
+            Family(String id) {
+                this.id = id;
+            }
+
+            boolean storedVersioned() {
+                return !storedVersions.isEmpty();
+            }
+        }
+
+        private Family family(String entityId) {
+            return families.computeIfAbsent(entityId, this::readFamily);
+        }
+
+        /** A family as stored: its version nodes (and origin node) and the generations on its entity node. */
+        private Family readFamily(String entityId) {
+            var f = new Family(entityId);
+            for (Map<String, Object> props : stored.versions().getOrDefault(entityId, List.of())) {
+                if (Boolean.TRUE.equals(props.get("origin"))) {
+                    f.storedOrigin = true;
+                    continue;
+                }
+                Version v = Version.of(props);
+                f.storedVersions.put(v.label(), v);
+                versionProps.put(v.id(), props);
+            }
+            f.storedFlat.addAll(stored.generations().getOrDefault(entityId, List.of()));
+            Version flat = null;
+            for (Generation g : f.storedFlat) {
+                Version v =
+                        new Version(EntityVersions.id(entityId, g.taskId()), entityId, g.taskId(), g.at(), g.taskId());
+                if (flat == null || (v.at() != null && (flat.at() == null || v.after(flat)))) flat = v;
+            }
+            f.before = new View(f.storedVersioned(), List.copyOf(f.storedVersions.values()), flat);
+            return f;
         }
 
         /**
-         * The versions the batch's tasks generate (their merged documents: a later end re-times a version),
-         * and those their usages name explicitly that nobody generated yet (origin versions); each compared
-         * with the stored one, so only what is new or changes becomes a row.
+         * Every entity's generations once the batch is applied (stored ones re-timed by the batch's merged
+         * documents), its versions and its view: versioned when it has generations of two labels or a
+         * version named explicitly, else flat. Version rows for a versioned entity (those of a flat entity
+         * that becomes versioned included, with its generations moved onto them); origin nodes come with
+         * the usages ({@link #planOrigins}).
          */
         private void planVersions() {
-            for (var e : stored.versions().entrySet()) {
-                var byLabel = new HashMap<String, Version>();
-                for (Map<String, Object> props : e.getValue()) {
-                    Version v = Version.of(props);
-                    byLabel.put(v.label(), v);
-                    versionProps.put(v.id(), props);
-                }
-                storedVersions.put(e.getKey(), byLabel);
-                versions.put(e.getKey(), new HashMap<>(byLabel));
-            }
             for (TaskEvent t : sent.values()) {
                 TaskEvent old = storedDoc(t.taskId());
                 mergedTasks.put(t.taskId(), old == null ? t : old.merge(t));
             }
-            // generations, in batch order; an explicit version two tasks claim stays with the earlier one
+            for (String id : stored.entities().keySet()) family(id);
+            // the stored generations, re-timed when their task is in the batch
+            for (Family f : families.values()) {
+                for (Version v : f.storedVersions.values()) f.versions.put(v.label(), retime(v));
+                for (Generation g : f.storedFlat) {
+                    Version v = new Version(EntityVersions.id(f.id, g.taskId()), f.id, g.taskId(), g.at(), g.taskId());
+                    f.versions.putIfAbsent(v.label(), retime(v));
+                }
+            }
+            // the batch's generations, in batch order; a version two tasks claim stays with the earlier one
             var made = new LinkedHashMap<String, Map<String, Object>>();
             for (TaskEvent t : mergedTasks.values()) {
                 Double at = EntityVersions.generatedAt(t);
                 for (EntityRef g : t.generatedEntities()) {
+                    Family f = family(g.id());
                     String label = EntityVersions.label(g, t.taskId());
+                    if (!label.equals(t.taskId())) f.explicit = true;
                     Version v = new Version(EntityVersions.id(g.id(), label), g.id(), label, at, t.taskId());
-                    Version other = versionsOf(g.id()).get(label);
+                    Version other = f.versions.get(label);
                     if (other != null
                             && other.generatedBy() != null
                             && !other.generatedBy().equals(t.taskId())) {
                         if (!earlier(v, other)) continue;
                         made.remove(other.id());
                     }
-                    versions.computeIfAbsent(g.id(), k -> new HashMap<>()).put(label, v);
+                    f.versions.put(label, v);
+                    generatedProps
+                            .computeIfAbsent(g.id(), k -> new LinkedHashMap<>())
+                            .putAll(entityAttributes(g));
                     var props = made.computeIfAbsent(v.id(), k -> new HashMap<>());
                     props.putAll(properties.entity(g));
                     props.put("id", v.id());
@@ -723,9 +822,12 @@ record IngestPlan(
             for (TaskEvent t : mergedTasks.values()) {
                 for (EntityRef u : t.usedEntities()) {
                     String label = EntityVersions.explicit(u);
-                    if (label == null || versionsOf(u.id()).containsKey(label)) continue;
+                    Family f = family(u.id());
+                    if (label == null) continue;
+                    f.explicit = true;
+                    if (f.versions.containsKey(label)) continue;
                     Version v = new Version(EntityVersions.id(u.id(), label), u.id(), label, null, null);
-                    versions.computeIfAbsent(u.id(), k -> new HashMap<>()).put(label, v);
+                    f.versions.put(label, v);
                     var props = new HashMap<>(entityAttributes(u));
                     props.put("id", v.id());
                     props.put("entity_id", u.id());
@@ -733,15 +835,46 @@ record IngestPlan(
                     made.put(v.id(), props);
                 }
             }
+            for (Family f : families.values()) {
+                for (Version v : f.storedVersions.values()) if (!v.label().equals(v.generatedBy())) f.explicit = true;
+                long generations = f.versions.values().stream()
+                        .filter(v -> v.generatedBy() != null)
+                        .count();
+                boolean versioned = f.explicit || generations >= 2 || f.storedVersioned();
+                Version flat = versioned || generations == 0
+                        ? null
+                        : f.versions.values().iterator().next();
+                f.after = new View(versioned, List.copyOf(f.versions.values()), flat);
+                if (!versioned) continue;
+                entitiesNeeded.add(f.id);
+                // a flat entity becoming versioned: its generations become versions, moved off the entity
+                Map<String, Object> entityNow = stored.entities().getOrDefault(f.id, Map.of());
+                for (Generation g : f.storedFlat) {
+                    Version v = f.versions.get(g.taskId());
+                    if (v == null) continue;
+                    moves.add(new MoveGeneration(f.id, g.taskId(), v.id()));
+                    if (made.containsKey(v.id())) continue;
+                    var props = new HashMap<String, Object>();
+                    for (var e : entityNow.entrySet())
+                        if (!VERSION_ONLY.contains(e.getKey())) props.put(e.getKey(), e.getValue());
+                    props.put("id", v.id());
+                    props.put("entity_id", f.id);
+                    props.put("version", v.label());
+                    props.put("generated_by", g.taskId());
+                    if (v.at() != null) props.put("generated_at", v.at());
+                    made.put(v.id(), props);
+                }
+                if (f.storedOrigin) leftOrigins.add(EntityVersions.originId(f.id));
+            }
             for (var m : made.entrySet()) {
                 Map<String, Object> props = m.getValue();
                 String entityId = (String) props.get("entity_id");
+                if (!family(entityId).after.versioned()) continue; // a flat entity's generation stays on it
                 entitiesNeeded.add(entityId);
                 Map<String, Object> before = versionProps.get(m.getKey());
                 if (before == null) {
                     createVersions.add(new VersionRow(m.getKey(), entityId, props));
                     versionProps.put(m.getKey(), props);
-                    if (props.get("generated_by") != null) retimed.add(entityId);
                     continue;
                 }
                 var changedProps = new HashMap<String, Object>();
@@ -753,9 +886,15 @@ record IngestPlan(
                 var after = new HashMap<>(before);
                 after.putAll(changedProps);
                 versionProps.put(m.getKey(), after);
-                if (changedProps.containsKey("generated_at") || changedProps.containsKey("generated_by"))
-                    retimed.add(entityId);
             }
+        }
+
+        /** A stored generation with the time its task has once the batch is applied. */
+        private Version retime(Version v) {
+            if (v.generatedBy() == null) return v;
+            TaskEvent t = mergedTasks.get(v.generatedBy());
+            if (t == null) return v;
+            return new Version(v.id(), v.entityId(), v.label(), EntityVersions.generatedAt(t), v.generatedBy());
         }
 
         /** True when {@code a} was generated before {@code b} (unknown times last, then by task id). */
@@ -775,21 +914,24 @@ record IngestPlan(
             return out;
         }
 
-        /**
-         * The usage links a task's document makes to one entity, each bound to its version (with {@code
-         * versions} of the entity as given), in the document's order.
-         */
-        private static Set<Use> uses(TaskEvent doc, String entityId, Map<String, Version> versions) {
+        /** The usage links a task's document makes to one entity, each bound by {@code view}, in order. */
+        private static Set<Use> uses(TaskEvent doc, String entityId, View view) {
             var out = new LinkedHashSet<Use>();
             if (doc == null) return out;
             Double at = EntityVersions.usedAt(doc);
             for (EntityRef r : doc.usedEntities()) {
                 if (!r.id().equals(entityId)) continue;
                 String explicit = EntityVersions.explicit(r);
-                String target = EntityVersions.bind(entityId, explicit, doc.taskId(), at, versions.values());
-                out.add(new Use(entityId, r.role(), target, explicit));
+                out.add(new Use(entityId, r.role(), view.target(entityId, explicit, doc.taskId(), at), explicit));
             }
             return out;
+        }
+
+        /** Notes the origin nodes a usage moves to or from. */
+        private void noteOrigins(String entityId, Set<Use> was, Set<Use> now) {
+            String origin = EntityVersions.originId(entityId);
+            for (Use u : now) if (origin.equals(u.target())) madeOrigins.add(origin);
+            for (Use u : was) if (origin.equals(u.target())) leftOrigins.add(origin);
         }
 
         private void planTasks() {
@@ -806,8 +948,10 @@ record IngestPlan(
                 for (EntityRef r : merged.usedEntities()) entityIds.add(r.id());
                 for (String entityId : entityIds) {
                     entitiesNeeded.add(entityId);
-                    Set<Use> now = uses(merged, entityId, versionsOf(entityId));
-                    Set<Use> before = uses(old, entityId, storedVersions.getOrDefault(entityId, Map.of()));
+                    Family f = family(entityId);
+                    Set<Use> now = uses(merged, entityId, f.after);
+                    Set<Use> before = uses(old, entityId, f.before);
+                    noteOrigins(entityId, before, now);
                     if (before.isEmpty()) used.addAll(now);
                     else if (!before.equals(now)) {
                         rebinds.add(new Rebind(merged.taskId(), entityId, new ArrayList<>(now)));
@@ -846,36 +990,57 @@ record IngestPlan(
         }
 
         /**
-         * Stored usages (by tasks the batch does not change) of the entities whose versions the batch adds
-         * or re-times: each one whose binding moves is re-bound, with all its task's usages of the entity.
+         * Stored usages (by tasks the batch does not change) of the entities whose generations the batch
+         * may add or re-time: each one whose binding moves is re-bound, with all its task's usages of the
+         * entity.
          */
         private void planStoredUsages() {
-            for (String entityId : retimed) {
+            for (var e : stored.usages().entrySet()) {
+                String entityId = e.getKey();
+                Family f = family(entityId);
                 var byTask = new LinkedHashMap<String, List<Usage>>();
-                for (Usage u : stored.usages().getOrDefault(entityId, List.of()))
+                for (Usage u : e.getValue())
                     if (!sent.containsKey(u.taskId()))
                         byTask.computeIfAbsent(u.taskId(), k -> new ArrayList<>())
                                 .add(u);
-                Map<String, Version> before = storedVersions.getOrDefault(entityId, Map.of());
-                Map<String, Version> after = versionsOf(entityId);
-                for (var e : byTask.entrySet()) {
+                for (var t : byTask.entrySet()) {
                     var was = new LinkedHashSet<Use>();
                     var now = new LinkedHashSet<Use>();
-                    for (Usage u : e.getValue()) {
+                    for (Usage u : t.getValue()) {
                         was.add(new Use(
                                 entityId,
                                 u.role(),
-                                EntityVersions.bind(entityId, u.explicit(), u.taskId(), u.at(), before.values()),
+                                f.before.target(entityId, u.explicit(), u.taskId(), u.at()),
                                 u.explicit()));
                         now.add(new Use(
                                 entityId,
                                 u.role(),
-                                EntityVersions.bind(entityId, u.explicit(), u.taskId(), u.at(), after.values()),
+                                f.after.target(entityId, u.explicit(), u.taskId(), u.at()),
                                 u.explicit()));
                     }
-                    if (!was.equals(now)) rebinds.add(new Rebind(e.getKey(), entityId, new ArrayList<>(now)));
+                    noteOrigins(entityId, was, now);
+                    if (!was.equals(now)) rebinds.add(new Rebind(t.getKey(), entityId, new ArrayList<>(now)));
                 }
             }
+        }
+
+        /** Origin nodes a usage now points at are made when missing; those usages left are cleaned up after. */
+        private void planOrigins() {
+            for (String origin : madeOrigins) {
+                String entityId = origin.substring(0, origin.length() - "#origin".length());
+                Family f = family(entityId);
+                if (f.after.versioned() || f.storedOrigin) continue;
+                var props = new HashMap<String, Object>();
+                props.put("id", origin);
+                props.put("entity_id", entityId);
+                props.put("version", "origin");
+                props.put("origin", true);
+                createVersions.add(new VersionRow(origin, entityId, props));
+            }
+            leftOrigins.removeIf(o -> madeOrigins.contains(o)
+                    && !family(o.substring(0, o.length() - "#origin".length()))
+                            .after
+                            .versioned());
         }
 
         /** Each observer's latest report of the batch, when it is newer than the stored one. */
@@ -889,21 +1054,28 @@ record IngestPlan(
 
         /**
          * Every entity the batch names: created with the properties its references give it, or updated with
-         * those that change. The attributes of an entity's latest version (by time, never by arrival) win
-         * over those its usages give.
+         * those that change. A versioned entity's attributes are its latest version's (by time, never by
+         * arrival) over those its usages give; a flat entity's are its generation's, and once it has one,
+         * its usages only add attributes it lacks.
          */
         private void planEntities(List<EntityRow> create, List<EntityRow> update) {
             for (String id : entitiesNeeded) {
-                Map<String, Object> props = entityProps.getOrDefault(id, Map.of());
-                Version latest = EntityVersions.latest(versionsOf(id).values());
-                if (latest != null) {
-                    var withVersion = new LinkedHashMap<>(props);
-                    for (var p :
-                            versionProps.getOrDefault(latest.id(), Map.of()).entrySet())
-                        if (!VERSION_ONLY.contains(p.getKey())) withVersion.put(p.getKey(), p.getValue());
-                    props = withVersion;
-                }
+                Family f = family(id);
                 Map<String, Object> now = stored.entities().get(id);
+                var props = new LinkedHashMap<String, Object>();
+                Map<String, Object> fromUsages = entityProps.getOrDefault(id, Map.of());
+                if (f.after.versioned()) {
+                    props.putAll(fromUsages);
+                    Version latest = EntityVersions.latest(f.versions.values());
+                    if (latest != null)
+                        for (var p :
+                                versionProps.getOrDefault(latest.id(), Map.of()).entrySet())
+                            if (!VERSION_ONLY.contains(p.getKey())) props.put(p.getKey(), p.getValue());
+                } else if (f.after.flat() != null) {
+                    for (var p : fromUsages.entrySet())
+                        if (now == null || !now.containsKey(p.getKey())) props.put(p.getKey(), p.getValue());
+                    props.putAll(generatedProps.getOrDefault(id, Map.of()));
+                } else props.putAll(fromUsages);
                 if (now == null) {
                     var all = new HashMap<String, Object>(props);
                     all.put("id", id);
@@ -928,7 +1100,10 @@ record IngestPlan(
             for (EntityRef ref : sent.generatedEntities()) entitiesNeeded.add(ref.id());
         }
 
-        /** The generations of {@code now} that {@code before} did not link, each pointing at its version. */
+        /**
+         * The generations of {@code now} that {@code before} did not link, each pointing at its version (a
+         * versioned entity) or at the entity itself (a flat one).
+         */
         private List<Use> newGenerations(TaskEvent now, TaskEvent before) {
             if (now.generatedEntities().isEmpty()) return List.of();
             var seen = new HashSet<String>();
@@ -937,9 +1112,10 @@ record IngestPlan(
             for (EntityRef r : now.generatedEntities()) {
                 if (!seen.add(r.role() + '\u0000' + r.id())) continue;
                 entitiesNeeded.add(r.id());
-                Version v = versionsOf(r.id()).get(EntityVersions.label(r, now.taskId()));
+                Family f = family(r.id());
+                Version v = f.versions.get(EntityVersions.label(r, now.taskId()));
                 if (v == null || !now.taskId().equals(v.generatedBy())) continue; // an earlier task's version
-                out.add(new Use(r.id(), r.role(), v.id(), null));
+                out.add(new Use(r.id(), r.role(), f.after.versioned() ? v.id() : null, null));
             }
             return out;
         }

@@ -181,6 +181,87 @@ class EntityVersionsIT {
         }
     }
 
+    /** Writer w1 (8–10) writes {@code <p>model.pt} once; r0 reads it at 5 (before), r1 at 15 (after). */
+    static List<String> flatScenario(String p) {
+        String data = q("file:///" + p + "model.pt");
+        return List.of(
+                task(p + "w1", "RUNNING", "\"started_at\":8"),
+                task(p + "w1", "FINISHED", "\"ended_at\":10,\"generated\":{\"m\":{\"@id\":" + data + ",\"epochs\":3}}"),
+                task(p + "r0", "RUNNING", "\"started_at\":5,\"used\":{\"m\":{\"@id\":" + data + "}}"),
+                task(p + "r0", "FINISHED", "\"ended_at\":6"),
+                task(p + "r1", "RUNNING", "\"started_at\":15,\"used\":{\"m\":{\"@id\":" + data + "}}"),
+                task(p + "r1", "FINISHED", "\"ended_at\":16"));
+    }
+
+    @Test
+    void one_generation_stays_on_the_entity_and_a_reader_before_it_reads_the_origin_whatever_the_order() {
+        for (Delivery how : Delivery.values()) {
+            String p = "flat-" + how.name().toLowerCase().replace('_', '-') + "/";
+            String data = "file:///" + p + "model.pt";
+            List<String> events = flatScenario(p);
+            deliver(events, how);
+
+            assertThat(used(p + "r1"))
+                    .as(how + ": after the generation: the entity itself")
+                    .containsExactly(data);
+            assertThat(used(p + "r0")).as(how + ": before it: the origin").containsExactly(data + "#origin");
+            assertThat(server.count(
+                            "MATCH (:Entity {id: $id})-[:WAS_GENERATED_BY]->(:Task {task_id: $t}) RETURN count(*)",
+                            "id",
+                            data,
+                            "t",
+                            p + "w1"))
+                    .as(how + ": one generation, on the entity")
+                    .isEqualTo(1);
+            assertThat(server.count(
+                            "MATCH (v:Version)-[:SPECIALIZATION_OF]->(:Entity {id: $id}) RETURN count(v)", "id", data))
+                    .as(how + ": no version but the origin")
+                    .isEqualTo(1);
+            assertThat(lineageTasks(p + "r1", "")).as(how.name()).containsExactly(p + "r1", p + "w1");
+            assertThat(lineageTasks(p + "r0", "")).as(how.name()).containsExactly(p + "r0");
+            assertThat(lineageTasks(p + "r0", "&versions=false"))
+                    .as(how + ": cumulative")
+                    .containsExactly(p + "r0", p + "w1");
+
+            JsonNode e = server.get("/api/entities?id=" + URLEncoder.encode(data, StandardCharsets.UTF_8))
+                    .json();
+            assertThat(e.get("versions")).hasSize(1);
+            assertThat(e.get("versions").get(0).get("id").asText()).isEqualTo(data);
+            assertThat(e.get("versions").get(0).get("version").asText()).isEqualTo(p + "w1");
+            assertThat(e.get("versions")
+                            .get(0)
+                            .get("used_by")
+                            .get(0)
+                            .get("task_id")
+                            .asText())
+                    .isEqualTo(p + "r1");
+            assertThat(e.get("origin_used_by").get(0).get("task_id").asText()).isEqualTo(p + "r0");
+            assertThat(e.get("attributes").get("epochs").asInt()).isEqualTo(3);
+
+            long before = graphSize();
+            deliver(events, Delivery.SHUFFLED_IN_ONE_BATCH);
+            assertThat(graphSize()).as(how + ": a replay changes nothing").isEqualTo(before);
+        }
+    }
+
+    @Test
+    void a_start_arriving_late_moves_a_reader_off_the_origin_and_the_empty_origin_goes() {
+        String data = "file:///late/x.csv";
+        server.xadd(task(
+                "late-w",
+                "FINISHED",
+                "\"started_at\":1,\"ended_at\":10,\"generated\":{\"x\":{\"@id\":" + q(data) + "}}"));
+        server.xadd(task("late-r", "SUBMITTED", "\"submitted_at\":5,\"used\":{\"x\":{\"@id\":" + q(data) + "}}"));
+        server.awaitIngested(seconds(30));
+        assertThat(used("late-r")).containsExactly(data + "#origin");
+        server.xadd(task("late-r", "RUNNING", "\"started_at\":12"));
+        server.awaitIngested(seconds(30));
+        assertThat(used("late-r")).containsExactly(data);
+        assertThat(server.count("MATCH (v:Version {id: $id}) RETURN count(v)", "id", data + "#origin"))
+                .as("an origin nobody reads is deleted")
+                .isZero();
+    }
+
     @Test
     void the_entity_endpoint_lists_the_versions_with_who_generated_and_who_used_each() {
         String p = "endpoint/";

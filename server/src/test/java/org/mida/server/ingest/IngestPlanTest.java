@@ -22,9 +22,12 @@ import org.mida.event.WorkflowEvent;
 import org.mida.server.ingest.IngestPlan.Agent;
 import org.mida.server.ingest.IngestPlan.Batch;
 import org.mida.server.ingest.IngestPlan.EntityRow;
+import org.mida.server.ingest.IngestPlan.Generation;
 import org.mida.server.ingest.IngestPlan.InformedBy;
 import org.mida.server.ingest.IngestPlan.Link;
+import org.mida.server.ingest.IngestPlan.MoveGeneration;
 import org.mida.server.ingest.IngestPlan.ObserverRow;
+import org.mida.server.ingest.IngestPlan.Rebind;
 import org.mida.server.ingest.IngestPlan.Refusal;
 import org.mida.server.ingest.IngestPlan.Statement;
 import org.mida.server.ingest.IngestPlan.Step;
@@ -115,8 +118,27 @@ class IngestPlanTest {
                     vs.set(i, props);
                 }
         }
-        // every stored task's usages, as the writer reads them from the relationships
+        // every stored task's usages, as the writer reads them from the relationships; the generations
+        // of entities without versions, recorded on the entity node
         var usages = new HashMap<String, List<Usage>>();
+        var generations = new HashMap<String, List<Generation>>();
+        for (Optional<TaskEvent> doc : tasks.values()) {
+            if (doc.isEmpty()) continue;
+            TaskEvent t = doc.get();
+            for (EntityRef r : t.generatedEntities()) {
+                boolean versioned = versions.getOrDefault(r.id(), List.of()).stream()
+                        .anyMatch(v -> !Boolean.TRUE.equals(v.get("origin")));
+                if (!versioned)
+                    generations
+                            .computeIfAbsent(r.id(), k -> new ArrayList<>())
+                            .add(new Generation(t.taskId(), r.role(), EntityVersions.generatedAt(t)));
+            }
+        }
+        for (String origin : plan.deleteOrigins()) {
+            String entity = origin.substring(0, origin.length() - "#origin".length());
+            List<Map<String, Object>> vs = versions.get(entity);
+            if (vs != null) vs.removeIf(v -> v.get("id").equals(origin));
+        }
         for (Optional<TaskEvent> doc : tasks.values()) {
             if (doc.isEmpty()) continue;
             TaskEvent t = doc.get();
@@ -124,7 +146,7 @@ class IngestPlanTest {
                 usages.computeIfAbsent(r.id(), k -> new ArrayList<>())
                         .add(new Usage(t.taskId(), r.role(), EntityVersions.explicit(r), EntityVersions.usedAt(t)));
         }
-        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages);
+        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages, generations);
     }
 
     private static Stored storedTasks(TaskEvent... tasks) {
@@ -220,7 +242,7 @@ class IngestPlanTest {
                     .containsEntry("duration", 1.0)
                     .containsEntry("generated.model", "file:///out");
             assertThat(r.used()).containsExactly(Use.of("file:///in", "in0"));
-            assertThat(r.generated()).containsExactly(new Use("file:///out", "model", "file:///out#version=t1", null));
+            assertThat(r.generated()).containsExactly(Use.of("file:///out", "model"));
         });
         assertThat(p.tasksCreated()).isEqualTo(1);
     }
@@ -271,8 +293,7 @@ class IngestPlanTest {
 
         assertThat(p.createTasks()).singleElement().satisfies(row -> {
             assertThat(row.used()).containsExactly(Use.of("file:///in", "in0"));
-            assertThat(row.generated())
-                    .containsExactly(new Use("file:///out", "model", "file:///out#version=t1", null));
+            assertThat(row.generated()).containsExactly(Use.of("file:///out", "model"));
             assertThat(row.agents()).hasSize(1);
         });
         assertThat(p.createEntities()).extracting(EntityRow::id).containsExactlyInAnyOrder("file:///in", "file:///out");
@@ -320,7 +341,7 @@ class IngestPlanTest {
                     .containsEntry("generated.model", "file:///out")
                     .doesNotContainKeys("started_at", "used.lr", "task_id");
             assertThat(r.used()).isEmpty();
-            assertThat(r.generated()).containsExactly(new Use("file:///out", "model", "file:///out#version=t1", null));
+            assertThat(r.generated()).containsExactly(Use.of("file:///out", "model"));
             assertThat(r.agents()).isEmpty();
             assertThat(r.relinkWorkflow()).isFalse();
         });
@@ -706,5 +727,119 @@ class IngestPlanTest {
         assertThat(b.workflowIds()).containsExactly("sub", "wf", "top");
         assertThat(b.campaignIds()).containsExactly("camp", "c2");
         assertThat(b.entityIds(Map.of())).containsExactly("file:///a", "file:///b");
+    }
+
+    // ------------------------------------------------------------------ entity versions
+
+    static TaskEvent reader(String id, double start, String entity) {
+        return TaskEvent.builder(id)
+                .workflowId("wf")
+                .status(Status.RUNNING)
+                .startedAt(start)
+                .used(Map.of("data", Map.of("@id", entity)))
+                .build();
+    }
+
+    static TaskEvent writer(String id, Double start, Double end, String entity, int rows) {
+        var b = TaskEvent.builder(id).workflowId("wf").generated(Map.of("data", Map.of("@id", entity, "rows", rows)));
+        if (start != null) b.startedAt(start);
+        if (end != null) b.status(Status.FINISHED).endedAt(end);
+        return b.build();
+    }
+
+    private static TaskRow row(List<TaskRow> rows, String id) {
+        return rows.stream().filter(t -> t.taskId().equals(id)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void a_single_generation_stays_on_the_entity_and_later_readers_use_the_entity() {
+        IngestPlan p = plan(writer("w1", 8.0, 10.0, "file:///d", 100), reader("r1", 15, "file:///d"));
+
+        assertThat(p.createVersions()).as("one generation: no version node").isEmpty();
+        assertThat(p.createEntities())
+                .singleElement()
+                .satisfies(
+                        e -> assertThat(e.props()).containsEntry("rows", 100L).doesNotContainKey("version"));
+        assertThat(row(p.createTasks(), "r1").used()).containsExactly(Use.of("file:///d", "data"));
+        assertThat(row(p.createTasks(), "w1").generated()).containsExactly(Use.of("file:///d", "data"));
+    }
+
+    @Test
+    void a_usage_before_the_one_generation_binds_to_the_origin_node_whatever_the_order() {
+        // the reader arrives first (the data looks raw), then the generation it preceded
+        Stored s1 = after(Stored.NOTHING, plan(reader("r0", 5, "file:///d")));
+        IngestPlan late = plan(s1, writer("w1", 8.0, 10.0, "file:///d", 100));
+
+        assertThat(late.createVersions())
+                .singleElement()
+                .satisfies(v -> assertThat(v.props())
+                        .containsEntry("id", "file:///d#origin")
+                        .containsEntry("origin", true));
+        assertThat(late.rebinds())
+                .containsExactly(
+                        new Rebind("r0", "file:///d", List.of(new Use("file:///d", "data", "file:///d#origin", null))));
+        assertThat(late.updateEntities()).containsExactly(new EntityRow("file:///d", Map.of("rows", 100L)));
+        Stored s2 = after(s1, late);
+        assertThat(plan(s2, writer("w1", 8.0, 10.0, "file:///d", 100), reader("r0", 5, "file:///d"))
+                        .steps())
+                .as("a replay plans nothing")
+                .isEmpty();
+
+        // the other order: the same links
+        IngestPlan together = plan(writer("w1", 8.0, 10.0, "file:///d", 100), reader("r0", 5, "file:///d"));
+        assertThat(row(together.createTasks(), "r0").used())
+                .containsExactly(new Use("file:///d", "data", "file:///d#origin", null));
+        assertThat(together.createVersions()).extracting(VersionRow::id).containsExactly("file:///d#origin");
+    }
+
+    @Test
+    void a_later_end_moves_the_usages_the_generation_no_longer_precedes_to_the_origin() {
+        Stored s1 = after(Stored.NOTHING, plan(writer("w1", 8.0, null, "file:///d", 1), reader("r1", 15, "file:///d")));
+        IngestPlan finished = plan(s1, writer("w1", null, 20.0, "file:///d", 1));
+
+        assertThat(finished.rebinds())
+                .as("w1 ended after r1 started: r1 read the data from before")
+                .containsExactly(
+                        new Rebind("r1", "file:///d", List.of(new Use("file:///d", "data", "file:///d#origin", null))));
+        assertThat(finished.createVersions()).extracting(VersionRow::id).containsExactly("file:///d#origin");
+    }
+
+    @Test
+    void a_reader_whose_start_arrives_later_leaves_the_origin_which_is_then_deleted() {
+        Stored s1 = after(Stored.NOTHING, plan(writer("w1", 8.0, 10.0, "file:///d", 1)));
+        TaskEvent submitted = TaskEvent.builder("r1")
+                .workflowId("wf")
+                .submittedAt(5.0)
+                .used(Map.of("data", Map.of("@id", "file:///d")))
+                .build();
+        IngestPlan first = plan(s1, submitted);
+        assertThat(row(first.createTasks(), "r1").used())
+                .containsExactly(new Use("file:///d", "data", "file:///d#origin", null));
+        Stored s2 = after(s1, first);
+        IngestPlan started = plan(s2, TaskEvent.builder("r1").startedAt(12.0).build());
+
+        assertThat(started.rebinds())
+                .containsExactly(new Rebind("r1", "file:///d", List.of(Use.of("file:///d", "data"))));
+        assertThat(started.deleteOrigins()).containsExactly("file:///d#origin");
+    }
+
+    @Test
+    void a_second_generation_makes_the_entity_versioned_moving_the_first_one_onto_its_version() {
+        Stored s1 = after(Stored.NOTHING, plan(writer("w1", 8.0, 10.0, "file:///d", 1), reader("r1", 15, "file:///d")));
+        IngestPlan second = plan(s1, writer("w2", 18.0, 20.0, "file:///d", 2));
+
+        assertThat(second.createVersions())
+                .extracting(VersionRow::id)
+                .containsExactlyInAnyOrder("file:///d#version=w1", "file:///d#version=w2");
+        assertThat(second.moveGenerations())
+                .containsExactly(new MoveGeneration("file:///d", "w1", "file:///d#version=w1"));
+        assertThat(row(second.createTasks(), "w2").generated())
+                .containsExactly(new Use("file:///d", "data", "file:///d#version=w2", null));
+        assertThat(second.rebinds())
+                .containsExactly(new Rebind(
+                        "r1", "file:///d", List.of(new Use("file:///d", "data", "file:///d#version=w1", null))));
+        assertThat(second.updateEntities())
+                .as("the latest version's attributes")
+                .containsExactly(new EntityRow("file:///d", Map.of("rows", 2L)));
     }
 }

@@ -32,10 +32,6 @@ class LineageIT {
     static final String E1 = "file:///x/clean #1?v=%41 \"q\" `ü`", E2 = "model://m/2", E3 = "file:///e/3.json";
     static final String E4 = "file:///e/4.json", E5 = "file:///e/5-derived.json", ESIB = "file:///sib/out";
     static final String T1 = "task \"ü\"/#1?x=%41 y", T2 = "t2", T3 = "t3", T4 = "t4", T5 = "t5", SIB = "sib";
-    /** The version of each generated entity: the one its task generated. */
-    static final String V1 = E1 + "#version=" + T1, V2 = E2 + "#version=" + T2, V3 = E3 + "#version=" + T3;
-
-    static final String V4 = E4 + "#version=" + T4, VSIB = ESIB + "#version=" + SIB;
 
     private TestServer server;
 
@@ -167,12 +163,10 @@ class LineageIT {
         assertThat(a.get("limit").asInt()).isEqualTo(500);
         assertShape(a, ANSWER_KEYS, NODE_KEYS, EDGE_KEYS);
         Map<String, JsonNode> n = nodes(a);
-        // time-true: the entity and its version, then each task with the version it used
-        assertThat(n.keySet()).containsExactlyInAnyOrder(E4, V4, T4, V3, T5, OTHER, T3, V2, T2, V1, T1, RAW);
-        assertThat(n.keySet()).doesNotContain(SIB, ESIB, VSIB, E5); // siblings and downstream stay out
+        assertThat(n.keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5, OTHER, T3, E2, T2, E1, T1, RAW);
+        assertThat(n.keySet()).doesNotContain(SIB, ESIB, E5); // siblings and downstream stay out
 
         assertThat(n.get(E4).get("depth").asInt()).isZero();
-        assertThat(n.get(V4).get("depth").asInt()).isZero();
         assertThat(n.get(T4).get("depth").asInt()).isEqualTo(1);
         assertThat(n.get(T5).get("depth").asInt()).isEqualTo(2);
         assertThat(n.get(RAW).get("depth").asInt()).isEqualTo(8);
@@ -187,15 +181,10 @@ class LineageIT {
         assertThat(t1.get("type").isNull()).as("a task has type null").isTrue();
         assertThat(n.get(T4).get("ended_at").isNull()).isTrue();
         assertThat(n.get(T4).get("campaign_id").asText()).isEqualTo("c/2");
-        JsonNode e1 = n.get(V1);
+        JsonNode e1 = n.get(E1);
         assertThat(e1.get("kind").asText()).isEqualTo("entity");
-        assertThat(e1.get("label").asText()).isEqualTo("clean data @ #1?x=%41 y");
+        assertThat(e1.get("label").asText()).isEqualTo("clean data");
         assertThat(e1.get("type").asText()).isEqualTo("dataset");
-        assertThat(e1.get("entity_id").asText()).isEqualTo(E1);
-        assertThat(e1.get("version").asText()).isEqualTo(T1);
-        assertThat(n.get(E4).get("entity_id").isNull())
-                .as("the entity itself is no version")
-                .isTrue();
         for (String key : List.of("workflow_id", "campaign_id", "status", "started_at", "ended_at"))
             assertThat(e1.get(key).isNull())
                     .as("an entity has " + key + " null")
@@ -203,7 +192,7 @@ class LineageIT {
         assertThat(n.get(E4).get("type").isNull())
                 .as("an entity sent without @type")
                 .isTrue();
-        assertThat(n.get(V2).get("label").asText()).isEqualTo("2 @ t2");
+        assertThat(n.get(E2).get("label").asText()).isEqualTo("2");
         assertThat(n.get(RAW).get("label").asText()).isEqualTo("data 1.h5");
         var depths = new ArrayList<Integer>();
         for (JsonNode x : a.get("nodes")) depths.add(x.get("depth").asInt());
@@ -211,25 +200,6 @@ class LineageIT {
         assertThat(a.get("nodes").get(0).get("id").asText()).isEqualTo(E4);
 
         assertThat(edges(a))
-                .containsExactlyInAnyOrder(
-                        V4 + " -specializationOf-> " + E4,
-                        V4 + " -wasGeneratedBy-> " + T4,
-                        T4 + " -used-> " + V3,
-                        T4 + " -wasInformedBy-> " + T5,
-                        T5 + " -used-> " + OTHER,
-                        V3 + " -wasGeneratedBy-> " + T3,
-                        T3 + " -used-> " + V2,
-                        V2 + " -wasGeneratedBy-> " + T2,
-                        T2 + " -used-> " + V1,
-                        V1 + " -wasGeneratedBy-> " + T1,
-                        T1 + " -used-> " + RAW);
-
-        // cumulative: an entity stands for all its versions
-        JsonNode c = lineage(E4, "direction=upstream&depth=50&versions=false");
-        assertThat(c.get("versions").asBoolean()).isFalse();
-        assertShape(c, ANSWER_KEYS, NODE_KEYS, EDGE_KEYS);
-        assertThat(nodes(c).keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5, OTHER, T3, E2, T2, E1, T1, RAW);
-        assertThat(edges(c))
                 .containsExactlyInAnyOrder(
                         E4 + " -wasGeneratedBy-> " + T4,
                         T4 + " -used-> " + E3,
@@ -241,50 +211,49 @@ class LineageIT {
                         T2 + " -used-> " + E1,
                         E1 + " -wasGeneratedBy-> " + T1,
                         T1 + " -used-> " + RAW);
+
+        // every entity here has one generation: the time-true and the cumulative views agree
+        JsonNode c = lineage(E4, "direction=upstream&depth=50&versions=false");
+        assertThat(c.get("versions").asBoolean()).isFalse();
+        assertShape(c, ANSWER_KEYS, NODE_KEYS, EDGE_KEYS);
+        assertThat(nodes(c).keySet()).isEqualTo(n.keySet());
+        assertThat(new java.util.HashSet<>(edges(c))).isEqualTo(new java.util.HashSet<>(edges(a)));
         assertThat(nodes(c).get(RAW).get("depth").asInt()).isEqualTo(8);
+        assertThat(server.count("MATCH (v:Version) RETURN count(v)"))
+                .as("no versions needed")
+                .isZero();
     }
 
     @Test
     void depth_counts_relationship_hops() {
         ingest();
-        assertThat(nodes(lineage(E4, "direction=upstream&depth=1")).keySet()).containsExactlyInAnyOrder(E4, V4, T4);
-        assertThat(nodes(lineage(E4, "direction=upstream&depth=2")).keySet())
-                .containsExactlyInAnyOrder(E4, V4, T4, V3, T5);
+        assertThat(nodes(lineage(E4, "direction=upstream&depth=1")).keySet()).containsExactlyInAnyOrder(E4, T4);
+        assertThat(nodes(lineage(E4, "direction=upstream&depth=2")).keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5);
         JsonNode three = lineage(E4, "direction=upstream&depth=3");
-        assertThat(nodes(three).keySet()).containsExactlyInAnyOrder(E4, V4, T4, V3, T5, T3, OTHER);
+        assertThat(nodes(three).keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5, T3, OTHER);
         assertThat(three.get("depth").asInt()).isEqualTo(3);
-        assertThat(edges(three)).hasSize(6);
+        assertThat(edges(three)).hasSize(5);
         // the default depth is 5
         assertThat(nodes(lineage(E4, "direction=upstream")).keySet())
-                .containsExactlyInAnyOrder(E4, V4, T4, V3, T5, T3, OTHER, V2, T2);
-        assertThat(nodes(lineage(E4, "direction=upstream&depth=2&versions=false"))
-                        .keySet())
-                .containsExactlyInAnyOrder(E4, T4, E3, T5);
+                .containsExactlyInAnyOrder(E4, T4, E3, T5, T3, OTHER, E2, T2);
     }
 
     @Test
     void downstream_follows_consumers_and_derivations() {
         ingest();
         JsonNode a = lineage(E1, "direction=downstream&depth=50");
-        // time-true: from the entity to its version, to those that used that version, and so on
-        assertThat(nodes(a).keySet()).containsExactlyInAnyOrder(E1, V1, T2, SIB, V2, VSIB, T3, V3, T4, V4);
-        assertThat(edges(a)).contains(T2 + " -used-> " + V1, SIB + " -used-> " + V1, V2 + " -wasGeneratedBy-> " + T2);
-        assertThat(nodes(a).keySet()).doesNotContain(T1, RAW, T5);
-        // cumulative: derivations recorded on the entity (not on a version) are reached too
-        JsonNode c = lineage(E1, "direction=downstream&depth=50&versions=false");
-        assertThat(nodes(c).keySet()).containsExactlyInAnyOrder(E1, T2, SIB, E2, ESIB, T3, E3, T4, E4, E5);
-        assertThat(edges(c))
+        assertThat(nodes(a).keySet()).containsExactlyInAnyOrder(E1, T2, SIB, E2, ESIB, T3, E3, T4, E4, E5);
+        assertThat(edges(a))
                 .contains(
                         T2 + " -used-> " + E1,
                         SIB + " -used-> " + E1,
                         E2 + " -wasGeneratedBy-> " + T2,
                         E5 + " -wasDerivedFrom-> " + E4);
-        assertThat(nodes(c).keySet()).doesNotContain(T1, RAW, T5);
-        assertThat(edges(lineage(E4, "direction=downstream&depth=1"))).contains(E5 + " -wasDerivedFrom-> " + E4);
+        assertThat(nodes(a).keySet()).doesNotContain(T1, RAW, T5);
         // derivation upstream: E5 comes from E4
         assertThat(edges(lineage(E5, "direction=upstream&depth=1"))).containsExactly(E5 + " -wasDerivedFrom-> " + E4);
         // informed-by downstream: t5 informed t4
-        assertThat(nodes(lineage(T5, "direction=downstream&depth=2")).keySet()).containsExactlyInAnyOrder(T5, T4, V4);
+        assertThat(nodes(lineage(T5, "direction=downstream&depth=2")).keySet()).containsExactlyInAnyOrder(T5, T4, E4);
     }
 
     @Test
@@ -293,11 +262,11 @@ class LineageIT {
         JsonNode a = lineage(T2, "depth=50"); // both is the default
         assertThat(a.get("direction").asText()).isEqualTo("both");
         Map<String, JsonNode> n = nodes(a);
-        assertThat(n.keySet()).containsExactlyInAnyOrder(T2, V1, T1, RAW, V2, T3, V3, T4, V4);
+        assertThat(n.keySet()).containsExactlyInAnyOrder(T2, E1, T1, RAW, E2, T3, E3, T4, E4, E5);
         // sib used the same input E1 as t2: it is neither upstream nor downstream of t2
-        assertThat(n.keySet()).doesNotContain(SIB, ESIB, VSIB, T5, OTHER);
-        assertThat(n.get(V1).get("depth").asInt()).isEqualTo(1);
-        assertThat(n.get(V2).get("depth").asInt()).isEqualTo(1);
+        assertThat(n.keySet()).doesNotContain(SIB, ESIB, T5, OTHER);
+        assertThat(n.get(E1).get("depth").asInt()).isEqualTo(1);
+        assertThat(n.get(E2).get("depth").asInt()).isEqualTo(1);
         assertThat(n.get(T4).get("depth").asInt()).isEqualTo(4);
 
         JsonNode up = lineage(T2, "direction=upstream&depth=50");
@@ -313,18 +282,18 @@ class LineageIT {
     @Test
     void the_node_cap_truncates_and_says_so() {
         ingest();
-        JsonNode capped = lineage(E4, "direction=upstream&depth=50&limit=5");
-        assertThat(capped.get("nodes")).hasSize(5);
+        JsonNode capped = lineage(E4, "direction=upstream&depth=50&limit=4");
+        assertThat(capped.get("nodes")).hasSize(4);
         assertThat(capped.get("truncated").asBoolean()).isTrue();
-        assertThat(capped.get("limit").asInt()).isEqualTo(5);
+        assertThat(capped.get("limit").asInt()).isEqualTo(4);
         assertShape(capped, ANSWER_KEYS, NODE_KEYS, EDGE_KEYS);
         Map<String, JsonNode> n = nodes(capped);
         // breadth first: the nearest nodes are kept; every edge joins two listed nodes
-        assertThat(n.keySet()).containsExactlyInAnyOrder(E4, V4, T4, V3, T5);
+        assertThat(n.keySet()).containsExactlyInAnyOrder(E4, T4, E3, T5);
         for (JsonNode e : capped.get("edges"))
             assertThat(n).containsKeys(e.get("source").asText(), e.get("target").asText());
-        JsonNode exact = lineage(E4, "direction=upstream&depth=50&limit=12");
-        assertThat(exact.get("nodes")).hasSize(12);
+        JsonNode exact = lineage(E4, "direction=upstream&depth=50&limit=11");
+        assertThat(exact.get("nodes")).hasSize(11);
         assertThat(exact.get("truncated").asBoolean()).isFalse();
         assertThat(lineage(E4, "direction=upstream&depth=50&limit=1").get("nodes"))
                 .hasSize(1);
@@ -336,15 +305,10 @@ class LineageIT {
         JsonNode a = lineage(T1, "direction=downstream&depth=1");
         assertThat(a.get("root").asText()).isEqualTo(T1);
         assertThat(a.get("root_kind").asText()).isEqualTo("task");
-        assertThat(nodes(a).keySet()).containsExactlyInAnyOrder(T1, V1);
-        assertThat(edges(a)).containsExactly(V1 + " -wasGeneratedBy-> " + T1);
+        assertThat(nodes(a).keySet()).containsExactlyInAnyOrder(T1, E1);
+        assertThat(edges(a)).containsExactly(E1 + " -wasGeneratedBy-> " + T1);
         JsonNode b = lineage(E1, "direction=upstream&depth=1&kind=entity");
-        assertThat(edges(b))
-                .containsExactlyInAnyOrder(V1 + " -specializationOf-> " + E1, V1 + " -wasGeneratedBy-> " + T1);
-        // a version's id starts a lineage too
-        JsonNode v = lineage(V1, "direction=upstream&depth=1");
-        assertThat(v.get("root_kind").asText()).isEqualTo("entity");
-        assertThat(edges(v)).containsExactly(V1 + " -wasGeneratedBy-> " + T1);
+        assertThat(edges(b)).containsExactly(E1 + " -wasGeneratedBy-> " + T1);
         assertThat(server.get("/api/lineage?id=" + enc(E1) + "&kind=task").status())
                 .isEqualTo(404);
     }

@@ -99,12 +99,10 @@ class ExecutorIT {
             assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) WHERE t.duration >= 0"
                             + " AND t.submitted_at <= t.started_at AND t.started_at <= t.ended_at RETURN count(t)"))
                     .isEqualTo(n + 3);
-            assertThat(
-                            server.count(
-                                    "MATCH (t:Task {activity_id:'scale'})-[:USED]->(x) WHERE x:Entity OR x:Version RETURN count(t)"))
+            assertThat(server.count("MATCH (t:Task {activity_id:'scale'})-[:USED]->(:Entity) RETURN count(t)"))
                     .isEqualTo(n / 3);
             assertThat(server.count(
-                            "MATCH (:Version)-[:WAS_GENERATED_BY]->(t:Task {activity_id:'scale'}) RETURN count(t)"))
+                            "MATCH (:Entity)-[:WAS_GENERATED_BY]->(t:Task {activity_id:'scale'}) RETURN count(t)"))
                     .isEqualTo(n / 3);
             assertThat(server.count(
                             "MATCH (t:Task {task_id:$b})-[:WAS_INFORMED_BY]->(:Task {task_id:$a}) RETURN count(t)",

@@ -196,7 +196,7 @@ class LogFileIT {
                 String image =
                         dir.resolve("run-" + run).resolve("img_003.png").toUri().toString();
                 assertThat(server.count(
-                                "MATCH (:Entity {id:$e, type:'image'})<-[:SPECIALIZATION_OF]-(:Version)-[:WAS_GENERATED_BY]->(t:Task {status:'FINISHED'})"
+                                "MATCH (e:Entity {id:$e, type:'image'})-[:WAS_GENERATED_BY]->(t:Task {status:'FINISHED'})"
                                         + " WHERE t.`used.exposure_ms` = 13.0 AND t.`used.stage_x` = 1.5"
                                         + " AND t.task_id ENDS WITH '/3' RETURN count(t)",
                                 "e",

@@ -150,8 +150,8 @@ class MlflowObserverIT {
             String artifactUri = ids.get("ok_artifact_uri").asText();
             if (artifactUri.startsWith("/")) artifactUri = "file://" + artifactUri; // a local path as a file: URI
             assertThat(server.count(
-                            "MATCH (:Entity {id:$a, type:'artifacts'})<-[:SPECIALIZATION_OF]-(:Version)"
-                                    + "-[:WAS_GENERATED_BY {role:'artifacts'}]->(:Task {task_id:$t}) RETURN count(*)",
+                            "MATCH (:Entity {id:$a, type:'artifacts'})-[:WAS_GENERATED_BY {role:'artifacts'}]->"
+                                    + "(:Task {task_id:$t}) RETURN count(*)",
                             "a",
                             artifactUri,
                             "t",

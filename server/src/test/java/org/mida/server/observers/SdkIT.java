@@ -79,9 +79,9 @@ class SdkIT {
                         "MATCH (:Task {task_id:'t-load'})-[:USED {role:'path'}]->(:Entity {id:'file:///data/raw.csv'})"
                                 + " RETURN count(*)"))
                 .isEqualTo(1);
-        assertThat(server.count("MATCH (train:Task {activity_id:'train'})-[:USED {role:'data'}]->(v:Version)"
-                        + "-[:SPECIALIZATION_OF]->(:Entity {id:'file:///data/clean.csv', type:'dataset'}),"
-                        + " (v)-[:WAS_GENERATED_BY {role:'clean'}]->(:Task {task_id:'t-load'}) RETURN count(*)"))
+        assertThat(server.count("MATCH (train:Task {activity_id:'train'})-[:USED {role:'data'}]->"
+                        + "(:Entity {id:'file:///data/clean.csv', type:'dataset'})-[:WAS_GENERATED_BY {role:'clean'}]->"
+                        + "(:Task {task_id:'t-load'}) RETURN count(*)"))
                 .isEqualTo(1);
         assertThat(server.count("MATCH (t:Task {task_id:'t-parse', parent_task_id:'t-load'}) RETURN count(t)"))
                 .isEqualTo(1);
