@@ -91,8 +91,8 @@ def main() -> None:
         print(f"check: workflow lineage {label}: {a} informed by {b}")
 
     plots = c.cypher(
-        "MATCH (e:Entity)<-[:SPECIALIZATION_OF]-(:Version)-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) "
-        "WHERE right(e.id, 4) = '.svg' RETURN e.id AS id ORDER BY id",
+        "MATCH (e)-[:WAS_GENERATED_BY]->(t:Task {workflow_id: $wf}) "
+        "WITH DISTINCT coalesce(e.entity_id, e.id) AS id WHERE right(id, 4) = '.svg' RETURN id ORDER BY id",
         wf=w3,
     )
     if not plots:

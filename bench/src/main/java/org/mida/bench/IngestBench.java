@@ -257,8 +257,8 @@ public final class IngestBench {
             "}",
             "CALL (t, r) {",
             "  UNWIND r.generated AS g",
-            "  MATCH (v:Version {id: g.id})",
-            "  CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)",
+            "  MATCH (e:Entity {id: g.id})",
+            "  CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)",
             "}",
             "CALL (t, r) {",
             "  UNWIND r.agents AS a",
@@ -286,22 +286,15 @@ public final class IngestBench {
             var entities = new LinkedHashMap<String, Map<String, Object>>();
             var agents = new LinkedHashMap<String, Map<String, Object>>();
             var taskRows = new ArrayList<Map<String, Object>>(merged.size());
-            // each generation is a version (label: the task's id; time: its end), each usage bound to the
-            // version generated before the task started, else the entity (the ingest's rules; the
-            // workload names no explicit versions and generates each entity once)
-            var versions = new LinkedHashMap<String, Map<String, Object>>(); // entity id -> version props
+            // the ingest's rules for an entity generated once (the workload generates each entity once and
+            // names no versions): the generation stays on the entity; a usage before it (or by the task
+            // that generated it) reads the entity's origin node, any other the entity
+            var generations = new HashMap<String, Object[]>(); // entity id -> {task id, time}
             for (TaskEvent t : merged) {
                 Double at = t.endedAt() != null ? t.endedAt() : t.startedAt() != null ? t.startedAt() : t.submittedAt();
-                for (EntityRef r : t.generatedEntities()) {
-                    var v = new HashMap<String, Object>(properties.entity(r));
-                    v.put("id", r.id() + "#version=" + t.taskId());
-                    v.put("entity_id", r.id());
-                    v.put("version", t.taskId());
-                    v.put("generated_by", t.taskId());
-                    if (at != null) v.put("generated_at", at);
-                    versions.put(r.id(), v);
-                }
+                for (EntityRef r : t.generatedEntities()) generations.put(r.id(), new Object[] {t.taskId(), at});
             }
+            var versions = new LinkedHashMap<String, Map<String, Object>>(); // the origin nodes needed
             for (TaskEvent t : merged) {
                 campaigns.add(t.campaignId());
                 workflows.putIfAbsent(t.workflowId(), t.campaignId());
@@ -312,18 +305,19 @@ public final class IngestBench {
                         t.startedAt() != null ? t.startedAt() : t.submittedAt() != null ? t.submittedAt() : t.endedAt();
                 for (EntityRef r : t.usedEntities()) {
                     entity(entities, r);
-                    Map<String, Object> v = versions.get(r.id());
-                    boolean bound = v != null
-                            && !t.taskId().equals(v.get("generated_by"))
-                            && (v.get("generated_at") == null
-                                    || usedAt == null
-                                    || (Double) v.get("generated_at") <= usedAt);
-                    if (bound) usedVersions.add(Map.of("id", v.get("id"), "role", r.role()));
-                    else used.add(Map.of("id", r.id(), "role", r.role()));
+                    Object[] g = generations.get(r.id());
+                    boolean beforeIt = g != null
+                            && (t.taskId().equals(g[0]) || (g[1] != null && usedAt != null && usedAt < (Double) g[1]));
+                    if (beforeIt) {
+                        String origin = r.id() + "#origin";
+                        versions.computeIfAbsent(
+                                r.id(), k -> Map.of("id", origin, "entity_id", k, "version", "origin", "origin", true));
+                        usedVersions.add(Map.of("id", origin, "role", r.role()));
+                    } else used.add(Map.of("id", r.id(), "role", r.role()));
                 }
                 for (EntityRef r : t.generatedEntities()) {
                     entity(entities, r);
-                    gen.add(Map.of("id", r.id() + "#version=" + t.taskId(), "role", r.role()));
+                    gen.add(Map.of("id", r.id(), "role", r.role()));
                 }
                 var ag = new ArrayList<Map<String, Object>>();
                 if (t.user() != null) ag.add(agent(agents, "user", t.user()));
