@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mida.server.testing.Backends;
 import org.mida.server.testing.TestServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Issue 12, item 4: once the server says it is healthy, the first event a user sends is visible within
@@ -16,12 +18,14 @@ import org.mida.server.testing.TestServer;
  */
 @ExtendWith(Backends.class)
 class ReadinessIT {
+    private static final Logger LOG = LoggerFactory.getLogger(ReadinessIT.class);
 
     /**
-     * Generous for a loaded machine (one batch takes ~0.1–0.5 s), yet far below what planning the ingest
-     * statements after the first POST cost before (seconds, 6–16 s on a cold JVM).
+     * Generous for a loaded machine (the first batch takes ~0.1–0.3 s; 2.3 s seen at a load of 15 on two
+     * cores), yet below what planning the ingest statements after the first POST cost before: 4 s in a test
+     * JVM already warmed by other tests, 5–16 s in a cold one.
      */
-    private static final double BOUND_S = 2.5;
+    private static final double BOUND_S = 3.0;
 
     @Test
     void the_first_event_after_health_says_ok_is_visible_within_one_batch() {
@@ -42,6 +46,7 @@ class ReadinessIT {
                     "the first event to be visible",
                     () -> server.get("/api/tasks/first").status() == 200);
             double visible = (System.nanoTime() - t0) / 1e9;
+            LOG.info("first event visible {} s after the POST that followed a healthy start", visible);
             assertThat(visible)
                     .as("seconds from the first POST after a healthy start until the task is visible")
                     .isLessThan(BOUND_S);
