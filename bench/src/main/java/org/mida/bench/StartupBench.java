@@ -119,8 +119,9 @@ public final class StartupBench {
             Thread.sleep(3000); // idle: the ingest loop is polling an empty stream
             jcmd(p.pid(), "GC.run");
             String metrics = get(port, "/metrics");
-            var m = Pattern.compile("mida_jvm_heap_used_bytes (\\d+)").matcher(metrics);
-            long heap = m.find() ? Long.parseLong(m.group(1)) : -1;
+            // Prometheus text writes the value as a float ("1.2345E8")
+            var m = Pattern.compile("mida_jvm_heap_used_bytes ([0-9.eE+-]+)").matcher(metrics);
+            long heap = m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
             return new Result(seconds, first, second, heap);
         } finally {
             p.destroy(); // SIGTERM: graceful stop, embedded Redis and Neo4j shut down
