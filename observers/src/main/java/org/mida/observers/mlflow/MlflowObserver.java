@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *       what was last emitted; an event goes out only for a run that changed;
  *   <li>metric histories: per changed metric only the {@code metrics} rows at or after the last
  *       timestamp read (rows already seen at that timestamp are skipped);
- *   <li>lineage: the datasets a run logged with {@code mlflow.log_input} become {@code used} entities,
- *       params that name data (URIs, absolute paths, params listed in the settings) too; MLflow 3's
+ *   <li>lineage: the datasets a run logged with {@code mlflow.log_input} become {@code used} entities
+ *       (their digest is the reference's {@code version}: the version of the data the run read), params
+ *       that name data (URIs, absolute paths, params listed in the settings) too; MLflow 3's
  *       logged models and the files under a local artifact directory become {@code generated} entities;
  *       a logged model updated after its run ended brings its run back into the next poll;
  *   <li>the first poll, and one poll every {@link MlflowSettings#reconcileInterval()}, look at every

@@ -148,13 +148,18 @@ final class RunMapper {
                 .build();
     }
 
-    /** A dataset's entity reference: digest, source (type and JSON), schema, profile, context. */
+    /**
+     * A dataset's entity reference: digest, source (type and JSON), schema, profile, context. The digest
+     * (MLflow's hash of the data) is also the reference's {@code version}: the version of the data the run
+     * used, named explicitly.
+     */
     static Map<String, Object> datasetRef(DatasetInput d) {
         var ref = new LinkedHashMap<String, Object>();
         ref.put("@id", MlflowMapping.datasetId(d.experimentId(), d.name(), d.digest(), d.source()));
         ref.put("@type", "dataset");
         ref.put("name", d.name());
         ref.put("digest", d.digest());
+        if (d.digest() != null && !d.digest().isBlank()) ref.put("version", d.digest());
         ref.put("source_type", d.sourceType());
         ref.put("source", d.source());
         String uri = MlflowMapping.datasetSourceUri(d.source());

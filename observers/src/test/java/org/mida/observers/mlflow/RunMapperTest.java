@@ -120,6 +120,7 @@ class RunMapperTest {
         assertThat(training.get(0).type()).isEqualTo("dataset");
         assertThat(training.get(0).attributes())
                 .containsEntry("digest", "d1")
+                .containsEntry("version", "d1")
                 .containsEntry("name", "a")
                 .containsEntry("source_type", "local")
                 .containsEntry("source", "{\"uri\": \"/data/a.csv\"}")

@@ -64,7 +64,13 @@ public final class App {
         var events = new EventsEndpoint(parts.redis(), parts.codec(), eventStream, json);
         // OpenLineage ingest (issue 4): POST /api/v1/lineage, the OpenLineage HTTP transport's default path
         var openLineage = new OpenLineageEndpoint(
-                parts.driver(), parts.redis(), parts.codec(), eventStream, json, 64L * 1024 * 1024);
+                parts.driver(),
+                parts.redis(),
+                parts.codec(),
+                eventStream,
+                json,
+                64L * 1024 * 1024,
+                config.openLineageCampaign());
         var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), eventStream, json);
         byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
 

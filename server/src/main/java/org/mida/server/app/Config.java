@@ -37,7 +37,8 @@ public record Config(
         long cypherTimeoutMs,
         int cypherMaxRows,
         double observerSilentFactor,
-        double observerSilentMinS) {
+        double observerSilentMinS,
+        String openLineageCampaign) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -98,7 +99,12 @@ public record Config(
                 "MIDA_OBSERVER_SILENT_MIN_S",
                 "--observer-silent-min-s",
                 "30",
-                "nor sooner than this many seconds after its last report (the limit when it gives no interval)");
+                "nor sooner than this many seconds after its last report (the limit when it gives no interval)"),
+        OPENLINEAGE_CAMPAIGN(
+                "MIDA_OPENLINEAGE_CAMPAIGN",
+                "--openlineage-campaign",
+                null,
+                "campaign of OpenLineage runs and jobs whose events name none (run facet mida.campaign_id)");
 
         public final String env;
         public final String flag;
@@ -138,6 +144,10 @@ public record Config(
                     "MIDA_OBSERVER_SILENT_MIN_S must be a number of seconds from 0 to 604800 (a week), got "
                             + observerSilentMinS);
         if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
+        if (openLineageCampaign != null && openLineageCampaign.isBlank()) openLineageCampaign = null;
+        if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
+            throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
+                    + openLineageCampaign.length());
     }
 
     /** Defaults only (no environment). */
@@ -195,7 +205,8 @@ public record Config(
                 longValue(Setting.CYPHER_TIMEOUT_MS, values),
                 integer(Setting.CYPHER_MAX_ROWS, values),
                 number(Setting.OBSERVER_SILENT_FACTOR, values),
-                number(Setting.OBSERVER_SILENT_MIN_S, values));
+                number(Setting.OBSERVER_SILENT_MIN_S, values),
+                values.get(Setting.OPENLINEAGE_CAMPAIGN));
     }
 
     public boolean embeddedNeo4j() {
@@ -248,6 +259,11 @@ public record Config(
         return with(Setting.STREAM, s);
     }
 
+    /** The campaign of OpenLineage runs and jobs whose events name none (null: none). */
+    public Config withOpenLineageCampaign(String campaignId) {
+        return with(Setting.OPENLINEAGE_CAMPAIGN, campaignId);
+    }
+
     /** A copy with some settings changed: pairs of {@link Setting} and value (null = unset). */
     private Config with(Object... settingsAndValues) {
         Map<Setting, String> v = values();
@@ -282,6 +298,7 @@ public record Config(
         v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
         v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
         v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
+        v.put(Setting.OPENLINEAGE_CAMPAIGN, openLineageCampaign);
         return v;
     }
 
@@ -307,7 +324,7 @@ public record Config(
                 + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
                 + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
                 + cypherMaxRows + ", observerSilentFactor=" + observerSilentFactor + ", observerSilentMinS="
-                + observerSilentMinS + "]";
+                + observerSilentMinS + ", openLineageCampaign=" + openLineageCampaign + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

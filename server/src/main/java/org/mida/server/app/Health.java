@@ -91,7 +91,7 @@ final class Health {
                 ctx,
                 ok ? 200 : 503,
                 new Answer(
-                        // "starting" until the schema is applied and the ingest loop runs
+                        // "starting" until the schema is applied, the ingest statements planned and the loop runs
                         ok ? "ok" : started ? "degraded" : "starting",
                         tasks.state(),
                         redisState,

@@ -78,25 +78,11 @@ public final class MidaServer implements AutoCloseable {
         driver = config.embeddedNeo4j() || config.neo4jPassword() == null
                 ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
                 : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
-        // the schema (cold Cypher planning) and the HTTP server (cold Jetty) start side by side
-        Driver schemaDriver = driver;
-        var schema = java.util.concurrent.CompletableFuture.runAsync(() -> {
-            schemaDriver.verifyConnectivity();
-            applySchema(schemaDriver);
-        });
         redis = new JedisPooled(URI.create(redisUri));
         redis.ping();
-
         EventCodec codec = EventCodec.shared();
         metrics = new ServerMetrics();
         broadcaster = new TaskBroadcaster(codec.mapper());
-        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))
-                .start(config.host(), config.port());
-        try {
-            schema.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
         var settings = new StreamIngestor.Settings(
                 config.stream(),
                 config.consumerGroup(),
@@ -105,7 +91,23 @@ public final class MidaServer implements AutoCloseable {
                 config.claimIdleMs(),
                 config.deleteAcked());
         ingestor = new StreamIngestor(redis, driver, codec, metrics.ingest(), settings, broadcaster::publish);
-        ingestor.start();
+        // The schema, then the ingest (which plans every ingest statement before its loop starts: cold
+        // Cypher planning takes seconds), side by side with the HTTP server (cold Jetty). Health says "ok"
+        // only after both, so the first event sent after that is visible within one batch.
+        Driver schemaDriver = driver;
+        StreamIngestor ingest = ingestor;
+        var backend = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            schemaDriver.verifyConnectivity();
+            applySchema(schemaDriver);
+            if (!closed) ingest.start();
+        });
+        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))
+                .start(config.host(), config.port());
+        try {
+            backend.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
         ready = true;
         LOG.info(
                 "MIDA ready on http://{}:{} in {} ms (neo4j {}, redis {})",

@@ -62,8 +62,14 @@ final class BatchWriter {
     }
 
     /**
-     * Plans every ingest statement once (with no rows, in a transaction that is rolled back), so the
-     * first real batch does not pay seconds of Cypher planning. Plans are cached per database.
+     * Plans the ingest statements ahead, so the first real batch does not pay seconds of Cypher planning:
+     * first every statement once with no rows ({@link Statement#values()}, so statements added later are
+     * covered), then a few small batches shaped like the first ones a user sends (a task that uses and
+     * generates entities, a few dependent tasks in a sub-workflow, an observer report) through the very
+     * path {@link #write} takes, each in a transaction that is rolled back: nothing is written. The second
+     * pass is needed because Neo4j caches a plan per parameter types and list-size bucket (0, 1, 10, 100,
+     * …) and per whether the transaction already changed something, so empty rows alone do not give the
+     * plans a first small batch looks up.
      */
     public void warmUp() {
         try (var session = driver.session();
@@ -75,6 +81,62 @@ final class BatchWriter {
                 tx.run(WRITES.get(s), Map.of(s.parameter(), List.of())).consume();
             tx.rollback();
         }
+        for (List<Event> events : rehearsals()) rehearse(events);
+    }
+
+    /** Thrown inside the transaction of a rehearsed batch, so that it is rolled back. */
+    private static final class RolledBack extends RuntimeException {
+        RolledBack() {
+            super("rehearsal", null, false, false);
+        }
+    }
+
+    /** Plans and runs one batch like {@link #write}, then rolls it back. */
+    private void rehearse(List<Event> events) {
+        Batch batch = Batch.of(events);
+        try (var session = driver.session()) {
+            session.executeWrite(tx -> {
+                run(tx, batch, clock.getAsDouble());
+                throw new RolledBack();
+            });
+        } catch (RolledBack expected) {
+            // nothing was written
+        }
+    }
+
+    /** The batches {@link #warmUp} rehearses; their ids cannot clash with a user's (and nothing is kept). */
+    static List<List<Event>> rehearsals() {
+        String p = "mida:warm-up/";
+        double t = 1.0;
+        TaskEvent first = TaskEvent.builder(p + "t1")
+                .workflowId(p + "wf")
+                .campaignId(p + "c")
+                .activityId("warm-up")
+                .status(org.mida.event.Status.FINISHED)
+                .startedAt(t)
+                .endedAt(t + 1)
+                .hostname("warm-up")
+                .user("warm-up")
+                .used(Map.of("lr", 0.1, "data", Map.of("@id", p + "in", "@type", "dataset")))
+                .generated(Map.of("loss", 0.5, "model", Map.of("@id", p + "out", "@type", "model")))
+                .build();
+        var dependent = new java.util.ArrayList<Event>();
+        dependent.add(WorkflowEvent.of(p + "wf", p + "c", "warm-up"));
+        dependent.add(new WorkflowEvent(
+                p + "sub", p + "c", "warm-up", p + "wf", null, null, null, null, null, null, null, null, null, null,
+                null, null));
+        for (int i = 1; i <= 3; i++)
+            dependent.add(TaskEvent.builder(p + "s" + i)
+                    .workflowId(p + "sub")
+                    .status(org.mida.event.Status.FINISHED)
+                    .startedAt(t + i)
+                    .endedAt(t + i + 1)
+                    .dependencies(i == 1 ? List.of() : List.of(p + "s" + (i - 1)))
+                    .used(Map.of("in", Map.of("@id", p + "d" + (i - 1))))
+                    .generated(Map.of("out", Map.of("@id", p + "d" + i)))
+                    .build());
+        Event report = org.mida.event.ObserverEvent.of(p + "observer", t, Map.of("emitted", 1));
+        return List.of(List.of(first), dependent, List.of(report));
     }
 
     /**
@@ -100,12 +162,7 @@ final class BatchWriter {
         IngestPlan plan;
         try (var session = driver.session()) {
             // rebuilt from scratch if the driver retries the transaction
-            plan = session.executeWrite(tx -> {
-                IngestPlan p = IngestPlan.of(batch, read(tx, batch), properties, receivedAt);
-                for (IngestPlan.Step s : p.steps())
-                    tx.run(WRITES.get(s.statement()), s.parameters()).consume();
-                return p;
-            });
+            plan = session.executeWrite(tx -> run(tx, batch, receivedAt));
         }
         return new Written(
                 plan.tasksCreated(),
@@ -116,6 +173,14 @@ final class BatchWriter {
                 plan.observers().size(),
                 plan.changed(),
                 plan.refused());
+    }
+
+    /** Reads what the batch names, plans it and runs the plan's statements in {@code tx}. */
+    private IngestPlan run(TransactionContext tx, Batch batch, double receivedAt) {
+        IngestPlan p = IngestPlan.of(batch, read(tx, batch), properties, receivedAt);
+        for (IngestPlan.Step s : p.steps())
+            tx.run(WRITES.get(s.statement()), s.parameters()).consume();
+        return p;
     }
 
     private Stored read(TransactionContext tx, Batch batch) {

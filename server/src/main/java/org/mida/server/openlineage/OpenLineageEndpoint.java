@@ -28,7 +28,7 @@ import redis.clients.jedis.UnifiedJedis;
  * {@code {"accepted","task_ids","workflow_ids","entity_ids","stream","entry_id"}}.
  *
  * <pre>{@code
- * var openLineage = new OpenLineageEndpoint(driver, redis, codec, eventStream, json, 64L * 1024 * 1024);
+ * var openLineage = new OpenLineageEndpoint(driver, redis, codec, eventStream, json, 64L * 1024 * 1024, null);
  * c.routes.post("/api/v1/lineage", openLineage::post);
  * }</pre>
  */
@@ -37,10 +37,20 @@ public final class OpenLineageEndpoint {
     private final Json json;
     private final long maxBodyBytes;
 
-    /** @param maxBodyBytes the most bytes a gzip-compressed body may inflate to */
+    /**
+     * @param maxBodyBytes the most bytes a gzip-compressed body may inflate to
+     * @param defaultCampaign the campaign of OpenLineage runs and jobs that name none ({@code
+     *     MIDA_OPENLINEAGE_CAMPAIGN}), or null
+     */
     public OpenLineageEndpoint(
-            Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream, Json json, long maxBodyBytes) {
-        this.ingest = new OpenLineageIngest(driver, redis, codec, stream);
+            Driver driver,
+            UnifiedJedis redis,
+            EventCodec codec,
+            EventStream stream,
+            Json json,
+            long maxBodyBytes,
+            String defaultCampaign) {
+        this.ingest = new OpenLineageIngest(driver, redis, codec, stream, defaultCampaign);
         this.json = json;
         this.maxBodyBytes = maxBodyBytes;
     }

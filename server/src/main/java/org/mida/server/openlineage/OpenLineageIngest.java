@@ -40,12 +40,12 @@ final class OpenLineageIngest {
     private final EventStream stream;
     private final OpenLineageMapper mapper;
 
-    OpenLineageIngest(Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream) {
+    OpenLineageIngest(Driver driver, UnifiedJedis redis, EventCodec codec, EventStream stream, String campaign) {
         this.driver = driver;
         this.redis = redis;
         this.codec = codec;
         this.stream = stream;
-        this.mapper = new OpenLineageMapper(codec::toJson);
+        this.mapper = new OpenLineageMapper(codec::toJson, campaign);
     }
 
     /** One event or a JSON array of events, as text. */
@@ -84,10 +84,10 @@ final class OpenLineageIngest {
             try {
                 m = mapper.map(kinds.get(i), doc);
             } catch (InvalidEventException e) {
-                throw invalid(
-                        List.of(new OpenLineageSchema.Problem(array ? JsonPointers.of(i) : "", e.getMessage())),
-                        1,
-                        docs.size());
+                throw refused(new OpenLineageSchema.Problem(array ? JsonPointers.of(i) : "", e.getMessage()));
+            } catch (OpenLineageMapper.InvalidValue e) {
+                throw refused(
+                        new OpenLineageSchema.Problem((array ? JsonPointers.of(i) : "") + e.pointer, e.getMessage()));
             }
             events.addAll(m.events());
             for (var u : m.entities()) entities.merge(u.id(), u, OpenLineageMapper.EntityUpsert::merge);
@@ -146,6 +146,15 @@ final class OpenLineageIngest {
                         + " the OpenLineage 2-0-2 schema, nothing was accepted; first: " + where + ": "
                         + first.detail(),
                 errors);
+    }
+
+    /** A valid OpenLineage event that MIDA cannot take (a value out of its limits). */
+    private static ApiException refused(OpenLineageSchema.Problem p) {
+        String where = p.pointer().isEmpty() ? "the event" : p.pointer();
+        return new ApiException(
+                ProblemType.INVALID_EVENTS,
+                "an event cannot be taken in, nothing was accepted: " + where + ": " + p.detail(),
+                List.of(Problem.Error.at(p.pointer(), p.detail())));
     }
 
     private static String firstLine(String msg) {

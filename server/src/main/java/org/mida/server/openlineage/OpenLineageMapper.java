@@ -1,5 +1,7 @@
 package org.mida.server.openlineage;
 
+import static org.mida.event.EventCodec.kind;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -37,11 +39,25 @@ import org.mida.event.WorkflowEvent;
  *       run without parent is a workflow of its own. {@code parent_task_id} = the parent's runId, so the
  *       hierarchy inside the workflow is kept. The workflow's {@code name} is the top job's
  *       {@code namespace/name}; a top-level run's own events also give the workflow its status and times.
- *   <li>{@code inputs}/{@code outputs} → {@code used}/{@code generated}: key (role) = the dataset name
- *       (its id when two datasets share a name), value = an entity reference {@code {"@id": DatasetIds.of(
- *       namespace, name), "@type": "dataset", "namespace", "name", …}} carrying the dataset facets (see
- *       {@link #entityAttributes}). Input/output facets (per-run statistics, data quality) go to
- *       {@code custom_metadata."openlineage.input:<id>"} / {@code "openlineage.output:<id>"}.
+ *   <li>{@code inputs} → {@code used}: key (role) = the dataset name (its id when two datasets share a
+ *       name), value = an entity reference {@code {"@id": DatasetIds.of(namespace, name), "@type":
+ *       "dataset", "namespace", "name", …}} carrying the dataset facets (see {@link #entityAttributes});
+ *       the {@code version} dataset facet's {@code datasetVersion} becomes the reference's {@code version}
+ *       (the version it names explicitly).
+ *   <li>{@code outputs}: generated only by a run that completed. A COMPLETE event's outputs →
+ *       {@code generated} (references as above). The outputs any other event names (START, RUNNING,
+ *       OTHER, FAIL, ABORT) are kept, same references under the same roles, in {@code
+ *       custom_metadata."openlineage.declared_outputs"} and are not generated: a run that ends in FAIL or
+ *       ABORT generated nothing, and one still running has generated nothing yet. (A producer that names
+ *       its outputs only in START and not in COMPLETE therefore records no generation.)
+ *   <li>Input/output facets (per-run statistics, data quality) go to {@code
+ *       custom_metadata."openlineage.input:<id>"} / {@code "openlineage.output:<id>"}.
+ *   <li>Campaign: the {@code campaign_id} of the custom run facet {@code mida} ({@code
+ *       "run": {"facets": {"mida": {"_producer", "_schemaURL", "campaign_id": "c1"}}}}), else that of a job
+ *       facet {@code mida}, else the server's {@code MIDA_OPENLINEAGE_CAMPAIGN}, else none; it goes to the
+ *       task and its workflow. A {@code campaign_id} that is not a non-blank string of at most 1024
+ *       characters is refused (400, pointer to it). Events of one run hierarchy should name the same
+ *       campaign: when they differ, the last ingested wins, as for any workflow.
  *   <li>Facets are kept whole in {@code custom_metadata}, one key per facet ({@code openlineage.run.<name>},
  *       {@code openlineage.job.<name>}) so that facets sent only with START (nominalTime, parent) and
  *       only with COMPLETE (errorMessage, statistics) all survive the key-by-key merge. The
@@ -57,10 +73,13 @@ import org.mida.event.WorkflowEvent;
  * <h2>JobEvent</h2>
  *
  * A job definition without a run: a workflow {@code openlineage:job:<namespace>/<name>} whose name is
- * the job's, with its facets in {@code custom_metadata} and its declared inputs/outputs as entity
- * references in the workflow's {@code used}/{@code generated} (kept in its document and flattened onto
- * it); the datasets themselves are upserted as entities. The ingest draws USED / WAS_GENERATED_BY edges
- * for tasks only, so a JobEvent's static lineage is stored but not drawn as edges.
+ * the job's, holding one task of the same id, the job definition ({@code subtype} the {@code jobType}
+ * facet's, tags {@code openlineage} and {@code job_definition}, no status and no times), whose
+ * {@code used}/{@code generated} are the job's declared inputs/outputs. So the static lineage is drawn
+ * like a run's (USED / WAS_GENERATED_BY of that task) and reads the same in {@code /api/lineage} and in
+ * the PROV export (an activity that used the inputs and generated the outputs). The job's facets go to
+ * the {@code custom_metadata} of both; the datasets themselves are also upserted as entities. References
+ * carry no {@code version}: a definition names no particular version of its datasets.
  */
 final class OpenLineageMapper {
 
@@ -69,11 +88,33 @@ final class OpenLineageMapper {
     /** Prefix of workflow ids made from JobEvents (job definitions). */
     static final String JOB_WORKFLOW_PREFIX = "openlineage:job:";
 
-    private final Function<Object, String> json;
+    /** The custom run (or job) facet that names a campaign: {@code {"campaign_id": "…"}}. */
+    static final String MIDA_FACET = "mida";
 
-    /** @param json turns a facet into the JSON text stored as an entity property */
-    OpenLineageMapper(Function<Object, String> json) {
+    /** The key of {@code custom_metadata} that keeps the outputs a run named but did not (yet) generate. */
+    static final String DECLARED_OUTPUTS = "openlineage.declared_outputs";
+
+    private final Function<Object, String> json;
+    private final String defaultCampaign;
+
+    /**
+     * @param json turns a facet into the JSON text stored as an entity property
+     * @param defaultCampaign the campaign of runs and jobs whose events name none ({@code
+     *     MIDA_OPENLINEAGE_CAMPAIGN}), or null
+     */
+    OpenLineageMapper(Function<Object, String> json, String defaultCampaign) {
         this.json = json;
+        this.defaultCampaign = defaultCampaign == null || defaultCampaign.isBlank() ? null : defaultCampaign.trim();
+    }
+
+    /** A value of an event MIDA refuses; {@code pointer} is a JSON pointer inside the event. */
+    static final class InvalidValue extends RuntimeException {
+        final String pointer;
+
+        InvalidValue(String pointer, String detail) {
+            super(detail);
+            this.pointer = pointer;
+        }
     }
 
     /** An entity written directly: its id and the node properties to merge onto it (keys as stored). */
@@ -179,15 +220,21 @@ final class OpenLineageMapper {
         tags.addAll(facetTags(runFacets));
 
         var used = new LinkedHashMap<String, Object>();
-        var generated = new LinkedHashMap<String, Object>();
-        datasetRefs(ev.get("inputs"), "inputFacets", "openlineage.input:", used, meta);
-        datasetRefs(ev.get("outputs"), "outputFacets", "openlineage.output:", generated, meta);
+        var outputs = new LinkedHashMap<String, Object>();
+        datasetRefs(ev.get("inputs"), "inputFacets", "openlineage.input:", used, meta, true);
+        datasetRefs(ev.get("outputs"), "outputFacets", "openlineage.output:", outputs, meta, true);
+        // only a completed run generated its outputs; the others' stay declared in the document
+        Map<String, Object> generated = Map.of();
+        if ("COMPLETE".equals(eventType)) generated = outputs;
+        else if (!outputs.isEmpty()) meta.put(DECLARED_OUTPUTS, outputs);
 
         String subtype = null;
         if (obj(jobFacets.get("jobType")).get("jobType") instanceof String jt) subtype = jt;
+        String campaign = campaign(runFacets, "/run/facets/" + MIDA_FACET, jobFacets);
 
         TaskEvent task = TaskEvent.builder(runId)
                 .workflowId(workflowId)
+                .campaignId(campaign)
                 .activityId(activity)
                 .status(status)
                 .startedAt(started)
@@ -212,7 +259,7 @@ final class OpenLineageMapper {
             for (var f : jobFacets.entrySet()) wfMeta.put("openlineage.job." + f.getKey(), f.getValue());
             workflow = new WorkflowEvent(
                     workflowId,
-                    null,
+                    campaign,
                     top.job(),
                     null,
                     producer,
@@ -228,13 +275,23 @@ final class OpenLineageMapper {
                     status,
                     null);
         } else {
-            workflow = WorkflowEvent.of(workflowId, null, top.job());
+            workflow = WorkflowEvent.of(workflowId, campaign, top.job());
         }
         return new Mapped(OpenLineageSchema.Kind.RUN, List.of(workflow, task), List.of(), runId, workflowId);
     }
 
+    /**
+     * The entity references of a list of datasets, by role, into {@code out}; their input/output facets
+     * into {@code meta}. With {@code versions}, the {@code version} dataset facet's {@code datasetVersion}
+     * becomes the reference's {@code version}.
+     */
     private void datasetRefs(
-            Object list, String extraFacets, String metaPrefix, Map<String, Object> out, Map<String, Object> meta) {
+            Object list,
+            String extraFacets,
+            String metaPrefix,
+            Map<String, Object> out,
+            Map<String, Object> meta,
+            boolean versions) {
         if (!(list instanceof List<?> datasets)) return;
         for (Object o : datasets) {
             Map<String, Object> d = obj(o);
@@ -245,6 +302,10 @@ final class OpenLineageMapper {
             ref.put("@id", id);
             ref.put("@type", "dataset");
             ref.putAll(entityAttributes(d, false));
+            if (versions) {
+                Object version = datasetVersion(d);
+                if (version != null) ref.put("version", version);
+            }
             String role = name;
             if (out.containsKey(role) && !id.equals(refId(out.get(role)))) role = id;
             out.put(role, ref);
@@ -264,18 +325,21 @@ final class OpenLineageMapper {
 
     private Mapped jobEvent(Map<String, Object> ev) {
         Map<String, Object> job = obj(ev.get("job"));
+        Map<String, Object> jobFacets = obj(job.get("facets"));
         String name = jobName(job);
         String workflowId = JOB_WORKFLOW_PREFIX + name;
+        String producer = (String) ev.get("producer");
         var meta = new LinkedHashMap<String, Object>();
         meta.put("openlineage.job_namespace", job.get("namespace"));
         meta.put("openlineage.job_name", job.get("name"));
         meta.put("openlineage.schemaURL", ev.get("schemaURL"));
         meta.put("openlineage.event", "JobEvent");
-        for (var f : obj(job.get("facets")).entrySet()) meta.put("openlineage.job." + f.getKey(), f.getValue());
+        for (var f : jobFacets.entrySet()) meta.put("openlineage.job." + f.getKey(), f.getValue());
+        var wfMeta = new LinkedHashMap<>(meta);
         var used = new LinkedHashMap<String, Object>();
         var generated = new LinkedHashMap<String, Object>();
-        datasetRefs(ev.get("inputs"), "inputFacets", "openlineage.input:", used, meta);
-        datasetRefs(ev.get("outputs"), "outputFacets", "openlineage.output:", generated, meta);
+        datasetRefs(ev.get("inputs"), "inputFacets", "openlineage.input:", used, meta, false);
+        datasetRefs(ev.get("outputs"), "outputFacets", "openlineage.output:", generated, meta, false);
         var entities = new ArrayList<EntityUpsert>();
         for (String field : List.of("inputs", "outputs"))
             if (ev.get(field) instanceof List<?> list)
@@ -283,24 +347,75 @@ final class OpenLineageMapper {
                     Map<String, Object> d = obj(o);
                     entities.add(new EntityUpsert(entityId(d), props(d)));
                 }
+        String campaign = campaign(Map.of(), null, jobFacets);
+        String subtype = obj(jobFacets.get("jobType")).get("jobType") instanceof String jt ? jt : null;
+        // the definition is the task that carries the job's static lineage (a workflow draws none)
+        TaskEvent definition = TaskEvent.builder(workflowId)
+                .workflowId(workflowId)
+                .campaignId(campaign)
+                .activityId(name)
+                .subtype(subtype)
+                .adapterId(producer)
+                .used(used)
+                .generated(generated)
+                .customMetadata(meta)
+                .tags(List.of("openlineage", "job_definition"))
+                .build();
         var wf = new WorkflowEvent(
                 workflowId,
-                null,
+                campaign,
                 name,
                 null,
-                (String) ev.get("producer"),
+                producer,
                 null,
                 null,
                 null,
                 null,
-                used,
-                generated,
-                meta,
+                null,
+                null,
+                wfMeta,
                 null,
                 null,
                 null,
                 null);
-        return new Mapped(OpenLineageSchema.Kind.JOB, List.of(wf), entities, null, workflowId);
+        return new Mapped(OpenLineageSchema.Kind.JOB, List.of(wf, definition), entities, workflowId, workflowId);
+    }
+
+    /**
+     * The campaign a run or job names: {@code campaign_id} of the {@code mida} run facet, else of the
+     * {@code mida} job facet, else the server's default (null when none).
+     *
+     * @param runPointer the JSON pointer of the run facet, for the error (null: there are no run facets)
+     */
+    private String campaign(Map<String, Object> runFacets, String runPointer, Map<String, Object> jobFacets) {
+        String c = campaignOf(runFacets, runPointer);
+        if (c == null) c = campaignOf(jobFacets, "/job/facets/" + MIDA_FACET);
+        return c != null ? c : defaultCampaign;
+    }
+
+    private static String campaignOf(Map<String, Object> facets, String pointer) {
+        if (!facets.containsKey(MIDA_FACET)) return null;
+        Map<String, Object> facet = obj(facets.get(MIDA_FACET));
+        if (!facet.containsKey("campaign_id")) return null;
+        Object v = facet.get("campaign_id");
+        String at = pointer + "/campaign_id";
+        if (!(v instanceof String s))
+            throw new InvalidValue(
+                    at, "the mida facet's campaign_id must be a string (the campaign's id), got " + kind(v));
+        if (s.isBlank()) throw new InvalidValue(at, "the mida facet's campaign_id must not be blank");
+        if (s.length() > TaskEvent.MAX_ID_LENGTH)
+            throw new InvalidValue(
+                    at, "the mida facet's campaign_id is longer than " + TaskEvent.MAX_ID_LENGTH + " characters");
+        return s;
+    }
+
+    /** The {@code datasetVersion} of a dataset's {@code version} facet (a string or a number), or null. */
+    private static Object datasetVersion(Map<String, Object> dataset) {
+        Map<String, Object> facet = obj(obj(dataset.get("facets")).get("version"));
+        if (Boolean.TRUE.equals(facet.get("_deleted"))) return null;
+        Object v = facet.get("datasetVersion");
+        if (v instanceof String s) return s.isBlank() ? null : s;
+        return v instanceof Number ? v : null;
     }
 
     /** The node properties of a directly written dataset entity, as the ingest would store them. */

@@ -123,4 +123,19 @@ class ConfigTest {
         String help = Config.help();
         for (Config.Setting s : Config.Setting.values()) assertThat(help).contains(s.flag, s.env);
     }
+
+    @Test
+    void the_openlineage_campaign_comes_from_its_variable_or_flag_and_is_checked() {
+        assertThat(Config.defaults().openLineageCampaign()).isNull();
+        assertThat(Config.from(Map.of("MIDA_OPENLINEAGE_CAMPAIGN", "etl"), new String[0])
+                        .openLineageCampaign())
+                .isEqualTo("etl");
+        assertThat(Config.from(Map.of("MIDA_OPENLINEAGE_CAMPAIGN", "etl"), new String[] {"--openlineage-campaign=ml"})
+                        .openLineageCampaign())
+                .isEqualTo("ml");
+        assertThat(Config.defaults().withOpenLineageCampaign("c").withPort(0).openLineageCampaign())
+                .isEqualTo("c");
+        assertThatThrownBy(() -> Config.defaults().withOpenLineageCampaign("c".repeat(1025)))
+                .hasMessageContaining("MIDA_OPENLINEAGE_CAMPAIGN");
+    }
 }

@@ -114,6 +114,14 @@ class MlflowLineageIT {
             assertThat(ids(used.get("training")))
                     .containsExactlyInAnyOrder(trainCsv, "s3://mida-bucket/features.parquet");
             assertThat(used.get("eval").get("@id").asText()).isEqualTo(holdout);
+            // a logged dataset names the version it used: its digest
+            assertThat(used.get("eval").get("version").asText())
+                    .isEqualTo(ids.get("holdout_digest").asText());
+            used.get("training")
+                    .forEach(r -> assertThat(r.get("version").asText())
+                            .isEqualTo(r.get("digest").asText())
+                            .isNotBlank());
+            assertThat(used.get("input_path").has("version")).isFalse(); // a param naming data: no version known
             assertThat(used.get("input_path").get("@id").asText()).isEqualTo(trainCsv);
             assertThat(used.get("data_uri").get("@id").asText()).isEqualTo("s3://mida-bucket/raw/");
             assertThat(used.get("manifest").get("@id").asText()).isEqualTo("manifest.txt");

@@ -14,13 +14,18 @@ import io.openlineage.client.transports.HttpConfig;
 import io.openlineage.client.transports.HttpTransport;
 import io.openlineage.client.transports.HttpTransportResponseException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -209,8 +214,11 @@ class OpenLineageIT {
         assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 1);
         assertThat(t.get("adapter_id").asText()).isEqualTo("https://example.org/mida-openlineage-it");
         assertThat(t.at("/used/in~1raw.csv/@id").asText()).isEqualTo("s3://raw-bucket/in/raw.csv");
+        // a running task has generated nothing yet: its outputs are declared
+        assertThat(t.path("generated")).isEmpty();
         assertThat(t.at(JsonPointer.empty()
-                                .appendProperty("generated")
+                                .appendProperty("custom_metadata")
+                                .appendProperty("openlineage.declared_outputs")
                                 .appendProperty(CLEAN_PATH)
                                 .appendProperty("@id"))
                         .asText())
@@ -235,6 +243,12 @@ class OpenLineageIT {
                 List.of(output("file", CLEAN_PATH, 42L))));
         awaitTask(extract.toString(), "FINISHED");
         t = task(extract.toString());
+        assertThat(t.at(JsonPointer.empty()
+                                .appendProperty("generated")
+                                .appendProperty(CLEAN_PATH)
+                                .appendProperty("@id"))
+                        .asText())
+                .isEqualTo(CLEAN_ID);
         assertThat(t.get("started_at").asDouble()).isEqualTo(T0_EPOCH + 1);
         assertThat(t.get("ended_at").asDouble()).isEqualTo(T0_EPOCH + 5);
         assertThat(t.at(JsonPointer.empty()
@@ -519,7 +533,7 @@ class OpenLineageIT {
         assertThat(a.json().fieldNames())
                 .toIterable()
                 .containsExactly("accepted", "task_ids", "workflow_ids", "entity_ids", "stream", "entry_id");
-        assertThat(a.json().get("task_ids")).isEmpty();
+        assertThat(a.json().get("task_ids")).extracting(JsonNode::asText).containsExactly(wf);
         assertThat(a.json().get("workflow_ids")).extracting(JsonNode::asText).containsExactly(wf);
         assertThat(a.json().get("entity_ids"))
                 .extracting(JsonNode::asText)
@@ -529,7 +543,9 @@ class OpenLineageIT {
         JsonNode w = workflow(wf);
         assertThat(w.get("name").asText()).isEqualTo("dbt://analytics/orders_daily");
         assertThat(w.at("/custom_metadata/openlineage.job.sql/query").asText()).isEqualTo("select * from orders");
-        assertThat(w.at("/generated/shop.public.orders_daily/@id").asText())
+        // the static lineage is the definition task's, not the workflow's
+        assertThat(w.path("generated")).isEmpty();
+        assertThat(task(wf).at("/generated/shop.public.orders_daily/@id").asText())
                 .isEqualTo("postgres://db:5432/shop.public.orders_daily");
         assertThat(server.count("MATCH (e:Entity) RETURN count(e)")).isEqualTo(2);
         // the schema facet from the DatasetEvent survives the JobEvent that named the dataset without facets
@@ -555,5 +571,302 @@ class OpenLineageIT {
                         "id",
                         run))
                 .isEqualTo(1);
+    }
+
+    // --- issue 12: identity, generation, static lineage, campaigns, versions ---
+
+    @Test
+    void datasets_whose_namespace_and_name_split_one_path_differently_stay_two_entities() {
+        server = TestServer.start();
+        UUID run = UUID.randomUUID();
+        client(null)
+                .emit(event(
+                        EventType.COMPLETE,
+                        0,
+                        run,
+                        "two_tables",
+                        null,
+                        List.of(
+                                OL.newInputDatasetBuilder()
+                                        .namespace("warehouse")
+                                        .name("a/b")
+                                        .build(),
+                                OL.newInputDatasetBuilder()
+                                        .namespace("warehouse/a")
+                                        .name("b")
+                                        .build()),
+                        List.of()));
+        awaitTask(run.toString(), "FINISHED");
+        server.awaitIngested(seconds(30));
+        var stored = new HashMap<String, String>();
+        for (var r : server.query(
+                "MATCH (:Task {task_id: $t})-[:USED]->(e:Entity) RETURN e.id AS id, e.namespace AS ns, e.name AS name",
+                "t",
+                run.toString()))
+            stored.put(
+                    r.get("id").asString(),
+                    r.get("ns").asString() + " | " + r.get("name").asString());
+        assertThat(stored)
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("warehouse/a/b", "warehouse | a/b", "warehouse%2Fa/b", "warehouse/a | b"));
+    }
+
+    @Test
+    void failed_and_aborted_runs_generate_none_of_their_outputs() {
+        server = TestServer.start();
+        OpenLineageClient client = client(null);
+        var in = List.of(input("s3://raw-bucket", "in/raw.csv", false));
+        UUID failed = UUID.randomUUID();
+        UUID aborted = UUID.randomUUID();
+        UUID completed = UUID.randomUUID();
+        var failedOut = List.of(output("s3://results", "failed/part-0.parquet", 10L));
+        var abortedOut = List.of(output("s3://results", "aborted/part-0.parquet", null));
+        var completedOut = List.of(output("s3://results", "ok/part-0.parquet", null));
+        client.emit(event(EventType.START, 0, failed, "spark_app.job_1", null, in, failedOut));
+        client.emit(event(EventType.FAIL, 3, failed, "spark_app.job_1", null, in, failedOut));
+        client.emit(event(EventType.START, 0, aborted, "spark_app.job_2", null, in, abortedOut));
+        client.emit(event(EventType.ABORT, 4, aborted, "spark_app.job_2", null, in, abortedOut));
+        client.emit(event(EventType.START, 0, completed, "spark_app.job_3", null, in, completedOut));
+        client.emit(event(EventType.COMPLETE, 5, completed, "spark_app.job_3", null, in, completedOut));
+        awaitTask(failed.toString(), "ERROR");
+        awaitTask(aborted.toString(), "ERROR");
+        awaitTask(completed.toString(), "FINISHED");
+        server.awaitIngested(seconds(30));
+
+        for (var e : Map.of(failed, "failed/part-0.parquet", aborted, "aborted/part-0.parquet")
+                .entrySet()) {
+            String id = e.getKey().toString();
+            assertThat(server.count("MATCH ()-[:WAS_GENERATED_BY]->(:Task {task_id: $t}) RETURN count(*)", "t", id))
+                    .as("generations of %s", id)
+                    .isZero();
+            assertThat(server.count(
+                            "MATCH (e:Entity) WHERE e.id = $e RETURN count(e)", "e", "s3://results/" + e.getValue()))
+                    .isZero();
+            // it did read its input; the outputs it named stay in its document, not generated
+            assertThat(server.count(
+                            "MATCH (:Task {task_id: $t})-[:USED]->(:Entity {id: 's3://raw-bucket/in/raw.csv'}) "
+                                    + "RETURN count(*)",
+                            "t",
+                            id))
+                    .isEqualTo(1);
+            JsonNode t = task(id);
+            assertThat(t.path("generated")).isEmpty();
+            assertThat(t.at(JsonPointer.empty()
+                                    .appendProperty("custom_metadata")
+                                    .appendProperty("openlineage.declared_outputs")
+                                    .appendProperty(e.getValue())
+                                    .appendProperty("@id"))
+                            .asText())
+                    .isEqualTo("s3://results/" + e.getValue());
+            JsonNode down = server.get("/api/lineage?direction=downstream&depth=3&id=" + enc(id))
+                    .json();
+            assertThat(down.get("edges")).isEmpty();
+        }
+        assertThat(server.count(
+                        "MATCH ()-[:WAS_GENERATED_BY]->(:Task {task_id: $t}) RETURN count(*)",
+                        "t",
+                        completed.toString()))
+                .isEqualTo(1);
+    }
+
+    /** The edges of a lineage answer as "type source target". */
+    private static Set<String> lineageEdges(JsonNode graph) {
+        var out = new LinkedHashSet<String>();
+        graph.get("edges")
+                .forEach(e -> out.add(e.get("type").asText() + " "
+                        + e.get("source").asText() + " " + e.get("target").asText()));
+        return out;
+    }
+
+    /** The used / wasGeneratedBy of a PROV-JSON document between tasks and artifacts, as "type source target". */
+    private static Set<String> provEdges(JsonNode doc) {
+        var artifacts = new HashMap<String, String>();
+        doc.path("entity").fields().forEachRemaining(e -> {
+            if (e.getValue().has("mida:id"))
+                artifacts.put(e.getKey(), e.getValue().get("mida:id").asText());
+        });
+        var out = new LinkedHashSet<String>();
+        doc.path("used").forEach(u -> {
+            String entity = artifacts.get(u.get("prov:entity").asText());
+            if (entity != null) out.add("used " + taskOf(u.get("prov:activity").asText()) + " " + entity);
+        });
+        doc.path("wasGeneratedBy").forEach(g -> {
+            String entity = artifacts.get(g.get("prov:entity").asText());
+            if (entity != null)
+                out.add("wasGeneratedBy " + entity + " "
+                        + taskOf(g.get("prov:activity").asText()));
+        });
+        return out;
+    }
+
+    /** The id in a PROV activity QName: tasks are {@code task:<id>}, workflows {@code wf:<id>}, percent-encoded. */
+    private static String taskOf(String qname) {
+        String local = qname.substring(qname.indexOf(':') + 1);
+        return (qname.startsWith("task:") ? "" : qname.substring(0, qname.indexOf(':') + 1))
+                + URLDecoder.decode(local, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void a_job_events_static_lineage_reads_the_same_in_lineage_and_in_prov() {
+        server = TestServer.start();
+        String jobEvent = "{" + BASE.replace("RunEvent", "JobEvent") + ","
+                + "\"job\":{\"namespace\":\"dbt://analytics\",\"name\":\"orders_daily\"},"
+                + "\"inputs\":[{\"namespace\":\"postgres://db:5432\",\"name\":\"shop.public.orders\"}],"
+                + "\"outputs\":[{\"namespace\":\"postgres://db:5432\",\"name\":\"shop.public.orders_daily\"}]}";
+        assertThat(server.post("/api/v1/lineage", jobEvent).status()).isEqualTo(202);
+        String job = "openlineage:job:dbt://analytics/orders_daily";
+        server.awaitIngested(seconds(30));
+
+        var expected = List.of(
+                "used " + job + " postgres://db:5432/shop.public.orders",
+                "wasGeneratedBy postgres://db:5432/shop.public.orders_daily " + job);
+        JsonNode lineage =
+                server.get("/api/lineage?direction=both&depth=5&id=" + enc(job)).json();
+        assertThat(lineage.get("root_kind").asText()).isEqualTo("task");
+        assertThat(lineageEdges(lineage)).containsExactlyInAnyOrderElementsOf(expected);
+        // from the output upstream, as a user asking "where does this table come from?"
+        JsonNode up = server.get("/api/lineage?direction=upstream&depth=5&id="
+                        + enc("postgres://db:5432/shop.public.orders_daily"))
+                .json();
+        assertThat(lineageEdges(up)).containsExactlyInAnyOrderElementsOf(expected);
+
+        var prov = server.get("/api/prov/workflows?id=" + enc(job));
+        assertThat(prov.status()).as(prov.body()).isEqualTo(200);
+        assertThat(provEdges(prov.json())).containsExactlyInAnyOrderElementsOf(expected);
+    }
+
+    private static OpenLineage.RunFacets midaFacet(String campaignId, OpenLineage.ParentRunFacet parent) {
+        var facet = new OpenLineage.DefaultRunFacet(URI.create("https://example.org/mida-openlineage-it"));
+        facet.getAdditionalProperties().put("campaign_id", campaignId);
+        var b = OL.newRunFacetsBuilder().put("mida", facet);
+        if (parent != null) b.parent(parent);
+        return b.build();
+    }
+
+    private JsonNode campaign(String id) {
+        JsonNode all = server.get("/api/campaigns").json().get("campaigns");
+        for (JsonNode c : all) if (c.get("campaign_id").asText().equals(id)) return c;
+        throw new AssertionError("no campaign " + id + " in " + all);
+    }
+
+    /** The ids of the tasks (activities {@code task:…}) of a PROV-JSON document. */
+    private static Set<String> provTasks(JsonNode doc) {
+        var out = new LinkedHashSet<String>();
+        doc.path("activity").fieldNames().forEachRemaining(qn -> {
+            if (qn.startsWith("task:")) out.add(taskOf(qn));
+        });
+        return out;
+    }
+
+    @Test
+    void the_mida_run_facet_puts_an_openlineage_workflow_in_a_campaign() {
+        server = TestServer.start();
+        OpenLineageClient client = client(null);
+        UUID dag = UUID.randomUUID();
+        UUID child = UUID.randomUUID();
+        String wf = "openlineage:run:" + dag;
+        client.emit(event(EventType.START, 0, dag, "etl_dag", midaFacet("ol-campaign", null), List.of(), List.of()));
+        client.emit(event(
+                EventType.COMPLETE,
+                4,
+                child,
+                "etl_dag.load",
+                midaFacet("ol-campaign", parent(dag, "etl_dag", dag, "etl_dag")),
+                List.of(input("s3://raw-bucket", "in/raw.csv", false)),
+                List.of(output("s3://results", "daily.parquet", null))));
+        client.emit(event(EventType.COMPLETE, 5, dag, "etl_dag", midaFacet("ol-campaign", null), List.of(), List.of()));
+        awaitTask(child.toString(), "FINISHED");
+        awaitTask(dag.toString(), "FINISHED");
+        server.awaitIngested(seconds(30));
+
+        assertThat(workflow(wf).get("campaign_id").asText()).isEqualTo("ol-campaign");
+        assertThat(task(child.toString()).get("campaign_id").asText()).isEqualTo("ol-campaign");
+        JsonNode c = campaign("ol-campaign");
+        assertThat(c.get("workflow_count").asLong()).isEqualTo(1);
+        assertThat(c.get("task_count").asLong()).isEqualTo(2);
+        var prov = server.get("/api/prov/campaigns?id=ol-campaign");
+        assertThat(prov.status()).as(prov.body()).isEqualTo(200);
+        assertThat(provTasks(prov.json())).containsExactlyInAnyOrder(dag.toString(), child.toString());
+        assertThat(provEdges(prov.json()))
+                .contains(
+                        "used " + child + " s3://raw-bucket/in/raw.csv",
+                        "wasGeneratedBy s3://results/daily.parquet " + child);
+
+        // a campaign_id that is not a string: 400 with its pointer, nothing accepted
+        String run = UUID.randomUUID().toString();
+        var a = server.post(
+                "/api/v1/lineage",
+                "{" + BASE + ",\"eventType\":\"START\",\"run\":{\"runId\":\"" + run + "\",\"facets\":{\"mida\":{"
+                        + FACET_BASE + ",\"campaign_id\":42}}},\"job\":{\"namespace\":\"raw\",\"name\":\"j\"}}");
+        assertThat(a.status()).as(a.body()).isEqualTo(400);
+        assertThat(a.json().get("errors").get(0).get("pointer").asText()).isEqualTo("/run/facets/mida/campaign_id");
+        assertThat(a.json().get("detail").asText()).contains("campaign_id");
+        server.awaitIngested(seconds(30));
+        assertThat(server.count("MATCH (t:Task {task_id: $id}) RETURN count(t)", "id", run))
+                .isZero();
+    }
+
+    @Test
+    void the_server_setting_names_the_campaign_of_runs_and_jobs_that_name_none() {
+        server = TestServer.start(c -> c.withOpenLineageCampaign("ol-default"));
+        OpenLineageClient client = client(null);
+        UUID plain = UUID.randomUUID();
+        UUID named = UUID.randomUUID();
+        client.emit(event(
+                EventType.COMPLETE,
+                2,
+                plain,
+                "nightly",
+                null,
+                List.of(input("s3://raw-bucket", "in/raw.csv", false)),
+                List.of()));
+        client.emit(event(EventType.COMPLETE, 2, named, "adhoc", midaFacet("ol-other", null), List.of(), List.of()));
+        String jobEvent = "{" + BASE.replace("RunEvent", "JobEvent") + ","
+                + "\"job\":{\"namespace\":\"dbt://analytics\",\"name\":\"orders_daily\"}}";
+        assertThat(server.post("/api/v1/lineage", jobEvent).status()).isEqualTo(202);
+        awaitTask(plain.toString(), "FINISHED");
+        awaitTask(named.toString(), "FINISHED");
+        server.awaitIngested(seconds(30));
+
+        assertThat(workflow("openlineage:run:" + plain).get("campaign_id").asText())
+                .isEqualTo("ol-default");
+        assertThat(workflow("openlineage:job:dbt://analytics/orders_daily")
+                        .get("campaign_id")
+                        .asText())
+                .isEqualTo("ol-default");
+        assertThat(workflow("openlineage:run:" + named).get("campaign_id").asText())
+                .isEqualTo("ol-other");
+        assertThat(campaign("ol-default").get("workflow_count").asLong()).isEqualTo(2);
+        assertThat(campaign("ol-other").get("workflow_count").asLong()).isEqualTo(1);
+        var prov = server.get("/api/prov/campaigns?id=ol-default");
+        assertThat(prov.status()).as(prov.body()).isEqualTo(200);
+        assertThat(provTasks(prov.json()))
+                .containsExactlyInAnyOrder(plain.toString(), "openlineage:job:dbt://analytics/orders_daily");
+    }
+
+    @Test
+    void the_dataset_version_facet_is_the_version_the_reference_names() {
+        server = TestServer.start();
+        UUID run = UUID.randomUUID();
+        var in = OL.newInputDatasetBuilder()
+                .namespace("s3://raw-bucket")
+                .name("in/raw.csv")
+                .facets(OL.newDatasetFacetsBuilder()
+                        .version(OL.newDatasetVersionDatasetFacet("v7"))
+                        .build())
+                .build();
+        var out = OL.newOutputDatasetBuilder()
+                .namespace("s3://results")
+                .name("daily.parquet")
+                .facets(OL.newDatasetFacetsBuilder()
+                        .version(OL.newDatasetVersionDatasetFacet("2024-05-01T12:00"))
+                        .build())
+                .build();
+        client(null).emit(event(EventType.COMPLETE, 3, run, "versioned", null, List.of(in), List.of(out)));
+        awaitTask(run.toString(), "FINISHED");
+        JsonNode t = task(run.toString());
+        assertThat(t.at("/used/in~1raw.csv/version").asText()).isEqualTo("v7");
+        assertThat(t.at("/generated/daily.parquet/version").asText()).isEqualTo("2024-05-01T12:00");
+        assertThat(t.at("/used/in~1raw.csv/@id").asText()).isEqualTo("s3://raw-bucket/in/raw.csv");
     }
 }
