@@ -136,7 +136,23 @@ final class BatchWriter {
                     .generated(Map.of("out", Map.of("@id", p + "d" + i)))
                     .build());
         Event report = org.mida.event.ObserverEvent.of(p + "observer", t, Map.of("emitted", 1));
-        return List.of(List.of(first), dependent, List.of(report));
+        // versions: an entity written twice and read in between, a flat one read before its generation
+        var versioned = new java.util.ArrayList<Event>();
+        for (int i = 1; i <= 2; i++)
+            versioned.add(TaskEvent.builder(p + "w" + i)
+                    .workflowId(p + "wf")
+                    .status(org.mida.event.Status.FINISHED)
+                    .startedAt(t + 2 * i)
+                    .endedAt(t + 2 * i + 1)
+                    .generated(Map.of("out", Map.of("@id", p + "v", "rows", i), "log", Map.of("@id", p + "log" + i)))
+                    .build());
+        versioned.add(TaskEvent.builder(p + "r")
+                .workflowId(p + "wf")
+                .status(org.mida.event.Status.RUNNING)
+                .startedAt(t + 3.5)
+                .used(Map.of("in", Map.of("@id", p + "v"), "early", Map.of("@id", p + "log2")))
+                .build());
+        return List.of(List.of(first), dependent, List.of(report), versioned);
     }
 
     /**
