@@ -39,7 +39,9 @@ import redis.clients.jedis.UnifiedJedis;
  * campaign when {@code prov:type} says {@code mida:Workflow}/{@code mida:Campaign}); {@code used} and
  * {@code wasGeneratedBy} become the tasks' {@code used}/{@code generated} maps (an entity typed {@code
  * mida:Parameter}/{@code mida:Result} folds back into a plain value, any other into an {@code @id}
- * reference); {@code wasInformedBy} becomes {@code dependencies}; {@code wasStartedBy} typed {@code
+ * reference; an entity that is the specific entity of a {@code specializationOf} is a version of the
+ * general one: {@code {"@id": <general>, "version": <label>}}, so a MIDA export re-imports as the same
+ * versions); {@code wasInformedBy} becomes {@code dependencies}; {@code wasStartedBy} typed {@code
  * mida:partOf} (or started by a workflow/campaign activity) is membership; associations with {@code
  * urn:mida:user:}/{@code host:}/{@code adapter:} agents set {@code user}/{@code hostname}/{@code
  * adapter_id}. These events are appended to the stream, so they take the observers' write path (merge
