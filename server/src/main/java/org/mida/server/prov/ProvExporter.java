@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.mida.cypher.Cypher;
 import org.mida.event.EntityRef;
@@ -40,9 +41,17 @@ import org.slf4j.LoggerFactory;
  *   <li>membership (task in workflow, workflow in campaign or parent workflow) is a {@code
  *       wasStartedBy} whose {@code prov:starter} is the containing activity, typed {@code
  *       mida:partOf};
- *   <li>artifacts are {@code entity} records; each parameter/result of a task is an entity typed
- *       {@code mida:Parameter}/{@code mida:Result} with a typed {@code prov:value}, linked by {@code
- *       used}/{@code wasGeneratedBy} with {@code prov:role} = its name;
+ *   <li>artifacts are {@code entity} records; each version of an artifact (one per generation) is an
+ *       {@code entity} record of its own ({@code mida:version}, {@code mida:entity_id}, its attributes)
+ *       with a {@code specializationOf} the artifact and a {@code wasDerivedFrom} typed {@code
+ *       prov:Revision} (PROV's wasRevisionOf) to the version generated before it;
+ *   <li>a task's {@code used} points at what its {@code USED} relationship points at in the graph (the
+ *       version it was bound to, or the artifact itself: its origin), its {@code wasGeneratedBy} at the
+ *       versions it generated: one record per version (its roles together), so every entity has at most
+ *       one generation (PROV-CONSTRAINTS' unique generation);
+ *   <li>each parameter/result of a task is an entity typed {@code mida:Parameter}/{@code mida:Result}
+ *       with a typed {@code prov:value}, linked by {@code used}/{@code wasGeneratedBy} with {@code
+ *       prov:role} = its name;
  *   <li>users ({@code prov:Person}), hosts ({@code mida:Host}) and adapters ({@code
  *       prov:SoftwareAgent}) are agents linked by {@code wasAssociatedWith}; dependencies are {@code
  *       wasInformedBy}; {@code WAS_DERIVED_FROM} is {@code wasDerivedFrom}.
@@ -71,7 +80,8 @@ final class ProvExporter {
         "wasInformedBy",
         "wasStartedBy",
         "wasAssociatedWith",
-        "wasDerivedFrom"
+        "wasDerivedFrom",
+        "specializationOf"
     };
 
     private final Driver driver;
@@ -91,14 +101,41 @@ final class ProvExporter {
         }
     }
 
-    /** An artifact: its node's properties, and what it was derived from. */
-    private record EntityRow(Map<String, Object> props, List<Source> sources) {
+    /**
+     * A row of the artifacts query: a general entity ({@code version} false, with what it was derived
+     * from) or one of its versions, {@code touched} when an exported task used or generated it.
+     */
+    private record EntityRow(
+            String entity, boolean version, Map<String, Object> props, boolean touched, List<Source> sources) {
         static EntityRow of(Record r) {
-            return new EntityRow(r.get("props").asMap(), r.get("sources").asList(Source::of));
+            return new EntityRow(
+                    r.get("entity").asString(),
+                    r.get("version").asBoolean(),
+                    r.get("props").asMap(),
+                    r.get("touched").asBoolean(),
+                    r.get("sources").asList(Source::of));
         }
 
         String id() {
             return (String) props.get("id");
+        }
+
+        boolean timed() {
+            return props.get("generated_at") != null;
+        }
+    }
+
+    /** A relationship of a task as bound in the graph: its role and the id of the entity or version. */
+    private record Link(String role, String id) implements Comparable<Link> {
+        static Link of(Value v) {
+            return new Link(text(v.get("role")), v.get("id").asString());
+        }
+
+        @Override
+        public int compareTo(Link o) {
+            int c = id.compareTo(o.id);
+            if (c != 0) return c;
+            return role == null ? (o.role == null ? 0 : -1) : o.role == null ? 1 : role.compareTo(o.role);
         }
     }
 
@@ -162,11 +199,30 @@ final class ProvExporter {
 
             long t0 = System.nanoTime();
             Result entities = tx.run(ENTITIES, Map.of("workflow_ids", workflowIds));
+            // one general entity after another, its versions in time order: the previous timed version
+            // is kept (only it) so that a touched version can be linked to the version it revises
+            EntityRow previous = null;
+            boolean previousWritten = false;
             while (entities.hasNext()) {
                 EntityRow e = EntityRow.of(entities.next());
-                workflowRefs.remove(e.id());
-                w.entity(e.id(), e.props());
-                for (Source s : e.sources()) w.derivation(e.id(), s.id(), s.type());
+                if (!e.version()) {
+                    workflowRefs.remove(e.id());
+                    w.entity(e.id(), e.props());
+                    for (Source s : e.sources()) w.derivation(e.id(), s.id(), s.type());
+                    previous = null;
+                    continue;
+                }
+                if (e.touched()) {
+                    w.version(e.id(), e.entity(), e.props());
+                    if (e.timed() && previous != null) {
+                        if (!previousWritten) w.version(previous.id(), previous.entity(), previous.props());
+                        w.revision(e.id(), previous.id());
+                    }
+                }
+                if (e.timed()) {
+                    previous = e;
+                    previousWritten = e.touched();
+                }
             }
             for (EntityRef ref : workflowRefs.values()) {
                 var props = new LinkedHashMap<String, Object>(ref.attributes());
@@ -178,9 +234,10 @@ final class ProvExporter {
             Result tasks = tx.run(TASKS, Map.of("workflow_ids", workflowIds));
             long n = 0;
             while (tasks.hasNext()) {
-                TaskEvent t = decode(text(tasks.next().get("json")), TaskEvent.class);
+                Record r = tasks.next();
+                TaskEvent t = decode(text(r.get("json")), TaskEvent.class);
                 if (t == null) continue;
-                w.task(t);
+                w.task(t, r.get("used").asList(Link::of), r.get("generated").asList(Link::of));
                 if (++n % 100_000 == 0) LOG.info("PROV export: {} tasks written", n);
             }
             w.agents();
@@ -253,6 +310,8 @@ final class ProvExporter {
         private final Set<String> hosts = new TreeSet<>();
         private final Set<String> adapters = new TreeSet<>();
         private final Map<String, Integer> ids = new LinkedHashMap<>();
+        /** Artifacts the document's workflows generated (tasks generate versions, which are unique). */
+        private final Set<String> workflowGenerated = new java.util.HashSet<>();
 
         Writer(Document doc) throws IOException {
             this.doc = doc;
@@ -298,7 +357,11 @@ final class ProvExporter {
             io(qn, wf.used(), wf.generated());
         }
 
-        void task(TaskEvent t) throws IOException {
+        /**
+         * A task: its parameters and results from its document, its artifacts as the graph binds them
+         * ({@code used}: what each {@code USED} points at; {@code generated}: the versions it generated).
+         */
+        void task(TaskEvent t, List<Link> used, List<Link> generated) throws IOException {
             String qn = ProvNames.task(t.taskId());
             activity(qn, "mida:Task", t.toMap(), t.startedAt(), t.endedAt());
             if (t.workflowId() != null) partOf(qn, ProvNames.workflow(t.workflowId()));
@@ -312,7 +375,15 @@ final class ProvExporter {
                 g.writeStringField("prov:informant", ProvNames.task(d));
                 g.writeEndObject();
             }
-            io(qn, t.used(), t.generated());
+            values(qn, t.used(), true);
+            values(qn, t.generated(), false);
+            var usages = new TreeSet<>(used);
+            for (Link u : usages) link("used", qn, names.entity(u.id()), u.role());
+            // one generation per version: the roles it was generated under together
+            var roles = new TreeMap<String, TreeSet<String>>();
+            for (Link g : generated)
+                roles.computeIfAbsent(g.id(), k -> new TreeSet<>()).add(g.role() == null ? "" : g.role());
+            for (var g : roles.entrySet()) generation(qn, names.entity(g.getKey()), g.getValue());
         }
 
         private void activity(String qn, String type, Map<String, Object> fields, Double start, Double end)
@@ -353,7 +424,11 @@ final class ProvExporter {
             g.writeEndObject();
         }
 
-        /** Artifacts and parameter/result entities of an activity, with their used/wasGeneratedBy. */
+        /**
+         * A workflow's artifacts (from its document: they are not versioned) and parameter/result
+         * entities, with their used/wasGeneratedBy. An artifact another workflow of the document already
+         * generated gets no second generation.
+         */
         private void io(String activity, Map<String, Object> used, Map<String, Object> generated) throws IOException {
             for (var e : used.entrySet()) direction(activity, e.getKey(), e.getValue(), true);
             for (var e : generated.entrySet()) direction(activity, e.getKey(), e.getValue(), false);
@@ -363,15 +438,37 @@ final class ProvExporter {
             if (v == null) return;
             String section = used ? "used" : "wasGeneratedBy";
             if (EntityRef.isReference(v) && ((Map<?, ?>) v).get("@id") instanceof String id) {
-                link(section, activity, names.entity(id), role);
+                artifact(section, activity, names.entity(id), role);
                 return;
             }
             if (v instanceof List<?> list && !list.isEmpty() && list.stream().allMatch(EntityRef::isReference)) {
                 for (Object o : list)
                     if (((Map<?, ?>) o).get("@id") instanceof String id)
-                        link(section, activity, names.entity(id), role);
+                        artifact(section, activity, names.entity(id), role);
                 return;
             }
+            value(activity, role, v, used);
+        }
+
+        private void artifact(String section, String activity, String entity, String role) throws IOException {
+            if (section.equals("used")) link(section, activity, entity, role);
+            else if (workflowGenerated.add(entity)) generation(activity, entity, new TreeSet<>(Set.of(role)));
+        }
+
+        /** The parameters ({@code used}) or results of a task: every value that is not an artifact. */
+        private void values(String activity, Map<String, Object> map, boolean used) throws IOException {
+            for (var e : map.entrySet()) {
+                Object v = e.getValue();
+                if (v == null || EntityRef.isReference(v)) continue;
+                if (v instanceof List<?> list
+                        && !list.isEmpty()
+                        && list.stream().allMatch(EntityRef::isReference)) continue;
+                value(activity, e.getKey(), v, used);
+            }
+        }
+
+        private void value(String activity, String role, Object v, boolean used) throws IOException {
+            String section = used ? "used" : "wasGeneratedBy";
             String qn = ProvNames.value(activity, used ? "used" : "generated", role);
             JsonGenerator g = record("entity", qn);
             g.writeFieldName("prov:type");
@@ -386,7 +483,42 @@ final class ProvExporter {
             JsonGenerator g = relation(section, section.equals("used") ? "u" : "g");
             g.writeStringField("prov:activity", activity);
             g.writeStringField("prov:entity", entity);
-            g.writeStringField("prov:role", role);
+            if (role != null) g.writeStringField("prov:role", role);
+            g.writeEndObject();
+        }
+
+        /** A generation: one record per entity, its roles as one value or, when several, an array. */
+        private void generation(String activity, String entity, Set<String> roles) throws IOException {
+            JsonGenerator g = relation("wasGeneratedBy", "g");
+            g.writeStringField("prov:activity", activity);
+            g.writeStringField("prov:entity", entity);
+            roles.remove("");
+            if (roles.size() == 1)
+                g.writeStringField("prov:role", roles.iterator().next());
+            else if (!roles.isEmpty()) {
+                g.writeArrayFieldStart("prov:role");
+                for (String r : roles) g.writeString(r);
+                g.writeEndArray();
+            }
+            g.writeEndObject();
+        }
+
+        /** A version: an entity record of its own, a specialization of its entity. */
+        void version(String id, String entityId, Map<String, Object> props) throws IOException {
+            entity(id, props);
+            JsonGenerator g = relation("specializationOf", "sp");
+            g.writeStringField("prov:specificEntity", names.entity(id));
+            g.writeStringField("prov:generalEntity", names.entity(entityId));
+            g.writeEndObject();
+        }
+
+        /** {@code version} is a revision of {@code previous}: PROV's wasRevisionOf. */
+        void revision(String version, String previous) throws IOException {
+            JsonGenerator g = relation("wasDerivedFrom", "d");
+            g.writeStringField("prov:generatedEntity", names.entity(version));
+            g.writeStringField("prov:usedEntity", names.entity(previous));
+            g.writeFieldName("prov:type");
+            ProvLiterals.qname(g, "prov:Revision");
             g.writeEndObject();
         }
 

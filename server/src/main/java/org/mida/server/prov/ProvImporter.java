@@ -39,7 +39,9 @@ import redis.clients.jedis.UnifiedJedis;
  * campaign when {@code prov:type} says {@code mida:Workflow}/{@code mida:Campaign}); {@code used} and
  * {@code wasGeneratedBy} become the tasks' {@code used}/{@code generated} maps (an entity typed {@code
  * mida:Parameter}/{@code mida:Result} folds back into a plain value, any other into an {@code @id}
- * reference); {@code wasInformedBy} becomes {@code dependencies}; {@code wasStartedBy} typed {@code
+ * reference; an entity that is the specific entity of a {@code specializationOf} is a version of the
+ * general one: {@code {"@id": <general>, "version": <label>}}, so a MIDA export re-imports as the same
+ * versions); {@code wasInformedBy} becomes {@code dependencies}; {@code wasStartedBy} typed {@code
  * mida:partOf} (or started by a workflow/campaign activity) is membership; associations with {@code
  * urn:mida:user:}/{@code host:}/{@code adapter:} agents set {@code user}/{@code hostname}/{@code
  * adapter_id}. These events are appended to the stream, so they take the observers' write path (merge
@@ -67,12 +69,24 @@ final class ProvImporter {
             "wasAttributedTo",
             "actedOnBehalfOf",
             "wasInfluencedBy",
-            "specializationOf",
             "alternateOf",
             "hadMember",
             "mentionOf");
-    private static final List<String> MAPPED_RELATIONS =
-            List.of("wasStartedBy", "used", "wasGeneratedBy", "wasInformedBy", "wasAssociatedWith", "wasDerivedFrom");
+    private static final List<String> MAPPED_RELATIONS = List.of(
+            "wasStartedBy",
+            "used",
+            "wasGeneratedBy",
+            "wasInformedBy",
+            "wasAssociatedWith",
+            "wasDerivedFrom",
+            "specializationOf");
+
+    /** Attributes of a version that the ingest derives (its identity, its generation): not sent with it. */
+    private static final Set<String> VERSION_DERIVED =
+            Set.of("id", "entity_id", "version", "generated_by", "generated_at");
+
+    /** What separates an entity id from a version label in the id of a MIDA version. */
+    private static final String VERSION_SEPARATOR = "#version=";
 
     private final Driver driver;
     private final UnifiedJedis redis;
@@ -166,6 +180,8 @@ final class ProvImporter {
         final boolean declared;
         boolean value; // a parameter/result: folds into the activity's map
         boolean linked; // some used/wasGeneratedBy names it
+        boolean generated; // some wasGeneratedBy names it
+        Entity general; // the entity it is a specializationOf: it is a version of that entity
         Object literal;
         final Map<String, Object> props = new TreeMap<>();
 
@@ -212,7 +228,59 @@ final class ProvImporter {
                     bundles++;
                 }
             }
+            // specializations first (they make versions), then generations (a version generated in the
+            // document takes its attributes there), then the rest in document order
+            deferred.sort(java.util.Comparator.comparingInt(r -> switch ((String) r[0]) {
+                case "specializationOf" -> 0;
+                case "wasGeneratedBy" -> 1;
+                default -> 2;
+            }));
             for (Object[] r : deferred) relation((String) r[0], (String) r[1], (JsonNode) r[2], (Scope) r[3]);
+        }
+
+        /** The general entity a version specializes (through chains of specializations), or null. */
+        Entity general(Entity en) {
+            Entity g = en.general;
+            for (int i = 0; g != null && g.general != null && i < 100; i++) g = g.general;
+            return g;
+        }
+
+        /**
+         * The version label of an entity that specializes {@code general}: its {@code mida:version}, else
+         * the part of its id after {@code <general id>#version=}, else its whole id.
+         */
+        String label(Entity en, Entity general) {
+            Object v = en.props.get("version");
+            if (v instanceof String s && !s.isBlank()) return s;
+            if (v instanceof Number || v instanceof Boolean) return String.valueOf(v);
+            String prefix = general.id + VERSION_SEPARATOR;
+            if (en.id.startsWith(prefix) && en.id.length() > prefix.length()) return en.id.substring(prefix.length());
+            return en.id;
+        }
+
+        /**
+         * The reference an activity's {@code used}/{@code generated} gets for an artifact. A version
+         * becomes a reference to its general entity naming the version, with the version's attributes
+         * when this is its generation (or when the document has none: a version that came from outside).
+         */
+        Map<String, Object> reference(Entity en, boolean generation) {
+            Map<String, Object> ref = new LinkedHashMap<>();
+            Entity general = general(en);
+            if (general == null) {
+                ref.put("@id", en.id);
+                return ref;
+            }
+            ref.put("@id", general.id);
+            ref.put("version", label(en, general));
+            if (generation || !en.generated) {
+                for (var p : en.props.entrySet()) {
+                    if (VERSION_DERIVED.contains(p.getKey())) continue;
+                    if (p.getKey().equals("type")) {
+                        if (p.getValue() instanceof String t) ref.put("@type", t);
+                    } else ref.put(p.getKey(), p.getValue());
+                }
+            }
+            return ref;
         }
 
         /** Reads a container's prefixes and elements, and queues its relations. */
@@ -456,26 +524,29 @@ final class ProvImporter {
                     Activity a = activityRef(actIri, ptr);
                     Entity en = entityRef(entIri);
                     en.linked = true;
+                    if (!used) en.generated = true;
                     Object roleV = rec.has("prov:role") ? value(rec.get("prov:role"), scope, ptr + "/prov:role") : null;
-                    if (roleV instanceof List<?> l && !l.isEmpty()) roleV = l.get(0);
-                    String role = roleV == null ? null : String.valueOf(roleV);
+                    // a generation under several roles (MIDA writes one record per version) is each of them
+                    List<?> roles =
+                            roleV instanceof List<?> l && !l.isEmpty() ? l : java.util.Collections.singletonList(roleV);
                     Map<String, Object> target = used ? a.used : a.generated;
                     if (en.value) {
+                        String role = roles.get(0) == null ? null : String.valueOf(roles.get(0));
                         String key = role != null ? role : en.iri;
                         target.put(key, en.literal);
                         parameters++;
-                    } else {
-                        String key = role != null ? role : "entity";
-                        Map<String, Object> ref = new LinkedHashMap<>();
-                        ref.put("@id", en.id);
-                        Object old = target.get(key);
-                        if (old == null) target.put(key, ref);
-                        else if (old instanceof List<?> l) {
-                            @SuppressWarnings("unchecked")
-                            List<Object> list = (List<Object>) l;
-                            if (!list.contains(ref)) list.add(ref);
-                        } else if (!old.equals(ref)) target.put(key, new ArrayList<>(List.of(old, ref)));
-                    }
+                    } else
+                        for (Object r : roles) {
+                            String key = r != null ? String.valueOf(r) : "entity";
+                            Map<String, Object> ref = reference(en, !used);
+                            Object old = target.get(key);
+                            if (old == null) target.put(key, ref);
+                            else if (old instanceof List<?> l) {
+                                @SuppressWarnings("unchecked")
+                                List<Object> list = (List<Object>) l;
+                                if (!list.contains(ref)) list.add(ref);
+                            } else if (!old.equals(ref)) target.put(key, new ArrayList<>(List.of(old, ref)));
+                        }
                 }
                 case "wasInformedBy" -> {
                     String informed = endpoint(rec, "prov:informed", ptr, scope, true);
@@ -552,11 +623,35 @@ final class ProvImporter {
                         return;
                     }
                     Object type = rec.has("prov:type") ? value(rec.get("prov:type"), scope, ptr + "/prov:type") : null;
+                    Entity dg = general(d), sg = general(s);
+                    if (dg != null && dg == sg && (ProvNames.PROV_NS + "Revision").equals(type)) {
+                        // a revision between versions of one entity: their generation times order them
+                        relations.merge(section, 1, Integer::sum);
+                        return;
+                    }
+                    // a derivation of (or from) a version links the entities it is a version of
+                    if (dg != null) d = dg;
+                    if (sg != null) s = sg;
                     var row = new LinkedHashMap<String, Object>();
                     row.put("derived", d);
                     row.put("source", s);
                     row.put("type", type == null ? null : String.valueOf(type));
                     derivations.add(row);
+                }
+                case "specializationOf" -> {
+                    String specific = endpoint(rec, "prov:specificEntity", ptr, scope, true);
+                    String general = endpoint(rec, "prov:generalEntity", ptr, scope, true);
+                    consumed.addAll(Set.of("prov:specificEntity", "prov:generalEntity"));
+                    Entity sp = entityRef(specific), g = entityRef(general);
+                    if (sp.value || g.value) {
+                        ignore("specializationOf involving a parameter");
+                        return;
+                    }
+                    if (sp.general != null || sp == g || general(g) == sp) {
+                        ignore("specializationOf of an entity that is already a version");
+                        return;
+                    }
+                    sp.general = g;
                 }
                 default -> throw new IllegalStateException(section);
             }
@@ -655,18 +750,26 @@ final class ProvImporter {
             }
 
             var entityRows = new ArrayList<Map<String, Object>>();
-            int unusedValues = 0;
+            int unusedValues = 0, unlinkedVersions = 0;
             for (Entity en : entities.values()) {
                 if (en.value) {
                     continue;
                 }
                 if (!en.declared) continue;
+                if (general(en) != null) {
+                    // a version: the events carry it (its attributes with its generation); one no activity
+                    // of the document used or generated cannot be recreated
+                    if (!en.linked) unlinkedVersions++;
+                    continue;
+                }
                 var attributes = new LinkedHashMap<String, Object>(en.props);
                 Object type = attributes.remove("type");
                 entityRows.add(Map.of("id", en.id, "props", properties.entity(type, attributes)));
             }
             for (Entity en : entities.values()) if (en.value && !en.linked) unusedValues++;
             if (unusedValues > 0) ignored.merge("parameter entities no activity uses", unusedValues, Integer::sum);
+            if (unlinkedVersions > 0)
+                ignored.merge("versions no activity used or generated", unlinkedVersions, Integer::sum);
             var derivationRows = new ArrayList<Map<String, Object>>();
             for (var d : derivations) {
                 var row = new LinkedHashMap<String, Object>();
