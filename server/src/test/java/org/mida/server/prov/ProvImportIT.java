@@ -120,8 +120,7 @@ class ProvImportIT {
         // lineage edges, by Cypher
         assertThat(server.count("""
                 MATCH (:Entity {id: 'file:///data/scan_17.h5'})<-[:USED {role: 'input'}]-(t:Task)
-                      <-[:WAS_GENERATED_BY {role: 'model'}]-(m:Version)
-                      -[:SPECIALIZATION_OF]->(:Entity {id: 'http://example.org/model-7'})
+                      <-[:WAS_GENERATED_BY {role: 'model'}]-(m:Entity {id: 'http://example.org/model-7'})
                       -[:WAS_DERIVED_FROM]->(:Entity {id: 'file:///data/scan_17.h5'})
                 MATCH (e:Task {task_id: 'http://example.org/eval-1'})-[:WAS_INFORMED_BY]->(t)
                 MATCH (e)-[:USED]->(m)
@@ -220,7 +219,8 @@ class ProvImportIT {
         String campaign =
                 server.get("/api/prov/campaigns?id=" + ProvVersionsIT.CAMPAIGN).body();
         List<String> before = versionsSnapshot();
-        assertThat(before).filteredOn(s -> s.startsWith("version ")).hasSize(3 + 4);
+        // the dataset written three times; the readers' results, generated once, stay flat
+        assertThat(before).filteredOn(s -> s.startsWith("version ")).hasSize(3);
         server.close();
 
         server = TestServer.start(); // fresh store
