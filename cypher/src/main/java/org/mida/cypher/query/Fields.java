@@ -2,6 +2,7 @@ package org.mida.cypher.query;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +25,59 @@ import java.util.regex.Pattern;
 public final class Fields {
     /** The longest field name accepted (the ingest does not flatten longer paths either). */
     public static final int MAX_LENGTH = 256;
+
+    /**
+     * The properties of a Task node that are not flattened map keys (fields of the wire format, and {@code
+     * duration}); the ingest stores them on every task that has them, outside any bound. The node's own
+     * bookkeeping starts with {@code _} ({@code _json}, {@code _unindexed}, {@code _unindexed_count}).
+     */
+    public static final Set<String> TASK_PROPERTIES = Set.of(
+            "task_id",
+            "workflow_id",
+            "campaign_id",
+            "activity_id",
+            "status",
+            "submitted_at",
+            "started_at",
+            "ended_at",
+            "duration",
+            "parent_task_id",
+            "group_id",
+            "subtype",
+            "adapter_id",
+            "hostname",
+            "node_name",
+            "login_name",
+            "user",
+            "tags",
+            "dependencies",
+            "stdout",
+            "stderr",
+            "type",
+            "used",
+            "generated",
+            "telemetry_at_start",
+            "telemetry_at_end",
+            "custom_metadata");
+
+    /** The properties of a Workflow node that are not flattened map keys, like {@link #TASK_PROPERTIES}. */
+    public static final Set<String> WORKFLOW_PROPERTIES = Set.of(
+            "workflow_id",
+            "campaign_id",
+            "name",
+            "parent_workflow_id",
+            "adapter_id",
+            "user",
+            "environment_id",
+            "started_at",
+            "ended_at",
+            "status",
+            "code_repository",
+            "type",
+            "used",
+            "generated",
+            "custom_metadata",
+            "machine_info");
 
     private static final Pattern SIMPLE = Pattern.compile("[\\p{L}\\p{N}_-]+(\\.[\\p{L}\\p{N}_-]+)*");
 

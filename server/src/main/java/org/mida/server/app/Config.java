@@ -37,7 +37,9 @@ public record Config(
         long cypherTimeoutMs,
         int cypherMaxRows,
         double observerSilentFactor,
-        double observerSilentMinS) {
+        double observerSilentMinS,
+        int fieldsPerTask,
+        int fieldsPerCampaign) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -98,7 +100,18 @@ public record Config(
                 "MIDA_OBSERVER_SILENT_MIN_S",
                 "--observer-silent-min-s",
                 "30",
-                "nor sooner than this many seconds after its last report (the limit when it gives no interval)");
+                "nor sooner than this many seconds after its last report (the limit when it gives no interval)"),
+        FIELDS_PER_TASK(
+                "MIDA_FIELDS_PER_TASK",
+                "--fields-per-task",
+                "500",
+                "most flattened keys (used.*, telemetry_at_end.*, custom_metadata.*, …) made queryable on one task"
+                        + " or workflow; the rest stay in its document, listed in _unindexed"),
+        FIELDS_PER_CAMPAIGN(
+                "MIDA_FIELDS_PER_CAMPAIGN",
+                "--fields-per-campaign",
+                "5000",
+                "most distinct flattened keys made queryable in one campaign (or workflow without a campaign)");
 
         public final String env;
         public final String flag;
@@ -137,6 +150,11 @@ public record Config(
             throw new ConfigException(
                     "MIDA_OBSERVER_SILENT_MIN_S must be a number of seconds from 0 to 604800 (a week), got "
                             + observerSilentMinS);
+        if (fieldsPerTask < 0 || fieldsPerTask > 10_000)
+            throw new ConfigException("MIDA_FIELDS_PER_TASK must be between 0 and 10000, got " + fieldsPerTask);
+        if (fieldsPerCampaign < 0 || fieldsPerCampaign > 1_000_000)
+            throw new ConfigException(
+                    "MIDA_FIELDS_PER_CAMPAIGN must be between 0 and 1000000, got " + fieldsPerCampaign);
         if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
     }
 
@@ -195,7 +213,9 @@ public record Config(
                 longValue(Setting.CYPHER_TIMEOUT_MS, values),
                 integer(Setting.CYPHER_MAX_ROWS, values),
                 number(Setting.OBSERVER_SILENT_FACTOR, values),
-                number(Setting.OBSERVER_SILENT_MIN_S, values));
+                number(Setting.OBSERVER_SILENT_MIN_S, values),
+                integer(Setting.FIELDS_PER_TASK, values),
+                integer(Setting.FIELDS_PER_CAMPAIGN, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -240,6 +260,11 @@ public record Config(
         return with(Setting.OBSERVER_SILENT_FACTOR, factor, Setting.OBSERVER_SILENT_MIN_S, minSeconds);
     }
 
+    /** The bounds of the flattened keys made queryable: per task (or workflow) and per campaign. */
+    public Config withFieldBounds(int perTask, int perCampaign) {
+        return with(Setting.FIELDS_PER_TASK, perTask, Setting.FIELDS_PER_CAMPAIGN, perCampaign);
+    }
+
     public Config withDataDir(Path dir) {
         return with(Setting.DATA_DIR, dir);
     }
@@ -282,6 +307,8 @@ public record Config(
         v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
         v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
         v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
+        v.put(Setting.FIELDS_PER_TASK, String.valueOf(fieldsPerTask));
+        v.put(Setting.FIELDS_PER_CAMPAIGN, String.valueOf(fieldsPerCampaign));
         return v;
     }
 
@@ -307,7 +334,8 @@ public record Config(
                 + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
                 + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
                 + cypherMaxRows + ", observerSilentFactor=" + observerSilentFactor + ", observerSilentMinS="
-                + observerSilentMinS + "]";
+                + observerSilentMinS + ", fieldsPerTask=" + fieldsPerTask + ", fieldsPerCampaign=" + fieldsPerCampaign
+                + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

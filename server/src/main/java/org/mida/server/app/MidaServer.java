@@ -10,7 +10,9 @@ import org.mida.cypher.Cypher;
 import org.mida.event.EventCodec;
 import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.backend.EmbeddedRedis;
+import org.mida.server.fields.FieldRegistry;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.ingest.NodeProperties;
 import org.mida.server.ingest.StreamIngestor;
 import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.AuthTokens;
@@ -104,7 +106,15 @@ public final class MidaServer implements AutoCloseable {
                 config.batchSize(),
                 config.claimIdleMs(),
                 config.deleteAcked());
-        ingestor = new StreamIngestor(redis, driver, codec, metrics.ingest(), settings, broadcaster::publish);
+        ingestor = new StreamIngestor(
+                redis,
+                driver,
+                codec,
+                metrics.ingest(),
+                settings,
+                broadcaster::publish,
+                new NodeProperties(codec, config.fieldsPerTask(), config.fieldsPerCampaign()),
+                new FieldRegistry());
         ingestor.start();
         ready = true;
         LOG.info(

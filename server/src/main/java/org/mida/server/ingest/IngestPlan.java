@@ -18,6 +18,7 @@ import org.mida.event.EventCodec;
 import org.mida.event.ObserverEvent;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
+import org.mida.server.fields.FieldRegistry;
 
 /**
  * What one batch writes, decided without the database. The batch's events are folded per task and
@@ -65,7 +66,8 @@ record IngestPlan(
         int tasksUnchanged,
         List<Event> changed,
         List<ObserverRow> observers,
-        List<Refusal> refused) {
+        List<Refusal> refused,
+        List<Map<String, Object>> registerFields) {
 
     IngestPlan {
         campaigns = List.copyOf(campaigns);
@@ -81,6 +83,7 @@ record IngestPlan(
         changed = List.copyOf(changed);
         observers = List.copyOf(observers);
         refused = List.copyOf(refused);
+        registerFields = List.copyOf(registerFields);
     }
 
     /**
@@ -121,6 +124,7 @@ record IngestPlan(
         step(out, Statement.UPDATE_TASKS, rows(updateTasks, TaskRow::parameters));
         step(out, Statement.CREATE_INFORMED_BY, rows(informedBy, InformedBy::parameters));
         step(out, Statement.UPSERT_OBSERVERS, rows(observers, ObserverRow::parameters));
+        step(out, Statement.REGISTER_FIELDS, registerFields);
         return out;
     }
 
@@ -146,7 +150,9 @@ record IngestPlan(
         CREATE_TASKS("ingest/create-tasks", "rows"),
         UPDATE_TASKS("ingest/update-tasks", "rows"),
         CREATE_INFORMED_BY("ingest/create-informed-by", "rows"),
-        UPSERT_OBSERVERS("ingest/upsert-observers", "rows");
+        UPSERT_OBSERVERS("ingest/upsert-observers", "rows"),
+        /** The flattened keys the batch made queryable for the first time in their scope (campaign). */
+        REGISTER_FIELDS("fields/register", "rows");
 
         private final String resource;
         private final String parameter;
@@ -363,20 +369,35 @@ record IngestPlan(
      * What the store holds of the ids a batch names, read in the batch's transaction before the plan is
      * made. A task or workflow present with an empty document exists as a node without one (a
      * dependency placeholder, or a node another writer made); absent means no node. Entities map to the
-     * properties their node holds; observers to the {@code at} of their stored report.
+     * properties their node holds; observers to the {@code at} of their stored report. {@code fields} are
+     * the flattened keys each scope of the batch ({@link org.mida.server.fields.FieldRegistry#scope}) has
+     * made queryable (a scope not there: none); null when no registry bounds the keys (every key admitted,
+     * up to the per-node bound).
      */
     record Stored(
             Map<String, Optional<TaskEvent>> tasks,
             Map<String, Optional<WorkflowEvent>> workflows,
             Set<String> campaigns,
             Map<String, Map<String, Object>> entities,
-            Map<String, Double> observers) {
+            Map<String, Double> observers,
+            Map<String, Set<String>> fields) {
         Stored {
             tasks = Map.copyOf(tasks);
             workflows = Map.copyOf(workflows);
             campaigns = Set.copyOf(campaigns);
             entities = Map.copyOf(entities);
             observers = Map.copyOf(observers);
+            fields = fields == null ? null : Map.copyOf(fields);
+        }
+
+        /** A stored state with no field registry. */
+        Stored(
+                Map<String, Optional<TaskEvent>> tasks,
+                Map<String, Optional<WorkflowEvent>> workflows,
+                Set<String> campaigns,
+                Map<String, Map<String, Object>> entities,
+                Map<String, Double> observers) {
+            this(tasks, workflows, campaigns, entities, observers, null);
         }
 
         /** A stored state with no observers. */
@@ -388,7 +409,7 @@ record IngestPlan(
             this(tasks, workflows, campaigns, entities, Map.of());
         }
 
-        static final Stored NOTHING = new Stored(Map.of(), Map.of(), Set.of(), Map.of(), Map.of());
+        static final Stored NOTHING = new Stored(Map.of(), Map.of(), Set.of(), Map.of(), Map.of(), null);
     }
 
     /** Builds one plan; not reused. */
@@ -396,6 +417,7 @@ record IngestPlan(
         private final Batch batch;
         private final Stored stored;
         private final NodeProperties properties;
+        private final FieldBudget fields;
 
         private final Set<String> campaigns = new LinkedHashSet<>();
         private final Map<String, Agent> agents = new LinkedHashMap<>();
@@ -420,6 +442,7 @@ record IngestPlan(
             this.batch = batch;
             this.stored = stored;
             this.properties = properties;
+            this.fields = new FieldBudget(stored.fields(), properties.maxKeysPerScope());
             this.receivedAt = receivedAt;
         }
 
@@ -451,7 +474,8 @@ record IngestPlan(
                     unchangedTasks,
                     changed,
                     observers,
-                    refused);
+                    refused,
+                    fields.rows());
         }
 
         /**
@@ -517,13 +541,18 @@ record IngestPlan(
                 if (merged.parentWorkflowId() != null
                         && (old == null || !merged.parentWorkflowId().equals(old.parentWorkflowId())))
                     subLinks.add(new SubWorkflowLink(id, merged.parentWorkflowId()));
-                Map<String, Object> props = properties.workflow(merged);
+                // the stored document's properties first: they do not depend on keys this one registers
+                Map<String, Object> before = !exists
+                        ? Map.of()
+                        : old == null
+                                ? Map.of("workflow_id", id)
+                                : properties.workflow(old, fields.registered(scope(old)));
+                Map<String, Object> props = properties.workflow(merged, fields.writing(scope(merged)));
                 if (!exists) {
                     createWorkflows.add(new WorkflowRow(id, merged.campaignId(), props, false));
                     changed.add(merged);
                     continue;
                 }
-                Map<String, Object> before = old == null ? Map.of("workflow_id", id) : properties.workflow(old);
                 Map<String, Object> delta = delta(before, props);
                 boolean relink = merged.campaignId() != null
                         && !merged.campaignId().equals(old == null ? null : old.campaignId());
@@ -540,7 +569,13 @@ record IngestPlan(
                 TaskEvent old = exists ? doc.orElse(null) : null;
                 TaskEvent merged = old == null ? sent : old.merge(sent);
                 collectEntities(sent);
-                Map<String, Object> props = properties.task(merged);
+                // the stored document's properties first: they do not depend on keys this one registers
+                Map<String, Object> before = !exists
+                        ? Map.of()
+                        : old == null
+                                ? Map.of("task_id", sent.taskId())
+                                : properties.task(old, fields.registered(scope(old)));
+                Map<String, Object> props = properties.task(merged, fields.writing(scope(merged)));
                 List<Link> used = newRefs(merged.usedEntities(), old == null ? List.of() : old.usedEntities());
                 List<Link> generated =
                         newRefs(merged.generatedEntities(), old == null ? List.of() : old.generatedEntities());
@@ -554,7 +589,6 @@ record IngestPlan(
                     changed.add(merged);
                     continue;
                 }
-                Map<String, Object> before = old == null ? Map.of("task_id", sent.taskId()) : properties.task(old);
                 Map<String, Object> delta = delta(before, props);
                 boolean relink = !Objects.equals(old == null ? null : old.workflowId(), merged.workflowId())
                         && merged.workflowId() != null;
@@ -638,6 +672,14 @@ record IngestPlan(
             agents.putIfAbsent(id, new Agent(id, kind, name));
             out.add(new Link(id, kind));
         }
+    }
+
+    private static String scope(TaskEvent t) {
+        return FieldRegistry.scope(t.campaignId(), t.workflowId());
+    }
+
+    private static String scope(WorkflowEvent w) {
+        return FieldRegistry.scope(w.campaignId(), w.workflowId());
     }
 
     /** Why a task event naming another workflow than its task's is refused. */
