@@ -366,4 +366,53 @@ class QueryCompilerTest {
                 .isEqualTo("/sort/0/0");
         assertThatThrownBy(() -> new QueryCompiler(0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void regex_matches_across_lines_so_a_word_in_a_multi_line_stderr_is_found() {
+        CompiledQuery q = filter(m("stderr", m("$regex", ".*out of memory.*")));
+        assertThat(q.cypher()).contains("n.`stderr` =~ $p0");
+        assertThat(q.params()).containsEntry("p0", "(?s).*out of memory.*");
+    }
+
+    @Test
+    void a_single_value_on_a_list_field_is_looked_up_among_its_elements() {
+        assertThat(filter(m("tags", "gpu")).cypher()).contains("coalesce($p0 IN n.`tags`, false)");
+        assertThat(filter(m("tags", List.of("a", "b"))).cypher()).contains("n.`tags` = $p0");
+        assertThat(filter(m("tags", m("$in", List.of("a")))).cypher())
+                .contains("any(x IN coalesce(n.`tags`, []) WHERE x IN $p0)");
+        assertThat(filter(m("tags", m("$ne", "a"))).cypher()).contains("NOT coalesce($p0 IN n.`tags`, false)");
+        assertThat(filter(m("dependencies", m("$regex", "t.*"))).cypher())
+                .contains("any(x IN coalesce(n.`dependencies`, []) WHERE x =~ $p0)");
+    }
+
+    @Test
+    void the_compiled_query_names_its_fields_with_pointers_and_the_campaigns_it_is_restricted_to() {
+        CompiledQuery q = compiler.compile(m(
+                "projection", List.of("used.lr"),
+                "filter", m("campaign_id", m("$in", List.of("c1", "c2")), "generated.loss", m("$lt", 1)),
+                "sort", List.of(List.of("ended_at", "desc"))));
+        assertThat(q.fields())
+                .containsExactlyInAnyOrder(
+                        new CompiledQuery.FieldUse("used.lr", "/projection/0"),
+                        new CompiledQuery.FieldUse("campaign_id", "/filter/campaign_id"),
+                        new CompiledQuery.FieldUse("generated.loss", "/filter/generated.loss"),
+                        new CompiledQuery.FieldUse("ended_at", "/sort/0/0"));
+        assertThat(q.campaigns()).containsExactly("c1", "c2");
+        assertThat(q.from()).isEqualTo("tasks");
+        assertThat(filter(m("campaign_id", "c1")).campaigns()).containsExactly("c1");
+        // a campaign inside $or does not restrict the whole query
+        assertThat(filter(m("$or", List.of(m("campaign_id", "c1"), m("x", 1)))).campaigns())
+                .isEmpty();
+    }
+
+    @Test
+    void escaped_names_follow_one_rule_shared_with_the_ingest() {
+        assertThat(Fields.escape("a.b")).isEqualTo("a\\.b");
+        assertThat(Fields.escape("a\\b")).isEqualTo("a\\\\b");
+        assertThat(Fields.path("used", "mlflow.runName")).isEqualTo("used.mlflow\\.runName");
+        assertThat(Fields.segments("used.a\\.b.c")).containsExactly("used", "a.b", "c");
+        assertThat(Fields.valid("used.a\\.b")).isTrue();
+        assertThat(Fields.simple("used.a\\.b")).isFalse();
+        assertThat(Fields.simple("used.a_b-c.0")).isTrue();
+    }
 }

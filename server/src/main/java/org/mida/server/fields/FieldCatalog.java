@@ -131,7 +131,7 @@ public final class FieldCatalog {
         var scored = new ArrayList<Scored>();
         for (String c : new LinkedHashSet<>(candidates)) {
             String lc = c.toLowerCase(Locale.ROOT);
-            if (lc.equals(n)) continue;
+            if (c.equals(name)) continue;
             int d = distance(n, lc, limit + 1);
             if (d <= limit) scored.add(new Scored(c, d));
             else if (lc.startsWith(n)
