@@ -86,7 +86,22 @@ public final class Fields {
     /** Whether this is a field name: non-empty segments, escapes only {@code \.} and {@code \\}, no controls. */
     public static boolean valid(String name) {
         if (name == null || name.isEmpty() || name.length() > MAX_LENGTH) return false;
-        return segments(name) != null;
+        // the rule of segments(), without building them (the ingest asks for every key it flattens)
+        int segment = 0;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isISOControl(c)) return false;
+            if (c == '\\') {
+                if (i + 1 >= name.length()) return false;
+                char n = name.charAt(++i);
+                if (n != '.' && n != '\\') return false;
+                segment++;
+            } else if (c == '.') {
+                if (segment == 0) return false;
+                segment = 0;
+            } else segment++;
+        }
+        return segment > 0;
     }
 
     /**

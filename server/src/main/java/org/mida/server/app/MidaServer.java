@@ -99,6 +99,11 @@ public final class MidaServer implements AutoCloseable {
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
+        long tb = System.nanoTime();
+        if (FieldRegistry.backfill(driver))
+            LOG.info(
+                    "field registry built from the stored tasks and workflows in {} ms",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tb));
         var settings = new StreamIngestor.Settings(
                 config.stream(),
                 config.consumerGroup(),

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mida.cypher.Cypher;
+import org.mida.cypher.query.Fields;
+import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionContext;
 
@@ -32,8 +34,30 @@ import org.neo4j.driver.TransactionContext;
  */
 public final class FieldRegistry {
     private static final String READ = Cypher.load("fields/read-registered");
+    private static final String NEEDS_BACKFILL = Cypher.load("fields/needs-backfill");
+    private static final String BACKFILL = Cypher.load("fields/backfill");
 
     private final Map<String, Set<String>> cache = new ConcurrentHashMap<>();
+
+    /**
+     * Registers the flattened keys of a store written before the registry existed, once: only while no
+     * {@code Field} node exists. Run at start, before the ingest; returns whether it ran.
+     */
+    public static boolean backfill(Driver driver) {
+        try (var session = driver.session()) {
+            boolean needed = session.executeRead(
+                    tx -> tx.run(NEEDS_BACKFILL).single().get("needed").asBoolean());
+            if (!needed) return false;
+            // CALL … IN TRANSACTIONS runs in an auto-commit transaction
+            session.run(
+                            BACKFILL,
+                            Map.of(
+                                    "task", List.copyOf(Fields.TASK_PROPERTIES),
+                                    "workflow", List.copyOf(Fields.WORKFLOW_PROPERTIES)))
+                    .consume();
+            return true;
+        }
+    }
 
     /** The scope of a task or workflow: its campaign, else its workflow, else {@code "-"}. */
     public static String scope(String campaignId, String workflowId) {

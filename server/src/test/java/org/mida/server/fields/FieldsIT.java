@@ -252,4 +252,20 @@ class FieldsIT {
         assertThat(again.get(0).get("u").asList()).containsExactly("used.u");
         assertThat(again.get(0).get("s").asString()).isEqualTo("FINISHED");
     }
+
+    @Test
+    void a_store_from_before_the_registry_gets_its_fields_registered_at_start() {
+        Backends.reset();
+        try (var s = Backends.driver().session()) {
+            s.run(
+                            "CREATE (:Task:Activity {task_id: 'old', campaign_id: 'legacy', status: 'FINISHED',"
+                                    + " `used.lr`: 0.1, _json: $json})",
+                            java.util.Map.of("json", "{\"type\":\"task\",\"task_id\":\"old\"}"))
+                    .consume();
+        }
+        server = TestServer.startKeepingState(c -> c);
+        assertThat(ids("{\"campaign_id\":\"legacy\",\"used.lr\":0.1}")).containsExactly("old");
+        assertThat(server.count("MATCH (f:Field {scope: 'c:legacy'}) RETURN count(f)"))
+                .isEqualTo(1);
+    }
 }
