@@ -264,7 +264,9 @@ class Client:
         ``{"campaign_id", "workflow_id", "tasks", "fields": [{"name", "types", "count"}]}``, most common
         first, names as :meth:`query` and :meth:`cypher` write them (a ``.`` inside a key is ``\\.``).
         Give one of the two ids."""
-        return self._call("GET", "/api/fields", params=_params(campaign_id=campaign_id, workflow_id=workflow_id))
+        return self._call(
+            "GET", "/api/fields", params=_params(campaign_id=campaign_id, workflow_id=workflow_id)
+        )
 
     def campaigns(self) -> List[Dict[str, Any]]:
         """``[{"campaign_id", "workflow_count", "task_count"}]``."""

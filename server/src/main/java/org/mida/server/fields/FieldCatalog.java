@@ -32,6 +32,7 @@ public final class FieldCatalog {
     private static final int CANDIDATES = 20_000;
     private static final Set<String> BOOKKEEPING = Set.of("_json", "_unindexed", "_unindexed_count");
     private static final String KNOWN = Cypher.load("fields/known");
+    private static final String SCOPES_KNOWN = Cypher.load("fields/scopes-known");
     private static final String CANDIDATES_QUERY = Cypher.load("fields/candidates");
     private static final String CAMPAIGN_FIELDS = Cypher.load("fields/campaign-fields");
     private static final String WORKFLOW_FIELDS = Cypher.load("fields/workflow-fields");
@@ -43,6 +44,7 @@ public final class FieldCatalog {
 
     /**
      * The fields of the query that the campaigns it reads ({@code campaigns}; empty: all) have never seen.
+     * Campaigns none of which has registered a field are checked as all campaigns.
      *
      * @param from {@code "tasks"} or {@code "workflows"}
      */
@@ -51,7 +53,16 @@ public final class FieldCatalog {
         var names = new LinkedHashSet<String>();
         for (FieldUse f : fields) if (!fixed.contains(f.name())) names.add(f.name());
         if (names.isEmpty()) return List.of();
-        List<String> scopes = scopes(campaigns);
+        List<String> asked = scopes(campaigns);
+        // a campaign with no registered field (unknown, or no flattened keys yet) says nothing: check as
+        // for any campaign, so a query of an absent campaign is empty rather than a 400
+        boolean any = asked == null
+                || !tx.run(SCOPES_KNOWN, Map.of("scopes", asked))
+                        .single()
+                        .get("known")
+                        .asBoolean();
+        List<String> scopes = any ? null : asked;
+        List<String> where = any ? List.of() : campaigns;
         var known = new HashSet<String>();
         for (Record r : tx.run(KNOWN, params("names", List.copyOf(names), "scopes", scopes))
                 .list()) known.add(r.get("name").asString());
@@ -63,7 +74,7 @@ public final class FieldCatalog {
             if (!names.contains(f.name())) continue;
             List<String> m =
                     matches.computeIfAbsent(f.name(), n -> closeMatches(n, candidates(tx, n, scopes, fixed), MATCHES));
-            out.add(new Unknown(f.name(), f.pointer(), detail(f.name(), from, campaigns, m)));
+            out.add(new Unknown(f.name(), f.pointer(), detail(f.name(), from, where, m)));
         }
         return out;
     }

@@ -130,6 +130,11 @@ class FieldsIT {
         var other = server.post("/api/query", "{\"filter\":{\"campaign_id\":\"c1\",\"generated.accuracy\":1}}");
         assertThat(other.status()).isEqualTo(400);
         assertThat(other.json().get("errors").get(0).get("pointer").asText()).isEqualTo("/filter/generated.accuracy");
+        // a campaign with no fields at all (here: none by that name) is checked as any campaign
+        assertThat(ids("{\"campaign_id\":\"nope\",\"generated.loss\":1}")).isEmpty();
+        assertThat(server.post("/api/query", "{\"filter\":{\"campaign_id\":\"nope\",\"generated.los\":1}}")
+                        .status())
+                .isEqualTo(400);
         // without a campaign, any campaign's fields are known
         assertThat(ids("{\"generated.accuracy\":{\"$gt\":0.5}}")).containsExactly("o1");
         var typo = server.post("/api/query", "{\"sort\":[[\"telemetry_at_end.cpu.percent_al\",\"desc\"]]}");
