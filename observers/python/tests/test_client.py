@@ -223,6 +223,20 @@ def _by_entity(answer):
     return ids, edges
 
 
+def test_fields_of_a_campaign_and_an_unknown_field_named_with_close_matches(client, camp):
+    answer = client.fields(campaign_id=camp["campaign"])
+    assert answer["tasks"] == 4
+    fields = {f["name"]: f for f in answer["fields"]}
+    assert fields["generated.loss"]["count"] == 3 and fields["generated.loss"]["types"] == ["float"]
+    assert fields["task_id"]["count"] == 4
+    assert "generated.mse" in {f["name"] for f in client.fields(workflow_id=camp["eval"])["fields"]}
+    with pytest.raises(MidaError) as e:
+        client.query(filter={"campaign_id": camp["campaign"], "generated.los": {"$lt": 1}})
+    assert e.value.status == 400
+    assert e.value.errors[0]["pointer"] == "/filter/generated.los"
+    assert "generated.loss" in e.value.detail
+
+
 def test_lineage_of_a_uri_runs_from_the_data_through_the_model_to_the_evaluation(client, camp):
     down = client.lineage(DATA, direction="downstream", depth=10)
     assert down["root"] == DATA and down["root_kind"] == "entity" and down["versions"] is True

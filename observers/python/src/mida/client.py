@@ -275,6 +275,15 @@ class Client:
         )
         return answer["workflows"]
 
+    def fields(self, campaign_id: Optional[str] = None, workflow_id: Optional[str] = None) -> Dict[str, Any]:
+        """The fields present on a campaign's (or a workflow's) tasks, for picking columns and filters:
+        ``{"campaign_id", "workflow_id", "tasks", "fields": [{"name", "types", "count"}]}``, most common
+        first, names as :meth:`query` and :meth:`cypher` write them (a ``.`` inside a key is ``\\.``).
+        Give one of the two ids."""
+        return self._call(
+            "GET", "/api/fields", params=_params(campaign_id=campaign_id, workflow_id=workflow_id)
+        )
+
     def campaigns(self) -> List[Dict[str, Any]]:
         """``[{"campaign_id", "workflow_count", "task_count"}]``."""
         return self._call("GET", "/api/campaigns")["campaigns"]

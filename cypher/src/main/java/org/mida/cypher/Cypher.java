@@ -32,7 +32,9 @@ public final class Cypher {
             "schema/11-workflow-campaign-id",
             "schema/12-task-workflow-status",
             "schema/13-observer-id-unique",
-            "schema/14-version-id-unique");
+            "schema/14-version-id-unique",
+            "schema/20-field-scope-name-unique",
+            "schema/21-field-name");
 
     private Cypher() {}
 

@@ -76,6 +76,11 @@ public final class QueryCompiler {
     public static final List<String> WORKFLOW_DEFAULT =
             List.of("workflow_id", "name", "campaign_id", "parent_workflow_id", "status", "started_at", "ended_at");
 
+    /** Fields that hold lists, where a single value is looked up among the elements. */
+    public static final Set<String> LIST_FIELDS = Set.of("tags", "dependencies");
+
+    private static final Pattern AGGREGATE_COLUMN = Pattern.compile("(min|max|avg|sum|count)\\(.*\\)");
+
     private static final Set<String> KEYS =
             Set.of("from", "projection", "filter", "aggregation", "group_by", "sort", "limit", "offset", "explain");
     private static final Set<String> COMPARISONS = Set.of("$gt", "$gte", "$lt", "$lte");
@@ -106,6 +111,12 @@ public final class QueryCompiler {
         private final List<QueryException.Problem> problems = new ArrayList<>();
         private final Map<String, Object> params = new LinkedHashMap<>();
         private boolean tooManyValues;
+        /** Every field the query names, with where. */
+        private final List<CompiledQuery.FieldUse> uses = new ArrayList<>();
+        /** The campaigns a top-level {@code campaign_id} condition restricts the query to. */
+        private final Set<String> campaigns = new LinkedHashSet<>();
+        /** Field names read through a parameter ({@code n[$f0]}), by name. */
+        private final Map<String, String> dynamic = new LinkedHashMap<>();
         /** Whether a top-level condition already fails on placeholder tasks (they hold only task_id). */
         private boolean placeholdersExcluded;
 
@@ -159,25 +170,21 @@ public final class QueryCompiler {
             if (!grouped) {
                 List<String> shown = projection.isEmpty() ? (workflows ? WORKFLOW_DEFAULT : TASK_DEFAULT) : projection;
                 cypher.append("WITH n\n");
-                appendOrder(cypher, sorts, s -> Fields.property("n", s.field()));
+                appendOrder(cypher, sorts, s -> prop(s.field()));
                 cypher.append("SKIP $offset LIMIT $limit\nRETURN ");
                 for (int i = 0; i < shown.size(); i++) {
                     if (i > 0) cypher.append(", ");
-                    cypher.append(Fields.property("n", shown.get(i)))
-                            .append(" AS ")
-                            .append(Fields.alias(shown.get(i)));
+                    cypher.append(prop(shown.get(i))).append(" AS ").append(CompiledQuery.alias(i));
                     columns.add(shown.get(i));
                 }
             } else {
                 var with = new ArrayList<String>();
-                for (int i = 0; i < keys.size(); i++) with.add(Fields.property("n", keys.get(i)) + " AS g" + i);
-                for (int i = 0; i < aggregates.size(); i++)
-                    with.add(aggregates.get(i).expression() + " AS a" + i);
+                for (int i = 0; i < keys.size(); i++) with.add(prop(keys.get(i)) + " AS g" + i);
+                for (int i = 0; i < aggregates.size(); i++) with.add(aggregate(aggregates.get(i)) + " AS a" + i);
                 int hidden = 0;
                 for (Sort s : sorts)
                     if (s.kind() == Sort.Kind.MEMBER) {
-                        with.add((s.descending() ? "max(" : "min(") + Fields.property("n", s.field()) + ") AS s"
-                                + hidden);
+                        with.add((s.descending() ? "max(" : "min(") + prop(s.field()) + ") AS s" + hidden);
                         s.alias[0] = "s" + hidden++;
                     }
                 boolean distinct = aggregates.isEmpty() && hidden == 0;
@@ -188,16 +195,41 @@ public final class QueryCompiler {
                 cypher.append("SKIP $offset LIMIT $limit\nRETURN ");
                 var ret = new ArrayList<String>();
                 for (int i = 0; i < keys.size(); i++) {
-                    ret.add("g" + i + " AS " + Fields.alias(keys.get(i)));
+                    ret.add("g" + i + " AS " + CompiledQuery.alias(columns.size()));
                     columns.add(keys.get(i));
                 }
                 for (int i = 0; i < aggregates.size(); i++) {
-                    ret.add("a" + i + " AS " + Fields.alias(aggregates.get(i).column()));
+                    ret.add("a" + i + " AS " + CompiledQuery.alias(columns.size()));
                     columns.add(aggregates.get(i).column());
                 }
                 cypher.append(String.join(", ", ret));
             }
-            return new CompiledQuery(cypher.toString(), params, columns, Boolean.TRUE.equals(explain));
+            return new CompiledQuery(
+                    cypher.toString(),
+                    params,
+                    columns,
+                    Boolean.TRUE.equals(explain),
+                    workflows ? "workflows" : "tasks",
+                    uses,
+                    List.copyOf(campaigns));
+        }
+
+        /**
+         * The Cypher expression reading a field of {@code n}: backtick-quoted when the name is {@link
+         * Fields#simple}, otherwise through a parameter, so no user text but simple names enters the query.
+         */
+        private String prop(String name) {
+            if (Fields.simple(name)) return Fields.property("n", name);
+            String p = dynamic.computeIfAbsent(name, k -> {
+                String n = "f" + dynamic.size();
+                params.put(n, k);
+                return n;
+            });
+            return "n[$" + p + "]";
+        }
+
+        private String aggregate(Aggregate a) {
+            return a.field().equals("*") ? "count(*)" : a.fn() + "(" + prop(a.field()) + ")";
         }
 
         private void appendOrder(
@@ -206,8 +238,11 @@ public final class QueryCompiler {
             var keys = new ArrayList<String>();
             for (Sort s : sorts) {
                 String e = expr.apply(s);
-                // Cypher puts nulls first when descending: missing values go last in both directions
-                if (s.descending()) keys.add(e + " IS NULL");
+                // missing values and NaN (a number, or the text "NaN" that JSON producers send) go last in
+                // both directions: Cypher itself puts nulls first and NaN first when descending, text
+                // before numbers when ascending
+                keys.add("CASE WHEN " + e + " IS NULL OR " + e + " <> " + e + " OR " + e
+                        + " IN ['NaN', 'nan'] THEN 1 ELSE 0 END");
                 keys.add(e + (s.descending() ? " DESC" : " ASC"));
             }
             cypher.append("ORDER BY ").append(String.join(", ", keys)).append('\n');
@@ -246,6 +281,7 @@ public final class QueryCompiler {
                 problem(ptr, invalidField(s));
                 return null;
             }
+            uses.add(new CompiledQuery.FieldUse(s, ptr.toString()));
             return s;
         }
 
@@ -328,14 +364,22 @@ public final class QueryCompiler {
                         if (aggregates.get(j).column().equals(field)) a = j;
                     if (k >= 0) out.add(new Sort(field, descending, Sort.Kind.KEY, "g" + k));
                     else if (a >= 0) out.add(new Sort(field, descending, Sort.Kind.AGGREGATE, "a" + a));
-                    else if (Fields.valid(field)) out.add(new Sort(field, descending, Sort.Kind.MEMBER, (String) null));
-                    else
+                    else if (Fields.valid(field)) {
+                        uses.add(new CompiledQuery.FieldUse(field, fieldPtr.toString()));
+                        out.add(new Sort(field, descending, Sort.Kind.MEMBER, (String) null));
+                    } else
                         problem(
                                 fieldPtr,
                                 invalidField(field) + "; in a grouped query a sort may also name an"
                                         + " aggregate column such as \"min(generated.loss)\"");
-                } else if (Fields.valid(field)) out.add(new Sort(field, descending, Sort.Kind.MEMBER, (String) null));
-                else problem(fieldPtr, invalidField(field));
+                } else if (AGGREGATE_COLUMN.matcher(field).matches()) {
+                    problem(
+                            fieldPtr,
+                            "'" + field + "' is an aggregate column: sort by it in a query with that aggregation");
+                } else if (Fields.valid(field)) {
+                    uses.add(new CompiledQuery.FieldUse(field, fieldPtr.toString()));
+                    out.add(new Sort(field, descending, Sort.Kind.MEMBER, (String) null));
+                } else problem(fieldPtr, invalidField(field));
             }
             return out;
         }
@@ -398,12 +442,24 @@ public final class QueryCompiler {
                 } else if (!Fields.valid(key)) {
                     problem(p, invalidField(key));
                 } else {
-                    String c = field(Fields.property("n", key), v, p);
+                    uses.add(new CompiledQuery.FieldUse(key, p.toString()));
+                    if (depth == 0 && key.equals("campaign_id")) restrictCampaigns(v);
+                    String c = field(prop(key), LIST_FIELDS.contains(key), v, p);
                     if (c != null) parts.add(c);
                     if (depth == 0 && !key.equals("task_id") && needsValue(v)) placeholdersExcluded = true;
                 }
             }
             return parts.isEmpty() ? null : String.join(" AND ", parts);
+        }
+
+        /** Notes the campaigns {@code "campaign_id": "c"} or {@code {"$in": ["c1", "c2"]}} restrict the query to. */
+        private void restrictCampaigns(Object v) {
+            if (v instanceof String s) campaigns.add(s);
+            else if (v instanceof Map<?, ?> ops
+                    && ops.size() == 1
+                    && ops.get("$in") instanceof List<?> l
+                    && !l.isEmpty()
+                    && l.stream().allMatch(x -> x instanceof String)) for (Object x : l) campaigns.add((String) x);
         }
 
         /** Whether this field condition is false when the field is missing. */
@@ -419,11 +475,19 @@ public final class QueryCompiler {
             return false;
         }
 
-        private String field(String prop, Object v, JsonPointer ptr) {
+        /**
+         * One field's condition. On a list field ({@link #LIST_FIELDS}) a single value is looked up among
+         * the elements, as in MongoDB: {@code "tags": "gpu"} matches a task tagged gpu among others; a list
+         * value compares the whole list.
+         */
+        private String field(String prop, boolean listField, Object v, JsonPointer ptr) {
             if (!(v instanceof Map<?, ?> ops)) {
                 if (v == null) return prop + " IS NULL";
                 Object value = value(v, ptr, true);
-                return value == null ? null : prop + " = " + param(value, ptr);
+                if (value == null) return null;
+                if (listField && !(value instanceof List))
+                    return "coalesce(" + param(value, ptr) + " IN " + prop + ", false)";
+                return prop + " = " + param(value, ptr);
             }
             if (ops.isEmpty()) {
                 problem(ptr, "an empty object; give a value or operators such as {\"$gt\": 1}");
@@ -442,13 +506,13 @@ public final class QueryCompiler {
                                             + " nested value with a dotted path such as 'used.optimizer.lr'");
                     continue;
                 }
-                String c = operator(prop, op, e.getValue(), p);
+                String c = operator(prop, listField, op, e.getValue(), p);
                 if (c != null) parts.add(c);
             }
             return parts.isEmpty() ? null : String.join(" AND ", parts);
         }
 
-        private String operator(String prop, String op, Object arg, JsonPointer ptr) {
+        private String operator(String prop, boolean listField, String op, Object arg, JsonPointer ptr) {
             switch (op) {
                 case "$exists" -> {
                     if (!(arg instanceof Boolean b)) {
@@ -475,12 +539,18 @@ public final class QueryCompiler {
                                         + e.getIndex());
                         return null;
                     }
-                    return prop + " =~ " + param(re, ptr);
+                    // (?s): '.' also matches line ends, so ".*out of memory.*" finds a line of a multi-line stderr
+                    String p = param("(?s)" + re, ptr);
+                    if (listField) return "any(x IN coalesce(" + prop + ", []) WHERE x =~ " + p + ")";
+                    return prop + " =~ " + p;
                 }
                 case "$ne" -> {
                     if (arg == null) return prop + " IS NOT NULL";
                     Object value = value(arg, ptr, true);
-                    return value == null ? null : "(" + prop + " IS NULL OR " + prop + " <> " + param(value, ptr) + ")";
+                    if (value == null) return null;
+                    if (listField && !(value instanceof List))
+                        return "NOT coalesce(" + param(value, ptr) + " IN " + prop + ", false)";
+                    return "(" + prop + " IS NULL OR " + prop + " <> " + param(value, ptr) + ")";
                 }
                 case "$in", "$nin" -> {
                     if (!(arg instanceof List<?> list)) {
@@ -500,6 +570,11 @@ public final class QueryCompiler {
                     }
                     if (bad) return null;
                     String p = param(values, ptr);
+                    if (listField) {
+                        String any = "any(x IN coalesce(" + prop + ", []) WHERE x IN " + p + ")";
+                        if (op.equals("$in")) return hasNull ? "(" + prop + " IS NULL OR " + any + ")" : any;
+                        return hasNull ? "(" + prop + " IS NOT NULL AND NOT " + any + ")" : "NOT " + any;
+                    }
                     if (op.equals("$in"))
                         return hasNull ? "(" + prop + " IS NULL OR " + prop + " IN " + p + ")" : prop + " IN " + p;
                     String not = "NOT coalesce(" + prop + " IN " + p + ", false)";
@@ -579,8 +654,9 @@ public final class QueryCompiler {
     private static String invalidField(String name) {
         if (name.length() > Fields.MAX_LENGTH)
             return "a field name is at most " + Fields.MAX_LENGTH + " characters long";
-        return "'" + name + "' is not a valid field name: use letters, digits, '_' and '-', with '.' between"
-                + " segments (e.g. 'ended_at', 'used.optimizer.lr')";
+        return "'" + name + "' is not a valid field name: non-empty segments joined by '.' (e.g. 'ended_at',"
+                + " 'used.optimizer.lr'), no control characters; a '.' or '\\' inside a key is written '\\.' or"
+                + " '\\\\' (key \"a.b\" of used: 'used.a\\.b')";
     }
 
     private static String describe(Object v) {
@@ -598,10 +674,6 @@ public final class QueryCompiler {
     private record Aggregate(String fn, String field) {
         String column() {
             return fn + "(" + field + ")";
-        }
-
-        String expression() {
-            return field.equals("*") ? "count(*)" : fn + "(" + Fields.property("n", field) + ")";
         }
     }
 

@@ -33,6 +33,11 @@ class QueryCompilerTest {
         return e.problems();
     }
 
+    /** The sort key that puts missing values and NaN last. */
+    private static String last(String e) {
+        return "CASE WHEN " + e + " IS NULL OR " + e + " <> " + e + " OR " + e + " IN ['NaN', 'nan'] THEN 1 ELSE 0 END";
+    }
+
     private String pointer(Object body) {
         List<QueryException.Problem> p = problems(body);
         assertThat(p).hasSize(1);
@@ -51,9 +56,9 @@ class QueryCompilerTest {
                 MATCH (n:Task)
                 WHERE n.`campaign_id` = $p0
                 WITH n.`used.layers` AS g0, min(n.`generated.loss`) AS a0, max(n.`ended_at`) AS s0
-                ORDER BY s0 IS NULL, s0 DESC
+                ORDER BY %s, s0 DESC
                 SKIP $offset LIMIT $limit
-                RETURN g0 AS `used.layers`, a0 AS `min(generated.loss)`""");
+                RETURN g0 AS c0, a0 AS c1""".formatted(last("s0")));
         assertThat(q.params()).containsEntry("p0", "my_campaign_1").containsEntry("limit", 100L);
         assertThat(q.params()).containsEntry("offset", 0L);
         assertThat(q.columns()).containsExactly("used.layers", "min(generated.loss)");
@@ -69,9 +74,9 @@ class QueryCompilerTest {
                 MATCH (n:Task)
                 WHERE n._json IS NOT NULL
                 WITH n
-                ORDER BY n.`ended_at` ASC, n.`task_id` IS NULL, n.`task_id` DESC
+                ORDER BY %s, n.`ended_at` ASC, %s, n.`task_id` DESC
                 SKIP $offset LIMIT $limit
-                RETURN n.`task_id` AS `task_id`, n.`used.optimizer.lr` AS `used.optimizer.lr`""");
+                RETURN n.`task_id` AS c0, n.`used.optimizer.lr` AS c1""".formatted(last("n.`ended_at`"), last("n.`task_id`")));
         assertThat(q.columns()).containsExactly("task_id", "used.optimizer.lr");
         assertThat(q.params()).containsEntry("offset", 5L).containsEntry("limit", 100L);
     }
@@ -165,9 +170,9 @@ class QueryCompilerTest {
         assertThat(q.cypher())
                 .contains("WITH n.`hostname` AS g0, n.`status` AS g1, count(*) AS a0, avg(n.`duration`) AS a1,"
                         + " sum(n.`generated.n`) AS a2\n")
-                .contains("ORDER BY a0 IS NULL, a0 DESC, g0 ASC\n")
-                .endsWith("RETURN g0 AS `hostname`, g1 AS `status`, a0 AS `count(*)`, a1 AS `avg(duration)`,"
-                        + " a2 AS `sum(generated.n)`");
+                .contains("ORDER BY " + last("a0") + ", a0 DESC, " + last("g0") + ", g0 ASC\n")
+                .endsWith("RETURN g0 AS c0, g1 AS c1, a0 AS c2, a1 AS c3, a2 AS c4");
+        assertThat(q.columns()).containsExactly("hostname", "status", "count(*)", "avg(duration)", "sum(generated.n)");
         assertThat(q.columns()).containsExactly("hostname", "status", "count(*)", "avg(duration)", "sum(generated.n)");
         CompiledQuery distinct = compiler.compile(m("group_by", List.of("hostname")));
         assertThat(distinct.cypher()).contains("WITH DISTINCT n.`hostname` AS g0\n");
@@ -194,30 +199,8 @@ class QueryCompilerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(
-            strings = {
-                "a`b",
-                "used.x` = 1 OR true //",
-                "x}) MATCH (n) DETACH DELETE n //",
-                "MATCH (n) DETACH DELETE n",
-                "a'b",
-                "a\"b",
-                "a//b",
-                "a/*b*/",
-                "used..x",
-                ".x",
-                "x.",
-                "",
-                "a b",
-                "a\\u0060b",
-                "a\u0060b",
-                "a\uFF40b",
-                "a\nb",
-                "a\u0000b",
-                "a$b",
-                "a;b"
-            })
-    void hostile_field_names_are_refused_everywhere_with_their_pointer(String key) {
+    @ValueSource(strings = {"used..x", ".x", "x.", "", "a\\u0060b", "used.a\\b", "a\\", "a\nb", "a\u0000b"})
+    void names_that_are_not_field_names_are_refused_everywhere_with_their_pointer(String key) {
         JsonPointer filter = JsonPointer.empty().appendProperty("filter");
         assertThat(pointer(m("filter", m(key, 1))))
                 .isEqualTo(filter.appendProperty(key).toString());
@@ -232,11 +215,46 @@ class QueryCompilerTest {
         assertThat(pointer(m("sort", List.of(List.of(key, "ascending"))))).isEqualTo("/sort/0/0");
     }
 
+    @ParameterizedTest
+    @ValueSource(
+            strings = {
+                "a`b",
+                "used.x` = 1 OR true //",
+                "x}) MATCH (n) DETACH DELETE n //",
+                "MATCH (n) DETACH DELETE n",
+                "a'b",
+                "a\"b",
+                "a//b",
+                "a/*b*/",
+                "a b",
+                "a\u0060b",
+                "a\uFF40b",
+                "a$b",
+                "a;b",
+                "used.a\\.b",
+                "used.a\\\\b",
+                "custom_metadata.mlflow\\.runName"
+            })
+    void keys_with_any_other_character_are_fields_read_through_a_parameter_never_written_into_the_cypher(String key) {
+        for (Object body : List.of(
+                m("filter", m(key, 1)),
+                m("filter", m("$or", List.of(m("ok", 1), m(key, m("$gt", 1))))),
+                m("projection", List.of("ok", key)),
+                m("group_by", List.of(key)),
+                m("aggregation", List.of(List.of("max", key))),
+                m("sort", List.of(List.of(key, "ascending"))))) {
+            CompiledQuery q = compiler.compile(body);
+            assertThat(q.cypher()).doesNotContain(key).contains("n[$f0]");
+            assertThat(q.params()).containsEntry("f0", key);
+            assertThat(q.fields()).extracting(CompiledQuery.FieldUse::name).contains(key);
+        }
+    }
+
     @Test
     void pointers_escape_tilde_and_slash_as_rfc_6901_says() {
-        assertThat(pointer(m("filter", m("a/b~c", 1)))).isEqualTo("/filter/a~1b~0c");
-        assertThat(pointer(m("filter", m("$or", List.of(m("ok", 1), m("~/", m("$gt", 1)))))))
-                .isEqualTo("/filter/$or/1/~0~1");
+        assertThat(pointer(m("filter", m("a/b~c.", 1)))).isEqualTo("/filter/a~1b~0c.");
+        assertThat(pointer(m("filter", m("$or", List.of(m("ok", 1), m("~/.", m("$gt", 1)))))))
+                .isEqualTo("/filter/$or/1/~0~1.");
         assertThat(pointer(m("filter", m("x", m("$in", List.of("a", List.of(1)))))))
                 .isEqualTo("/filter/x/$in/1");
         assertThat(pointer(m("filter", m("x", m("a/b", 1))))).isEqualTo("/filter/x/a~1b");
@@ -273,8 +291,9 @@ class QueryCompilerTest {
         assertThat(pointer(m("aggregation", List.of(List.of("min", "*"))))).isEqualTo("/aggregation/0/1");
         assertThat(pointer(m("aggregation", List.of("min")))).isEqualTo("/aggregation/0");
         assertThat(pointer(m("sort", List.of(List.of("x", "up"))))).isEqualTo("/sort/0/1");
-        assertThat(pointer(m("sort", List.of("ok", "a b")))).isEqualTo("/sort/1");
-        assertThat(compiler.compile(m("sort", List.of("ended_at"))).cypher()).contains("ORDER BY n.`ended_at` ASC");
+        assertThat(pointer(m("sort", List.of("ok", "a..b")))).isEqualTo("/sort/1");
+        assertThat(compiler.compile(m("sort", List.of("ended_at"))).cypher())
+                .contains("ORDER BY " + last("n.`ended_at`") + ", n.`ended_at` ASC");
         assertThat(pointer(m("limit", 10_001))).isEqualTo("/limit");
         assertThat(pointer(m("limit", -1))).isEqualTo("/limit");
         assertThat(pointer(m("limit", "10"))).isEqualTo("/limit");
@@ -306,10 +325,10 @@ class QueryCompilerTest {
     @Test
     void every_problem_is_reported_at_once() {
         List<QueryException.Problem> p =
-                problems(m("filter", m("a`", 1, "b", m("$nope", 1)), "projection", List.of("c d"), "limit", 0.5));
+                problems(m("filter", m("a.", 1, "b", m("$nope", 1)), "projection", List.of("c..d"), "limit", 0.5));
         assertThat(p)
                 .extracting(QueryException.Problem::pointer)
-                .containsExactlyInAnyOrder("/filter/a`", "/filter/b/$nope", "/projection/0", "/limit");
+                .containsExactlyInAnyOrder("/filter/a.", "/filter/b/$nope", "/projection/0", "/limit");
     }
 
     @Test
@@ -340,9 +359,60 @@ class QueryCompilerTest {
                 "aggregation", List.of(List.of("max", "generated.acc")),
                 "group_by", List.of("used.layers"),
                 "sort", List.of(List.of("max(generated.acc)", "desc"), List.of("started_at", "asc"))));
-        assertThat(q.cypher()).contains("min(n.`started_at`) AS s0").contains("ORDER BY a0 IS NULL, a0 DESC, s0 ASC");
+        assertThat(q.cypher())
+                .contains("min(n.`started_at`) AS s0")
+                .contains("ORDER BY " + last("a0") + ", a0 DESC, " + last("s0") + ", s0 ASC");
         assertThat(pointer(m("sort", List.of(List.of("max(generated.acc)", "desc")))))
                 .isEqualTo("/sort/0/0");
         assertThatThrownBy(() -> new QueryCompiler(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void regex_matches_across_lines_so_a_word_in_a_multi_line_stderr_is_found() {
+        CompiledQuery q = filter(m("stderr", m("$regex", ".*out of memory.*")));
+        assertThat(q.cypher()).contains("n.`stderr` =~ $p0");
+        assertThat(q.params()).containsEntry("p0", "(?s).*out of memory.*");
+    }
+
+    @Test
+    void a_single_value_on_a_list_field_is_looked_up_among_its_elements() {
+        assertThat(filter(m("tags", "gpu")).cypher()).contains("coalesce($p0 IN n.`tags`, false)");
+        assertThat(filter(m("tags", List.of("a", "b"))).cypher()).contains("n.`tags` = $p0");
+        assertThat(filter(m("tags", m("$in", List.of("a")))).cypher())
+                .contains("any(x IN coalesce(n.`tags`, []) WHERE x IN $p0)");
+        assertThat(filter(m("tags", m("$ne", "a"))).cypher()).contains("NOT coalesce($p0 IN n.`tags`, false)");
+        assertThat(filter(m("dependencies", m("$regex", "t.*"))).cypher())
+                .contains("any(x IN coalesce(n.`dependencies`, []) WHERE x =~ $p0)");
+    }
+
+    @Test
+    void the_compiled_query_names_its_fields_with_pointers_and_the_campaigns_it_is_restricted_to() {
+        CompiledQuery q = compiler.compile(m(
+                "projection", List.of("used.lr"),
+                "filter", m("campaign_id", m("$in", List.of("c1", "c2")), "generated.loss", m("$lt", 1)),
+                "sort", List.of(List.of("ended_at", "desc"))));
+        assertThat(q.fields())
+                .containsExactlyInAnyOrder(
+                        new CompiledQuery.FieldUse("used.lr", "/projection/0"),
+                        new CompiledQuery.FieldUse("campaign_id", "/filter/campaign_id"),
+                        new CompiledQuery.FieldUse("generated.loss", "/filter/generated.loss"),
+                        new CompiledQuery.FieldUse("ended_at", "/sort/0/0"));
+        assertThat(q.campaigns()).containsExactly("c1", "c2");
+        assertThat(q.from()).isEqualTo("tasks");
+        assertThat(filter(m("campaign_id", "c1")).campaigns()).containsExactly("c1");
+        // a campaign inside $or does not restrict the whole query
+        assertThat(filter(m("$or", List.of(m("campaign_id", "c1"), m("x", 1)))).campaigns())
+                .isEmpty();
+    }
+
+    @Test
+    void escaped_names_follow_one_rule_shared_with_the_ingest() {
+        assertThat(Fields.escape("a.b")).isEqualTo("a\\.b");
+        assertThat(Fields.escape("a\\b")).isEqualTo("a\\\\b");
+        assertThat(Fields.path("used", "mlflow.runName")).isEqualTo("used.mlflow\\.runName");
+        assertThat(Fields.segments("used.a\\.b.c")).containsExactly("used", "a.b", "c");
+        assertThat(Fields.valid("used.a\\.b")).isTrue();
+        assertThat(Fields.simple("used.a\\.b")).isFalse();
+        assertThat(Fields.simple("used.a_b-c.0")).isTrue();
     }
 }

@@ -13,6 +13,7 @@ import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.analysis.AnalysisRoutes;
 import org.mida.server.browse.BrowseRoutes;
+import org.mida.server.fields.FieldsRoutes;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
 import org.mida.server.http.ProblemType;
@@ -117,6 +118,8 @@ public final class App {
                     QueryRoutes.create(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
             c.routes.post("/api/query", query::query);
             c.routes.post("/api/cypher", query::cypher);
+            // the fields present on a campaign's or a workflow's tasks, with types and counts (issue 12)
+            c.routes.get("/api/fields", new FieldsRoutes(parts.driver(), json, config.cypherTimeoutMs())::fields);
             // W3C PROV-JSON export (ids with '/' as ?id=) and import
             c.routes.get("/api/prov/workflows", prov::workflowByQuery);
             c.routes.get("/api/prov/workflows/{id}", prov::workflow);

@@ -38,7 +38,9 @@ public record Config(
         int cypherMaxRows,
         double observerSilentFactor,
         double observerSilentMinS,
-        String openLineageCampaign) {
+        String openLineageCampaign,
+        int fieldsPerTask,
+        int fieldsPerCampaign) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -104,7 +106,18 @@ public record Config(
                 "MIDA_OPENLINEAGE_CAMPAIGN",
                 "--openlineage-campaign",
                 null,
-                "campaign of OpenLineage runs and jobs whose events name none (run facet mida.campaign_id)");
+                "campaign of OpenLineage runs and jobs whose events name none (run facet mida.campaign_id)"),
+        FIELDS_PER_TASK(
+                "MIDA_FIELDS_PER_TASK",
+                "--fields-per-task",
+                "500",
+                "most flattened keys (used.*, telemetry_at_end.*, custom_metadata.*, …) made queryable on one task"
+                        + " or workflow; the rest stay in its document, listed in _unindexed"),
+        FIELDS_PER_CAMPAIGN(
+                "MIDA_FIELDS_PER_CAMPAIGN",
+                "--fields-per-campaign",
+                "5000",
+                "most distinct flattened keys made queryable in one campaign (or workflow without a campaign)");
 
         public final String env;
         public final String flag;
@@ -143,6 +156,11 @@ public record Config(
             throw new ConfigException(
                     "MIDA_OBSERVER_SILENT_MIN_S must be a number of seconds from 0 to 604800 (a week), got "
                             + observerSilentMinS);
+        if (fieldsPerTask < 0 || fieldsPerTask > 10_000)
+            throw new ConfigException("MIDA_FIELDS_PER_TASK must be between 0 and 10000, got " + fieldsPerTask);
+        if (fieldsPerCampaign < 0 || fieldsPerCampaign > 1_000_000)
+            throw new ConfigException(
+                    "MIDA_FIELDS_PER_CAMPAIGN must be between 0 and 1000000, got " + fieldsPerCampaign);
         if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
         if (openLineageCampaign != null && openLineageCampaign.isBlank()) openLineageCampaign = null;
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
@@ -206,7 +224,9 @@ public record Config(
                 integer(Setting.CYPHER_MAX_ROWS, values),
                 number(Setting.OBSERVER_SILENT_FACTOR, values),
                 number(Setting.OBSERVER_SILENT_MIN_S, values),
-                values.get(Setting.OPENLINEAGE_CAMPAIGN));
+                values.get(Setting.OPENLINEAGE_CAMPAIGN),
+                integer(Setting.FIELDS_PER_TASK, values),
+                integer(Setting.FIELDS_PER_CAMPAIGN, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -249,6 +269,11 @@ public record Config(
     /** When observers count as silent: after {@code factor} × their interval, and at least {@code minSeconds}. */
     public Config withObserverSilence(double factor, double minSeconds) {
         return with(Setting.OBSERVER_SILENT_FACTOR, factor, Setting.OBSERVER_SILENT_MIN_S, minSeconds);
+    }
+
+    /** The bounds of the flattened keys made queryable: per task (or workflow) and per campaign. */
+    public Config withFieldBounds(int perTask, int perCampaign) {
+        return with(Setting.FIELDS_PER_TASK, perTask, Setting.FIELDS_PER_CAMPAIGN, perCampaign);
     }
 
     public Config withDataDir(Path dir) {
@@ -299,6 +324,8 @@ public record Config(
         v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
         v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
         v.put(Setting.OPENLINEAGE_CAMPAIGN, openLineageCampaign);
+        v.put(Setting.FIELDS_PER_TASK, String.valueOf(fieldsPerTask));
+        v.put(Setting.FIELDS_PER_CAMPAIGN, String.valueOf(fieldsPerCampaign));
         return v;
     }
 
@@ -324,7 +351,8 @@ public record Config(
                 + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
                 + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
                 + cypherMaxRows + ", observerSilentFactor=" + observerSilentFactor + ", observerSilentMinS="
-                + observerSilentMinS + ", openLineageCampaign=" + openLineageCampaign + "]";
+                + observerSilentMinS + ", openLineageCampaign=" + openLineageCampaign + ", fieldsPerTask="
+                + fieldsPerTask + ", fieldsPerCampaign=" + fieldsPerCampaign + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

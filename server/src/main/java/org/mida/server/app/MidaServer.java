@@ -10,7 +10,9 @@ import org.mida.cypher.Cypher;
 import org.mida.event.EventCodec;
 import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.backend.EmbeddedRedis;
+import org.mida.server.fields.FieldRegistry;
 import org.mida.server.ingest.IngestMetrics;
+import org.mida.server.ingest.NodeProperties;
 import org.mida.server.ingest.StreamIngestor;
 import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.AuthTokens;
@@ -90,15 +92,29 @@ public final class MidaServer implements AutoCloseable {
                 config.batchSize(),
                 config.claimIdleMs(),
                 config.deleteAcked());
-        ingestor = new StreamIngestor(redis, driver, codec, metrics.ingest(), settings, broadcaster::publish);
-        // The schema, then the ingest (which plans every ingest statement before its loop starts: cold
-        // Cypher planning takes seconds), side by side with the HTTP server (cold Jetty). Health says "ok"
-        // only after both, so the first event sent after that is visible within one batch.
+        ingestor = new StreamIngestor(
+                redis,
+                driver,
+                codec,
+                metrics.ingest(),
+                settings,
+                broadcaster::publish,
+                new NodeProperties(codec, config.fieldsPerTask(), config.fieldsPerCampaign()),
+                new FieldRegistry());
+        // The schema and the field registry, then the ingest (which plans every ingest statement before
+        // its loop starts: cold Cypher planning takes seconds), side by side with the HTTP server (cold
+        // Jetty). Health says "ok" only after both, so the first event sent after that is visible within
+        // one batch.
         Driver schemaDriver = driver;
         StreamIngestor ingest = ingestor;
         var backend = java.util.concurrent.CompletableFuture.runAsync(() -> {
             schemaDriver.verifyConnectivity();
             applySchema(schemaDriver);
+            long tb = System.nanoTime();
+            if (FieldRegistry.backfill(schemaDriver))
+                LOG.info(
+                        "field registry built from the stored tasks and workflows in {} ms",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tb));
             if (!closed) ingest.start();
         });
         http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))

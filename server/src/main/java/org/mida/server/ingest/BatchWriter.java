@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.DoubleSupplier;
 import org.mida.cypher.Cypher;
@@ -14,6 +15,7 @@ import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
+import org.mida.server.fields.FieldRegistry;
 import org.mida.server.ingest.IngestPlan.Batch;
 import org.mida.server.ingest.IngestPlan.Generation;
 import org.mida.server.ingest.IngestPlan.Statement;
@@ -47,17 +49,29 @@ final class BatchWriter {
     private final Driver driver;
     private final EventCodec codec;
     private final NodeProperties properties;
+    private final FieldRegistry fields;
     private final DoubleSupplier clock;
 
     public BatchWriter(Driver driver, EventCodec codec) {
-        this(driver, codec, () -> System.currentTimeMillis() / 1000.0);
+        this(driver, codec, new NodeProperties(codec), new FieldRegistry());
+    }
+
+    /** A writer with these bounds on the keys made queryable ({@code properties}) and this registry. */
+    BatchWriter(Driver driver, EventCodec codec, NodeProperties properties, FieldRegistry fields) {
+        this(driver, codec, properties, fields, () -> System.currentTimeMillis() / 1000.0);
     }
 
     /** A writer whose {@code clock} (epoch seconds) stamps the observer reports it writes ({@code received_at}). */
     BatchWriter(Driver driver, EventCodec codec, DoubleSupplier clock) {
+        this(driver, codec, new NodeProperties(codec), new FieldRegistry(), clock);
+    }
+
+    private BatchWriter(
+            Driver driver, EventCodec codec, NodeProperties properties, FieldRegistry fields, DoubleSupplier clock) {
         this.driver = driver;
         this.codec = codec;
-        this.properties = new NodeProperties(codec);
+        this.properties = properties;
+        this.fields = fields;
         this.clock = clock;
     }
 
@@ -180,6 +194,7 @@ final class BatchWriter {
             // rebuilt from scratch if the driver retries the transaction
             plan = session.executeWrite(tx -> run(tx, batch, receivedAt));
         }
+        fields.committed(plan.registerFields());
         return new Written(
                 plan.tasksCreated(),
                 plan.tasksUpdated(),
@@ -247,7 +262,32 @@ final class BatchWriter {
                 // a node without a time (written by hand) is replaced by any report
                 if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
             }
-        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages, generations);
+        return new Stored(
+                tasks,
+                workflows,
+                campaigns,
+                entities,
+                observers,
+                versions,
+                usages,
+                generations,
+                fields.registered(tx, scopes(batch, tasks, workflows)));
+    }
+
+    /** The registry scopes of the batch's tasks and workflows, as sent and as stored. */
+    private static Set<String> scopes(
+            Batch batch, Map<String, Optional<TaskEvent>> tasks, Map<String, Optional<WorkflowEvent>> workflows) {
+        var out = new HashSet<String>();
+        for (List<TaskEvent> ts : batch.tasks().values())
+            for (TaskEvent t : ts) out.add(FieldRegistry.scope(t.campaignId(), t.workflowId()));
+        for (WorkflowEvent w : batch.workflows().values()) out.add(FieldRegistry.scope(w.campaignId(), w.workflowId()));
+        for (Optional<TaskEvent> t : tasks.values())
+            t.ifPresent(d -> out.add(FieldRegistry.scope(d.campaignId(), d.workflowId())));
+        for (Optional<WorkflowEvent> w : workflows.values())
+            w.ifPresent(d -> out.add(FieldRegistry.scope(d.campaignId(), d.workflowId())));
+        // a merged task may take its campaign from one event and nothing from the others
+        for (String c : batch.campaignIds()) out.add(FieldRegistry.campaignScope(c));
+        return out;
     }
 
     private static <T> Map<String, Optional<T>> documents(

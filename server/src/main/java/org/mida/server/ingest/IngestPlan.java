@@ -18,6 +18,7 @@ import org.mida.event.EventCodec;
 import org.mida.event.ObserverEvent;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
+import org.mida.server.fields.FieldRegistry;
 import org.mida.server.ingest.EntityVersions.Version;
 import org.mida.server.ingest.EntityVersions.View;
 
@@ -72,7 +73,8 @@ record IngestPlan(
         int tasksUnchanged,
         List<Event> changed,
         List<ObserverRow> observers,
-        List<Refusal> refused) {
+        List<Refusal> refused,
+        List<Map<String, Object>> registerFields) {
 
     IngestPlan {
         campaigns = List.copyOf(campaigns);
@@ -93,6 +95,7 @@ record IngestPlan(
         changed = List.copyOf(changed);
         observers = List.copyOf(observers);
         refused = List.copyOf(refused);
+        registerFields = List.copyOf(registerFields);
     }
 
     /**
@@ -138,6 +141,7 @@ record IngestPlan(
         step(out, Statement.DELETE_ORIGINS, deleteOrigins);
         step(out, Statement.CREATE_INFORMED_BY, rows(informedBy, InformedBy::parameters));
         step(out, Statement.UPSERT_OBSERVERS, rows(observers, ObserverRow::parameters));
+        step(out, Statement.REGISTER_FIELDS, registerFields);
         return out;
     }
 
@@ -168,7 +172,9 @@ record IngestPlan(
         REBIND_USAGES("ingest/rebind-usages", "rows"),
         DELETE_ORIGINS("ingest/delete-origins", "ids"),
         CREATE_INFORMED_BY("ingest/create-informed-by", "rows"),
-        UPSERT_OBSERVERS("ingest/upsert-observers", "rows");
+        UPSERT_OBSERVERS("ingest/upsert-observers", "rows"),
+        /** The flattened keys the batch made queryable for the first time in their scope (campaign). */
+        REGISTER_FIELDS("fields/register", "rows");
 
         private final String resource;
         private final String parameter;
@@ -484,7 +490,9 @@ record IngestPlan(
      * observers to the {@code at} of their stored report. {@code usages} holds, for the entities whose
      * versions the batch may change ({@link Batch#versionedEntityIds}), every stored usage of the entity or
      * of one of its versions; {@code generations} the generations recorded on an entity's own node (a flat
-     * entity: at most one generation).
+     * entity: at most one generation). {@code fields} are the flattened keys each scope of the batch
+     * ({@link org.mida.server.fields.FieldRegistry#scope}) has made queryable (a scope not there: none);
+     * null when no registry bounds the keys (every key admitted, up to the per-node bound).
      */
     record Stored(
             Map<String, Optional<TaskEvent>> tasks,
@@ -494,7 +502,8 @@ record IngestPlan(
             Map<String, Double> observers,
             Map<String, List<Map<String, Object>>> versions,
             Map<String, List<Usage>> usages,
-            Map<String, List<Generation>> generations) {
+            Map<String, List<Generation>> generations,
+            Map<String, Set<String>> fields) {
         Stored {
             tasks = Map.copyOf(tasks);
             workflows = Map.copyOf(workflows);
@@ -504,16 +513,30 @@ record IngestPlan(
             versions = Map.copyOf(versions);
             usages = Map.copyOf(usages);
             generations = Map.copyOf(generations);
+            fields = fields == null ? null : Map.copyOf(fields);
         }
 
-        /** A stored state with no versions. */
+        /** A stored state with versions and no field registry. */
+        Stored(
+                Map<String, Optional<TaskEvent>> tasks,
+                Map<String, Optional<WorkflowEvent>> workflows,
+                Set<String> campaigns,
+                Map<String, Map<String, Object>> entities,
+                Map<String, Double> observers,
+                Map<String, List<Map<String, Object>>> versions,
+                Map<String, List<Usage>> usages,
+                Map<String, List<Generation>> generations) {
+            this(tasks, workflows, campaigns, entities, observers, versions, usages, generations, null);
+        }
+
+        /** A stored state with no versions and no field registry. */
         Stored(
                 Map<String, Optional<TaskEvent>> tasks,
                 Map<String, Optional<WorkflowEvent>> workflows,
                 Set<String> campaigns,
                 Map<String, Map<String, Object>> entities,
                 Map<String, Double> observers) {
-            this(tasks, workflows, campaigns, entities, observers, Map.of(), Map.of(), Map.of());
+            this(tasks, workflows, campaigns, entities, observers, Map.of(), Map.of(), Map.of(), null);
         }
 
         /** A stored state with no observers. */
@@ -545,6 +568,7 @@ record IngestPlan(
         private final Batch batch;
         private final Stored stored;
         private final NodeProperties properties;
+        private final FieldBudget fields;
 
         private final Set<String> campaigns = new LinkedHashSet<>();
         private final Map<String, Agent> agents = new LinkedHashMap<>();
@@ -586,6 +610,7 @@ record IngestPlan(
             this.batch = batch;
             this.stored = stored;
             this.properties = properties;
+            this.fields = new FieldBudget(stored.fields(), properties.maxKeysPerScope());
             this.receivedAt = receivedAt;
         }
 
@@ -625,7 +650,8 @@ record IngestPlan(
                     unchangedTasks,
                     changed,
                     observers,
-                    refused);
+                    refused,
+                    fields.rows());
         }
 
         /**
@@ -691,13 +717,18 @@ record IngestPlan(
                 if (merged.parentWorkflowId() != null
                         && (old == null || !merged.parentWorkflowId().equals(old.parentWorkflowId())))
                     subLinks.add(new SubWorkflowLink(id, merged.parentWorkflowId()));
-                Map<String, Object> props = properties.workflow(merged);
+                // the stored document's properties first: they do not depend on keys this one registers
+                Map<String, Object> before = !exists
+                        ? Map.of()
+                        : old == null
+                                ? Map.of("workflow_id", id)
+                                : properties.workflow(old, fields.registered(scope(old)));
+                Map<String, Object> props = properties.workflow(merged, fields.writing(scope(merged)));
                 if (!exists) {
                     createWorkflows.add(new WorkflowRow(id, merged.campaignId(), props, false));
                     changed.add(merged);
                     continue;
                 }
-                Map<String, Object> before = old == null ? Map.of("workflow_id", id) : properties.workflow(old);
                 Map<String, Object> delta = delta(before, props);
                 boolean relink = merged.campaignId() != null
                         && !merged.campaignId().equals(old == null ? null : old.campaignId());
@@ -941,7 +972,13 @@ record IngestPlan(
                 TaskEvent old = exists ? doc.orElse(null) : null;
                 TaskEvent merged = mergedTasks.get(sent.taskId());
                 collectEntities(sent);
-                Map<String, Object> props = properties.task(merged);
+                // the stored document's properties first: they do not depend on keys this one registers
+                Map<String, Object> before = !exists
+                        ? Map.of()
+                        : old == null
+                                ? Map.of("task_id", sent.taskId())
+                                : properties.task(old, fields.registered(scope(old)));
+                Map<String, Object> props = properties.task(merged, fields.writing(scope(merged)));
                 List<Use> used = new ArrayList<>();
                 boolean rebound = false;
                 var entityIds = new LinkedHashSet<String>();
@@ -950,10 +987,10 @@ record IngestPlan(
                     entitiesNeeded.add(entityId);
                     Family f = family(entityId);
                     Set<Use> now = uses(merged, entityId, f.after);
-                    Set<Use> before = uses(old, entityId, f.before);
-                    noteOrigins(entityId, before, now);
-                    if (before.isEmpty()) used.addAll(now);
-                    else if (!before.equals(now)) {
+                    Set<Use> was = uses(old, entityId, f.before);
+                    noteOrigins(entityId, was, now);
+                    if (was.isEmpty()) used.addAll(now);
+                    else if (!was.equals(now)) {
                         rebinds.add(new Rebind(merged.taskId(), entityId, new ArrayList<>(now)));
                         rebound = true;
                     }
@@ -969,7 +1006,6 @@ record IngestPlan(
                     changed.add(merged);
                     continue;
                 }
-                Map<String, Object> before = old == null ? Map.of("task_id", sent.taskId()) : properties.task(old);
                 Map<String, Object> delta = delta(before, props);
                 boolean relink = !Objects.equals(old == null ? null : old.workflowId(), merged.workflowId())
                         && merged.workflowId() != null;
@@ -1138,6 +1174,14 @@ record IngestPlan(
     /** Version properties that describe the version, not the entity: never copied onto the entity. */
     private static final Set<String> VERSION_ONLY =
             Set.of("id", "entity_id", "version", "generated_by", "generated_at");
+
+    private static String scope(TaskEvent t) {
+        return FieldRegistry.scope(t.campaignId(), t.workflowId());
+    }
+
+    private static String scope(WorkflowEvent w) {
+        return FieldRegistry.scope(w.campaignId(), w.workflowId());
+    }
 
     /** Why a task event naming another workflow than its task's is refused. */
     static String workflowMismatch(String taskId, String owner, String named) {

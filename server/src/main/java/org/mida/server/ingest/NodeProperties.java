@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.mida.cypher.query.Fields;
 import org.mida.event.EntityRef;
 import org.mida.event.EventCodec;
 import org.mida.event.ObserverEvent;
@@ -18,9 +20,25 @@ import org.mida.event.WorkflowEvent;
  * (the ingest, the PROV import, the benchmarks' raw writer). A value is stored as a string, long,
  * double, boolean or a list of one of those; ints and floats in one list are all doubles; an entity
  * reference becomes its {@code @id}; anything else (mixed lists, lists of objects, empty lists, maps
- * that are not flattened) becomes its JSON text; nulls are not stored. The {@code used} and {@code
- * generated} maps of tasks and workflows are flattened into dotted paths ({@code used.optimizer.lr})
- * so analytic queries need no joins. Immutable and thread-safe.
+ * that are not flattened) becomes its JSON text; nulls are not stored. Immutable and thread-safe.
+ *
+ * <p><b>Tasks and workflows: every captured field is a property.</b> The maps of a task ({@code used},
+ * {@code generated}, {@code telemetry_at_start}, {@code telemetry_at_end}, {@code custom_metadata}) and of
+ * a workflow ({@code used}, {@code generated}, {@code custom_metadata}, {@code machine_info}, {@code
+ * code_repository} when a map) are flattened into dotted paths ({@code used.optimizer.lr}, {@code
+ * telemetry_at_end.gpu.0.used}), keys escaped by {@link Fields#escape} so that {@code {"a.b": 1, "a":
+ * {"b": 2}}} gives two properties ({@code used.a\.b}, {@code used.a.b}); fields the wire format does not
+ * name (extras) are properties under their own key. {@code stdout} and {@code stderr} are text of at
+ * most {@link #MAX_TEXT} characters: a longer one keeps its first {@link #TEXT_HEAD} and last {@link
+ * #TEXT_TAIL} characters around a marker saying how many were left out (the full text stays in {@code
+ * _json}); a map there is flattened like the others.
+ *
+ * <p><b>Bounded.</b> Every property key is a permanent Neo4j token, and one node with thousands of keys
+ * makes its write slow (quadratic in its keys). So the flattened keys a node gets are bounded: at most
+ * {@code maxKeysPerNode}, taken in document order, each also admitted by a {@link FieldAdmission} (the
+ * ingest's per-campaign bound). The others stay in the stored document only, and the node says so:
+ * {@code _unindexed} lists the first {@link #MAX_UNINDEXED_LISTED} of them, {@code _unindexed_count}
+ * counts them all.
  *
  * <pre>{@code
  * var properties = new NodeProperties(EventCodec.shared());
@@ -31,19 +49,71 @@ import org.mida.event.WorkflowEvent;
 public final class NodeProperties {
 
     /** Paths longer than this are not flattened (the value stays in the task's document). */
-    static final int MAX_PATH_LENGTH = 256;
+    static final int MAX_PATH_LENGTH = Fields.MAX_LENGTH;
 
     /** Maps nested deeper than this are stored as JSON text at that level. */
     static final int MAX_FLATTEN_DEPTH = 8;
 
-    private final EventCodec codec;
+    /** The default bound of flattened keys on one task or workflow node (MIDA_FIELDS_PER_TASK). */
+    public static final int DEFAULT_MAX_KEYS_PER_NODE = 500;
 
+    /** The default bound of flattened keys per campaign (MIDA_FIELDS_PER_CAMPAIGN). */
+    public static final int DEFAULT_MAX_KEYS_PER_SCOPE = 5_000;
+
+    /** The longest {@code stdout}/{@code stderr} property; its head and tail when longer. */
+    public static final int MAX_TEXT = 10_000;
+
+    public static final int TEXT_HEAD = 2_000;
+    public static final int TEXT_TAIL = 8_000;
+
+    /** How many unindexed field names {@code _unindexed} lists. */
+    public static final int MAX_UNINDEXED_LISTED = 100;
+
+    /** Which flattened keys a node gets; asked in document order, once per key, while the node has room. */
+    @FunctionalInterface
+    interface FieldAdmission {
+        boolean admit(String key);
+
+        FieldAdmission ALL = key -> true;
+    }
+
+    private final EventCodec codec;
+    private final int maxKeysPerNode;
+    private final int maxKeysPerScope;
+
+    /** Properties with the default bounds. */
     public NodeProperties(EventCodec codec) {
+        this(codec, DEFAULT_MAX_KEYS_PER_NODE, DEFAULT_MAX_KEYS_PER_SCOPE);
+    }
+
+    /**
+     * @param maxKeysPerNode the most flattened keys one task or workflow node gets
+     * @param maxKeysPerScope the most flattened keys the ingest makes queryable in one campaign (or
+     *     workflow without a campaign), all its tasks and workflows together
+     */
+    public NodeProperties(EventCodec codec, int maxKeysPerNode, int maxKeysPerScope) {
+        if (maxKeysPerNode < 0 || maxKeysPerScope < 0)
+            throw new IllegalArgumentException("bounds must not be negative");
         this.codec = codec;
+        this.maxKeysPerNode = maxKeysPerNode;
+        this.maxKeysPerScope = maxKeysPerScope;
+    }
+
+    public int maxKeysPerNode() {
+        return maxKeysPerNode;
+    }
+
+    public int maxKeysPerScope() {
+        return maxKeysPerScope;
+    }
+
+    /** The properties of a Task node holding this (merged) task, every flattened key admitted. */
+    public Map<String, Object> task(TaskEvent t) {
+        return task(t, FieldAdmission.ALL);
     }
 
     /** The properties of a Task node holding this (merged) task, its document in {@code _json}. */
-    public Map<String, Object> task(TaskEvent t) {
+    Map<String, Object> task(TaskEvent t, FieldAdmission admission) {
         var p = new HashMap<String, Object>();
         p.put("task_id", t.taskId());
         put(p, "workflow_id", t.workflowId());
@@ -64,14 +134,27 @@ public final class NodeProperties {
         put(p, "user", t.user());
         if (!t.tags().isEmpty()) p.put("tags", t.tags());
         if (!t.dependencies().isEmpty()) p.put("dependencies", t.dependencies());
-        flatten("used", t.used(), p);
-        flatten("generated", t.generated(), p);
+        var flat = new Flat();
+        flatten("used", t.used(), flat);
+        flatten("generated", t.generated(), flat);
+        flatten("telemetry_at_start", t.telemetryAtStart(), flat);
+        flatten("telemetry_at_end", t.telemetryAtEnd(), flat);
+        flatten("custom_metadata", t.customMetadata(), flat);
+        text(p, "stdout", t.stdout(), flat);
+        text(p, "stderr", t.stderr(), flat);
+        extras(t.extras(), Fields.TASK_PROPERTIES, flat);
+        admit(flat, admission, p);
         p.put("_json", codec.encode(t));
         return p;
     }
 
-    /** The properties of a Workflow node holding this (merged) workflow, its document in {@code _json}. */
+    /** The properties of a Workflow node holding this (merged) workflow, every flattened key admitted. */
     public Map<String, Object> workflow(WorkflowEvent w) {
+        return workflow(w, FieldAdmission.ALL);
+    }
+
+    /** The properties of a Workflow node holding this (merged) workflow, its document in {@code _json}. */
+    Map<String, Object> workflow(WorkflowEvent w, FieldAdmission admission) {
         var p = new HashMap<String, Object>();
         p.put("workflow_id", w.workflowId());
         put(p, "campaign_id", w.campaignId());
@@ -83,10 +166,85 @@ public final class NodeProperties {
         put(p, "started_at", w.startedAt());
         put(p, "ended_at", w.endedAt());
         put(p, "status", w.status() == null ? null : w.status().name());
-        flatten("used", w.used(), p);
-        flatten("generated", w.generated(), p);
+        var flat = new Flat();
+        flatten("used", w.used(), flat);
+        flatten("generated", w.generated(), flat);
+        flatten("custom_metadata", w.customMetadata(), flat);
+        flatten("machine_info", w.machineInfo(), flat);
+        if (w.codeRepository() instanceof Map<?, ?> m) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> repo = (Map<String, Object>) m;
+            flatten("code_repository", repo, flat);
+        } else put(p, "code_repository", value(w.codeRepository()));
+        extras(w.extras(), Fields.WORKFLOW_PROPERTIES, flat);
+        admit(flat, admission, p);
         p.put("_json", codec.encode(w));
         return p;
+    }
+
+    /** Flattened keys in document order, and the names of those left out on the way. */
+    private static final class Flat {
+        final LinkedHashMap<String, Object> values = new LinkedHashMap<>();
+        final List<String> unindexed = new ArrayList<>();
+
+        void leftOut(String name) {
+            unindexed.add(name.length() > MAX_PATH_LENGTH ? name.substring(0, MAX_PATH_LENGTH) + "…" : name);
+        }
+    }
+
+    /** Moves the admitted keys of {@code flat} into {@code p}; notes the others in {@code _unindexed}. */
+    private void admit(Flat flat, FieldAdmission admission, Map<String, Object> p) {
+        int taken = 0;
+        var unindexed = flat.unindexed;
+        for (var e : flat.values.entrySet()) {
+            if (taken < maxKeysPerNode && admission.admit(e.getKey())) {
+                p.put(e.getKey(), e.getValue());
+                taken++;
+            } else unindexed.add(e.getKey());
+        }
+        if (unindexed.isEmpty()) return;
+        p.put("_unindexed", List.copyOf(unindexed.subList(0, Math.min(unindexed.size(), MAX_UNINDEXED_LISTED))));
+        p.put("_unindexed_count", (long) unindexed.size());
+    }
+
+    /** stdout/stderr: bounded text, a map flattened, anything else as {@link #value}. */
+    private void text(Map<String, Object> p, String name, Object v, Flat flat) {
+        if (v instanceof Map<?, ?> m) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) m;
+            flatten(name, map, flat);
+            return;
+        }
+        Object stored = value(v);
+        put(p, name, stored instanceof String s ? bounded(s) : stored);
+    }
+
+    /** The text itself when at most {@link #MAX_TEXT} characters, else its head and tail around a marker. */
+    static String bounded(String s) {
+        if (s.length() <= MAX_TEXT) return s;
+        int head = TEXT_HEAD, tail = s.length() - TEXT_TAIL;
+        // never split a surrogate pair
+        if (Character.isHighSurrogate(s.charAt(head - 1))) head--;
+        if (Character.isLowSurrogate(s.charAt(tail))) tail++;
+        return s.substring(0, head) + "\n…[" + (tail - head) + " characters left out; the whole text is in the"
+                + " stored document]…\n" + s.substring(tail);
+    }
+
+    /** Fields the wire format does not name, as properties under their own (escaped) key. */
+    private void extras(Map<String, Object> extras, Set<String> reserved, Flat flat) {
+        for (var e : extras.entrySet()) {
+            String key = Fields.escape(e.getKey());
+            if (e.getValue() == null) continue;
+            if (reserved.contains(key) || key.startsWith("_") || !Fields.valid(key)) {
+                flat.leftOut(key);
+                continue;
+            }
+            if (e.getValue() instanceof Map<?, ?> m && !m.isEmpty()) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> sub = (Map<String, Object>) m;
+                flatten(key, sub, flat, 0);
+            } else flat.values.put(key, value(e.getValue()));
+        }
     }
 
     /**
@@ -155,26 +313,36 @@ public final class NodeProperties {
         return codec.toJson(v);
     }
 
-    /** Adds the map's values under dotted paths below {@code prefix}, nested maps flattened. */
+    /** Adds the map's values under dotted paths below {@code prefix}, nested maps flattened, every key kept. */
     void flatten(String prefix, Map<String, Object> map, Map<String, Object> out) {
-        flatten(prefix, map, out, 0);
+        var flat = new Flat();
+        flatten(prefix, map, flat, 0);
+        out.putAll(flat.values);
     }
 
-    private void flatten(String prefix, Map<String, Object> map, Map<String, Object> out, int depth) {
+    private void flatten(String prefix, Map<String, Object> map, Flat flat) {
+        flatten(prefix, map, flat, 0);
+    }
+
+    private void flatten(String prefix, Map<String, Object> map, Flat out, int depth) {
         for (var e : map.entrySet()) {
-            String path = prefix + "." + e.getKey();
-            if (path.length() > MAX_PATH_LENGTH) continue;
+            String path = Fields.path(prefix, e.getKey());
             Object v = e.getValue();
             if (v == null) continue;
+            if (path.length() > MAX_PATH_LENGTH || !Fields.valid(path)) {
+                out.leftOut(path);
+                continue;
+            }
             if (EntityRef.isReference(v)) {
                 Object id = ((Map<?, ?>) v).get("@id");
-                if (id instanceof String) out.put(path, id);
+                if (id instanceof String) out.values.put(path, id);
             } else if (v instanceof Map<?, ?> m && depth < MAX_FLATTEN_DEPTH && !m.isEmpty()) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> sub = (Map<String, Object>) m;
                 flatten(path, sub, out, depth + 1);
             } else {
-                put(out, path, value(v));
+                Object stored = value(v);
+                if (stored != null) out.values.put(path, stored);
             }
         }
     }

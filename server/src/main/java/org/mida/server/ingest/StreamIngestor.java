@@ -9,6 +9,7 @@ import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.event.EventStream.DeadLetter;
+import org.mida.server.fields.FieldRegistry;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.neo4j.driver.exceptions.SessionExpiredException;
@@ -61,6 +62,22 @@ public final class StreamIngestor implements AutoCloseable {
             Settings settings,
             Consumer<List<Event>> listener) {
         this(redis, new BatchWriter(driver, codec), codec, metrics, settings, listener);
+    }
+
+    /**
+     * The ingest of {@code settings.stream()} into the graph behind {@code driver}, with these bounds on the
+     * keys made queryable ({@code properties}) and this field registry.
+     */
+    public StreamIngestor(
+            UnifiedJedis redis,
+            Driver driver,
+            EventCodec codec,
+            IngestMetrics metrics,
+            Settings settings,
+            Consumer<List<Event>> listener,
+            NodeProperties properties,
+            FieldRegistry fields) {
+        this(redis, new BatchWriter(driver, codec, properties, fields), codec, metrics, settings, listener);
     }
 
     StreamIngestor(

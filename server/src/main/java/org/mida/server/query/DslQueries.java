@@ -1,36 +1,62 @@
 package org.mida.server.query;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mida.cypher.query.CompiledQuery;
 import org.mida.cypher.query.QueryCompiler;
 import org.mida.cypher.query.QueryException;
+import org.mida.server.fields.FieldCatalog;
 import org.mida.server.http.ApiException;
 import org.mida.server.http.Problem;
 import org.mida.server.http.ProblemType;
 import org.neo4j.driver.Record;
 
-/** The query DSL: compiles a request body and runs it as a user read. */
+/**
+ * The query DSL: compiles a request body, checks that the campaigns it reads have the fields it names (a
+ * field none has is a 400 naming close matches, not empty rows), and runs it as a user read.
+ */
 final class DslQueries {
     private final UserReads reads;
     private final QueryCompiler compiler;
+    private final FieldCatalog catalog;
 
-    DslQueries(UserReads reads, QueryCompiler compiler) {
+    DslQueries(UserReads reads, QueryCompiler compiler, FieldCatalog catalog) {
         this.reads = reads;
         this.compiler = compiler;
+        this.catalog = catalog;
     }
 
     /** The answer to one DSL document (the parsed request body). */
     QueryAnswer run(Object body) {
         CompiledQuery q = compile(body);
         List<Map<String, Object>> rows = reads.run(tx -> {
+            List<FieldCatalog.Unknown> unknown = catalog.unknown(tx, q.from(), q.fields(), q.campaigns());
+            if (!unknown.isEmpty()) throw unknownFields(unknown);
             var values = new CypherValues();
             var out = new ArrayList<Map<String, Object>>();
-            for (Record r : tx.run(q.cypher(), q.params()).list()) out.add(values.row(r));
+            for (Record r : tx.run(q.cypher(), q.params()).list()) {
+                // the Cypher returns c0, c1, …: the answer keys them by the names the query gave
+                Map<String, Object> raw = values.row(r);
+                var row = new LinkedHashMap<String, Object>();
+                for (int i = 0; i < q.columns().size(); i++)
+                    row.put(q.columns().get(i), raw.get(CompiledQuery.alias(i)));
+                out.add(row);
+            }
             return out;
         });
         return QueryAnswer.of(rows, q);
+    }
+
+    private static ApiException unknownFields(List<FieldCatalog.Unknown> unknown) {
+        var errors = new ArrayList<Problem.Error>();
+        for (FieldCatalog.Unknown u : unknown) errors.add(Problem.Error.at(u.pointer(), u.detail()));
+        return new ApiException(
+                ProblemType.INVALID_QUERY,
+                "the query names " + (unknown.size() == 1 ? "a field" : unknown.size() + " fields")
+                        + " the data does not have: " + unknown.get(0).detail(),
+                errors);
     }
 
     /** The compiled query, or a 400 problem pointing at every wrong part of the document. */

@@ -3,6 +3,7 @@ package org.mida.server.query;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import org.mida.cypher.query.QueryCompiler;
+import org.mida.server.fields.FieldCatalog;
 import org.mida.server.http.Json;
 import org.neo4j.driver.Driver;
 
@@ -54,7 +55,7 @@ public final class QueryRoutes {
         return new QueryRoutes(
                 mapper,
                 json,
-                new DslQueries(reads, new QueryCompiler(maxRows)),
+                new DslQueries(reads, new QueryCompiler(maxRows), new FieldCatalog()),
                 new CypherReads(reads, maxRows, ReadOnlyGuard::check));
     }
 

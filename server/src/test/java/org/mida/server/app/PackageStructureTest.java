@@ -20,6 +20,7 @@ class PackageStructureTest {
     private static final String[] FEATURES = {
         SERVER + ".analysis..",
         SERVER + ".browse..",
+        SERVER + ".fields..",
         SERVER + ".ingest..",
         SERVER + ".lineage..",
         SERVER + ".observerstatus..",
@@ -78,7 +79,8 @@ class PackageStructureTest {
     /**
      * A feature package shows {@code app} one entry point (its {@code *Routes} or {@code *Endpoint}) and
      * keeps the rest package-private; the ingest and the live stream also hand {@code app} their
-     * long-running parts, and the node-property rules are shared with the benchmarks.
+     * long-running parts, the node-property rules are shared with the benchmarks, and the field registry
+     * and catalogue are shared by the ingest, the query DSL and {@code /api/fields}.
      */
     @Test
     void feature_packages_expose_their_entry_points_only() {
@@ -101,6 +103,16 @@ class PackageStructureTest {
                 .haveSimpleName("NodeProperties")
                 .orShould()
                 .haveSimpleName("TaskBroadcaster")
+                .orShould()
+                .haveSimpleName("FieldRegistry")
+                .orShould()
+                .haveSimpleName("FieldCatalog")
+                .orShould()
+                .haveSimpleName("FieldsAnswer")
+                .orShould()
+                .haveSimpleName("Field")
+                .orShould()
+                .haveSimpleName("Unknown")
                 .check(classes);
     }
 

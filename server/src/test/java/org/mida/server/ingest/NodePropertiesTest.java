@@ -116,4 +116,79 @@ class NodePropertiesTest {
                 .containsEntry("_json", EventCodec.shared().encode(t))
                 .doesNotContainKeys("campaign_id", "tags", "user");
     }
+
+    @Test
+    void telemetry_custom_metadata_std_streams_and_extras_are_properties_too() throws Exception {
+        var t = TaskEvent.builder("t1")
+                .telemetryAtStart(Map.of("cpu", Map.of("percent_all", 3.5)))
+                .telemetryAtEnd(Map.of("gpu", Map.of("0", Map.of("used", 4096))))
+                .customMetadata(Map.of("mlflow.runName", "bold-fox"))
+                .stdout("ok")
+                .stderr(Map.of("lines", 2))
+                .tags(List.of("gpu"))
+                .build();
+        var withExtras = (TaskEvent) EventCodec.shared()
+                .decodeEvent(EventCodec.shared()
+                        .parse("{\"type\":\"task\",\"task_id\":\"t2\",\"registered_at\":5,\"address\":{\"port\":1},"
+                                + "\"_secret\":1,\"a.b\":2}"));
+
+        assertThat(properties.task(t))
+                .containsEntry("telemetry_at_start.cpu.percent_all", 3.5)
+                .containsEntry("telemetry_at_end.gpu.0.used", 4096L)
+                .containsEntry("custom_metadata.mlflow\\.runName", "bold-fox")
+                .containsEntry("stdout", "ok")
+                .containsEntry("stderr.lines", 2L)
+                .containsEntry("tags", List.of("gpu"))
+                .doesNotContainKey("_unindexed");
+        assertThat(properties.task(withExtras))
+                .containsEntry("registered_at", 5L)
+                .containsEntry("address.port", 1L)
+                .containsEntry("a\\.b", 2L)
+                .containsEntry("_unindexed", List.of("_secret"))
+                .doesNotContainKey("_secret");
+    }
+
+    @Test
+    void keys_with_dots_are_escaped_so_they_never_collide_with_nested_keys() {
+        var used = new LinkedHashMap<String, Object>();
+        used.put("a.b", 1);
+        used.put("a", Map.of("b", 2));
+        used.put("c\\", 3);
+        var out = new HashMap<String, Object>();
+        properties.flatten("used", used, out);
+        assertThat(out)
+                .containsOnly(Map.entry("used.a\\.b", 1L), Map.entry("used.a.b", 2L), Map.entry("used.c\\\\", 3L));
+    }
+
+    @Test
+    void long_std_streams_keep_their_head_and_tail() {
+        String err = "start\n" + "x".repeat(50_000) + "\nCUDA out of memory";
+        String stored = (String)
+                properties.task(TaskEvent.builder("t").stderr(err).build()).get("stderr");
+        assertThat(stored.length()).isLessThan(NodeProperties.MAX_TEXT + 200);
+        assertThat(stored)
+                .startsWith("start\n")
+                .endsWith("\nCUDA out of memory")
+                .contains("characters left out");
+        assertThat(NodeProperties.bounded("short")).isEqualTo("short");
+        // a surrogate pair at the cut stays whole
+        String emoji = "a".repeat(NodeProperties.TEXT_HEAD - 1) + "😀" + "b".repeat(20_000);
+        assertThat(NodeProperties.bounded(emoji)).contains("a").doesNotContain("\uD83D\n");
+    }
+
+    @Test
+    void a_node_gets_at_most_its_bound_of_flattened_keys_the_others_listed_as_unindexed() {
+        var bounded = new NodeProperties(EventCodec.shared(), 2, 100);
+        var used = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < 150; i++) used.put("k" + i, i);
+        Map<String, Object> p = bounded.task(TaskEvent.builder("t").used(used).build());
+        assertThat(p).containsEntry("used.k0", 0L).containsEntry("used.k1", 1L).doesNotContainKey("used.k2");
+        assertThat(p.get("_unindexed_count")).isEqualTo(148L);
+        @SuppressWarnings("unchecked")
+        List<String> unindexed = (List<String>) p.get("_unindexed");
+        assertThat(unindexed).hasSize(NodeProperties.MAX_UNINDEXED_LISTED).startsWith("used.k2");
+        // an admission refusing a key skips it; the node still takes the next ones while it has room
+        Map<String, Object> q = bounded.task(TaskEvent.builder("t").used(used).build(), k -> !k.equals("used.k0"));
+        assertThat(q).containsKeys("used.k1", "used.k2").doesNotContainKey("used.k0");
+    }
 }
