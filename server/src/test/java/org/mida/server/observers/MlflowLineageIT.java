@@ -130,9 +130,11 @@ class MlflowLineageIT {
             assertThat(upstreamIds("mlflow:" + ids.get("search").asText()))
                     .contains(trainCsv, holdout, "s3://mida-bucket/features.parquet", "s3://mida-bucket/raw/");
             assertThat(server.count(
-                            "MATCH (t:Task {task_id:$t})-[:USED {role:'training'}]->(e:Entity {id:$e})"
-                                    + " WHERE e.digest = $d AND e.source_type = 'local' AND e.name = 'train'"
-                                    + " AND e.profile CONTAINS 'num_rows' RETURN count(*)",
+                            // the digest names the version the run read
+                            "MATCH (t:Task {task_id:$t})-[:USED {role:'training', version: $d}]->(v:Version {version: $d})"
+                                    + "-[:SPECIALIZATION_OF]->(e:Entity {id:$e})"
+                                    + " WHERE v.digest = $d AND v.source_type = 'local' AND v.name = 'train'"
+                                    + " AND v.profile CONTAINS 'num_rows' AND e.digest = $d RETURN count(*)",
                             "t",
                             "mlflow:" + ids.get("search").asText(),
                             "e",
