@@ -599,9 +599,9 @@ record IngestPlan(
         private final Map<String, Map<String, Object>> generatedProps = new HashMap<>();
 
         private final List<MoveGeneration> moves = new ArrayList<>();
-        /** Origin nodes some usage left: deleted once no usage points at them. */
+        /** Entities whose origin node some usage left: deleted once no usage points at it. */
         private final Set<String> leftOrigins = new LinkedHashSet<>();
-
+        /** Entities whose origin node some usage now points at: made when missing. */
         private final Set<String> madeOrigins = new LinkedHashSet<>();
 
         private int unchangedTasks;
@@ -644,7 +644,7 @@ record IngestPlan(
                     updateTasks,
                     informedBy,
                     rebinds,
-                    new ArrayList<>(leftOrigins),
+                    leftOrigins.stream().map(EntityVersions::originId).toList(),
                     created,
                     updateTasks.size(),
                     unchangedTasks,
@@ -895,7 +895,7 @@ record IngestPlan(
                     if (v.at() != null) props.put("generated_at", v.at());
                     made.put(v.id(), props);
                 }
-                if (f.storedOrigin) leftOrigins.add(EntityVersions.originId(f.id));
+                if (f.storedOrigin) leftOrigins.add(f.id);
             }
             for (var m : made.entrySet()) {
                 Map<String, Object> props = m.getValue();
@@ -961,8 +961,8 @@ record IngestPlan(
         /** Notes the origin nodes a usage moves to or from. */
         private void noteOrigins(String entityId, Set<Use> was, Set<Use> now) {
             String origin = EntityVersions.originId(entityId);
-            for (Use u : now) if (origin.equals(u.target())) madeOrigins.add(origin);
-            for (Use u : was) if (origin.equals(u.target())) leftOrigins.add(origin);
+            for (Use u : now) if (origin.equals(u.target())) madeOrigins.add(entityId);
+            for (Use u : was) if (origin.equals(u.target())) leftOrigins.add(entityId);
         }
 
         private void planTasks() {
@@ -1062,9 +1062,9 @@ record IngestPlan(
 
         /** Origin nodes a usage now points at are made when missing; those usages left are cleaned up after. */
         private void planOrigins() {
-            for (String origin : madeOrigins) {
-                String entityId = origin.substring(0, origin.length() - "#origin".length());
+            for (String entityId : madeOrigins) {
                 Family f = family(entityId);
+                String origin = EntityVersions.originId(entityId);
                 if (f.after.versioned() || f.storedOrigin) continue;
                 var props = new HashMap<String, Object>();
                 props.put("id", origin);
@@ -1073,10 +1073,8 @@ record IngestPlan(
                 props.put("origin", true);
                 createVersions.add(new VersionRow(origin, entityId, props));
             }
-            leftOrigins.removeIf(o -> madeOrigins.contains(o)
-                    && !family(o.substring(0, o.length() - "#origin".length()))
-                            .after
-                            .versioned());
+            leftOrigins.removeIf(
+                    e -> madeOrigins.contains(e) && !family(e).after.versioned());
         }
 
         /** Each observer's latest report of the batch, when it is newer than the stored one. */
