@@ -1,6 +1,6 @@
-// Tasks not seen before, with their links: rows carry only relationships that are new. A usage points at
-// the entity (`used`) or at the version or origin node it was bound to (`used_versions`); a generation at
-// the entity when it is flat (`generated`: its one generation) or at the version it made (`generated_versions`).
+// Tasks not seen before, with their links: rows carry only relationships that are new. The rows whose
+// usages and generations all point at entities (no version or origin node: the common case); those with a
+// link to a version or origin node go through create-tasks-versioned, the same statement with those links.
 UNWIND $rows AS r
 CREATE (t:Task:Activity)
 SET t = r.props
@@ -15,20 +15,9 @@ CALL (t, r) {
   CREATE (t)-[:USED {role: u.role}]->(e)
 }
 CALL (t, r) {
-  UNWIND r.used_versions AS u
-  MATCH (v:Version {id: u.target})
-  CREATE (t)-[rel:USED {role: u.role}]->(v)
-  SET rel.version = u.version
-}
-CALL (t, r) {
   UNWIND r.generated AS g
   MATCH (e:Entity {id: g.id})
   CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)
-}
-CALL (t, r) {
-  UNWIND r.generated_versions AS g
-  MATCH (v:Version {id: g.target})
-  CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)
 }
 CALL (t, r) {
   UNWIND r.agents AS a

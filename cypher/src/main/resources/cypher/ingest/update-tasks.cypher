@@ -1,4 +1,5 @@
-// Tasks seen before: changed properties (null removes) and relationships that are new.
+// Tasks seen before (rows as in create-tasks): properties merged, new links added. The rows with no link
+// to a version or origin node; update-tasks-versioned takes the others.
 UNWIND $rows AS r
 MATCH (t:Task {task_id: r.task_id})
 SET t += r.props
@@ -17,20 +18,9 @@ CALL (t, r) {
   CREATE (t)-[:USED {role: u.role}]->(e)
 }
 CALL (t, r) {
-  UNWIND r.used_versions AS u
-  MATCH (v:Version {id: u.target})
-  CREATE (t)-[rel:USED {role: u.role}]->(v)
-  SET rel.version = u.version
-}
-CALL (t, r) {
   UNWIND r.generated AS g
   MATCH (e:Entity {id: g.id})
   CREATE (e)-[:WAS_GENERATED_BY {role: g.role}]->(t)
-}
-CALL (t, r) {
-  UNWIND r.generated_versions AS g
-  MATCH (v:Version {id: g.target})
-  CREATE (v)-[:WAS_GENERATED_BY {role: g.role}]->(t)
 }
 CALL (t, r) {
   UNWIND r.agents AS a

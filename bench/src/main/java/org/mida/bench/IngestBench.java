@@ -148,10 +148,11 @@ public final class IngestBench {
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             var stream = new EventStream(server.config().stream());
-            if (record) warmPlans(server, redis, stream);
+            if (record) warmPlans(server, redis, stream, batch);
             resetPeakHeap();
             long eventsBefore = server.metrics().eventsIngested();
             long batchesBefore = server.metrics().batches();
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             int n = w.entries.size();
             for (int from = 0; from < n; from += 50) {
@@ -180,6 +181,7 @@ public final class IngestBench {
                             + " events ingested");
             }
             long t1 = System.nanoTime();
+            long cpu1 = processCpuNanos();
             long finished = count(
                     server.driver(),
                     "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
@@ -194,6 +196,10 @@ public final class IngestBench {
                     name, w.eventCount, finished, secs, (tXadd - t0) / 1e9);
             if (!record) return;
             result.put("e2e_seconds", round(secs, 2));
+            // CPU time of this process (server, embedded Neo4j, benchmark; not the redis-server child):
+            // the work per event, far less sensitive than wall time to other load on the machine
+            result.put("e2e_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
+            result.put("e2e_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
             result.put("e2e_task_events_per_s", round(w.eventCount / secs, 0));
             result.put("e2e_tasks_per_s", round(w.taskCount / secs, 0));
             result.put("e2e_xadd_seconds", round((tXadd - t0) / 1e9, 2));
@@ -213,8 +219,11 @@ public final class IngestBench {
      * batch (seconds on a slow machine). A long-running server has them; so ingest a few tasks of a
      * throw-away workload first, then delete what they left.
      */
-    private void warmPlans(MidaServer server, JedisPooled redis, EventStream stream) throws InterruptedException {
-        Workload pre = Workload.generate("pre", 300, PER_ENTRY, 3, codec);
+    private void warmPlans(MidaServer server, JedisPooled redis, EventStream stream, int batchSize)
+            throws InterruptedException {
+        // as many tasks as two full batches: Neo4j caches a plan per list-size bucket (…, 100, 1000, …),
+        // so a running server has the plans of full batches, not only of small ones
+        Workload pre = Workload.generate("pre", Math.max(300, batchSize), PER_ENTRY, 3, codec);
         long before = server.metrics().eventsIngested();
         for (Workload.Entry e : pre.entries) stream.append(redis, e.payload());
         while (server.metrics().eventsIngested() < before + pre.eventCount) Thread.sleep(5);
@@ -279,6 +288,7 @@ public final class IngestBench {
                     s.executeWrite(tx -> tx.run(q, Map.of("rows", List.of())).consume());
             }
             resetPeakHeap();
+            long rawCpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             // campaigns and workflows (few), entities and agents (once each), then one row per task
             var campaigns = new LinkedHashSet<String>();
@@ -366,6 +376,7 @@ public final class IngestBench {
                 }
             }
             long t1 = System.nanoTime();
+            long rawCpu1 = processCpuNanos();
             long all = count(driver, "MATCH (t:Task) WHERE t.status = 'FINISHED' RETURN count(t)", Map.of());
             if (all != w.taskCount)
                 throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
@@ -376,6 +387,7 @@ public final class IngestBench {
             if (!record) return;
             result.put("raw_seconds", round(secs, 2));
             result.put("raw_tasks_per_s", round(w.taskCount / secs, 0));
+            result.put("raw_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
             result.put("raw_peak_heap_mib", peakHeapMib());
             result.put("raw_graph", shape(driver));
         }
@@ -431,7 +443,7 @@ public final class IngestBench {
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled("127.0.0.1", redisPort)) {
             var stream = new EventStream(server.config().stream());
-            warmPlans(server, redis, stream); // as in the e2e phase: a running server has its plans
+            warmPlans(server, redis, stream, batch); // as in the e2e phase: a running server has its plans
             String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
             var http = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(5))
@@ -547,6 +559,12 @@ public final class IngestBench {
     static double round(double v, int digits) {
         double f = Math.pow(10, digits);
         return Math.round(v * f) / f;
+    }
+
+    /** CPU time this JVM process has used so far (all threads), in nanoseconds. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     static int intProp(String name, int dflt) {

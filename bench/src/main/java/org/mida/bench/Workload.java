@@ -16,7 +16,7 @@ import org.mida.event.TaskEvent;
  * of tasks is in flight (FINISHED arrives 1,000–5,000 events after RUNNING), 3 % of the tasks have
  * their FINISHED before their RUNNING; 2 used entity references + params, 1 generated reference + a
  * metric; about 30 % of the references name an entity another task also names (a used input is an
- * earlier task's output). Events are packed into JSON arrays of {@code perEntry} events, as an
+ * earlier task's output, written before the using task starts). Events are packed into JSON arrays of {@code perEntry} events, as an
  * observer's flushed buffer would be. Deterministic for a given seed and prefix.
  */
 final class Workload {
@@ -66,7 +66,8 @@ final class Workload {
             for (String id : List.of(input, config, model)) entityUses.merge(id, 1, Integer::sum);
 
             double started = BASE_TIME + i * 0.01;
-            double ended = started + 1 + rnd.nextInt(100_000) / 1000.0;
+            // 1-31 s: a used output (of a task started >= 40 s earlier, see pooled) was written before its use
+            double ended = started + 1 + rnd.nextInt(30_000) / 1000.0;
             var common = new LinkedHashMap<String, Object>();
             common.put("type", "task");
             common.put("task_id", w.taskId(i));

@@ -34,16 +34,24 @@ import org.neo4j.driver.Value;
  */
 final class BatchWriter {
 
-    private static final String READ_TASKS = Cypher.load("ingest/read-tasks");
-    private static final String READ_WORKFLOWS = Cypher.load("ingest/read-workflows");
-    private static final String READ_CAMPAIGNS = Cypher.load("ingest/read-campaigns");
-    private static final String READ_ENTITIES = Cypher.load("ingest/read-entities");
-    private static final String READ_OBSERVERS = Cypher.load("ingest/read-observers");
-    private static final String READ_USAGES = Cypher.load("ingest/read-usages");
+    private static final String READ_TASKS = ingest("ingest/read-tasks");
+    private static final String READ_WORKFLOWS = ingest("ingest/read-workflows");
+    private static final String READ_CAMPAIGNS = ingest("ingest/read-campaigns");
+    private static final String READ_ENTITIES = ingest("ingest/read-entities");
+    private static final String READ_OBSERVERS = ingest("ingest/read-observers");
     private static final Map<Statement, String> WRITES = new EnumMap<>(Statement.class);
 
     static {
-        for (Statement s : Statement.values()) WRITES.put(s, Cypher.load(s.resource()));
+        for (Statement s : Statement.values()) WRITES.put(s, ingest(s.resource()));
+    }
+
+    /**
+     * An ingest statement, run with {@code replan=skip}: its plan is made of unique-index seeks whatever
+     * the store holds, so the planner's re-planning of a cached plan once the counts have grown (every
+     * statement, every few seconds while a new store fills) is pure cost.
+     */
+    private static String ingest(String name) {
+        return "CYPHER replan=skip\n" + Cypher.load(name);
     }
 
     private final Driver driver;
@@ -88,9 +96,9 @@ final class BatchWriter {
     public void warmUp() {
         try (var session = driver.session();
                 var tx = session.beginTransaction()) {
-            for (String q :
-                    List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_ENTITIES, READ_OBSERVERS, READ_USAGES))
+            for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_OBSERVERS))
                 tx.run(q, Map.of("ids", List.of())).consume();
+            tx.run(READ_ENTITIES, Map.of("rows", List.of())).consume();
             for (Statement s : Statement.values())
                 tx.run(WRITES.get(s), Map.of(s.parameter(), List.of())).consume();
             tx.rollback();
@@ -225,9 +233,14 @@ final class BatchWriter {
         var entities = new HashMap<String, Map<String, Object>>();
         var versions = new HashMap<String, List<Map<String, Object>>>();
         var generations = new HashMap<String, List<Generation>>();
+        var usages = new HashMap<String, List<Usage>>();
         List<String> entityIds = batch.entityIds(tasks);
-        if (!entityIds.isEmpty())
-            for (Record r : tx.run(READ_ENTITIES, Map.of("ids", entityIds)).list()) {
+        if (!entityIds.isEmpty()) {
+            // the stored usages only of the entities whose versions the batch may change
+            var versioned = new HashSet<>(batch.versionedEntityIds(tasks));
+            var rows = new ArrayList<Map<String, Object>>(entityIds.size());
+            for (String id : entityIds) rows.add(Map.of("id", id, "usages", versioned.contains(id)));
+            for (Record r : tx.run(READ_ENTITIES, Map.of("rows", rows)).list()) {
                 String id = r.get("id").asString();
                 entities.put(id, r.get("props").asMap());
                 List<Map<String, Object>> vs = r.get("versions").asList(Value::asMap);
@@ -235,25 +248,18 @@ final class BatchWriter {
                 List<Generation> gs = r.get("generations")
                         .asList(g -> new Generation(
                                 g.get("task_id").asString(),
-                                g.get("role").isNull() ? null : g.get("role").asString(),
-                                g.get("at").isNull() ? null : g.get("at").asDouble()));
+                                nullableString(g.get("role")),
+                                nullableDouble(g.get("at"))));
                 if (!gs.isEmpty()) generations.put(id, gs);
+                List<Usage> us = r.get("usages")
+                        .asList(u -> new Usage(
+                                u.get("task_id").asString(),
+                                nullableString(u.get("role")),
+                                nullableString(u.get("version")),
+                                nullableDouble(u.get("at"))));
+                if (!us.isEmpty()) usages.put(id, us);
             }
-        var usages = new HashMap<String, List<Usage>>();
-        var versioned = new ArrayList<String>();
-        for (String id : batch.versionedEntityIds(tasks)) if (entities.containsKey(id)) versioned.add(id);
-        if (!versioned.isEmpty())
-            for (Record r : tx.run(READ_USAGES, Map.of("ids", versioned)).list()) {
-                Value at = r.get("at");
-                usages.computeIfAbsent(r.get("id").asString(), k -> new ArrayList<>())
-                        .add(new Usage(
-                                r.get("task_id").asString(),
-                                r.get("role").isNull() ? null : r.get("role").asString(),
-                                r.get("version").isNull()
-                                        ? null
-                                        : r.get("version").asString(),
-                                at.isNull() ? null : at.asDouble()));
-            }
+        }
         var observers = new HashMap<String, Double>();
         List<String> observerIds = batch.observerIds();
         if (!observerIds.isEmpty())
@@ -262,16 +268,7 @@ final class BatchWriter {
                 // a node without a time (written by hand) is replaced by any report
                 if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
             }
-        return new Stored(
-                tasks,
-                workflows,
-                campaigns,
-                entities,
-                observers,
-                versions,
-                usages,
-                generations,
-                fields.registered(tx, scopes(batch, tasks, workflows)));
+        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages, generations, reg);
     }
 
     /** The registry scopes of the batch's tasks and workflows, as sent and as stored. */
@@ -300,6 +297,14 @@ final class BatchWriter {
             out.put(id, json.isNull() ? Optional.empty() : Optional.of(decode.apply(id, json.asString())));
         }
         return out;
+    }
+
+    private static String nullableString(Value v) {
+        return v.isNull() ? null : v.asString();
+    }
+
+    private static Double nullableDouble(Value v) {
+        return v.isNull() ? null : v.asDouble();
     }
 
     private TaskEvent decodeTask(String id, String json) {

@@ -135,14 +135,26 @@ record IngestPlan(
         step(out, Statement.UPDATE_VERSIONS, rows(updateVersions, VersionRow::parameters));
         step(out, Statement.MOVE_GENERATIONS, rows(moveGenerations, MoveGeneration::parameters));
         step(out, Statement.MERGE_AGENTS, rows(agents, Agent::parameters));
-        step(out, Statement.CREATE_TASKS, rows(createTasks, TaskRow::parameters));
-        step(out, Statement.UPDATE_TASKS, rows(updateTasks, TaskRow::parameters));
+        taskSteps(out, Statement.CREATE_TASKS, Statement.CREATE_TASKS_VERSIONED, createTasks);
+        taskSteps(out, Statement.UPDATE_TASKS, Statement.UPDATE_TASKS_VERSIONED, updateTasks);
         step(out, Statement.REBIND_USAGES, rows(rebinds, Rebind::parameters));
         step(out, Statement.DELETE_ORIGINS, deleteOrigins);
         step(out, Statement.CREATE_INFORMED_BY, rows(informedBy, InformedBy::parameters));
         step(out, Statement.UPSERT_OBSERVERS, rows(observers, ObserverRow::parameters));
         step(out, Statement.REGISTER_FIELDS, registerFields);
         return out;
+    }
+
+    /**
+     * Task rows in two statements: those linking only entities through the lean one, those with a link to a
+     * version or origin node through the one that also makes those (per-row subqueries cost even when empty).
+     */
+    private static void taskSteps(List<Step> out, Statement lean, Statement versioned, List<TaskRow> tasks) {
+        var plain = new ArrayList<Map<String, Object>>(tasks.size());
+        var withVersions = new ArrayList<Map<String, Object>>();
+        for (TaskRow t : tasks) (t.linksVersions() ? withVersions : plain).add(t.parameters());
+        step(out, lean, plain);
+        step(out, versioned, withVersions);
     }
 
     private static void step(List<Step> out, Statement s, List<?> rows) {
@@ -167,8 +179,11 @@ record IngestPlan(
         UPDATE_VERSIONS("ingest/update-versions", "rows"),
         MOVE_GENERATIONS("ingest/move-generations", "rows"),
         MERGE_AGENTS("ingest/merge-agents", "rows"),
+        /** Tasks whose links all point at entities (most); those with a version or origin link take the next. */
         CREATE_TASKS("ingest/create-tasks", "rows"),
+        CREATE_TASKS_VERSIONED("ingest/create-tasks-versioned", "rows"),
         UPDATE_TASKS("ingest/update-tasks", "rows"),
+        UPDATE_TASKS_VERSIONED("ingest/update-tasks-versioned", "rows"),
         REBIND_USAGES("ingest/rebind-usages", "rows"),
         DELETE_ORIGINS("ingest/delete-origins", "ids"),
         CREATE_INFORMED_BY("ingest/create-informed-by", "rows"),
@@ -247,6 +262,13 @@ record IngestPlan(
 
         static TaskRow placeholder(String taskId) {
             return new TaskRow(taskId, null, Map.of("task_id", taskId), List.of(), List.of(), List.of(), false);
+        }
+
+        /** Whether a usage or generation of the row points at a version or origin node. */
+        boolean linksVersions() {
+            for (Use u : used) if (u.target() != null) return true;
+            for (Use g : generated) if (g.target() != null) return true;
+            return false;
         }
 
         Map<String, Object> parameters() {
@@ -383,7 +405,15 @@ record IngestPlan(
     record Batch(
             Map<String, List<TaskEvent>> tasks,
             Map<String, WorkflowEvent> workflows,
-            Map<String, ObserverEvent> observers) {
+            Map<String, ObserverEvent> observers,
+            References refs) {
+        Batch(
+                Map<String, List<TaskEvent>> tasks,
+                Map<String, WorkflowEvent> workflows,
+                Map<String, ObserverEvent> observers) {
+            this(tasks, workflows, observers, new References());
+        }
+
         Batch {
             var t = new LinkedHashMap<String, List<TaskEvent>>(tasks.size() * 2);
             for (var e : tasks.entrySet()) t.put(e.getKey(), List.copyOf(e.getValue()));
@@ -445,13 +475,13 @@ record IngestPlan(
             var ids = new LinkedHashSet<String>();
             for (var e : tasks.entrySet()) {
                 for (TaskEvent t : e.getValue()) {
-                    for (EntityRef r : t.usedEntities()) ids.add(r.id());
-                    for (EntityRef r : t.generatedEntities()) ids.add(r.id());
+                    for (EntityRef r : refs.used(t)) ids.add(r.id());
+                    for (EntityRef r : refs.generated(t)) ids.add(r.id());
                 }
                 Optional<TaskEvent> doc = storedTasks.get(e.getKey());
                 if (doc != null && doc.isPresent()) {
-                    for (EntityRef r : doc.get().usedEntities()) ids.add(r.id());
-                    for (EntityRef r : doc.get().generatedEntities()) ids.add(r.id());
+                    for (EntityRef r : refs.used(doc.get())) ids.add(r.id());
+                    for (EntityRef r : refs.generated(doc.get())) ids.add(r.id());
                 }
             }
             return List.copyOf(ids);
@@ -466,12 +496,12 @@ record IngestPlan(
             var ids = new LinkedHashSet<String>();
             for (var e : tasks.entrySet()) {
                 for (TaskEvent t : e.getValue()) {
-                    for (EntityRef r : t.generatedEntities()) ids.add(r.id());
+                    for (EntityRef r : refs.generated(t)) ids.add(r.id());
                     // a usage naming a version makes its entity versioned: its stored usages re-bind
-                    for (EntityRef r : t.usedEntities()) if (EntityVersions.explicit(r) != null) ids.add(r.id());
+                    for (EntityRef r : refs.used(t)) if (EntityVersions.explicit(r) != null) ids.add(r.id());
                 }
                 Optional<TaskEvent> doc = storedTasks.get(e.getKey());
-                if (doc != null && doc.isPresent()) for (EntityRef r : doc.get().generatedEntities()) ids.add(r.id());
+                if (doc != null && doc.isPresent()) for (EntityRef r : refs.generated(doc.get())) ids.add(r.id());
             }
             return List.copyOf(ids);
         }
@@ -823,7 +853,7 @@ record IngestPlan(
             var made = new LinkedHashMap<String, Map<String, Object>>();
             for (TaskEvent t : mergedTasks.values()) {
                 Double at = EntityVersions.generatedAt(t);
-                for (EntityRef g : t.generatedEntities()) {
+                for (EntityRef g : batch.refs().generated(t)) {
                     Family f = family(g.id());
                     String label = EntityVersions.label(g, t.taskId());
                     if (!label.equals(t.taskId())) f.explicit = true;
@@ -851,7 +881,7 @@ record IngestPlan(
             }
             // versions usages name that no generation made: data of a known version that came from outside
             for (TaskEvent t : mergedTasks.values()) {
-                for (EntityRef u : t.usedEntities()) {
+                for (EntityRef u : batch.refs().used(t)) {
                     String label = EntityVersions.explicit(u);
                     Family f = family(u.id());
                     if (label == null) continue;
@@ -868,9 +898,8 @@ record IngestPlan(
             }
             for (Family f : families.values()) {
                 for (Version v : f.storedVersions.values()) if (!v.label().equals(v.generatedBy())) f.explicit = true;
-                long generations = f.versions.values().stream()
-                        .filter(v -> v.generatedBy() != null)
-                        .count();
+                int generations = 0;
+                for (Version v : f.versions.values()) if (v.generatedBy() != null) generations++;
                 boolean versioned = f.explicit || generations >= 2 || f.storedVersioned();
                 Version flat = versioned || generations == 0
                         ? null
@@ -946,11 +975,11 @@ record IngestPlan(
         }
 
         /** The usage links a task's document makes to one entity, each bound by {@code view}, in order. */
-        private static Set<Use> uses(TaskEvent doc, String entityId, View view) {
+        private Set<Use> uses(TaskEvent doc, String entityId, View view) {
             var out = new LinkedHashSet<Use>();
             if (doc == null) return out;
             Double at = EntityVersions.usedAt(doc);
-            for (EntityRef r : doc.usedEntities()) {
+            for (EntityRef r : batch.refs().used(doc)) {
                 if (!r.id().equals(entityId)) continue;
                 String explicit = EntityVersions.explicit(r);
                 out.add(new Use(entityId, r.role(), view.target(entityId, explicit, doc.taskId(), at), explicit));
@@ -982,7 +1011,7 @@ record IngestPlan(
                 List<Use> used = new ArrayList<>();
                 boolean rebound = false;
                 var entityIds = new LinkedHashSet<String>();
-                for (EntityRef r : merged.usedEntities()) entityIds.add(r.id());
+                for (EntityRef r : batch.refs().used(merged)) entityIds.add(r.id());
                 for (String entityId : entityIds) {
                     entitiesNeeded.add(entityId);
                     Family f = family(entityId);
@@ -1125,13 +1154,13 @@ record IngestPlan(
 
         /** Every entity the batch's usages name is needed, with the properties their references give it (last wins). */
         private void collectEntities(TaskEvent sent) {
-            for (EntityRef ref : sent.usedEntities()) {
+            for (EntityRef ref : batch.refs().used(sent)) {
                 entitiesNeeded.add(ref.id());
                 entityProps
                         .computeIfAbsent(ref.id(), k -> new LinkedHashMap<>())
                         .putAll(entityAttributes(ref));
             }
-            for (EntityRef ref : sent.generatedEntities()) entitiesNeeded.add(ref.id());
+            for (EntityRef ref : batch.refs().generated(sent)) entitiesNeeded.add(ref.id());
         }
 
         /**
@@ -1139,11 +1168,12 @@ record IngestPlan(
          * versioned entity) or at the entity itself (a flat one).
          */
         private List<Use> newGenerations(TaskEvent now, TaskEvent before) {
-            if (now.generatedEntities().isEmpty()) return List.of();
+            if (batch.refs().generated(now).isEmpty()) return List.of();
             var seen = new HashSet<String>();
-            if (before != null) for (EntityRef r : before.generatedEntities()) seen.add(r.role() + '\u0000' + r.id());
+            if (before != null)
+                for (EntityRef r : batch.refs().generated(before)) seen.add(r.role() + '\u0000' + r.id());
             var out = new ArrayList<Use>();
-            for (EntityRef r : now.generatedEntities()) {
+            for (EntityRef r : batch.refs().generated(now)) {
                 if (!seen.add(r.role() + '\u0000' + r.id())) continue;
                 entitiesNeeded.add(r.id());
                 Family f = family(r.id());
