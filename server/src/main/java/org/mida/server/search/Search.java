@@ -24,6 +24,12 @@ final class Search {
     static final int MAX_TOKEN_LENGTH = 64;
     private static final List<String> KIND_ORDER = List.of("campaign", "task", "run", "activity", "workflow", "entity");
 
+    /** Best first: the exact id, then a name equal to the text, then by score. */
+    private static final Comparator<SearchAnswer.Hit> RANK = Comparator.comparing(SearchAnswer.Hit::exact)
+            .thenComparing(SearchAnswer.Hit::named)
+            .thenComparingDouble(SearchAnswer.Hit::score)
+            .reversed();
+
     private Search() {}
 
     /** The Lucene query for a text, or null when it holds no letter or digit. */
@@ -75,11 +81,13 @@ final class Search {
                 String id = str(r.get("id"));
                 String activity = str(r.get("activity_id"));
                 String runName = str(r.get("run_name"));
+                String campaign = str(r.get("campaign_id"));
                 double score = r.get("score").asDouble();
-                boolean byRun = runName != null && matches(runName, needle) && !matches(id, needle);
-                boolean byActivity = activity != null && matches(activity, needle) && !matches(id, needle) && !byRun;
-                if (byActivity) {
-                    String key = activity + "\u0000" + str(r.get("campaign_id"));
+                boolean byId = matches(id, needle);
+                boolean byRun = runName != null && matches(runName, needle);
+                if (activity != null && matches(activity, needle)) {
+                    // one hit per activity and campaign, counting its matching tasks among the hits
+                    String key = activity + "\u0000" + campaign;
                     var prev = activities.get(key);
                     activities.put(
                             key,
@@ -88,27 +96,30 @@ final class Search {
                                     activity,
                                     activity,
                                     null,
-                                    str(r.get("campaign_id")),
+                                    campaign,
                                     null,
                                     null,
                                     prev == null ? 1L : prev.count() + 1,
                                     prev == null ? score : Math.max(score, prev.score()),
-                                    activity.equals(text)));
-                    continue;
+                                    false,
+                                    activity.equalsIgnoreCase(text)));
+                    if (!byId && !byRun) continue;
                 }
                 if (exact != null && exact.kind().equals("task") && exact.id().equals(id)) continue;
-                groups.get(byRun ? "run" : "task")
+                boolean run = byRun && !byId;
+                groups.get(run ? "run" : "task")
                         .add(new SearchAnswer.Hit(
-                                byRun ? "run" : "task",
+                                run ? "run" : "task",
                                 id,
                                 runName != null ? runName : activity,
                                 str(r.get("workflow_id")),
-                                str(r.get("campaign_id")),
+                                campaign,
                                 str(r.get("status")),
                                 null,
                                 null,
                                 score,
-                                false));
+                                false,
+                                runName != null && runName.equalsIgnoreCase(text)));
             }
             groups.get("activity").addAll(activities.values());
             for (Record r : tx.run(Cypher.load("search/workflows"), params).list()) {
@@ -127,7 +138,8 @@ final class Search {
                                 null,
                                 null,
                                 r.get("score").asDouble(),
-                                false));
+                                false,
+                                text.equalsIgnoreCase(str(r.get("name")))));
             }
             for (Record r : tx.run(Cypher.load("search/entities"), params).list()) {
                 String id = str(r.get("id"));
@@ -143,21 +155,18 @@ final class Search {
                                 str(r.get("type")),
                                 null,
                                 r.get("score").asDouble(),
+                                false,
                                 false));
             }
         }
         var out = new ArrayList<SearchAnswer.Group>();
         for (var e : groups.entrySet()) {
             var hits = new ArrayList<>(e.getValue());
-            hits.sort(Comparator.comparing(SearchAnswer.Hit::exact)
-                    .thenComparingDouble(SearchAnswer.Hit::score)
-                    .reversed());
+            hits.sort(RANK);
             if (hits.size() > limit) hits.subList(limit, hits.size()).clear();
             if (!hits.isEmpty()) out.add(new SearchAnswer.Group(e.getKey(), List.copyOf(hits)));
         }
-        out.sort(Comparator.comparing((SearchAnswer.Group g) -> g.hits().get(0).exact())
-                .thenComparingDouble(g -> g.hits().get(0).score())
-                .reversed());
+        out.sort(Comparator.comparing((SearchAnswer.Group g) -> g.hits().get(0), RANK));
         SearchAnswer.Hit best = out.isEmpty() ? null : out.get(0).hits().get(0);
         return new SearchAnswer(text, q, best, out);
     }
@@ -214,7 +223,7 @@ final class Search {
                                 : r.get("entity").isNull() ? null : "entity";
         if (kind == null) return null;
         String id = kind.equals("entity") ? r.get("entity").asString() : text;
-        return new SearchAnswer.Hit(kind, id, null, null, null, null, null, null, 1000.0, true);
+        return new SearchAnswer.Hit(kind, id, null, null, null, null, null, null, 1000.0, true, false);
     }
 
     private static String str(Value v) {

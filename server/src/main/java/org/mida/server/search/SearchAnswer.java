@@ -19,7 +19,8 @@ record SearchAnswer(String q, String lucene, Hit best, List<Group> groups) {
 
     /**
      * One hit: what it is and where it lives; {@code exact} when the text is its id. An activity hit names
-     * the activity in {@code id} and counts the matching tasks in {@code count}.
+     * the activity in {@code id} and counts the matching tasks among the hits in {@code count}; {@code named} when its name (run name, workflow
+     * name, activity) is the text.
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,5 +34,6 @@ record SearchAnswer(String q, String lucene, Hit best, List<Group> groups) {
             String type,
             Long count,
             double score,
-            boolean exact) {}
+            boolean exact,
+            boolean named) {}
 }
