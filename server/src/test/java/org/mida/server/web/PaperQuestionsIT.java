@@ -242,10 +242,22 @@ class PaperQuestionsIT {
         click(By.id("csv-export"));
         wait(d -> js("return window.midaLastCsv || null") != null);
         String csv = (String) js("return window.midaLastCsv");
-        String[] lines = csv.split("\r\n");
+        String[] lines = csv.split("\r?\n"); // WebDriver hands strings over with \n line ends
         assertThat(lines[0]).startsWith("task_id,activity_id,status,duration,generated.loss");
         assertThat(lines).hasSize(1 + FIG3.failedRuns().size());
         assertThat(csv).contains(FIG3.failedRuns().get(0).taskId());
+    }
+
+    @Test
+    void a_workflow_page_has_the_task_table_too() {
+        open("#/workflows?id=" + enc(Fig3Campaign.TRAIN) + "&view=failed");
+        waitFor(By.cssSelector("#failed-grid tbody tr"));
+        assertThat(driver.findElements(By.cssSelector("#failed-grid tbody tr"))).hasSize(7);
+        click(By.id("failed-runs"));
+        wait(d -> rows().size() == 50);
+        wait(d -> text("#task-count").equals("60"));
+        // the live task list above it is still there
+        assertThat(driver.findElements(By.cssSelector("#tasks tr[data-task-id]"))).hasSize(50);
     }
 
     @Test
@@ -254,18 +266,23 @@ class PaperQuestionsIT {
         var box = waitFor(By.id("search-input"));
         box.sendKeys("run-07");
         waitFor(By.cssSelector("#search-results a[data-kind='run']"));
-        assertThat(text("#search-results")).contains("Runs").contains("task:train/07");
+        assertThat(text("#search-results")).containsIgnoringCase("Runs").contains("task:train/07");
         screenshot("search");
         box.sendKeys(Keys.ENTER);
         wait(d -> d.getCurrentUrl().contains("#/tasks?id="));
         waitFor(By.id("used"));
         assertThat(text("#task-id")).isEqualTo("task:train/07");
-        assertThat(box.getDomProperty("value")).as("the box clears after navigation").isEmpty();
+        assertThat(box.getDomProperty("value"))
+                .as("the box clears after navigation")
+                .isEmpty();
 
         // fuzzy (one typo) and partial: an activity
         box.sendKeys("preproces");
         waitFor(By.cssSelector("#search-results a[data-kind='activity']"));
-        assertThat(text("#search-results")).contains("Activities").contains("preprocess").contains("20 tasks");
+        assertThat(text("#search-results"))
+                .containsIgnoringCase("Activities")
+                .contains("preprocess")
+                .contains("20 tasks");
         box.clear();
         box.sendKeys("scna-03");
         waitFor(By.cssSelector("#search-results a[data-kind='entity']"));
@@ -281,12 +298,16 @@ class PaperQuestionsIT {
         open("#/analysis?workflow_id=" + enc(Fig3Campaign.TRAIN));
         waitFor(By.cssSelector("#heatmap rect.hm-cell"));
         String labels = text("#heatmap");
-        assertThat(labels).contains("memory_used_mib (start)").contains("memory_used_mib (end)").contains("loss");
+        assertThat(labels)
+                .contains("memory_used_mib (start)")
+                .contains("memory_used_mib (end)")
+                .contains("loss");
         // click the cell lr × loss: the scatter plot of the 53 finished runs, each point a task link
         click(By.cssSelector("#heatmap rect.hm-cell[data-x='used.lr'][data-y='generated.loss']"));
         waitFor(By.id("scatter-plot"));
         int finished = (int) FIG3.runs.stream().filter(r -> !r.failed()).count();
-        assertThat(driver.findElements(By.cssSelector("#scatter-plot a.pt-link"))).hasSize(finished);
+        assertThat(driver.findElements(By.cssSelector("#scatter-plot a.pt-link")))
+                .hasSize(finished);
         screenshot("correlation-scatter");
         // include failed runs: the telemetry of the failed runs enters the matrix
         click(By.id("include-failed"));
@@ -300,15 +321,48 @@ class PaperQuestionsIT {
         });
         wait(d -> "train_model".equals(param("activity_id")));
         waitFor(By.cssSelector("#heatmap rect.hm-cell"));
-        click(By.cssSelector("#heatmap rect.hm-cell[data-x='used.batch_size'][data-y='telemetry_at_end.gpu.memory_used_mib']"));
+        click(By.cssSelector(
+                "#heatmap rect.hm-cell[data-x='used.batch_size'][data-y='telemetry_at_end.gpu.memory_used_mib']"));
         waitFor(By.cssSelector("#scatter-plot a.pt-link"));
-        assertThat(driver.findElements(By.cssSelector("#scatter-plot a.pt-link"))).hasSize(60);
+        assertThat(driver.findElements(By.cssSelector("#scatter-plot a.pt-link")))
+                .hasSize(60);
         // a point opens its task
-        String task = driver.findElement(By.cssSelector("#scatter-plot a.pt-link")).getDomAttribute("data-task-id");
+        String task =
+                driver.findElement(By.cssSelector("#scatter-plot a.pt-link")).getDomAttribute("data-task-id");
         js("document.querySelector('#scatter-plot a.pt-link').dispatchEvent(new MouseEvent('click', {bubbles: true}))");
         wait(d -> d.getCurrentUrl().contains("#/tasks?id="));
         waitFor(By.id("used"));
         assertThat(text("#task-id")).isEqualTo(task);
+    }
+
+    @Test
+    void observers_panel_shows_version_campaign_uptime_and_the_other_fields() throws IOException {
+        double now = System.currentTimeMillis() / 1000.0;
+        var report = new java.util.LinkedHashMap<String, Object>();
+        report.put("type", "observer");
+        report.put("observer_id", "microscope-pc/agent/logfile");
+        report.put("at", now);
+        report.put("kind", "logfile");
+        report.put("version", "0.4.1");
+        report.put("state", "running");
+        report.put("hostname", "microscope-pc");
+        report.put("campaign_id", Fig3Campaign.CAMPAIGN);
+        report.put("started_at", now - 7200);
+        report.put("interval", 5);
+        report.put("counters", Map.of("emitted", 20));
+        report.put("custom_metadata", Map.of("instrument", "Titan Krios"));
+        var r = server.post("/api/events", MAPPER.writeValueAsString(List.of(report)));
+        assertThat(r.status()).as(r.body()).isEqualTo(202);
+        server.awaitIngested(seconds(60));
+        open("#/observers");
+        WebElement row = waitFor(By.cssSelector("tr[data-observer-id='microscope-pc/agent/logfile']"));
+        assertThat(row.getText()).contains("v0.4.1", Fig3Campaign.CAMPAIGN, "every 5.00 s", "up since");
+        assertThat(row.findElement(By.linkText(Fig3Campaign.CAMPAIGN)).getDomAttribute("href"))
+                .isEqualTo("#/workflows?campaign_id=" + Fig3Campaign.CAMPAIGN);
+        row.findElement(By.cssSelector("details.observer-extra > summary")).click();
+        assertThat(row.findElement(By.cssSelector("details.observer-extra")).getText())
+                .containsIgnoringCase("custom_metadata")
+                .contains("Titan Krios");
     }
 
     // ------------------------------------------------------------------ helpers
@@ -334,11 +388,15 @@ class PaperQuestionsIT {
     }
 
     private static String cell(WebElement row, String field) {
-        return row.findElement(By.cssSelector("td[data-field='" + field + "']")).getText().trim();
+        return row.findElement(By.cssSelector("td[data-field='" + field + "']"))
+                .getText()
+                .trim();
     }
 
     private static String attr(WebElement row, String key) {
-        return row.findElement(By.cssSelector("td[data-attr='" + key + "']")).getText().trim();
+        return row.findElement(By.cssSelector("td[data-attr='" + key + "']"))
+                .getText()
+                .trim();
     }
 
     /** The UI's number format (lib/tables.js formatValue) for the fixture's values. */
@@ -400,7 +458,8 @@ class PaperQuestionsIT {
         try {
             Path dir = Path.of(SCREENSHOTS);
             Files.createDirectories(dir);
-            Path tmp = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+            Path tmp =
+                    ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
             Files.copy(tmp, dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
