@@ -249,4 +249,5 @@ async function scatter(box, xName, yName, r, { workflow_id, activity_id, anyStat
     h('h3', {}, varLabel(xName), ' × ', varLabel(yName), h('span', { class: 'muted' }, ` — ${method} r = ${r === null || r === undefined ? 'n/a' : String(r)}, ${pts.length} tasks`)),
     pts.length ? plot : h('p', { class: 'empty' }, 'No task has both values.')
   );
+  box.scrollIntoView({ block: 'nearest' });
 }

@@ -19,7 +19,9 @@ class SearchTest {
         assertThat(Search.lucene("\" OR *:* ")).isEqualTo("(or^4 OR or*^2)");
         assertThat(Search.lucene("a AND (b")).isEqualTo("(a^4 OR a*^2) AND (and^4 OR and*^2) AND (b^4 OR b*^2)");
         assertThat(Search.lucene("x ".repeat(20)).split(" AND ")).hasSize(Search.MAX_TOKENS);
-        assertThat(Search.lucene("y".repeat(100))).contains("y".repeat(Search.MAX_TOKEN_LENGTH) + "^4").doesNotContain("y".repeat(65));
+        assertThat(Search.lucene("y".repeat(100)))
+                .contains("y".repeat(Search.MAX_TOKEN_LENGTH) + "^4")
+                .doesNotContain("y".repeat(65));
         assertThat(Search.escape("a+b:c*d\\")).isEqualTo("a\\+b\\:c\\*d\\\\");
     }
 

@@ -257,7 +257,8 @@ class PaperQuestionsIT {
         wait(d -> rows().size() == 50);
         wait(d -> text("#task-count").equals("60"));
         // the live task list above it is still there
-        assertThat(driver.findElements(By.cssSelector("#tasks tr[data-task-id]"))).hasSize(50);
+        assertThat(driver.findElements(By.cssSelector("#tasks tr[data-task-id]")))
+                .hasSize(50);
     }
 
     @Test
