@@ -432,9 +432,12 @@ class PaperQuestionsIT {
                 .until(condition::apply);
     }
 
+    /** Clicks what {@code by} finds, centred first (the sticky header must not cover it). */
     private static void click(By by) {
         wait(d -> {
-            d.findElement(by).click();
+            WebElement el = d.findElement(by);
+            js("arguments[0].scrollIntoView({block: 'center'});", el);
+            el.click();
             return true;
         });
     }
