@@ -101,6 +101,15 @@ export const api = {
   reportMarkdown: (id) => get('/api/analysis/report', { id, format: 'markdown' }, 'text/markdown, text/plain, */*'),
   reportUrl: (id, format) => '/api/analysis/report' + qs({ id, format }),
 
+  /** Fields present on a campaign's or workflow's tasks: {tasks, fields:[{name, types, count}]} */
+  fields: ({ campaign_id, workflow_id } = {}) => get('/api/fields', { campaign_id, workflow_id }),
+  /** An entity with its attributes and versions: {id, type, attributes, versions, …} */
+  entity: (id) => get('/api/entities', { id }),
+  /** Partial and fuzzy search: {q, best, groups:[{kind, hits:[{kind, id, label, …}]}]} */
+  search: (q, limit) => get('/api/search', { q, limit }),
+  /** Correlations with options: {workflow_id, activity_id, status ('any' for all)} */
+  correlationWith: ({ workflow_id, activity_id, status }) => get('/api/analysis/correlation', { workflow_id, activity_id, status }),
+
   /** Observers' latest status reports: {observers:[{observer_id, state, hostname, counters, report_age_s, silent, …}]} */
   observers: () => get('/api/observers'),
   observer: (id) => get('/api/observers', { id }),

@@ -13,6 +13,7 @@ import analysis from './views/analysis.js';
 import report from './views/report.js';
 import live from './views/live.js';
 import observers from './views/observers.js';
+import { initSearch } from './search.js';
 
 const routes = { campaigns, workflows, tasks, lineage, overview, query, analysis, report, live, observers };
 
@@ -73,10 +74,8 @@ async function go(id) {
 }
 
 function header() {
-  document.getElementById('search').addEventListener('submit', (e) => {
-    e.preventDefault();
-    go(document.getElementById('search-input').value);
-  });
+  // search as you type (issue 13); the id probe stays the fallback when nothing matches
+  initSearch(go);
   const panel = document.getElementById('token-panel');
   const btn = document.getElementById('token-btn');
   const input = document.getElementById('token-input');

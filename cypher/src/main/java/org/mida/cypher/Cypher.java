@@ -34,7 +34,10 @@ public final class Cypher {
             "schema/13-observer-id-unique",
             "schema/14-version-id-unique",
             "schema/20-field-scope-name-unique",
-            "schema/21-field-name");
+            "schema/21-field-name",
+            "schema/30-search-tasks",
+            "schema/31-search-workflows",
+            "schema/32-search-entities");
 
     private Cypher() {}
 

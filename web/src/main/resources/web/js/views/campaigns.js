@@ -69,6 +69,8 @@ export default async function campaigns(main, params, ctx) {
               h(
                 'span',
                 {},
+                a('workflows', { campaign_id: c.campaign_id, view: 'failed' }, 'failed runs'),
+                ' · ',
                 a('overview', { campaign_id: c.campaign_id }, 'workflow graph'),
                 ' · ',
                 a('live', { campaign_id: c.campaign_id }, 'live'),

@@ -2,7 +2,7 @@
 // Silent observers (no report for longer than the server's limit, and not stopped) are highlighted.
 
 import { api } from '../api.js';
-import { h, table, fmtNumber, fmtTime, fmtDuration, loading, setTitle, errorBox, fill } from '../ui.js';
+import { h, a, table, fmtNumber, fmtTime, fmtDuration, loading, setTitle, errorBox, fill, kv } from '../ui.js';
 
 const REFRESH_MS = 5000;
 /** Counters every observer keeps, shown first and always; the others follow by name. */
@@ -26,7 +26,12 @@ export default async function observers(main, params, ctx) {
       fill(list, observerTable(os));
     } catch (e) {
       if (ctx.stale() || stopped) return;
-      fill(list, errorBox(e));
+      fill(
+        list,
+        e.status === 404
+          ? h('p', { class: 'empty' }, 'This server does not report observers (GET /api/observers is absent).')
+          : errorBox(e)
+      );
     }
     if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
   }
@@ -44,9 +49,16 @@ function observerTable(os) {
         key: 'observer_id',
         label: 'observer',
         render: (o) =>
-          h('div', {}, h('code', { class: 'observer-id' }, o.observer_id), o.name && o.name !== o.observer_id ? h('div', { class: 'muted' }, o.name) : null),
+          h(
+            'div',
+            {},
+            h('code', { class: 'observer-id' }, o.observer_id),
+            o.name && o.name !== o.observer_id ? h('div', { class: 'muted' }, o.name) : null,
+            extra(o)
+          ),
       },
-      { key: 'kind', label: 'kind' },
+      { key: 'kind', label: 'kind', render: (o) => [o.kind || '', o.version ? h('div', { class: 'muted small observer-version' }, `v${o.version}`) : null] },
+      { key: 'campaign_id', label: 'campaign', render: (o) => (o.campaign_id ? a('workflows', { campaign_id: o.campaign_id }, o.campaign_id) : '') },
       { key: 'state', label: 'state', render: state },
       { key: 'hostname', label: 'host', render: (o) => [o.hostname || '', o.pid != null ? h('span', { class: 'muted' }, ` pid ${o.pid}`) : null] },
       { key: 'counters', label: 'counters', render: (o) => counters(o.counters) },
@@ -57,7 +69,9 @@ function observerTable(os) {
           h(
             'span',
             { class: 'observer-age', title: `made ${fmtTime(o.at)}, received ${fmtTime(o.received_at)}; silent after ${fmtDuration(o.silent_after_s)} without a report` },
-            `${ago(o.report_age_s)}`
+            `${ago(o.report_age_s)}`,
+            o.interval != null ? h('div', { class: 'muted small' }, `every ${fmtDuration(o.interval)}`) : null,
+            o.started_at != null ? h('div', { class: 'muted small observer-started' }, `up since ${fmtTime(o.started_at)}`) : null
           ),
       },
       { key: 'last_poll_at', label: 'last poll', render: (o) => fmtTime(o.last_poll_at) },
@@ -76,6 +90,16 @@ function observerTable(os) {
       empty: 'No observer has reported yet. Observers send a status report on the event stream every few seconds.',
     }
   );
+}
+
+/** Fields of a report the table has no column for (custom_metadata and any others the observer sent), on demand. */
+const SHOWN = new Set(['type', 'observer_id', 'name', 'kind', 'version', 'campaign_id', 'state', 'hostname', 'pid', 'counters', 'at', 'received_at', 'report_age_s', 'silent', 'silent_for_s', 'silent_after_s', 'interval', 'started_at', 'last_poll_at', 'last_error', 'last_error_at']);
+
+function extra(o) {
+  const rest = {};
+  for (const [k, v] of Object.entries(o)) if (!SHOWN.has(k) && v !== null && v !== undefined && !(typeof v === 'object' && !Object.keys(v).length)) rest[k] = v;
+  if (!Object.keys(rest).length) return null;
+  return h('details', { class: 'observer-extra' }, h('summary', { class: 'muted small' }, `${Object.keys(rest).length} more`), kv(rest));
 }
 
 function state(o) {

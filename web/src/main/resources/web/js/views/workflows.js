@@ -3,6 +3,7 @@
 import { api } from '../api.js';
 import { h, a, link, table, row, pager, status, fmtTime, fmtDuration, fmtNumber, loading, setTitle, errorBox, text, fill } from '../ui.js';
 import { navigate } from '../nav.js';
+import { taskTable } from './tasktable.js';
 
 const PAGE = 50;
 
@@ -31,6 +32,8 @@ async function listing(main, params, ctx) {
     ),
     body
   );
+  // the campaign's tasks as a table that answers questions (issue 13)
+  if (campaign_id) main.append(taskTable(params, { scope: { campaign_id }, route: 'workflows', routeParams: { campaign_id, offset: offset || null }, ctx }));
   const { workflows: ws } = await api.workflows({ campaign_id, limit: PAGE, offset });
   if (ctx.stale()) return;
   fill(body, 
@@ -73,6 +76,8 @@ async function detail(main, id, params, ctx) {
   const summary = h('section', { class: 'panel' }, loading('Loading workflow'));
   const tasksPanel = h('section', { class: 'panel' });
   main.append(head, summary, tasksPanel);
+  // the workflow's tasks as a table that answers questions (issue 13)
+  main.append(taskTable(params, { scope: { workflow_id: id }, route: 'workflows', routeParams: { id, status: statusFilter || null, offset: offset || null }, ctx }));
 
   const w = await api.workflow(id);
   if (ctx.stale()) return;

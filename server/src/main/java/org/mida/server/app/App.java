@@ -24,6 +24,7 @@ import org.mida.server.observerstatus.ObserverRoutes;
 import org.mida.server.openlineage.OpenLineageEndpoint;
 import org.mida.server.prov.ProvRoutes;
 import org.mida.server.query.QueryRoutes;
+import org.mida.server.search.SearchRoutes;
 import org.mida.server.stream.StreamRoutes;
 import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.Driver;
@@ -120,6 +121,7 @@ public final class App {
             c.routes.post("/api/cypher", query::cypher);
             // the fields present on a campaign's or a workflow's tasks, with types and counts (issue 12)
             c.routes.get("/api/fields", new FieldsRoutes(parts.driver(), json, config.cypherTimeoutMs())::fields);
+            c.routes.get("/api/search", new SearchRoutes(parts.driver(), json, config.cypherTimeoutMs())::search);
             // W3C PROV-JSON export (ids with '/' as ?id=) and import
             c.routes.get("/api/prov/workflows", prov::workflowByQuery);
             c.routes.get("/api/prov/workflows/{id}", prov::workflow);

@@ -27,6 +27,7 @@ class PackageStructureTest {
         SERVER + ".openlineage..",
         SERVER + ".prov..",
         SERVER + ".query..",
+        SERVER + ".search..",
         SERVER + ".stream.."
     };
     private static JavaClasses classes;

@@ -1,0 +1,1 @@
+CREATE FULLTEXT INDEX search_tasks IF NOT EXISTS FOR (t:Task) ON EACH [t.task_id, t.activity_id, t.`custom_metadata.run_name`, t.`custom_metadata.mlflow_run_name`] OPTIONS {indexConfig: {`fulltext.analyzer`: 'standard-no-stop-words'}}
