@@ -123,3 +123,13 @@ test('telemetry series from start and end snapshots, and round time ticks', () =
   assert.deepEqual(timeTicks(0, 60, 6), [0, 10, 20, 30, 40, 50, 60]);
   assert.deepEqual(timeTicks(null, null), []);
 });
+
+test('numeric telemetry paths, nested lookup and the default CPU/memory/GPU series', async () => {
+  const { numericPaths, at, defaultSeries } = await import('../../main/resources/web/js/lineage-model.js');
+  const tel = { cpu: { percent_all: 40, per_cpu: [1, 2] }, memory: { virtual: { percent: 60, used: 1e9 } }, gpu: { util: 90 }, host: 'x' };
+  const paths = numericPaths(tel);
+  assert.deepEqual(paths, ['cpu.percent_all', 'memory.virtual.percent', 'memory.virtual.used', 'gpu.util']);
+  assert.equal(at({ telemetry_at_end: tel }, 'telemetry_at_end.gpu.util'), 90);
+  assert.equal(at({}, 'a.b'), undefined);
+  assert.deepEqual(defaultSeries(paths), ['cpu.percent_all', 'memory.virtual.percent', 'gpu.util']);
+});

@@ -26,6 +26,7 @@ export const LEGEND = {
     ['task', 'task (fill = status, border = workflow)'],
     ['entity', 'data entity'],
     ['workflow', 'workflow'],
+    ['group', 'group of sibling runs or their entities (click to open)'],
   ],
   edges: Object.entries(EDGE_COLORS).filter(([k]) => k !== 'feeds'),
   status: Object.entries(STATUS_COLORS),
@@ -33,6 +34,7 @@ export const LEGEND = {
 
 function label(n) {
   const s = n.label || n.name || n.id;
+  if (n.kind === 'group') return s.length > 40 ? s.slice(0, 39) + '…' : s;
   return s.length > 28 ? s.slice(0, 12) + '…' + s.slice(-14) : s;
 }
 
@@ -47,14 +49,25 @@ function nodeData(n) {
       kind: n.kind || 'entity',
       short: label(n),
       fill:
-        n.kind === 'task'
+        n.kind === 'group'
+          ? groupFill(n)
+          : n.kind === 'task'
           ? STATUS_COLORS[(n.status || 'UNKNOWN').toUpperCase()] || STATUS_COLORS.UNKNOWN
           : n.kind === 'workflow'
           ? `hsl(${wfHue}, 45%, 78%)`
           : '#f6e3a1',
+      size: n.kind === 'group' ? Math.min(70, 30 + 8 * Math.log2(n.count || 1)) : null,
       ring: n.workflow_id || n.kind === 'workflow' ? `hsl(${wfHue}, 55%, 42%)` : '#b89a3e',
     },
   };
+}
+
+/** A task group is filled with its status mix as a gradient stop (share of errors in red). */
+function groupFill(n) {
+  if (n.group_of !== 'task') return '#f6e3a1';
+  const mix = n.status_mix || {};
+  const total = Object.values(mix).reduce((a, b) => a + b, 0) || 1;
+  return (mix.ERROR || 0) / total > 0.5 ? STATUS_COLORS.ERROR : STATUS_COLORS[(n.status || 'FINISHED').toUpperCase()] || STATUS_COLORS.FINISHED;
 }
 
 function edgeData(e) {
@@ -66,8 +79,8 @@ function edgeData(e) {
       id: `${e.source}\u0000${type}\u0000${e.target}`,
       type,
       color: EDGE_COLORS[type] || EDGE_COLORS.feeds,
-      elabel: e.entities ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : e.informed_by ? `${e.informed_by} dep${e.informed_by === 1 ? '' : 's'}` : '',
-      width: e.entities != null || e.informed_by != null ? Math.min(8, 1.5 + Math.log2(1 + (e.entities || 0) + (e.informed_by || 0))) : 1.4,
+      elabel: e.count > 1 ? `×${e.count}` : e.entities ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : e.informed_by ? `${e.informed_by} dep${e.informed_by === 1 ? '' : 's'}` : '',
+      width: e.count > 1 ? Math.min(8, 1.5 + Math.log2(e.count)) : e.entities != null || e.informed_by != null ? Math.min(8, 1.5 + Math.log2(1 + (e.entities || 0) + (e.informed_by || 0))) : 1.4,
     },
   };
 }
@@ -104,6 +117,23 @@ const STYLE = [
       'border-width': 3,
     },
   },
+  {
+    selector: 'node[kind = "group"]',
+    style: {
+      shape: 'round-rectangle',
+      width: 'data(size)',
+      height: 'data(size)',
+      'border-width': 4,
+      'border-style': 'double',
+      'font-size': 11,
+      'font-weight': 600,
+      'text-wrap': 'wrap',
+      'text-max-width': 140,
+    },
+  },
+  { selector: 'node[kind = "group"][group_of = "entity"]', style: { shape: 'round-hexagon', 'border-color': '#b89a3e' } },
+  { selector: 'node.path', style: { 'underlay-color': '#1f6feb', 'underlay-opacity': 0.45, 'underlay-padding': 8, 'min-zoomed-font-size': 0, 'z-index': 20 } },
+  { selector: 'edge.path', style: { width: 5, 'line-color': '#1f6feb', 'source-arrow-color': '#1f6feb', 'target-arrow-color': '#1f6feb', opacity: 1, 'z-index': 20 } },
   { selector: 'node.root', style: { 'border-width': 5, 'border-color': '#1f2a44', 'underlay-color': '#ffd54f', 'underlay-opacity': 0.7, 'underlay-padding': 6 } },
   { selector: 'node.expanded', style: { 'border-style': 'double', 'border-width': 5 } },
   { selector: 'node.match', style: { 'underlay-color': '#ff7043', 'underlay-opacity': 0.8, 'underlay-padding': 7 } },
@@ -131,6 +161,8 @@ const STYLE = [
     style: { label: 'data(elabel)', 'font-size': 9, color: '#4a5568', 'text-background-color': '#fff', 'text-background-opacity': 0.85, 'text-background-padding': 2 },
   },
   { selector: 'edge.faded', style: { opacity: 0.1 } },
+  { selector: 'node.dim', style: { opacity: 0.2 } },
+  { selector: 'edge.dim', style: { opacity: 0.08 } },
   { selector: 'edge.lit', style: { width: 3, opacity: 1, 'z-index': 10 } },
   { selector: 'node.lit', style: { 'min-zoomed-font-size': 0, 'font-weight': 600, 'z-index': 10 } },
 ];
@@ -367,7 +399,25 @@ export function createGraph(container, handlers = {}) {
       m.addClass('match');
       return m.length;
     },
-    png: () => cy.png({ full: true, scale: 2, bg: '#ffffff', output: 'blob' }),
+    /** A new label for a node (e.g. the parameter that tells sibling runs apart). */
+    relabel(id, text) {
+      const n = cy.getElementById(id);
+      if (n.empty()) return;
+      n.data('label', text);
+      n.data('short', label({ ...n.data(), label: text }));
+    },
+    /** Highlights a path (node ids, edge objects {source, type, target}) and fades the rest; empty clears. */
+    path(ids, es) {
+      cy.batch(() => {
+        cy.elements().removeClass('path dim');
+        if (!ids.length) return;
+        for (const id of ids) cy.getElementById(id).addClass('path');
+        for (const e of es) cy.getElementById(edgeData(e).data.id).addClass('path');
+        cy.elements().not('.path').addClass('dim');
+      });
+      return cy.$('.path').length;
+    },
+    png: () => cy.png({ full: true, scale: cy.nodes().length > 300 ? 1 : 2, bg: '#ffffff', output: 'blob' }),
     destroy: () => cy.destroy(),
   };
   return api;

@@ -306,3 +306,35 @@ export function timeTicks(from, to, count = 6) {
   for (let t = Math.ceil(from / step) * step; t <= to + 1e-9; t += step) out.push(+t.toFixed(6));
   return out;
 }
+
+/** The dotted paths of the numeric leaves of a nested object ({cpu: {percent: 5}} → ['cpu.percent']); arrays left out. */
+export function numericPaths(obj, prefix = '', out = []) {
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return out;
+  for (const [k, v] of Object.entries(obj)) {
+    const p = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number' && Number.isFinite(v)) out.push(p);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) numericPaths(v, p, out);
+  }
+  return out;
+}
+
+/** The value at a dotted path of a nested object (t, 'telemetry_at_end.cpu.percent'), else undefined. */
+export function at(obj, path) {
+  let x = obj;
+  for (const k of String(path).split('.')) {
+    if (x === null || typeof x !== 'object') return undefined;
+    x = x[k];
+  }
+  return x;
+}
+
+/** The telemetry paths a timeline shows first: CPU, memory, GPU, in that order, at most `n`. */
+export function defaultSeries(paths, n = 3) {
+  const pick = [];
+  for (const re of [/^cpu\.(percent|percent_all|utilization)/i, /^mem(ory)?\..*(percent|used)/i, /^gpu\..*(util|percent|memory)/i, /^(cpu|mem|gpu)/i]) {
+    const p = paths.find((x) => re.test(x) && !pick.includes(x));
+    if (p) pick.push(p);
+    if (pick.length >= n) break;
+  }
+  return pick;
+}
