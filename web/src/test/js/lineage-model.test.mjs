@@ -68,6 +68,12 @@ test('sibling labels: a distinct run name, else the varying parameters', () => {
   ]);
   assert.equal(params.get('a'), 'lr=0.01 batch_size=32');
   assert.equal(params.get('b'), 'lr=0.001 batch_size=64');
+  const withData = siblingLabels([
+    { task_id: 'a', 'used.scan': 'file:///s/1.tif', 'used.lr': 0.1 },
+    { task_id: 'b', 'used.scan': 'file:///s/2.tif', 'used.lr': 0.2 },
+    { task_id: 'c', 'used.scan': 'file:///s/3.tif', 'used.lr': 0.2 },
+  ]);
+  assert.equal(withData.get('a'), 'lr=0.1 scan=file:///s/1.tif');
   const bare = siblingLabels([{ task_id: 'task-000123', activity_id: 'train' }, { task_id: 'task-000124', activity_id: 'train' }]);
   assert.equal(bare.get('task-000123'), 'train …000123');
   assert.equal(shortField('used.optimizer.lr'), 'lr');

@@ -141,9 +141,10 @@ export function siblingLabels(rows, { maxParams = 2 } = {}) {
   const nameField = fields.find((f) => RUN_NAME.test(f) && distinct(rows, f) === rows.length);
   const varying = fields
     .filter((f) => f !== nameField && !RUN_NAME.test(f) && f.startsWith('used.'))
-    .map((f) => [f, distinct(rows, f)])
+    .map((f) => [f, distinct(rows, f), rows.some((r) => typeof r[f] === 'string' && /[/:]/.test(r[f]))])
     .filter(([, d]) => d > 1)
-    .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+    // parameters before the ids of the data a run read (a scan's URI varies too, but tells less)
+    .sort((x, y) => x[2] - y[2] || y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
     .slice(0, maxParams)
     .map(([f]) => f);
   for (const r of rows) {
