@@ -30,9 +30,9 @@ test('600 sibling runs collapse into a few group nodes', () => {
   // scans (used only by the train group), train group, model group, evaluate group
   assert.equal(g.nodes.length, 4);
   const models = [...g.groups.values()].find((x) => x.group_of === 'entity' && x.count === 600);
-  assert.equal(models.label, '600 model from train');
+  assert.equal(models.label, '600 × model from train');
   const scans = [...g.groups.values()].find((x) => x.group_of === 'entity' && x.count === 20);
-  assert.equal(scans.label, '20 scan into train');
+  assert.equal(scans.label, '20 × scan into train');
   // train→scans (600 usages), models→train, evaluate→models
   assert.equal(g.edges.length, 3);
   assert.equal(g.edges.find((e) => e.target === scans.id).count, 600);

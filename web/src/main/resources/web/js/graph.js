@@ -56,18 +56,33 @@ function nodeData(n) {
           : n.kind === 'workflow'
           ? `hsl(${wfHue}, 45%, 78%)`
           : '#f6e3a1',
+      ...pie(n),
       size: n.kind === 'group' ? Math.min(70, 30 + 8 * Math.log2(n.count || 1)) : null,
       ring: n.workflow_id || n.kind === 'workflow' ? `hsl(${wfHue}, 55%, 42%)` : '#b89a3e',
     },
   };
 }
 
-/** A task group is filled with its status mix as a gradient stop (share of errors in red). */
+/** A task group's fill: the colour of its most common status (the pie over it shows the mix). */
 function groupFill(n) {
   if (n.group_of !== 'task') return '#f6e3a1';
+  const top = Object.entries(n.status_mix || {}).sort((x, y) => y[1] - x[1])[0];
+  return STATUS_COLORS[top ? top[0] : 'UNKNOWN'] || STATUS_COLORS.UNKNOWN;
+}
+
+const PIE_ORDER = ['FINISHED', 'ERROR', 'RUNNING', 'SUBMITTED', 'WAITING', 'UNKNOWN'];
+
+/** Pie slices (percent and colour) of a task group's status mix, for Cytoscape's pie style. */
+function pie(n) {
+  const out = {};
+  if (n.kind !== 'group' || n.group_of !== 'task') return out;
   const mix = n.status_mix || {};
   const total = Object.values(mix).reduce((a, b) => a + b, 0) || 1;
-  return (mix.ERROR || 0) / total > 0.5 ? STATUS_COLORS.ERROR : STATUS_COLORS[(n.status || 'FINISHED').toUpperCase()] || STATUS_COLORS.FINISHED;
+  PIE_ORDER.forEach((s, i) => {
+    out[`pie${i + 1}`] = (100 * (mix[s] || 0)) / total;
+    out[`pie${i + 1}c`] = STATUS_COLORS[s];
+  });
+  return out;
 }
 
 function edgeData(e) {
@@ -129,6 +144,24 @@ const STYLE = [
       'font-weight': 600,
       'text-wrap': 'wrap',
       'text-max-width': 140,
+    },
+  },
+  {
+    selector: 'node[kind = "group"][group_of = "task"]',
+    style: {
+      'pie-size': '70%',
+      'pie-1-background-size': 'data(pie1)',
+      'pie-1-background-color': 'data(pie1c)',
+      'pie-2-background-size': 'data(pie2)',
+      'pie-2-background-color': 'data(pie2c)',
+      'pie-3-background-size': 'data(pie3)',
+      'pie-3-background-color': 'data(pie3c)',
+      'pie-4-background-size': 'data(pie4)',
+      'pie-4-background-color': 'data(pie4c)',
+      'pie-5-background-size': 'data(pie5)',
+      'pie-5-background-color': 'data(pie5c)',
+      'pie-6-background-size': 'data(pie6)',
+      'pie-6-background-color': 'data(pie6c)',
     },
   },
   { selector: 'node[kind = "group"][group_of = "entity"]', style: { shape: 'round-hexagon', 'border-color': '#b89a3e' } },
@@ -352,7 +385,9 @@ export function createGraph(container, handlers = {}) {
       return added;
     },
     layout(animate = false) {
-      const positions = layered([...nodes.values()], [...edges.values()]);
+      // group nodes are up to 70 px tall: more room between rows when there are any
+      const grouped = nodes.size < 150 && [...nodes.values()].some((n) => n.kind === 'group');
+      const positions = layered([...nodes.values()], [...edges.values()], grouped ? { rowGap: 110, colGap: 230 } : {});
       // an edge that skips ranks on a straight line would run through the nodes between: bend it
       cy.batch(() =>
         cy.edges().forEach((e) => {

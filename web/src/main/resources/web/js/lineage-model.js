@@ -102,7 +102,7 @@ export function groupSiblings(nodes, edges, { min = 5, open = new Set(), keep = 
         key: sig,
         kind: 'group',
         group_of: 'entity',
-        label: `${members.length} ${what}${by ? (gen ? ' from ' : ' into ') + by.activity_id : ''}`,
+        label: `${members.length} × ${what}${by ? (gen ? ' from ' : ' into ') + by.activity_id : ''}`,
         count: members.length,
         members,
         depth: Math.min(...members.map((m) => byId.get(m).depth ?? Infinity)),
