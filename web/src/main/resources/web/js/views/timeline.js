@@ -1,6 +1,7 @@
 // #/timeline?workflow_id=…[&by=host|worker|activity] — a workflow's tasks as a Gantt chart (one lane per host,
 // worker or activity; overlapping tasks stack in rows), with CPU / memory / GPU telemetry under it, from
-// each task's telemetry_at_start (at its start) and telemetry_at_end (at its end). Click a bar for links to
+// each task's telemetry_at_start (at its start) and telemetry_at_end (at its end), drawn as one segment per
+// task. Click a bar for links to
 // the task and its lineage. Tasks are read a page at a time, at most MAX_TASKS.
 
 import { api } from '../api.js';
@@ -108,7 +109,13 @@ export default async function timeline(main, params, ctx) {
     const lo = Math.min(0, ...vals);
     const hi = Math.max(lo + 1e-9, ...vals);
     const yv = (v) => H - 14 - ((v - lo) / (hi - lo)) * (H - 24);
-    const line = pts.map((q, k) => `${k ? 'L' : 'M'}${x(q.t).toFixed(1)},${yv(q.v).toFixed(1)}`).join(' ');
+    // one segment per task, from its value at start to its value at end: no line joins two tasks
+    const byTask = new Map();
+    for (const q of pts) (byTask.get(q.task_id) || byTask.set(q.task_id, []).get(q.task_id)).push(q);
+    const line = [...byTask.values()]
+      .filter((qs) => qs.length > 1)
+      .map((qs) => qs.map((q, k) => `${k ? 'L' : 'M'}${x(q.t).toFixed(1)},${yv(q.v).toFixed(1)}`).join(' '))
+      .join(' ');
     return h(
       'div',
       { class: 'telemetry', dataset: { series: path } },
@@ -119,7 +126,8 @@ export default async function timeline(main, params, ctx) {
         svg('text', { x: 6, y: 28, class: 'axis' }, `max ${fmtNumber(hi)}`),
         svg('text', { x: 6, y: H - 14, class: 'axis' }, `min ${fmtNumber(lo)}`),
         svg('line', { x1: left, x2: width - right, y1: H - 14, y2: H - 14, stroke: '#d5d9e2' }),
-        pts.length ? svg('path', { d: line, class: 'series', stroke: color }) : svg('text', { x: left + 8, y: H / 2, class: 'axis' }, 'no values'),
+        line ? svg('path', { d: line, class: 'series', stroke: color }) : null,
+        pts.length ? null : svg('text', { x: left + 8, y: H / 2, class: 'axis' }, 'no values'),
         pts.map((q) => svg('circle', { cx: x(q.t), cy: yv(q.v), r: 2, fill: color }, svg('title', {}, `${q.task_id}: ${fmtNumber(q.v)}`)))
       )
     );
