@@ -27,6 +27,7 @@ test('600 sibling runs collapse into a few group nodes', () => {
   assert.equal(train.status_mix.ERROR, 67);
   assert.equal(train.status_mix.FINISHED, 533);
   assert.equal(train.status, 'ERROR');
+  assert.equal(train.label, 'train ×600 (67 failed)');
   // scans (used only by the train group), train group, model group, evaluate group
   assert.equal(g.nodes.length, 4);
   const models = [...g.groups.values()].find((x) => x.group_of === 'entity' && x.count === 600);

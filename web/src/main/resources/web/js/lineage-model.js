@@ -50,7 +50,7 @@ export function groupSiblings(nodes, edges, { min = 5, open = new Set(), keep = 
       key: k,
       kind: 'group',
       group_of: 'task',
-      label: `${activity} ×${members.length}`,
+      label: `${activity} ×${members.length}${mix.ERROR ? ` (${mix.ERROR} failed)` : ''}`,
       activity_id: activity,
       workflow_id: first.workflow_id || null,
       campaign_id: first.campaign_id || null,
