@@ -311,11 +311,21 @@ export function createGraph(container, handlers = {}) {
   let nodes = new Map();
   let edges = new Map();
 
-  cy.on('tap', 'node', (ev) => handlers.select && handlers.select(ev.target.data()));
-  cy.on('tap', (ev) => {
-    if (ev.target === cy && handlers.select) handlers.select(null);
+  // the last two tapped nodes: a double tap expands only when both taps hit the same node (two quick
+  // clicks on two nodes drawn at the same place, as after centring each, are two selections)
+  let taps = [null, null];
+  cy.on('tap', 'node', (ev) => {
+    taps = [taps[1], ev.target.id()];
+    if (handlers.select) handlers.select(ev.target.data());
   });
-  cy.on('dbltap', 'node', (ev) => handlers.expand && handlers.expand(ev.target.data()));
+  cy.on('tap', (ev) => {
+    if (ev.target !== cy) return;
+    taps = [taps[1], null];
+    if (handlers.select) handlers.select(null);
+  });
+  cy.on('dbltap', 'node', (ev) => {
+    if (handlers.expand && taps[0] === ev.target.id() && taps[1] === ev.target.id()) handlers.expand(ev.target.data());
+  });
   // hover: small graphs fade everything but the neighbourhood; big ones only light the neighbourhood up
   // (restyling a thousand elements per mouse move would make the view sluggish)
   let lit = null;
