@@ -180,7 +180,8 @@ class LineageUiIT {
         wait(d -> !d.findElements(By.id("node-used")).isEmpty());
         assertThat(text("#node-used")).contains("lr").contains("batch_size").contains("arch");
         assertThat(text("#node-stderr")).contains("CUDA out of memory");
-        assertThat(driver.findElements(By.cssSelector("#node-panel a[href='#/tasks?id=run-0']"))).isNotEmpty();
+        assertThat(driver.findElements(By.cssSelector("#node-panel a[href='#/tasks?id=run-0']")))
+                .isNotEmpty();
         click(By.id("btn-path-start"));
 
         // a scan: its metadata and its one version, made by the acquisition
@@ -204,7 +205,8 @@ class LineageUiIT {
         wait(d -> text("#selected-id").equals(scan));
         click(By.id("btn-path"));
         wait(d -> text("#path-note").contains("Path of 2 steps"));
-        assertThat(((Number) js("return window.midaGraph.cy.nodes('.path').length;")).intValue()).isEqualTo(3);
+        assertThat(((Number) js("return window.midaGraph.cy.nodes('.path').length;")).intValue())
+                .isEqualTo(3);
         settleGraph();
         screenshot("lineage-path");
 
