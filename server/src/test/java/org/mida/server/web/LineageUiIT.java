@@ -207,6 +207,7 @@ class LineageUiIT {
         wait(d -> text("#path-note").contains("Path of 2 steps"));
         assertThat(((Number) js("return window.midaGraph.cy.nodes('.path').length;")).intValue())
                 .isEqualTo(3);
+        js("window.midaGraph.cy.fit(undefined, 120);");
         settleGraph();
         screenshot("lineage-path");
 
