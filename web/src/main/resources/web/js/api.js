@@ -114,6 +114,11 @@ export const api = {
   observers: () => get('/api/observers'),
   observer: (id) => get('/api/observers', { id }),
 
+  /** An entity and its versions: {id, type, attributes, versions:[{id, version, generated_by, used_by, …}], origin_used_by, …} */
+  entity: (id) => get('/api/entities', { id }),
+  /** The fields the tasks of a campaign or workflow have: {tasks, fields:[{name, types, count}]} */
+  fieldsOf: ({ campaign_id, workflow_id } = {}) => get('/api/fields', { campaign_id, workflow_id }),
+
   /** PROV-JSON download links (GET, not token-guarded, so a plain link works). kind: 'workflows' | 'campaigns' */
   provUrl: (kind, id) => `/api/prov/${kind}` + qs({ id, download: 1 }),
 

@@ -14,8 +14,9 @@ import report from './views/report.js';
 import live from './views/live.js';
 import observers from './views/observers.js';
 import { initSearch } from './search.js';
+import timeline from './views/timeline.js';
 
-const routes = { campaigns, workflows, tasks, lineage, overview, query, analysis, report, live, observers };
+const routes = { campaigns, workflows, tasks, lineage, overview, query, analysis, report, live, observers, timeline };
 
 let cleanup = null;
 let generation = 0;

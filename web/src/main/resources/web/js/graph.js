@@ -26,6 +26,7 @@ export const LEGEND = {
     ['task', 'task (fill = status, border = workflow)'],
     ['entity', 'data entity'],
     ['workflow', 'workflow'],
+    ['group', 'group of sibling runs or their entities (click to open)'],
   ],
   edges: Object.entries(EDGE_COLORS).filter(([k]) => k !== 'feeds'),
   status: Object.entries(STATUS_COLORS),
@@ -33,6 +34,7 @@ export const LEGEND = {
 
 function label(n) {
   const s = n.label || n.name || n.id;
+  if (n.kind === 'group') return s.length > 40 ? s.slice(0, 39) + '…' : s;
   return s.length > 28 ? s.slice(0, 12) + '…' + s.slice(-14) : s;
 }
 
@@ -47,14 +49,40 @@ function nodeData(n) {
       kind: n.kind || 'entity',
       short: label(n),
       fill:
-        n.kind === 'task'
+        n.kind === 'group'
+          ? groupFill(n)
+          : n.kind === 'task'
           ? STATUS_COLORS[(n.status || 'UNKNOWN').toUpperCase()] || STATUS_COLORS.UNKNOWN
           : n.kind === 'workflow'
           ? `hsl(${wfHue}, 45%, 78%)`
           : '#f6e3a1',
+      ...pie(n),
+      size: n.kind === 'group' ? Math.min(70, 30 + 8 * Math.log2(n.count || 1)) : null,
       ring: n.workflow_id || n.kind === 'workflow' ? `hsl(${wfHue}, 55%, 42%)` : '#b89a3e',
     },
   };
+}
+
+/** A task group's fill: the colour of its most common status (the pie over it shows the mix). */
+function groupFill(n) {
+  if (n.group_of !== 'task') return '#f6e3a1';
+  const top = Object.entries(n.status_mix || {}).sort((x, y) => y[1] - x[1])[0];
+  return STATUS_COLORS[top ? top[0] : 'UNKNOWN'] || STATUS_COLORS.UNKNOWN;
+}
+
+const PIE_ORDER = ['FINISHED', 'ERROR', 'RUNNING', 'SUBMITTED', 'WAITING', 'UNKNOWN'];
+
+/** Pie slices (percent and colour) of a task group's status mix, for Cytoscape's pie style. */
+function pie(n) {
+  const out = {};
+  if (n.kind !== 'group' || n.group_of !== 'task') return out;
+  const mix = n.status_mix || {};
+  const total = Object.values(mix).reduce((a, b) => a + b, 0) || 1;
+  PIE_ORDER.forEach((s, i) => {
+    out[`pie${i + 1}`] = (100 * (mix[s] || 0)) / total;
+    out[`pie${i + 1}c`] = STATUS_COLORS[s];
+  });
+  return out;
 }
 
 function edgeData(e) {
@@ -66,8 +94,8 @@ function edgeData(e) {
       id: `${e.source}\u0000${type}\u0000${e.target}`,
       type,
       color: EDGE_COLORS[type] || EDGE_COLORS.feeds,
-      elabel: e.entities ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : e.informed_by ? `${e.informed_by} dep${e.informed_by === 1 ? '' : 's'}` : '',
-      width: e.entities != null || e.informed_by != null ? Math.min(8, 1.5 + Math.log2(1 + (e.entities || 0) + (e.informed_by || 0))) : 1.4,
+      elabel: e.count > 1 ? `×${e.count}` : e.entities ? `${e.entities} entit${e.entities === 1 ? 'y' : 'ies'}` : e.informed_by ? `${e.informed_by} dep${e.informed_by === 1 ? '' : 's'}` : '',
+      width: e.count > 1 ? Math.min(8, 1.5 + Math.log2(e.count)) : e.entities != null || e.informed_by != null ? Math.min(8, 1.5 + Math.log2(1 + (e.entities || 0) + (e.informed_by || 0))) : 1.4,
     },
   };
 }
@@ -104,6 +132,41 @@ const STYLE = [
       'border-width': 3,
     },
   },
+  {
+    selector: 'node[kind = "group"]',
+    style: {
+      shape: 'round-rectangle',
+      width: 'data(size)',
+      height: 'data(size)',
+      'border-width': 4,
+      'border-style': 'double',
+      'font-size': 11,
+      'font-weight': 600,
+      'text-wrap': 'wrap',
+      'text-max-width': 140,
+    },
+  },
+  {
+    selector: 'node[kind = "group"][group_of = "task"]',
+    style: {
+      'pie-size': '70%',
+      'pie-1-background-size': 'data(pie1)',
+      'pie-1-background-color': 'data(pie1c)',
+      'pie-2-background-size': 'data(pie2)',
+      'pie-2-background-color': 'data(pie2c)',
+      'pie-3-background-size': 'data(pie3)',
+      'pie-3-background-color': 'data(pie3c)',
+      'pie-4-background-size': 'data(pie4)',
+      'pie-4-background-color': 'data(pie4c)',
+      'pie-5-background-size': 'data(pie5)',
+      'pie-5-background-color': 'data(pie5c)',
+      'pie-6-background-size': 'data(pie6)',
+      'pie-6-background-color': 'data(pie6c)',
+    },
+  },
+  { selector: 'node[kind = "group"][group_of = "entity"]', style: { shape: 'round-hexagon', 'border-color': '#b89a3e' } },
+  { selector: 'node.path', style: { 'underlay-color': '#1f6feb', 'underlay-opacity': 0.45, 'underlay-padding': 8, 'min-zoomed-font-size': 0, 'z-index': 20 } },
+  { selector: 'edge.path', style: { width: 5, 'line-color': '#1f6feb', 'source-arrow-color': '#1f6feb', 'target-arrow-color': '#1f6feb', opacity: 1, 'z-index': 20 } },
   { selector: 'node.root', style: { 'border-width': 5, 'border-color': '#1f2a44', 'underlay-color': '#ffd54f', 'underlay-opacity': 0.7, 'underlay-padding': 6 } },
   { selector: 'node.expanded', style: { 'border-style': 'double', 'border-width': 5 } },
   { selector: 'node.match', style: { 'underlay-color': '#ff7043', 'underlay-opacity': 0.8, 'underlay-padding': 7 } },
@@ -131,6 +194,8 @@ const STYLE = [
     style: { label: 'data(elabel)', 'font-size': 9, color: '#4a5568', 'text-background-color': '#fff', 'text-background-opacity': 0.85, 'text-background-padding': 2 },
   },
   { selector: 'edge.faded', style: { opacity: 0.1 } },
+  { selector: 'node.dim', style: { opacity: 0.2 } },
+  { selector: 'edge.dim', style: { opacity: 0.08 } },
   { selector: 'edge.lit', style: { width: 3, opacity: 1, 'z-index': 10 } },
   { selector: 'node.lit', style: { 'min-zoomed-font-size': 0, 'font-weight': 600, 'z-index': 10 } },
 ];
@@ -246,11 +311,21 @@ export function createGraph(container, handlers = {}) {
   let nodes = new Map();
   let edges = new Map();
 
-  cy.on('tap', 'node', (ev) => handlers.select && handlers.select(ev.target.data()));
-  cy.on('tap', (ev) => {
-    if (ev.target === cy && handlers.select) handlers.select(null);
+  // the last two tapped nodes: a double tap expands only when both taps hit the same node (two quick
+  // clicks on two nodes drawn at the same place, as after centring each, are two selections)
+  let taps = [null, null];
+  cy.on('tap', 'node', (ev) => {
+    taps = [taps[1], ev.target.id()];
+    if (handlers.select) handlers.select(ev.target.data());
   });
-  cy.on('dbltap', 'node', (ev) => handlers.expand && handlers.expand(ev.target.data()));
+  cy.on('tap', (ev) => {
+    if (ev.target !== cy) return;
+    taps = [taps[1], null];
+    if (handlers.select) handlers.select(null);
+  });
+  cy.on('dbltap', 'node', (ev) => {
+    if (handlers.expand && taps[0] === ev.target.id() && taps[1] === ev.target.id()) handlers.expand(ev.target.data());
+  });
   // hover: small graphs fade everything but the neighbourhood; big ones only light the neighbourhood up
   // (restyling a thousand elements per mouse move would make the view sluggish)
   let lit = null;
@@ -320,7 +395,9 @@ export function createGraph(container, handlers = {}) {
       return added;
     },
     layout(animate = false) {
-      const positions = layered([...nodes.values()], [...edges.values()]);
+      // group nodes are up to 70 px tall: more room between rows when there are any
+      const grouped = nodes.size < 150 && [...nodes.values()].some((n) => n.kind === 'group');
+      const positions = layered([...nodes.values()], [...edges.values()], grouped ? { rowGap: 110, colGap: 230 } : {});
       // an edge that skips ranks on a straight line would run through the nodes between: bend it
       cy.batch(() =>
         cy.edges().forEach((e) => {
@@ -367,7 +444,25 @@ export function createGraph(container, handlers = {}) {
       m.addClass('match');
       return m.length;
     },
-    png: () => cy.png({ full: true, scale: 2, bg: '#ffffff', output: 'blob' }),
+    /** A new label for a node (e.g. the parameter that tells sibling runs apart). */
+    relabel(id, text) {
+      const n = cy.getElementById(id);
+      if (n.empty()) return;
+      n.data('label', text);
+      n.data('short', label({ ...n.data(), label: text }));
+    },
+    /** Highlights a path (node ids, edge objects {source, type, target}) and fades the rest; empty clears. */
+    path(ids, es) {
+      cy.batch(() => {
+        cy.elements().removeClass('path dim');
+        if (!ids.length) return;
+        for (const id of ids) cy.getElementById(id).addClass('path');
+        for (const e of es) cy.getElementById(edgeData(e).data.id).addClass('path');
+        cy.elements().not('.path').addClass('dim');
+      });
+      return cy.$('.path').length;
+    },
+    png: () => cy.png({ full: true, scale: cy.nodes().length > 300 ? 1 : 2, bg: '#ffffff', output: 'blob' }),
     destroy: () => cy.destroy(),
   };
   return api;

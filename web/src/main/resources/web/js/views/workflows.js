@@ -88,6 +88,7 @@ async function detail(main, id, params, ctx) {
       { class: 'actions' },
       a('lineage', { id, direction: 'both', depth: 2 }, 'Lineage'),
       a('analysis', { workflow_id: id }, 'Correlations'),
+      a('timeline', { workflow_id: id }, 'Timeline'),
       w.campaign_id ? a('overview', { campaign_id: w.campaign_id }, 'Workflow graph') : null,
       h('a', { class: 'btn', href: api.provUrl('workflows', id), download: '', id: 'prov-download' }, '↓ PROV-JSON')
     )

@@ -25,6 +25,7 @@ final class AnalysisQueries {
     private static final String SUBJECT = Cypher.load("analysis/report-subject");
     private static final String ENTITIES = Cypher.load("analysis/report-entities");
     private static final String TASKS = Cypher.load("analysis/report-tasks");
+    private static final String DOWNSTREAM = Cypher.load("analysis/report-downstream");
     private static final String WORKFLOW_TASKS = Cypher.load("analysis/correlation-workflow-tasks");
     private static final String CAMPAIGN_TASKS = Cypher.load("analysis/correlation-campaign-tasks");
 
@@ -63,9 +64,18 @@ final class AnalysisQueries {
     }
 
     /**
-     * An entity node: all its properties, the tasks that generated it, the entities it was derived from.
+     * An entity or version node: all its properties, the tasks that generated it (time-true: this node's
+     * own generations), the entities it was derived from; for a version, the entity it is a version of
+     * and that entity's properties; for an entity, the generations of its versions.
      */
-    record EntityRow(String id, Map<String, Object> props, List<String> generatedBy, List<String> derivedFrom) {}
+    record EntityRow(
+            String id,
+            Map<String, Object> props,
+            List<String> generatedBy,
+            List<String> derivedFrom,
+            String entityId,
+            Map<String, Object> entityProps,
+            List<String> versionGeneratedBy) {}
 
     /** The entities among {@code ids} that exist. */
     static List<EntityRow> entities(TransactionContext tx, List<String> ids) {
@@ -74,7 +84,21 @@ final class AnalysisQueries {
                         r.get("id").asString(),
                         r.get("props").asMap(),
                         r.get("generated_by").asList(Value::asString),
-                        r.get("derived_from").asList(Value::asString)));
+                        r.get("derived_from").asList(Value::asString),
+                        string(r.get("entity_id")),
+                        r.get("entity_props").isNull()
+                                ? null
+                                : r.get("entity_props").asMap(),
+                        r.get("version_generated_by").asList(Value::asString)));
+    }
+
+    /** The ids of the tasks that used an entity, its versions or its origin (at most {@code limit}) and their count. */
+    record DownstreamRow(List<String> ids, long total) {}
+
+    static DownstreamRow downstream(TransactionContext tx, String id, int limit) {
+        Record r = tx.run(DOWNSTREAM, Map.of("id", id, "limit", limit)).single();
+        return new DownstreamRow(
+                r.get("ids").asList(Value::asString), r.get("total").asLong());
     }
 
     /** The recorded fields of a task node (null where absent, as on a placeholder task). */

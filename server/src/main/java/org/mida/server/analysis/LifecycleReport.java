@@ -50,13 +50,22 @@ final class LifecycleReport {
         this.codec = codec;
     }
 
-    /** An entity the walk reached; {@code row} is set once it has been examined. */
+    /**
+     * An entity (or version) the walk reached; {@code row} is set once it has been examined. The walk is
+     * time-true: a version's generation is its own, and only the subject stands for all its versions.
+     */
     private static final class EntityInfo {
         final String id;
+        final boolean subject;
         EntityRow row;
 
         EntityInfo(String id) {
+            this(id, false);
+        }
+
+        EntityInfo(String id, boolean subject) {
             this.id = id;
+            this.subject = subject;
         }
 
         boolean examined() {
@@ -64,7 +73,11 @@ final class LifecycleReport {
         }
 
         List<String> generatedBy() {
-            return row == null ? List.of() : row.generatedBy();
+            if (row == null) return List.of();
+            if (!subject || row.versionGeneratedBy().isEmpty()) return row.generatedBy();
+            var all = new ArrayList<>(row.generatedBy());
+            for (String t : row.versionGeneratedBy()) if (!all.contains(t)) all.add(t);
+            return all;
         }
 
         List<String> derivedFrom() {
@@ -111,7 +124,7 @@ final class LifecycleReport {
         List<String> entityFrontier = new ArrayList<>();
         List<String> taskFrontier = new ArrayList<>();
         if (isEntity) {
-            entities.put(id, new EntityInfo(id));
+            entities.put(id, new EntityInfo(id, true));
             entityFrontier.add(id);
         } else {
             tasks.put(id, new TaskInfo(id));
@@ -131,7 +144,7 @@ final class LifecycleReport {
                 for (EntityRow r : AnalysisQueries.entities(tx, entityFrontier)) {
                     EntityInfo e = entities.get(r.id());
                     e.row = r;
-                    for (String t : r.generatedBy()) if (!tasks.containsKey(t)) nextTasks.add(t);
+                    for (String t : e.generatedBy()) if (!tasks.containsKey(t)) nextTasks.add(t);
                     for (String s : r.derivedFrom()) if (!entities.containsKey(s)) nextEntities.add(s);
                 }
             }
@@ -156,7 +169,21 @@ final class LifecycleReport {
             taskFrontier = new ArrayList<>(nextTasks);
             if (truncated != null) break;
         }
-        return assemble(id, isEntity, entities, tasks, depth, truncated);
+        Report.Downstream downstream = isEntity ? downstream(tx, id) : null;
+        return assemble(id, isEntity, entities, tasks, depth, truncated, downstream);
+    }
+
+    /** At most this many tasks of the downstream section are described. */
+    static final int DOWNSTREAM_LIMIT = 100;
+
+    /** The tasks that used the subject entity (or any of its versions): evaluations and their metrics. */
+    private Report.Downstream downstream(TransactionContext tx, String id) {
+        AnalysisQueries.DownstreamRow d = AnalysisQueries.downstream(tx, id, DOWNSTREAM_LIMIT);
+        var byId = new HashMap<String, Step>();
+        for (TaskRow r : AnalysisQueries.tasks(tx, d.ids())) byId.put(r.id(), step(r));
+        var steps = new ArrayList<Step>();
+        for (String t : d.ids()) if (byId.containsKey(t)) steps.add(byId.get(t));
+        return new Report.Downstream(steps, d.total(), d.total() > steps.size());
     }
 
     private static LinkedHashSet<String> firstN(LinkedHashSet<String> s, int n) {
@@ -250,19 +277,23 @@ final class LifecycleReport {
             Map<String, EntityInfo> entities,
             Map<String, TaskInfo> tasks,
             int depth,
-            String truncated) {
+            String truncated,
+            Report.Downstream downstream) {
         List<TaskInfo> ordered = order(entities, tasks);
         var steps = new ArrayList<Step>();
         for (TaskInfo t : ordered) steps.add(t.step);
 
-        var raw = new ArrayList<Entity>();
+        var raw = new LinkedHashMap<String, Entity>();
         var all = new ArrayList<Entity>();
         var derivations = new ArrayList<Derivation>();
         for (EntityInfo e : entities.values()) {
             if (!e.examined()) continue;
             Entity entity = entity(e);
             all.add(entity);
-            if (e.generatedBy().isEmpty() && e.derivedFrom().isEmpty()) raw.add(entity);
+            if (!e.subject && raw(e, tasks)) {
+                Entity r = rawEntity(e);
+                raw.putIfAbsent(r.id(), r);
+            }
             for (String s : e.derivedFrom()) derivations.add(new Derivation(e.id, s));
         }
 
@@ -300,12 +331,13 @@ final class LifecycleReport {
                 new Subject(id, isEntity ? Kind.ENTITY : Kind.TASK),
                 isEntity ? entity(entities.get(id)) : null,
                 steps,
-                raw,
+                new ArrayList<>(raw.values()),
                 all,
                 derivations,
                 workflows,
                 new ArrayList<>(campaigns),
                 new ArrayList<>(agents.values()),
+                downstream,
                 new TimeSpan(from, to, from != null && to != null ? to - from : null),
                 depth,
                 truncated != null,
@@ -314,10 +346,43 @@ final class LifecycleReport {
                 unexaminedEntities);
     }
 
+    /**
+     * A raw input: data that entered the lifecycle from outside. An entity with no recorded generation
+     * and no source (a version that no generation made: an origin), or one generated only by tasks that
+     * used no entity at all (a microscope's scans, acquired from nothing recorded).
+     */
+    private static boolean raw(EntityInfo e, Map<String, TaskInfo> tasks) {
+        if (!e.derivedFrom().isEmpty()) return false;
+        for (String t : e.generatedBy()) {
+            TaskInfo g = tasks.get(t);
+            if (g == null || !g.examined() || !g.row.used().isEmpty()) return false;
+        }
+        return true;
+    }
+
+    /**
+     * How a raw input is listed: a version nothing generated (an origin) as the entity it is a version of,
+     * with that entity's metadata; anything else as itself.
+     */
+    private static Entity rawEntity(EntityInfo e) {
+        if (e.row.entityId() != null && e.row.generatedBy().isEmpty() && e.row.entityProps() != null) {
+            var attrs = new TreeMap<String, Object>(e.row.entityProps());
+            attrs.remove("id");
+            Object type = attrs.remove("type");
+            return new Entity(
+                    e.row.entityId(), type == null ? null : String.valueOf(type), attrs, List.of(), e.derivedFrom());
+        }
+        return entity(e);
+    }
+
+    /** Properties of a version node that describe the versioning, not the data. */
+    private static final List<String> VERSION_KEYS = List.of("entity_id", "generated_by", "generated_at", "origin");
+
     /** An entity with its properties split into its type and its (sorted) other attributes. */
     private static Entity entity(EntityInfo e) {
         var attrs = new TreeMap<String, Object>(e.row == null ? Map.of() : e.row.props());
         attrs.remove("id");
+        if (e.row != null && e.row.entityId() != null) VERSION_KEYS.forEach(attrs::remove);
         Object type = attrs.remove("type");
         return new Entity(e.id, type == null ? null : String.valueOf(type), attrs, e.generatedBy(), e.derivedFrom());
     }

@@ -20,8 +20,11 @@ import java.util.Objects;
  *
  * @param entity the subject entity; null (written as null) when the subject is a task
  * @param steps the tasks from the raw data to the subject, in dependency order
- * @param rawInputs the examined entities with no recorded origin (no generating task, no source)
+ * @param rawInputs the data that entered the lifecycle from outside: examined entities with no recorded
+ *     generation and no source (a version no generation made is listed as its entity), or generated only
+ *     by tasks that used no entity (acquisitions)
  * @param entities every examined entity
+ * @param downstream what used the subject entity (evaluations and their metrics); null for a task report
  * @param truncatedReason why the walk stopped early; it and the unexamined ids are written only when
  *     {@code truncated}
  */
@@ -36,6 +39,7 @@ record Report(
         List<WorkflowSummary> workflows,
         List<String> campaigns,
         List<Agent> agents,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Downstream downstream,
         TimeSpan timeSpan,
         int depth,
         boolean truncated,
@@ -61,6 +65,18 @@ record Report(
         agents = List.copyOf(agents);
         unexaminedTasks = unexaminedTasks == null ? null : List.copyOf(unexaminedTasks);
         unexaminedEntities = unexaminedEntities == null ? null : List.copyOf(unexaminedEntities);
+    }
+
+    /**
+     * The tasks that used the subject (any version of it), newest first, described like steps.
+     *
+     * @param total how many tasks used it
+     * @param truncated whether {@code tasks} holds fewer than {@code total}
+     */
+    record Downstream(List<Step> tasks, long total, boolean truncated) {
+        Downstream {
+            tasks = List.copyOf(tasks);
+        }
     }
 
     /** What the report starts from. */

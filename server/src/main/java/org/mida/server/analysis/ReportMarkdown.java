@@ -124,6 +124,29 @@ final class ReportMarkdown {
             sb.append('\n');
         }
 
+        if (r.downstream() != null) {
+            var d = r.downstream();
+            sb.append("## Downstream\n\n");
+            if (d.tasks().isEmpty()) sb.append("No task used it.\n\n");
+            else {
+                sb.append(d.total()).append(" task(s) used it");
+                if (d.truncated())
+                    sb.append(" (the newest ").append(d.tasks().size()).append(" shown)");
+                sb.append(".\n\n| task | activity | status | results |\n|---|---|---|---|\n");
+                for (Step t : d.tasks())
+                    sb.append("| ")
+                            .append(cell(t.taskId()))
+                            .append(" | ")
+                            .append(cell(t.activityId()))
+                            .append(" | ")
+                            .append(cell(t.status()))
+                            .append(" | ")
+                            .append(cell(t.results().isEmpty() ? "" : t.results()))
+                            .append(" |\n");
+                sb.append('\n');
+            }
+        }
+
         sb.append("## Steps\n\n");
         if (r.steps().isEmpty()) sb.append("No task is recorded upstream.\n\n");
         int i = 0;

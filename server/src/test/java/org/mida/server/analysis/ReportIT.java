@@ -96,6 +96,23 @@ class ReportIT {
         "depth",
         "truncated"
     };
+    /** An entity's report adds what used the entity, after the agents. */
+    static final String[] ENTITY_REPORT_KEYS = {
+        "subject",
+        "entity",
+        "steps",
+        "raw_inputs",
+        "entities",
+        "derivations",
+        "workflows",
+        "campaigns",
+        "agents",
+        "downstream",
+        "time_span",
+        "depth",
+        "truncated"
+    };
+
     static final String[] STEP_KEYS = {
         "task_id",
         "activity_id",
@@ -141,7 +158,7 @@ class ReportIT {
         assertThat(a.contentType()).startsWith("application/json");
         JsonNode r = a.json();
         // the whole shape: every key, in order; null where not recorded, left out only where noted
-        assertThat(keys(r)).containsExactly(REPORT_KEYS);
+        assertThat(keys(r)).containsExactly(ENTITY_REPORT_KEYS);
         assertThat(keys(r.get("subject"))).containsExactly("id", "kind");
         assertThat(keys(r.get("entity"))).containsExactly(ENTITY_KEYS);
         r.get("entities").forEach(e -> assertThat(keys(e)).containsExactly(ENTITY_KEYS));
@@ -209,11 +226,15 @@ class ReportIT {
         assertThat(r.get("time_span").get("from").asDouble()).isEqualTo(100.0);
         assertThat(r.get("time_span").get("to").asDouble()).isEqualTo(200.0);
         assertThat(r.get("truncated").asBoolean()).isFalse();
-        // the sibling training and the downstream evaluation are not part of this lifecycle
-        assertThat(a.body())
-                .doesNotContain("train 2")
-                .doesNotContain("evaluate")
-                .doesNotContain("model://m/2");
+        // the sibling training is not part of this lifecycle; the evaluation is downstream, not a step
+        assertThat(a.body()).doesNotContain("train 2").doesNotContain("model://m/2");
+        assertThat(r.get("steps").toString()).doesNotContain("evaluate");
+        JsonNode downstream = r.get("downstream");
+        assertThat(keys(downstream)).containsExactly("tasks", "total", "truncated");
+        assertThat(texts(downstream.get("tasks"), "task_id")).containsExactly("evaluate");
+        assertThat(downstream.get("tasks").get(0).get("results").get("mse").asDouble())
+                .isEqualTo(0.01);
+        assertThat(downstream.get("total").asInt()).isEqualTo(1);
 
         // from a task: the same chain ending at that task
         JsonNode fromTask = server.get("/api/analysis/report?id=split").json();
@@ -264,6 +285,14 @@ class ReportIT {
                 | entity | type | attributes |
                 |---|---|---|
                 | file:///raw/scan 17#a?b=%41 "q".h5 | raw\\_image | {"size":1024} |
+
+                ## Downstream
+
+                1 task(s) used it.
+
+                | task | activity | status | results |
+                |---|---|---|---|
+                | evaluate |  | FINISHED | {"mse":0.01} |
 
                 ## Steps
 
@@ -376,7 +405,8 @@ class ReportIT {
         JsonNode cut =
                 server.get("/api/analysis/report?depth=2&id=" + enc(MODEL)).json();
         assertThat(keys(cut))
-                .containsExactly(plus(REPORT_KEYS, "truncated_reason", "unexamined_tasks", "unexamined_entities"));
+                .containsExactly(
+                        plus(ENTITY_REPORT_KEYS, "truncated_reason", "unexamined_tasks", "unexamined_entities"));
         assertThat(cut.get("depth").asInt()).isEqualTo(2);
         assertThat(cut.get("truncated").asBoolean()).isTrue();
         assertThat(cut.get("truncated_reason").asText()).contains("depth limit of 2");
