@@ -268,7 +268,16 @@ final class BatchWriter {
                 // a node without a time (written by hand) is replaced by any report
                 if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
             }
-        return new Stored(tasks, workflows, campaigns, entities, observers, versions, usages, generations, reg);
+        return new Stored(
+                tasks,
+                workflows,
+                campaigns,
+                entities,
+                observers,
+                versions,
+                usages,
+                generations,
+                fields.registered(tx, scopes(batch, tasks, workflows)));
     }
 
     /** The registry scopes of the batch's tasks and workflows, as sent and as stored. */
