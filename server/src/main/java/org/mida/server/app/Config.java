@@ -249,6 +249,11 @@ public record Config(
         return with(Setting.NEO4J_URI, neo4j, Setting.REDIS_URI, redis);
     }
 
+    /** User and password of the external Neo4j. */
+    public Config withNeo4jAuth(String user, String password) {
+        return with(Setting.NEO4J_USER, user, Setting.NEO4J_PASSWORD, password);
+    }
+
     public Config withEmbeddedPorts(int bolt, int redis) {
         return with(Setting.BOLT_PORT, bolt, Setting.REDIS_PORT, redis);
     }
