@@ -39,6 +39,7 @@ public final class MidaServer implements AutoCloseable {
     private EmbeddedNeo4j embeddedNeo4j;
     private EmbeddedRedis embeddedRedis;
     private Driver driver;
+    private String redisUri;
     private JedisPooled redis;
     private StreamIngestor ingestor;
     private ServerMetrics metrics;
@@ -85,6 +86,7 @@ public final class MidaServer implements AutoCloseable {
                 : config.neo4jPassword() == null
                         ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
                         : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
+        this.redisUri = redisUri;
         redis = new JedisPooled(URI.create(redisUri));
         redis.ping();
         EventCodec codec = EventCodec.shared();
@@ -202,6 +204,11 @@ public final class MidaServer implements AutoCloseable {
 
     public Driver driver() {
         return driver;
+    }
+
+    /** The Redis URI the server uses, with its password (the embedded one's included): do not log it. */
+    public String redisUri() {
+        return redisUri;
     }
 
     public UnifiedJedis redis() {
