@@ -32,7 +32,7 @@ class SlowLorisIT {
                 for (int i = 0; i < 300; i++) {
                     Socket s = new Socket();
                     s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-                    String start = i % 3 == 0
+                    String start = i % 10 == 0
                             ? "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nX-Slow-0: a\r\n"
                             : "POST /api/events HTTP/1.1\r\nHost: 127.0.0.1:" + port
                                     + "\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n[";
@@ -45,7 +45,7 @@ class SlowLorisIT {
                 List<Long> answers = new ArrayList<>();
                 while (System.nanoTime() < until) {
                     round++;
-                    for (int i = 0; i < slow.size(); i++) trickle(slow.get(i), i % 3 == 0, round);
+                    for (int i = 0; i < slow.size(); i++) trickle(slow.get(i), i % 10 == 0, round);
                     long t0 = System.nanoTime();
                     var a = WebSecurityIT.send(port, "GET", "/api/health", Map.of(), null);
                     long ms = (System.nanoTime() - t0) / 1_000_000;
