@@ -39,6 +39,7 @@ public record EmitterConfig(
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
     /** The server's data dir when {@code MIDA_DATA_DIR} is unset (the server's default, relative to the cwd). */
     public static final String DEFAULT_DATA_DIR = "./mida-data";
+
     public static final String DEFAULT_STREAM = EventStream.DEFAULT_NAME;
     public static final int DEFAULT_MAX_BATCH = 5_000;
     public static final long DEFAULT_MAX_AGE_MILLIS = 100;
@@ -198,7 +199,8 @@ public record EmitterConfig(
 
     @Override
     public String toString() {
-        return "EmitterConfig[redisUri=" + redisUriForLogs() + ", stream=" + stream + ", maxBatch=" + maxBatch + ", maxAgeMillis="
+        return "EmitterConfig[redisUri=" + redisUriForLogs() + ", stream=" + stream + ", maxBatch=" + maxBatch
+                + ", maxAgeMillis="
                 + maxAgeMillis + ", spillDir=" + spillDir + ", maxBuffered=" + maxBuffered + ", eventsPerEntry="
                 + eventsPerEntry + ", timeoutMillis=" + timeoutMillis + ", retryMillis=" + retryMillis + "]";
     }
