@@ -28,7 +28,7 @@ class DockerComposeTest {
         assertThat(c).contains("MIDA_NEO4J_PASSWORD: ${MIDA_NEO4J_PASSWORD:?");
         assertThat(c).contains("REDIS_PASSWORD: ${MIDA_REDIS_PASSWORD:?").contains("requirepass");
         // every Redis URI carries the password; no MIDA_*PASSWORD falls back to a default
-        var uri = Pattern.compile("redis://([^\\s\"]*)@redis:6379").matcher(c);
+        var uri = Pattern.compile("redis://(.*?)@redis:6379").matcher(c);
         int uris = 0;
         while (uri.find()) {
             uris++;
