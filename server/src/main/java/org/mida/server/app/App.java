@@ -154,12 +154,19 @@ public final class App {
             http.setRequestHeaderSize(16 * 1024);
         });
         c.jetty.modifyServer(server -> {
-            for (var connector : server.getConnectors())
-                if (connector instanceof org.eclipse.jetty.server.AbstractConnector ac)
-                    ac.setIdleTimeout(config.httpIdleTimeoutMs());
+            // Javalin adds its connector after this runs: set its idle timeout when the server starts
+            server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                    for (var connector : server.getConnectors())
+                        if (connector instanceof org.eclipse.jetty.server.AbstractConnector ac)
+                            ac.setIdleTimeout(config.httpIdleTimeoutMs());
+                }
+            });
             server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(config.httpMaxConnections(), server));
+            // Javalin attaches its servlet handler inside a wrapper handler set here
             var rate = new org.eclipse.jetty.server.handler.MinimumDataRateHandler(1024, 0);
-            rate.setHandler(server.getHandler());
+            if (server.getHandler() != null) rate.setHandler(server.getHandler());
             server.setHandler(rate);
         });
     }

@@ -76,6 +76,24 @@ class SlowLorisIT {
         }
     }
 
+    /** The idle timeout (MIDA_HTTP_IDLE_TIMEOUT_MS) reaches Javalin's connector: a silent connection is closed. */
+    @Test
+    void a_silent_connection_is_closed_after_the_idle_timeout() throws Exception {
+        try (TestServer server = TestServer.start(c -> c.withHttpLimits(1_500, 2_000, 400));
+                Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.server().port()), 5_000);
+            s.setSoTimeout(20_000);
+            s.getOutputStream()
+                    .write(("GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            long t0 = System.nanoTime();
+            // the server closes it (EOF, perhaps after a 408 answer) well before the 30 s default
+            while (s.getInputStream().read() >= 0) {}
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(ms).isBetween(1_000L, 10_000L);
+        }
+    }
+
     /** One more byte (or header line): keeps the connection from looking idle. */
     private static void trickle(Socket s, boolean header, int round) {
         try {
