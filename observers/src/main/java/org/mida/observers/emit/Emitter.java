@@ -430,7 +430,7 @@ public final class Emitter implements AutoCloseable {
 
     private Jedis connection() {
         if (jedis == null) {
-            jedis = new Jedis(config.redisUriForLogs(), config.timeoutMillis(), config.timeoutMillis());
+            jedis = new Jedis(config.redisUri(), config.timeoutMillis(), config.timeoutMillis());
         }
         return jedis;
     }
