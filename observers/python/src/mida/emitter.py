@@ -501,7 +501,7 @@ class Emitter:
     def _connection(self):
         if self._redis is None:
             self._redis = self._redis_client.from_url(
-                self.settings.masked_redis_uri,
+                self.settings.redis_uri,
                 socket_timeout=self.settings.timeout_s,
                 socket_connect_timeout=self.settings.timeout_s,
                 retry_on_timeout=False,
