@@ -87,6 +87,9 @@ class Server:
                 raise RuntimeError("the server did not become healthy in 180 s")
             time.sleep(0.25)
         self.start_s = time.monotonic() - t0
+        # the embedded Redis requires the password the server generated in its data dir
+        password = (tmp / "store" / "redis" / "password").read_text().strip()
+        self.redis_uri = f"redis://:{password}@127.0.0.1:{self.redis_port}"
 
     def health(self) -> dict:
         try:

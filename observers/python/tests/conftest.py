@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -99,6 +100,13 @@ def start_server(*extra_args: str):
                 return False
 
         srv.wait_for("the server to be healthy", healthy, timeout=120)
+        # the embedded Redis requires the password the server generated in its data dir: found
+        # the way observers find it by default
+        from mida.config import default_redis_uri
+
+        uri = default_redis_uri({"MIDA_DATA_DIR": str(data / "store"), "MIDA_REDIS_PORT": str(redis_port)})
+        assert "@" in uri, f"no password file in {data / 'store' / 'redis'}"
+        srv = dataclasses.replace(srv, redis_uri=uri)
         yield srv
     finally:
         proc.terminate()

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -140,11 +141,11 @@ def test_events_from_several_threads_all_arrive_exactly_once(server, stream, tmp
 
 
 def test_a_redis_outage_spills_and_replays_in_order_none_lost_none_twice(server, stream, tmp_path):
-    host, port = server.redis_uri.rsplit("//", 1)[1].split(":")
-    proxy = TcpForwarder(host, int(port))
+    parsed = urllib.parse.urlsplit(server.redis_uri)
+    proxy = TcpForwarder(parsed.hostname, parsed.port)
     proxy.start()
     em = Emitter(
-        redis_uri=f"redis://127.0.0.1:{proxy.port}",
+        redis_uri=f"redis://:{parsed.password}@127.0.0.1:{proxy.port}",
         stream=stream,
         spill_dir=str(tmp_path),
         timeout_s=1.0,
@@ -431,3 +432,46 @@ def test_the_redis_password_never_shows_in_logs_or_reprs(tmp_path):
     assert "s3cret" not in repr(s) and s.masked_redis_uri == "redis://user:***@example.org:6380/0"
     assert Settings(redis_uri="redis://:pw@h:1").masked_redis_uri == "redis://:***@h:1"
     assert Settings(redis_uri="redis://h:1").masked_redis_uri == "redis://h:1"
+
+
+def test_an_emitter_without_the_password_is_refused_and_loses_nothing(server, stream, tmp_path, caplog):
+    """The embedded Redis requires the password in its data dir (issue 14): a client without it, or
+    with a wrong one, is refused; the emitter says why and spills, and one with it replays."""
+    parsed = urllib.parse.urlsplit(server.redis_uri)
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(host=parsed.hostname, port=parsed.port).xadd(stream, {"event": "[]"})
+    for wrong in (f"redis://127.0.0.1:{parsed.port}", f"redis://:guess@127.0.0.1:{parsed.port}"):
+        caplog.clear()
+        em = Emitter(redis_uri=wrong, stream=stream, spill_dir=str(tmp_path), timeout_s=1.0)
+        em.emit({"type": "task", "task_id": f"t-{len(wrong)}"})
+        em.close()
+        st = em.stats()
+        assert st["spilled"] == 1 and st["flushed"] == 0
+        assert "refused this emitter's credentials" in caplog.text and "redis/password" in caplog.text
+        assert "guess" not in caplog.text
+    assert redis.Redis.from_url(server.redis_uri).xlen(stream) == 0
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
+    assert em.flush(30)
+    _wait(lambda: em.stats()["replayed"] == 2)
+    em.close()
+    assert sorted(e["task_id"] for e in sent_events(server.redis_uri, stream)) == [
+        f"t-{len(f'redis://127.0.0.1:{parsed.port}')}",
+        f"t-{len(f'redis://:guess@127.0.0.1:{parsed.port}')}",
+    ]
+
+
+def test_the_default_redis_uri_comes_from_the_environment_or_the_data_dirs_password_file(tmp_path):
+    from mida.config import DEFAULT_REDIS_URI, default_redis_uri
+
+    assert (
+        default_redis_uri({"MIDA_REDIS_URI": "redis://:x@h:1", "MIDA_DATA_DIR": str(tmp_path)})
+        == "redis://:x@h:1"
+    )
+    assert default_redis_uri({"MIDA_DATA_DIR": str(tmp_path)}) == DEFAULT_REDIS_URI
+    (tmp_path / "redis").mkdir()
+    (tmp_path / "redis" / "password").write_text("p-w_1\n")
+    assert default_redis_uri({"MIDA_DATA_DIR": str(tmp_path)}) == "redis://:p-w_1@127.0.0.1:6379"
+    assert (
+        default_redis_uri({"MIDA_DATA_DIR": str(tmp_path), "MIDA_REDIS_PORT": "7000"})
+        == "redis://:p-w_1@127.0.0.1:7000"
+    )

@@ -13,8 +13,11 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
+from urllib.parse import quote
 
 DEFAULT_REDIS_URI = "redis://127.0.0.1:6379"
+#: the server's data dir when ``MIDA_DATA_DIR`` is unset (the server's default, relative to the cwd)
+DEFAULT_DATA_DIR = "./mida-data"
 DEFAULT_STREAM = "mida:events"
 DEFAULT_FLUSH_INTERVAL_S = 0.2
 DEFAULT_MAX_BUFFERED = 100_000
@@ -22,6 +25,30 @@ DEFAULT_EVENTS_PER_ENTRY = 100
 DEFAULT_MAX_BATCH = 5_000
 DEFAULT_TIMEOUT_S = 2.0
 DEFAULT_RETRY_S = 1.0
+
+
+def default_redis_uri(env: Mapping[str, str] | None = None) -> str:
+    """The Redis URI when none is given.
+
+    ``MIDA_REDIS_URI`` if set; else, when ``$MIDA_DATA_DIR/redis/password`` exists (``MIDA_DATA_DIR``
+    defaults to ``./mida-data``, as for the server), the embedded server's Redis with that password:
+    ``redis://:PASSWORD@127.0.0.1:$MIDA_REDIS_PORT`` (port 6379 by default); else
+    ``redis://127.0.0.1:6379``.
+    """
+    env = os.environ if env is None else env
+    uri = (env.get("MIDA_REDIS_URI") or "").strip()
+    if uri:
+        return uri
+    data_dir = (env.get("MIDA_DATA_DIR") or "").strip() or DEFAULT_DATA_DIR
+    try:
+        with open(os.path.join(data_dir, "redis", "password"), encoding="utf-8") as f:
+            password = f.read().strip()
+    except OSError:  # no embedded server here, or not readable by this user
+        return DEFAULT_REDIS_URI
+    if not password:
+        return DEFAULT_REDIS_URI
+    port = (env.get("MIDA_REDIS_PORT") or "").strip() or "6379"
+    return f"redis://:{quote(password, safe='')}@127.0.0.1:{port}"
 
 
 def default_spill_dir() -> str:
@@ -40,7 +67,9 @@ class Settings:
     The constructor takes the defaults below; :meth:`from_env` reads the ``MIDA_*`` variables.
     """
 
-    redis_uri: str = DEFAULT_REDIS_URI
+    #: by default :func:`default_redis_uri`: ``MIDA_REDIS_URI``, else the embedded server's Redis
+    #: with the password from its data dir
+    redis_uri: str = field(default_factory=default_redis_uri)
     stream: str = DEFAULT_STREAM
     campaign_id: Optional[str] = None
     spill_dir: str = field(default_factory=default_spill_dir)

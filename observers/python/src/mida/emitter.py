@@ -501,7 +501,7 @@ class Emitter:
     def _connection(self):
         if self._redis is None:
             self._redis = self._redis_client.from_url(
-                self.settings.masked_redis_uri,
+                self.settings.redis_uri,
                 socket_timeout=self.settings.timeout_s,
                 socket_connect_timeout=self.settings.timeout_s,
                 retry_on_timeout=False,
@@ -536,7 +536,17 @@ class Emitter:
         self._drop_connection()
         self._redis_up = False
         self._next_retry = time.monotonic() + self.settings.retry_s
-        if not self._logged_down:
+        if not self._logged_down and _auth_refused(e):
+            self._logged_down = True
+            LOG.error(
+                "Redis at %s refused this emitter's credentials (%s): set MIDA_REDIS_URI to "
+                "redis://:PASSWORD@host:port (the embedded server keeps its password in "
+                "<MIDA_DATA_DIR>/redis/password). Events are spilled to %s meanwhile, none lost",
+                self.settings.masked_redis_uri,
+                e,
+                self.settings.spill_dir,
+            )
+        elif not self._logged_down:
             self._logged_down = True
             LOG.warning(
                 "Redis at %s unreachable (%s); spilling events to %s until it is back",
@@ -736,3 +746,21 @@ def _register_multiprocessing_exit(e: Emitter, after_fork: bool = False) -> None
         util.register_after_fork(e, lambda _obj: util.Finalize(None, close_at_exit, exitpriority=100))
     else:
         util.Finalize(None, close_at_exit, exitpriority=100)
+
+
+def _auth_refused(e: BaseException) -> bool:
+    """NOAUTH (no password given) or WRONGPASS/invalid password (a wrong one)."""
+    try:
+        from redis.exceptions import AuthenticationError, AuthenticationWrongNumberOfArgsError
+    except ImportError:  # pragma: no cover
+        AuthenticationError = AuthenticationWrongNumberOfArgsError = ()  # type: ignore
+    if isinstance(e, (AuthenticationError, AuthenticationWrongNumberOfArgsError)):
+        return True
+    text = str(e)
+    return (
+        text.startswith("NOAUTH")
+        or text.startswith("WRONGPASS")
+        or "Authentication required" in text
+        or "invalid password" in text
+        or "invalid username-password" in text
+    )

@@ -36,16 +36,17 @@ export function qs(params) {
   return s ? '?' + s : '';
 }
 
-function guarded(method, path) {
-  return method !== 'GET' || path.startsWith('/api/cypher');
-}
+// With a token set it goes with every call: reads need it too when the server runs with
+// MIDA_API_TOKEN_READS. EventSource and download links cannot send headers: they carry it as
+// ?access_token= (GET only; the server never takes it from the URL of a write).
+const withToken = (params) => (token.get() ? { ...params, access_token: token.get() } : params);
 
 async function request(method, path, { params, body, accept = 'application/json' } = {}) {
   const url = path + qs(params);
   const headers = { Accept: accept };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const t = token.get();
-  if (t && guarded(method, path)) headers.Authorization = 'Bearer ' + t;
+  if (t) headers.Authorization = 'Bearer ' + t;
   let r;
   try {
     r = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -99,7 +100,7 @@ export const api = {
   correlation: (workflow_id) => get('/api/analysis/correlation', { workflow_id }),
   report: (id) => get('/api/analysis/report', { id, format: 'json' }),
   reportMarkdown: (id) => get('/api/analysis/report', { id, format: 'markdown' }, 'text/markdown, text/plain, */*'),
-  reportUrl: (id, format) => '/api/analysis/report' + qs({ id, format }),
+  reportUrl: (id, format) => '/api/analysis/report' + qs(withToken({ id, format })),
 
   /** Fields present on a campaign's or workflow's tasks: {tasks, fields:[{name, types, count}]} */
   fields: ({ campaign_id, workflow_id } = {}) => get('/api/fields', { campaign_id, workflow_id }),
@@ -114,20 +115,18 @@ export const api = {
   observers: () => get('/api/observers'),
   observer: (id) => get('/api/observers', { id }),
 
-  /** An entity and its versions: {id, type, attributes, versions:[{id, version, generated_by, used_by, …}], origin_used_by, …} */
-  entity: (id) => get('/api/entities', { id }),
   /** The fields the tasks of a campaign or workflow have: {tasks, fields:[{name, types, count}]} */
   fieldsOf: ({ campaign_id, workflow_id } = {}) => get('/api/fields', { campaign_id, workflow_id }),
 
-  /** PROV-JSON download links (GET, not token-guarded, so a plain link works). kind: 'workflows' | 'campaigns' */
-  provUrl: (kind, id) => `/api/prov/${kind}` + qs({ id, download: 1 }),
+  /** PROV-JSON download links (a plain link: the token, if any, as ?access_token=). kind: 'workflows' | 'campaigns' */
+  provUrl: (kind, id) => `/api/prov/${kind}` + qs(withToken({ id, download: 1 })),
 
   /**
    * Live task events (SSE event 'task'; data {task_id, workflow_id, campaign_id, activity_id, status, …}).
    * Returns a close function. onState('open' | 'retrying' | 'closed').
    */
   stream({ workflow_id, campaign_id } = {}, onTask, onState = () => {}) {
-    const es = new EventSource('/api/stream' + qs({ workflow_id, campaign_id, events: 'task' }));
+    const es = new EventSource('/api/stream' + qs(withToken({ workflow_id, campaign_id, events: 'task' })));
     es.addEventListener('open', () => onState('open'));
     es.addEventListener('error', () => onState(es.readyState === EventSource.CLOSED ? 'closed' : 'retrying'));
     es.addEventListener('task', (ev) => {

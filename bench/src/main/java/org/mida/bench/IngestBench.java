@@ -146,7 +146,7 @@ public final class IngestBench {
         Path dir = root.resolve(name);
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
-                var redis = new JedisPooled("127.0.0.1", redisPort)) {
+                var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
             var stream = new EventStream(server.config().stream());
             if (record) warmPlans(server, redis, stream, batch);
             resetPeakHeap();
@@ -278,7 +278,7 @@ public final class IngestBench {
     private void raw(Workload w, String name, boolean record) {
         List<TaskEvent> merged = w.mergedTasks(codec);
         try (var neo4j = EmbeddedNeo4j.start(root.resolve(name), 0, PAGE_CACHE);
-                var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.none())) {
+                var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()))) {
             try (var s = driver.session()) {
                 for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
                 s.run("CALL db.awaitIndexes(60)").consume();
@@ -441,7 +441,7 @@ public final class IngestBench {
         Path dir = root.resolve("latency");
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
-                var redis = new JedisPooled("127.0.0.1", redisPort)) {
+                var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
             var stream = new EventStream(server.config().stream());
             warmPlans(server, redis, stream, batch); // as in the e2e phase: a running server has its plans
             String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";

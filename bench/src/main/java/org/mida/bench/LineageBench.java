@@ -95,7 +95,7 @@ public final class LineageBench {
         int redisPort = BenchSupport.freePort();
         long tStart = System.nanoTime();
         try (var server = MidaServer.start(serverConfig(dir, redisPort));
-                var redis = new JedisPooled("127.0.0.1", redisPort)) {
+                var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
             result.put("server_start_s", IngestBench.round((System.nanoTime() - tStart) / 1e9, 2));
             if (reuse) {
                 long n = count(server.driver(), "MATCH (t:Task) RETURN count(t)");

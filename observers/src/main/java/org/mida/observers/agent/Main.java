@@ -170,7 +170,8 @@ public final class Main implements Callable<Integer> {
         @Option(
                 names = "--redis-uri",
                 paramLabel = "URI",
-                description = "MIDA's Redis (default: $MIDA_REDIS_URI, else redis://127.0.0.1:6379).")
+                description = "MIDA's Redis (default: $MIDA_REDIS_URI, else the embedded server's with the password"
+                        + " in $MIDA_DATA_DIR/redis/password, else redis://127.0.0.1:6379).")
         String redisUri;
 
         @Option(

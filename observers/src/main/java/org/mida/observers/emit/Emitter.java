@@ -308,7 +308,7 @@ public final class Emitter implements AutoCloseable {
         if (!redisUp && ownSpill != null) {
             LOG.warn(
                     "Redis at {} unreachable at close: {} events are in {}; the next emitter using {} replays them",
-                    config.redisUri(),
+                    config.redisUriForLogs(),
                     spilled.sum() - replayed.sum(),
                     ownSpill.path(),
                     config.spillDir());
@@ -446,14 +446,33 @@ public final class Emitter implements AutoCloseable {
         }
         redisUp = false;
         nextRetryNanos = System.nanoTime() + config.retryMillis() * 1_000_000L;
-        if (!loggedDown) {
+        if (!loggedDown && authRefused(e)) {
+            loggedDown = true;
+            LOG.error(
+                    "Redis at {} refused this emitter's credentials ({}): set MIDA_REDIS_URI to"
+                            + " redis://:PASSWORD@host:port (the embedded server keeps its password in"
+                            + " <MIDA_DATA_DIR>/redis/password). Events are spilled to {} meanwhile, none lost",
+                    config.redisUriForLogs(),
+                    e.getMessage(),
+                    config.spillDir());
+        } else if (!loggedDown) {
             loggedDown = true;
             LOG.warn(
                     "Redis at {} unreachable ({}); spilling events to {} until it is back",
-                    config.redisUri(),
+                    config.redisUriForLogs(),
                     e.toString(),
                     config.spillDir());
         }
+    }
+
+    /** NOAUTH (no password given) or WRONGPASS (a wrong one). */
+    static boolean authRefused(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof redis.clients.jedis.exceptions.JedisAccessControlException) return true;
+            String m = String.valueOf(t.getMessage());
+            if (m.startsWith("NOAUTH") || m.startsWith("WRONGPASS") || m.contains("invalid password")) return true;
+        }
+        return false;
     }
 
     private void tryReconnect() {
@@ -461,7 +480,7 @@ public final class Emitter implements AutoCloseable {
             connection().ping();
             redisUp = true;
             loggedDown = false;
-            LOG.info("Redis at {} is back; replaying spilled events", config.redisUri());
+            LOG.info("Redis at {} is back; replaying spilled events", config.redisUriForLogs());
         } catch (RuntimeException e) {
             redisUp = true; // so markDown logs nothing new
             loggedDown = true;
@@ -483,7 +502,7 @@ public final class Emitter implements AutoCloseable {
                             + " unreachable: {}",
                     events,
                     config.spillDir(),
-                    config.redisUri(),
+                    config.redisUriForLogs(),
                     e.toString());
         }
     }

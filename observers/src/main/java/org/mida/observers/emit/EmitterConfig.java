@@ -13,7 +13,9 @@ import org.mida.event.EventStream;
  *         .maxBatch(2000).maxAgeMillis(100).spillDir(Path.of("/tmp/mida-spill")).build();
  * }</pre>
  *
- * @param redisUri where to send ({@code redis://[user:password@]host:port[/db]})
+ * @param redisUri where to send ({@code redis://[user:password@]host:port[/db]}); by default {@link
+ *     #defaultRedisUri}: {@code $MIDA_REDIS_URI}, else the embedded server's Redis with the password
+ *     from its data dir
  * @param stream the stream key
  * @param maxBatch the most events one flush sends (the dynamic flush size stays at or below it)
  * @param maxAgeMillis the longest an event waits in the buffer before a flush, under normal load
@@ -35,6 +37,9 @@ public record EmitterConfig(
         long retryMillis) {
 
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
+    /** The server's data dir when {@code MIDA_DATA_DIR} is unset (the server's default, relative to the cwd). */
+    public static final String DEFAULT_DATA_DIR = "./mida-data";
+
     public static final String DEFAULT_STREAM = EventStream.DEFAULT_NAME;
     public static final int DEFAULT_MAX_BATCH = 5_000;
     public static final long DEFAULT_MAX_AGE_MILLIS = 100;
@@ -75,9 +80,41 @@ public record EmitterConfig(
                         .retryMillis(retryMillis);
     }
 
+    /**
+     * The Redis URI when none is given: {@code $MIDA_REDIS_URI} if set; else, when the file {@code
+     * $MIDA_DATA_DIR/redis/password} exists ({@code MIDA_DATA_DIR} defaults to {@code ./mida-data},
+     * as for the server), the embedded Redis with that password, {@code
+     * redis://:PASSWORD@127.0.0.1:$MIDA_REDIS_PORT} (port 6379 by default); else {@link
+     * #DEFAULT_REDIS_URI}.
+     */
+    public static String defaultRedisUri(java.util.Map<String, String> env) {
+        String uri = env.get("MIDA_REDIS_URI");
+        if (uri != null && !uri.isBlank()) return uri.strip();
+        String dataDir = env.getOrDefault("MIDA_DATA_DIR", "");
+        Path file = Path.of(dataDir.isBlank() ? DEFAULT_DATA_DIR : dataDir.strip(), "redis", "password");
+        String password;
+        try {
+            password = java.nio.file.Files.readString(file).strip();
+        } catch (java.io.IOException | RuntimeException e) {
+            return DEFAULT_REDIS_URI; // no embedded server here, or not readable by this user
+        }
+        if (password.isEmpty()) return DEFAULT_REDIS_URI;
+        String port = env.getOrDefault("MIDA_REDIS_PORT", "");
+        port = port.isBlank() ? "6379" : port.strip();
+        return "redis://:" + java.net.URLEncoder.encode(password, java.nio.charset.StandardCharsets.UTF_8)
+                + "@127.0.0.1:" + port;
+    }
+
+    /** The Redis URI with its password (user info) replaced by {@code ***}: for logs and messages. */
+    public String redisUriForLogs() {
+        return redisUri.getRawUserInfo() == null
+                ? redisUri.toString()
+                : redisUri.toString().replace(redisUri.getRawUserInfo(), "***");
+    }
+
     /** Mutable builder; {@link #build()} validates. */
     public static final class Builder {
-        private String redisUri = env("MIDA_REDIS_URI", DEFAULT_REDIS_URI);
+        private String redisUri = defaultRedisUri(System.getenv());
         private String stream = env("MIDA_STREAM", DEFAULT_STREAM);
         private int maxBatch = DEFAULT_MAX_BATCH;
         private long maxAgeMillis = DEFAULT_MAX_AGE_MILLIS;
@@ -162,10 +199,8 @@ public record EmitterConfig(
 
     @Override
     public String toString() {
-        String u = redisUri.getUserInfo() == null
-                ? redisUri.toString()
-                : redisUri.toString().replace(redisUri.getRawUserInfo(), "***");
-        return "EmitterConfig[redisUri=" + u + ", stream=" + stream + ", maxBatch=" + maxBatch + ", maxAgeMillis="
+        return "EmitterConfig[redisUri=" + redisUriForLogs() + ", stream=" + stream + ", maxBatch=" + maxBatch
+                + ", maxAgeMillis="
                 + maxAgeMillis + ", spillDir=" + spillDir + ", maxBuffered=" + maxBuffered + ", eventsPerEntry="
                 + eventsPerEntry + ", timeoutMillis=" + timeoutMillis + ", retryMillis=" + retryMillis + "]";
     }

@@ -2,11 +2,7 @@ package org.mida.server.app;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
-import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.mida.event.EventCodec;
@@ -14,10 +10,9 @@ import org.mida.event.EventStream;
 import org.mida.server.analysis.AnalysisRoutes;
 import org.mida.server.browse.BrowseRoutes;
 import org.mida.server.fields.FieldsRoutes;
-import org.mida.server.http.ApiException;
 import org.mida.server.http.Json;
-import org.mida.server.http.ProblemType;
 import org.mida.server.http.Problems;
+import org.mida.server.http.WebSecurity;
 import org.mida.server.ingest.EventsEndpoint;
 import org.mida.server.lineage.LineageRoutes;
 import org.mida.server.observerstatus.ObserverRoutes;
@@ -33,10 +28,6 @@ import redis.clients.jedis.UnifiedJedis;
 
 /** Builds the unstarted HTTP app with plain constructors: every route of the server is listed here. */
 public final class App {
-    private static final Set<String> WRITE_METHODS = Set.of("POST", "PUT", "PATCH", "DELETE");
-    /** POSTs that only read (their body is a query): no token needed. */
-    private static final Set<String> READ_POSTS = Set.of("/api/query");
-
     /** What the routes need from the running server. */
     public record Parts(
             Driver driver,
@@ -74,13 +65,20 @@ public final class App {
                 64L * 1024 * 1024,
                 config.openLineageCampaign());
         var prov = ProvRoutes.create(parts.driver(), parts.redis(), parts.codec(), eventStream, json);
-        byte[] token = config.apiToken() == null ? null : config.apiToken().getBytes(StandardCharsets.UTF_8);
+        // security headers, Host check, CSRF (Origin and JSON-only writes), token: http/WebSecurity
+        var security = new WebSecurity(
+                config.host(),
+                config.allowedHosts(),
+                config.allowedOrigins(),
+                config.apiToken(),
+                config.apiTokenReads());
 
         return Javalin.create(c -> {
             parts.metrics().instrument(c);
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.http.maxRequestSize = 64L * 1024 * 1024;
+            limitConnections(c, config);
             c.staticFiles.add(s -> {
                 s.hostedPath = "/";
                 s.directory = "/web";
@@ -96,7 +94,7 @@ public final class App {
                                 ? rid
                                 : UUID.randomUUID().toString().substring(0, 8));
             });
-            c.routes.before("/api/*", ctx -> requireToken(ctx, token));
+            c.routes.before(security::check);
             c.routes.after(ctx -> MDC.remove("req"));
 
             c.routes.get("/api/health", health::health);
@@ -142,23 +140,36 @@ public final class App {
         });
     }
 
-    /** Writes (and /api/cypher) need the bearer token when one is configured; POST /api/query is a read. */
-    static void requireToken(Context ctx, byte[] token) {
-        if (token == null) return;
-        boolean guarded = (WRITE_METHODS.contains(ctx.method().name()) && !READ_POSTS.contains(ctx.path()))
-                || ctx.path().startsWith("/api/cypher");
-        if (!guarded) return;
-        String h = ctx.header("Authorization");
-        byte[] given = h != null && h.startsWith("Bearer ")
-                ? h.substring(7).trim().getBytes(StandardCharsets.UTF_8)
-                : new byte[0];
-        if (!MessageDigest.isEqual(given, token)) {
-            ctx.header("WWW-Authenticate", "Bearer realm=\"mida\"");
-            throw new ApiException(
-                    ProblemType.UNAUTHORIZED,
-                    h == null
-                            ? "this endpoint needs 'Authorization: Bearer <token>' (MIDA_API_TOKEN is set)"
-                            : "the bearer token is not valid");
-        }
+    /**
+     * Jetty's per-connection limits (issue 14, slow-loris): an idle timeout (a connection that sends
+     * nothing this long is closed, also mid-request), a floor on the request data rate (1 KiB/s once
+     * the idle timeout has passed: a body sent byte by byte cannot hold a worker thread for long),
+     * a cap on open connections (more wait in the accept queue) and a worker pool sized so that
+     * hundreds of slow clients leave threads for everybody else.
+     */
+    static void limitConnections(io.javalin.config.JavalinConfig c, Config config) {
+        var pool = new org.eclipse.jetty.util.thread.QueuedThreadPool(config.httpMaxThreads(), 8, 60_000);
+        pool.setName("mida-http");
+        c.jetty.threadPool = pool;
+        c.jetty.modifyHttpConfiguration(http -> {
+            http.setIdleTimeout(config.httpIdleTimeoutMs());
+            http.setRequestHeaderSize(16 * 1024);
+        });
+        c.jetty.modifyServer(server -> {
+            // Javalin adds its connector after this runs: set its idle timeout when the server starts
+            server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+                @Override
+                public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event) {
+                    for (var connector : server.getConnectors())
+                        if (connector instanceof org.eclipse.jetty.server.AbstractConnector ac)
+                            ac.setIdleTimeout(config.httpIdleTimeoutMs());
+                }
+            });
+            server.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(config.httpMaxConnections(), server));
+            // Javalin attaches its servlet handler inside a wrapper handler set here
+            var rate = new org.eclipse.jetty.server.handler.MinimumDataRateHandler(1024, 0);
+            if (server.getHandler() != null) rate.setHandler(server.getHandler());
+            server.setHandler(rate);
+        });
     }
 }

@@ -40,7 +40,13 @@ public record Config(
         double observerSilentMinS,
         String openLineageCampaign,
         int fieldsPerTask,
-        int fieldsPerCampaign) {
+        int fieldsPerCampaign,
+        boolean apiTokenReads,
+        String allowedHosts,
+        String allowedOrigins,
+        long httpIdleTimeoutMs,
+        int httpMaxConnections,
+        int httpMaxThreads) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -117,7 +123,40 @@ public record Config(
                 "MIDA_FIELDS_PER_CAMPAIGN",
                 "--fields-per-campaign",
                 "5000",
-                "most distinct flattened keys made queryable in one campaign (or workflow without a campaign)");
+                "most distinct flattened keys made queryable in one campaign (or workflow without a campaign)"),
+        API_TOKEN_READS(
+                "MIDA_API_TOKEN_READS",
+                "--api-token-reads",
+                "false",
+                "true: every /api read needs the token too (except /api/health); SSE and links may pass it as"
+                        + " ?access_token=; needs MIDA_API_TOKEN"),
+        ALLOWED_HOSTS(
+                "MIDA_ALLOWED_HOSTS",
+                "--allowed-hosts",
+                null,
+                "more host names the HTTP Host header may carry, comma-separated, besides localhost, 127.0.0.1,"
+                        + " ::1 and MIDA_HOST (and this machine's names and addresses when MIDA_HOST is 0.0.0.0);"
+                        + " * allows any (no DNS rebinding guard)"),
+        ALLOWED_ORIGINS(
+                "MIDA_ALLOWED_ORIGINS",
+                "--allowed-origins",
+                null,
+                "web origins (https://host:port) allowed to send writes besides the server's own, comma-separated"),
+        HTTP_IDLE_TIMEOUT_MS(
+                "MIDA_HTTP_IDLE_TIMEOUT_MS",
+                "--http-idle-timeout-ms",
+                "30000",
+                "an HTTP connection idle (or a request arriving slower than 1 KiB/s) this long is closed"),
+        HTTP_MAX_CONNECTIONS(
+                "MIDA_HTTP_MAX_CONNECTIONS",
+                "--http-max-connections",
+                "2000",
+                "most open HTTP connections; more wait in the accept queue"),
+        HTTP_MAX_THREADS(
+                "MIDA_HTTP_MAX_THREADS",
+                "--http-max-threads",
+                "400",
+                "most HTTP worker threads (requests handled at once; SSE clients each hold one)");
 
         public final String env;
         public final String flag;
@@ -163,6 +202,23 @@ public record Config(
                     "MIDA_FIELDS_PER_CAMPAIGN must be between 0 and 1000000, got " + fieldsPerCampaign);
         if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
         if (openLineageCampaign != null && openLineageCampaign.isBlank()) openLineageCampaign = null;
+        if (apiTokenReads && apiToken == null)
+            throw new ConfigException("MIDA_API_TOKEN_READS=true needs MIDA_API_TOKEN (the token reads must carry)");
+        if (allowedHosts != null && allowedHosts.isBlank()) allowedHosts = null;
+        if (allowedOrigins != null && allowedOrigins.isBlank()) allowedOrigins = null;
+        if (allowedOrigins != null)
+            for (String o : allowedOrigins.split(","))
+                if (!o.strip().matches("(?i)https?://[^/\\s]+"))
+                    throw new ConfigException(
+                            "MIDA_ALLOWED_ORIGINS must list origins like https://host:port, got '" + o.strip() + "'");
+        if (httpIdleTimeoutMs < 1_000 || httpIdleTimeoutMs > 3_600_000)
+            throw new ConfigException(
+                    "MIDA_HTTP_IDLE_TIMEOUT_MS must be between 1000 and 3600000, got " + httpIdleTimeoutMs);
+        if (httpMaxConnections < 16 || httpMaxConnections > 1_000_000)
+            throw new ConfigException(
+                    "MIDA_HTTP_MAX_CONNECTIONS must be between 16 and 1000000, got " + httpMaxConnections);
+        if (httpMaxThreads < 16 || httpMaxThreads > 10_000)
+            throw new ConfigException("MIDA_HTTP_MAX_THREADS must be between 16 and 10000, got " + httpMaxThreads);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -226,7 +282,13 @@ public record Config(
                 number(Setting.OBSERVER_SILENT_MIN_S, values),
                 values.get(Setting.OPENLINEAGE_CAMPAIGN),
                 integer(Setting.FIELDS_PER_TASK, values),
-                integer(Setting.FIELDS_PER_CAMPAIGN, values));
+                integer(Setting.FIELDS_PER_CAMPAIGN, values),
+                bool(Setting.API_TOKEN_READS, values),
+                values.get(Setting.ALLOWED_HOSTS),
+                values.get(Setting.ALLOWED_ORIGINS),
+                longValue(Setting.HTTP_IDLE_TIMEOUT_MS, values),
+                integer(Setting.HTTP_MAX_CONNECTIONS, values),
+                integer(Setting.HTTP_MAX_THREADS, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -249,12 +311,38 @@ public record Config(
         return with(Setting.NEO4J_URI, neo4j, Setting.REDIS_URI, redis);
     }
 
+    /** User and password of the external Neo4j. */
+    public Config withNeo4jAuth(String user, String password) {
+        return with(Setting.NEO4J_USER, user, Setting.NEO4J_PASSWORD, password);
+    }
+
     public Config withEmbeddedPorts(int bolt, int redis) {
         return with(Setting.BOLT_PORT, bolt, Setting.REDIS_PORT, redis);
     }
 
     public Config withApiToken(String token) {
         return with(Setting.API_TOKEN, token);
+    }
+
+    /** The token, required for reads too when {@code reads}. */
+    public Config withApiToken(String token, boolean reads) {
+        return with(Setting.API_TOKEN, token, Setting.API_TOKEN_READS, reads);
+    }
+
+    /** Extra Host header names and web origins allowed (comma-separated; null = none). */
+    public Config withAllowed(String hosts, String origins) {
+        return with(Setting.ALLOWED_HOSTS, hosts, Setting.ALLOWED_ORIGINS, origins);
+    }
+
+    /** Per-connection limits of the HTTP server. */
+    public Config withHttpLimits(long idleTimeoutMs, int maxConnections, int maxThreads) {
+        return with(
+                Setting.HTTP_IDLE_TIMEOUT_MS,
+                idleTimeoutMs,
+                Setting.HTTP_MAX_CONNECTIONS,
+                maxConnections,
+                Setting.HTTP_MAX_THREADS,
+                maxThreads);
     }
 
     public Config withIngest(int batch, String consumer, long claimIdle) {
@@ -326,6 +414,12 @@ public record Config(
         v.put(Setting.OPENLINEAGE_CAMPAIGN, openLineageCampaign);
         v.put(Setting.FIELDS_PER_TASK, String.valueOf(fieldsPerTask));
         v.put(Setting.FIELDS_PER_CAMPAIGN, String.valueOf(fieldsPerCampaign));
+        v.put(Setting.API_TOKEN_READS, String.valueOf(apiTokenReads));
+        v.put(Setting.ALLOWED_HOSTS, allowedHosts);
+        v.put(Setting.ALLOWED_ORIGINS, allowedOrigins);
+        v.put(Setting.HTTP_IDLE_TIMEOUT_MS, String.valueOf(httpIdleTimeoutMs));
+        v.put(Setting.HTTP_MAX_CONNECTIONS, String.valueOf(httpMaxConnections));
+        v.put(Setting.HTTP_MAX_THREADS, String.valueOf(httpMaxThreads));
         return v;
     }
 
@@ -352,7 +446,10 @@ public record Config(
                 + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
                 + cypherMaxRows + ", observerSilentFactor=" + observerSilentFactor + ", observerSilentMinS="
                 + observerSilentMinS + ", openLineageCampaign=" + openLineageCampaign + ", fieldsPerTask="
-                + fieldsPerTask + ", fieldsPerCampaign=" + fieldsPerCampaign + "]";
+                + fieldsPerTask + ", fieldsPerCampaign=" + fieldsPerCampaign + ", apiTokenReads=" + apiTokenReads
+                + ", allowedHosts=" + allowedHosts + ", allowedOrigins=" + allowedOrigins + ", httpIdleTimeoutMs="
+                + httpIdleTimeoutMs + ", httpMaxConnections=" + httpMaxConnections + ", httpMaxThreads="
+                + httpMaxThreads + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

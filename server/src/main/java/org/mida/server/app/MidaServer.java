@@ -39,6 +39,7 @@ public final class MidaServer implements AutoCloseable {
     private EmbeddedNeo4j embeddedNeo4j;
     private EmbeddedRedis embeddedRedis;
     private Driver driver;
+    private String redisUri;
     private JedisPooled redis;
     private StreamIngestor ingestor;
     private ServerMetrics metrics;
@@ -68,18 +69,24 @@ public final class MidaServer implements AutoCloseable {
         String neo4jUri = config.neo4jUri();
         String redisUri = config.redisUri();
         if (config.embeddedNeo4j() || config.embeddedRedis()) createDir(config.dataDir());
+        String redisLog = redisUri == null ? null : redisUri.replaceAll("//[^@/]*@", "//****@");
         if (config.embeddedRedis()) {
             embeddedRedis = EmbeddedRedis.start(config.dataDir().resolve("redis"), config.redisPort());
             redisUri = embeddedRedis.uri();
+            redisLog = embeddedRedis.uriWithoutPassword() + " (password in "
+                    + embeddedRedis.dir().resolve(EmbeddedRedis.PASSWORD_FILE) + ")";
         }
         if (config.embeddedNeo4j()) {
             embeddedNeo4j =
                     EmbeddedNeo4j.start(config.dataDir().resolve("neo4j"), config.boltPort(), config.pageCache());
             neo4jUri = embeddedNeo4j.boltUri();
         }
-        driver = config.embeddedNeo4j() || config.neo4jPassword() == null
-                ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
-                : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
+        driver = config.embeddedNeo4j()
+                ? GraphDatabase.driver(neo4jUri, AuthTokens.basic(embeddedNeo4j.user(), embeddedNeo4j.password()))
+                : config.neo4jPassword() == null
+                        ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
+                        : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
+        this.redisUri = redisUri;
         redis = new JedisPooled(URI.create(redisUri));
         redis.ping();
         EventCodec codec = EventCodec.shared();
@@ -131,7 +138,7 @@ public final class MidaServer implements AutoCloseable {
                 http.port(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 neo4jUri,
-                redisUri);
+                redisLog);
     }
 
     private static final java.util.regex.Pattern SCHEMA_NAME =
@@ -163,10 +170,26 @@ public final class MidaServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates the data dir {@code 0700} when it is new; an existing one is left as it is (it may be a
+     * folder the user shares on purpose), with a warning when others can enter it: the embedded
+     * backends' own folders in it are {@code 0700} in any case.
+     */
     private static void createDir(Path dir) {
         try {
-            Files.createDirectories(dir);
-        } catch (java.io.IOException e) {
+            if (!Files.exists(dir)) {
+                org.mida.server.backend.Secrets.privateDir(dir);
+            } else if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                var perms = Files.getPosixFilePermissions(dir);
+                if (perms.stream()
+                        .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS")))
+                    LOG.warn(
+                            "MIDA_DATA_DIR {} is open to other users ({}); its redis/ and neo4j/ folders are"
+                                    + " private, but consider chmod 700",
+                            dir,
+                            java.nio.file.attribute.PosixFilePermissions.toString(perms));
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new Config.ConfigException("MIDA_DATA_DIR " + dir + " cannot be created: " + e.getMessage());
         }
     }
@@ -181,6 +204,11 @@ public final class MidaServer implements AutoCloseable {
 
     public Driver driver() {
         return driver;
+    }
+
+    /** The Redis URI the server uses, with its password (the embedded one's included): do not log it. */
+    public String redisUri() {
+        return redisUri;
     }
 
     public UnifiedJedis redis() {

@@ -2,9 +2,11 @@ package org.mida.server.backend;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.SettingValueParsers;
@@ -15,13 +17,27 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.config.Setting;
+import org.neo4j.io.fs.DefaultFileSystemAbstraction;
+import org.neo4j.kernel.impl.security.User;
+import org.neo4j.logging.NullLogProvider;
+import org.neo4j.memory.EmptyMemoryTracker;
+import org.neo4j.server.security.SecureHasher;
+import org.neo4j.server.security.SystemGraphCredential;
+import org.neo4j.server.security.auth.FileUserRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Neo4j Community running inside this JVM, reachable over Bolt on {@code 127.0.0.1} only, without
- * authentication. The store and Neo4j's own logs live under the home directory given to {@link
- * #start(Path, int, String)}.
+ * Neo4j Community running inside this JVM, reachable over Bolt on {@code 127.0.0.1} only, with
+ * authentication: user {@code neo4j}, the password kept in {@code home/password} ({@code 0600},
+ * generated at first start, see {@link Secrets}). The store and Neo4j's own logs live under the home
+ * directory given to {@link #start(Path, int, String)}, made {@code 0700}.
+ *
+ * <p>A new store gets the password before Neo4j first starts (the initial-user file that {@code
+ * neo4j-admin dbms set-initial-password} writes), so Bolt never accepts the default {@code
+ * neo4j/neo4j}; at every start the password is also set in the system database from inside the JVM
+ * (a store made without authentication, or a password file replaced to rotate it, takes the file's
+ * password).
  */
 public final class EmbeddedNeo4j implements AutoCloseable {
 
@@ -32,15 +48,23 @@ public final class EmbeddedNeo4j implements AutoCloseable {
 
     private static final String INTERNAL_SETTINGS = "org.neo4j.configuration.GraphDatabaseInternalSettings";
 
+    /** The password file in the Neo4j home. */
+    public static final String PASSWORD_FILE = "password";
+
+    /** The Neo4j user the server connects as. */
+    public static final String USER = "neo4j";
+
     private final Path homeDir;
     private final int boltPort;
+    private final String password;
     private final DatabaseManagementService service;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
 
-    private EmbeddedNeo4j(Path homeDir, int boltPort, DatabaseManagementService service) {
+    private EmbeddedNeo4j(Path homeDir, int boltPort, String password, DatabaseManagementService service) {
         this.homeDir = homeDir;
         this.boltPort = boltPort;
+        this.password = password;
         this.service = service;
         this.shutdownHook = new Thread(this::shutdown, "mida-neo4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -63,8 +87,12 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             throw new IllegalArgumentException("boltPort out of range: " + boltPort);
         }
         Path home = homeDir.toAbsolutePath().normalize();
+        String password;
         try {
+            Secrets.privateDir(home);
             Files.createDirectories(home.resolve("logs"));
+            password = Secrets.password(home.resolve(PASSWORD_FILE));
+            seedInitialPassword(home, password);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create Neo4j home " + home, e);
         }
@@ -81,7 +109,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
-                .setConfig(GraphDatabaseSettings.auth_enabled, false)
+                .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.logs_directory, home.resolve("logs"))
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, TX_LOG_RETENTION)
                 .setConfig(GraphDatabaseSettings.udc_enabled, false);
@@ -94,13 +122,75 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         setInternal(builder, "netty_server_shutdown_timeout", Duration.ofSeconds(1));
 
         DatabaseManagementService service = builder.build();
-        EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, port, service);
+        try {
+            setPassword(service, password);
+        } catch (RuntimeException e) {
+            service.shutdown();
+            throw e;
+        }
+        EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, port, password, service);
         LOG.info(
                 "Embedded Neo4j started in {} ms: store {}, Bolt {}",
                 (System.nanoTime() - t0) / 1_000_000,
                 home,
                 neo4j.boltUri());
         return neo4j;
+    }
+
+    /**
+     * Before the first start of a new store: the initial user {@code neo4j} with {@code password},
+     * in {@code data/dbms/auth.ini}, which Neo4j reads when it creates the system database.
+     */
+    private static void seedInitialPassword(Path home, String password) throws IOException {
+        if (Files.exists(home.resolve("data/databases/system"))) {
+            return;
+        }
+        Path authIni = home.resolve("data/dbms/auth.ini");
+        Files.createDirectories(authIni.getParent());
+        Files.deleteIfExists(authIni);
+        var repo = new FileUserRepository(
+                new DefaultFileSystemAbstraction(),
+                authIni,
+                NullLogProvider.getInstance(),
+                EmptyMemoryTracker.INSTANCE);
+        try {
+            repo.start();
+            repo.create(new User(
+                    USER,
+                    null,
+                    SystemGraphCredential.createCredentialForPassword(
+                            password.getBytes(StandardCharsets.UTF_8), new SecureHasher()),
+                    false,
+                    false));
+            repo.shutdown();
+        } catch (Exception e) {
+            throw new IOException("cannot write Neo4j's initial password file " + authIni, e);
+        }
+    }
+
+    /** Sets the user's password in the system database (no-op when it is already that password). */
+    private static void setPassword(DatabaseManagementService service, String password) {
+        try {
+            service.database("system")
+                    .executeTransactionally(
+                            "ALTER USER " + USER + " SET PASSWORD $password CHANGE NOT REQUIRED",
+                            Map.of("password", password));
+            LOG.info("Neo4j user {}: password set from the password file", USER);
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("Old password and new password cannot be the same")) {
+                throw new IllegalStateException("cannot set the Neo4j password: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The Bolt user, {@value #USER}. */
+    public String user() {
+        return USER;
+    }
+
+    /** The Bolt password, kept in {@code home/password}. */
+    public String password() {
+        return password;
     }
 
     /** {@code bolt://127.0.0.1:PORT}. */

@@ -29,6 +29,14 @@ import org.slf4j.LoggerFactory;
  * A redis-server child process, run from the binary shipped in the embedded-redis jar, listening on
  * {@code 127.0.0.1} only, with an append-only file in its directory.
  *
+ * <p>Closed to other local users (binding to loopback does not stop them): its directory is {@code
+ * 0700}; it requires the password kept in {@code dir/password} ({@code 0600}, generated at first
+ * start, see {@link Secrets}), given to redis-server in {@code dir/redis.conf} ({@code 0600}) rather
+ * than on the command line, where {@code ps} would show it; and the commands that reach the file
+ * system, the configuration or other servers ({@link #DISABLED_COMMANDS}) are renamed away, so even
+ * a client holding the password cannot make redis-server write a file elsewhere. It is stopped with
+ * SIGTERM (which flushes the append-only file like SHUTDOWN).
+ *
  * <p>It is never left behind: {@link #close()} and a JVM shutdown hook stop it, and on Unix it runs
  * under a small {@code /bin/sh} watchdog that kills it within about a second once this JVM is gone
  * (even after {@code kill -9}). Its pid is kept in {@code dir/redis.pid}; a live redis-server left
@@ -69,16 +77,44 @@ public final class EmbeddedRedis implements AutoCloseable {
             "exit $s",
             "");
 
+    /**
+     * Commands disabled with {@code rename-command X ""}: they change the configuration (CONFIG SET dir
+     * + dbfilename + SAVE writes an attacker-chosen file), write snapshots, load code, talk to other
+     * servers or stop the server.
+     */
+    public static final List<String> DISABLED_COMMANDS = List.of(
+            "CONFIG",
+            "DEBUG",
+            "MODULE",
+            "SHUTDOWN",
+            "REPLICAOF",
+            "SLAVEOF",
+            "SYNC",
+            "PSYNC",
+            "MIGRATE",
+            "SAVE",
+            "BGSAVE",
+            "BGREWRITEAOF",
+            "MONITOR");
+
+    /** Only in Redis 6 (not in the Windows build, 5.0). */
+    private static final List<String> DISABLED_COMMANDS_6 = List.of("ACL", "FAILOVER");
+
+    /** The password file in the Redis directory. */
+    public static final String PASSWORD_FILE = "password";
+
     private final Path dir;
     private final int port;
+    private final String password;
     private final Process process;
     private final long redisPid;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
 
-    private EmbeddedRedis(Path dir, int port, Process process, long redisPid) {
+    private EmbeddedRedis(Path dir, int port, String password, Process process, long redisPid) {
         this.dir = dir;
         this.port = port;
+        this.password = password;
         this.process = process;
         this.redisPid = redisPid;
         this.shutdownHook = new Thread(this::stop, "mida-redis-shutdown");
@@ -99,10 +135,15 @@ public final class EmbeddedRedis implements AutoCloseable {
         Path home = dir.toAbsolutePath().normalize();
         Path log = home.resolve("redis.log");
         Path pidFile = home.resolve("redis.pid");
+        Path conf = home.resolve("redis.conf");
         Path binary;
+        String password;
         try {
+            Secrets.privateDir(home);
             Files.createDirectories(home.resolve("bin"));
             binary = extractBinary(home.resolve("bin"));
+            password = Secrets.password(home.resolve(PASSWORD_FILE));
+            Secrets.writePrivate(conf, config(password));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare redis-server in " + home, e);
         }
@@ -121,6 +162,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
         List<String> redisCommand = List.of(
                 binary.toString(),
+                conf.toString(),
                 "--bind",
                 Procs.LOOPBACK,
                 "--port",
@@ -179,7 +221,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                 }
                 if (redisPid > 0) {
                     try {
-                        lastReply = command(chosen, 500, "PING");
+                        lastReply = command(chosen, 500, password, "PING");
                     } catch (IOException notYet) {
                         lastReply = notYet.toString();
                     }
@@ -201,19 +243,43 @@ public final class EmbeddedRedis implements AutoCloseable {
             kill(process, redisPid);
             throw new IllegalStateException(e.getMessage() + "\n--- tail of " + log + " ---\n" + tail(log, 30), e);
         }
-        EmbeddedRedis redis = new EmbeddedRedis(home, chosen, process, redisPid);
+        EmbeddedRedis redis = new EmbeddedRedis(home, chosen, password, process, redisPid);
         LOG.info(
-                "Embedded Redis started in {} ms: pid {}, {}, data in {}",
+                "Embedded Redis started in {} ms: pid {}, redis://127.0.0.1:{} (password in {}), data in {}",
                 (System.nanoTime() - t0) / 1_000_000,
                 redisPid,
-                redis.uri(),
+                chosen,
+                home.resolve(PASSWORD_FILE),
                 home);
         return redis;
     }
 
-    /** {@code redis://127.0.0.1:PORT}. */
+    /** The redis.conf lines: the password and the disabled commands. */
+    private static String config(String password) {
+        var sb = new StringBuilder("# written by MIDA at every start; edit MIDA's settings, not this file\n");
+        sb.append("requirepass ").append(password).append('\n');
+        List<String> disabled = new ArrayList<>(DISABLED_COMMANDS);
+        if (!isWindows()) disabled.addAll(DISABLED_COMMANDS_6);
+        for (String c : disabled) sb.append("rename-command ").append(c).append(" \"\"\n");
+        return sb.toString();
+    }
+
+    /**
+     * {@code redis://:PASSWORD@127.0.0.1:PORT}: the URI clients connect with. It holds the password:
+     * do not log it (see {@link #uriWithoutPassword()}).
+     */
     public String uri() {
+        return "redis://:" + password + "@127.0.0.1:" + port;
+    }
+
+    /** {@code redis://127.0.0.1:PORT}, for logs. */
+    public String uriWithoutPassword() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** The password clients must give (AUTH), kept in {@code dir/password}. */
+    public String password() {
+        return password;
     }
 
     public int port() {
@@ -229,7 +295,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         return dir;
     }
 
-    /** Stops redis-server (SHUTDOWN, which also flushes the AOF); idempotent. */
+    /** Stops redis-server (SIGTERM, which flushes the AOF like SHUTDOWN); idempotent. */
     @Override
     public void close() {
         stop();
@@ -246,22 +312,9 @@ public final class EmbeddedRedis implements AutoCloseable {
             return;
         }
         long t0 = System.nanoTime();
-        boolean asked = false;
-        try {
-            String reply = command(port, 2_000, "SHUTDOWN");
-            asked = reply == null; // the server closes the connection when it complies
-            if (!asked) {
-                LOG.warn("Redis SHUTDOWN answered {}", reply);
-            }
-        } catch (IOException e) {
-            LOG.debug("Redis SHUTDOWN failed: {}", e.toString());
-        }
-        if (!asked) {
-            process.destroy(); // the watchdog passes SIGTERM on
-            if (!process.supportsNormalTermination()) {
-                ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroy);
-            }
-        }
+        // SHUTDOWN is disabled (any client could stop the server): SIGTERM, which redis-server
+        // handles the same way (flushes the append-only file, then exits)
+        ProcessHandle.of(redisPid).ifPresent(ProcessHandle::destroy);
         boolean stopped = Procs.awaitExit(redisPid, STOP_TIMEOUT_MILLIS);
         if (!stopped) {
             LOG.warn(
@@ -394,39 +447,51 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
 
     /**
-     * Sends one command as RESP and returns the first line of the reply, or null if the server closed
-     * the connection without answering (as SHUTDOWN does).
+     * Sends one command as RESP (after AUTH when {@code password} is not null) and returns the first
+     * line of its reply, or null if the server closed the connection without answering.
      */
-    static String command(int port, int timeoutMillis, String... args) throws IOException {
+    static String command(int port, int timeoutMillis, String password, String... args) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(Procs.LOOPBACK, port), timeoutMillis);
             socket.setSoTimeout(timeoutMillis);
-            StringBuilder request =
-                    new StringBuilder().append('*').append(args.length).append("\r\n");
-            for (String arg : args) {
-                byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
-                request.append('$')
-                        .append(bytes.length)
-                        .append("\r\n")
-                        .append(arg)
-                        .append("\r\n");
-            }
             OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
             InputStream in = socket.getInputStream();
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            int b;
-            while ((b = in.read()) >= 0) {
-                if (b == '\n') {
-                    break;
-                }
-                if (b != '\r') {
-                    line.write(b);
+            if (password != null) {
+                out.write(resp("AUTH", password));
+                out.flush();
+                String auth = readLine(in);
+                if (!"+OK".equals(auth)) {
+                    return auth;
                 }
             }
-            return b < 0 && line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+            out.write(resp(args));
+            out.flush();
+            return readLine(in);
         }
+    }
+
+    private static byte[] resp(String... args) {
+        StringBuilder request =
+                new StringBuilder().append('*').append(args.length).append("\r\n");
+        for (String arg : args) {
+            byte[] bytes = arg.getBytes(StandardCharsets.UTF_8);
+            request.append('$').append(bytes.length).append("\r\n").append(arg).append("\r\n");
+        }
+        return request.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (b == '\n') {
+                break;
+            }
+            if (b != '\r') {
+                line.write(b);
+            }
+        }
+        return b < 0 && line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
     }
 
     static String tail(Path file, int lines) {

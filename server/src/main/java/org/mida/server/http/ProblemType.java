@@ -31,7 +31,21 @@ public enum ProblemType {
             "unauthorized",
             401,
             "Unauthorized",
-            "The server has MIDA_API_TOKEN set: writes and /api/cypher need 'Authorization: Bearer <token>'."),
+            "The server has MIDA_API_TOKEN set: writes and /api/cypher (and every /api read when"
+                    + " MIDA_API_TOKEN_READS is on) need 'Authorization: Bearer <token>'."),
+    CROSS_ORIGIN(
+            "cross-origin",
+            403,
+            "Cross-Origin Request Refused",
+            "A write came from a page of another origin (its Origin or Sec-Fetch-Site header says so): a web"
+                    + " page must not post to MIDA on the visitor's behalf. List trusted origins in"
+                    + " MIDA_ALLOWED_ORIGINS."),
+    HOST_NOT_ALLOWED(
+            "host-not-allowed",
+            421,
+            "Host Not Allowed",
+            "The request's Host header names a host this server does not answer for (DNS rebinding guard);"
+                    + " add the name to MIDA_ALLOWED_HOSTS."),
     READ_ONLY(
             "read-only",
             403,

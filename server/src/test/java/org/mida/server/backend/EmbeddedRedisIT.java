@@ -28,12 +28,11 @@ class EmbeddedRedisIT {
     @Test
     void answers_ping_on_loopback_and_writes_its_files() throws IOException {
         try (EmbeddedRedis redis = EmbeddedRedis.start(dir, 0)) {
-            assertThat(redis.uri()).isEqualTo("redis://127.0.0.1:" + redis.port());
+            assertThat(redis.uri()).isEqualTo("redis://:" + redis.password() + "@127.0.0.1:" + redis.port());
+            assertThat(redis.uriWithoutPassword()).isEqualTo("redis://127.0.0.1:" + redis.port());
             try (Jedis jedis = new Jedis(URI.create(redis.uri()))) {
                 assertThat(jedis.ping()).isEqualTo("PONG");
-                assertThat(jedis.configGet("bind").values()).containsExactly("127.0.0.1");
-                assertThat(jedis.configGet("appendonly").values()).containsExactly("yes");
-                assertThat(jedis.configGet("save").values()).containsExactly("");
+                assertThat(jedis.info("persistence")).contains("aof_enabled:1");
             }
             assertThat(dir.resolve("bin/redis-server")).isExecutable();
             assertThat(Files.readString(dir.resolve("redis.pid")).trim()).isEqualTo(Long.toString(redis.pid()));
@@ -57,6 +56,93 @@ class EmbeddedRedisIT {
             assertThat(jedis.get("k")).isEqualTo("v");
             assertThat(jedis.xlen("s")).isEqualTo(1);
         }
+    }
+
+    /**
+     * The blocker of issue 14: any local user connected, CONFIG SET dir + dbfilename + SAVE wrote an
+     * attacker-chosen file (e.g. ~/.ssh/authorized_keys), and SHUTDOWN stopped the server.
+     */
+    @Test
+    void clients_without_the_password_are_refused_and_cannot_write_files() throws Exception {
+        Path target = dir.resolve("planted");
+        Files.createDirectories(target);
+        try (EmbeddedRedis redis = EmbeddedRedis.start(dir.resolve("redis"), 0)) {
+            // no password: every command refused
+            assertThat(EmbeddedRedis.command(redis.port(), 2_000, null, "PING")).startsWith("-NOAUTH");
+            // (a disabled command is "unknown" even before AUTH)
+            assertThat(EmbeddedRedis.command(redis.port(), 2_000, null, "CONFIG", "SET", "dir", target.toString()))
+                    .startsWith("-ERR unknown command");
+            assertThat(EmbeddedRedis.command(redis.port(), 2_000, null, "SET", "k", "v"))
+                    .startsWith("-NOAUTH");
+            assertThat(EmbeddedRedis.command(redis.port(), 2_000, null, "XADD", "mida:events", "*", "event", "{}"))
+                    .startsWith("-NOAUTH");
+            assertThat(EmbeddedRedis.command(redis.port(), 2_000, "guess", "PING"))
+                    .startsWith("-WRONGPASS");
+            // with the password, the commands that reach files, the configuration or other servers are gone
+            for (List<String> attack : List.of(
+                    List.of("CONFIG", "SET", "dir", target.toString()),
+                    List.of("CONFIG", "SET", "dbfilename", "authorized_keys"),
+                    List.of("CONFIG", "GET", "*"),
+                    List.of("SAVE"),
+                    List.of("BGSAVE"),
+                    List.of("BGREWRITEAOF"),
+                    List.of("DEBUG", "SLEEP", "0"),
+                    List.of("MODULE", "LOAD", target.resolve("evil.so").toString()),
+                    List.of("SLAVEOF", "127.0.0.1", "1"),
+                    List.of("REPLICAOF", "127.0.0.1", "1"),
+                    List.of("MIGRATE", "127.0.0.1", "1", "k", "0", "1000"),
+                    List.of("ACL", "SETUSER", "intruder", "on", ">pw", "allcommands", "allkeys"),
+                    List.of("SHUTDOWN", "NOSAVE"))) {
+                String reply =
+                        EmbeddedRedis.command(redis.port(), 2_000, redis.password(), attack.toArray(String[]::new));
+                assertThat(reply).as(String.join(" ", attack)).startsWith("-ERR unknown command");
+            }
+            try (Jedis jedis = new Jedis(URI.create(redis.uri()))) {
+                assertThat(jedis.ping()).isEqualTo("PONG"); // still up after SHUTDOWN
+                jedis.set("k", "v");
+            }
+            try (var files = Files.list(target)) {
+                assertThat(files).isEmpty();
+            }
+            // the password is on disk for the owner only, and not on redis-server's command line
+            Path pw = redis.dir().resolve(EmbeddedRedis.PASSWORD_FILE);
+            assertThat(Files.readString(pw).strip()).isEqualTo(redis.password());
+            if (java.nio.file.FileSystems.getDefault()
+                    .supportedFileAttributeViews()
+                    .contains("posix")) {
+                assertThat(perms(pw)).isEqualTo("rw-------");
+                assertThat(perms(redis.dir().resolve("redis.conf"))).isEqualTo("rw-------");
+                assertThat(perms(redis.dir())).isEqualTo("rwx------");
+            }
+            Path cmdline = Path.of("/proc/" + redis.pid() + "/cmdline");
+            if (Files.exists(cmdline)) {
+                assertThat(new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8))
+                        .contains("redis-server")
+                        .doesNotContain(redis.password());
+            }
+        }
+    }
+
+    @Test
+    void the_password_is_kept_across_restarts_and_rotated_by_deleting_its_file() throws IOException {
+        String first;
+        int port;
+        try (EmbeddedRedis redis = EmbeddedRedis.start(dir, 0)) {
+            first = redis.password();
+            port = redis.port();
+        }
+        try (EmbeddedRedis redis = EmbeddedRedis.start(dir, port)) {
+            assertThat(redis.password()).isEqualTo(first);
+        }
+        Files.delete(dir.resolve(EmbeddedRedis.PASSWORD_FILE));
+        try (EmbeddedRedis redis = EmbeddedRedis.start(dir, port)) {
+            assertThat(redis.password()).isNotEqualTo(first).hasSizeGreaterThanOrEqualTo(40);
+            assertThat(EmbeddedRedis.command(port, 2_000, first, "PING")).startsWith("-WRONGPASS");
+        }
+    }
+
+    private static String perms(Path p) throws IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
     @Test

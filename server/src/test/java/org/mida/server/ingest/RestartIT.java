@@ -77,7 +77,10 @@ class RestartIT {
         Process second = null;
         try {
             awaitHealthy(http, first);
-            try (var redis = new JedisPooled("127.0.0.1", redisPort)) {
+            // the embedded Redis requires the password the server generated in its data dir
+            String password = java.nio.file.Files.readString(dir.resolve("redis/password"))
+                    .strip();
+            try (var redis = new JedisPooled(java.net.URI.create("redis://:" + password + "@127.0.0.1:" + redisPort))) {
                 xaddTasks(redis, 0, total, "FINISHED");
             }
             Thread.sleep(1500); // the append-only file is fsynced every second

@@ -80,6 +80,9 @@ class FlowceptBridgeIT {
                             String.valueOf(redis.getPort()),
                             "MQ_CHANNEL",
                             channel,
+                            // the test Redis requires a password: the URI carries it
+                            "MQ_URI",
+                            Backends.redisUri(),
                             "DB_FLUSH_MODE",
                             "offline",
                             "DUMP_BUFFER",
@@ -309,6 +312,7 @@ class FlowceptBridgeIT {
                 FLOWCEPT_DASK_SETTINGS
                         .replace("${host}", redis.getHost())
                         .replace("${port}", String.valueOf(redis.getPort()))
+                        .replace("${uri}", Backends.redisUri())
                         .replace("${channel}", channel));
         return settings;
     }
@@ -332,6 +336,7 @@ class FlowceptBridgeIT {
               type: redis
               host: ${host}
               port: ${port}
+              uri: ${uri}
               channel: ${channel}
             kv_db:
               enabled: false

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.backend.EmbeddedRedis;
+import org.mida.server.backend.Secrets;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.GraphDatabase;
@@ -41,7 +42,8 @@ public final class Backends implements BeforeAllCallback, ParameterResolver {
 
     private static volatile State state;
 
-    private record State(String neo4jUri, String redisUri, Driver driver, String kind) {}
+    private record State(
+            String neo4jUri, String neo4jUser, String neo4jPassword, String redisUri, Driver driver, String kind) {}
 
     @Override
     public void beforeAll(ExtensionContext context) {
@@ -58,12 +60,20 @@ public final class Backends implements BeforeAllCallback, ParameterResolver {
         return driver();
     }
 
-    /** Bolt URI of the shared Neo4j (no auth). */
+    /** Bolt URI of the shared Neo4j (with {@link #neo4jUser()} and {@link #neo4jPassword()}). */
     public static String neo4jUri() {
         return state().neo4jUri();
     }
 
-    /** {@code redis://host:port} of the shared Redis. */
+    public static String neo4jUser() {
+        return state().neo4jUser();
+    }
+
+    public static String neo4jPassword() {
+        return state().neo4jPassword();
+    }
+
+    /** {@code redis://:password@host:port} of the shared Redis. */
     public static String redisUri() {
         return state().redisUri();
     }
@@ -133,17 +143,20 @@ public final class Backends implements BeforeAllCallback, ParameterResolver {
 
     @SuppressWarnings("resource") // stopped by the shutdown hook (and by Ryuk)
     private static State startContainers() {
+        String neo4jPassword = Secrets.newPassword();
+        String redisPassword = Secrets.newPassword();
         GenericContainer<?> neo4j = new GenericContainer<>(DockerImageName.parse("neo4j:5.26-community"))
-                .withEnv("NEO4J_AUTH", "none")
+                .withEnv("NEO4J_AUTH", "neo4j/" + neo4jPassword)
                 .withExposedPorts(7687)
                 .waitingFor(Wait.forLogMessage(".*Started\\..*", 1));
         GenericContainer<?> redis = new GenericContainer<>(DockerImageName.parse("redis:7"))
+                .withCommand("redis-server", "--requirepass", redisPassword)
                 .withExposedPorts(6379)
                 .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1));
         Stream.of(neo4j, redis).parallel().forEach(GenericContainer::start);
         String neo4jUri = "bolt://" + neo4j.getHost() + ":" + neo4j.getMappedPort(7687);
-        String redisUri = "redis://" + redis.getHost() + ":" + redis.getMappedPort(6379);
-        Driver driver = GraphDatabase.driver(neo4jUri, AuthTokens.none());
+        String redisUri = "redis://:" + redisPassword + "@" + redis.getHost() + ":" + redis.getMappedPort(6379);
+        Driver driver = GraphDatabase.driver(neo4jUri, AuthTokens.basic("neo4j", neo4jPassword));
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -152,7 +165,7 @@ public final class Backends implements BeforeAllCallback, ParameterResolver {
                             quietly(redis::stop);
                         },
                         "mida-test-backends-stop"));
-        return new State(neo4jUri, redisUri, driver, "docker");
+        return new State(neo4jUri, "neo4j", neo4jPassword, redisUri, driver, "docker");
     }
 
     private static State startEmbedded() {
@@ -170,7 +183,7 @@ public final class Backends implements BeforeAllCallback, ParameterResolver {
             redis.close();
             throw e;
         }
-        Driver driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.none());
+        Driver driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()));
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
@@ -180,7 +193,7 @@ public final class Backends implements BeforeAllCallback, ParameterResolver {
                             quietly(() -> deleteTree(dir));
                         },
                         "mida-test-backends-stop"));
-        return new State(neo4j.boltUri(), redis.uri(), driver, "embedded");
+        return new State(neo4j.boltUri(), neo4j.user(), neo4j.password(), redis.uri(), driver, "embedded");
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -35,6 +35,7 @@ public final class TestServer implements AutoCloseable {
         return Config.defaults()
                 .withPort(0)
                 .withBackends(Backends.neo4jUri(), Backends.redisUri())
+                .withNeo4jAuth(Backends.neo4jUser(), Backends.neo4jPassword())
                 .withIngest(1000, "test-consumer", 60_000);
     }
 
