@@ -96,39 +96,45 @@ public record TaskEvent(
     /**
      * Folds {@code later} into this event. The result does not depend on the order for status
      * (monotonic), {@code submitted_at}/{@code started_at} (earliest) and {@code ended_at} (latest);
-     * maps are merged key by key and lists are united; for other fields a non-null later value wins.
+     * maps are merged key by key and lists are united; for other fields a non-null later value wins —
+     * except that a non-final event (or one without a status) never overwrites a final one's values.
      * Merging an event with itself changes nothing, so replays are harmless.
      */
     public TaskEvent merge(TaskEvent later) {
         if (!taskId.equals(later.taskId))
             throw new IllegalArgumentException("cannot merge " + taskId + " with " + later.taskId);
+        // a non-final event arriving after a final one (a late RUNNING, a status-less update) adds what is
+        // new but never overwrites the final values: the final event's values win, whatever the order
+        boolean stale = status != null && status.terminal() && (later.status == null || !later.status.terminal());
+        TaskEvent a = stale ? later : this;
+        TaskEvent b = stale ? this : later;
         return new TaskEvent(
                 taskId,
-                pick(workflowId, later.workflowId),
-                pick(campaignId, later.campaignId),
-                pick(activityId, later.activityId),
+                pick(a.workflowId, b.workflowId),
+                pick(a.campaignId, b.campaignId),
+                pick(a.activityId, b.activityId),
                 Status.max(status, later.status),
                 min(submittedAt, later.submittedAt),
                 min(startedAt, later.startedAt),
                 max(endedAt, later.endedAt),
-                mergeMaps(used, later.used),
-                mergeMaps(generated, later.generated),
+                mergeMaps(a.used, b.used),
+                mergeMaps(a.generated, b.generated),
                 union(dependencies, later.dependencies),
-                pick(parentTaskId, later.parentTaskId),
-                pick(groupId, later.groupId),
-                pick(subtype, later.subtype),
-                pick(adapterId, later.adapterId),
-                pick(hostname, later.hostname),
-                pick(nodeName, later.nodeName),
-                pick(loginName, later.loginName),
-                pick(user, later.user),
-                mergeMaps(telemetryAtStart, later.telemetryAtStart),
-                mergeMaps(telemetryAtEnd, later.telemetryAtEnd),
-                pick(stdout, later.stdout),
-                pick(stderr, later.stderr),
-                mergeMaps(customMetadata, later.customMetadata),
+                pick(a.parentTaskId, b.parentTaskId),
+                pick(a.groupId, b.groupId),
+                pick(a.subtype, b.subtype),
+                pick(a.adapterId, b.adapterId),
+                pick(a.hostname, b.hostname),
+                pick(a.nodeName, b.nodeName),
+                pick(a.loginName, b.loginName),
+                pick(a.user, b.user),
+                mergeMaps(a.telemetryAtStart, b.telemetryAtStart),
+                mergeMaps(a.telemetryAtEnd, b.telemetryAtEnd),
+                pick(a.stdout, b.stdout),
+                pick(a.stderr, b.stderr),
+                mergeMaps(a.customMetadata, b.customMetadata),
                 union(tags, later.tags),
-                mergeMaps(extras, later.extras));
+                mergeMaps(a.extras, b.extras));
     }
 
     @Override

@@ -32,6 +32,42 @@ class TaskEventTest {
     }
 
     @Test
+    void a_late_non_final_event_never_overwrites_the_final_values() {
+        TaskEvent done = TaskEvent.builder("t")
+                .status(Status.FINISHED)
+                .startedAt(10.0)
+                .endedAt(20.0)
+                .hostname("node-1")
+                .generated(Map.of("loss", 0.3))
+                .telemetryAtEnd(Map.of("gpu_mem", 38.0))
+                .build();
+        // an intermediate report (epoch 3 of 10) delivered after the final one
+        TaskEvent lateRunning = TaskEvent.builder("t")
+                .status(Status.RUNNING)
+                .startedAt(10.0)
+                .hostname("node-9")
+                .generated(Map.of("loss", 0.9, "epoch", 3))
+                .telemetryAtEnd(Map.of("gpu_mem", 12.0))
+                .build();
+        TaskEvent statusless =
+                TaskEvent.builder("t").generated(Map.of("loss", 0.7)).build();
+        for (TaskEvent m : List.of(
+                done.merge(lateRunning), lateRunning.merge(done), done.merge(statusless), statusless.merge(done))) {
+            assertThat(m.status()).isEqualTo(Status.FINISHED);
+            assertThat(m.generated()).containsEntry("loss", 0.3);
+            assertThat(m.endedAt()).isEqualTo(20.0);
+        }
+        TaskEvent m = done.merge(lateRunning);
+        assertThat(m.hostname()).isEqualTo("node-1");
+        assertThat(m.telemetryAtEnd()).containsEntry("gpu_mem", 38.0);
+        assertThat(m.generated()).containsEntry("epoch", 3); // what is new is still added
+        // two final events: the later still wins
+        TaskEvent failed =
+                TaskEvent.builder("t").status(Status.ERROR).stderr("OOM").build();
+        assertThat(done.merge(failed).stderr()).isEqualTo("OOM");
+    }
+
+    @Test
     void merge_is_monotonic_and_the_same_in_either_order_for_status_and_times() {
         TaskEvent ab = running().merge(finished());
         TaskEvent ba = finished().merge(running());

@@ -133,10 +133,10 @@ class IngestIT {
                 events.add(f);
             }
         }
-        // late, stale events must not move anything back
+        // late, stale events must not move anything back, nor overwrite a final value (an intermediate loss)
         for (int i = 0; i < 300; i += 10)
             events.add("{\"type\":\"task\",\"task_id\":\"task-" + i + "\",\"status\":\"RUNNING\",\"started_at\":"
-                    + (150 + i) + ",\"ended_at\":" + (1 + i) + "}");
+                    + (150 + i) + ",\"ended_at\":" + (1 + i) + ",\"generated\":{\"loss\":0.9}}");
         for (String e : events) server.xadd(e); // one event per entry: pairs land in different batches
         server.awaitIngested(seconds(60));
 
