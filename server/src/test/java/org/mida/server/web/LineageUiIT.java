@@ -11,9 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,16 +25,10 @@ import org.mida.server.testing.Backends;
 import org.mida.server.testing.TestServer;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,10 +43,6 @@ import org.slf4j.LoggerFactory;
 class LineageUiIT {
     private static final Logger LOG = LoggerFactory.getLogger(LineageUiIT.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Path CHROMIUM = Path.of(System.getProperty("mida.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER =
-            Path.of(System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver"));
-    private static final String SCREENSHOTS = System.getProperty("mida.screenshots", "");
     static final double T0 = WebUiIT.T0;
     static final int RUNS = 600;
     static final String ACQUIRE = "wf://fig3/microscope";
@@ -64,44 +50,20 @@ class LineageUiIT {
     static final String EVAL = "wf://fig3/eval";
     static final String DATASET = "file:///fig3/train-manifest.json";
 
-    private static ChromeDriverService service;
+    private static HeadlessChrome chrome;
     private static ChromeDriver driver;
     private TestServer server;
     private final List<String> expectedConsoleErrors = new ArrayList<>();
 
     @BeforeAll
     static void browser() {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!present) {
-            String msg = "headless Chromium is needed for the web UI tests: install Debian 'chromium' and"
-                    + " 'chromium-driver' (" + CHROMIUM + ", " + CHROMEDRIVER + ")";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(msg);
-            Assumptions.abort(msg);
-        }
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        var options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--hide-scrollbars",
-                "--force-device-scale-factor=1");
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
-        driver.executeCdpCommand(
-                "Emulation.setDeviceMetricsOverride",
-                Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
+        chrome = HeadlessChrome.start();
+        driver = chrome.driver();
     }
 
     @AfterAll
     static void quit() {
-        if (driver != null) driver.quit();
-        if (service != null) service.stop();
+        if (chrome != null) chrome.close();
     }
 
     @AfterEach
@@ -135,7 +97,7 @@ class LineageUiIT {
         assertThat(group).as("the 600 training runs are one group").isNotNull();
         assertThat(text("#group-count")).contains("group");
         settleGraph();
-        screenshot("lineage-grouped");
+        chrome.screenshot("lineage-grouped");
 
         // a click on the group shows its count, status mix and best/worst loss; the button opens it
         clickNode(group);
@@ -153,7 +115,7 @@ class LineageUiIT {
         String label = (String) js("return window.midaGraph.cy.getElementById('run-7').data('label');");
         assertThat(label).contains("lr=").contains("batch_size=");
         settleGraph();
-        screenshot("lineage-group-open");
+        chrome.screenshot("lineage-group-open");
 
         // Back closes the group again
         driver.navigate().back();
@@ -209,7 +171,7 @@ class LineageUiIT {
                 .isEqualTo(3);
         js("window.midaGraph.cy.fit(undefined, 120);");
         settleGraph();
-        screenshot("lineage-path");
+        chrome.screenshot("lineage-path");
 
         // an expand (the scan's other readers and its acquisition) is undone by Back
         click(By.id("btn-expand"));
@@ -278,7 +240,7 @@ class LineageUiIT {
                         .getDomAttribute("open")
                 != null);
         settleAt("#report");
-        screenshot("report-lifecycle");
+        chrome.screenshot("report-lifecycle");
         // the entity link goes to the scan's report
         driver.findElement(By.cssSelector("#report-raw a.entity-link")).click();
         wait(d -> param("id") != null && param("id").startsWith("file:///fig3/"));
@@ -297,7 +259,7 @@ class LineageUiIT {
         assertThat(series.get(0).getDomAttribute("data-series")).startsWith("cpu.");
         assertThat(driver.findElements(By.cssSelector(".telemetry path.series")))
                 .isNotEmpty();
-        screenshot("timeline");
+        chrome.screenshot("timeline");
         js("document.querySelector('#gantt rect.bar[data-task-id=\"run-5\"]')"
                 + ".dispatchEvent(new MouseEvent('click', {bubbles: true}));");
         wait(d -> !d.findElements(By.id("timeline-lineage-link")).isEmpty());
@@ -491,27 +453,9 @@ class LineageUiIT {
     }
 
     private void assertNoConsoleErrors() {
-        List<String> severe = new ArrayList<>();
-        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-            if (!e.getLevel().equals(java.util.logging.Level.SEVERE)) continue;
-            String m = e.getMessage();
-            if (expectedConsoleErrors.stream().anyMatch(m::contains)) continue;
-            severe.add(m);
-        }
-        assertThat(severe).as("browser console errors").isEmpty();
-    }
-
-    private static void screenshot(String name) {
-        if (SCREENSHOTS.isBlank()) return;
-        try {
-            Path dir = Path.of(SCREENSHOTS);
-            Files.createDirectories(dir);
-            Path tmp =
-                    ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-            Files.copy(tmp, dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        assertThat(chrome.consoleErrors(expectedConsoleErrors))
+                .as("browser console errors")
+                .isEmpty();
     }
 
     private static String query(String... kv) {

@@ -5,12 +5,8 @@ import static org.mida.server.testing.TestServer.seconds;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,15 +23,9 @@ import org.mida.server.testing.TestServer;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -54,13 +43,9 @@ import org.slf4j.LoggerFactory;
 class PaperQuestionsIT {
     private static final Logger LOG = LoggerFactory.getLogger(PaperQuestionsIT.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Path CHROMIUM = Path.of(System.getProperty("mida.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER =
-            Path.of(System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver"));
-    private static final String SCREENSHOTS = System.getProperty("mida.screenshots", "");
     private static final Fig3Campaign FIG3 = new Fig3Campaign();
 
-    private static ChromeDriverService service;
+    private static HeadlessChrome chrome;
     private static ChromeDriver driver;
     private static TestServer server;
     private int interactions;
@@ -68,42 +53,17 @@ class PaperQuestionsIT {
 
     @BeforeAll
     static void start() throws IOException {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!present) {
-            String msg = "headless Chromium is needed for the web UI tests: install Debian 'chromium' and"
-                    + " 'chromium-driver' (" + CHROMIUM + ", " + CHROMEDRIVER + ")";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(msg);
-            Assumptions.abort(msg);
-        }
+        chrome = HeadlessChrome.start();
+        driver = chrome.driver();
         server = TestServer.start();
         var r = server.post("/api/events", MAPPER.writeValueAsString(FIG3.events()));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         server.awaitIngested(seconds(60));
-
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        var options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--window-size=1280,800",
-                "--hide-scrollbars",
-                "--force-device-scale-factor=1");
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
-        driver = new ChromeDriver(service, options);
-        driver.executeCdpCommand(
-                "Emulation.setDeviceMetricsOverride",
-                Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
     }
 
     @AfterAll
     static void quit() {
-        if (driver != null) driver.quit();
-        if (service != null) service.stop();
+        if (chrome != null) chrome.close();
         if (server != null) server.close();
     }
 
@@ -116,12 +76,9 @@ class PaperQuestionsIT {
     void noConsoleErrors() {
         if (driver == null) return;
         driver.get("about:blank");
-        List<String> severe = new ArrayList<>();
-        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER))
-            if (e.getLevel().equals(java.util.logging.Level.SEVERE)
-                    && expectedConsoleErrors.stream().noneMatch(e.getMessage()::contains)) severe.add(e.getMessage());
-            else LOG.info("browser console {}: {}", e.getLevel(), e.getMessage());
-        assertThat(severe).as("browser console errors").isEmpty();
+        assertThat(chrome.consoleErrors(expectedConsoleErrors))
+                .as("browser console errors")
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------ the paper's questions
@@ -159,7 +116,7 @@ class PaperQuestionsIT {
         }
         assertThat(interactions).as("interactions from the campaign page").isLessThanOrEqualTo(3);
         LOG.info("journey Q1 (10 lowest-loss runs): {} interactions, {} ms", interactions, ms);
-        screenshot("paper-q1-lowest-loss");
+        chrome.screenshot("paper-q1-lowest-loss");
     }
 
     /** Q2: the microscope parameters of the scans behind the out-of-memory runs, ≤ 4 interactions. */
@@ -188,7 +145,7 @@ class PaperQuestionsIT {
         assertThat(text("#raw-inputs h3")).startsWith(expected.size() + " raw inputs upstream of the 7 failed runs");
         assertThat(interactions).as("interactions from the campaign page").isLessThanOrEqualTo(4);
         LOG.info("journey Q2 (microscope parameters behind OOM runs): {} interactions, {} ms", interactions, ms);
-        screenshot("paper-q2-oom-scans");
+        chrome.screenshot("paper-q2-oom-scans");
 
         // one run's own raw data: one more click from its row
         var first = FIG3.failedRuns().get(0);
@@ -268,7 +225,7 @@ class PaperQuestionsIT {
         box.sendKeys("run-07");
         waitFor(By.cssSelector("#search-results a[data-kind='run']"));
         assertThat(text("#search-results")).containsIgnoringCase("Runs").contains("task:train/07");
-        screenshot("search");
+        chrome.screenshot("search");
         box.sendKeys(Keys.ENTER);
         wait(d -> d.getCurrentUrl().contains("#/tasks?id="));
         waitFor(By.id("used"));
@@ -309,7 +266,7 @@ class PaperQuestionsIT {
         int finished = (int) FIG3.runs.stream().filter(r -> !r.failed()).count();
         assertThat(driver.findElements(By.cssSelector("#scatter-plot a.pt-link")))
                 .hasSize(finished);
-        screenshot("correlation-scatter");
+        chrome.screenshot("correlation-scatter");
         // include failed runs: the telemetry of the failed runs enters the matrix
         click(By.id("include-failed"));
         wait(d -> "any".equals(param("status")));
@@ -455,19 +412,6 @@ class PaperQuestionsIT {
                 "const h = location.hash; const i = h.indexOf('?');"
                         + " return new URLSearchParams(i < 0 ? '' : h.slice(i + 1)).get(arguments[0]);",
                 name);
-    }
-
-    private static void screenshot(String name) {
-        if (SCREENSHOTS.isBlank()) return;
-        try {
-            Path dir = Path.of(SCREENSHOTS);
-            Files.createDirectories(dir);
-            Path tmp =
-                    ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-            Files.copy(tmp, dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static String enc(String s) {

@@ -9,9 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,16 +24,10 @@ import org.mida.server.testing.TestServer;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.slf4j.Logger;
@@ -52,10 +42,6 @@ import org.slf4j.LoggerFactory;
 class WebUiIT {
     private static final Logger LOG = LoggerFactory.getLogger(WebUiIT.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Path CHROMIUM = Path.of(System.getProperty("mida.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER =
-            Path.of(System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver"));
-    private static final String SCREENSHOTS = System.getProperty("mida.screenshots", "");
 
     static final double T0 = 1_714_550_400; // 2024-05-01T08:00Z
     static final String CAMPAIGN = "resnet-sweep-2024";
@@ -67,7 +53,7 @@ class WebUiIT {
     static final String TEST_SET = "file:///data/cifar/test.h5";
     static final String ODD_TASK = "task:train/3#epoch?x=%41 `'\"ü";
 
-    private static ChromeDriverService service;
+    private static HeadlessChrome chrome;
     private static ChromeDriver driver;
 
     private TestServer server;
@@ -75,40 +61,13 @@ class WebUiIT {
 
     @BeforeAll
     static void browser() throws IOException {
-        boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (!present) {
-            String msg = "headless Chromium is needed for the web UI tests: install Debian 'chromium' and"
-                    + " 'chromium-driver' (" + CHROMIUM + ", " + CHROMEDRIVER + ")";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new AssertionError(msg);
-            Assumptions.abort(msg);
-        }
-        service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        var options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-dev-shm-usage",
-                "--window-size=1280,800",
-                "--hide-scrollbars",
-                "--force-device-scale-factor=1");
-        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL"));
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(30));
-        // --window-size includes the window frame in new headless mode (the page got 1280x657): pin the
-        // viewport itself to the 1280x800 the issue asks the pages to be usable at
-        driver.executeCdpCommand(
-                "Emulation.setDeviceMetricsOverride",
-                Map.of("width", 1280, "height", 800, "deviceScaleFactor", 1, "mobile", false));
+        chrome = HeadlessChrome.start();
+        driver = chrome.driver();
     }
 
     @AfterAll
     static void quit() {
-        if (driver != null) driver.quit();
-        if (service != null) service.stop();
+        if (chrome != null) chrome.close();
     }
 
     @AfterEach
@@ -155,7 +114,7 @@ class WebUiIT {
         assertThat(text("tr[data-campaign-id='" + CAMPAIGN + "']"))
                 .contains("3")
                 .contains("20");
-        screenshot("campaigns");
+        chrome.screenshot("campaigns");
         campaign.click();
 
         waitFor(By.cssSelector("tr[data-workflow-id='" + TRAIN + "']"));
@@ -169,7 +128,7 @@ class WebUiIT {
                 .hasSize(12);
         assertThat(text("#task-total")).isEqualTo("12");
         assertThat(text(".chips")).contains("finished 11").contains("error 1");
-        screenshot("workflow");
+        chrome.screenshot("workflow");
         // status chip filters the tasks
         driver.findElement(By.cssSelector(".chip.st-error")).click();
         wait(d -> d.findElements(By.cssSelector("#tasks tr[data-task-id]")).size() == 1);
@@ -190,7 +149,7 @@ class WebUiIT {
         assertThat(text("#telemetry")).contains("cpu.percent");
         assertThat(text("#stdout")).contains("epoch 10/10");
         assertThat(text("#task-duration")).isEqualTo("7 min 0 s");
-        screenshot("task");
+        chrome.screenshot("task");
         // entity links lead to the lineage view, encoded
         driver.findElement(By.linkText(TRAIN_SET)).click();
         wait(d -> d.getCurrentUrl().contains("#/lineage?id="));
@@ -258,7 +217,7 @@ class WebUiIT {
         wait(d -> text("#selected-id").equals("model://resnet50/run7/ckpt-3"));
         js("window.midaGraph.fit();");
         settleGraph();
-        screenshot("lineage");
+        chrome.screenshot("lineage");
         driver.findElement(By.id("btn-zoom-in")).click();
         driver.findElement(By.id("btn-fit")).click();
         // export as PNG is a real image
@@ -273,7 +232,7 @@ class WebUiIT {
         // prep → train (training set), train → eval (models), prep → eval (test set)
         assertThat(((Number) js("return window.midaGraph.cy.edges().length;")).intValue())
                 .isEqualTo(3);
-        screenshot("workflow-graph");
+        chrome.screenshot("workflow-graph");
     }
 
     @Test
@@ -320,7 +279,7 @@ class WebUiIT {
         waitFor(By.cssSelector(".live-table tr[data-task-id='task:live/5']"));
         assertThat(driver.findElements(By.cssSelector(".live-table tr[data-task-id]")))
                 .hasSize(statuses.length);
-        screenshot("live");
+        chrome.screenshot("live");
     }
 
     @Test
@@ -342,7 +301,7 @@ class WebUiIT {
         assertThat(rows).isBetween(1, 5);
         assertThat(text("#results thead")).containsIgnoringCase("task_id").containsIgnoringCase("generated.accuracy");
         assertThat(driver.getCurrentUrl()).contains("q=");
-        screenshot("query");
+        chrome.screenshot("query");
 
         // an invalid query: the problem's detail and pointers are shown
         expectConsoleError("/api/query");
@@ -408,13 +367,13 @@ class WebUiIT {
         assertThat(driver.findElements(By.cssSelector("#heatmap rect.hm-cell")).size())
                 .isGreaterThanOrEqualTo(4);
         assertThat(text("#heatmap")).contains("lr");
-        screenshot("correlation");
+        chrome.screenshot("correlation");
         open("#/report?" + query("id", "model://resnet50/run7/ckpt-3"));
         wait(d -> !d.findElements(By.cssSelector("#report .report-view, #report .error"))
                 .isEmpty());
         assertThat(driver.findElements(By.cssSelector("#report .report-view"))).isNotEmpty();
         assertThat(text("#report")).contains("model://resnet50/run7/ckpt-3");
-        screenshot("report");
+        chrome.screenshot("report");
     }
 
     @Test
@@ -461,7 +420,7 @@ class WebUiIT {
         assertThat(quiet.getAttribute("class")).contains("silent");
         assertThat(quiet.getText()).contains("SILENT", "lab-pc", "emitted 7", "ago");
         assertThat(text("#observer-summary")).isEqualTo("2 reporting · 1 silent");
-        screenshot("observers");
+        chrome.screenshot("observers");
         // the header names it too (the server itself stays healthy)
         driver.navigate().refresh();
         waitFor(By.cssSelector("#nav a[data-route='observers'].alert"));
@@ -511,7 +470,7 @@ class WebUiIT {
         driver.findElement(By.id("btn-fit")).click();
         settleGraph();
         long zoom = (System.nanoTime() - t2) / 1_000_000;
-        screenshot("lineage-500");
+        chrome.screenshot("lineage-500");
         LOG.info(
                 "500-node lineage: {} nodes shown {} ms after navigation (in the page: {} ms, of which the"
                         + " /api/lineage answer {} ms); click → details {} ms; zoom + pan + fit {} ms",
@@ -846,30 +805,9 @@ class WebUiIT {
 
     /** Every SEVERE browser console entry fails the test, except network errors the test provoked on purpose. */
     private void assertNoConsoleErrors() {
-        List<String> severe = new ArrayList<>();
-        for (LogEntry e : driver.manage().logs().get(LogType.BROWSER)) {
-            if (!e.getLevel().equals(java.util.logging.Level.SEVERE)) {
-                LOG.info("browser console {}: {}", e.getLevel(), e.getMessage());
-                continue;
-            }
-            String m = e.getMessage();
-            if (expectedConsoleErrors.stream().anyMatch(m::contains)) continue;
-            severe.add(m);
-        }
-        assertThat(severe).as("browser console errors").isEmpty();
-    }
-
-    private static void screenshot(String name) {
-        if (SCREENSHOTS.isBlank()) return;
-        try {
-            Path dir = Path.of(SCREENSHOTS);
-            Files.createDirectories(dir);
-            Path tmp =
-                    ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-            Files.copy(tmp, dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        assertThat(chrome.consoleErrors(expectedConsoleErrors))
+                .as("browser console errors")
+                .isEmpty();
     }
 
     private static String enc(String s) {
