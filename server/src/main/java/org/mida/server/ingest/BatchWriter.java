@@ -34,24 +34,17 @@ import org.neo4j.driver.Value;
  */
 final class BatchWriter {
 
-    private static final String READ_TASKS = ingest("ingest/read-tasks");
-    private static final String READ_WORKFLOWS = ingest("ingest/read-workflows");
-    private static final String READ_CAMPAIGNS = ingest("ingest/read-campaigns");
-    private static final String READ_ENTITIES = ingest("ingest/read-entities");
-    private static final String READ_OBSERVERS = ingest("ingest/read-observers");
+    // Not CYPHER replan=skip: the server plans its statements on the store it starts with (often empty, see
+    // warmUp), and plans frozen then made the ingest's cost grow with the store (docs/BENCHMARKS.md).
+    private static final String READ_TASKS = Cypher.load("ingest/read-tasks");
+    private static final String READ_WORKFLOWS = Cypher.load("ingest/read-workflows");
+    private static final String READ_CAMPAIGNS = Cypher.load("ingest/read-campaigns");
+    private static final String READ_ENTITIES = Cypher.load("ingest/read-entities");
+    private static final String READ_OBSERVERS = Cypher.load("ingest/read-observers");
     private static final Map<Statement, String> WRITES = new EnumMap<>(Statement.class);
 
     static {
-        for (Statement s : Statement.values()) WRITES.put(s, ingest(s.resource()));
-    }
-
-    /**
-     * An ingest statement. Not {@code CYPHER replan=skip}: the server plans its statements on the store as
-     * it is at start (often empty, see {@link #warmUp}), and a plan frozen then made the ingest cost grow
-     * with the store (measured: 362 µs of CPU per event at 200k tasks with it, 254 µs without).
-     */
-    private static String ingest(String name) {
-        return Cypher.load(name);
+        for (Statement s : Statement.values()) WRITES.put(s, Cypher.load(s.resource()));
     }
 
     private final Driver driver;
