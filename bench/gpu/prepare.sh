@@ -16,7 +16,7 @@ javac -d "$d/classes" -cp "$d/lib/*" "$repo/bench/gpu/GpuCheck.java"
 py="${MIDA_BENCH_PYTHON:-$repo/.venv/mida-ci/bin/python}"
 "$py" -m pip download -q -d "$d/wheels" --only-binary=:all: --no-deps --platform manylinux2014_x86_64 \
   --python-version 3.9 psutil==7.2.2 nvidia-ml-py==12.575.51 redis==6.4.0
-for w in "$d"/wheels/*.whl; do unzip -q -o "$w" -d "$d/py"; done
+for w in "$d"/wheels/*.whl; do unzip -q -o "$w" -d "$d/py"; done; rm -rf "$d/wheels" "$d/cp.txt"
 rb="$(find /tmp "$repo" -path '*redis/bin/redis-server' -type f 2>/dev/null | head -1)"
-[ -n "$rb" ] && cp "$rb" "$d/redis-server"
+[ -n "$rb" ] && cp "$rb" "$d/redis-server" && strip "$d/redis-server"
 du -sh "$d"
