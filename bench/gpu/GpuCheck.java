@@ -68,7 +68,8 @@ public final class GpuCheck {
                 }
                 System.out.println("java.stream.entries=" + entries.size());
                 System.out.println("java.stream.task_event_with_gpu=" + (found != null && found.contains("\"gpu\"")));
-                if (found != null) System.out.println("java.stream.task_event=" + found);
+                if (found != null && found.lastIndexOf("\"gpu\"") >= 0)
+                    System.out.println("java.stream.task_event.gpu=" + found.substring(found.lastIndexOf("\"gpu\""), Math.min(found.length(), found.lastIndexOf("\"gpu\"") + 260)));
             }
         }
         System.exit(0);

@@ -44,6 +44,9 @@ if redis_uri != "none":
 
     with mida.workflow(name="gpu-check-python", campaign_id="gpu-check"):
         python_gpu_task(2_000_000)
+    import mida.emitter
+
+    mida.emitter.get_default().flush()  # events leave on the emitter's thread
     import redis
 
     r = redis.Redis.from_url(redis_uri, decode_responses=True)
@@ -55,5 +58,6 @@ if redis_uri != "none":
         if "python_gpu_task" in ev and "telemetry_at_end" in ev:
             found = ev
     print("python.stream.task_event_with_gpu=%s" % (found is not None and '"gpu"' in found))
-    if found:
-        print("python.stream.task_event=" + found)
+    if found and '"gpu"' in found:
+        i = found.rindex('"gpu"')
+        print("python.stream.task_event.gpu=" + found[i : i + 260])

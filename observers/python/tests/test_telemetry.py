@@ -56,3 +56,60 @@ def test_tasks_carry_telemetry_at_start_and_end(server, tmp_path, telemetry):
     assert status == 200, doc
     for key in ("telemetry_at_start", "telemetry_at_end"):
         assert doc[key]["process"]["pid"] > 0 and doc[key]["memory"]["total"] > 0
+
+
+class _Nvml:
+    """The NVML calls the sampler makes, answering like an idle H100 on a 580 driver (bench/gpu/README.md
+    ran the real one): v1's ``used`` counts the driver's reserved memory, v2's does not."""
+
+    NVML_TEMPERATURE_GPU = 0
+    nvmlMemory_v2 = 0x02000028
+
+    def __init__(self, v2=True):
+        self.v2 = v2
+
+    def nvmlDeviceGetCount(self):
+        return 1
+
+    def nvmlDeviceGetHandleByIndex(self, i):
+        return i
+
+    def nvmlDeviceGetName(self, h):
+        return b"NVIDIA H100 80GB HBM3"
+
+    def nvmlDeviceGetUtilizationRates(self, h):
+        return type("U", (), {"gpu": 3, "memory": 1})()
+
+    def nvmlDeviceGetMemoryInfo(self, h, version=None):
+        mib = 1 << 20
+        if version is None:
+            return type("M1", (), {"total": 81559 * mib, "used": 480 * mib})()
+        if not self.v2:
+            raise RuntimeError("NVML_ERROR_FUNCTION_NOT_FOUND")
+        return type("M2", (), {"total": 81559 * mib, "used": 0, "reserved": 480 * mib})()
+
+    def nvmlDeviceGetTemperature(self, h, sensor):
+        return 34
+
+    def nvmlDeviceGetPowerUsage(self, h):
+        raise RuntimeError("NVML_ERROR_NOT_SUPPORTED")
+
+
+def test_gpu_memory_used_is_what_nvidia_smi_shows_and_unsupported_fields_are_left_out():
+    import mida.telemetry as t
+
+    s = t.Sampler()
+    s._nvml = _Nvml()
+    (g,) = s._query_gpus()
+    assert g == {
+        "index": 0,
+        "name": "NVIDIA H100 80GB HBM3",
+        "utilization_percent": 3,
+        "memory_utilization_percent": 1,
+        "memory_used_mib": 0,  # not the 480 MiB the driver reserves (NVML v1)
+        "memory_total_mib": 81559,
+        "temperature_c": 34,
+    }
+    s._nvml = _Nvml(v2=False)  # older driver: v1 rather than nothing
+    (g,) = s._query_gpus()
+    assert g["memory_used_mib"] == 480 and g["memory_total_mib"] == 81559

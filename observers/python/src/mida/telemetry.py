@@ -192,22 +192,44 @@ class Sampler:
                 g: Dict[str, Any] = {"index": i}
                 name = nv.nvmlDeviceGetName(h)
                 g["name"] = name.decode() if isinstance(name, bytes) else name
+                try:
+                    u = nv.nvmlDeviceGetUtilizationRates(h)
+                    g["utilization_percent"] = u.gpu
+                    g["memory_utilization_percent"] = u.memory
+                except Exception:
+                    pass  # not supported on this GPU: left out, as nvidia-smi's [N/A]
+                mem = _memory_info(nv, h)
+                if mem is not None:
+                    g["memory_used_mib"] = mem.used // (1 << 20)
+                    g["memory_total_mib"] = mem.total // (1 << 20)
                 for key, fn in (
-                    ("utilization_percent", lambda h=h: nv.nvmlDeviceGetUtilizationRates(h).gpu),
-                    ("memory_utilization_percent", lambda h=h: nv.nvmlDeviceGetUtilizationRates(h).memory),
-                    ("memory_used_mib", lambda h=h: nv.nvmlDeviceGetMemoryInfo(h).used // (1 << 20)),
-                    ("memory_total_mib", lambda h=h: nv.nvmlDeviceGetMemoryInfo(h).total // (1 << 20)),
                     ("temperature_c", lambda h=h: nv.nvmlDeviceGetTemperature(h, nv.NVML_TEMPERATURE_GPU)),
                     ("power_w", lambda h=h: round(nv.nvmlDeviceGetPowerUsage(h) / 1000.0, 1)),
                 ):
                     try:
                         g[key] = fn()
                     except Exception:
-                        pass  # not supported on this GPU: left out, as nvidia-smi's [N/A]
+                        pass
                 out.append(g)
         except Exception as e:
             LOG.debug("GPU query failed: %s", e)
         return out
+
+
+def _memory_info(nv: Any, handle: Any) -> Any:
+    """The device's memory as nvidia-smi reports it: NVML's v2 struct, whose ``used`` leaves out the
+    memory the driver reserves (v1's ``used`` counts it: ~480 MiB on an idle H100 that nvidia-smi and
+    the Java observer show as 0); v1 on drivers or bindings without v2. None when neither answers."""
+    v2 = getattr(nv, "nvmlMemory_v2", None)
+    if v2 is not None:
+        try:
+            return nv.nvmlDeviceGetMemoryInfo(handle, version=v2)
+        except Exception:
+            pass
+    try:
+        return nv.nvmlDeviceGetMemoryInfo(handle)
+    except Exception:
+        return None
 
 
 _shared: Optional[Sampler] = None
