@@ -31,6 +31,7 @@ final class Health {
      * @param status {@code ok}, {@code degraded} (a backend is down) or {@code starting}
      * @param observers how many observers have reported and the ids of the silent ones; null when
      *     Neo4j does not answer
+     * @param ingest whether the ingest loop runs or is paused by a storage fault, and why
      */
     record Answer(
             String status,
@@ -41,7 +42,31 @@ final class Health {
             @JsonProperty("dead_letters") Long deadLetters,
             Long tasks,
             String stream,
-            ObserverRoutes.Summary observers) {}
+            ObserverRoutes.Summary observers,
+            Ingest ingest) {}
+
+    /**
+     * The ingest loop: {@code running}, {@code starting}, or {@code paused} by a storage fault (the store
+     * or the stream cannot take writes; entries stay pending and are retried), with the latest error,
+     * when the pause began (ISO-8601 and seconds ago) and how many tries failed since.
+     */
+    record Ingest(
+            String state,
+            String reason,
+            String since,
+            @JsonProperty("paused_s") Double pausedS,
+            Long retries) {
+        static Ingest of(boolean started, IngestMetrics.Pause p) {
+            if (p != null)
+                return new Ingest(
+                        "paused",
+                        p.reason(),
+                        java.time.Instant.ofEpochMilli(p.since()).toString(),
+                        (System.currentTimeMillis() - p.since()) / 1000.0,
+                        p.retries());
+            return new Ingest(started ? "running" : "starting", null, null, null, null);
+        }
+    }
 
     Health(
             Driver driver,
@@ -86,7 +111,8 @@ final class Health {
         var dead = pending.up() ? new Probe<>(this::deadLetters) : pending;
         boolean started = ready.getAsBoolean();
         String redisState = dead.state();
-        boolean ok = started && tasks.up() && dead.up();
+        IngestMetrics.Pause pause = ingest.pause();
+        boolean ok = started && tasks.up() && dead.up() && pause == null;
         json.send(
                 ctx,
                 ok ? 200 : 503,
@@ -100,7 +126,8 @@ final class Health {
                         dead.up() ? dead.value() : Long.valueOf(ingest.deadLettered()),
                         tasks.value(),
                         config.stream(),
-                        observed == null ? null : observed.value()));
+                        observed == null ? null : observed.value(),
+                        Ingest.of(started, pause)));
     }
 
     /** Entries not yet committed: with delete-after-ack that is the stream's length. */

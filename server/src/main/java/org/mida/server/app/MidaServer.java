@@ -81,11 +81,18 @@ public final class MidaServer implements AutoCloseable {
                     EmbeddedNeo4j.start(config.dataDir().resolve("neo4j"), config.boltPort(), config.pageCache());
             neo4jUri = embeddedNeo4j.boltUri();
         }
+        // managed transactions retry for 3 s, not the driver's 30: the ingest has its own backoff and
+        // tells /api/health that it is paused (issue 14, item 4)
+        var driverConfig = org.neo4j.driver.Config.builder()
+                .withMaxTransactionRetryTime(3, TimeUnit.SECONDS)
+                .build();
         driver = config.embeddedNeo4j()
-                ? GraphDatabase.driver(neo4jUri, AuthTokens.basic(embeddedNeo4j.user(), embeddedNeo4j.password()))
+                ? GraphDatabase.driver(
+                        neo4jUri, AuthTokens.basic(embeddedNeo4j.user(), embeddedNeo4j.password()), driverConfig)
                 : config.neo4jPassword() == null
-                        ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
-                        : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
+                        ? GraphDatabase.driver(neo4jUri, AuthTokens.none(), driverConfig)
+                        : GraphDatabase.driver(
+                                neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()), driverConfig);
         this.redisUri = redisUri;
         redis = new JedisPooled(URI.create(redisUri));
         redis.ping();
