@@ -71,7 +71,11 @@ public final class MidaServer implements AutoCloseable {
         if (config.embeddedNeo4j() || config.embeddedRedis()) createDir(config.dataDir());
         String redisLog = redisUri == null ? null : redisUri.replaceAll("//[^@/]*@", "//****@");
         if (config.embeddedRedis()) {
-            embeddedRedis = EmbeddedRedis.start(config.dataDir().resolve("redis"), config.redisPort());
+            embeddedRedis = EmbeddedRedis.start(
+                    config.dataDir().resolve("redis"),
+                    config.redisPort(),
+                    config.redisMaxMemory(),
+                    EmbeddedRedis.Fsync.valueOf(config.redisFsync().toUpperCase(java.util.Locale.ROOT)));
             redisUri = embeddedRedis.uri();
             redisLog = embeddedRedis.uriWithoutPassword() + " (password in "
                     + embeddedRedis.dir().resolve(EmbeddedRedis.PASSWORD_FILE) + ")";
@@ -105,7 +109,8 @@ public final class MidaServer implements AutoCloseable {
                 config.consumerName(),
                 config.batchSize(),
                 config.claimIdleMs(),
-                config.deleteAcked());
+                config.deleteAcked(),
+                config.deadLetterMax());
         ingestor = new StreamIngestor(
                 redis,
                 driver,

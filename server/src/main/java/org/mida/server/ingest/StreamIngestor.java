@@ -44,9 +44,27 @@ public final class StreamIngestor implements AutoCloseable {
     /** Backoff while the store fails: from 100 ms, doubled per failure, capped here. */
     static final long MAX_BACKOFF_MS = 5_000;
 
-    /** How the ingest loop talks to the stream. */
+    /**
+     * How the ingest loop talks to the stream.
+     *
+     * @param deadLetterMax about how many entries the dead-letter stream keeps ({@code XADD MAXLEN ~})
+     */
     public record Settings(
-            String stream, String group, String consumer, int batchSize, long claimIdleMs, boolean deleteAcked) {}
+            String stream,
+            String group,
+            String consumer,
+            int batchSize,
+            long claimIdleMs,
+            boolean deleteAcked,
+            long deadLetterMax) {
+        /** The default bound of the dead-letter stream. */
+        public static final long DEAD_LETTER_MAX = 100_000;
+
+        public Settings(
+                String stream, String group, String consumer, int batchSize, long claimIdleMs, boolean deleteAcked) {
+            this(stream, group, consumer, batchSize, claimIdleMs, deleteAcked, DEAD_LETTER_MAX);
+        }
+    }
 
     private final UnifiedJedis redis;
     private final BatchWriter writer;
@@ -369,7 +387,7 @@ public final class StreamIngestor implements AutoCloseable {
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
             try (var pipe = redis.pipelined()) {
-                for (DeadLetter d : dead) stream.appendDeadLetter(pipe, d);
+                for (DeadLetter d : dead) stream.appendDeadLetter(pipe, d, settings.deadLetterMax());
                 pipe.sync();
             }
             metrics.deadLettered(dead.size());
