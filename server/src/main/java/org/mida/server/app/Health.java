@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.javalin.http.Context;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.mida.event.EventStream;
+import org.mida.server.deadletters.DeadLetters;
 import org.mida.server.http.Json;
 import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.observerstatus.ObserverRoutes;
@@ -24,6 +26,8 @@ final class Health {
     private final Json json;
     private final BooleanSupplier ready;
     private final ObserverRoutes observers;
+    private final DeadLetters deadLetterStream;
+    private Supplier<String> redisSupervisor = () -> null;
 
     /**
      * The answer of {@code GET /api/health}; a figure is null when its backend does not answer.
@@ -43,7 +47,9 @@ final class Health {
             Long tasks,
             String stream,
             ObserverRoutes.Summary observers,
-            Ingest ingest) {}
+            Ingest ingest,
+            @JsonProperty("dead_letters_dropped") Long deadLettersDropped,
+            @JsonProperty("redis_supervisor") String redisSupervisor) {}
 
     /**
      * The ingest loop: {@code running}, {@code starting}, or {@code paused} by a storage fault (the store
@@ -84,9 +90,16 @@ final class Health {
         this.json = json;
         this.ready = ready;
         this.observers = observers;
+        this.deadLetterStream = new DeadLetters(redis, new EventStream(config.stream()));
         metrics.gauge(
                 "mida.stream.pending", "Stream entries not yet committed to the graph", null, this, Health::pending);
         metrics.gauge("mida.dead.letters", "Entries in the dead-letter stream", null, this, Health::deadLetters);
+        metrics.gauge(
+                "mida.dead.letters.dropped",
+                "Dead letters dropped by the bound of the dead-letter stream (MIDA_DEAD_LETTER_MAX)",
+                null,
+                this,
+                h -> h.deadLetterStream.dropped());
         metrics.gauge("mida.redis.up", "1 when Redis answers", null, redis, r -> {
             try {
                 r.ping();
@@ -127,7 +140,9 @@ final class Health {
                         tasks.value(),
                         config.stream(),
                         observed == null ? null : observed.value(),
-                        Ingest.of(started, pause)));
+                        Ingest.of(started, pause),
+                        dead.up() ? new Probe<>(deadLetterStream::dropped).value() : null,
+                        redisSupervisor.get()));
     }
 
     /** Entries not yet committed: with delete-after-ack that is the stream's length. */
@@ -139,6 +154,11 @@ final class Health {
 
     private long deadLetters() {
         return redis.xlen(config.deadLetterStream());
+    }
+
+    /** What the embedded redis-server's supervisor says (restarting, restarts); null when nothing to say. */
+    void superviseRedis(Supplier<String> state) {
+        this.redisSupervisor = state == null ? () -> null : state;
     }
 
     void metrics(Context ctx) {

@@ -136,7 +136,9 @@ public final class MidaServer implements AutoCloseable {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tb));
             if (!closed) ingest.start();
         });
-        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))
+        http = App.create(
+                        config,
+                        new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster, this::redisSupervisor))
                 .start(config.host(), config.port());
         try {
             backend.join();
@@ -204,6 +206,16 @@ public final class MidaServer implements AutoCloseable {
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new Config.ConfigException("MIDA_DATA_DIR " + dir + " cannot be created: " + e.getMessage());
         }
+    }
+
+    /** The embedded redis-server's supervision state for /api/health; null with an external Redis. */
+    private String redisSupervisor() {
+        EmbeddedRedis r = embeddedRedis;
+        if (r == null) return null;
+        EmbeddedRedis.State st = r.state();
+        if (st.restarts() == 0 && st.state().equals("up")) return null;
+        return "embedded redis-server " + st.state() + " (restarts: " + st.restarts() + ", last exit: " + st.lastExit()
+                + ")";
     }
 
     public int port() {
