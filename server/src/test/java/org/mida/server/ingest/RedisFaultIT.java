@@ -191,16 +191,39 @@ class RedisFaultIT {
                         EmbeddedRedis.start(dir.resolve("redis"), 0, 16L * 1024 * 1024, EmbeddedRedis.Fsync.ALWAYS);
                 TestServer server = TestServer.start(c -> c.withBackends(Backends.neo4jUri(), redis.uri()));
                 Jedis jedis = new Jedis(java.net.URI.create(redis.uri()))) {
-            String chunk = "x".repeat(1024 * 1024);
+            // big pieces, then 1 KiB ones, so Redis ends within a query buffer of its bound
             int filled = 0;
-            try {
-                for (; filled < 64; filled++) jedis.rpush("ballast", chunk);
-            } catch (redis.clients.jedis.exceptions.JedisDataException e) {
-                assertThat(e.getMessage()).startsWith("OOM");
+            for (int size : new int[] {256 * 1024, 1024}) {
+                String chunk = "x".repeat(size);
+                try {
+                    for (; filled < 100_000; filled++) jedis.rpush("ballast", chunk);
+                } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                    assertThat(e.getMessage()).startsWith("OOM");
+                }
             }
-            assertThat(filled).as("Redis refused more ballast before 64 MiB").isLessThan(64);
+            assertThat(filled).as("Redis refused more ballast").isLessThan(100_000);
+            // Redis frees idle clients' buffers now and then, which lets a few small writes in: keep it full
+            var keepFull = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread keeper = new Thread(() -> {
+                try (Jedis j = new Jedis(java.net.URI.create(redis.uri()))) {
+                    String small = "y".repeat(1024);
+                    while (keepFull.get()) {
+                        try {
+                            j.rpush("ballast", small);
+                        } catch (redis.clients.jedis.exceptions.JedisDataException full) {
+                            sleep(5);
+                        }
+                    }
+                }
+            });
+            keeper.start();
 
-            var post = server.post("/api/events", RestartIT.task(1, "FINISHED"));
+            TestServer.Answer post = null;
+            for (int i = 0; i < 100; i++) {
+                post = server.post("/api/events", RestartIT.task(1, "FINISHED"));
+                if (post.status() == 503) break;
+                sleep(20);
+            }
             assertThat(post.status()).isEqualTo(503);
             assertThat(post.json().get("detail").asText()).contains("OOM");
 
@@ -216,14 +239,59 @@ class RedisFaultIT {
                         .build());
             await(
                     Duration.ofSeconds(30),
-                    "the emitter to spill",
-                    () -> emitter.stats().spilled() == 500);
+                    "the Java emitter to spill",
+                    () -> emitter.stats().spilled() > 0);
+
+            // the Python emitter too: it spills on the OOM reply, then (told to go on) delivers
+            Path python = PythonPeers.require("redis");
+            Path src =
+                    Path.of("..", "observers", "python", "src").toAbsolutePath().normalize();
+            Path script = dir.resolve("oom.py");
+            Files.writeString(
+                    script,
+                    String.join(
+                            "\n",
+                            "import os, sys, time",
+                            "from mida.emitter import Emitter",
+                            "e = Emitter(retry_s=0.1, flush_interval_s=0.02)",
+                            "for i in range(300):",
+                            "    e.emit({'type': 'task', 'task_id': f'oom-py-{i}', 'workflow_id': 'wf-oom'})",
+                            "deadline = time.time() + 60",
+                            "while e.stats()['spilled'] == 0 and time.time() < deadline: time.sleep(0.05)",
+                            "print('SPILLED', e.stats()['spilled'], flush=True)",
+                            "open(sys.argv[1] + '.spilled', 'w').close()",
+                            "while not os.path.exists(sys.argv[1] + '.go') and time.time() < deadline: time.sleep(0.05)",
+                            "e.close(timeout_s=60)",
+                            "print('STATS', e.stats())",
+                            ""));
+            Path signal = dir.resolve("signal");
+            var env = Map.of(
+                    "PYTHONPATH", src.toString(),
+                    "MIDA_REDIS_URI", redis.uri(),
+                    "MIDA_STREAM", server.stream(),
+                    "MIDA_SPILL_DIR", dir.resolve("py-spill").toString());
+            var result = new PythonPeers.Result[1];
+            Thread py = new Thread(() ->
+                    result[0] = PythonPeers.run(python, List.of(script.toString(), signal.toString()), dir, env, 120));
+            py.start();
+            await(
+                    Duration.ofSeconds(90),
+                    "the Python emitter to spill",
+                    () -> Files.exists(dir.resolve("signal.spilled")));
+
+            keepFull.set(false);
+            keeper.join();
             jedis.del("ballast");
+            Files.createFile(dir.resolve("signal.go"));
             emitter.close();
+            py.join();
+            LOG.info("Java emitter under OOM: {}; Python: {}", emitter.stats(), result[0].output());
+            assertThat(result[0].exit()).as(result[0].output()).isZero();
+            assertThat(result[0].output()).containsPattern("SPILLED [1-9]");
             await(
                     Duration.ofSeconds(60),
-                    "the spilled tasks",
-                    () -> server.count("MATCH (t:Task {workflow_id: 'wf-oom'}) RETURN count(t)") == 500);
+                    "every task of both emitters",
+                    () -> server.count("MATCH (t:Task {workflow_id: 'wf-oom'}) RETURN count(t)") == 800);
         }
     }
 
