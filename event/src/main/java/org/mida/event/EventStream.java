@@ -8,6 +8,8 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.commands.StreamCommands;
 import redis.clients.jedis.commands.StreamPipelineCommands;
+import redis.clients.jedis.commands.StringPipelineCommands;
+import redis.clients.jedis.params.XAddParams;
 
 /**
  * The one way to append to a MIDA stream, and the stream's entry layout: each entry has one field
@@ -30,6 +32,14 @@ public final class EventStream {
     public static final String DEFAULT_NAME = "mida:events";
     /** Appended to a stream's name to name its dead-letter stream. */
     public static final String DEAD_SUFFIX = ":dead";
+    /**
+     * Appended to the dead-letter stream's name to name the counter of dead letters ever appended (an
+     * integer key): with the replayed counter and the stream's length it tells how many the length bound
+     * dropped.
+     */
+    public static final String ADDED_SUFFIX = ":added";
+    /** Appended to the dead-letter stream's name to name the counter of dead letters replayed. */
+    public static final String REPLAYED_SUFFIX = ":replayed";
 
     private final String name;
 
@@ -62,9 +72,30 @@ public final class EventStream {
         return append(redis, codec.encodeAll(events));
     }
 
-    /** Queues a dead letter on a pipeline. */
+    /** Queues a dead letter on a pipeline (no length bound; see the other overload). */
     public Response<StreamEntryID> appendDeadLetter(StreamPipelineCommands pipeline, DeadLetter letter) {
         return pipeline.xadd(deadLetterName(), StreamEntryID.NEW_ENTRY, letter.fields(name));
+    }
+
+    /**
+     * Queues a dead letter on a pipeline, keeping the dead-letter stream at about {@code maxLen} entries
+     * ({@code XADD MAXLEN ~}: the oldest are dropped), and counts it in {@link #deadLettersAddedName()}.
+     */
+    public <P extends StreamPipelineCommands & StringPipelineCommands> Response<StreamEntryID> appendDeadLetter(
+            P pipeline, DeadLetter letter, long maxLen) {
+        pipeline.incr(deadLettersAddedName());
+        return pipeline.xadd(
+                deadLetterName(), XAddParams.xAddParams().maxLen(maxLen).approximateTrimming(), letter.fields(name));
+    }
+
+    /** The counter of dead letters appended with a length bound. */
+    public String deadLettersAddedName() {
+        return deadLetterName() + ADDED_SUFFIX;
+    }
+
+    /** The counter of dead letters moved back to the stream. */
+    public String deadLettersReplayedName() {
+        return deadLetterName() + REPLAYED_SUFFIX;
     }
 
     private static Map<String, String> entry(String json) {

@@ -9,6 +9,8 @@ import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.server.analysis.AnalysisRoutes;
 import org.mida.server.browse.BrowseRoutes;
+import org.mida.server.deadletters.DeadLetterRoutes;
+import org.mida.server.deadletters.DeadLetters;
 import org.mida.server.fields.FieldsRoutes;
 import org.mida.server.http.Json;
 import org.mida.server.http.Problems;
@@ -35,7 +37,18 @@ public final class App {
             EventCodec codec,
             ServerMetrics metrics,
             BooleanSupplier ready,
-            TaskBroadcaster broadcaster) {}
+            TaskBroadcaster broadcaster,
+            java.util.function.Supplier<String> redisSupervisor) {
+        public Parts(
+                Driver driver,
+                UnifiedJedis redis,
+                EventCodec codec,
+                ServerMetrics metrics,
+                BooleanSupplier ready,
+                TaskBroadcaster broadcaster) {
+            this(driver, redis, codec, metrics, ready, broadcaster, () -> null);
+        }
+    }
 
     private App() {}
 
@@ -47,6 +60,7 @@ public final class App {
         var observers = ObserverRoutes.create(
                 parts.driver(), parts.codec(), json, config.observerSilentFactor(), config.observerSilentMinS());
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready(), observers);
+        health.superviseRedis(parts.redisSupervisor());
         var browse = BrowseRoutes.create(parts.driver(), parts.codec(), json);
         var analysis = AnalysisRoutes.create(parts.driver(), parts.codec(), json);
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);
@@ -107,6 +121,10 @@ public final class App {
             c.routes.get("/api/tasks/{id}", browse::task);
             c.routes.get("/api/entities", browse::entity);
             c.routes.post("/api/events", events::post);
+            // dead letters: list, and move chosen ones back to the stream exactly once (issue 14, item 4)
+            var deadLetters = new DeadLetterRoutes(new DeadLetters(parts.redis(), eventStream), mapper, json);
+            c.routes.get("/api/dead-letters", deadLetters::list);
+            c.routes.post("/api/dead-letters/replay", deadLetters::replay);
             c.routes.post("/api/v1/lineage", openLineage::post);
             // lineage (issue 4): ?id= (task, entity or workflow), direction, depth, limit
             c.routes.get("/api/lineage", lineage::lineage);

@@ -46,7 +46,10 @@ public record Config(
         String allowedOrigins,
         long httpIdleTimeoutMs,
         int httpMaxConnections,
-        int httpMaxThreads) {
+        int httpMaxThreads,
+        long redisMaxMemory,
+        String redisFsync,
+        long deadLetterMax) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -156,7 +159,25 @@ public record Config(
                 "MIDA_HTTP_MAX_THREADS",
                 "--http-max-threads",
                 "400",
-                "most HTTP worker threads (requests handled at once; SSE clients each hold one)");
+                "most HTTP worker threads (requests handled at once; SSE clients each hold one)"),
+        REDIS_MAXMEMORY(
+                "MIDA_REDIS_MAXMEMORY",
+                "--redis-maxmemory",
+                "1gb",
+                "memory bound of the embedded Redis (bytes, or with kb/mb/gb; 0 = none), policy noeviction: a full"
+                        + " Redis refuses new events (observers spill them, POST /api/events answers 503)"),
+        REDIS_FSYNC(
+                "MIDA_REDIS_FSYNC",
+                "--redis-fsync",
+                "always",
+                "appendfsync of the embedded Redis: always (an acknowledged event survives kill -9 of"
+                        + " redis-server) or everysec (faster; may lose the last second)"),
+        DEAD_LETTER_MAX(
+                "MIDA_DEAD_LETTER_MAX",
+                "--dead-letter-max",
+                "100000",
+                "about how many entries the dead-letter stream keeps (XADD MAXLEN ~); the oldest are dropped"
+                        + " and counted (dead_letters_dropped in /api/health)");
 
         public final String env;
         public final String flag;
@@ -219,6 +240,15 @@ public record Config(
                     "MIDA_HTTP_MAX_CONNECTIONS must be between 16 and 1000000, got " + httpMaxConnections);
         if (httpMaxThreads < 16 || httpMaxThreads > 10_000)
             throw new ConfigException("MIDA_HTTP_MAX_THREADS must be between 16 and 10000, got " + httpMaxThreads);
+        if (redisMaxMemory < 0)
+            throw new ConfigException("MIDA_REDIS_MAXMEMORY must be 0 (no bound) or a size, got " + redisMaxMemory);
+        if (redisMaxMemory > 0 && redisMaxMemory < 8L * 1024 * 1024)
+            throw new ConfigException(
+                    "MIDA_REDIS_MAXMEMORY must be at least 8mb (Redis itself needs a few), got " + redisMaxMemory);
+        if (redisFsync == null || !redisFsync.equals("always") && !redisFsync.equals("everysec"))
+            throw new ConfigException("MIDA_REDIS_FSYNC must be always or everysec, got '" + redisFsync + "'");
+        if (deadLetterMax < 100 || deadLetterMax > 100_000_000)
+            throw new ConfigException("MIDA_DEAD_LETTER_MAX must be between 100 and 100000000, got " + deadLetterMax);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -288,7 +318,12 @@ public record Config(
                 values.get(Setting.ALLOWED_ORIGINS),
                 longValue(Setting.HTTP_IDLE_TIMEOUT_MS, values),
                 integer(Setting.HTTP_MAX_CONNECTIONS, values),
-                integer(Setting.HTTP_MAX_THREADS, values));
+                integer(Setting.HTTP_MAX_THREADS, values),
+                bytes(Setting.REDIS_MAXMEMORY, values),
+                values.get(Setting.REDIS_FSYNC) == null
+                        ? null
+                        : values.get(Setting.REDIS_FSYNC).trim().toLowerCase(java.util.Locale.ROOT),
+                longValue(Setting.DEAD_LETTER_MAX, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -364,6 +399,11 @@ public record Config(
         return with(Setting.FIELDS_PER_TASK, perTask, Setting.FIELDS_PER_CAMPAIGN, perCampaign);
     }
 
+    /** The embedded Redis's memory bound (bytes, 0 = none) and the dead-letter stream's length bound. */
+    public Config withBounds(long redisMaxMemory, long deadLetterMax) {
+        return with(Setting.REDIS_MAXMEMORY, redisMaxMemory, Setting.DEAD_LETTER_MAX, deadLetterMax);
+    }
+
     public Config withDataDir(Path dir) {
         return with(Setting.DATA_DIR, dir);
     }
@@ -420,6 +460,9 @@ public record Config(
         v.put(Setting.HTTP_IDLE_TIMEOUT_MS, String.valueOf(httpIdleTimeoutMs));
         v.put(Setting.HTTP_MAX_CONNECTIONS, String.valueOf(httpMaxConnections));
         v.put(Setting.HTTP_MAX_THREADS, String.valueOf(httpMaxThreads));
+        v.put(Setting.REDIS_MAXMEMORY, String.valueOf(redisMaxMemory));
+        v.put(Setting.REDIS_FSYNC, redisFsync);
+        v.put(Setting.DEAD_LETTER_MAX, String.valueOf(deadLetterMax));
         return v;
     }
 
@@ -449,7 +492,8 @@ public record Config(
                 + fieldsPerTask + ", fieldsPerCampaign=" + fieldsPerCampaign + ", apiTokenReads=" + apiTokenReads
                 + ", allowedHosts=" + allowedHosts + ", allowedOrigins=" + allowedOrigins + ", httpIdleTimeoutMs="
                 + httpIdleTimeoutMs + ", httpMaxConnections=" + httpMaxConnections + ", httpMaxThreads="
-                + httpMaxThreads + "]";
+                + httpMaxThreads + ", redisMaxMemory=" + redisMaxMemory + ", redisFsync=" + redisFsync
+                + ", deadLetterMax=" + deadLetterMax + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */
@@ -481,6 +525,27 @@ public record Config(
             return Long.parseLong(values.get(s).trim());
         } catch (NumberFormatException e) {
             throw new ConfigException(s.env + " (" + s.flag + ") must be a whole number, got '" + values.get(s) + "'");
+        }
+    }
+
+    /** A size: bytes, or a number with kb, mb or gb (powers of 1024, as Redis reads them). */
+    private static long bytes(Setting s, Map<Setting, String> values) {
+        String v = values.get(s).trim().toLowerCase(java.util.Locale.ROOT);
+        var m = java.util.regex.Pattern.compile("(\\d+)\\s*(b|k|kb|m|mb|g|gb)?").matcher(v);
+        if (!m.matches())
+            throw new ConfigException(s.env + " (" + s.flag + ") must be a size like 512mb or 2gb, got '" + v + "'");
+        try {
+            long n = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "b" : m.group(2);
+            long factor = switch (unit.charAt(0)) {
+                case 'k' -> 1024L;
+                case 'm' -> 1024L * 1024;
+                case 'g' -> 1024L * 1024 * 1024;
+                default -> 1L;
+            };
+            return Math.multiplyExact(n, factor);
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw new ConfigException(s.env + " (" + s.flag + ") is too large: '" + v + "'");
         }
     }
 

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.javalin.http.Context;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.mida.event.EventStream;
+import org.mida.server.deadletters.DeadLetters;
 import org.mida.server.http.Json;
 import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.observerstatus.ObserverRoutes;
@@ -24,6 +26,8 @@ final class Health {
     private final Json json;
     private final BooleanSupplier ready;
     private final ObserverRoutes observers;
+    private final DeadLetters deadLetterStream;
+    private Supplier<String> redisSupervisor = () -> null;
 
     /**
      * The answer of {@code GET /api/health}; a figure is null when its backend does not answer.
@@ -31,6 +35,7 @@ final class Health {
      * @param status {@code ok}, {@code degraded} (a backend is down) or {@code starting}
      * @param observers how many observers have reported and the ids of the silent ones; null when
      *     Neo4j does not answer
+     * @param ingest whether the ingest loop runs or is paused by a storage fault, and why
      */
     record Answer(
             String status,
@@ -41,7 +46,33 @@ final class Health {
             @JsonProperty("dead_letters") Long deadLetters,
             Long tasks,
             String stream,
-            ObserverRoutes.Summary observers) {}
+            ObserverRoutes.Summary observers,
+            Ingest ingest,
+            @JsonProperty("dead_letters_dropped") Long deadLettersDropped,
+            @JsonProperty("redis_supervisor") String redisSupervisor) {}
+
+    /**
+     * The ingest loop: {@code running}, {@code starting}, or {@code paused} by a storage fault (the store
+     * or the stream cannot take writes; entries stay pending and are retried), with the latest error,
+     * when the pause began (ISO-8601 and seconds ago) and how many tries failed since.
+     */
+    record Ingest(
+            String state,
+            String reason,
+            String since,
+            @JsonProperty("paused_s") Double pausedS,
+            Long retries) {
+        static Ingest of(boolean started, IngestMetrics.Pause p) {
+            if (p != null)
+                return new Ingest(
+                        "paused",
+                        p.reason(),
+                        java.time.Instant.ofEpochMilli(p.since()).toString(),
+                        (System.currentTimeMillis() - p.since()) / 1000.0,
+                        p.retries());
+            return new Ingest(started ? "running" : "starting", null, null, null, null);
+        }
+    }
 
     Health(
             Driver driver,
@@ -59,9 +90,16 @@ final class Health {
         this.json = json;
         this.ready = ready;
         this.observers = observers;
+        this.deadLetterStream = new DeadLetters(redis, new EventStream(config.stream()));
         metrics.gauge(
                 "mida.stream.pending", "Stream entries not yet committed to the graph", null, this, Health::pending);
         metrics.gauge("mida.dead.letters", "Entries in the dead-letter stream", null, this, Health::deadLetters);
+        metrics.gauge(
+                "mida.dead.letters.dropped",
+                "Dead letters dropped by the bound of the dead-letter stream (MIDA_DEAD_LETTER_MAX)",
+                null,
+                this,
+                h -> h.deadLetterStream.dropped());
         metrics.gauge("mida.redis.up", "1 when Redis answers", null, redis, r -> {
             try {
                 r.ping();
@@ -86,7 +124,8 @@ final class Health {
         var dead = pending.up() ? new Probe<>(this::deadLetters) : pending;
         boolean started = ready.getAsBoolean();
         String redisState = dead.state();
-        boolean ok = started && tasks.up() && dead.up();
+        IngestMetrics.Pause pause = ingest.pause();
+        boolean ok = started && tasks.up() && dead.up() && pause == null;
         json.send(
                 ctx,
                 ok ? 200 : 503,
@@ -100,7 +139,10 @@ final class Health {
                         dead.up() ? dead.value() : Long.valueOf(ingest.deadLettered()),
                         tasks.value(),
                         config.stream(),
-                        observed == null ? null : observed.value()));
+                        observed == null ? null : observed.value(),
+                        Ingest.of(started, pause),
+                        dead.up() ? new Probe<>(deadLetterStream::dropped).value() : null,
+                        redisSupervisor.get()));
     }
 
     /** Entries not yet committed: with delete-after-ack that is the stream's length. */
@@ -112,6 +154,11 @@ final class Health {
 
     private long deadLetters() {
         return redis.xlen(config.deadLetterStream());
+    }
+
+    /** What the embedded redis-server's supervisor says (restarting, restarts); null when nothing to say. */
+    void superviseRedis(Supplier<String> state) {
+        this.redisSupervisor = state == null ? () -> null : state;
     }
 
     void metrics(Context ctx) {

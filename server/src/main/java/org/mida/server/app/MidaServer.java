@@ -71,7 +71,11 @@ public final class MidaServer implements AutoCloseable {
         if (config.embeddedNeo4j() || config.embeddedRedis()) createDir(config.dataDir());
         String redisLog = redisUri == null ? null : redisUri.replaceAll("//[^@/]*@", "//****@");
         if (config.embeddedRedis()) {
-            embeddedRedis = EmbeddedRedis.start(config.dataDir().resolve("redis"), config.redisPort());
+            embeddedRedis = EmbeddedRedis.start(
+                    config.dataDir().resolve("redis"),
+                    config.redisPort(),
+                    config.redisMaxMemory(),
+                    EmbeddedRedis.Fsync.valueOf(config.redisFsync().toUpperCase(java.util.Locale.ROOT)));
             redisUri = embeddedRedis.uri();
             redisLog = embeddedRedis.uriWithoutPassword() + " (password in "
                     + embeddedRedis.dir().resolve(EmbeddedRedis.PASSWORD_FILE) + ")";
@@ -81,11 +85,18 @@ public final class MidaServer implements AutoCloseable {
                     EmbeddedNeo4j.start(config.dataDir().resolve("neo4j"), config.boltPort(), config.pageCache());
             neo4jUri = embeddedNeo4j.boltUri();
         }
+        // managed transactions retry for 3 s, not the driver's 30: the ingest has its own backoff and
+        // tells /api/health that it is paused (issue 14, item 4)
+        var driverConfig = org.neo4j.driver.Config.builder()
+                .withMaxTransactionRetryTime(3, TimeUnit.SECONDS)
+                .build();
         driver = config.embeddedNeo4j()
-                ? GraphDatabase.driver(neo4jUri, AuthTokens.basic(embeddedNeo4j.user(), embeddedNeo4j.password()))
+                ? GraphDatabase.driver(
+                        neo4jUri, AuthTokens.basic(embeddedNeo4j.user(), embeddedNeo4j.password()), driverConfig)
                 : config.neo4jPassword() == null
-                        ? GraphDatabase.driver(neo4jUri, AuthTokens.none())
-                        : GraphDatabase.driver(neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()));
+                        ? GraphDatabase.driver(neo4jUri, AuthTokens.none(), driverConfig)
+                        : GraphDatabase.driver(
+                                neo4jUri, AuthTokens.basic(config.neo4jUser(), config.neo4jPassword()), driverConfig);
         this.redisUri = redisUri;
         redis = new JedisPooled(URI.create(redisUri));
         redis.ping();
@@ -98,7 +109,8 @@ public final class MidaServer implements AutoCloseable {
                 config.consumerName(),
                 config.batchSize(),
                 config.claimIdleMs(),
-                config.deleteAcked());
+                config.deleteAcked(),
+                config.deadLetterMax());
         ingestor = new StreamIngestor(
                 redis,
                 driver,
@@ -124,7 +136,9 @@ public final class MidaServer implements AutoCloseable {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tb));
             if (!closed) ingest.start();
         });
-        http = App.create(config, new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster))
+        http = App.create(
+                        config,
+                        new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster, this::redisSupervisor))
                 .start(config.host(), config.port());
         try {
             backend.join();
@@ -192,6 +206,16 @@ public final class MidaServer implements AutoCloseable {
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new Config.ConfigException("MIDA_DATA_DIR " + dir + " cannot be created: " + e.getMessage());
         }
+    }
+
+    /** The embedded redis-server's supervision state for /api/health; null with an external Redis. */
+    private String redisSupervisor() {
+        EmbeddedRedis r = embeddedRedis;
+        if (r == null) return null;
+        EmbeddedRedis.State st = r.state();
+        if (st.restarts() == 0 && st.state().equals("up")) return null;
+        return "embedded redis-server " + st.state() + " (restarts: " + st.restarts() + ", last exit: " + st.lastExit()
+                + ")";
     }
 
     public int port() {

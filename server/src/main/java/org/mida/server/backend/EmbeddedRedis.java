@@ -41,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * under a small {@code /bin/sh} watchdog that kills it within about a second once this JVM is gone
  * (even after {@code kill -9}). Its pid is kept in {@code dir/redis.pid}; a live redis-server left
  * there by a crashed run is stopped before a new one starts.
+ *
+ * <p>It is supervised: when redis-server exits while this object is open (a crash, an out-of-memory
+ * kill, {@code kill -9}), it is started again with the same configuration, password, port and
+ * directory, after 0.5 s and then with a backoff doubling up to 30 s while it keeps failing. What
+ * survives is what its append-only file holds: with {@code appendfsync always} (the default, {@link
+ * Fsync#ALWAYS}) every write Redis acknowledged, with {@link Fsync#EVERYSEC} all but the last second or
+ * so. {@link #state()} says whether it is up, restarting, and how often it was restarted.
+ *
+ * <p>Its memory is bounded when a {@code maxmemory} is given: {@code maxmemory-policy noeviction}, so a
+ * full Redis refuses writes with an {@code OOM} error (the observers buffer and spill them, {@code POST
+ * /api/events} answers 503) instead of silently evicting events.
  */
 public final class EmbeddedRedis implements AutoCloseable {
 
@@ -103,31 +114,86 @@ public final class EmbeddedRedis implements AutoCloseable {
     /** The password file in the Redis directory. */
     public static final String PASSWORD_FILE = "password";
 
+    /** When the append-only file is flushed to disk: what a {@code kill -9} of redis-server can lose. */
+    public enum Fsync {
+        /** Before every reply: an acknowledged write survives a crash of redis-server. */
+        ALWAYS("always"),
+        /** Once a second: a crash may lose the last second or so of acknowledged writes. */
+        EVERYSEC("everysec");
+
+        final String value;
+
+        Fsync(String value) {
+            this.value = value;
+        }
+    }
+
+    /**
+     * What the embedded Redis is doing: {@code up} or {@code restarting}, how many times it was
+     * restarted, and the latest exit (status and time, ISO-8601), null before any.
+     */
+    public record State(String state, int restarts, String lastExit) {}
+
+    private static final long RESTART_FIRST_MS = 500;
+    private static final long RESTART_MAX_MS = 30_000;
+
     private final Path dir;
     private final int port;
     private final String password;
-    private final Process process;
-    private final long redisPid;
+    private final List<String> command;
+    private final Path log;
+    private final boolean watchdog;
+    private volatile Process process;
+    private volatile long redisPid;
+    private volatile State state = new State("up", 0, null);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
+    private final Thread supervisor;
 
-    private EmbeddedRedis(Path dir, int port, String password, Process process, long redisPid) {
+    private EmbeddedRedis(
+            Path dir,
+            int port,
+            String password,
+            List<String> command,
+            Path log,
+            boolean watchdog,
+            Process process,
+            long redisPid) {
         this.dir = dir;
         this.port = port;
         this.password = password;
+        this.command = List.copyOf(command);
+        this.log = log;
+        this.watchdog = watchdog;
         this.process = process;
         this.redisPid = redisPid;
         this.shutdownHook = new Thread(this::stop, "mida-redis-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.supervisor = new Thread(this::supervise, "mida-redis-supervisor");
+        supervisor.setDaemon(true);
+        supervisor.start();
+    }
+
+    /**
+     * Starts redis-server with its files (binary, AOF, log, pid file) under {@code dir}, no memory bound
+     * and {@code appendfsync always}.
+     *
+     * @param port the port on 127.0.0.1; 0 picks a free one
+     * @throws IllegalStateException if it does not answer PING within 10 s
+     */
+    public static EmbeddedRedis start(Path dir, int port) {
+        return start(dir, port, 0, Fsync.ALWAYS);
     }
 
     /**
      * Starts redis-server with its files (binary, AOF, log, pid file) under {@code dir}.
      *
      * @param port the port on 127.0.0.1; 0 picks a free one
+     * @param maxMemoryBytes {@code maxmemory} with {@code noeviction}; 0 = no bound
+     * @param fsync when the append-only file is flushed
      * @throws IllegalStateException if it does not answer PING within 10 s
      */
-    public static EmbeddedRedis start(Path dir, int port) {
+    public static EmbeddedRedis start(Path dir, int port, long maxMemoryBytes, Fsync fsync) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -143,7 +209,7 @@ public final class EmbeddedRedis implements AutoCloseable {
             Files.createDirectories(home.resolve("bin"));
             binary = extractBinary(home.resolve("bin"));
             password = Secrets.password(home.resolve(PASSWORD_FILE));
-            Secrets.writePrivate(conf, config(password));
+            Secrets.writePrivate(conf, config(password, maxMemoryBytes));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare redis-server in " + home, e);
         }
@@ -172,7 +238,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                 "--appendonly",
                 "yes",
                 "--appendfsync",
-                "everysec",
+                fsync.value,
                 "--save",
                 "",
                 "--protected-mode",
@@ -193,6 +259,26 @@ public final class EmbeddedRedis implements AutoCloseable {
                     pidFile.toString()));
         }
         command.addAll(redisCommand);
+        Child child = spawn(command, home, log, chosen, password, watchdog);
+        EmbeddedRedis redis =
+                new EmbeddedRedis(home, chosen, password, command, log, watchdog, child.process(), child.pid());
+        LOG.info(
+                "Embedded Redis started in {} ms: pid {}, redis://127.0.0.1:{} (password in {}), data in {}",
+                (System.nanoTime() - t0) / 1_000_000,
+                child.pid(),
+                chosen,
+                home.resolve(PASSWORD_FILE),
+                home);
+        return redis;
+    }
+
+    private record Child(Process process, long pid) {}
+
+    /** Runs the command (the watchdog and redis-server) and waits until redis-server answers PING. */
+    private static Child spawn(
+            List<String> command, Path home, Path log, int chosen, String password, boolean watchdog) {
+        Path pidFile = home.resolve("redis.pid");
+        Path binary = Path.of(command.get(watchdog ? 6 : 0));
 
         Process process;
         try {
@@ -243,21 +329,18 @@ public final class EmbeddedRedis implements AutoCloseable {
             kill(process, redisPid);
             throw new IllegalStateException(e.getMessage() + "\n--- tail of " + log + " ---\n" + tail(log, 30), e);
         }
-        EmbeddedRedis redis = new EmbeddedRedis(home, chosen, password, process, redisPid);
-        LOG.info(
-                "Embedded Redis started in {} ms: pid {}, redis://127.0.0.1:{} (password in {}), data in {}",
-                (System.nanoTime() - t0) / 1_000_000,
-                redisPid,
-                chosen,
-                home.resolve(PASSWORD_FILE),
-                home);
-        return redis;
+        return new Child(process, redisPid);
     }
 
     /** The redis.conf lines: the password and the disabled commands. */
-    private static String config(String password) {
+    private static String config(String password, long maxMemoryBytes) {
         var sb = new StringBuilder("# written by MIDA at every start; edit MIDA's settings, not this file\n");
         sb.append("requirepass ").append(password).append('\n');
+        if (maxMemoryBytes > 0) {
+            // a full Redis refuses writes (OOM error) rather than evicting events nobody has read yet
+            sb.append("maxmemory ").append(maxMemoryBytes).append('\n');
+            sb.append("maxmemory-policy noeviction\n");
+        }
         List<String> disabled = new ArrayList<>(DISABLED_COMMANDS);
         if (!isWindows()) disabled.addAll(DISABLED_COMMANDS_6);
         for (String c : disabled) sb.append("rename-command ").append(c).append(" \"\"\n");
@@ -295,6 +378,62 @@ public final class EmbeddedRedis implements AutoCloseable {
         return dir;
     }
 
+    /** Up or restarting, and how often it was restarted (thread-safe). */
+    public State state() {
+        return state;
+    }
+
+    /**
+     * Waits for redis-server to exit; unless this object was closed, starts it again (same command:
+     * config, password, port, directory) with a backoff while it fails.
+     */
+    private void supervise() {
+        long backoff = RESTART_FIRST_MS;
+        while (!closed.get()) {
+            try {
+                // the watchdog shell exits with redis-server (or it is redis-server, on Windows)
+                process.waitFor();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (closed.get()) return;
+            int status = process.exitValue();
+            String exit = "exit status " + status + " at " + java.time.Instant.now();
+            state = new State("restarting", state.restarts(), exit);
+            LOG.warn(
+                    "redis-server (pid {}) died ({}); restarting it in {} ms with the same configuration and data"
+                            + " dir\n--- tail of {} ---\n{}",
+                    redisPid,
+                    exit,
+                    backoff,
+                    log,
+                    tail(log, 10));
+            while (!closed.get()) {
+                Procs.sleep(backoff);
+                if (closed.get()) return;
+                try {
+                    synchronized (this) {
+                        if (closed.get()) return;
+                        Child child = spawn(command, dir, log, port, password, watchdog);
+                        process = child.process();
+                        redisPid = child.pid();
+                    }
+                    state = new State("up", state.restarts() + 1, exit);
+                    LOG.warn(
+                            "redis-server restarted: pid {} on 127.0.0.1:{} (restart {})",
+                            redisPid,
+                            port,
+                            state.restarts());
+                    backoff = RESTART_FIRST_MS;
+                    break;
+                } catch (RuntimeException e) {
+                    backoff = Math.min(backoff * 2, RESTART_MAX_MS);
+                    LOG.error("redis-server did not restart ({}); trying again in {} ms", e.getMessage(), backoff);
+                }
+            }
+        }
+    }
+
     /** Stops redis-server (SIGTERM, which flushes the AOF like SHUTDOWN); idempotent. */
     @Override
     public void close() {
@@ -311,6 +450,7 @@ public final class EmbeddedRedis implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        supervisor.interrupt();
         long t0 = System.nanoTime();
         // SHUTDOWN is disabled (any client could stop the server): SIGTERM, which redis-server
         // handles the same way (flushes the append-only file, then exits)

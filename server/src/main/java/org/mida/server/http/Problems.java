@@ -22,6 +22,8 @@ import redis.clients.jedis.exceptions.JedisConnectionException;
 public final class Problems {
     private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
     public static final String CONTENT_TYPE = "application/problem+json";
+    /** Seconds a client should wait before retrying a 503 (the {@code Retry-After} header). */
+    public static final int RETRY_AFTER_S = 5;
 
     private final ObjectMapper mapper;
 
@@ -97,14 +99,21 @@ public final class Problems {
     record TypeDescription(String type, String title, int status, String description) {}
 
     private static boolean unavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause())
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ServiceUnavailableException
                     || t instanceof SessionExpiredException
+                    || t instanceof org.neo4j.driver.exceptions.TransientException
                     || t instanceof JedisConnectionException) return true;
+            // Redis refusing writes for now: out of memory (maxmemory + noeviction), loading its data, …
+            if (t instanceof redis.clients.jedis.exceptions.JedisDataException
+                    && t.getMessage() != null
+                    && t.getMessage().matches("(?s)(OOM|LOADING|BUSY|MISCONF|MASTERDOWN|TRYAGAIN)\\b.*")) return true;
+        }
         return false;
     }
 
     private void send(Context ctx, ProblemType type, String detail, List<Problem.Error> errors) {
+        if (type.status() == 503) ctx.header("Retry-After", String.valueOf(RETRY_AFTER_S));
         writeBody(ctx, type.status(), CONTENT_TYPE, Problem.of(type, detail, ctx.path(), errors));
     }
 

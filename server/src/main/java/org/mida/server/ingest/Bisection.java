@@ -10,11 +10,11 @@ import org.mida.event.Event;
  * Finds the events a store refuses without losing the others: the events are written at once; when
  * the write is refused for a reason that is not transient, the list is split in halves and each half
  * written the same way, down to single events, which are then refused alone. A transient failure
- * (the store unreachable) is rethrown at once, not split: the whole list is retried later. Writes must
+ * (a storage fault: the store unreachable, out of disk, panicked) is rethrown at once, not split: the whole list is retried later. Writes must
  * be idempotent, since halves written before a transient failure are written again.
  *
  * <pre>{@code
- * Bisection.Outcome o = Bisection.write(events, writer::write, StreamIngestor::isTransient);
+ * Bisection.Outcome o = Bisection.write(events, writer::write, ingestor::isStorageFault);
  * o.refused().forEach(r -> deadLetter(r.event(), r.reason()));
  * }</pre>
  */

@@ -12,11 +12,14 @@ import org.mida.server.http.Problem;
 import org.mida.server.http.ProblemType;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * POST /api/events: one event or an array, the same JSON as the stream, for clients that cannot reach
  * Redis. Validated first (any bad event → 400 listing every reason, nothing enqueued), then appended to
- * the stream as one entry, so it takes the same path as observer events. Answer 202 {@link Accepted}.
+ * the stream as one entry, so it takes the same path as observer events. Answer 202 {@link Accepted};
+ * 503 {@code unavailable} with {@code Retry-After} while Redis is down or refuses writes (out of memory).
  */
 public final class EventsEndpoint {
     private final UnifiedJedis redis;
@@ -58,7 +61,17 @@ public final class EventsEndpoint {
                             + d.rejections().get(0).reason(),
                     errors);
         }
-        StreamEntryID id = stream.append(redis, body);
+        StreamEntryID id;
+        try {
+            id = stream.append(redis, body);
+        } catch (JedisException e) {
+            if (e instanceof JedisDataException && !StoreFaults.redisBusy(e.getMessage())) throw e;
+            // Redis down, restarting, or full (maxmemory, noeviction): 503 with Retry-After, nothing taken
+            throw new ApiException(
+                    ProblemType.UNAVAILABLE,
+                    "the event stream (Redis) cannot take events right now (" + e.getMessage() + "); none of the "
+                            + d.events().size() + " events was accepted: send them again later");
+        }
         return new Accepted(d.events().size(), stream.name(), id.toString());
     }
 }

@@ -41,6 +41,17 @@ public final class IngestMetrics {
     private final Counter writeFailures;
     private final Timer batch;
     private final AtomicLongArray recent = new AtomicLongArray(RECENT);
+    private volatile Pause pause;
+
+    /**
+     * Why the ingest is paused: the store (or the stream) cannot take writes. The entries stay pending
+     * and are retried with a capped backoff until it can.
+     *
+     * @param reason the latest error, as the store gave it
+     * @param since epoch milliseconds of the first failure of this pause
+     * @param retries failed tries since then
+     */
+    public record Pause(String reason, long since, long retries) {}
 
     /** Meters in a registry of their own (tools and tests that do not serve /metrics). */
     public IngestMetrics() {
@@ -56,6 +67,9 @@ public final class IngestMetrics {
         claimed = counter(registry, "mida.ingest.claimed", "Entries claimed from dead consumers");
         writeFailures =
                 counter(registry, "mida.ingest.write.failures", "Batch writes that failed and were retried or split");
+        io.micrometer.core.instrument.Gauge.builder("mida.ingest.paused", this, m -> m.pause == null ? 0 : 1)
+                .description("1 while the ingest is paused by a storage fault (entries kept pending)")
+                .register(registry);
         batch = Timer.builder("mida.ingest.batch")
                 .description("Time to write and acknowledge one batch")
                 .serviceLevelObjectives(BUCKETS)
@@ -84,6 +98,24 @@ public final class IngestMetrics {
 
     void writeFailed() {
         writeFailures.increment();
+    }
+
+    /** A storage fault: the ingest keeps its entries and tries again later. */
+    void paused(String reason) {
+        Pause p = pause;
+        pause = new Pause(reason, p == null ? System.currentTimeMillis() : p.since(), p == null ? 1 : p.retries() + 1);
+    }
+
+    /** The store took a batch again; returns the pause that ended, or null. */
+    Pause resumed() {
+        Pause p = pause;
+        pause = null;
+        return p;
+    }
+
+    /** The current pause, or null while the ingest runs. */
+    public Pause pause() {
+        return pause;
     }
 
     void tasksWritten(int created, int updated) {

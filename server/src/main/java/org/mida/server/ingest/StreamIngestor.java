@@ -11,9 +11,6 @@ import org.mida.event.EventStream;
 import org.mida.event.EventStream.DeadLetter;
 import org.mida.server.fields.FieldRegistry;
 import org.neo4j.driver.Driver;
-import org.neo4j.driver.exceptions.ServiceUnavailableException;
-import org.neo4j.driver.exceptions.SessionExpiredException;
-import org.neo4j.driver.exceptions.TransientException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.StreamEntryID;
@@ -28,7 +25,13 @@ import redis.clients.jedis.resps.StreamEntry;
  * transaction per batch, XACK only after the commit. At start it first re-reads its own pending
  * entries (left by a crash of this consumer), and from time to time claims entries that other,
  * dead consumers left pending. Events that cannot be decoded, or that Neo4j refuses even alone, go
- * to the dead-letter stream with the reason. {@link #close()} finishes the batch in hand. After each
+ * to the dead-letter stream with the reason. A storage fault (Neo4j or Redis unreachable, stopped,
+ * out of disk, panicked, timing out: {@link StoreFaults}) never makes a dead letter: the batch stays
+ * pending, unacknowledged, and is retried with a capped exponential backoff until the store takes it
+ * (the pause, its reason and its start are in {@link IngestMetrics#pause()}, shown by {@code
+ * /api/health}); before any event is dead-lettered as refused by the graph store, the store is probed
+ * with a write transaction, and a store that fails the probe pauses the ingest instead. {@link
+ * #close()} finishes the batch in hand. After each
  * batch is committed and acknowledged, the optional listener receives the merged state of the tasks
  * and workflows the batch created or changed (nothing for replays that changed nothing), on the ingest
  * thread: it must be quick and must not block.
@@ -38,10 +41,30 @@ public final class StreamIngestor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamIngestor.class);
     private static final int BLOCK_MS = 100;
     private static final long CLAIM_EVERY_MS = 5_000;
+    /** Backoff while the store fails: from 100 ms, doubled per failure, capped here. */
+    static final long MAX_BACKOFF_MS = 5_000;
 
-    /** How the ingest loop talks to the stream. */
+    /**
+     * How the ingest loop talks to the stream.
+     *
+     * @param deadLetterMax about how many entries the dead-letter stream keeps ({@code XADD MAXLEN ~})
+     */
     public record Settings(
-            String stream, String group, String consumer, int batchSize, long claimIdleMs, boolean deleteAcked) {}
+            String stream,
+            String group,
+            String consumer,
+            int batchSize,
+            long claimIdleMs,
+            boolean deleteAcked,
+            long deadLetterMax) {
+        /** The default bound of the dead-letter stream. */
+        public static final long DEAD_LETTER_MAX = 100_000;
+
+        public Settings(
+                String stream, String group, String consumer, int batchSize, long claimIdleMs, boolean deleteAcked) {
+            this(stream, group, consumer, batchSize, claimIdleMs, deleteAcked, DEAD_LETTER_MAX);
+        }
+    }
 
     private final UnifiedJedis redis;
     private final BatchWriter writer;
@@ -50,6 +73,7 @@ public final class StreamIngestor implements AutoCloseable {
     private final Settings settings;
     private final EventStream stream;
     private final Consumer<List<Event>> listener;
+    private final Runnable probe;
     private final Thread thread;
     private volatile boolean running;
 
@@ -61,7 +85,7 @@ public final class StreamIngestor implements AutoCloseable {
             IngestMetrics metrics,
             Settings settings,
             Consumer<List<Event>> listener) {
-        this(redis, new BatchWriter(driver, codec), codec, metrics, settings, listener);
+        this(redis, new BatchWriter(driver, codec), codec, metrics, settings, listener, probe(driver));
     }
 
     /**
@@ -77,7 +101,28 @@ public final class StreamIngestor implements AutoCloseable {
             Consumer<List<Event>> listener,
             NodeProperties properties,
             FieldRegistry fields) {
-        this(redis, new BatchWriter(driver, codec, properties, fields), codec, metrics, settings, listener);
+        this(
+                redis,
+                new BatchWriter(driver, codec, properties, fields),
+                codec,
+                metrics,
+                settings,
+                listener,
+                probe(driver));
+    }
+
+    /**
+     * A write transaction that writes nothing, tried once (no driver retries): fails while the store
+     * cannot commit (down, starting, panicked).
+     */
+    static Runnable probe(Driver driver) {
+        return () -> {
+            try (var session = driver.session();
+                    var tx = session.beginTransaction()) {
+                tx.run("RETURN 1").consume();
+                tx.commit();
+            }
+        };
     }
 
     StreamIngestor(
@@ -86,7 +131,8 @@ public final class StreamIngestor implements AutoCloseable {
             EventCodec codec,
             IngestMetrics metrics,
             Settings settings,
-            Consumer<List<Event>> listener) {
+            Consumer<List<Event>> listener,
+            Runnable probe) {
         this.redis = redis;
         this.writer = writer;
         this.codec = codec;
@@ -94,6 +140,7 @@ public final class StreamIngestor implements AutoCloseable {
         this.settings = settings;
         this.stream = new EventStream(settings.stream());
         this.listener = listener;
+        this.probe = probe;
         this.thread = new Thread(this::loop, "mida-ingest");
     }
 
@@ -160,22 +207,77 @@ public final class StreamIngestor implements AutoCloseable {
                 process(inHand);
                 inHand = List.of();
                 backoff = 100;
+                resumed();
             } catch (RuntimeException e) {
-                if (isTransient(e)) {
-                    LOG.warn("ingest paused, backend unavailable ({}); retrying in {} ms", e.getMessage(), backoff);
+                if (noGroup(e)) {
+                    // the stream or its group is gone (a Redis restarted without its data): make them again
+                    LOG.warn("consumer group {} missing ({}); creating it", settings.group(), e.getMessage());
+                    try {
+                        ensureGroup();
+                        continue;
+                    } catch (RuntimeException again) {
+                        e = again;
+                    }
+                }
+                if (e instanceof StorageFault || StoreFaults.classify(e) != StoreFaults.Kind.CONTENT) {
+                    paused(e, backoff);
                 } else {
                     LOG.error("ingest batch failed; retrying in {} ms", backoff, e);
                 }
                 metrics.writeFailed();
                 sleep(backoff);
-                backoff = Math.min(backoff * 2, 5_000);
-                if (!running && !inHand.isEmpty() && backoff >= 5_000) {
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                if (!running && !inHand.isEmpty() && backoff >= MAX_BACKOFF_MS) {
                     LOG.warn("stopping with {} entries unacknowledged; they are re-read at next start", inHand.size());
                     break;
                 }
             }
         }
         LOG.info("ingest loop stopped");
+    }
+
+    private void paused(RuntimeException e, long backoff) {
+        boolean first = metrics.pause() == null;
+        String reason = describe(e);
+        metrics.paused(reason);
+        IngestMetrics.Pause p = metrics.pause();
+        if (first) {
+            LOG.warn("ingest paused, entries kept pending: the store cannot take writes ({})", reason);
+        } else if (p.retries() % 60 == 0) {
+            LOG.warn(
+                    "ingest still paused after {} s and {} tries ({}); retrying every {} ms",
+                    (System.currentTimeMillis() - p.since()) / 1000,
+                    p.retries(),
+                    reason,
+                    backoff);
+        }
+    }
+
+    private void resumed() {
+        IngestMetrics.Pause p = metrics.resumed();
+        if (p != null)
+            LOG.info(
+                    "ingest resumed after a pause of {} ms ({} tries); last error was: {}",
+                    System.currentTimeMillis() - p.since(),
+                    p.retries(),
+                    p.reason());
+    }
+
+    /** The error's message and the root cause's, for health and logs. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) root = root.getCause();
+        String m = e.getClass().getSimpleName() + ": " + e.getMessage();
+        if (root != e) m += " (cause: " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+        return m.length() > 1000 ? m.substring(0, 1000) + "…" : m;
+    }
+
+    private static boolean noGroup(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause())
+            if (c instanceof JedisDataException
+                    && c.getMessage() != null
+                    && c.getMessage().startsWith("NOGROUP")) return true;
+        return false;
     }
 
     /**
@@ -285,7 +387,7 @@ public final class StreamIngestor implements AutoCloseable {
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
             try (var pipe = redis.pipelined()) {
-                for (DeadLetter d : dead) stream.appendDeadLetter(pipe, d);
+                for (DeadLetter d : dead) stream.appendDeadLetter(pipe, d, settings.deadLetterMax());
                 pipe.sync();
             }
             metrics.deadLettered(dead.size());
@@ -329,14 +431,28 @@ public final class StreamIngestor implements AutoCloseable {
                     try {
                         w = writer.write(part);
                     } catch (RuntimeException e) {
-                        if (!isTransient(e)) metrics.writeFailed();
+                        if (!isStorageFault(e)) metrics.writeFailed();
                         throw e;
                     }
                     changed.addAll(w.changed());
                     notApplied.addAll(w.refused());
                     metrics.tasksWritten(w.tasksCreated(), w.tasksUpdated());
                 },
-                StreamIngestor::isTransient);
+                this::isStorageFault);
+        if (!outcome.refused().isEmpty()) {
+            // the store refused events even alone: make sure it is the events, not a sick store, before
+            // any becomes a dead letter
+            RuntimeException first = outcome.refused().get(0).reason();
+            try {
+                probe.run();
+            } catch (RuntimeException sick) {
+                sick.addSuppressed(first);
+                throw new StorageFault(
+                        "the graph store refused " + outcome.refused().size()
+                                + " events and then failed a health probe (" + sick.getMessage() + ")",
+                        sick);
+            }
+        }
         var skipped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Event, Boolean>());
         for (IngestPlan.Refusal r : notApplied) {
             skipped.add(r.event());
@@ -358,14 +474,34 @@ public final class StreamIngestor implements AutoCloseable {
         return DeadLetter.now(reason, entry.getID().toString(), raw);
     }
 
-    static boolean isTransient(Throwable e) {
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof ServiceUnavailableException
-                    || c instanceof SessionExpiredException
-                    || c instanceof TransientException
-                    || c instanceof redis.clients.jedis.exceptions.JedisConnectionException) return true;
+    /**
+     * True when {@code e} means "the store cannot take writes now" rather than "the store refuses these
+     * events": certain storage faults by their type or code ({@link StoreFaults}); for other Neo4j
+     * errors the store is probed, and one that fails the probe is at fault.
+     */
+    boolean isStorageFault(Throwable e) {
+        return switch (StoreFaults.classify(e)) {
+            case STORAGE -> true;
+            case CONTENT -> false;
+            case UNSURE -> !healthy();
+        };
+    }
+
+    private boolean healthy() {
+        try {
+            probe.run();
+            return true;
+        } catch (RuntimeException e) {
+            LOG.debug("store probe failed", e);
+            return false;
         }
-        return false;
+    }
+
+    /** The store failed while refusing events: pause, do not dead-letter. */
+    static final class StorageFault extends RuntimeException {
+        StorageFault(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static void sleep(long ms) {

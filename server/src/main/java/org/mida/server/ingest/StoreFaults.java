@@ -1,0 +1,118 @@
+package org.mida.server.ingest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+import org.neo4j.driver.exceptions.ClientException;
+import org.neo4j.driver.exceptions.Neo4jException;
+import org.neo4j.driver.exceptions.RetryableException;
+import org.neo4j.driver.exceptions.SecurityException;
+import org.neo4j.driver.exceptions.ServiceUnavailableException;
+import org.neo4j.driver.exceptions.SessionExpiredException;
+import org.neo4j.driver.exceptions.TransientException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Tells a storage fault (the store cannot take any write now: unreachable, stopped, starting, out of disk
+ * or memory, panicked, timed out, refusing our credentials) from a refusal of one event's content (a
+ * constraint or a type error that the same store would raise for that event alone, at any time). The
+ * ingest pauses on the first and keeps the entries pending; only the second may become a dead letter
+ * (issue 14: a full disk once turned every pending valid event into a dead letter).
+ *
+ * <p>Three answers: {@link Kind#STORAGE} (certain), {@link Kind#CONTENT} (a Neo4j client error of the
+ * {@code Schema} or {@code Statement} classes, or any non-Neo4j exception our own planning raised for
+ * an event), and {@link Kind#UNSURE} (any other Neo4j error, e.g. {@code Neo.DatabaseError.*}): the
+ * ingest then asks the store itself ({@link StreamIngestor}'s probe) whether it is healthy.
+ */
+final class StoreFaults {
+
+    private StoreFaults() {}
+
+    enum Kind {
+        STORAGE,
+        CONTENT,
+        UNSURE
+    }
+
+    /** Substrings of messages that mean the machine, not the event, is the problem. */
+    private static final String[] STORAGE_MESSAGES = {
+        "no space left on device",
+        "disk full",
+        "database has encountered a critical error",
+        "needs to be restarted",
+        "database is unavailable",
+        "database unavailable",
+        "read only database",
+        "read-only database",
+        "outofmemoryerror",
+        "too many open files",
+        "i/o error",
+        "input/output error",
+    };
+
+    static Kind classify(Throwable error) {
+        Kind verdict = null;
+        boolean storageText = false;
+        int depth = 0;
+        for (Throwable c = error; c != null && depth < 32; c = c.getCause(), depth++) {
+            if (c instanceof ServiceUnavailableException
+                    || c instanceof SessionExpiredException
+                    || c instanceof TransientException
+                    || c instanceof SecurityException
+                    || c instanceof RetryableException
+                    || c instanceof JedisConnectionException
+                    || c instanceof IOException
+                    || c instanceof UncheckedIOException
+                    || c instanceof OutOfMemoryError) return Kind.STORAGE;
+            if (c instanceof JedisDataException j && redisBusy(j.getMessage())) return Kind.STORAGE;
+            if (verdict == null && c instanceof Neo4jException n) verdict = neo4j(n);
+            storageText |= storageMessage(c.getMessage());
+        }
+        // a Neo4j code names the class of error: a content code wins over words in its message (which
+        // may quote the event's own values)
+        if (verdict == Kind.CONTENT || verdict == Kind.STORAGE) return verdict;
+        if (storageText) return Kind.STORAGE;
+        if (verdict != null) return verdict;
+        // not from the store at all: our planning refused something about the event
+        return Kind.CONTENT;
+    }
+
+    private static Kind neo4j(Neo4jException e) {
+        String code = e.code() == null ? "" : e.code();
+        if (e instanceof ClientException
+                && (code.startsWith("Neo.ClientError.Schema.") || code.startsWith("Neo.ClientError.Statement."))) {
+            // a constraint, a type or an argument error: about the data of this statement; but a statement
+            // cut short by a timeout or a terminated transaction is the store's doing
+            if (code.contains("Timeout") || code.contains("TimedOut") || code.contains("Terminated"))
+                return Kind.STORAGE;
+            return Kind.CONTENT;
+        }
+        if (code.startsWith("Neo.ClientError.Database.")
+                || code.startsWith("Neo.ClientError.Cluster.")
+                || code.startsWith("Neo.ClientError.Security.")
+                || code.startsWith("Neo.ClientError.Transaction.")
+                || code.startsWith("Neo.ClientError.General.ForbiddenOnReadOnlyDatabase")
+                || code.startsWith("Neo.TransientError.")) return Kind.STORAGE;
+        return Kind.UNSURE;
+    }
+
+    /** Redis answers that mean "not now": out of memory, loading, busy script, no master. */
+    static boolean redisBusy(String message) {
+        if (message == null) return false;
+        return message.startsWith("OOM")
+                || message.startsWith("LOADING")
+                || message.startsWith("BUSY")
+                || message.startsWith("MASTERDOWN")
+                || message.startsWith("TRYAGAIN")
+                || message.startsWith("CLUSTERDOWN")
+                || message.startsWith("MISCONF");
+    }
+
+    private static boolean storageMessage(String message) {
+        if (message == null) return false;
+        String m = message.toLowerCase(Locale.ROOT);
+        for (String s : STORAGE_MESSAGES) if (m.contains(s)) return true;
+        return false;
+    }
+}

@@ -1,0 +1,78 @@
+package org.mida.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.junit.jupiter.api.Test;
+import org.mida.server.ingest.StoreFaults.Kind;
+import org.neo4j.driver.exceptions.ClientException;
+import org.neo4j.driver.exceptions.DatabaseException;
+import org.neo4j.driver.exceptions.ServiceUnavailableException;
+import org.neo4j.driver.exceptions.TransientException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/** Which errors pause the ingest (storage faults) and which may make dead letters (content). */
+class StoreFaultsTest {
+
+    @Test
+    void an_unreachable_or_unavailable_store_is_a_storage_fault() {
+        assertThat(StoreFaults.classify(new ServiceUnavailableException("Unable to connect")))
+                .isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(
+                        new TransientException("Neo.TransientError.General.DatabaseUnavailable", "unavailable")))
+                .isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(
+                        new ClientException("Neo.ClientError.Database.DatabaseNotFound", "no database neo4j")))
+                .isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(new JedisConnectionException("refused")))
+                .isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(
+                        new JedisDataException("OOM command not allowed when used memory > 'maxmemory'.")))
+                .isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(new UncheckedIOException(new IOException("disk"))))
+                .isEqualTo(Kind.STORAGE);
+    }
+
+    @Test
+    void a_full_disk_or_a_panic_is_a_storage_fault_whatever_its_code() {
+        assertThat(StoreFaults.classify(new DatabaseException(
+                        "Neo.DatabaseError.Transaction.TransactionCommitFailed",
+                        "Could not apply the transaction: No space left on device")))
+                .isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(new RuntimeException(
+                        "wrapped",
+                        new DatabaseException(
+                                "Neo.DatabaseError.General.UnknownError",
+                                "The database has encountered a critical error, and needs to be restarted."))))
+                .isEqualTo(Kind.STORAGE);
+    }
+
+    @Test
+    void a_constraint_or_type_error_is_about_the_content() {
+        assertThat(StoreFaults.classify(new ClientException(
+                        "Neo.ClientError.Schema.ConstraintValidationFailed", "Node(1) already exists")))
+                .isEqualTo(Kind.CONTENT);
+        // the message quotes the event's own values: the code decides
+        assertThat(StoreFaults.classify(new ClientException(
+                        "Neo.ClientError.Statement.TypeError",
+                        "Property values can only be ... 'No space left on device'")))
+                .isEqualTo(Kind.CONTENT);
+        assertThat(StoreFaults.classify(new IllegalArgumentException("bad event")))
+                .isEqualTo(Kind.CONTENT);
+    }
+
+    @Test
+    void a_statement_cut_short_by_a_timeout_is_the_stores_doing() {
+        assertThat(StoreFaults.classify(new ClientException(
+                        "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration", "timed out")))
+                .isEqualTo(Kind.STORAGE);
+    }
+
+    @Test
+    void another_database_error_is_unsure_and_the_store_is_probed() {
+        assertThat(StoreFaults.classify(new DatabaseException("Neo.DatabaseError.Statement.ExecutionFailed", "boom")))
+                .isEqualTo(Kind.UNSURE);
+    }
+}
