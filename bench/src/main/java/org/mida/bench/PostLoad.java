@@ -67,9 +67,14 @@ final class PostLoad {
         return true;
     }
 
+    /**
+     * Stops the clients; every event not acknowledged by then (not yet sent, or still being retried) is
+     * counted undelivered.
+     */
     void stop() throws InterruptedException {
         stop.set(true);
         for (Thread t : threads) t.join(60_000);
+        undeliveredEvents.set(workload.events() - ackedEvents.get());
     }
 
     /** Fraction of the workload's events acknowledged so far. */

@@ -139,10 +139,16 @@ final class ServerProcess implements AutoCloseable {
         return log;
     }
 
+    /** The log's first error lines (not stack frames) and its last lines, for a failure message. */
     String tail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+            var errors = lines.stream()
+                    .filter(l -> !l.startsWith("\t") && (l.contains("ERROR") || l.contains("Exception")))
+                    .limit(6)
+                    .toList();
+            return "first errors in " + log + ":\n" + String.join("\n", errors) + "\n--- last lines:\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";
         }
