@@ -461,7 +461,7 @@ public final class FaultsBench {
     /** Drains; when the server does not heal by itself, restarts it once and drains again; then counts. */
     private void finish(Map<String, Object> r, ServerProcess s, PostLoad load, HealthWatch watch, FaultWorkload w)
             throws Exception {
-        boolean drained = HealthWatch.drain(s.client(), 60, quick ? 600 : 1800);
+        boolean drained = HealthWatch.drain(s.client(), quick ? 30 : 60, quick ? 600 : 1800);
         progress("drained: " + drained);
         r.put("healed_without_restart", drained);
         if (!drained) {
@@ -515,11 +515,11 @@ public final class FaultsBench {
                 Files.deleteIfExists(filler);
                 long freed = System.nanoTime();
                 progress("filler deleted");
-                double rec = watch.firstOkAfter(0, freed, 120);
+                double rec = watch.firstOkAfter(0, freed, quick ? 60 : 120);
                 progress(
                         rec >= 0
                                 ? String.format("server healthy %.1f s after the space was freed", rec)
-                                : "server not healthy within 120 s of the space freed");
+                                : "server not healthy within 60-120 s of the space freed");
                 load.await(quick ? 300 : 900);
                 load.stop();
                 r.put("tries", 1);
