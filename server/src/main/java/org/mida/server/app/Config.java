@@ -46,7 +46,9 @@ public record Config(
         String allowedOrigins,
         long httpIdleTimeoutMs,
         int httpMaxConnections,
-        int httpMaxThreads) {
+        int httpMaxThreads,
+        long cypherMaxBytes,
+        int cypherMaxQueryChars) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -156,7 +158,17 @@ public record Config(
                 "MIDA_HTTP_MAX_THREADS",
                 "--http-max-threads",
                 "400",
-                "most HTTP worker threads (requests handled at once; SSE clients each hold one)");
+                "most HTTP worker threads (requests handled at once; SSE clients each hold one)"),
+        CYPHER_MAX_BYTES(
+                "MIDA_CYPHER_MAX_BYTES",
+                "--cypher-max-bytes",
+                "16777216",
+                "most bytes (as JSON) one /api/cypher or /api/query answer may hold; a larger one is refused (422)"),
+        CYPHER_MAX_QUERY_CHARS(
+                "MIDA_CYPHER_MAX_QUERY_CHARS",
+                "--cypher-max-query-chars",
+                "100000",
+                "the longest Cypher statement /api/cypher accepts, in characters");
 
         public final String env;
         public final String flag;
@@ -219,6 +231,12 @@ public record Config(
                     "MIDA_HTTP_MAX_CONNECTIONS must be between 16 and 1000000, got " + httpMaxConnections);
         if (httpMaxThreads < 16 || httpMaxThreads > 10_000)
             throw new ConfigException("MIDA_HTTP_MAX_THREADS must be between 16 and 10000, got " + httpMaxThreads);
+        if (cypherMaxBytes < 1024 || cypherMaxBytes > 1L << 30)
+            throw new ConfigException(
+                    "MIDA_CYPHER_MAX_BYTES must be between 1024 and 1073741824, got " + cypherMaxBytes);
+        if (cypherMaxQueryChars < 100 || cypherMaxQueryChars > 10_000_000)
+            throw new ConfigException(
+                    "MIDA_CYPHER_MAX_QUERY_CHARS must be between 100 and 10000000, got " + cypherMaxQueryChars);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -288,7 +306,9 @@ public record Config(
                 values.get(Setting.ALLOWED_ORIGINS),
                 longValue(Setting.HTTP_IDLE_TIMEOUT_MS, values),
                 integer(Setting.HTTP_MAX_CONNECTIONS, values),
-                integer(Setting.HTTP_MAX_THREADS, values));
+                integer(Setting.HTTP_MAX_THREADS, values),
+                longValue(Setting.CYPHER_MAX_BYTES, values),
+                integer(Setting.CYPHER_MAX_QUERY_CHARS, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -347,6 +367,11 @@ public record Config(
 
     public Config withIngest(int batch, String consumer, long claimIdle) {
         return with(Setting.BATCH_SIZE, batch, Setting.CONSUMER_NAME, consumer, Setting.CLAIM_IDLE_MS, claimIdle);
+    }
+
+    /** Byte cap of /api/cypher and /api/query answers, and the longest Cypher statement. */
+    public Config withCypherSizes(long maxBytes, int maxQueryChars) {
+        return with(Setting.CYPHER_MAX_BYTES, maxBytes, Setting.CYPHER_MAX_QUERY_CHARS, maxQueryChars);
     }
 
     /** Time limit (ms) and row cap of /api/cypher and /api/query. */
@@ -409,6 +434,8 @@ public record Config(
         v.put(Setting.PAGE_CACHE, pageCache);
         v.put(Setting.CYPHER_TIMEOUT_MS, String.valueOf(cypherTimeoutMs));
         v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
+        v.put(Setting.CYPHER_MAX_BYTES, String.valueOf(cypherMaxBytes));
+        v.put(Setting.CYPHER_MAX_QUERY_CHARS, String.valueOf(cypherMaxQueryChars));
         v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
         v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
         v.put(Setting.OPENLINEAGE_CAMPAIGN, openLineageCampaign);
