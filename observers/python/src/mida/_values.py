@@ -5,7 +5,6 @@ Nothing is pickled, and numpy/pandas are never imported: they are recognised by 
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -41,10 +40,8 @@ def record_map(m: Mapping) -> dict:
 
 
 def _recordable(v: Any, depth: int) -> Any:
-    if v is None or isinstance(v, (bool, int)):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else str(v)
+    if v is None or isinstance(v, (bool, int, float)):
+        return v  # NaN and infinities too: the wire carries them as NaN, Infinity, -Infinity
     if isinstance(v, str):
         return v if len(v) <= MAX_STR else v[:MAX_STR] + "...(truncated)"
     if isinstance(v, os.PathLike):
@@ -116,11 +113,10 @@ def json_default(v: Any) -> Any:
 
 
 def sanitize(v: Any, depth: int = 0) -> Any:
-    """A deep copy that json.dumps(allow_nan=False) always accepts (the encoder's fallback)."""
-    if v is None or isinstance(v, (bool, int, str)):
+    """A deep copy that json.dumps always accepts (the encoder's fallback); floats stay floats, NaN and
+    infinities included (the wire carries them as NaN, Infinity, -Infinity)."""
+    if v is None or isinstance(v, (bool, int, str, float)):
         return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else str(v)
     if depth > 100:
         return summary(v)
     if isinstance(v, Mapping):

@@ -44,8 +44,9 @@ _REPLAY_LINES_PER_ROUND_TRIP = 20
 _MAX_PENDING_DEAD = 10_000
 #: emit() wakes the flusher for this many buffered events at least (below that, the tick flushes)
 _WAKE_AT_LEAST = 64
+#: NaN, inf and -inf go out as the tokens NaN, Infinity, -Infinity, which the server keeps as doubles
 _JSON = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_values.json_default
+    ensure_ascii=False, allow_nan=True, separators=(",", ":"), default=_values.json_default
 ).encode
 
 

@@ -99,7 +99,7 @@ def decode(text: str) -> Tuple[List[dict], List[Tuple[Optional[int], str]]]:
     """What the server makes of one stream entry: the accepted events (canonical) and the
     rejections as ``(index or None, reason)``, reasons prefixed ``[i] `` inside arrays."""
     try:
-        root = json.loads(text)
+        root = json.loads(text, parse_float=_parse_float, parse_int=_parse_int)
     except (ValueError, RecursionError) as e:
         return [], [(None, f"not valid JSON: {e}")]
     events: List[dict] = []
@@ -109,15 +109,54 @@ def decode(text: str) -> Tuple[List[dict], List[Tuple[Optional[int], str]]]:
             rejected.append((None, "empty array"))
         for i, item in enumerate(root):
             try:
+                _check_numbers(item, "")
                 events.append(validate(item))
             except InvalidEvent as e:
                 rejected.append((i, f"[{i}] {e.reason}"))
     else:
         try:
+            _check_numbers(root, "")
             events.append(validate(root))
         except InvalidEvent as e:
             rejected.append((None, e.reason))
     return events, rejected
+
+
+class _Unkept:
+    """A number of the text that cannot be kept as sent (Java's EventCodec refuses its event)."""
+
+    def __init__(self, literal: str, why: str):
+        self.literal, self.why = literal, why
+
+
+def _parse_float(s: str) -> Any:
+    f = float(s)
+    if math.isinf(f):
+        return _Unkept(
+            s,
+            "is beyond the range of a 64-bit double (about ±1.8e308); infinities are written Infinity"
+            " and -Infinity",
+        )
+    return f
+
+
+def _parse_int(s: str) -> Any:
+    i = int(s)
+    if not -(2**63) <= i < 2**63:
+        return _Unkept(s, "does not fit in 64 bits (-2^63 to 2^63-1); send a number this large as a string")
+    return i
+
+
+def _check_numbers(v: Any, at: str) -> None:
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _check_numbers(x, at + "/" + str(k).replace("~", "~0").replace("/", "~1"))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            _check_numbers(x, f"{at}/{i}")
+    elif isinstance(v, _Unkept):
+        kind = "the number" if any(c in v.literal for c in ".eE") else "the integer"
+        raise InvalidEvent(f"{kind} {v.literal[:80]} at {at} {v.why}")
 
 
 # ---------------------------------------------------------------- the rules, in the Java order
@@ -131,6 +170,12 @@ def _task(m: Mapping) -> dict:
     _status(m, out)
     for f in ("submitted_at", "started_at", "ended_at"):
         _time(m, f, out)
+    started, ended = out.get("started_at"), out.get("ended_at")
+    if started is not None and ended is not None and ended < started:
+        raise InvalidEvent(
+            f'"ended_at" ({float(ended)}) is before "started_at" ({float(started)}): a negative duration;'
+            " send the times the task started and ended"
+        )
     _map(m, "used", out)
     _map(m, "generated", out)
     _strings(m, "dependencies", out)
@@ -270,10 +315,10 @@ def _fast_task(m: dict) -> Optional[dict]:
         elif k in _TIMES:
             t = type(v)
             if t is float:
-                if not 0.0 <= v < math.inf:  # also refuses NaN
+                if not 0.0 <= v <= MAX_TIME:  # also refuses NaN
                     return None
                 out[k] = v
-            elif t is int and v >= 0:
+            elif t is int and 0 <= v <= MAX_TIME:
                 out[k] = float(v)
             else:
                 return None
@@ -297,6 +342,8 @@ def _fast_task(m: dict) -> Optional[dict]:
         elif k != "type":
             out[k] = v  # stdout, stderr and fields outside the schema, as they are
     if "task_id" not in out:
+        return None
+    if "started_at" in out and "ended_at" in out and out["ended_at"] < out["started_at"]:
         return None
     try:
         _entities(out.get("used"))
@@ -403,9 +450,16 @@ def _require_id(field: str, value: Optional[str], required: bool) -> None:
         raise InvalidEvent(f'"{field}" is longer than {MAX_ID_LENGTH} characters')
 
 
+#: the last second of the year 9999 (UTC), the latest time an event may carry (Java's TaskEvent.MAX_TIME)
+MAX_TIME = 253_402_300_799.999
+
+
 def _check_time(field: str, t: Optional[float]) -> None:
-    if t is not None and (math.isnan(t) or math.isinf(t) or t < 0):
-        raise InvalidEvent(f'"{field}" must be a finite, non-negative epoch time')
+    if t is not None and (math.isnan(t) or math.isinf(t) or t < 0 or t > MAX_TIME):
+        raise InvalidEvent(
+            f'"{field}" must be a finite, non-negative epoch time (seconds, at most 253402300799: the end of'
+            f" the year 9999), got {t}"
+        )
 
 
 def nesting_depth(v: Any, limit: int = MAX_NESTING_DEPTH + 1) -> int:

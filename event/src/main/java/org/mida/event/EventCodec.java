@@ -4,14 +4,18 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -118,17 +122,25 @@ public final class EventCodec {
 
     private final ObjectMapper mapper;
 
+    /** Writes the wire: NaN and infinities as the tokens NaN, Infinity, -Infinity (as Python's json does). */
+    private final ObjectWriter wire;
+
+    private static final BigDecimal MAX_DOUBLE = new BigDecimal(Double.MAX_VALUE);
+
     public EventCodec() {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder()
                         .maxNestingDepth(MAX_NESTING_DEPTH)
                         .build())
+                // NaN, Infinity, -Infinity: kept as the doubles they are (a diverged loss is provenance)
+                .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                 .build();
         this.mapper = new ObjectMapper(factory)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .registerModule(new SimpleModule("mida-plain-doubles")
                         .addSerializer(Double.class, PLAIN_DOUBLES)
                         .addSerializer(double.class, PLAIN_DOUBLES));
+        this.wire = mapper.writer().without(JsonWriteFeature.WRITE_NAN_AS_STRINGS);
     }
 
     public static EventCodec shared() {
@@ -160,13 +172,76 @@ public final class EventCodec {
         }
         var events = new ArrayList<Event>();
         var rejections = new ArrayList<Rejection>();
+        var numbers = new Numbers(json);
         if (root instanceof List<?> list) {
             if (list.isEmpty()) rejections.add(new Rejection("empty array", json));
-            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), i, events, rejections);
+            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), i, numbers, events, rejections);
         } else {
-            decodeOne(root, null, events, rejections);
+            decodeOne(root, null, numbers, events, rejections);
         }
         return new Decoded(events, rejections);
+    }
+
+    /**
+     * The numbers of one entry that cannot be kept as they were sent: an integer beyond 64 bits, or a
+     * finite number beyond the range of a double ({@code 1e400}, which a parser reads as infinity; the
+     * entry is read a second time, with exact decimals, only when an infinity is found).
+     */
+    private final class Numbers {
+        private final String json;
+        private Object exact;
+
+        Numbers(String json) {
+            this.json = json;
+        }
+
+        /** Why the element's numbers cannot be kept, or null. */
+        String problem(Object element, Integer index) {
+            boolean[] infinity = new boolean[1];
+            String p = walk(element, "", infinity, false);
+            if (p != null || !infinity[0]) return p;
+            if (exact == null) {
+                try {
+                    exact = mapper.reader()
+                            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                            .readValue(json, Object.class);
+                } catch (IOException | RuntimeException e) {
+                    return null;
+                }
+            }
+            Object e = index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
+            return e == null ? null : walk(e, "", infinity, true);
+        }
+
+        private String walk(Object v, String at, boolean[] infinity, boolean exactDecimals) {
+            if (v instanceof Map<?, ?> m) {
+                for (var e : m.entrySet()) {
+                    String p = walk(
+                            e.getValue(), at + "/" + pointerToken(String.valueOf(e.getKey())), infinity, exactDecimals);
+                    if (p != null) return p;
+                }
+            } else if (v instanceof List<?> l) {
+                for (int i = 0; i < l.size(); i++) {
+                    String p = walk(l.get(i), at + "/" + i, infinity, exactDecimals);
+                    if (p != null) return p;
+                }
+            } else if (v instanceof BigInteger b && b.bitLength() >= 64) {
+                return "the integer " + abbreviate(b.toString()) + " at " + at
+                        + " does not fit in 64 bits (-2^63 to 2^63-1); send a number this large as a string";
+            } else if (v instanceof Double d && d.isInfinite()) {
+                infinity[0] = true;
+            } else if (exactDecimals && v instanceof BigDecimal d && d.abs().compareTo(MAX_DOUBLE) > 0) {
+                return "the number " + abbreviate(d.toString()) + " at " + at
+                        + " is beyond the range of a 64-bit double (about ±1.8e308); infinities are written"
+                        + " Infinity and -Infinity";
+            }
+            return null;
+        }
+    }
+
+    /** RFC 6901: {@code ~} → {@code ~0}, {@code /} → {@code ~1}. */
+    private static String pointerToken(String key) {
+        return key.replace("~", "~0").replace("/", "~1");
     }
 
     /** Decodes exactly one event or throws {@link InvalidEventException} with the reason. */
@@ -191,8 +266,10 @@ public final class EventCodec {
         };
     }
 
-    private void decodeOne(Object value, Integer index, List<Event> out, List<Rejection> rejections) {
+    private void decodeOne(Object value, Integer index, Numbers numbers, List<Event> out, List<Rejection> rejections) {
         try {
+            String numberProblem = numbers.problem(value, index);
+            if (numberProblem != null) throw new InvalidEventException(numberProblem);
             out.add(decodeEvent(value));
         } catch (InvalidEventException e) {
             String where = index == null ? "" : "[" + index + "] ";
@@ -212,7 +289,7 @@ public final class EventCodec {
 
     public String toJson(Object value) {
         try {
-            return mapper.writeValueAsString(value);
+            return wire.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise " + kind(value), e);
         }
@@ -228,6 +305,10 @@ public final class EventCodec {
     }
 
     private static TaskEvent task(Map<String, Object> m) {
+        Double started = time(m, "started_at"), ended = time(m, "ended_at");
+        if (started != null && ended != null && ended < started)
+            throw new InvalidEventException("\"ended_at\" (" + ended + ") is before \"started_at\" (" + started
+                    + "): a negative duration; send the times the task started and ended");
         return new TaskEvent(
                 str(m, "task_id"),
                 str(m, "workflow_id"),

@@ -88,9 +88,13 @@ public record TaskEvent(
         return EntityRef.extract(generated);
     }
 
-    /** {@code ended_at - started_at} when both are known. */
+    /**
+     * {@code ended_at - started_at} when both are known and not negative. One event with {@code ended_at}
+     * before {@code started_at} is refused by the codec; events from different clocks may still merge into
+     * such a pair, which then has no duration (both times are kept as sent).
+     */
     public Double duration() {
-        return startedAt != null && endedAt != null ? endedAt - startedAt : null;
+        return startedAt != null && endedAt != null && endedAt >= startedAt ? endedAt - startedAt : null;
     }
 
     /**
@@ -357,9 +361,14 @@ public record TaskEvent(
             throw new InvalidEventException("\"" + field + "\" is longer than " + MAX_ID_LENGTH + " characters");
     }
 
+    /** The last second of the year 9999 (UTC), the latest time an event may carry. */
+    public static final double MAX_TIME = 253_402_300_799.999;
+
     static void checkTime(String field, Double t) {
-        if (t != null && (t.isNaN() || t.isInfinite() || t < 0))
-            throw new InvalidEventException("\"" + field + "\" must be a finite, non-negative epoch time");
+        if (t != null && (t.isNaN() || t.isInfinite() || t < 0 || t > MAX_TIME))
+            throw new InvalidEventException(
+                    "\"" + field + "\" must be a finite, non-negative epoch time (seconds, at most "
+                            + "253402300799: the end of the year 9999), got " + t);
     }
 
     static Map<String, Object> copy(Map<String, Object> m) {

@@ -111,4 +111,69 @@ class EventCodecTest {
         var d = codec.decode(codec.encodeAll(List.of(a, w)));
         assertThat(d.events()).containsExactly(a, w);
     }
+
+    @Test
+    void nan_and_infinities_are_kept_as_doubles_and_written_back_as_tokens_never_as_strings() {
+        var d = codec.decode("""
+                {"type":"task","task_id":"t","generated":{"loss":NaN,"hi":Infinity,"lo":-Infinity,"z":-0.0,
+                 "deep":[[[{"x":NaN}]]]}}""");
+        assertThat(d.rejections()).isEmpty();
+        var g = ((TaskEvent) d.events().get(0)).generated();
+        assertThat((Double) g.get("loss")).isNaN();
+        assertThat(g.get("hi")).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(g.get("lo")).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(Double.doubleToRawLongBits((Double) g.get("z"))).isEqualTo(Double.doubleToRawLongBits(-0.0));
+        String wire = codec.encode(d.events().get(0));
+        assertThat(wire).contains("\"loss\":NaN", "\"hi\":Infinity", "\"lo\":-Infinity", "\"z\":-0.0", "{\"x\":NaN}");
+        var again = ((TaskEvent) codec.decode(wire).events().get(0)).generated();
+        assertThat((Double) again.get("loss")).isNaN();
+    }
+
+    @Test
+    void numbers_that_cannot_be_kept_reject_their_event_with_where_and_why() {
+        var d = codec.decode("""
+                [{"type":"task","task_id":"ok","used":{"x":1e308,"tiny":1e-400}},
+                 {"type":"task","task_id":"over","used":{"a":{"b":[1, 1e400]}}},
+                 {"type":"task","task_id":"big","custom_metadata":{"id":123456789012345678901234567890}},
+                 {"type":"task","task_id":"inf","used":{"x":Infinity}},
+                 {"type":"task","task_id":"neg","used":{"x":-1E+999}}]""");
+        assertThat(d.events()).extracting(e -> ((TaskEvent) e).taskId()).containsExactly("ok", "inf");
+        assertThat(d.rejections())
+                .extracting(EventCodec.Rejection::reason)
+                .satisfiesExactly(
+                        r -> assertThat(r).startsWith("[1] ").contains("1E+400", "/used/a/b/1", "64-bit double"),
+                        r -> assertThat(r).startsWith("[2] ").contains("/custom_metadata/id", "64 bits"),
+                        r -> assertThat(r).startsWith("[4] ").contains("-1E+999"));
+        assertThat(codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"used\":{\"n\":9223372036854775807}}")
+                        .rejections())
+                .isEmpty();
+    }
+
+    @Test
+    void negative_durations_and_absurd_times_are_refused_with_a_reason() {
+        assertThat(codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"started_at\":10,\"ended_at\":5}")
+                        .rejections()
+                        .get(0)
+                        .reason())
+                .contains("negative duration");
+        for (String t : List.of("NaN", "-1", "253402300800", "1e300", "\"10000-01-01T00:00:00Z\""))
+            assertThat(codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"ended_at\":" + t + "}")
+                            .rejections())
+                    .as(t)
+                    .hasSize(1);
+        assertThat(codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"started_at\":5,\"ended_at\":5}")
+                        .events())
+                .hasSize(1);
+        // events from two clocks may merge into end < start: both kept, no duration
+        var a = (TaskEvent) codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"started_at\":10}")
+                .events()
+                .get(0);
+        var b = (TaskEvent) codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"ended_at\":9}")
+                .events()
+                .get(0);
+        TaskEvent m = a.merge(b);
+        assertThat(m.startedAt()).isEqualTo(10.0);
+        assertThat(m.endedAt()).isEqualTo(9.0);
+        assertThat(m.duration()).isNull();
+    }
 }

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Compiles the JSON query DSL (paper, Listing 1) to parameterized Cypher. The body is the request
@@ -42,7 +41,8 @@ import java.util.regex.PatternSyntaxException;
  *       {@code $nin} match a missing field too (as in MongoDB); {@code null} inside {@code $in} matches a
  *       missing field, inside {@code $nin} excludes it.
  *   <li>{@code $regex} is a Java regular expression that must match the whole value (Cypher's
- *       {@code =~}); use {@code .*word.*} to find a part.
+ *       {@code =~}, with {@code (?s)}); use {@code .*word.*} to find a part. Only patterns that match in
+ *       linear time are accepted ({@link RegexBound}: no nested quantifiers, backreferences or lookaround).
  *   <li>Without aggregation a row holds the projected fields (or {@link #TASK_DEFAULT} /
  *       {@link #WORKFLOW_DEFAULT}), keyed by their names exactly as given.
  *   <li>With aggregation (or {@code group_by}) a row is one group: its keys are the {@code group_by}
@@ -530,17 +530,15 @@ public final class QueryCompiler {
                         problem(ptr, "the pattern is longer than " + MAX_REGEX_LENGTH + " characters");
                         return null;
                     }
-                    try {
-                        Pattern.compile(re);
-                    } catch (PatternSyntaxException e) {
-                        problem(
-                                ptr,
-                                "not a valid regular expression: " + e.getDescription() + " near index "
-                                        + e.getIndex());
+                    // (?s): '.' also matches line ends, so ".*out of memory.*" finds a line of a multi-line stderr.
+                    // Neo4j's =~ is java.util.regex, which a transaction timeout does not stop mid-match: only
+                    // patterns that match in linear time run (RegexBound), in their linear form
+                    RegexBound.Checked checked = RegexBound.check("(?s)" + re);
+                    if (!checked.accepted()) {
+                        problem(ptr, checked.problem());
                         return null;
                     }
-                    // (?s): '.' also matches line ends, so ".*out of memory.*" finds a line of a multi-line stderr
-                    String p = param("(?s)" + re, ptr);
+                    String p = param(checked.pattern(), ptr);
                     if (listField) return "any(x IN coalesce(" + prop + ", []) WHERE x =~ " + p + ")";
                     return prop + " =~ " + p;
                 }

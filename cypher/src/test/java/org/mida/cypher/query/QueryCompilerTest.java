@@ -371,7 +371,19 @@ class QueryCompilerTest {
     void regex_matches_across_lines_so_a_word_in_a_multi_line_stderr_is_found() {
         CompiledQuery q = filter(m("stderr", m("$regex", ".*out of memory.*")));
         assertThat(q.cypher()).contains("n.`stderr` =~ $p0");
-        assertThat(q.params()).containsEntry("p0", "(?s).*out of memory.*");
+        // the same matches, in the linear form RegexBound gives the .*word.* shape
+        assertThat(q.params()).containsEntry("p0", "(?s)(?>.*?out of memory).*");
+    }
+
+    @Test
+    void a_regex_that_backtracks_without_bound_is_refused_with_why_and_how() {
+        var e = catchThrowableOfType(QueryException.class, () -> filter(m("name", m("$regex", "(.*.){20}#"))));
+        assertThat(e.problems()).hasSize(1);
+        assertThat(e.problems().get(0).pointer()).isEqualTo("/filter/name/$regex");
+        assertThat(e.problems().get(0).detail()).contains("nested quantifier");
+        assertThat(filter(m("name", m("$regex", "^train-.*"))).params()).containsEntry("p0", "(?s)^train-.*");
+        assertThat(filter(m("name", m("$regex", "(?i)cuda out of memory"))).params())
+                .containsEntry("p0", "(?s)(?i)cuda out of memory");
     }
 
     @Test

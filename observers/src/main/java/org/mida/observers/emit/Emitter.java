@@ -84,6 +84,10 @@ public final class Emitter implements AutoCloseable {
                             gen.writeRawValue(value.json());
                         }
                     }));
+    /** NaN and infinities as the wire's tokens (NaN, Infinity, -Infinity), never as strings. */
+    private final com.fasterxml.jackson.databind.ObjectWriter wire =
+            mapper.writer().without(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS);
+
     private final ConcurrentLinkedQueue<Event> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong emitted = new AtomicLong();
     private final FlushSizer sizer;
@@ -371,7 +375,7 @@ public final class Emitter implements AutoCloseable {
             try {
                 var maps = new ArrayList<Map<String, Object>>(part.size());
                 for (Event ev : part) maps.add(ev.toMap());
-                entries.add(mapper.writeValueAsString(maps));
+                entries.add(wire.writeValueAsString(maps));
             } catch (JsonProcessingException | RuntimeException e) {
                 entries.add(encodeOneByOne(part));
             }

@@ -131,8 +131,14 @@ public final class App {
             c.routes.get("/api/lineage/workflows", lineage::workflows);
 
             // Query DSL (a read: no token) and read-only Cypher (token when MIDA_API_TOKEN is set)
-            var query =
-                    QueryRoutes.create(parts.driver(), mapper, json, config.cypherTimeoutMs(), config.cypherMaxRows());
+            var query = QueryRoutes.create(
+                    parts.driver(),
+                    mapper,
+                    json,
+                    config.cypherTimeoutMs(),
+                    config.cypherMaxRows(),
+                    config.cypherMaxBytes(),
+                    config.cypherMaxQueryChars());
             c.routes.post("/api/query", query::query);
             c.routes.post("/api/cypher", query::cypher);
             // the fields present on a campaign's or a workflow's tasks, with types and counts (issue 12)

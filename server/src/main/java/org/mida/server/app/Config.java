@@ -49,7 +49,9 @@ public record Config(
         int httpMaxThreads,
         long redisMaxMemory,
         String redisFsync,
-        long deadLetterMax) {
+        long deadLetterMax,
+        long cypherMaxBytes,
+        int cypherMaxQueryChars) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -177,7 +179,17 @@ public record Config(
                 "--dead-letter-max",
                 "100000",
                 "about how many entries the dead-letter stream keeps (XADD MAXLEN ~); the oldest are dropped"
-                        + " and counted (dead_letters_dropped in /api/health)");
+                        + " and counted (dead_letters_dropped in /api/health)"),
+        CYPHER_MAX_BYTES(
+                "MIDA_CYPHER_MAX_BYTES",
+                "--cypher-max-bytes",
+                "16777216",
+                "most bytes (as JSON) one /api/cypher or /api/query answer may hold; a larger one is refused (422)"),
+        CYPHER_MAX_QUERY_CHARS(
+                "MIDA_CYPHER_MAX_QUERY_CHARS",
+                "--cypher-max-query-chars",
+                "100000",
+                "the longest Cypher statement /api/cypher accepts, in characters");
 
         public final String env;
         public final String flag;
@@ -249,6 +261,12 @@ public record Config(
             throw new ConfigException("MIDA_REDIS_FSYNC must be always or everysec, got '" + redisFsync + "'");
         if (deadLetterMax < 100 || deadLetterMax > 100_000_000)
             throw new ConfigException("MIDA_DEAD_LETTER_MAX must be between 100 and 100000000, got " + deadLetterMax);
+        if (cypherMaxBytes < 1024 || cypherMaxBytes > 1L << 30)
+            throw new ConfigException(
+                    "MIDA_CYPHER_MAX_BYTES must be between 1024 and 1073741824, got " + cypherMaxBytes);
+        if (cypherMaxQueryChars < 100 || cypherMaxQueryChars > 10_000_000)
+            throw new ConfigException(
+                    "MIDA_CYPHER_MAX_QUERY_CHARS must be between 100 and 10000000, got " + cypherMaxQueryChars);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -323,7 +341,9 @@ public record Config(
                 values.get(Setting.REDIS_FSYNC) == null
                         ? null
                         : values.get(Setting.REDIS_FSYNC).trim().toLowerCase(java.util.Locale.ROOT),
-                longValue(Setting.DEAD_LETTER_MAX, values));
+                longValue(Setting.DEAD_LETTER_MAX, values),
+                longValue(Setting.CYPHER_MAX_BYTES, values),
+                integer(Setting.CYPHER_MAX_QUERY_CHARS, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -382,6 +402,11 @@ public record Config(
 
     public Config withIngest(int batch, String consumer, long claimIdle) {
         return with(Setting.BATCH_SIZE, batch, Setting.CONSUMER_NAME, consumer, Setting.CLAIM_IDLE_MS, claimIdle);
+    }
+
+    /** Byte cap of /api/cypher and /api/query answers, and the longest Cypher statement. */
+    public Config withCypherSizes(long maxBytes, int maxQueryChars) {
+        return with(Setting.CYPHER_MAX_BYTES, maxBytes, Setting.CYPHER_MAX_QUERY_CHARS, maxQueryChars);
     }
 
     /** Time limit (ms) and row cap of /api/cypher and /api/query. */
@@ -449,6 +474,8 @@ public record Config(
         v.put(Setting.PAGE_CACHE, pageCache);
         v.put(Setting.CYPHER_TIMEOUT_MS, String.valueOf(cypherTimeoutMs));
         v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
+        v.put(Setting.CYPHER_MAX_BYTES, String.valueOf(cypherMaxBytes));
+        v.put(Setting.CYPHER_MAX_QUERY_CHARS, String.valueOf(cypherMaxQueryChars));
         v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
         v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
         v.put(Setting.OPENLINEAGE_CAMPAIGN, openLineageCampaign);
@@ -493,7 +520,8 @@ public record Config(
                 + ", allowedHosts=" + allowedHosts + ", allowedOrigins=" + allowedOrigins + ", httpIdleTimeoutMs="
                 + httpIdleTimeoutMs + ", httpMaxConnections=" + httpMaxConnections + ", httpMaxThreads="
                 + httpMaxThreads + ", redisMaxMemory=" + redisMaxMemory + ", redisFsync=" + redisFsync
-                + ", deadLetterMax=" + deadLetterMax + "]";
+                + ", deadLetterMax=" + deadLetterMax + ", cypherMaxBytes=" + cypherMaxBytes + ", cypherMaxQueryChars="
+                + cypherMaxQueryChars + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

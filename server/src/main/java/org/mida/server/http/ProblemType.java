@@ -60,6 +60,12 @@ public enum ProblemType {
             415,
             "Unsupported Media Type",
             "The request body's encoding or content type is not one the endpoint reads."),
+    ANSWER_TOO_LARGE(
+            "answer-too-large",
+            422,
+            "Answer Too Large",
+            "The answer would be larger than MIDA_CYPHER_MAX_BYTES; return fewer rows (LIMIT), fewer columns or"
+                    + " shorter values (left(x, 1000), size(x))."),
     INTERNAL("internal", 500, "Internal Server Error", "The server failed; the server log has the stack trace."),
     QUERY_TIMEOUT(
             "query-timeout",

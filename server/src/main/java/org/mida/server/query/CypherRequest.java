@@ -22,8 +22,12 @@ record CypherRequest(String query, Map<String, Object> params) {
         params = params == null ? Map.of() : params;
     }
 
-    /** The request in a parsed JSON body, or a 400 problem naming every wrong part. */
     static CypherRequest of(Object body) {
+        return of(body, MAX_QUERY_LENGTH);
+    }
+
+    /** The request in a parsed JSON body, or a 400 problem naming every wrong part. */
+    static CypherRequest of(Object body, int maxQueryLength) {
         if (!(body instanceof Map<?, ?> m))
             throw ApiException.badRequest("the body must be a JSON object {\"query\": …}");
         var errors = new ArrayList<Problem.Error>();
@@ -34,8 +38,11 @@ record CypherRequest(String query, Map<String, Object> params) {
         Object q = m.get("query");
         if (!(q instanceof String s) || s.isBlank())
             errors.add(Problem.Error.at("/query", "a Cypher query string is required"));
-        else if (s.length() > MAX_QUERY_LENGTH)
-            errors.add(Problem.Error.at("/query", "the query is longer than " + MAX_QUERY_LENGTH + " characters"));
+        else if (s.length() > maxQueryLength)
+            errors.add(Problem.Error.at(
+                    "/query",
+                    "the query is " + s.length() + " characters long, more than the " + maxQueryLength
+                            + " allowed (MIDA_CYPHER_MAX_QUERY_CHARS); pass long values as \"params\""));
         Object p = m.get("params");
         if (p != null && !(p instanceof Map))
             errors.add(Problem.Error.at("/params", "params must be a JSON object of name: value"));

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.mida.cypher.Cypher;
+import org.mida.server.http.ApiException;
+import org.mida.server.http.ProblemType;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.TransactionContext;
 import org.neo4j.driver.Value;
@@ -37,6 +39,30 @@ final class CypherValues {
     private static final String DOMAIN_IDS = Cypher.load("query/domain-ids");
     private static final List<String> ID_KEYS = List.of("task_id", "workflow_id", "id", "campaign_id");
 
+    /** The most characters of JSON text the values converted so far may take (about bytes). */
+    private final long maxBytes;
+
+    private long bytes;
+
+    /** @param maxBytes the byte cap of the answer ({@code MIDA_CYPHER_MAX_BYTES}) */
+    CypherValues(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    /** About how many bytes of JSON the values converted so far take. */
+    long bytes() {
+        return bytes;
+    }
+
+    private void spend(long n) {
+        bytes += n;
+        if (bytes > maxBytes)
+            throw new ApiException(
+                    ProblemType.ANSWER_TOO_LARGE,
+                    "the answer is larger than " + maxBytes + " bytes (MIDA_CYPHER_MAX_BYTES); return fewer rows"
+                            + " (LIMIT), fewer columns or shorter values (left(x, 1000), size(x))");
+    }
+
     /** Relationship ends to fill in: element id → the relationships waiting for it. */
     private final Map<String, List<PendingEnd>> pendingEnds = new HashMap<>();
 
@@ -46,7 +72,10 @@ final class CypherValues {
     /** One record as a map of column → value. */
     Map<String, Object> row(Record r) {
         var m = new LinkedHashMap<String, Object>();
-        for (int i = 0; i < r.size(); i++) m.put(r.keys().get(i), value(r.get(i)));
+        for (int i = 0; i < r.size(); i++) {
+            spend(r.keys().get(i).length() + 4);
+            m.put(r.keys().get(i), value(r.get(i)));
+        }
         return m;
     }
 
@@ -66,8 +95,12 @@ final class CypherValues {
     }
 
     private Object convert(Object o) {
-        if (o == null || o instanceof String || o instanceof Boolean || o instanceof Long || o instanceof Integer)
-            return o;
+        if (o instanceof String s) {
+            spend(s.length() + 2L);
+            return s;
+        }
+        spend(o instanceof List<?> l ? 2L + l.size() : o instanceof Map<?, ?> m ? 2L + 4L * m.size() : 8);
+        if (o == null || o instanceof Boolean || o instanceof Long || o instanceof Integer) return o;
         if (o instanceof Double d) return d.isNaN() || d.isInfinite() ? d.toString() : d;
         if (o instanceof Float f) return convert(f.doubleValue());
         if (o instanceof Node n) return node(n);
@@ -88,7 +121,11 @@ final class CypherValues {
         }
         if (o instanceof Map<?, ?> m) {
             var out = new LinkedHashMap<String, Object>();
-            for (var e : m.entrySet()) out.put(String.valueOf(e.getKey()), convert(e.getValue()));
+            for (var e : m.entrySet()) {
+                String k = String.valueOf(e.getKey());
+                spend(k.length() + 4);
+                out.put(k, convert(e.getValue()));
+            }
             return out;
         }
         if (o instanceof Point p)
@@ -97,7 +134,10 @@ final class CypherValues {
                     : "point({srid: " + p.srid() + ", x: " + p.x() + ", y: " + p.y() + ", z: " + p.z() + "})";
         if (o instanceof IsoDuration d) return d.toString();
         if (o instanceof Temporal t) return t.toString();
-        if (o instanceof byte[] b) return Base64.getEncoder().encodeToString(b);
+        if (o instanceof byte[] b) {
+            spend(b.length * 4L / 3);
+            return Base64.getEncoder().encodeToString(b);
+        }
         if (o instanceof Number n) return n;
         return String.valueOf(o);
     }
@@ -116,7 +156,11 @@ final class CypherValues {
         var labels = new ArrayList<String>();
         n.labels().forEach(labels::add);
         m.put("_labels", labels);
-        for (String k : n.keys()) if (!k.equals("_json") && !m.containsKey(k)) m.put(k, value(n.get(k)));
+        for (String k : n.keys())
+            if (!k.equals("_json") && !m.containsKey(k)) {
+                spend(k.length() + 4);
+                m.put(k, value(n.get(k)));
+            }
         return m;
     }
 

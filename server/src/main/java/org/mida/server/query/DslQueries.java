@@ -21,11 +21,14 @@ final class DslQueries {
     private final UserReads reads;
     private final QueryCompiler compiler;
     private final FieldCatalog catalog;
+    private final long maxBytes;
 
-    DslQueries(UserReads reads, QueryCompiler compiler, FieldCatalog catalog) {
+    /** @param maxBytes the byte cap of an answer ({@code MIDA_CYPHER_MAX_BYTES}) */
+    DslQueries(UserReads reads, QueryCompiler compiler, FieldCatalog catalog, long maxBytes) {
         this.reads = reads;
         this.compiler = compiler;
         this.catalog = catalog;
+        this.maxBytes = maxBytes;
     }
 
     /** The answer to one DSL document (the parsed request body). */
@@ -34,9 +37,11 @@ final class DslQueries {
         List<Map<String, Object>> rows = reads.run(tx -> {
             List<FieldCatalog.Unknown> unknown = catalog.unknown(tx, q.from(), q.fields(), q.campaigns());
             if (!unknown.isEmpty()) throw unknownFields(unknown);
-            var values = new CypherValues();
+            var values = new CypherValues(maxBytes);
             var out = new ArrayList<Map<String, Object>>();
-            for (Record r : tx.run(q.cypher(), q.params()).list()) {
+            var result = tx.run(q.cypher(), q.params());
+            while (result.hasNext()) {
+                Record r = result.next();
                 // the Cypher returns c0, c1, …: the answer keys them by the names the query gave
                 Map<String, Object> raw = values.row(r);
                 var row = new LinkedHashMap<String, Object>();

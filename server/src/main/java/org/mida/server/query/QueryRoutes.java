@@ -38,12 +38,14 @@ public final class QueryRoutes {
     private final Json json;
     private final DslQueries dsl;
     private final CypherReads cypher;
+    private final int maxQueryChars;
 
-    QueryRoutes(ObjectMapper mapper, Json json, DslQueries dsl, CypherReads cypher) {
+    QueryRoutes(ObjectMapper mapper, Json json, DslQueries dsl, CypherReads cypher, int maxQueryChars) {
         this.mapper = mapper;
         this.json = json;
         this.dsl = dsl;
         this.cypher = cypher;
+        this.maxQueryChars = maxQueryChars;
     }
 
     /**
@@ -51,12 +53,28 @@ public final class QueryRoutes {
      * @param maxRows the largest DSL {@code limit}, and the most rows a Cypher answer holds
      */
     public static QueryRoutes create(Driver driver, ObjectMapper mapper, Json json, long timeoutMs, int maxRows) {
+        return create(driver, mapper, json, timeoutMs, maxRows, 16L << 20, CypherRequest.MAX_QUERY_LENGTH);
+    }
+
+    /**
+     * @param maxBytes the most bytes (as JSON) one answer holds ({@code MIDA_CYPHER_MAX_BYTES}): more is a 422
+     * @param maxQueryChars the longest Cypher statement ({@code MIDA_CYPHER_MAX_QUERY_CHARS}): longer is a 400
+     */
+    public static QueryRoutes create(
+            Driver driver,
+            ObjectMapper mapper,
+            Json json,
+            long timeoutMs,
+            int maxRows,
+            long maxBytes,
+            int maxQueryChars) {
         var reads = new UserReads(driver, timeoutMs);
         return new QueryRoutes(
                 mapper,
                 json,
-                new DslQueries(reads, new QueryCompiler(maxRows), new FieldCatalog()),
-                new CypherReads(reads, maxRows, ReadOnlyGuard::check));
+                new DslQueries(reads, new QueryCompiler(maxRows), new FieldCatalog(), maxBytes),
+                new CypherReads(reads, maxRows, maxBytes, ReadOnlyGuard::check),
+                maxQueryChars);
     }
 
     /** {@code POST /api/query}. */
@@ -66,6 +84,6 @@ public final class QueryRoutes {
 
     /** {@code POST /api/cypher}. */
     public void cypher(Context ctx) {
-        json.ok(ctx, cypher.read(CypherRequest.of(RequestBodies.json(ctx, mapper))));
+        json.ok(ctx, cypher.read(CypherRequest.of(RequestBodies.json(ctx, mapper), maxQueryChars)));
     }
 }

@@ -220,7 +220,7 @@ class CypherIT {
     void a_write_that_got_past_the_plan_check_still_fails_in_read_mode() {
         server = TestServer.start();
         // the same reads the server runs, with a plan check that lets everything through
-        var reads = new CypherReads(new UserReads(Backends.driver(), 10_000), 100, plan -> {});
+        var reads = new CypherReads(new UserReads(Backends.driver(), 10_000), 100, 16L << 20, plan -> {});
         ApiException e = catchThrowableOfType(
                 ApiException.class, () -> reads.read(new CypherRequest("CREATE (n:Evil) RETURN n", Map.of())));
         assertThat(e).isNotNull();
