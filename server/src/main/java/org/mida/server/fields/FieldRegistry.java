@@ -11,7 +11,7 @@ import org.mida.cypher.Cypher;
 import org.mida.cypher.query.Fields;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.SimpleQueryRunner;
 
 /**
  * The ingest's memory of which flattened keys each scope already made queryable, so the per-campaign
@@ -74,7 +74,7 @@ public final class FieldRegistry {
     }
 
     /** The names registered in each of these scopes; scopes not cached yet are read in {@code tx}. */
-    public Map<String, Set<String>> registered(TransactionContext tx, Collection<String> scopes) {
+    public Map<String, Set<String>> registered(SimpleQueryRunner tx, Collection<String> scopes) {
         var missing = new ArrayList<String>();
         for (String s : scopes) if (!cache.containsKey(s)) missing.add(s);
         var read = new HashMap<String, Set<String>>();
@@ -100,7 +100,7 @@ public final class FieldRegistry {
      * The names registered in each of these scopes, read afresh in {@code tx} (the caller holds the scopes'
      * locks); the cache learns them. Names are only added, so the fresh set replaces the cached one.
      */
-    public Map<String, Set<String>> reread(TransactionContext tx, Collection<String> scopes) {
+    public Map<String, Set<String>> reread(SimpleQueryRunner tx, Collection<String> scopes) {
         var out = new HashMap<String, Set<String>>();
         if (scopes.isEmpty()) return out;
         for (String s : scopes) out.put(s, Set.of());

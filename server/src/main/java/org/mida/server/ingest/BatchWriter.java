@@ -23,7 +23,7 @@ import org.mida.server.ingest.IngestPlan.Stored;
 import org.mida.server.ingest.IngestPlan.Usage;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.SimpleQueryRunner;
 import org.neo4j.driver.Value;
 import org.neo4j.driver.exceptions.ClientException;
 
@@ -67,6 +67,7 @@ final class BatchWriter {
     private final NodeProperties properties;
     private final FieldRegistry fields;
     private final DoubleSupplier clock;
+    private final java.util.concurrent.atomic.AtomicLong replans = new java.util.concurrent.atomic.AtomicLong();
 
     public BatchWriter(Driver driver, EventCodec codec) {
         this(driver, codec, new NodeProperties(codec), new FieldRegistry());
@@ -213,6 +214,7 @@ final class BatchWriter {
                 plan = session.executeWrite(tx -> run(tx, batch, receivedAt));
             } catch (Replan | ClientException e) {
                 if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile((ClientException) e))) throw e;
+                replans.incrementAndGet();
                 LOG.debug(
                         "batch planned again (attempt {}): another server wrote what it read: {}",
                         attempt,
@@ -246,8 +248,21 @@ final class BatchWriter {
         return "Neo.ClientError.Schema.ConstraintValidationFailed".equals(e.code());
     }
 
+    /**
+     * Plans and runs a batch in a transaction the caller owns and commits (no retry): a test's stand-in
+     * for another server's batch, held uncommitted.
+     */
+    IngestPlan writeIn(SimpleQueryRunner tx, List<Event> events) {
+        return run(tx, Batch.of(events), clock.getAsDouble());
+    }
+
+    /** How many batches were planned again because another server wrote what they read meanwhile. */
+    long replans() {
+        return replans.get();
+    }
+
     /** Reads what the batch names, plans it and runs the plan's statements in {@code tx}. */
-    private IngestPlan run(TransactionContext tx, Batch batch, double receivedAt) {
+    private IngestPlan run(SimpleQueryRunner tx, Batch batch, double receivedAt) {
         Stored stored = read(tx, batch);
         IngestPlan p = IngestPlan.of(batch, stored, properties, receivedAt);
         // the registry scopes the plan registers keys in (or whose bound refused one): planned again on a
@@ -282,7 +297,7 @@ final class BatchWriter {
         return p;
     }
 
-    private Stored read(TransactionContext tx, Batch batch) {
+    private Stored read(SimpleQueryRunner tx, Batch batch) {
         // sorted: the reads lock what they read, and two batches must lock in one order
         var tasks = documents(tx, READ_TASKS, sorted(batch.taskIds()), this::decodeTask);
         var workflows = documents(tx, READ_WORKFLOWS, sorted(batch.workflowIds()), this::decodeWorkflow);
@@ -358,7 +373,7 @@ final class BatchWriter {
     }
 
     private static <T> Map<String, Optional<T>> documents(
-            TransactionContext tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
+            SimpleQueryRunner tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
         var out = new HashMap<String, Optional<T>>();
         if (ids.isEmpty()) return out;
         for (Record r : tx.run(statement, Map.of("ids", ids)).list()) {
