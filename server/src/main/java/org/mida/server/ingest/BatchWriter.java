@@ -36,11 +36,13 @@ import org.neo4j.driver.exceptions.ClientException;
  * <p>Safe with several ingesting servers on one Neo4j (whose read-committed reads take no lock): the
  * read statements write-lock every existing task, workflow and entity the batch names before reading it
  * (ids sorted, tasks then workflows then entities, so two batches lock in one order), and the field
- * registry scopes the plan registers keys in are locked and read afresh before the final plan. A node
- * that did not exist when read cannot be locked: if another server creates it meanwhile, this batch's
- * {@code CREATE} fails on the uniqueness constraint (or {@code ingest/create-entities} reports the
- * entity), and the whole batch is read and planned again, up to {@link #ATTEMPTS} times. Deadlocks are
- * transient errors, which the driver retries.
+ * registry scopes the plan registers keys in are locked and read afresh before the final plan. An id
+ * not in the store yet is covered too: the read statements write, so Neo4j seeks their unique ids with
+ * the index entry's lock, absent entries included (a batch reading a task another batch is creating
+ * waits for that commit; two batches that read the same absent id and both create it deadlock, and the
+ * driver retries the one Neo4j aborts, a transient error). As a safety net, a {@code CREATE} refused by
+ * a uniqueness constraint, or an entity {@code ingest/create-entities} reports as made by another
+ * ingest, rolls the batch back and reads and plans it again, up to {@link #ATTEMPTS} times.
  */
 final class BatchWriter {
 

@@ -20,8 +20,12 @@ import org.neo4j.driver.Session;
 import org.neo4j.driver.Transaction;
 
 /**
- * A node this batch planned to create, made by another server's transaction that commits while this
- * batch waits on it: the batch is planned again on what was committed, and nothing is lost or doubled.
+ * A task or entity another server's transaction creates, uncommitted while this batch runs: this batch
+ * waits for it and merges onto what was committed, losing and doubling nothing. (It waits at its read:
+ * the read statements write, so Neo4j seeks the unique ids with the index entries' locks, absent ones
+ * included. Had this batch read first, the other's CREATE would wait and then fail on the constraint,
+ * and that batch be planned again.) Before the read statements locked, this batch's CREATE failed on
+ * the constraint, and an entity MERGEd onto the other's kept two flat generations.
  */
 @ExtendWith(Backends.class)
 class ConcurrentCreateIT {
@@ -62,7 +66,6 @@ class ConcurrentCreateIT {
             tx.commit();
             mine.get(60, TimeUnit.SECONDS);
         }
-        assertThat(writer.replans()).as("batches planned again").isPositive();
         var doc = server.get("/api/tasks/t1").json();
         assertThat(doc.get("status").asText()).isEqualTo("FINISHED");
         assertThat(doc.at("/used/lr").asDouble()).isEqualTo(0.5);
@@ -104,7 +107,6 @@ class ConcurrentCreateIT {
             tx.commit();
             mine.get(60, TimeUnit.SECONDS);
         }
-        assertThat(writer.replans()).as("batches planned again").isPositive();
         // two generations by two tasks: a versioned entity, one version per generation, none left flat
         assertThat(server.count("MATCH (:Entity {id: 'data://shared'})-[g:WAS_GENERATED_BY]->() RETURN count(g)"))
                 .isZero();
