@@ -3,8 +3,11 @@
 // Rows {id, usages}: for the entities whose versions the batch may change (`usages` true), also every
 // stored usage of the entity or of one of its versions: the using task, the role, the version the usage
 // named (if any) and when the task used it (its start, else its submission, else its end).
+// Each entity is write-locked before it is read (as in read-tasks; the caller sorts the rows): its versions,
+// generations and usages change only in a transaction that holds that lock.
 UNWIND $rows AS row
 MATCH (e:Entity {id: row.id})
+SET e.id = row.id
 RETURN e.id AS id, properties(e) AS props,
        [(e)<-[:SPECIALIZATION_OF]-(v:Version) | properties(v)] AS versions,
        [(e)-[g:WAS_GENERATED_BY]->(t:Task) | {task_id: t.task_id, role: g.role,

@@ -1,4 +1,6 @@
-// Existing workflows of a batch, with their merged document.
+// Existing workflows of a batch, with their merged document, each write-locked before it is read (as in
+// read-tasks; the caller sorts the ids).
 UNWIND $ids AS id
 MATCH (w:Workflow {workflow_id: id})
+SET w.workflow_id = id
 RETURN w.workflow_id AS id, w._json AS json

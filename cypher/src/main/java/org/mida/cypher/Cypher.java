@@ -35,6 +35,7 @@ public final class Cypher {
             "schema/14-version-id-unique",
             "schema/20-field-scope-name-unique",
             "schema/21-field-name",
+            "schema/22-field-scope-unique",
             "schema/30-search-tasks",
             "schema/31-search-workflows",
             "schema/32-search-entities");

@@ -77,7 +77,7 @@ public record Config(
                 "MIDA_CONSUMER_NAME",
                 "--consumer-name",
                 null,
-                "this instance's consumer name (default: mida-<hostname>)"),
+                "this instance's consumer name (default: mida-<hostname>-<port>, or -<pid> with port 0)"),
         CLAIM_IDLE_MS(
                 "MIDA_CLAIM_IDLE_MS",
                 "--claim-idle-ms",
@@ -233,7 +233,8 @@ public record Config(
         if (fieldsPerCampaign < 0 || fieldsPerCampaign > 1_000_000)
             throw new ConfigException(
                     "MIDA_FIELDS_PER_CAMPAIGN must be between 0 and 1000000, got " + fieldsPerCampaign);
-        if (consumerName == null || consumerName.isBlank()) consumerName = "mida-" + hostname();
+        // unset: a default per process, see consumerName()
+        if (consumerName != null && consumerName.isBlank()) consumerName = null;
         if (openLineageCampaign != null && openLineageCampaign.isBlank()) openLineageCampaign = null;
         if (apiTokenReads && apiToken == null)
             throw new ConfigException("MIDA_API_TOKEN_READS=true needs MIDA_API_TOKEN (the token reads must carry)");
@@ -512,7 +513,7 @@ public record Config(
                 + ", neo4jUser=" + neo4jUser + ", neo4jPassword=" + mask(neo4jPassword)
                 + ", redisUri=" + (redisUri == null ? "embedded" : maskUri(redisUri)) + ", stream=" + stream
                 + ", apiToken=" + mask(apiToken) + ", batchSize=" + batchSize + ", consumerGroup=" + consumerGroup
-                + ", consumerName=" + consumerName + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
+                + ", consumerName=" + consumerName() + ", claimIdleMs=" + claimIdleMs + ", deleteAcked=" + deleteAcked
                 + ", pageCache=" + pageCache + ", cypherTimeoutMs=" + cypherTimeoutMs + ", cypherMaxRows="
                 + cypherMaxRows + ", observerSilentFactor=" + observerSilentFactor + ", observerSilentMinS="
                 + observerSilentMinS + ", openLineageCampaign=" + openLineageCampaign + ", fieldsPerTask="
@@ -607,6 +608,35 @@ public record Config(
     private static String maskUri(String uri) {
         return uri.replaceAll("//[^@/]*@", "//****@");
     }
+
+    /**
+     * This process's name in the consumer group: as set, else {@link #defaultConsumerName}. Distinct for
+     * every server process reading one Redis (two on one host cannot share a port), and the same when a
+     * server restarts with the same settings, so it re-reads the entries it left pending at once (other
+     * instances would claim them only after {@code MIDA_CLAIM_IDLE_MS}).
+     */
+    public String consumerName() {
+        return consumerName != null
+                ? consumerName
+                : defaultConsumerName(
+                        HOSTNAME.get(), port, ProcessHandle.current().pid());
+    }
+
+    /** {@code mida-<hostname>-<port>}; with port 0 (chosen at random) {@code mida-<hostname>-<pid>}. */
+    static String defaultConsumerName(String hostname, int port, long pid) {
+        return "mida-" + hostname + "-" + (port > 0 ? Integer.toString(port) : "pid" + pid);
+    }
+
+    private static final java.util.function.Supplier<String> HOSTNAME = new java.util.function.Supplier<>() {
+        private volatile String name;
+
+        @Override
+        public String get() {
+            String n = name;
+            if (n == null) name = n = hostname();
+            return n;
+        }
+    };
 
     private static String hostname() {
         try {

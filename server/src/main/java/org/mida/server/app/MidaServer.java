@@ -11,9 +11,11 @@ import org.mida.event.EventCodec;
 import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.backend.EmbeddedRedis;
 import org.mida.server.fields.FieldRegistry;
+import org.mida.server.ingest.Consumers;
 import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.ingest.NodeProperties;
 import org.mida.server.ingest.StreamIngestor;
+import org.mida.server.stream.IngestedFeed;
 import org.mida.server.stream.TaskBroadcaster;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
@@ -44,6 +46,7 @@ public final class MidaServer implements AutoCloseable {
     private StreamIngestor ingestor;
     private ServerMetrics metrics;
     private TaskBroadcaster broadcaster;
+    private IngestedFeed feed;
     private Javalin http;
     private volatile boolean closed;
     private volatile boolean ready;
@@ -103,6 +106,10 @@ public final class MidaServer implements AutoCloseable {
         EventCodec codec = EventCodec.shared();
         metrics = new ServerMetrics();
         broadcaster = new TaskBroadcaster(codec.mapper());
+        // what every instance ingests reaches every instance's SSE clients (Redis pub/sub)
+        feed = new IngestedFeed(broadcaster, redis, redisUri, config.stream(), codec.mapper()).start();
+        Consumers.removeStale(
+                redis, config.stream(), config.consumerGroup(), config.consumerName(), Consumers.STALE_AFTER_MS);
         var settings = new StreamIngestor.Settings(
                 config.stream(),
                 config.consumerGroup(),
@@ -117,7 +124,7 @@ public final class MidaServer implements AutoCloseable {
                 codec,
                 metrics.ingest(),
                 settings,
-                broadcaster::publish,
+                feed::publish,
                 new NodeProperties(codec, config.fieldsPerTask(), config.fieldsPerCampaign()),
                 new FieldRegistry());
         // The schema and the field registry, then the ingest (which plans every ingest statement before
@@ -255,6 +262,7 @@ public final class MidaServer implements AutoCloseable {
         for (AutoCloseable c : List.<AutoCloseable>of(
                 () -> {
                     // ends the SSE loops first, so the HTTP server stops without waiting on them
+                    if (feed != null) feed.close();
                     if (broadcaster != null) broadcaster.close();
                 },
                 () -> {

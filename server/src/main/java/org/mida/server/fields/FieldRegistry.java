@@ -11,7 +11,7 @@ import org.mida.cypher.Cypher;
 import org.mida.cypher.query.Fields;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.SimpleQueryRunner;
 
 /**
  * The ingest's memory of which flattened keys each scope already made queryable, so the per-campaign
@@ -22,8 +22,11 @@ import org.neo4j.driver.TransactionContext;
  * once that batch is committed. The bound itself is the ingest's ({@code NodeProperties}). Names are only ever added, so the cache never holds a name the graph
  * lacks. Thread-safe.
  *
- * <p>Several ingesting servers each keep their own cache: one may not see the keys another registered
- * since it read a scope, so a scope can exceed its bound by what the others added meanwhile.
+ * <p>Several ingesting servers each keep their own cache, which may lack the keys another registered
+ * since it read a scope. The ingest therefore plans a batch that registers keys in a scope, or that the
+ * scope's bound refused a key, on {@link #reread} of that scope under the scope's lock (see {@code
+ * BatchWriter}): the bound holds across servers, and a batch that needs neither only used names its cache
+ * already had.
  *
  * <pre>{@code
  * var registry = new FieldRegistry();
@@ -71,7 +74,7 @@ public final class FieldRegistry {
     }
 
     /** The names registered in each of these scopes; scopes not cached yet are read in {@code tx}. */
-    public Map<String, Set<String>> registered(TransactionContext tx, Collection<String> scopes) {
+    public Map<String, Set<String>> registered(SimpleQueryRunner tx, Collection<String> scopes) {
         var missing = new ArrayList<String>();
         for (String s : scopes) if (!cache.containsKey(s)) missing.add(s);
         var read = new HashMap<String, Set<String>>();
@@ -89,6 +92,23 @@ public final class FieldRegistry {
                 names = cache.computeIfAbsent(s, k -> read.getOrDefault(k, ConcurrentHashMap.newKeySet()));
             }
             out.put(s, java.util.Collections.unmodifiableSet(names));
+        }
+        return out;
+    }
+
+    /**
+     * The names registered in each of these scopes, read afresh in {@code tx} (the caller holds the scopes'
+     * locks); the cache learns them. Names are only added, so the fresh set replaces the cached one.
+     */
+    public Map<String, Set<String>> reread(SimpleQueryRunner tx, Collection<String> scopes) {
+        var out = new HashMap<String, Set<String>>();
+        if (scopes.isEmpty()) return out;
+        for (String s : scopes) out.put(s, Set.of());
+        for (Record r : tx.run(READ, Map.of("scopes", List.copyOf(scopes))).list()) {
+            Set<String> names = ConcurrentHashMap.newKeySet();
+            names.addAll(r.get("names").asList(v -> v.asString()));
+            cache.put(r.get("scope").asString(), names);
+            out.put(r.get("scope").asString(), java.util.Collections.unmodifiableSet(names));
         }
         return out;
     }

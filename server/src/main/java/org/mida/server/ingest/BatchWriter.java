@@ -23,14 +23,26 @@ import org.mida.server.ingest.IngestPlan.Stored;
 import org.mida.server.ingest.IngestPlan.Usage;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
-import org.neo4j.driver.TransactionContext;
+import org.neo4j.driver.SimpleQueryRunner;
 import org.neo4j.driver.Value;
+import org.neo4j.driver.exceptions.ClientException;
 
 /**
  * Writes a batch of events to Neo4j in one transaction: reads what the store holds of the ids the
  * batch names, lets {@link IngestPlan} decide what changes, and runs the plan's statements. Reading and
  * writing share the transaction, so the plan is made from the state it writes over. Thread-safe (one
  * transaction per call).
+ *
+ * <p>Safe with several ingesting servers on one Neo4j (whose read-committed reads take no lock): the
+ * read statements write-lock every existing task, workflow and entity the batch names before reading it
+ * (ids sorted, tasks then workflows then entities, so two batches lock in one order), and the field
+ * registry scopes the plan registers keys in are locked and read afresh before the final plan. An id
+ * not in the store yet is covered too: the read statements write, so Neo4j seeks their unique ids with
+ * the index entry's lock, absent entries included (a batch reading a task another batch is creating
+ * waits for that commit; two batches that read the same absent id and both create it deadlock, and the
+ * driver retries the one Neo4j aborts, a transient error). As a safety net, a {@code CREATE} refused by
+ * a uniqueness constraint, or an entity {@code ingest/create-entities} reports as made by another
+ * ingest, rolls the batch back and reads and plans it again, up to {@link #ATTEMPTS} times.
  */
 final class BatchWriter {
 
@@ -41,6 +53,11 @@ final class BatchWriter {
     private static final String READ_CAMPAIGNS = Cypher.load("ingest/read-campaigns");
     private static final String READ_ENTITIES = Cypher.load("ingest/read-entities");
     private static final String READ_OBSERVERS = Cypher.load("ingest/read-observers");
+    private static final String LOCK_FIELD_SCOPES = Cypher.load("ingest/lock-field-scopes");
+    /** How many times a batch is planned and written when another server changed what it read. */
+    static final int ATTEMPTS = 8;
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchWriter.class);
     private static final Map<Statement, String> WRITES = new EnumMap<>(Statement.class);
 
     static {
@@ -52,6 +69,7 @@ final class BatchWriter {
     private final NodeProperties properties;
     private final FieldRegistry fields;
     private final DoubleSupplier clock;
+    private final java.util.concurrent.atomic.AtomicLong replans = new java.util.concurrent.atomic.AtomicLong();
 
     public BatchWriter(Driver driver, EventCodec codec) {
         this(driver, codec, new NodeProperties(codec), new FieldRegistry());
@@ -91,6 +109,7 @@ final class BatchWriter {
                 var tx = session.beginTransaction()) {
             for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_OBSERVERS))
                 tx.run(q, Map.of("ids", List.of())).consume();
+            tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.of())).consume();
             tx.run(READ_ENTITIES, Map.of("rows", List.of())).consume();
             for (Statement s : Statement.values())
                 tx.run(WRITES.get(s), Map.of(s.parameter(), List.of())).consume();
@@ -190,10 +209,19 @@ final class BatchWriter {
         Batch batch = Batch.of(events);
         if (batch.isEmpty()) return new Written(0, 0, 0, 0, 0, 0, List.of(), List.of());
         double receivedAt = clock.getAsDouble();
-        IngestPlan plan;
-        try (var session = driver.session()) {
-            // rebuilt from scratch if the driver retries the transaction
-            plan = session.executeWrite(tx -> run(tx, batch, receivedAt));
+        IngestPlan plan = null;
+        for (int attempt = 1; plan == null; attempt++) {
+            try (var session = driver.session()) {
+                // rebuilt from scratch if the driver retries the transaction (a deadlock, a lost leader)
+                plan = session.executeWrite(tx -> run(tx, batch, receivedAt));
+            } catch (Replan | ClientException e) {
+                if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile((ClientException) e))) throw e;
+                replans.incrementAndGet();
+                LOG.debug(
+                        "batch planned again (attempt {}): another server wrote what it read: {}",
+                        attempt,
+                        e.getMessage());
+            }
         }
         fields.committed(plan.registerFields());
         return new Written(
@@ -207,17 +235,74 @@ final class BatchWriter {
                 plan.refused());
     }
 
+    /**
+     * Thrown inside a batch's transaction when a node the plan took for new was made by another server
+     * meanwhile: the transaction is rolled back and the batch planned again.
+     */
+    private static final class Replan extends RuntimeException {
+        Replan(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A uniqueness constraint refused a node the plan took for new: another server made it meanwhile. */
+    private static boolean createdMeanwhile(ClientException e) {
+        return "Neo.ClientError.Schema.ConstraintValidationFailed".equals(e.code());
+    }
+
+    /**
+     * Plans and runs a batch in a transaction the caller owns and commits (no retry): a test's stand-in
+     * for another server's batch, held uncommitted.
+     */
+    IngestPlan writeIn(SimpleQueryRunner tx, List<Event> events) {
+        return run(tx, Batch.of(events), clock.getAsDouble());
+    }
+
+    /** How many batches were planned again because another server wrote what they read meanwhile. */
+    long replans() {
+        return replans.get();
+    }
+
     /** Reads what the batch names, plans it and runs the plan's statements in {@code tx}. */
-    private IngestPlan run(TransactionContext tx, Batch batch, double receivedAt) {
-        IngestPlan p = IngestPlan.of(batch, read(tx, batch), properties, receivedAt);
-        for (IngestPlan.Step s : p.steps())
-            tx.run(WRITES.get(s.statement()), s.parameters()).consume();
+    private IngestPlan run(SimpleQueryRunner tx, Batch batch, double receivedAt) {
+        Stored stored = read(tx, batch);
+        IngestPlan p = IngestPlan.of(batch, stored, properties, receivedAt);
+        // the registry scopes the plan registers keys in (or whose bound refused one): planned again on a
+        // fresh read of them under their lock, until the plan depends on no other scope
+        var locked = new java.util.TreeSet<String>();
+        while (!locked.containsAll(p.fieldScopes())) {
+            var scopes = new java.util.TreeSet<>(p.fieldScopes());
+            scopes.removeAll(locked);
+            tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.copyOf(scopes))).consume();
+            locked.addAll(scopes);
+            var known = new HashMap<String, Set<String>>(stored.fields() == null ? Map.of() : stored.fields());
+            known.putAll(fields.reread(tx, scopes));
+            stored = new Stored(
+                    stored.tasks(),
+                    stored.workflows(),
+                    stored.campaigns(),
+                    stored.entities(),
+                    stored.observers(),
+                    stored.versions(),
+                    stored.usages(),
+                    stored.generations(),
+                    known);
+            p = IngestPlan.of(batch, stored, properties, receivedAt);
+        }
+        for (IngestPlan.Step s : p.steps()) {
+            List<Record> conflicts =
+                    tx.run(WRITES.get(s.statement()), s.parameters()).list();
+            if (!conflicts.isEmpty())
+                throw new Replan(conflicts.size() + " entities made by another server meanwhile, e.g. "
+                        + conflicts.get(0).get(0));
+        }
         return p;
     }
 
-    private Stored read(TransactionContext tx, Batch batch) {
-        var tasks = documents(tx, READ_TASKS, batch.taskIds(), this::decodeTask);
-        var workflows = documents(tx, READ_WORKFLOWS, batch.workflowIds(), this::decodeWorkflow);
+    private Stored read(SimpleQueryRunner tx, Batch batch) {
+        // sorted: the reads lock what they read, and two batches must lock in one order
+        var tasks = documents(tx, READ_TASKS, sorted(batch.taskIds()), this::decodeTask);
+        var workflows = documents(tx, READ_WORKFLOWS, sorted(batch.workflowIds()), this::decodeWorkflow);
         var campaigns = new HashSet<String>();
         List<String> campaignIds = batch.campaignIds();
         if (!campaignIds.isEmpty())
@@ -227,7 +312,7 @@ final class BatchWriter {
         var versions = new HashMap<String, List<Map<String, Object>>>();
         var generations = new HashMap<String, List<Generation>>();
         var usages = new HashMap<String, List<Usage>>();
-        List<String> entityIds = batch.entityIds(tasks);
+        List<String> entityIds = sorted(batch.entityIds(tasks));
         if (!entityIds.isEmpty()) {
             // the stored usages only of the entities whose versions the batch may change
             var versioned = new HashSet<>(batch.versionedEntityIds(tasks));
@@ -290,7 +375,7 @@ final class BatchWriter {
     }
 
     private static <T> Map<String, Optional<T>> documents(
-            TransactionContext tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
+            SimpleQueryRunner tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
         var out = new HashMap<String, Optional<T>>();
         if (ids.isEmpty()) return out;
         for (Record r : tx.run(statement, Map.of("ids", ids)).list()) {
@@ -298,6 +383,12 @@ final class BatchWriter {
             var json = r.get("json");
             out.put(id, json.isNull() ? Optional.empty() : Optional.of(decode.apply(id, json.asString())));
         }
+        return out;
+    }
+
+    private static List<String> sorted(List<String> ids) {
+        var out = new ArrayList<>(ids);
+        java.util.Collections.sort(out);
         return out;
     }
 

@@ -19,6 +19,7 @@ final class FieldBudget {
     private final Map<String, Set<String>> known;
     private final int maxPerScope;
     private final Map<String, LinkedHashSet<String>> added = new LinkedHashMap<>();
+    private final Set<String> full = new java.util.TreeSet<>();
 
     /**
      * @param known the names each scope had registered before the batch (a scope not there: none); null
@@ -37,7 +38,10 @@ final class FieldBudget {
             if (k.contains(key)) return true;
             LinkedHashSet<String> a = added.computeIfAbsent(scope, s -> new LinkedHashSet<>());
             if (a.contains(key)) return true;
-            if (k.size() + a.size() >= maxPerScope) return false;
+            if (k.size() + a.size() >= maxPerScope) {
+                full.add(scope);
+                return false;
+            }
             a.add(key);
             return true;
         };
@@ -48,6 +52,17 @@ final class FieldBudget {
         if (known == null) return FieldAdmission.ALL;
         return key -> known.getOrDefault(scope, Set.of()).contains(key)
                 || added.getOrDefault(scope, new LinkedHashSet<>()).contains(key);
+    }
+
+    /**
+     * The scopes whose registry the plan depends on beyond what it read: those it registers keys in and
+     * those that refused a key for their bound. Several servers ingesting at once must lock these and plan
+     * on a fresh read of them (the others' keys all were in what was read).
+     */
+    Set<String> decidingScopes() {
+        var out = new java.util.TreeSet<>(full);
+        for (var e : added.entrySet()) if (!e.getValue().isEmpty()) out.add(e.getKey());
+        return out;
     }
 
     /** The {@code {scope, name}} rows of the keys the batch registers. */

@@ -51,6 +51,8 @@ import org.mida.server.ingest.EntityVersions.View;
  * @param observers the observer reports that replace the stored ones (or are the first of their observer)
  * @param refused the batch's events that are not applied, each with the reason (by task, in the order the
  *     batch first names each task)
+ * @param fieldScopes the field registry scopes whose keys the plan registers or refused for the scope's
+ *     bound: a plan that depends on them must be made on a fresh read of them under their lock
  */
 record IngestPlan(
         List<String> campaigns,
@@ -74,7 +76,8 @@ record IngestPlan(
         List<Event> changed,
         List<ObserverRow> observers,
         List<Refusal> refused,
-        List<Map<String, Object>> registerFields) {
+        List<Map<String, Object>> registerFields,
+        Set<String> fieldScopes) {
 
     IngestPlan {
         campaigns = List.copyOf(campaigns);
@@ -96,6 +99,7 @@ record IngestPlan(
         observers = List.copyOf(observers);
         refused = List.copyOf(refused);
         registerFields = List.copyOf(registerFields);
+        fieldScopes = Set.copyOf(fieldScopes);
     }
 
     /**
@@ -681,7 +685,8 @@ record IngestPlan(
                     changed,
                     observers,
                     refused,
-                    fields.rows());
+                    fields.rows(),
+                    fields.decidingScopes());
         }
 
         /**

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * comment {@code : connected} opens the stream, a comment {@code : heartbeat} follows every 15 s of
  * silence, and an event {@code dropped} ({@code {"dropped":n}}) tells a client too slow to keep up how
  * many messages it missed. Each client is served on its own request thread, synchronously: a
- * disconnected client is noticed at the next write (event or heartbeat) and removed. (Not Javalin's
+ * disconnected client is noticed at a write, so between events an empty comment line ({@code :}) probes
+ * the connection every {@link #PROBE_MS} ms; a client that left frees its slot (of {@link
+ * #MAX_SUBSCRIBERS}) within about two probes (the first write after the peer closed is still accepted
+ * by the kernel, the next one fails). (Not Javalin's
  * {@code SseHandler}: it serves on an async context, and when the client had gone, completing that
  * context after Jetty recycled the request set off an endless chain of exceptions in the error
  * handling — hundreds of thousands of stack traces a minute.)
@@ -34,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class StreamRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(StreamRoutes.class);
     static final int MAX_SUBSCRIBERS = 100;
+    /** How often an idle stream is probed with an empty comment line, to notice a client that left. */
+    static final long PROBE_MS = 400;
 
     /** The data of event {@code dropped}: how many messages a client too slow to keep up missed. */
     record Dropped(long dropped) {}
@@ -72,12 +77,24 @@ public final class StreamRoutes {
         LOG.debug("stream subscriber added ({} live) with {}", broadcaster.subscriberCount(), sub.filters());
         try {
             write(out, ": connected\n\n");
+            long lastWrite = System.nanoTime();
             while (!sub.closed()) {
-                TaskBroadcaster.Message m = sub.next(heartbeatMillis, TimeUnit.MILLISECONDS);
+                long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWrite);
+                long wait = Math.max(1, Math.min(PROBE_MS, heartbeatMillis - silentMs));
+                TaskBroadcaster.Message m = sub.next(wait, TimeUnit.MILLISECONDS);
                 long dropped = sub.takeDropped();
                 if (dropped > 0) write(out, event("dropped", broadcaster.json(new Dropped(dropped)), null));
                 if (m != null) write(out, event(m.name(), m.data(), Long.toString(m.id())));
-                else if (dropped == 0) write(out, ": heartbeat\n\n");
+                else if (dropped == 0) {
+                    boolean heartbeat = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWrite) >= heartbeatMillis;
+                    if (heartbeat) write(out, ": heartbeat\n\n");
+                    else {
+                        // a probe: a comment line, ignored by EventSource, that fails once the client is gone
+                        write(out, ":\n");
+                        continue; // not "activity": the heartbeat still follows 15 s without events
+                    }
+                }
+                lastWrite = System.nanoTime();
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("stream subscriber gone: {}", e.toString());

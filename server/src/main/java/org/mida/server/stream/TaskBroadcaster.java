@@ -118,7 +118,16 @@ public final class TaskBroadcaster implements AutoCloseable {
         }
     }
 
-    private static Payload payload(Event e) {
+    /** Payloads another instance ingested ({@link IngestedFeed}), handed on like {@link #publish}. */
+    void publishPayloads(List<Payload> payloads) {
+        if (subscribers.isEmpty()) return;
+        for (Payload p : payloads) {
+            var m = new Message(sequence.incrementAndGet(), p);
+            for (Subscriber s : subscribers) if (s.wants(m)) s.offer(m);
+        }
+    }
+
+    static Payload payload(Event e) {
         if (e instanceof TaskEvent t) return Payload.Task.of(t);
         if (e instanceof WorkflowEvent w) return Payload.Workflow.of(w);
         return null;

@@ -1,0 +1,117 @@
+package org.mida.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.server.testing.Backends;
+import org.mida.server.testing.TestServer;
+import org.neo4j.driver.Session;
+import org.neo4j.driver.Transaction;
+
+/**
+ * A task or entity another server's transaction creates, uncommitted while this batch runs: this batch
+ * waits for it and merges onto what was committed, losing and doubling nothing. (It waits at its read:
+ * the read statements write, so Neo4j seeks the unique ids with the index entries' locks, absent ones
+ * included. Had this batch read first, the other's CREATE would wait and then fail on the constraint,
+ * and that batch be planned again.) Before the read statements locked, this batch's CREATE failed on
+ * the constraint, and an entity MERGEd onto the other's kept two flat generations.
+ */
+@ExtendWith(Backends.class)
+class ConcurrentCreateIT {
+    private TestServer server; // applies the schema (the uniqueness constraints)
+    private final BatchWriter writer = new BatchWriter(Backends.driver(), EventCodec.shared());
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void a_task_created_by_another_writer_meanwhile_is_merged_not_lost() throws Exception {
+        TaskEvent finished = TaskEvent.builder("t1")
+                .workflowId("wf")
+                .status(Status.FINISHED)
+                .endedAt(20.0)
+                .generated(Map.of("loss", 0.1))
+                .build();
+        TaskEvent running = TaskEvent.builder("t1")
+                .workflowId("wf")
+                .status(Status.RUNNING)
+                .startedAt(10.0)
+                .used(Map.of("lr", 0.5))
+                .build();
+        try (Session other = Backends.driver().session();
+                Transaction tx = other.beginTransaction()) {
+            // the other server's batch, written by the same code path, left uncommitted for now
+            new BatchWriter(Backends.driver(), EventCodec.shared()).writeIn(tx, List.of(finished));
+            CompletableFuture<BatchWriter.Written> mine =
+                    CompletableFuture.supplyAsync(() -> writer.write(List.<Event>of(running)));
+            Thread.sleep(3_000); // this batch read no t1, planned CREATE and waits on the other's t1
+            tx.commit();
+            mine.get(60, TimeUnit.SECONDS);
+        }
+        var doc = server.get("/api/tasks/t1").json();
+        assertThat(doc.get("status").asText()).isEqualTo("FINISHED");
+        assertThat(doc.at("/used/lr").asDouble()).isEqualTo(0.5);
+        assertThat(doc.at("/generated/loss").asDouble()).isEqualTo(0.1);
+        assertThat(doc.get("started_at").asDouble()).isEqualTo(10.0);
+        assertThat(server.count("MATCH (t:Task {task_id: 't1'}) RETURN count(t)"))
+                .isEqualTo(1);
+        assertThat(server.query("MATCH (t:Task {task_id: 't1'}) RETURN t.`used.lr` AS lr, t.status AS s")
+                        .get(0)
+                        .get("lr")
+                        .asDouble())
+                .isEqualTo(0.5);
+    }
+
+    @Test
+    void an_entity_generated_by_another_writer_meanwhile_becomes_versioned() throws Exception {
+        TaskEvent a = TaskEvent.builder("writer-a")
+                .workflowId("wf")
+                .status(Status.FINISHED)
+                .startedAt(1.0)
+                .endedAt(2.0)
+                .generated(Map.of("out", Map.of("@id", "data://shared")))
+                .build();
+        TaskEvent b = TaskEvent.builder("writer-b")
+                .workflowId("wf")
+                .status(Status.FINISHED)
+                .startedAt(3.0)
+                .endedAt(4.0)
+                .generated(Map.of("out", Map.of("@id", "data://shared")))
+                .build();
+        // the workflow exists for both, so only the entity is created by both
+        writer.write(List.of(TaskEvent.builder("seed").workflowId("wf").build()));
+        try (Session other = Backends.driver().session();
+                Transaction tx = other.beginTransaction()) {
+            new BatchWriter(Backends.driver(), EventCodec.shared()).writeIn(tx, List.of(a));
+            CompletableFuture<BatchWriter.Written> mine =
+                    CompletableFuture.supplyAsync(() -> writer.write(List.<Event>of(b)));
+            Thread.sleep(3_000);
+            tx.commit();
+            mine.get(60, TimeUnit.SECONDS);
+        }
+        // two generations by two tasks: a versioned entity, one version per generation, none left flat
+        assertThat(server.count("MATCH (:Entity {id: 'data://shared'})-[g:WAS_GENERATED_BY]->() RETURN count(g)"))
+                .isZero();
+        assertThat(server.count("MATCH (v:Version)-[:SPECIALIZATION_OF]->(:Entity {id: 'data://shared'})"
+                        + " MATCH (v)-[:WAS_GENERATED_BY]->(t:Task) RETURN count(DISTINCT t)"))
+                .isEqualTo(2);
+    }
+}
