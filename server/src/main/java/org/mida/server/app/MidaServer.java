@@ -181,8 +181,18 @@ public final class MidaServer implements AutoCloseable {
                 String statement = Cypher.load(name);
                 var m = SCHEMA_NAME.matcher(statement);
                 if (m.find() && existing.contains(m.group(1))) continue;
-                session.run(statement).consume();
-                created++;
+                try {
+                    // a managed transaction: schema locks taken by servers starting at once can deadlock,
+                    // and the driver retries that (TransientException)
+                    session.executeWriteWithoutResult(tx -> tx.run(statement).consume());
+                    created++;
+                } catch (org.neo4j.driver.exceptions.ClientException e) {
+                    // another server starting on the same store made it between our SHOW and CREATE
+                    // (IF NOT EXISTS does not cover a concurrent creation: found by bench/run faults)
+                    if (e.code() == null || !e.code().startsWith("Neo.ClientError.Schema.")) throw e;
+                    if (!e.code().contains("AlreadyExists")) throw e;
+                    LOG.info("schema: {} was created meanwhile by another server ({})", name, e.code());
+                }
             }
             if (created > 0) {
                 session.run("CALL db.awaitIndexes(120)").consume();
