@@ -263,7 +263,8 @@ public final class EmbeddedNeo4j implements AutoCloseable {
 
     /**
      * The management service, for in-process access (e.g. {@code database("neo4j")}): the current one,
-     * a new one after each restart.
+     * a new one after each restart after a panic; null while such a restart has closed the old one and
+     * not yet started the new one.
      */
     public DatabaseManagementService managementService() {
         return service;

@@ -105,12 +105,26 @@ class DiskFullIT {
                                 .asText()
                                 .equals("up"));
             } catch (AssertionError stillUp) {
+                // (a small transaction may still fit in the log file's last, partly used page)
                 LOG.info("no ingest write met the full disk; writing to the graph directly");
-                try (var session = s.driver().session()) {
-                    session.run("MATCH (w:Workflow {workflow_id: 'wf-df'}) SET w.disk_probe = timestamp()")
-                            .consume();
-                } catch (RuntimeException expected) {
-                    LOG.info("the direct write failed as expected: {}", expected.toString());
+                String big = "d".repeat(256 * 1024);
+                for (int i = 0;
+                        i < 20
+                                && get(port, "/api/health")
+                                        .json()
+                                        .path("neo4j")
+                                        .asText()
+                                        .equals("up");
+                        i++) {
+                    try (var session = s.driver().session()) {
+                        session.run(
+                                        "MATCH (w:Workflow {workflow_id: 'wf-df'}) SET w.disk_probe = $big",
+                                        Map.of("big", big + i))
+                                .consume();
+                    } catch (RuntimeException expected) {
+                        LOG.info("the direct write failed as expected: {}", expected.toString());
+                    }
+                    sleep(500);
                 }
             }
             JsonNode paused = awaitHealth(
