@@ -38,7 +38,8 @@ public final class App {
             ServerMetrics metrics,
             BooleanSupplier ready,
             TaskBroadcaster broadcaster,
-            java.util.function.Supplier<String> redisSupervisor) {
+            java.util.function.Supplier<String> redisSupervisor,
+            java.util.function.Supplier<org.mida.server.backend.EmbeddedNeo4j.State> neo4jSupervisor) {
         public Parts(
                 Driver driver,
                 UnifiedJedis redis,
@@ -46,7 +47,7 @@ public final class App {
                 ServerMetrics metrics,
                 BooleanSupplier ready,
                 TaskBroadcaster broadcaster) {
-            this(driver, redis, codec, metrics, ready, broadcaster, () -> null);
+            this(driver, redis, codec, metrics, ready, broadcaster, () -> null, () -> null);
         }
     }
 
@@ -61,6 +62,7 @@ public final class App {
                 parts.driver(), parts.codec(), json, config.observerSilentFactor(), config.observerSilentMinS());
         var health = new Health(parts.driver(), parts.redis(), parts.metrics(), config, json, parts.ready(), observers);
         health.superviseRedis(parts.redisSupervisor());
+        health.superviseNeo4j(parts.neo4jSupervisor());
         var browse = BrowseRoutes.create(parts.driver(), parts.codec(), json);
         var analysis = AnalysisRoutes.create(parts.driver(), parts.codec(), json);
         var stream = new StreamRoutes(parts.broadcaster(), 15_000);

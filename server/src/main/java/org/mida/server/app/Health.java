@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.mida.event.EventStream;
+import org.mida.server.backend.EmbeddedNeo4j;
 import org.mida.server.deadletters.DeadLetters;
 import org.mida.server.http.Json;
 import org.mida.server.ingest.IngestMetrics;
@@ -28,6 +29,7 @@ final class Health {
     private final ObserverRoutes observers;
     private final DeadLetters deadLetterStream;
     private Supplier<String> redisSupervisor = () -> null;
+    private Supplier<EmbeddedNeo4j.State> neo4jSupervisor = () -> null;
 
     /**
      * The answer of {@code GET /api/health}; a figure is null when its backend does not answer.
@@ -36,6 +38,10 @@ final class Health {
      * @param observers how many observers have reported and the ids of the silent ones; null when
      *     Neo4j does not answer
      * @param ingest whether the ingest loop runs or is paused by a storage fault, and why
+     * @param neo4j {@code up}, {@code down: why}, or what the embedded Neo4j's supervisor does after a
+     *     panic: {@code panicked}, {@code waiting for free disk space}, {@code restarting}
+     * @param neo4jSupervisor the embedded Neo4j's restarts after panics (last panic, when it recovered);
+     *     null when it never panicked or with an external Neo4j
      */
     record Answer(
             String status,
@@ -49,7 +55,8 @@ final class Health {
             ObserverRoutes.Summary observers,
             Ingest ingest,
             @JsonProperty("dead_letters_dropped") Long deadLettersDropped,
-            @JsonProperty("redis_supervisor") String redisSupervisor) {}
+            @JsonProperty("redis_supervisor") String redisSupervisor,
+            @JsonProperty("neo4j_supervisor") String neo4jSupervisor) {}
 
     /**
      * The ingest loop: {@code running}, {@code starting}, or {@code paused} by a storage fault (the store
@@ -125,14 +132,16 @@ final class Health {
         boolean started = ready.getAsBoolean();
         String redisState = dead.state();
         IngestMetrics.Pause pause = ingest.pause();
-        boolean ok = started && tasks.up() && dead.up() && pause == null;
+        EmbeddedNeo4j.State neo4j = neo4jSupervisor.get();
+        boolean neo4jHealing = neo4j != null && !neo4j.state().equals("up");
+        boolean ok = started && tasks.up() && !neo4jHealing && dead.up() && pause == null;
         json.send(
                 ctx,
                 ok ? 200 : 503,
                 new Answer(
                         // "starting" until the schema is applied, the ingest statements planned and the loop runs
                         ok ? "ok" : started ? "degraded" : "starting",
-                        tasks.state(),
+                        neo4jHealing ? neo4j.state() : tasks.state(),
                         redisState,
                         ingest.eventsIngested(),
                         pending.value(),
@@ -142,7 +151,8 @@ final class Health {
                         observed == null ? null : observed.value(),
                         Ingest.of(started, pause),
                         dead.up() ? new Probe<>(deadLetterStream::dropped).value() : null,
-                        redisSupervisor.get()));
+                        redisSupervisor.get(),
+                        describe(neo4j)));
     }
 
     /** Entries not yet committed: with delete-after-ack that is the stream's length. */
@@ -159,6 +169,20 @@ final class Health {
     /** What the embedded redis-server's supervisor says (restarting, restarts); null when nothing to say. */
     void superviseRedis(Supplier<String> state) {
         this.redisSupervisor = state == null ? () -> null : state;
+    }
+
+    /** What the embedded Neo4j's supervisor does after a panic (a restart), when Neo4j is embedded. */
+    void superviseNeo4j(Supplier<EmbeddedNeo4j.State> state) {
+        this.neo4jSupervisor = state == null ? () -> null : state;
+    }
+
+    /** Null while the embedded Neo4j never panicked; else its restarts, last panic and recovery. */
+    static String describe(EmbeddedNeo4j.State st) {
+        if (st == null || (st.restarts() == 0 && st.lastPanic() == null)) return null;
+        String s = st.state().equals("up") && st.recoveredAt() != null
+                ? "embedded Neo4j recovered at " + st.recoveredAt()
+                : "embedded Neo4j " + st.state();
+        return s + " (restarts after a panic: " + st.restarts() + "; last panic: " + st.lastPanic() + ")";
     }
 
     void metrics(Context ctx) {

@@ -145,7 +145,15 @@ public final class MidaServer implements AutoCloseable {
         });
         http = App.create(
                         config,
-                        new App.Parts(driver, redis, codec, metrics, () -> ready, broadcaster, this::redisSupervisor))
+                        new App.Parts(
+                                driver,
+                                redis,
+                                codec,
+                                metrics,
+                                () -> ready,
+                                broadcaster,
+                                this::redisSupervisor,
+                                () -> embeddedNeo4j == null ? null : embeddedNeo4j.state()))
                 .start(config.host(), config.port());
         try {
             backend.join();

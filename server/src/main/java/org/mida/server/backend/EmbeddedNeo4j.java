@@ -6,7 +6,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.SettingValueParsers;
@@ -16,14 +20,21 @@ import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.config.Setting;
+import org.neo4j.graphdb.event.DatabaseEventContext;
+import org.neo4j.graphdb.event.DatabaseEventListenerAdapter;
 import org.neo4j.io.fs.DefaultFileSystemAbstraction;
 import org.neo4j.kernel.impl.security.User;
+import org.neo4j.kernel.impl.transaction.log.files.LogFiles;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
+import org.neo4j.kernel.monitoring.ExceptionalDatabaseEvent;
 import org.neo4j.logging.NullLogProvider;
 import org.neo4j.memory.EmptyMemoryTracker;
 import org.neo4j.server.security.SecureHasher;
 import org.neo4j.server.security.SystemGraphCredential;
 import org.neo4j.server.security.auth.FileUserRepository;
+import org.neo4j.storageengine.api.TransactionIdStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +49,17 @@ import org.slf4j.LoggerFactory;
  * neo4j/neo4j}; at every start the password is also set in the system database from inside the JVM
  * (a store made without authentication, or a password file replaced to rotate it, takes the file's
  * password).
+ *
+ * <p>It heals itself after a panic (issue 14, item 4). Neo4j "panics" when it cannot write its
+ * transaction log or store files (a full disk, an I/O error): every later transaction fails with "The
+ * database has encountered a critical error, and needs to be restarted", and Community Edition cannot
+ * restart one database ({@code STOP/START DATABASE} are Enterprise commands), so a supervisor thread
+ * restarts the whole DBMS in this JVM: it waits until the store's file system has free space again
+ * (closing a database on a full disk spins until its pages can be flushed), shuts the panicked DBMS
+ * down, cuts the torn end off the transaction log (see {@link #cutTornTail}), and starts it again
+ * with the same settings, Bolt port and password, so the driver reconnects by itself; Neo4j's
+ * recovery replays the log. While it fails it retries with a backoff from 1 s to 30 s. {@link
+ * #state()} tells what it is doing.
  */
 public final class EmbeddedNeo4j implements AutoCloseable {
 
@@ -54,20 +76,47 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     /** The Neo4j user the server connects as. */
     public static final String USER = "neo4j";
 
+    private static final long RESTART_FIRST_MS = 1_000;
+    private static final long RESTART_MAX_MS = 30_000;
+    /** Free space wanted on the store's file system before a panicked DBMS is closed and restarted. */
+    static final long FREE_SPACE_WANTED = 64L << 20;
+
+    /**
+     * What the embedded Neo4j is doing: {@code up}, {@code panicked} (a database reported a critical
+     * error; the restart is about to begin), {@code waiting for free disk space} or {@code restarting};
+     * how many times it was restarted after a panic; the latest panic (database, time ISO-8601, cause)
+     * and when the latest restart succeeded (null before any).
+     */
+    public record State(String state, int restarts, String lastPanic, String recoveredAt) {}
+
+    /** Where a panicked database's transaction log ends: all complete transactions end at or before. */
+    record LogTail(String database, Path logDir, long version, long offset) {}
+
     private final Path homeDir;
     private final int boltPort;
     private final String password;
-    private final DatabaseManagementService service;
+    private final String pageCache;
+    private volatile DatabaseManagementService service;
+    private volatile State state = new State("up", 0, null, null);
+    private final Map<String, LogTail> tails = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Semaphore panics = new Semaphore(0);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
+    private final Thread supervisor;
 
-    private EmbeddedNeo4j(Path homeDir, int boltPort, String password, DatabaseManagementService service) {
+    private EmbeddedNeo4j(
+            Path homeDir, int boltPort, String password, String pageCache, DatabaseManagementService service) {
         this.homeDir = homeDir;
         this.boltPort = boltPort;
         this.password = password;
+        this.pageCache = pageCache;
         this.service = service;
+        watch(service);
         this.shutdownHook = new Thread(this::shutdown, "mida-neo4j-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.supervisor = new Thread(this::supervise, "mida-neo4j-supervisor");
+        supervisor.setDaemon(true);
+        supervisor.start();
     }
 
     /** Starts Neo4j with Neo4j's default page cache size; {@code boltPort} 0 picks a free port. */
@@ -101,7 +150,18 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             throw new IllegalStateException("cannot start Neo4j: Bolt port 127.0.0.1:" + port + " is already in use");
         }
         long t0 = System.nanoTime();
+        DatabaseManagementService service = build(home, port, password, pageCache);
+        EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, port, password, pageCache, service);
+        LOG.info(
+                "Embedded Neo4j started in {} ms: store {}, Bolt {}",
+                (System.nanoTime() - t0) / 1_000_000,
+                home,
+                neo4j.boltUri());
+        return neo4j;
+    }
 
+    /** Builds (starts) the DBMS with MIDA's settings and sets the password; used at start and restarts. */
+    private static DatabaseManagementService build(Path home, int port, String password, String pageCache) {
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
@@ -112,6 +172,11 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.logs_directory, home.resolve("logs"))
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, TX_LOG_RETENTION)
+                // Preallocation needs Neo4j's native access, which an embedded JVM without --add-opens
+                // does not give ("Incorrect file descriptor", a warning per log file); with it, a disk
+                // with less free space than one log file (256 MiB) turns the database read-only at
+                // start. Off, a full disk behaves the same everywhere: a panic that the supervisor heals.
+                .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                 .setConfig(GraphDatabaseSettings.udc_enabled, false);
         if (pageCache != null && !pageCache.isBlank()) {
             builder.setConfig(
@@ -128,13 +193,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             service.shutdown();
             throw e;
         }
-        EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, port, password, service);
-        LOG.info(
-                "Embedded Neo4j started in {} ms: store {}, Bolt {}",
-                (System.nanoTime() - t0) / 1_000_000,
-                home,
-                neo4j.boltUri());
-        return neo4j;
+        return service;
     }
 
     /**
@@ -202,9 +261,18 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return boltPort;
     }
 
-    /** The management service, for in-process access (e.g. {@code database("neo4j")}). */
+    /**
+     * The management service, for in-process access (e.g. {@code database("neo4j")}): the current one,
+     * a new one after each restart after a panic; null while such a restart has closed the old one and
+     * not yet started the new one.
+     */
     public DatabaseManagementService managementService() {
         return service;
+    }
+
+    /** Up, panicked, waiting for space or restarting, and how often it was restarted (thread-safe). */
+    public State state() {
+        return state;
     }
 
     public Path homeDir() {
@@ -227,14 +295,217 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        supervisor.interrupt();
         long t0 = System.nanoTime();
+        DatabaseManagementService current = service;
+        if (current == null) return; // a restart failed: nothing runs
         try {
-            service.shutdown();
+            current.shutdown();
         } catch (RuntimeException e) {
             LOG.warn("Embedded Neo4j shutdown failed", e);
             return;
         }
         LOG.info("Embedded Neo4j stopped in {} ms", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Listens for panics of {@code dbms}'s databases; a panic wakes the supervisor. */
+    private void watch(DatabaseManagementService dbms) {
+        dbms.registerDatabaseEventListener(new DatabaseEventListenerAdapter() {
+            @Override
+            public void databasePanic(DatabaseEventContext event) {
+                panicked(dbms, event);
+            }
+        });
+    }
+
+    private void panicked(DatabaseManagementService dbms, DatabaseEventContext event) {
+        String name = event.getDatabaseName();
+        Throwable cause = event instanceof ExceptionalDatabaseEvent e ? e.getCause() : null;
+        LogTail tail = logTail(dbms, name);
+        if (tail != null) tails.putIfAbsent(name, tail);
+        String panic = name + " at " + java.time.Instant.now() + ": " + rootMessage(cause);
+        state = new State("panicked", state.restarts(), panic, state.recoveredAt());
+        LOG.error(
+                "Embedded Neo4j: database {} panicked ({}); it is restarted once the store can be written to"
+                        + " (log tail {})",
+                name,
+                rootMessage(cause),
+                tail);
+        panics.release();
+    }
+
+    /**
+     * The end of the last batch of transactions that Neo4j appended completely to {@code database}'s log,
+     * read in this JVM (Neo4j internals, pinned version); null when it cannot be read.
+     */
+    static LogTail logTail(DatabaseManagementService dbms, String database) {
+        try {
+            GraphDatabaseService db = dbms.database(database);
+            var resolver = ((GraphDatabaseAPI) db).getDependencyResolver();
+            var position = resolver.resolveDependency(TransactionIdStore.class)
+                    .getLastCommittedBatch()
+                    .logPositionAfter();
+            Path dir = resolver.resolveDependency(LogFiles.class).logFilesDirectory();
+            return new LogTail(database, dir, position.getLogVersion(), position.getByteOffset());
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("cannot read where the transaction log of {} ends: {}", database, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Cuts a panicked database's transaction log back to the end of the last batch Neo4j appended
+     * completely, and removes later log files. A write that failed for lack of space leaves part of a
+     * transaction at the end of the log, and closing the database writes the rest of its buffer after
+     * it; Neo4j 5.26 then fails to start that database ("Unable to retrieve last append index", an
+     * {@code OutOfMemoryError} reading the torn entry), even with lenient recovery. What is cut was
+     * never committed: its transactions failed.
+     */
+    static void cutTornTail(LogTail tail) throws IOException {
+        Path log = tail.logDir().resolve("neostore.transaction.db." + tail.version());
+        if (Files.exists(log) && Files.size(log) > tail.offset()) {
+            long size = Files.size(log);
+            try (var ch = java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(tail.offset());
+                ch.force(true);
+            }
+            LOG.warn(
+                    "cut {} bytes of uncommitted transactions off the end of {} (kept {} bytes)",
+                    size - tail.offset(),
+                    log,
+                    tail.offset());
+        }
+        try (var files = Files.list(tail.logDir())) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (!n.startsWith("neostore.transaction.db.")) continue;
+                try {
+                    long v = Long.parseLong(n.substring("neostore.transaction.db.".length()));
+                    if (v > tail.version()) {
+                        Files.delete(p);
+                        LOG.warn("removed {}: begun after the last complete transaction", p);
+                    }
+                } catch (NumberFormatException notALogFile) {
+                    // not one of Neo4j's numbered log files
+                }
+            }
+        }
+    }
+
+    /** Waits for panics; restarts the DBMS after each, with a backoff while restarts fail. */
+    private void supervise() {
+        while (!closed.get()) {
+            try {
+                panics.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            panics.drainPermits();
+            long backoff = RESTART_FIRST_MS;
+            while (!closed.get()) {
+                try {
+                    awaitFreeSpace();
+                    restart();
+                    break;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException | IOException e) {
+                    State st = state;
+                    state = new State("restarting", st.restarts(), st.lastPanic(), st.recoveredAt());
+                    LOG.error("Embedded Neo4j did not restart ({}); trying again in {} ms", rootMessage(e), backoff, e);
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                    backoff = Math.min(backoff * 2, RESTART_MAX_MS);
+                }
+            }
+        }
+    }
+
+    /**
+     * Until the store's file system has {@link #FREE_SPACE_WANTED} free (a tenth of it when smaller):
+     * closing the panicked database flushes its pages, and on a full disk Neo4j retries that flush in
+     * a busy loop.
+     */
+    private void awaitFreeSpace() throws IOException, InterruptedException {
+        var store = Files.getFileStore(homeDir);
+        long wanted = Math.min(FREE_SPACE_WANTED, store.getTotalSpace() / 10);
+        boolean logged = false;
+        while (!closed.get() && store.getUsableSpace() < wanted) {
+            State st = state;
+            if (!st.state().equals("waiting for free disk space")) {
+                state = new State("waiting for free disk space", st.restarts(), st.lastPanic(), st.recoveredAt());
+            }
+            if (!logged) {
+                LOG.warn(
+                        "Embedded Neo4j waits for {} MiB free on the file system of {} (free: {} MiB) to restart",
+                        wanted >> 20,
+                        homeDir,
+                        store.getUsableSpace() >> 20);
+                logged = true;
+            }
+            Thread.sleep(1_000);
+        }
+    }
+
+    /** Closes the panicked DBMS, cuts torn log tails, starts it again and checks that it takes transactions. */
+    private void restart() throws IOException {
+        long t0 = System.nanoTime();
+        State st = state;
+        state = new State("restarting", st.restarts(), st.lastPanic(), st.recoveredAt());
+        synchronized (this) {
+            if (closed.get()) return;
+            DatabaseManagementService old = service;
+            if (old != null) {
+                LOG.warn("Embedded Neo4j: shutting the panicked DBMS down");
+                try {
+                    old.shutdown();
+                } catch (RuntimeException e) {
+                    LOG.warn("shutdown of the panicked DBMS failed: {}", e.toString());
+                }
+                service = null;
+            }
+            for (LogTail tail : List.copyOf(tails.values())) cutTornTail(tail);
+            tails.clear();
+            DatabaseManagementService fresh = build(homeDir, boltPort, password, pageCache);
+            try {
+                // a database that failed to start (recovery) answers here, not in build()
+                for (String name : List.of(GraphDatabaseSettings.SYSTEM_DATABASE_NAME, defaultDatabase(fresh))) {
+                    try (var tx = fresh.database(name).beginTx(10, TimeUnit.SECONDS)) {
+                        tx.commit();
+                    }
+                }
+            } catch (RuntimeException e) {
+                fresh.shutdown();
+                throw e;
+            }
+            watch(fresh);
+            service = fresh;
+        }
+        st = state;
+        state = new State(
+                "up", st.restarts() + 1, st.lastPanic(), java.time.Instant.now().toString());
+        LOG.warn(
+                "Embedded Neo4j restarted after a panic in {} ms, Bolt {} (restart {}); last panic: {}",
+                (System.nanoTime() - t0) / 1_000_000,
+                boltUri(),
+                state.restarts(),
+                st.lastPanic());
+    }
+
+    private static String defaultDatabase(DatabaseManagementService dbms) {
+        List<String> names = new ArrayList<>(dbms.listDatabases());
+        names.remove(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
+        return names.isEmpty() ? GraphDatabaseSettings.DEFAULT_DATABASE_NAME : names.get(0);
+    }
+
+    private static String rootMessage(Throwable e) {
+        if (e == null) return "unknown cause";
+        Throwable root = e;
+        for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) root = root.getCause();
+        return root == e ? e.toString() : e.getMessage() + " (cause: " + root + ")";
     }
 
     @SuppressWarnings("unchecked")
