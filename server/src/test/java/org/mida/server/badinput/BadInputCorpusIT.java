@@ -70,6 +70,7 @@ class BadInputCorpusIT {
     private final Map<String, Integer> requestsByClass = new TreeMap<>();
     private final Map<Integer, Integer> statuses = new TreeMap<>();
     private final List<Sent> sent = new ArrayList<>();
+    private int timeouts;
 
     /** A stream entry the corpus made (by XADD or by a 202 of POST), and the dead letters it must leave. */
     private record Sent(String intake, String entryId, String text, int dead, Set<Integer> indexes, int plan) {}
@@ -129,7 +130,7 @@ class BadInputCorpusIT {
         fourxx.keySet().removeIf(s -> s < 400);
         String summary = String.format(
                 "bad-input corpus (seed %d): %d events (stream %d, POST %d; valid %d) by class %s; dead-lettered %d;"
-                        + " %d requests by class %s; answers %s (4xx %s); 5xx %d; max health latency %d ms over %d"
+                        + " %d requests by class %s; answers %s (4xx %s); 5xx %d (besides %d 503 query-timeout); max health latency %d ms over %d"
                         + " polls; wide maps (next event visible after, ms) %s; wall %.1f s; %d failures",
                 SEED,
                 streamEvents + postEvents,
@@ -143,16 +144,18 @@ class BadInputCorpusIT {
                 statuses,
                 fourxx,
                 statuses.entrySet().stream()
-                        .filter(e -> e.getKey() >= 500)
-                        .mapToInt(Map.Entry::getValue)
-                        .sum(),
+                                .filter(e -> e.getKey() >= 500)
+                                .mapToInt(Map.Entry::getValue)
+                                .sum()
+                        - timeouts,
+                timeouts,
                 health.maxMs(),
                 health.polls(),
                 wide,
                 (System.nanoTime() - t0) / 1e9,
                 failures.size());
         LOG.info(summary);
-        System.out.println(summary);
+        report(summary);
         assertThat(failures).as(summary).isEmpty();
         assertThat(streamEvents + postEvents).isGreaterThanOrEqualTo(10_000);
         assertThat(requests).isGreaterThanOrEqualTo(300);
@@ -176,25 +179,6 @@ class BadInputCorpusIT {
         out.put("task_100k_post", visibleAfter(() -> postOk(normal("cx-w-after-100k")), "cx-w-after-100k"));
         count("wide_map", 2);
 
-        // the other maps that become properties: observer counters and entity attributes
-        var counters =
-                new StringBuilder("{\"type\":\"observer\",\"observer_id\":\"cx-w-obs\",\"at\":1.7e9,\"counters\":{");
-        for (int i = 0; i < 10_000; i++)
-            counters.append(i == 0 ? "" : ",")
-                    .append("\"c")
-                    .append(i)
-                    .append("\":")
-                    .append(i);
-        server.xadd(counters.append("}}").toString());
-        out.put("observer_counters_10k", visibleAfter(() -> server.xadd(normal("cx-w-after-obs")), "cx-w-after-obs"));
-        var attrs = new StringBuilder("{\"type\":\"task\",\"task_id\":\"cx-w-ent\",\"campaign_id\":\"wide-e\","
-                + "\"used\":{\"d\":{\"@id\":\"cx-w-entity\"");
-        for (int i = 0; i < 10_000; i++)
-            attrs.append(",\"a").append(i).append("\":").append(i);
-        server.xadd(attrs.append("}}}").toString());
-        out.put("entity_attributes_10k", visibleAfter(() -> server.xadd(normal("cx-w-after-ent")), "cx-w-after-ent"));
-        count("wide_map", 4);
-
         for (String id : List.of(
                 "cx-w-10k",
                 "cx-w-after-10k",
@@ -214,6 +198,50 @@ class BadInputCorpusIT {
                 failures.add(
                         "wide map " + e.getKey() + ": the next event was visible only after " + e.getValue() + " ms");
         return out;
+    }
+
+    /**
+     * The other maps that become node properties: an observer report's {@code counters} and an entity
+     * reference's attributes, 10,000 keys each. Like a task's maps they must cost about one batch and
+     * make few permanent property keys. FAILS today (issue 14 item 3, reported to the lead): {@code
+     * NodeProperties.observer} flattens every counter and {@code NodeProperties.entity} keeps every
+     * attribute, without the per-node bound, so each report makes 10,000 property keys and the next event
+     * waits 15–25 s on this machine (100,000 keys: minutes). The fix belongs to {@code ingest/}.
+     */
+    @Test
+    void wide_observer_counters_and_entity_attributes_are_bounded_like_task_maps() {
+        server = TestServer.start();
+        var out = new LinkedHashMap<String, Long>();
+        long keysBefore = propertyKeys();
+        // the other maps that become properties: observer counters and entity attributes
+        var counters =
+                new StringBuilder("{\"type\":\"observer\",\"observer_id\":\"cx-w-obs\",\"at\":1.7e9,\"counters\":{");
+        for (int i = 0; i < 10_000; i++)
+            counters.append(i == 0 ? "" : ",")
+                    .append("\"c")
+                    .append(i)
+                    .append("\":")
+                    .append(i);
+        server.xadd(counters.append("}}").toString());
+        out.put("observer_counters_10k", visibleAfter(() -> server.xadd(normal("cx-w-after-obs")), "cx-w-after-obs"));
+        var attrs = new StringBuilder("{\"type\":\"task\",\"task_id\":\"cx-w-ent\",\"campaign_id\":\"wide-e\","
+                + "\"used\":{\"d\":{\"@id\":\"cx-w-entity\"");
+        for (int i = 0; i < 10_000; i++)
+            attrs.append(",\"a").append(i).append("\":").append(i);
+        server.xadd(attrs.append("}}}").toString());
+        out.put("entity_attributes_10k", visibleAfter(() -> server.xadd(normal("cx-w-after-ent")), "cx-w-after-ent"));
+
+        long growth = propertyKeys() - keysBefore;
+        out.put("new_property_keys", growth);
+        String summary = "wide observer counters and entity attributes: " + out;
+        LOG.info(summary);
+        assertThat(server.count("MATCH (o:Observer {observer_id: 'cx-w-obs'}) RETURN count(o)"))
+                .isOne();
+        assertThat(server.count("MATCH (e:Entity {id: 'cx-w-entity'}) RETURN count(e)"))
+                .isOne();
+        assertThat(out.get("observer_counters_10k")).as(summary).isLessThan(WIDE_MAX_MS);
+        assertThat(out.get("entity_attributes_10k")).as(summary).isLessThan(WIDE_MAX_MS);
+        assertThat(growth).as(summary + ": new Neo4j property keys").isLessThanOrEqualTo(1_100);
     }
 
     private static String normal(String id) {
@@ -314,7 +342,7 @@ class BadInputCorpusIT {
             @SuppressWarnings("unchecked")
             List<Unit> entry = (List<Unit>) p[1];
             if (entry == null) {
-                sent.add(new Sent("stream", entryId, (String) p[2], 1, Set.of(), 0));
+                sent.add(new Sent("stream", entryId, (String) p[2], 1, null, 0));
                 continue;
             }
             sent.add(expected("stream", entryId, entry, (String) p[2]));
@@ -356,7 +384,12 @@ class BadInputCorpusIT {
         var els = new ArrayList<String>();
         int i = 0;
         for (Unit u : units)
-            if (u.cls().equals("workflow_conflict"))
+            if (u.cls().equals("workflow_conflict")
+                    && server.count(
+                                    "MATCH (t:Task {task_id: $id}) RETURN count(t)",
+                                    "id",
+                                    u.elements().get(0).id())
+                            == 1)
                 els.add("{\"type\":\"task\",\"task_id\":"
                         + JsonText.write(u.elements().get(0).id()) + ",\"workflow_id\":\"wx-s-c-" + (i++)
                         + "\",\"status\":\"FINISHED\"}");
@@ -479,7 +512,10 @@ class BadInputCorpusIT {
             }
             statuses.merge(a.status(), 1, Integer::sum);
             String what = r.cls() + " " + r.summary() + " -> " + a.status();
-            if (a.status() >= 500) failures.add(what + " " + abbreviate(a.text()));
+            // a statement stopped at its time limit: 503 query-timeout by design (the server is fine; docs)
+            boolean timeout = a.status() == 503 && a.text().contains("/problems/query-timeout");
+            if (timeout) timeouts++;
+            if (a.status() >= 500 && !timeout) failures.add(what + " " + abbreviate(a.text()));
             else if (a.status() >= 400 && !problem(a))
                 failures.add(
                         what + ": not a problem+json with a detail (" + a.contentType() + ") " + abbreviate(a.text()));
@@ -527,12 +563,29 @@ class BadInputCorpusIT {
             known.add(s.entryId());
             List<String> reasons = byEntry.getOrDefault(s.entryId(), List.of());
             String what = s.intake() + " entry " + abbreviate(s.text());
-            if (reasons.size() != s.dead()) {
-                failures.add(what + ": " + reasons.size() + " dead letters, expected " + s.dead() + " "
-                        + abbreviate(reasons.toString()));
+            if (s.indexes() == null) {
+                if (reasons.size() != s.dead())
+                    failures.add(what + ": " + reasons.size() + " dead letters, expected " + s.dead() + " "
+                            + abbreviate(reasons.toString()));
                 continue;
             }
-            if (s.indexes() == null) continue;
+            if (reasons.size() != s.dead()) {
+                // name the surprises: dead letters for elements that should have landed, refused ones missing
+                var extra = new ArrayList<String>();
+                var seen = new LinkedHashSet<Integer>();
+                for (String r : reasons) {
+                    Matcher m = INDEX.matcher(r);
+                    Integer at = m.find() ? Integer.valueOf(m.group(1)) : null;
+                    if (at != null) seen.add(at);
+                    if (at != null ? !s.indexes().contains(at) : !r.contains("belongs to workflow"))
+                        extra.add(abbreviate(r));
+                }
+                var missing = new LinkedHashSet<>(s.indexes());
+                missing.removeAll(seen);
+                failures.add(what + ": " + reasons.size() + " dead letters, expected " + s.dead() + "; unexpected: "
+                        + extra + "; missing at " + missing);
+                continue;
+            }
             var indexes = new LinkedHashSet<Integer>();
             int plan = 0;
             for (String r : reasons) {
@@ -650,6 +703,18 @@ class BadInputCorpusIT {
 
         List<String> failures() {
             return failures;
+        }
+    }
+
+    /** The summary and every failure, in full, to {@code target/bad-input-corpus.txt}. */
+    private void report(String summary) {
+        try {
+            var out = java.nio.file.Path.of("target", "bad-input-corpus.txt");
+            java.nio.file.Files.createDirectories(out.getParent());
+            java.nio.file.Files.write(
+                    out, (summary + "\n" + String.join("\n", failures) + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            LOG.warn("cannot write the corpus report: {}", e.toString());
         }
     }
 

@@ -827,6 +827,14 @@ final class HostileEvents {
             t.put("custom_metadata", map("mark", id, "deep", deep));
             return unit("nesting", land("task", id, t));
         }
+        if (v == 1 && rnd.nextBoolean()) { // past the limit, as one element of an array: refused alone
+            String a = landId(""), b = landId("");
+            var t = task(refusedId());
+            Object deep = 1;
+            for (int i = 0; i < 250; i++) deep = list(deep);
+            t.put("used", map("x", deep));
+            return unit("nesting", land("task", a, task(a)), refuse(t), land("task", b, task(b)));
+        }
         int depth = pick(List.of(250, 1_000, 100_000));
         String open = v == 1 ? "[" : "{\"a\":";
         String close = v == 1 ? "]" : "}";
@@ -861,13 +869,16 @@ final class HostileEvents {
     /** Lone surrogates (not Unicode): in ids, values and keys. */
     private Unit loneSurrogates() {
         String s = pick(List.of("\ud800", "\udbff", "\udc00", "\udfff", "a\ud800b", "\udc00\ud800"));
+        if (rnd.nextInt(3) == 0) { // in a key: the parser refuses the event (alone: its neighbours land)
+            var t = task(refusedId());
+            t.put("used", map(s, 1));
+            String id = landId("-ls");
+            return unit("lone_surrogates", refuse(t), land("task", id, task(id)));
+        }
         String id = landId("-ls");
         var t = task(id);
-        switch (rnd.nextInt(3)) {
-            case 0 -> t.put("activity_id", s);
-            case 1 -> t.put("custom_metadata", map("mark", id, "v", s));
-            default -> t.put("used", map(s, 1));
-        }
+        if (rnd.nextBoolean()) t.put("activity_id", s);
+        else t.put("custom_metadata", map("mark", id, "v", s));
         return unit("lone_surrogates", land("task", id, t));
     }
 
@@ -893,9 +904,13 @@ final class HostileEvents {
         var bigCampaign = task(refusedId());
         bigCampaign.put("campaign_id", "c".repeat(1 << 20));
         out.add(unit("large_strings", refuse(bigCampaign)));
-        var bigKey = task(id = landId("-large"));
+        // a key past the parser's bound on names (50,000 characters) is refused alone; a long one is kept
+        var bigKey = task(refusedId());
         bigKey.put("used", map("k".repeat(1 << 20), 1));
-        out.add(unit("large_strings", land("task", id, bigKey)));
+        out.add(unit("large_strings", refuse(bigKey), land("task", id = landId("-large"), task(id))));
+        var longKey = task(id = landId("-large"));
+        longKey.put("used", map("k".repeat(10_000), 1));
+        out.add(unit("large_strings", land("task", id, longKey)));
         return out;
     }
 
@@ -961,10 +976,17 @@ final class HostileEvents {
         return new Unit("huge_batch", els, null, null);
     }
 
-    /** A BOM before an otherwise valid entry. */
+    /**
+     * A BOM before an otherwise valid entry: refused whole with the parser's reason (RFC 8259 lets a parser
+     * refuse it; observers never write one).
+     */
     Unit bom() {
-        String id = landId("-bom");
-        return new Unit("malformed_json", List.of(land("task", id, null)), "\ufeff[" + write(task(id)) + "]", null);
+        String id = refusedId();
+        return new Unit(
+                "malformed_json",
+                List.of(new Element(null, Expect.REFUSE, null, null)),
+                "\ufeff[" + write(task(id)) + "]",
+                null);
     }
 
     /** Duplicate keys: the last one wins (as in Python and JavaScript); the first id never lands. */

@@ -610,7 +610,6 @@ final class HostileRequests {
                 "127.0.0.1.evil.example",
                 "localhost.evil.example",
                 "127.0.0.1:1@evil.example",
-                "[::2]",
                 "0.0.0.0",
                 "LOCALHOST.evil"))
             add("headers", "GET", "/api/health", headers("Host", host), null, misdirected, "a foreign Host is 421");
@@ -623,6 +622,7 @@ final class HostileRequests {
                 misdirected,
                 "a foreign Host is 421");
         add("headers", "GET", "/api/health", headers("Host", ""), null);
+        add("headers", "GET", "/api/health", headers("Host", "[::2]"), null, status(400, 421), "a foreign Host");
         add("headers", "GET", "/api/health", headers("Host", null), null);
         add("headers", "GET", "/api/health", headers("Host", "127.0.0.1", "Host", "evil.example"), null);
         add("headers", "GET", "http://evil.example/api/health", headers(), null);
