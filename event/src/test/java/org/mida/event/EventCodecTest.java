@@ -227,4 +227,27 @@ class EventCodecTest {
                     .satisfies(r -> assertThat(r.index()).isNull());
         }
     }
+
+    @Test
+    void what_the_graph_cannot_index_or_name_is_refused_at_the_edge() {
+        // before: accepted, then refused by Neo4j at write time ("Property value is too large to index",
+        // "'' is not a valid token name"): a 202 for POST and a "refused by the graph store" dead letter
+        String emoji = "\ud83d\ude00".repeat(2048); // 4,096 characters, 16 KB in UTF-8
+        for (String used : List.of(
+                "{\"d\":{\"@id\":\"" + emoji + "\"}}",
+                "{\"d\":{\"@id\":\"e\",\"\":1}}",
+                "{\"d\":[{\"@id\":\"e\",\"a\\u0000b\":1}]}")) {
+            var d = codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"used\":" + used + "}");
+            assertThat(d.events()).as(used).isEmpty();
+            assertThat(d.rejections().get(0).reason()).as(used).containsAnyOf("bytes in UTF-8", "attribute names");
+        }
+        var longActivity =
+                codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"activity_id\":\"" + "a".repeat(1025) + "\"}");
+        assertThat(longActivity.rejections().get(0).reason()).contains("\"activity_id\" is longer than 1024");
+        // at the bounds: kept
+        var ok = codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"activity_id\":\"" + "\u7530".repeat(1024)
+                + "\",\"used\":{\"d\":{\"@id\":\"" + "\u7530".repeat(2048) + "\",\"a.b\":1,\"`\":2}}}");
+        assertThat(ok.rejections()).isEmpty();
+        assertThat(EntityRef.utf8Length("a\u00e9\u7530\ud83d\ude00\ud800")).isEqualTo(1 + 2 + 3 + 4 + 3);
+    }
 }

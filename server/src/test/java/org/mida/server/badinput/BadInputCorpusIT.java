@@ -188,7 +188,6 @@ class BadInputCorpusIT {
                 "cx-w-ent",
                 "cx-w-after-ent")) lands.add(new Element("", Expect.LAND, "task", id));
         lands.add(new Element("", Expect.LAND, "observer", "cx-w-obs"));
-        lands.add(new Element(null, Expect.LAND, "entity", "cx-w-entity"));
         long growth = propertyKeys() - keysBefore;
         out.put("new_property_keys", growth);
         // 121,000 keys were sent; the per-node (500) and per-campaign (5,000) bounds keep the new tokens few

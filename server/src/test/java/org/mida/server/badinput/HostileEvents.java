@@ -758,10 +758,11 @@ final class HostileEvents {
             String id = landId("");
             String eid =
                     landId("-" + pick(List.of(hostile(), "#version=1", "#origin", "x#version=2#origin", hostile())));
-            if (rnd.nextInt(6) == 0) eid = pad(eid, 4096);
+            if (rnd.nextInt(6) == 0) eid = eid + "x".repeat(4096 - eid.length()); // at the bound: 4,096
             var ref = map("@id", eid, "@type", pick(List.of("dataset", hostile())));
             String attr = pick(HOSTILE_KEYS);
-            if (!attr.startsWith("@")) ref.put(attr, hostile());
+            // no "@" (the reference's own), no empty name and no NUL (refused: below)
+            if (!attr.startsWith("@") && !attr.isEmpty() && attr.indexOf(0) < 0) ref.put(attr, hostile());
             ref.put(pick(List.of("id", "type", "_json", "@version")), "attr");
             var t = task(id);
             t.put(where, rnd.nextBoolean() ? map("data", ref) : map("data", list(ref, 1, "x")));
@@ -777,7 +778,12 @@ final class HostileEvents {
                 map("@id", map("a", 1)),
                 map("@id", "bx-e-" + n, "@type", 5),
                 map("@id", "bx-e-" + n, "@type", list()),
-                map("@id", "bx-" + "e".repeat(4097))));
+                map("@id", "bx-" + "e".repeat(4097)),
+                // 4,096 characters but 16 KB in UTF-8: more than the graph's index takes
+                map("@id", "bx-" + "\ud83d\ude00".repeat(2046) + "x"),
+                // attribute names the graph cannot hold as property names
+                map("@id", "bx-e-" + n, "", 1),
+                map("@id", "bx-e-" + n, "a\u0000b", 1)));
         var t = task(refusedId());
         t.put(where, rnd.nextBoolean() ? map("data", bad) : map("data", list(map("@id", "bx-ok-" + n), bad)));
         return unit("entity_refs", refuse(t));
@@ -898,6 +904,12 @@ final class HostileEvents {
         var w = workflow(wid);
         w.put("name", "n".repeat(1 << 20));
         out.add(unit("large_strings", land("workflow", wid, w)));
+        var bigActivity = task(refusedId());
+        bigActivity.put("activity_id", "a".repeat(1 << 20));
+        out.add(unit("large_strings", refuse(bigActivity)));
+        var activity1024 = task(id = landId("-large"));
+        activity1024.put("activity_id", "\u7530".repeat(1024)); // 1,024 characters, 3 KB: at the bound
+        out.add(unit("large_strings", land("task", id, activity1024)));
         var big = task(refusedId());
         big.put("task_id", "i".repeat(1 << 20));
         out.add(unit("large_strings", refuse(big)));

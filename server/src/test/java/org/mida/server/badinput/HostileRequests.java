@@ -603,7 +603,8 @@ final class HostileRequests {
 
     private void headerAttacks() {
         String ev = "[{\"type\":\"task\",\"task_id\":\"bx-h-2\"}]";
-        Predicate<RawHttp.Answer> misdirected = status(421);
+        // 421 from MIDA's Host check, or 400 from Jetty when the value is not a host[:port] at all
+        Predicate<RawHttp.Answer> misdirected = status(421, 400);
         for (String host : List.of(
                 "evil.example",
                 "evil.example:80",
@@ -612,7 +613,7 @@ final class HostileRequests {
                 "127.0.0.1:1@evil.example",
                 "0.0.0.0",
                 "LOCALHOST.evil"))
-            add("headers", "GET", "/api/health", headers("Host", host), null, misdirected, "a foreign Host is 421");
+            add("headers", "GET", "/api/health", headers("Host", host), null, misdirected, "a foreign Host is refused");
         add(
                 "headers",
                 "POST",
@@ -620,7 +621,7 @@ final class HostileRequests {
                 headers("Host", "evil.example", "Content-Type", JSON),
                 utf8(ev),
                 misdirected,
-                "a foreign Host is 421");
+                "a foreign Host is refused");
         add("headers", "GET", "/api/health", headers("Host", ""), null);
         add("headers", "GET", "/api/health", headers("Host", "[::2]"), null, status(400, 421), "a foreign Host");
         add("headers", "GET", "/api/health", headers("Host", null), null);
