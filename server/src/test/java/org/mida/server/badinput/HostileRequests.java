@@ -554,8 +554,10 @@ final class HostileRequests {
                 "application/xml"))
             add("events_http", "POST", p, headers("Content-Type", ct), utf8(ev), unsupported, "non-JSON is 415");
         add("events_http", "POST", p, headers(), utf8(ev), unsupported, "no Content-Type is 415");
-        add("events_http", "POST", p, headers("Content-Type", "application/json; charset=utf-16"), utf8(ev));
-        add("events_http", "POST", p, headers("Content-Type", JSON, "Content-Encoding", "gzip"), utf8(ev));
+        // a charset or an encoding the body does not have: either refused, or read as the UTF-8 JSON it is
+        String maybe = "[{\"type\":\"task\",\"task_id\":\"hx-h-1\"}]";
+        add("events_http", "POST", p, headers("Content-Type", "application/json; charset=utf-16"), utf8(maybe));
+        add("events_http", "POST", p, headers("Content-Type", JSON, "Content-Encoding", "gzip"), utf8(maybe));
         add("events_http", "PUT", p, headers("Content-Type", JSON), utf8(ev));
         add("events_http", "DELETE", p, headers(), null);
         add("events_http", "PATCH", "/api/tasks/x", headers("Content-Type", JSON), utf8("{}"));
