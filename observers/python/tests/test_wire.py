@@ -182,3 +182,25 @@ def test_the_fast_path_agrees_with_the_ordered_checks_on_every_golden_event():
                 assert fast == slow
                 accepted += 1
     assert accepted >= 8 and refused >= 10
+
+
+def test_what_the_graph_cannot_index_or_name_is_refused_as_in_java():
+    from mida.wire import InvalidEvent, validate
+
+    bad = [
+        {"type": "task", "task_id": "t", "used": {"d": {"@id": "\U0001f600" * 2048}}},
+        {"type": "task", "task_id": "t", "used": {"d": {"@id": "e", "": 1}}},
+        {"type": "task", "task_id": "t", "used": {"d": [{"@id": "e", "a\0b": 1}]}},
+        {"type": "task", "task_id": "t", "activity_id": "a" * 1025},
+    ]
+    for event in bad:
+        with pytest.raises(InvalidEvent):
+            validate(event)
+    validate(
+        {
+            "type": "task",
+            "task_id": "t",
+            "activity_id": "\u7530" * 1024,
+            "used": {"d": {"@id": "\u7530" * 2048}},
+        }
+    )

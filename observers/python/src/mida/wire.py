@@ -24,6 +24,7 @@ MAX_ID_LENGTH = 1024
 #: Jackson's limit on the server (EventCodec.MAX_NESTING_DEPTH); the entry's array counts as one level
 MAX_NESTING_DEPTH = 200
 MAX_ENTITY_ID_LENGTH = 4096
+MAX_ENTITY_ID_BYTES = 6 * 1024
 STATUSES = ("UNKNOWN", "SUBMITTED", "WAITING", "RUNNING", "FINISHED", "ERROR")
 
 TASK_FIELDS = frozenset(
@@ -167,6 +168,9 @@ def _task(m: Mapping) -> dict:
     _str(m, "task_id", out)
     for f in ("workflow_id", "campaign_id", "activity_id"):
         _str(m, f, out)
+    # indexed like the ids: a longer one would be refused by the graph at write time
+    if isinstance(out.get("activity_id"), str) and len(out["activity_id"]) > MAX_ID_LENGTH:
+        raise InvalidEvent(f'"activity_id" is longer than {MAX_ID_LENGTH} characters')
     _status(m, out)
     for f in ("submitted_at", "started_at", "ended_at"):
         _time(m, f, out)
@@ -511,6 +515,19 @@ def _entity(role: str, ref: Mapping) -> None:
         raise InvalidEvent('entity "@id" must be a non-empty string')
     if len(eid) > MAX_ENTITY_ID_LENGTH:
         raise InvalidEvent(f'entity "@id" is longer than {MAX_ENTITY_ID_LENGTH} characters')
+    if len(eid.encode("utf-8", "replace")) > MAX_ENTITY_ID_BYTES:
+        raise InvalidEvent(
+            f'entity "@id" takes more than {MAX_ENTITY_ID_BYTES} bytes in UTF-8'
+            " (the graph indexes ids of about 8 KB at most)"
+        )
+    for name in ref:
+        if name in ("@id", "@type"):
+            continue
+        if not str(name) or "\0" in str(name):
+            raise InvalidEvent(
+                "entity attribute names must not be empty or hold a NUL character"
+                " (the graph's property names cannot)"
+            )
 
 
 def _extras(m: Mapping, known: frozenset, out: dict) -> None:

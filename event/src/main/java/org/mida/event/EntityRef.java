@@ -18,11 +18,40 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
 
     public static final int MAX_ID_LENGTH = 4096;
 
+    /**
+     * The most bytes an id may take in UTF-8: the graph's unique index holds keys of about 8 KB, and a
+     * version's id adds its label ({@code <id>#version=<label>}). 4,096 emoji are 16 KB.
+     */
+    public static final int MAX_ID_BYTES = 6 * 1024;
+
     public EntityRef {
         if (id == null || id.isBlank()) throw new InvalidEventException("entity \"@id\" must be a non-empty string");
         if (id.length() > MAX_ID_LENGTH)
             throw new InvalidEventException("entity \"@id\" is longer than " + MAX_ID_LENGTH + " characters");
+        if (utf8Length(id) > MAX_ID_BYTES)
+            throw new InvalidEventException("entity \"@id\" takes more than " + MAX_ID_BYTES
+                    + " bytes in UTF-8 (the graph indexes ids of about 8 KB at most)");
         attributes = attributes == null ? Map.of() : attributes;
+        for (String name : attributes.keySet())
+            if (name.isEmpty() || name.indexOf('\0') >= 0)
+                throw new InvalidEventException("entity attribute names must not be empty or hold a NUL character,"
+                        + " got \"" + EventCodec.abbreviate(name.replace("\0", "\\u0000")) + "\" (the graph's property"
+                        + " names cannot)");
+    }
+
+    /** The length of {@code s} in UTF-8, without encoding it (a lone surrogate counts as the 3 bytes of U+FFFD). */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n += 1;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
     }
 
     /** True when {@code value} is an object carrying an {@code "@id"}. */

@@ -137,6 +137,8 @@ public final class EventCodec {
                 .build();
         this.mapper = new ObjectMapper(factory)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                // "[…] […]" or "{…} x" is not one JSON text: never keep the first value and drop the rest
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .registerModule(new SimpleModule("mida-plain-doubles")
                         .addSerializer(Double.class, PLAIN_DOUBLES)
                         .addSerializer(double.class, PLAIN_DOUBLES));
@@ -165,19 +167,45 @@ public final class EventCodec {
         Object root;
         try {
             root = mapper.readValue(json, Object.class);
-        } catch (JsonProcessingException e) {
-            return new Decoded(List.of(), List.of(new Rejection("not valid JSON: " + firstLine(e), json)));
-        } catch (RuntimeException | StackOverflowError e) {
-            return new Decoded(List.of(), List.of(new Rejection("unreadable JSON: " + e, json)));
+        } catch (JsonProcessingException | RuntimeException | StackOverflowError e) {
+            // one element the parser refuses (a lone surrogate in a key, nesting past the limit, an overlong
+            // name) must not take the valid events sent with it: decode the elements of the array one by one
+            List<String> elements = ArrayElements.split(json);
+            if (elements != null) return decodeEach(elements);
+            String why = e instanceof JsonProcessingException p
+                    ? "not valid JSON: " + firstLine(p)
+                    : "unreadable JSON: " + e;
+            return new Decoded(List.of(), List.of(new Rejection(why, json)));
         }
         var events = new ArrayList<Event>();
         var rejections = new ArrayList<Rejection>();
         var numbers = new Numbers(json);
         if (root instanceof List<?> list) {
             if (list.isEmpty()) rejections.add(new Rejection("empty array", json));
-            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), i, numbers, events, rejections);
+            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), i, i, numbers, events, rejections);
         } else {
-            decodeOne(root, null, numbers, events, rejections);
+            decodeOne(root, null, null, numbers, events, rejections);
+        }
+        return new Decoded(events, rejections);
+    }
+
+    /** The elements of an array entry the parser refused whole, each parsed and decoded alone. */
+    private Decoded decodeEach(List<String> elements) {
+        var events = new ArrayList<Event>();
+        var rejections = new ArrayList<Rejection>();
+        for (int i = 0; i < elements.size(); i++) {
+            String text = elements.get(i);
+            Object value;
+            try {
+                value = mapper.readValue(text, Object.class);
+            } catch (JsonProcessingException e) {
+                rejections.add(new Rejection(i, "[" + i + "] not valid JSON: " + firstLine(e), text));
+                continue;
+            } catch (RuntimeException | StackOverflowError e) {
+                rejections.add(new Rejection(i, "[" + i + "] unreadable JSON: " + e, text));
+                continue;
+            }
+            decodeOne(value, i, null, new Numbers(text), events, rejections);
         }
         return new Decoded(events, rejections);
     }
@@ -266,9 +294,19 @@ public final class EventCodec {
         };
     }
 
-    private void decodeOne(Object value, Integer index, Numbers numbers, List<Event> out, List<Rejection> rejections) {
+    /**
+     * @param index the element's position in its entry (null: the entry is one event)
+     * @param numbersIndex its position in the text {@code numbers} holds (null: that text is the element)
+     */
+    private void decodeOne(
+            Object value,
+            Integer index,
+            Integer numbersIndex,
+            Numbers numbers,
+            List<Event> out,
+            List<Rejection> rejections) {
         try {
-            String numberProblem = numbers.problem(value, index);
+            String numberProblem = numbers.problem(value, numbersIndex);
             if (numberProblem != null) throw new InvalidEventException(numberProblem);
             out.add(decodeEvent(value));
         } catch (InvalidEventException e) {

@@ -51,6 +51,9 @@ public record TaskEvent(
         requireId("workflow_id", workflowId, false);
         requireId("campaign_id", campaignId, false);
         requireId("parent_task_id", parentTaskId, false);
+        // indexed like the ids (a value over the graph's ~8 KB index key would be refused at write time)
+        if (activityId != null && activityId.length() > MAX_ID_LENGTH)
+            throw new InvalidEventException("\"activity_id\" is longer than " + MAX_ID_LENGTH + " characters");
         checkTime("submitted_at", submittedAt);
         checkTime("started_at", startedAt);
         checkTime("ended_at", endedAt);

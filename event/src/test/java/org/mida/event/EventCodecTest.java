@@ -176,4 +176,78 @@ class EventCodecTest {
         assertThat(m.endedAt()).isEqualTo(9.0);
         assertThat(m.duration()).isNull();
     }
+
+    private static List<String> ids(EventCodec.Decoded d) {
+        return d.events().stream().map(Event::key).toList();
+    }
+
+    @Test
+    void trailing_text_after_the_json_refuses_the_whole_entry_instead_of_dropping_it() {
+        // before: the first array was kept and the second silently dropped, "{…} x" was accepted
+        for (String entry : List.of(
+                "[{\"type\":\"task\",\"task_id\":\"a\"}] [{\"type\":\"task\",\"task_id\":\"b\"}]",
+                "{\"type\":\"task\",\"task_id\":\"a\"} x",
+                "[{\"type\":\"task\",\"task_id\":\"a\"}]]",
+                "{\"type\":\"task\",\"task_id\":\"a\"}}")) {
+            var d = codec.decode(entry);
+            assertThat(d.events()).as(entry).isEmpty();
+            assertThat(d.rejections()).as(entry).singleElement().satisfies(r -> {
+                assertThat(r.reason()).startsWith("not valid JSON");
+                assertThat(r.raw()).isEqualTo(entry);
+            });
+        }
+    }
+
+    @Test
+    void an_element_the_parser_refuses_is_refused_alone_and_its_neighbours_are_kept() {
+        String deep = "[".repeat(300) + "]".repeat(300);
+        var d = codec.decode("[{\"type\":\"task\",\"task_id\":\"a\"},"
+                + "{\"type\":\"task\",\"task_id\":\"b\",\"used\":{\"\\udc00\":1}},"
+                + "{\"type\":\"task\",\"task_id\":\"c\",\"used\":{\"x\":" + deep + "}},"
+                + "{\"type\":\"task\",\"task_id\":\"d\",\"used\":{\"" + "k".repeat(60_000) + "\":1}},"
+                + " {\"type\":\"task\",\"task_id\":\"e\",\"s\":\"],[{\\\"\"} ]");
+        assertThat(ids(d)).containsExactly("a", "e");
+        assertThat(d.rejections()).extracting(EventCodec.Rejection::index).containsExactly(1, 2, 3);
+        assertThat(d.rejections()).allSatisfy(r -> assertThat(r.reason()).matches("\\[\\d] not valid JSON: .+"));
+        assertThat(d.rejections().get(0).raw()).contains("\"task_id\":\"b\"");
+    }
+
+    @Test
+    void an_array_that_cannot_be_told_apart_is_still_refused_whole() {
+        for (String entry : List.of(
+                "[{\"type\":\"task\",\"task_id\":\"a\"},{\"type\":\"task\",\"task_id\":\"b",
+                "[{\"type\":\"task\",\"task_id\":\"a\"},,{\"used\":{\"\\udc00\":1}}]",
+                "[{\"type\":\"task\",\"task_id\":\"a\"}}, {\"used\":{\"\\udc00\":1}}]",
+                "[" + "[".repeat(300))) {
+            var d = codec.decode(entry);
+            assertThat(d.events()).as(entry).isEmpty();
+            assertThat(d.rejections())
+                    .as(entry)
+                    .singleElement()
+                    .satisfies(r -> assertThat(r.index()).isNull());
+        }
+    }
+
+    @Test
+    void what_the_graph_cannot_index_or_name_is_refused_at_the_edge() {
+        // before: accepted, then refused by Neo4j at write time ("Property value is too large to index",
+        // "'' is not a valid token name"): a 202 for POST and a "refused by the graph store" dead letter
+        String emoji = "\ud83d\ude00".repeat(2048); // 4,096 characters, 16 KB in UTF-8
+        for (String used : List.of(
+                "{\"d\":{\"@id\":\"" + emoji + "\"}}",
+                "{\"d\":{\"@id\":\"e\",\"\":1}}",
+                "{\"d\":[{\"@id\":\"e\",\"a\\u0000b\":1}]}")) {
+            var d = codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"used\":" + used + "}");
+            assertThat(d.events()).as(used).isEmpty();
+            assertThat(d.rejections().get(0).reason()).as(used).containsAnyOf("bytes in UTF-8", "attribute names");
+        }
+        var longActivity =
+                codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"activity_id\":\"" + "a".repeat(1025) + "\"}");
+        assertThat(longActivity.rejections().get(0).reason()).contains("\"activity_id\" is longer than 1024");
+        // at the bounds: kept
+        var ok = codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"activity_id\":\"" + "\u7530".repeat(1024)
+                + "\",\"used\":{\"d\":{\"@id\":\"" + "\u7530".repeat(2048) + "\",\"a.b\":1,\"`\":2}}}");
+        assertThat(ok.rejections()).isEmpty();
+        assertThat(EntityRef.utf8Length("a\u00e9\u7530\ud83d\ude00\ud800")).isEqualTo(1 + 2 + 3 + 4 + 3);
+    }
 }

@@ -95,6 +95,8 @@ public final class App {
             c.startup.showOldJavalinVersionWarning = false;
             c.http.maxRequestSize = 64L * 1024 * 1024;
             limitConnections(c, config);
+            // Jetty's own refusals (bad URI, Host, header size) as problem+json too (issue 14, bad-input corpus)
+            c.jetty.modifyServer(server -> server.setErrorHandler(new org.mida.server.http.JettyErrors(mapper)));
             c.staticFiles.add(s -> {
                 s.hostedPath = "/";
                 s.directory = "/web";
