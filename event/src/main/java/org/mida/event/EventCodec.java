@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -125,6 +126,9 @@ public final class EventCodec {
     /** Writes the wire: NaN and infinities as the tokens NaN, Infinity, -Infinity (as Python's json does). */
     private final ObjectWriter wire;
 
+    /** Reads one entry or element: one JSON text, nothing after it. */
+    private final ObjectReader entries;
+
     private static final BigDecimal MAX_DOUBLE = new BigDecimal(Double.MAX_VALUE);
 
     public EventCodec() {
@@ -137,12 +141,13 @@ public final class EventCodec {
                 .build();
         this.mapper = new ObjectMapper(factory)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                // "[…] […]" or "{…} x" is not one JSON text: never keep the first value and drop the rest
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .registerModule(new SimpleModule("mida-plain-doubles")
                         .addSerializer(Double.class, PLAIN_DOUBLES)
                         .addSerializer(double.class, PLAIN_DOUBLES));
         this.wire = mapper.writer().without(JsonWriteFeature.WRITE_NAN_AS_STRINGS);
+        // "[…] […]" or "{…} x" is not one JSON text: never keep the first value and drop the rest (on the
+        // entry reader only: the shared mapper also reads values out of the middle of documents)
+        this.entries = mapper.readerFor(Object.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     public static EventCodec shared() {
@@ -166,7 +171,7 @@ public final class EventCodec {
         if (json == null) return new Decoded(List.of(), List.of(new Rejection("empty entry", "")));
         Object root;
         try {
-            root = mapper.readValue(json, Object.class);
+            root = entries.readValue(json);
         } catch (JsonProcessingException | RuntimeException | StackOverflowError e) {
             // one element the parser refuses (a lone surrogate in a key, nesting past the limit, an overlong
             // name) must not take the valid events sent with it: decode the elements of the array one by one
@@ -197,7 +202,7 @@ public final class EventCodec {
             String text = elements.get(i);
             Object value;
             try {
-                value = mapper.readValue(text, Object.class);
+                value = entries.readValue(text);
             } catch (JsonProcessingException e) {
                 rejections.add(new Rejection(i, "[" + i + "] not valid JSON: " + firstLine(e), text));
                 continue;
