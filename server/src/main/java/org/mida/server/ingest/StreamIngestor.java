@@ -202,7 +202,12 @@ public final class StreamIngestor implements AutoCloseable {
                         if (!inHand.isEmpty()) continue;
                     }
                     inHand = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, true);
-                    if (inHand.isEmpty()) continue;
+                    if (inHand.isEmpty()) {
+                        // Redis answered and nothing is held back: a pause (e.g. Redis was down) is over, even
+                        // while no event comes (health said "paused" until the next one)
+                        resumed();
+                        continue;
+                    }
                 }
                 process(inHand);
                 inHand = List.of();
