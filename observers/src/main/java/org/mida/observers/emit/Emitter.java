@@ -1,21 +1,15 @@
 package org.mida.observers.emit;
 
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializerProvider;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.mida.event.Event;
@@ -54,6 +48,9 @@ public final class Emitter implements AutoCloseable {
 
     /**
      * Counters; {@code emitted = flushed + spilled + dropped + buffered} for this emitter's own events.
+     * {@code coalesced} counts the {@linkplain #emitDeferred deferred} events that were {@linkplain
+     * Deferred#withdraw() withdrawn} before they were sent (their content went out in a later event);
+     * they are not in {@code emitted}, nor is a deferred event still waiting.
      * {@code rejected} counts the inputs an observer refused ({@link #reject}), {@code deadLettered} those
      * of them already written to the dead-letter stream.
      */
@@ -66,7 +63,8 @@ public final class Emitter implements AutoCloseable {
             long buffered,
             boolean redisUp,
             long rejected,
-            long deadLettered) {}
+            long deadLettered,
+            long coalesced) {}
 
     /** Refused inputs waiting for Redis beyond this many are dropped (and counted, and logged). */
     static final int MAX_PENDING_LETTERS = 10_000;
@@ -74,21 +72,12 @@ public final class Emitter implements AutoCloseable {
     private final EmitterConfig config;
     private final EventStream stream;
     private final EventCodec codec = EventCodec.shared();
-    private final ObjectMapper mapper = codec.mapper()
-            .copy()
-            .registerModule(new SimpleModule("mida-cached-json")
-                    .addSerializer(CachedJsonMap.class, new StdSerializer<>(CachedJsonMap.class) {
-                        @Override
-                        public void serialize(CachedJsonMap value, JsonGenerator gen, SerializerProvider provider)
-                                throws IOException {
-                            gen.writeRawValue(value.json());
-                        }
-                    }));
-    /** NaN and infinities as the wire's tokens (NaN, Infinity, -Infinity), never as strings. */
-    private final com.fasterxml.jackson.databind.ObjectWriter wire =
-            mapper.writer().without(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS);
+    /** Flusher thread only. */
+    private final WireWriter wire = new WireWriter();
 
     private final ConcurrentLinkedQueue<Event> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Deferred> deferred = new ConcurrentLinkedQueue<>();
+    private final long lingerNanos;
     private final AtomicLong emitted = new AtomicLong();
     private final FlushSizer sizer;
     private final Thread flusher;
@@ -108,6 +97,7 @@ public final class Emitter implements AutoCloseable {
     private final LongAdder dropped = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
+    private final LongAdder coalesced = new LongAdder();
     private final ConcurrentLinkedQueue<EventStream.DeadLetter> letters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingLetters = new AtomicInteger();
 
@@ -123,6 +113,7 @@ public final class Emitter implements AutoCloseable {
         this.config = config;
         this.stream = new EventStream(config.stream());
         this.sizer = new FlushSizer(config.maxBatch(), config.maxAgeMillis());
+        this.lingerNanos = config.lingerMillis() * 1_000_000L;
         this.spillPrefix = "mida-" + config.stream().replaceAll("[^A-Za-z0-9_.-]", "_");
         this.flusher = new Thread(this::run, "mida-emitter-flush");
         this.flusher.setDaemon(true);
@@ -156,6 +147,79 @@ public final class Emitter implements AutoCloseable {
             LockSupport.unpark(flusher);
         }
         if (n > config.maxBuffered()) awaitRoom();
+    }
+
+    /**
+     * Queues an event that a later event may still replace: it waits up to {@code lingerMillis}
+     * ({@link EmitterConfig#lingerMillis()}) before it joins the buffer, and {@link Deferred#withdraw()}
+     * takes it back while it waits. Meant for a task's RUNNING event: a task that ends within the linger
+     * withdraws it and sends one final event that also carries what the RUNNING event said (the server
+     * merges a task's events per field, whatever their number and order). {@link #flush} and {@link
+     * #close} send waiting deferred events first. Returns at once (no I/O, no lock).
+     *
+     * <pre>{@code
+     * Emitter.Deferred running = emitter.emitDeferred(runningEvent);
+     * ... // the task runs
+     * if (running.withdraw()) emitter.emit(finishedEventWithStartFieldsToo);
+     * else emitter.emit(finishedEvent);
+     * }</pre>
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Deferred emitDeferred(Event event) {
+        Objects.requireNonNull(event, "event");
+        if (lingerNanos == 0) {
+            emit(event);
+            return Deferred.SENT;
+        }
+        if (closed) throw new IllegalStateException("emitter is closed");
+        var d = new Deferred(event, System.nanoTime(), coalesced);
+        deferred.offer(d);
+        if (closed) releaseDeferred(Long.MAX_VALUE); // raced with close(): do not leave it behind
+        return d;
+    }
+
+    /** An event queued by {@link #emitDeferred}; thread-safe. */
+    public static final class Deferred {
+        static final Deferred SENT = new Deferred(null, 0, null);
+
+        private final AtomicReference<Event> event;
+        private final long queuedNanos;
+        private final LongAdder withdrawn;
+
+        Deferred(Event event, long queuedNanos, LongAdder withdrawn) {
+            this.event = new AtomicReference<>(event);
+            this.queuedNanos = queuedNanos;
+            this.withdrawn = withdrawn;
+        }
+
+        /**
+         * Takes the event back if it has not joined the buffer yet; then it is never sent, and the
+         * caller sends its content in a later event. False when it is already on its way (or sent).
+         */
+        public boolean withdraw() {
+            if (event.get() == null || event.getAndSet(null) == null) return false;
+            withdrawn.increment();
+            return true;
+        }
+
+        Event take() {
+            return event.getAndSet(null);
+        }
+    }
+
+    /** Moves deferred events queued at or before {@code before} (System.nanoTime) into the buffer. */
+    private void releaseDeferred(long before) {
+        Deferred d;
+        while ((d = deferred.peek()) != null && (before == Long.MAX_VALUE || before - d.queuedNanos >= 0)) {
+            if (deferred.remove(d)) {
+                Event e = d.take();
+                if (e != null) {
+                    queue.offer(e);
+                    emitted.incrementAndGet();
+                }
+            }
+        }
     }
 
     /**
@@ -201,6 +265,7 @@ public final class Emitter implements AutoCloseable {
      * @return true when all of it left the buffer in time
      */
     public boolean flush(Duration timeout) {
+        releaseDeferred(Long.MAX_VALUE);
         long target = emitted.get();
         if (target > flushRequestedUpTo) flushRequestedUpTo = target;
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -223,7 +288,8 @@ public final class Emitter implements AutoCloseable {
                 Math.max(0, e - drained),
                 redisUp,
                 rejected.sum(),
-                deadLettered.sum());
+                deadLettered.sum(),
+                coalesced.sum());
     }
 
     /** The dynamic flush size in use now. */
@@ -247,7 +313,7 @@ public final class Emitter implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         // an emit racing with close may have slipped in after the flusher's last pass
-        if (!queue.isEmpty()) finalPass();
+        if (!queue.isEmpty() || !deferred.isEmpty()) finalPass();
         closeQuietly();
         Stats s = stats();
         LOG.info(
@@ -268,6 +334,7 @@ public final class Emitter implements AutoCloseable {
             while (!closed) {
                 wakeRequested = false;
                 long now = System.nanoTime();
+                if (!deferred.isEmpty()) releaseDeferred(now - lingerNanos);
                 sizer.sample(emitted.get(), now);
                 flushSize = sizer.batchSize();
                 if (!redisUp && now - nextRetryNanos >= 0) tryReconnect();
@@ -293,6 +360,7 @@ public final class Emitter implements AutoCloseable {
     }
 
     private void finalPass() {
+        releaseDeferred(Long.MAX_VALUE);
         if (!redisUp) tryReconnect();
         if (redisUp && hasSpillPending()) replaySpills();
         while (emitted.get() - drained > 0 || !queue.isEmpty()) {
@@ -373,10 +441,8 @@ public final class Emitter implements AutoCloseable {
         for (int i = 0; i < batch.size(); i += per) {
             List<Event> part = batch.subList(i, Math.min(batch.size(), i + per));
             try {
-                var maps = new ArrayList<Map<String, Object>>(part.size());
-                for (Event ev : part) maps.add(ev.toMap());
-                entries.add(wire.writeValueAsString(maps));
-            } catch (JsonProcessingException | RuntimeException e) {
+                entries.add(wire.array(part));
+            } catch (IOException | RuntimeException e) {
                 entries.add(encodeOneByOne(part));
             }
         }

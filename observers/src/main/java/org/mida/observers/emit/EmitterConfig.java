@@ -24,6 +24,8 @@ import org.mida.event.EventStream;
  * @param eventsPerEntry how many events one stream entry (one JSON array) holds at most
  * @param timeoutMillis Redis connect and read timeout
  * @param retryMillis how often to try Redis again while it is unreachable
+ * @param lingerMillis how long a {@linkplain Emitter#emitDeferred deferred} event (a task's RUNNING) waits
+ *     for a later event to replace it before it joins the buffer; 0 sends it like any other
  */
 public record EmitterConfig(
         URI redisUri,
@@ -34,7 +36,8 @@ public record EmitterConfig(
         int maxBuffered,
         int eventsPerEntry,
         int timeoutMillis,
-        long retryMillis) {
+        long retryMillis,
+        long lingerMillis) {
 
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
     /** The server's data dir when {@code MIDA_DATA_DIR} is unset (the server's default, relative to the cwd). */
@@ -47,6 +50,12 @@ public record EmitterConfig(
     public static final int DEFAULT_EVENTS_PER_ENTRY = 500;
     public static final int DEFAULT_TIMEOUT_MILLIS = 2_000;
     public static final long DEFAULT_RETRY_MILLIS = 1_000;
+    /**
+     * A task that ends within this time after it started is sent as one event instead of two (RUNNING
+     * then FINISHED); a longer one shows RUNNING this much later than it would have. Well under the
+     * {@value #DEFAULT_MAX_AGE_MILLIS} ms an event may already wait in the buffer.
+     */
+    public static final long DEFAULT_LINGER_MILLIS = 20;
 
     public EmitterConfig {
         Objects.requireNonNull(redisUri, "redisUri");
@@ -60,6 +69,7 @@ public record EmitterConfig(
         if (eventsPerEntry < 1) throw new IllegalArgumentException("eventsPerEntry must be >= 1");
         if (timeoutMillis < 1) throw new IllegalArgumentException("timeoutMillis must be >= 1");
         if (retryMillis < 1) throw new IllegalArgumentException("retryMillis must be >= 1");
+        if (lingerMillis < 0) throw new IllegalArgumentException("lingerMillis must be >= 0, got " + lingerMillis);
     }
 
     /** The defaults; spill files under {@code $MIDA_SPILL_DIR} or {@code ~/.mida/spill}. */
@@ -77,7 +87,8 @@ public record EmitterConfig(
                         .maxBuffered(maxBuffered)
                         .eventsPerEntry(eventsPerEntry)
                         .timeoutMillis(timeoutMillis)
-                        .retryMillis(retryMillis);
+                        .retryMillis(retryMillis)
+                        .lingerMillis(lingerMillis);
     }
 
     /**
@@ -125,6 +136,7 @@ public record EmitterConfig(
         private int eventsPerEntry = DEFAULT_EVENTS_PER_ENTRY;
         private int timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
         private long retryMillis = DEFAULT_RETRY_MILLIS;
+        private long lingerMillis = DEFAULT_LINGER_MILLIS;
 
         private Builder() {}
 
@@ -173,6 +185,11 @@ public record EmitterConfig(
             return this;
         }
 
+        public Builder lingerMillis(long v) {
+            lingerMillis = v;
+            return this;
+        }
+
         public EmitterConfig build() {
             return new EmitterConfig(
                     URI.create(Objects.requireNonNull(redisUri, "redisUri")),
@@ -183,7 +200,8 @@ public record EmitterConfig(
                     maxBuffered,
                     eventsPerEntry,
                     timeoutMillis,
-                    retryMillis);
+                    retryMillis,
+                    lingerMillis);
         }
 
         /** Builds the config and starts an {@link Emitter} with it. */
@@ -202,6 +220,7 @@ public record EmitterConfig(
         return "EmitterConfig[redisUri=" + redisUriForLogs() + ", stream=" + stream + ", maxBatch=" + maxBatch
                 + ", maxAgeMillis="
                 + maxAgeMillis + ", spillDir=" + spillDir + ", maxBuffered=" + maxBuffered + ", eventsPerEntry="
-                + eventsPerEntry + ", timeoutMillis=" + timeoutMillis + ", retryMillis=" + retryMillis + "]";
+                + eventsPerEntry + ", timeoutMillis=" + timeoutMillis + ", retryMillis=" + retryMillis
+                + ", lingerMillis=" + lingerMillis + "]";
     }
 }

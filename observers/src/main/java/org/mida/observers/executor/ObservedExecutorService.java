@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
+import org.mida.observers.emit.Emitter;
 import org.mida.observers.sdk.CurrentTask;
 import org.mida.observers.sdk.Ids;
 import org.mida.observers.sdk.Values;
@@ -32,7 +33,9 @@ import org.mida.observers.sdk.WorkflowContext;
  *
  * <p>To save the workflow time, a task's states are coalesced ({@link EventMode}): by default one
  * RUNNING event (carrying {@code submitted_at}) when it starts and one final event when it ends; the
- * server's monotonic merge gives the same task either way.
+ * server's monotonic merge gives the same task either way. The RUNNING event is {@linkplain
+ * Emitter#emitDeferred deferred}: a task that ends within the emitter's linger (20 ms by default) is
+ * sent as its final event alone, carrying {@code started_at} and {@code telemetry_at_start} too.
  *
  * <pre>{@code
  * ExecutorService pool = Executors.newFixedThreadPool(64);
@@ -49,7 +52,11 @@ public final class ObservedExecutorService implements ExecutorService {
     public enum EventMode {
         /** SUBMITTED (on the submitting thread), RUNNING and the final state: three events. */
         EVERY_STATE,
-        /** RUNNING with {@code submitted_at}, then the final state: two events (default). */
+        /**
+         * RUNNING with {@code submitted_at}, then the final state: two events (default); one for a task
+         * that ends within the emitter's {@linkplain org.mida.observers.emit.EmitterConfig#lingerMillis
+         * linger}.
+         */
         START_AND_END,
         /** One event with everything when the task ends; RUNNING tasks are not visible meanwhile. */
         END_ONLY
@@ -104,16 +111,20 @@ public final class ObservedExecutorService implements ExecutorService {
             if (used == null) used = aware != null ? aware.used() : Map.of();
             double startedAt = Values.now();
             Map<String, Object> telemetryAtStart = wf.telemetry();
-            if (mode != EventMode.END_ONLY)
-                emit(base(Status.RUNNING)
+            Emitter.Deferred running = null;
+            if (mode != EventMode.END_ONLY) {
+                TaskEvent r = base(Status.RUNNING)
                         .startedAt(startedAt)
                         .telemetryAtStart(telemetryAtStart)
-                        .build());
+                        .build();
+                if (mode == EventMode.EVERY_STATE) emit(r);
+                else running = wf.emitter().emitDeferred(r);
+            }
             T result;
             try (CurrentTask.Scope s = CurrentTask.enter(taskId)) {
                 result = body.call();
             } catch (Exception | Error e) {
-                emit(end(Status.ERROR, startedAt, telemetryAtStart)
+                emit(end(Status.ERROR, startedAt, telemetryAtStart, running)
                         .stderr(Values.stackTrace(e))
                         .build());
                 throw e;
@@ -125,15 +136,21 @@ public final class ObservedExecutorService implements ExecutorService {
                 g.put("result", r);
                 generated = g;
             }
-            emit(end(Status.FINISHED, startedAt, telemetryAtStart)
+            emit(end(Status.FINISHED, startedAt, telemetryAtStart, running)
                     .generated(generated)
                     .build());
             return result;
         }
 
-        private TaskEvent.Builder end(Status status, double startedAt, Map<String, Object> telemetryAtStart) {
+        /**
+         * The final event; it also carries the RUNNING event's telemetry when there was none ({@code
+         * END_ONLY}) or when that event was still waiting and is withdrawn: a short task is one event.
+         */
+        private TaskEvent.Builder end(
+                Status status, double startedAt, Map<String, Object> telemetryAtStart, Emitter.Deferred running) {
             TaskEvent.Builder b = base(status).startedAt(startedAt).endedAt(Values.now());
-            if (mode == EventMode.END_ONLY) b.telemetryAtStart(telemetryAtStart);
+            if (mode == EventMode.END_ONLY || (running != null && running.withdraw()))
+                b.telemetryAtStart(telemetryAtStart);
             return b.telemetryAtEnd(wf.telemetry());
         }
 

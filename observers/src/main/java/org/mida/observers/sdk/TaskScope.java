@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
+import org.mida.observers.emit.Emitter;
 
 /**
  * One task of a {@link WorkflowContext}: set {@code used}, {@link #start()} (a RUNNING event; the task
@@ -32,6 +33,8 @@ public final class TaskScope implements AutoCloseable {
     private final List<String> dependencies = new ArrayList<>();
     private String parentTaskId;
     private Double startedAt;
+    private Map<String, Object> telemetryAtStart;
+    private Emitter.Deferred running;
     private CurrentTask.Scope scope;
     private boolean ended;
 
@@ -82,15 +85,19 @@ public final class TaskScope implements AutoCloseable {
         return this;
     }
 
-    /** Emits RUNNING and makes this the current task of the thread. */
+    /**
+     * Emits RUNNING (deferred: a task that ends within the emitter's linger is sent as one final event)
+     * and makes this the current task of the thread.
+     */
     public TaskScope start() {
         if (startedAt != null) throw new IllegalStateException("task " + taskId + " already started");
         if (parentTaskId == null) parentTaskId = CurrentTask.id();
         startedAt = Values.now();
-        wf.emitter()
-                .emit(base().status(Status.RUNNING)
+        telemetryAtStart = wf.telemetry();
+        running = wf.emitter()
+                .emitDeferred(base().status(Status.RUNNING)
                         .submittedAt(startedAt)
-                        .telemetryAtStart(wf.telemetry())
+                        .telemetryAtStart(telemetryAtStart)
                         .build());
         scope = CurrentTask.enter(taskId);
         return this;
@@ -123,9 +130,11 @@ public final class TaskScope implements AutoCloseable {
         if (startedAt == null) start();
         ended = true;
         if (scope != null) scope.close();
+        TaskEvent.Builder b = base().status(status);
+        // a short task's RUNNING event is still waiting: take it back and send one event with both halves
+        if (running.withdraw()) b.submittedAt(startedAt).telemetryAtStart(telemetryAtStart);
         wf.emitter()
-                .emit(base().status(status)
-                        .endedAt(Values.now())
+                .emit(b.endedAt(Values.now())
                         .generated(generated)
                         .telemetryAtEnd(wf.telemetry())
                         .stderr(stderr)

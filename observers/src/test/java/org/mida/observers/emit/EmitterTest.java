@@ -28,7 +28,12 @@ class EmitterTest {
     }
 
     private Emitter start(int port) {
+        return start(port, EmitterConfig.DEFAULT_LINGER_MILLIS);
+    }
+
+    private Emitter start(int port, long lingerMillis) {
         return EmitterConfig.builder().redisUri("redis://127.0.0.1:" + port).stream("mida:test")
+                .lingerMillis(lingerMillis)
                 .maxBatch(100)
                 .maxAgeMillis(20)
                 .maxBuffered(1000)
@@ -78,11 +83,77 @@ class EmitterTest {
         assertThat(e.stats().dropped()).isZero();
     }
 
+    /** The task ids in this emitter's spill file, in order. */
+    private List<String> spilledIds() throws Exception {
+        var ids = new ArrayList<String>();
+        for (Path f : SpillFile.list(dir))
+            for (String line : Files.readAllLines(f))
+                EventCodec.shared().decode(line).events().forEach(ev -> ids.add(ev.key()));
+        return ids;
+    }
+
+    @Test
+    void a_withdrawn_deferred_event_is_never_sent_and_is_counted_as_coalesced() throws Exception {
+        Emitter e = start(closedPort(), 60_000);
+        Emitter.Deferred running =
+                e.emitDeferred(TaskEvent.builder("t1").status(Status.RUNNING).build());
+        assertThat(running.withdraw()).isTrue();
+        assertThat(running.withdraw()).isFalse();
+        e.emit(TaskEvent.builder("t1").status(Status.FINISHED).build());
+        e.close();
+
+        assertThat(spilledIds()).containsExactly("t1");
+        Emitter.Stats s = e.stats();
+        assertThat(s.emitted()).isEqualTo(1);
+        assertThat(s.spilled()).isEqualTo(1);
+        assertThat(s.coalesced()).isEqualTo(1);
+    }
+
+    @Test
+    void a_deferred_event_joins_the_buffer_after_the_linger_and_can_no_longer_be_withdrawn() throws Exception {
+        Emitter e = start(closedPort(), 20);
+        Emitter.Deferred running =
+                e.emitDeferred(TaskEvent.builder("t1").status(Status.RUNNING).build());
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (e.stats().spilled() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(running.withdraw()).isFalse();
+        e.close();
+        assertThat(spilledIds()).containsExactly("t1");
+        assertThat(e.stats().coalesced()).isZero();
+    }
+
+    @Test
+    void flush_and_close_send_the_deferred_events_still_waiting() throws Exception {
+        Emitter e = start(closedPort(), 60_000);
+        Emitter.Deferred a = e.emitDeferred(TaskEvent.builder("a").build());
+        assertThat(e.flush(Duration.ofSeconds(10))).isTrue();
+        assertThat(e.stats().spilled()).isEqualTo(1);
+        assertThat(a.withdraw()).isFalse();
+        Emitter.Deferred b = e.emitDeferred(TaskEvent.builder("b").build());
+        e.close();
+        assertThat(b.withdraw()).isFalse();
+        assertThat(spilledIds()).containsExactly("a", "b");
+        assertThat(e.stats().emitted()).isEqualTo(2);
+        assertThat(e.stats().buffered()).isZero();
+    }
+
+    @Test
+    void with_no_linger_a_deferred_event_is_sent_at_once() throws Exception {
+        Emitter e = start(closedPort(), 0);
+        Emitter.Deferred d = e.emitDeferred(TaskEvent.builder("a").build());
+        assertThat(d.withdraw()).isFalse();
+        assertThat(e.stats().emitted()).isEqualTo(1);
+        e.close();
+        assertThat(spilledIds()).containsExactly("a");
+    }
+
     @Test
     void emit_after_close_is_refused() throws Exception {
         Emitter e = start(closedPort());
         e.close();
         assertThatThrownBy(() -> e.emit(TaskEvent.builder("late").build())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> e.emitDeferred(TaskEvent.builder("late").build()))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test

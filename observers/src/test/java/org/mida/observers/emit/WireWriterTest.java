@@ -1,0 +1,150 @@
+package org.mida.observers.emit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.mida.event.Event;
+import org.mida.event.EventCodec;
+import org.mida.event.ObserverEvent;
+import org.mida.event.Status;
+import org.mida.event.TaskEvent;
+import org.mida.event.WorkflowEvent;
+
+/** The emitter's direct writer must write, character for character, what the codec writes. */
+class WireWriterTest {
+
+    private final WireWriter writer = new WireWriter();
+    private final EventCodec codec = EventCodec.shared();
+
+    private void assertSameAsCodec(List<? extends Event> events) throws Exception {
+        assertThat(writer.array(events)).isEqualTo(codec.encodeAll(events));
+    }
+
+    @Test
+    void a_task_event_with_every_field_is_written_as_the_codec_writes_it() throws Exception {
+        var nested = new LinkedHashMap<String, Object>();
+        nested.put("list", List.of(1, 2L, 3.5, "x", true));
+        nested.put("null", null);
+        nested.put("deep", Map.of("k", List.of(Map.of("a", 1e300))));
+        var used = new LinkedHashMap<String, Object>();
+        used.put("lr", 0.01);
+        used.put("n", 42);
+        used.put("big", 12_345_678_901L);
+        used.put("epoch", 1_764_219_912.123456);
+        used.put("data", Map.of("@id", "file:///d.csv", "@type", "dataset"));
+        used.put("nested", nested);
+        used.put("nan", Double.NaN);
+        used.put("inf", Double.NEGATIVE_INFINITY);
+        used.put("float", 1.5f);
+        used.put("decimal", new BigDecimal("3.14159265358979323846"));
+        used.put("bigint", new BigInteger("123456789012345678901234567890"));
+        used.put("text", "quote \" backslash \\ newline \n tab \t unicode é ✓ \u0001 😀");
+        var cpu = CachedJsonMap.of(Map.of("percent", 12.5, "per_core", List.of(10.0, 15.0)));
+        var telemetry = new LinkedHashMap<String, Object>();
+        telemetry.put("cpu", cpu);
+        telemetry.put("memory", CachedJsonMap.of(Map.of("total", 1L << 34)));
+        telemetry.put("sampled_at", 1_764_219_912.5);
+        TaskEvent e = TaskEvent.builder("t-1")
+                .workflowId("wf")
+                .campaignId("c")
+                .activityId("train")
+                .status(Status.FINISHED)
+                .submittedAt(1_764_219_912.0)
+                .startedAt(1_764_219_912.000001)
+                .endedAt(1e7)
+                .used(used)
+                .generated(Map.of("result", 0.25))
+                .dependencies(List.of("a", "b"))
+                .parentTaskId("p")
+                .groupId("g")
+                .subtype("s")
+                .adapterId("java-sdk")
+                .hostname("h")
+                .nodeName("n")
+                .loginName("l")
+                .user("u")
+                .telemetryAtStart(telemetry)
+                .telemetryAtEnd(telemetry)
+                .stdout(List.of("line 1", "line 2"))
+                .stderr("boom")
+                .customMetadata(Map.of("k", "v"))
+                .tags(List.of("x", "y"))
+                .build();
+        assertSameAsCodec(List.of(e));
+    }
+
+    @Test
+    void sparse_events_of_every_type_are_written_as_the_codec_writes_them() throws Exception {
+        var events = new ArrayList<Event>();
+        events.add(TaskEvent.builder("only-id").build());
+        events.add(TaskEvent.builder("extras")
+                .status(Status.RUNNING)
+                .extras(Map.of("status", "shadowed", "custom_field", Map.of(1, "non-string key")))
+                .build());
+        events.add(TaskEvent.builder("non-string-keys")
+                .used(new LinkedHashMap<>(Map.of("m", Map.of(7, "seven"))))
+                .build());
+        events.add(new WorkflowEvent(
+                "wf",
+                "c",
+                "name",
+                null,
+                "java-sdk",
+                "u",
+                null,
+                Map.of("hostname", "h"),
+                null,
+                Map.of(),
+                null,
+                Map.of(),
+                1_764_219_912.25,
+                null,
+                Status.RUNNING,
+                null));
+        events.add(new ObserverEvent(
+                "obs-1",
+                1_764_219_912.5,
+                "n",
+                "mlflow",
+                "running",
+                "h",
+                "1",
+                42L,
+                null,
+                null,
+                5.0,
+                null,
+                null,
+                null,
+                Map.of("emitted", 3L),
+                Map.of(),
+                Map.of()));
+        assertSameAsCodec(events);
+        assertSameAsCodec(List.of());
+    }
+
+    @Test
+    void epoch_sized_doubles_are_in_the_codecs_plain_notation() {
+        var rnd = new Random(42);
+        var samples = new ArrayList<Double>(List.of(1e7, -1e7, 9_999_999.999999998, 1e16 - 2, 1_764_219_912.0));
+        for (int i = 0; i < 200_000; i++) {
+            double mag = Math.pow(10, 7 + rnd.nextDouble() * 9);
+            double d = rnd.nextBoolean() ? mag : Math.round(mag * 1e6) / 1e6;
+            samples.add(rnd.nextInt(10) == 0 ? -d : d);
+        }
+        for (double d : samples) {
+            double a = Math.abs(d);
+            if (a < 1e7 || a >= 1e16) continue;
+            assertThat(WireWriter.plain(d))
+                    .as("%s", d)
+                    .isEqualTo(BigDecimal.valueOf(d).toPlainString());
+        }
+    }
+}
