@@ -87,15 +87,25 @@ public final class ObserverOverheadBench {
 
     // ------------------------------------------------------------------ overhead
 
+    /**
+     * Three variants per repetition, in an order that rotates: no observers; observers as configured by
+     * default (a task that ends within the emitter's linger is one event); and observers with {@code
+     * lingerMillis(0)} (every task two events, RUNNING and FINISHED, as before the linger existed), each
+     * with its own emitter and stream. Wall time of the workflow, and the CPU the JVM, its flusher
+     * thread(s) and redis-server spent during it.
+     */
     private void overhead(List<int[]> workloads, int reps) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try (Emitter emitter = emitter("mida:bench:overhead")) {
-            progress("warm-up (10,000 x 1 ms, both ways)");
+        try (Emitter emitter = emitter("mida:bench:overhead", EmitterConfig.DEFAULT_LINGER_MILLIS);
+                Emitter twoEvents = emitter("mida:bench:overhead2", 0)) {
+            progress("warm-up (10,000 x 1 ms, each variant)");
             for (int i = 0; i < 2; i++) {
                 workflow(pool, null, 10_000, 1);
                 workflow(pool, emitter, 10_000, 1);
+                workflow(pool, twoEvents, 10_000, 1);
             }
             drain(emitter);
+            drain(twoEvents);
             var rows = new ArrayList<Map<String, Object>>();
             double worst = Double.NEGATIVE_INFINITY;
             String worstName = null;
@@ -103,23 +113,55 @@ public final class ObserverOverheadBench {
                 int n = w[0], ms = w[1];
                 var without = new ArrayList<Double>();
                 var with = new ArrayList<Double>();
+                var with2 = new ArrayList<Double>();
                 var pct = new ArrayList<Double>();
+                var pct2 = new ArrayList<Double>();
+                var cpuRows = new ArrayList<Map<String, Object>>();
                 for (int r = 0; r < reps; r++) {
-                    double a, b;
-                    if (r % 2 == 0) {
-                        a = workflow(pool, null, n, ms);
-                        b = workflow(pool, emitter, n, ms);
-                    } else {
-                        b = workflow(pool, emitter, n, ms);
-                        a = workflow(pool, null, n, ms);
+                    Emitter[] order = switch (r % 3) {
+                        case 0 -> new Emitter[] {null, emitter, twoEvents};
+                        case 1 -> new Emitter[] {emitter, twoEvents, null};
+                        default -> new Emitter[] {twoEvents, null, emitter};
+                    };
+                    var wall = new java.util.IdentityHashMap<Object, Double>();
+                    var cpu = new java.util.IdentityHashMap<Object, long[]>();
+                    Object none = new Object();
+                    for (Emitter v : order) {
+                        long[] c0 = cpuNow();
+                        double t = workflow(pool, v, n, ms);
+                        long[] c1 = cpuNow();
+                        Object k = v == null ? none : v;
+                        wall.put(k, t);
+                        cpu.put(k, new long[] {c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2]});
                     }
-                    long drainMs = drain(emitter);
+                    long drainMs = drain(emitter) + drain(twoEvents);
+                    double a = wall.get(none), b = wall.get(emitter), b2 = wall.get(twoEvents);
                     without.add(a);
                     with.add(b);
+                    with2.add(b2);
                     pct.add(100.0 * (b - a) / a);
+                    pct2.add(100.0 * (b2 - a) / a);
+                    var cr = new LinkedHashMap<String, Object>();
+                    cr.put("without", cpuMap(cpu.get(none)));
+                    cr.put("with", cpuMap(cpu.get(emitter)));
+                    cr.put("with_two_events", cpuMap(cpu.get(twoEvents)));
+                    cpuRows.add(cr);
                     progress(String.format(
-                            "%,d tasks x %d ms, rep %d: without %.0f ms, with %.0f ms (%+.2f %%), drain after %d ms",
-                            n, ms, r + 1, a, b, 100.0 * (b - a) / a, drainMs));
+                            "%,d tasks x %d ms, rep %d: without %.0f ms, with %.0f ms (%+.2f %%), with two events %.0f ms"
+                                    + " (%+.2f %%); CPU ms jvm/flusher/redis: without %s, with %s, two events %s;"
+                                    + " drain after %d ms",
+                            n,
+                            ms,
+                            r + 1,
+                            a,
+                            b,
+                            100.0 * (b - a) / a,
+                            b2,
+                            100.0 * (b2 - a) / a,
+                            cpuText(cpu.get(none)),
+                            cpuText(cpu.get(emitter)),
+                            cpuText(cpu.get(twoEvents)),
+                            drainMs));
                 }
                 var row = new LinkedHashMap<String, Object>();
                 String name = n + "x" + ms + "ms";
@@ -133,6 +175,12 @@ public final class ObserverOverheadBench {
                 row.put(
                         "overhead_pct_reps",
                         pct.stream().map(ObserverOverheadBench::round).toList());
+                row.put("with_two_events_ms_median", round(median(with2)));
+                row.put("two_events_overhead_pct_median", round(median(pct2)));
+                row.put(
+                        "two_events_overhead_pct_reps",
+                        pct2.stream().map(ObserverOverheadBench::round).toList());
+                row.put("cpu_ms_reps", cpuRows);
                 row.put("ideal_ms", Math.round(2.0 * Math.ceil(n / 2.0 / THREADS) * ms));
                 rows.add(row);
                 if (med > worst) {
@@ -141,6 +189,7 @@ public final class ObserverOverheadBench {
                 }
             }
             Emitter.Stats s = emitter.stats();
+            Emitter.Stats s2 = twoEvents.stats();
             result.put("overhead_pct", round(worst));
             result.put("worst_workload", worstName);
             result.put("workloads", rows);
@@ -150,7 +199,16 @@ public final class ObserverOverheadBench {
                             "emitted", s.emitted(),
                             "flushed", s.flushed(),
                             "spilled", s.spilled(),
-                            "dropped", s.dropped()));
+                            "dropped", s.dropped(),
+                            "coalesced", s.coalesced()));
+            result.put(
+                    "overhead_emitter_two_events",
+                    Map.of(
+                            "emitted", s2.emitted(),
+                            "flushed", s2.flushed(),
+                            "spilled", s2.spilled(),
+                            "dropped", s2.dropped(),
+                            "coalesced", s2.coalesced()));
         } finally {
             pool.shutdownNow();
         }
@@ -247,6 +305,62 @@ public final class ObserverOverheadBench {
         progress(String.format(
                 "emit: median %d ns, p99 %d ns; build+emit median %d ns",
                 emitNs[measured / 2], emitNs[(int) (measured * 0.99)], buildNs[measured / 2]));
+        encodeCost();
+    }
+
+    /**
+     * The flusher's encoding, per event: the codec's map path ({@code EventCodec.encodeAll}: each
+     * event's {@code toMap()}, then Jackson over the maps) against the emitter's {@link WireWriter}, on
+     * the same 500-event entries of FINISHED events as the executor sends them (used, generated, both
+     * telemetry snapshots), alternating, after a warm-up.
+     */
+    private void encodeCost() throws Exception {
+        Map<String, Object> tel = Telemetry.shared().latest();
+        var batch = new ArrayList<TaskEvent>(500);
+        for (int i = 0; i < 500; i++)
+            batch.add(TaskEvent.builder("encode-" + i)
+                    .workflowId("wf-encode")
+                    .campaignId("campaign-encode")
+                    .activityId("inc")
+                    .status(Status.FINISHED)
+                    .submittedAt(1.764e9 + i * 1e-3)
+                    .startedAt(1.764e9 + i * 1e-3 + 1e-4)
+                    .endedAt(1.764e9 + i * 1e-3 + 1.1e-3)
+                    .used(Map.of("x", i))
+                    .generated(Map.of("result", i + 1))
+                    .hostname("host")
+                    .user("user")
+                    .adapterId("java-sdk")
+                    .telemetryAtStart(tel)
+                    .telemetryAtEnd(tel)
+                    .build());
+        var writer = new org.mida.observers.emit.WireWriter();
+        EventCodec codec = EventCodec.shared();
+        int rounds = quick ? 200 : 600;
+        long codecNs = 0, writerNs = 0, bytes = 0;
+        for (int r = 0; r < 2 * rounds; r++) {
+            boolean measure = r >= rounds;
+            long t0 = System.nanoTime();
+            String a = codec.encodeAll(batch);
+            long t1 = System.nanoTime();
+            String b = writer.array(batch);
+            long t2 = System.nanoTime();
+            if (r == 0 && !codec.parse(a).equals(codec.parse(b)))
+                throw new IllegalStateException("WireWriter and EventCodec differ");
+            if (measure) {
+                codecNs += t1 - t0;
+                writerNs += t2 - t1;
+                bytes = b.length();
+            }
+        }
+        double perCodec = codecNs / (double) rounds / batch.size(),
+                perWriter = writerNs / (double) rounds / batch.size();
+        result.put("encode_ns_per_event_codec_maps", round(perCodec));
+        result.put("encode_ns_per_event_wire_writer", round(perWriter));
+        result.put("encode_bytes_per_event", bytes / batch.size());
+        progress(String.format(
+                "encode a FINISHED event (%d chars): codec maps %.0f ns, WireWriter %.0f ns",
+                bytes / batch.size(), perCodec, perWriter));
     }
 
     // ------------------------------------------------------------------ Redis outage
@@ -294,8 +408,14 @@ public final class ObserverOverheadBench {
             long catchUpMs = (System.nanoTime() - t0) / 1_000_000;
             e.close();
             Emitter.Stats s = e.stats();
-            long arrived = countTaskEvents(stream);
-            out.put("task_events", tasks * 2);
+            long[] counted = countTaskEvents(stream);
+            long arrived = counted[0], finished = counted[1];
+            // every task event the emitter took (its two workflow events aside); the coalesced RUNNING
+            // events were withdrawn before sending, their content is in the task's FINISHED event
+            long expected = s.emitted() - 2;
+            out.put("tasks", tasks);
+            out.put("task_events_emitted", expected);
+            out.put("coalesced", s.coalesced());
             out.put("task_ms", taskMs);
             out.put("outage_s", round((downAt[1] - downAt[0]) / 1e9));
             out.put("baseline_ms", round(baseline));
@@ -307,10 +427,11 @@ public final class ObserverOverheadBench {
             out.put("spilled_when_workflow_ended", mid.spilled());
             out.put("catch_up_ms_after_workflow", catchUpMs);
             out.put("arrived", arrived);
-            out.put("all_arrived", arrived == tasks * 2L);
+            out.put("tasks_finished_in_stream", finished);
+            out.put("all_arrived", arrived == expected && finished == tasks && expected + s.coalesced() == 2L * tasks);
             progress(String.format(
                     "Redis outage: baseline %.0f ms, with outage %.0f ms (%+.2f %%); spilled %d, replayed %d, dropped %d;"
-                            + " %d of %d task events in the stream",
+                            + " %d of %d task events in the stream (%d coalesced), %d of %d tasks FINISHED",
                     baseline,
                     withOutage,
                     100.0 * (withOutage - baseline) / baseline,
@@ -318,7 +439,10 @@ public final class ObserverOverheadBench {
                     s.replayed(),
                     s.dropped(),
                     arrived,
-                    tasks * 2));
+                    expected,
+                    s.coalesced(),
+                    finished,
+                    tasks));
         } finally {
             pool.shutdownNow();
         }
@@ -340,8 +464,10 @@ public final class ObserverOverheadBench {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    private long countTaskEvents(String stream) {
+    /** The task events in the stream, and the distinct tasks among them with a FINISHED event. */
+    private long[] countTaskEvents(String stream) {
         long n = 0;
+        var finished = new java.util.HashSet<String>();
         try (Jedis j = new Jedis(java.net.URI.create(redis.uri()))) {
             StreamEntryID from = null;
             while (true) {
@@ -351,22 +477,58 @@ public final class ObserverOverheadBench {
                 if (page.size() <= start) break;
                 for (int i = start; i < page.size(); i++) {
                     var d = EventCodec.shared().decode(page.get(i).getFields().get(EventStream.FIELD));
-                    n += d.events().stream()
-                            .filter(ev -> ev.type().equals("task"))
-                            .count();
+                    for (var ev : d.events()) {
+                        if (!(ev instanceof TaskEvent t)) continue;
+                        n++;
+                        if (t.status() == Status.FINISHED) finished.add(t.taskId());
+                    }
                 }
                 from = page.get(page.size() - 1).getID();
             }
         }
-        return n;
+        return new long[] {n, finished.size()};
     }
 
     // ------------------------------------------------------------------ helpers
 
     private Emitter emitter(String stream) {
+        return emitter(stream, EmitterConfig.DEFAULT_LINGER_MILLIS);
+    }
+
+    private Emitter emitter(String stream, long lingerMillis) {
         return EmitterConfig.builder().redisUri(redis.uri()).stream(stream)
                 .spillDir(root.resolve("spill"))
+                .lingerMillis(lingerMillis)
                 .start();
+    }
+
+    /** CPU time so far, ns: this JVM, its emitter flusher threads, redis-server (10 ms resolution). */
+    private long[] cpuNow() {
+        long jvm = ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long flusher = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("mida-emitter-flush")) flusher += Math.max(0, threads.getThreadCpuTime(t.getId()));
+        }
+        long redisCpu = ProcessHandle.of(redis.pid())
+                .flatMap(h -> h.info().totalCpuDuration())
+                .map(java.time.Duration::toNanos)
+                .orElse(-1L);
+        return new long[] {jvm, flusher, redisCpu};
+    }
+
+    private static Map<String, Object> cpuMap(long[] c) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("jvm", round(c[0] / 1e6));
+        m.put("flusher", round(c[1] / 1e6));
+        m.put("redis", round(c[2] / 1e6));
+        return m;
+    }
+
+    private static String cpuText(long[] c) {
+        return String.format("%.0f/%.0f/%.0f", c[0] / 1e6, c[1] / 1e6, c[2] / 1e6);
     }
 
     /** Waits until the emitter sent everything, then empties the stream; returns the wait in ms. */
