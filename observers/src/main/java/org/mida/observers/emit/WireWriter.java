@@ -68,6 +68,10 @@ public final class WireWriter {
 
     private final ObjectWriter wire;
     private CharsWriter out = new CharsWriter(INITIAL_CHARS);
+    /** Keys and values of the last telemetry map written, alternating, and its JSON text. */
+    private Object[] lastSnapshot;
+
+    private String lastSnapshotJson;
 
     public WireWriter() {
         ObjectMapper mapper = EventCodec.shared()
@@ -133,8 +137,8 @@ public final class WireWriter {
         string(g, NODE_NAME, t.nodeName());
         string(g, LOGIN_NAME, t.loginName());
         string(g, USER, t.user());
-        map(g, TELEMETRY_AT_START, t.telemetryAtStart());
-        map(g, TELEMETRY_AT_END, t.telemetryAtEnd());
+        telemetry(g, TELEMETRY_AT_START, t.telemetryAtStart());
+        telemetry(g, TELEMETRY_AT_END, t.telemetryAtEnd());
         if (t.stdout() != null) {
             g.writeFieldName(STDOUT);
             value(g, t.stdout());
@@ -167,6 +171,52 @@ public final class WireWriter {
         if (v == null || v.isEmpty()) return;
         g.writeFieldName(name);
         value(g, v);
+    }
+
+    /**
+     * A telemetry snapshot is shared by every event of its sampling period, but each event holds its own
+     * copy of the snapshot's top-level map (the event copies its maps), with the same keys and section
+     * objects. So the text of the last snapshot written is kept with those references; a map holding the
+     * same ones, in the same order, is that text again — checked by identity, without serialising.
+     */
+    private void telemetry(JsonGenerator g, SerializedString name, Map<String, Object> v) throws IOException {
+        if (v == null || v.isEmpty()) return;
+        g.writeFieldName(name);
+        if (!sameAsLastSnapshot(v)) {
+            var refs = new Object[2 * v.size()];
+            int i = 0;
+            for (Map.Entry<String, Object> e : v.entrySet()) {
+                if (!immutable(e.getValue())) { // a section that may change under us: no shortcut
+                    lastSnapshot = null;
+                    value(g, v);
+                    return;
+                }
+                refs[i++] = e.getKey();
+                refs[i++] = e.getValue();
+            }
+            lastSnapshotJson = wire.writeValueAsString(v);
+            lastSnapshot = refs;
+        }
+        g.writeRawValue(lastSnapshotJson);
+    }
+
+    private static boolean immutable(Object v) {
+        return v instanceof CachedJsonMap
+                || v instanceof String
+                || v instanceof Double
+                || v instanceof Long
+                || v instanceof Integer
+                || v instanceof Boolean;
+    }
+
+    private boolean sameAsLastSnapshot(Map<String, Object> v) {
+        Object[] refs = lastSnapshot;
+        if (refs == null || refs.length != 2 * v.size()) return false;
+        int i = 0;
+        for (Map.Entry<String, Object> e : v.entrySet()) {
+            if (refs[i++] != e.getKey() || refs[i++] != e.getValue()) return false;
+        }
+        return true;
     }
 
     private void value(JsonGenerator g, Object v) throws IOException {

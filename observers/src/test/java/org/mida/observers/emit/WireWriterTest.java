@@ -145,6 +145,29 @@ class WireWriterTest {
     }
 
     @Test
+    void events_sharing_a_telemetry_snapshot_and_events_with_a_new_one_each_get_their_own() throws Exception {
+        var snapshot1 = new LinkedHashMap<String, Object>();
+        snapshot1.put("cpu", CachedJsonMap.of(Map.of("percent", 1.0)));
+        snapshot1.put("sampled_at", 1_764_219_912.5);
+        var snapshot2 = new LinkedHashMap<String, Object>(snapshot1);
+        snapshot2.put("cpu", CachedJsonMap.of(Map.of("percent", 2.0)));
+        var mutable = new LinkedHashMap<String, Object>(Map.of("percent", 3.0));
+        var snapshot3 = new LinkedHashMap<String, Object>(snapshot1);
+        snapshot3.put("cpu", mutable);
+        var events = new ArrayList<Event>();
+        for (var snap : List.of(snapshot1, snapshot1, snapshot2, snapshot1, snapshot3))
+            events.add(TaskEvent.builder("t" + events.size())
+                    .telemetryAtStart(snap)
+                    .telemetryAtEnd(snap)
+                    .build());
+        assertSameValuesAsCodec(events);
+        assertThat(writer.array(events)).contains("\"percent\":2.0").contains("\"percent\":3.0");
+        mutable.put("percent", 4.0); // a section that is not a cached one is written as it is now
+        TaskEvent later = TaskEvent.builder("t5").telemetryAtStart(snapshot3).build();
+        assertThat(writer.array(List.of(later))).contains("\"percent\":4.0");
+    }
+
+    @Test
     void epoch_sized_doubles_are_in_plain_notation_and_read_back_as_the_same_double() {
         var rnd = new Random(42);
         var samples = new ArrayList<Double>(List.of(1e7, -1e7, 9_999_999.999999998, 1e16 - 2, 1_764_219_912.0));
