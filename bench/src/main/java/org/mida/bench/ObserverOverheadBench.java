@@ -98,8 +98,10 @@ public final class ObserverOverheadBench {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (Emitter emitter = emitter("mida:bench:overhead", EmitterConfig.DEFAULT_LINGER_MILLIS);
                 Emitter twoEvents = emitter("mida:bench:overhead2", 0)) {
-            progress("warm-up (10,000 x 1 ms, each variant)");
-            for (int i = 0; i < 2; i++) {
+            // five rounds: with two, C2 was still compiling the observer's paths during the first
+            // measured repetitions (≈ 0.3-0.7 s of compiler-thread CPU per 50,000 observed tasks)
+            progress("warm-up (5 x 10,000 x 1 ms, each variant)");
+            for (int i = 0; i < 5; i++) {
                 workflow(pool, null, 10_000, 1);
                 workflow(pool, emitter, 10_000, 1);
                 workflow(pool, twoEvents, 10_000, 1);
