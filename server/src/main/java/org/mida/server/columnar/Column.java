@@ -94,6 +94,11 @@ final class Column {
         bits[row] = 0;
     }
 
+    /** The string's code, added to the dictionary when new. */
+    int intern(String s) {
+        return code(s);
+    }
+
     private int code(String s) {
         Integer c = codes.get(s);
         if (c != null) return c;

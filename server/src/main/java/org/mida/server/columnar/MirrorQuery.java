@@ -142,10 +142,11 @@ final class MirrorQuery {
         // group: key → accumulators
         var groups = new HashMap<GroupKey, Acc[]>();
         var order = new ArrayList<GroupKey>();
+        var probe = new GroupKey(new byte[keyCols.length], new long[keyCols.length], -1);
         for (int i = 0; i < m; i++) {
             int r = match[i];
-            byte[] kt = new byte[keyCols.length];
-            long[] kb = new long[keyCols.length];
+            byte[] kt = probe.tags;
+            long[] kb = probe.bits;
             for (int k = 0; k < keyCols.length; k++) {
                 Column c = keyCols[k];
                 if (c == null) continue;
@@ -157,9 +158,10 @@ final class MirrorQuery {
                     kb[k] = Double.isNaN(d) ? 0x7ff8000000000000L : d == 0.0 ? 0L : kb[k];
                 }
             }
-            var key = new GroupKey(kt, kb, r);
-            Acc[] acc = groups.get(key);
+            probe.rehash();
+            Acc[] acc = groups.get(probe);
             if (acc == null) {
+                var key = new GroupKey(kt.clone(), kb.clone(), r);
                 acc = new Acc[aggs.size()];
                 for (int a = 0; a < acc.length; a++) acc[a] = new Acc(aggs.get(a)[0], aggs.get(a)[1], aggCols[a]);
                 groups.put(key, acc);
@@ -204,13 +206,18 @@ final class MirrorQuery {
         final byte[] tags;
         final long[] bits;
         final int row;
-        private final int hash;
+        private int hash;
 
         GroupKey(byte[] tags, long[] bits, int row) {
             this.tags = tags;
             this.bits = bits;
             this.row = row;
-            this.hash = 31 * Arrays.hashCode(tags) + Arrays.hashCode(bits);
+            rehash();
+        }
+
+        /** After the probe key's arrays were refilled. */
+        void rehash() {
+            hash = 31 * Arrays.hashCode(tags) + Arrays.hashCode(bits);
         }
 
         @Override
@@ -227,6 +234,7 @@ final class MirrorQuery {
     /** One aggregate of one group. */
     private static final class Acc {
         final String fn;
+        final int kind; // 0 count, 1 sum, 2 avg, 3 min, 4 max
         final Column col;
         final boolean star;
         long count;
@@ -237,6 +245,7 @@ final class MirrorQuery {
 
         Acc(String fn, String field, Column col) {
             this.fn = fn;
+            this.kind = List.of("count", "sum", "avg", "min", "max").indexOf(fn);
             this.col = col;
             this.star = field.equals("*");
         }
@@ -250,8 +259,8 @@ final class MirrorQuery {
             byte t = col.tags[r];
             if (t == Column.MISSING) return;
             count++;
-            switch (fn) {
-                case "sum" -> {
+            switch (kind) {
+                case 1 -> {
                     if (t == Column.LONG && !anyDouble) {
                         try {
                             longSum = Math.addExact(longSum, col.bits[r]);
@@ -266,13 +275,12 @@ final class MirrorQuery {
                         doubleSum += t == Column.LONG ? (double) col.bits[r] : Double.longBitsToDouble(col.bits[r]);
                     }
                 }
-                case "avg" ->
-                    doubleSum += t == Column.LONG ? (double) col.bits[r] : Double.longBitsToDouble(col.bits[r]);
-                case "min" -> {
-                    if (bestRow < 0 || order(col, r, col, bestRow) < 0) bestRow = r;
+                case 2 -> doubleSum += t == Column.LONG ? (double) col.bits[r] : Double.longBitsToDouble(col.bits[r]);
+                case 3 -> {
+                    if (bestRow < 0 || compareCells(col, r, bestRow) < 0) bestRow = r;
                 }
-                case "max" -> {
-                    if (bestRow < 0 || order(col, r, col, bestRow) > 0) bestRow = r;
+                case 4 -> {
+                    if (bestRow < 0 || compareCells(col, r, bestRow) > 0) bestRow = r;
                 }
                 default -> {}
             }
@@ -306,7 +314,7 @@ final class MirrorQuery {
                 int ba = bad(c, a), bb = bad(c, b);
                 if (ba != bb) return Integer.compare(ba, bb);
                 // then by the value itself, the bad ones too (text "NaN", then NaN, then missing, ascending)
-                int x = order(c, a, c, b);
+                int x = compareCells(c, a, b);
                 return desc ? -x : x;
             });
         }
@@ -411,6 +419,19 @@ final class MirrorQuery {
     /** Cypher's orderability (ascending: strings, booleans, numbers with NaN last; missing after all). */
     static int order(Column a, int ra, Column b, int rb) {
         return orderValues(a.value(ra), b.value(rb));
+    }
+
+    /** {@link #order} of two rows of one column, without boxing where both hold doubles or both longs. */
+    static int compareCells(Column c, int ra, int rb) {
+        byte ta = c.tags[ra], tb = c.tags[rb];
+        if (ta == Column.DOUBLE && tb == Column.DOUBLE) {
+            double x = Double.longBitsToDouble(c.bits[ra]), y = Double.longBitsToDouble(c.bits[rb]);
+            boolean xn = Double.isNaN(x), yn = Double.isNaN(y);
+            if (xn || yn) return Boolean.compare(xn, yn);
+            return Double.compare(x + 0.0, y + 0.0);
+        }
+        if (ta == Column.LONG && tb == Column.LONG) return Long.compare(c.bits[ra], c.bits[rb]);
+        return order(c, ra, c, rb);
     }
 
     private static int rank(Object v) {

@@ -1,7 +1,6 @@
 package org.mida.server.columnar;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +15,28 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 final class TaskTable {
     final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     final Map<String, Column> columns = new LinkedHashMap<>();
-    private final HashMap<String, Integer> rowOf = new HashMap<>();
+    /**
+     * The row of each task, by the code of its id in the task_id column's dictionary (row + 1; 0: none): the
+     * ids are kept once, in that dictionary.
+     */
+    private int[] rowByCode = new int[1024];
+
+    private final Column ids;
     boolean[] live = new boolean[1024];
     int rows;
     int liveRows;
 
+    TaskTable() {
+        ids = new Column("task_id", live.length);
+        columns.put("task_id", ids);
+    }
+
     /** Sets one task's properties (pairs [name, value] as the load statement returns them); null: gone. */
     void upsert(String taskId, List<?> props) {
-        Integer r = rowOf.get(taskId);
+        int code = ids.intern(taskId);
+        if (code >= rowByCode.length)
+            rowByCode = Arrays.copyOf(rowByCode, Math.max(code + 1, rowByCode.length * 3 / 2));
+        Integer r = rowByCode[code] == 0 ? null : rowByCode[code] - 1;
         if (props == null) {
             if (r != null && live[r]) {
                 for (Column c : columns.values()) c.set(r, null);
@@ -39,7 +52,7 @@ final class TaskTable {
                 live = Arrays.copyOf(live, live.length + (live.length >> 1));
                 for (Column c : columns.values()) c.ensure(live.length);
             }
-            rowOf.put(taskId, row);
+            rowByCode[code] = row + 1;
         } else {
             row = r;
             for (Column c : columns.values()) c.set(row, null);
@@ -67,7 +80,7 @@ final class TaskTable {
 
     /** About the bytes the table takes on the heap. */
     long bytes() {
-        long b = live.length + rowOf.size() * (48L + 16 + 24 + 16 + 40);
+        long b = live.length + rowByCode.length * 4L;
         for (Column c : columns.values()) b += c.bytes();
         return b;
     }
