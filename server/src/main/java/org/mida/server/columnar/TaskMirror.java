@@ -398,7 +398,7 @@ public final class TaskMirror implements AutoCloseable {
 
     private void checkSize() {
         TaskTable t = table;
-        if (t != null && (t.rows & 0x3ff) < 64 && t.bytes() > maxBytes)
+        if (t != null && t.bytes() > maxBytes)
             off("the task table passed MIDA_MIRROR_MAX_BYTES (" + maxBytes + " bytes) at " + t.rows + " tasks");
     }
 

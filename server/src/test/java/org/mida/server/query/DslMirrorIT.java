@@ -297,6 +297,27 @@ class DslMirrorIT {
     }
 
     @Test
+    void over_its_byte_bound_the_mirror_is_dropped_and_cypher_answers() {
+        System.setProperty("mida.mirror.max.bytes", "60000");
+        try {
+            a = TestServer.start();
+        } finally {
+            System.clearProperty("mida.mirror.max.bytes");
+        }
+        awaitReady(a);
+        ingest(a, tasks(0, 400, 7, true));
+        a.awaitIngested(seconds(30));
+        TestServer.await(
+                seconds(30),
+                "the mirror to pass its bound",
+                () -> a.server().mirror().state() == TaskMirror.State.OFF);
+        assertThat(a.server().mirror().offReason()).contains("MIDA_MIRROR_MAX_BYTES");
+        String body = "{\"projection\": [\"task_id\"], \"sort\": [[\"task_id\", \"ascending\"]], \"limit\": 1000}";
+        assertThat(query(a, body, false)).hasSize(400).isEqualTo(query(a, body, true));
+        assertThat(a.server().mirror().answered()).isZero();
+    }
+
+    @Test
     void a_mirror_follows_what_another_server_ingests() {
         a = TestServer.start(c -> c.withIngest(20, "instance-a", 60_000));
         b = TestServer.startKeepingState(c -> c.withIngest(20, "instance-b", 60_000));
