@@ -238,6 +238,9 @@ public final class LineageBench {
         var rnd = new SplittableRandom(7);
         // start entities at the deep end of the chains: models of the last 10 % of the tasks
         int deepFrom = (int) (tasks * 0.9);
+        // the columnar mirror loads in the background at start: measured before anything else, so its load
+        // does not share the CPU with the measurements
+        awaitMirror(server.mirror());
 
         progress("lineage: warming up (%d requests)", Math.max(100, requests / 5));
         for (int k = 0; k < Math.max(100, requests / 5); k++)
@@ -283,7 +286,8 @@ public final class LineageBench {
         cumulative(http, base, rnd, deepFrom, Math.min(requests, 300));
         varLengthComparison(server.driver(), rnd, deepFrom, Math.min(requests, 300));
         workflowViews(http, base);
-        listingOne(http, base, Math.max(50, requests / 10));
+        listingOne(server, http, base, Math.max(50, requests / 10));
+        correlation(http, base);
     }
 
     /** The cumulative view ({@code versions=false}: an entity stands for all its versions), level by level. */
@@ -363,7 +367,12 @@ public final class LineageBench {
                 result.get("workflow_overview_edges"));
     }
 
-    private void listingOne(HttpClient http, String base, int n) throws Exception {
+    /**
+     * Listing 1 on both DSL engines of the same server, alternated (Cypher, mirror, Cypher, …), with the
+     * process CPU time each engine's requests took; then more requests on the mirror alone for its
+     * percentiles. The answers of the two engines must be the same.
+     */
+    private void listingOne(MidaServer server, HttpClient http, String base, int n) throws Exception {
         String body = "{\"projection\":[\"used.layers\",\"generated.loss\"],"
                 + "\"aggregation\":[[\"min\",\"generated.loss\"]],"
                 + "\"filter\":{\"campaign_id\":" + codec.toJson(CAMPAIGN) + ",\"generated.loss\":{\"$lt\":0.5}},"
@@ -378,21 +387,109 @@ public final class LineageBench {
             progress("  Listing-1 query: POST /api/query answered %d: not measured", probe.statusCode());
             return;
         }
-        for (int k = 0; k < Math.max(10, n / 5); k++) post(http, base + "/api/query", body);
-        long[] lat = new long[n];
+        var mirror = server.mirror();
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        int pairs = Math.min(n, IngestBench.intProp("mida.bench.cypher.requests", 20));
+        String viaCypher = null, viaMirror = null;
+        for (int k = 0; k < 3; k++) { // warm-up, both engines
+            System.setProperty(ENGINE, "cypher");
+            viaCypher = post(http, base + "/api/query", body).body();
+            System.clearProperty(ENGINE);
+            viaMirror = post(http, base + "/api/query", body).body();
+        }
+        boolean same = codec.parse(viaCypher).equals(codec.parse(viaMirror));
+        long answeredBefore = mirror.answered();
+        long[] cy = new long[pairs], mi = new long[n];
+        long cpuCypher = 0, cpuMirror = 0;
         for (int k = 0; k < n; k++) {
-            long t0 = System.nanoTime();
+            if (k < pairs) {
+                System.setProperty(ENGINE, "cypher");
+                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+                var r = post(http, base + "/api/query", body);
+                cy[k] = System.nanoTime() - t0;
+                cpuCypher += os.getProcessCpuTime() - c0;
+                System.clearProperty(ENGINE);
+                if (r.statusCode() != 200) throw new AssertionError("query: " + r.statusCode() + " " + r.body());
+            }
+            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
             var r = post(http, base + "/api/query", body);
-            lat[k] = System.nanoTime() - t0;
+            mi[k] = System.nanoTime() - t0;
+            if (k < pairs) cpuMirror += os.getProcessCpuTime() - c0;
             if (r.statusCode() != 200) throw new AssertionError("query: " + r.statusCode() + " " + r.body());
         }
-        Arrays.sort(lat);
+        long answered = mirror.answered() - answeredBefore;
+        Arrays.sort(cy);
+        Arrays.sort(mi);
         result.put("query_requests", n);
-        result.put("query_p50_ms", ms(percentile(lat, 0.50)));
-        result.put("query_p95_ms", ms(percentile(lat, 0.95)));
+        result.put("query_engine", answered == n ? "mirror" : "mixed: " + answered + " of " + n + " on the mirror");
+        result.put("query_p50_ms", ms(percentile(mi, 0.50)));
+        result.put("query_p95_ms", ms(percentile(mi, 0.95)));
+        result.put("query_cypher_requests", pairs);
+        result.put("query_cypher_p50_ms", ms(percentile(cy, 0.50)));
+        result.put("query_cypher_p95_ms", ms(percentile(cy, 0.95)));
+        result.put("query_cpu_ms_per_request_cypher", ms((double) cpuCypher / pairs));
+        result.put("query_cpu_ms_per_request_mirror", ms((double) cpuMirror / pairs));
+        result.put("query_same_answer", same);
         progress(
-                "  Listing-1 query over the campaign: p50 %.1f ms, p95 %.1f ms",
-                result.get("query_p50_ms"), result.get("query_p95_ms"));
+                "  Listing-1 query over the campaign: mirror p50 %.1f ms, p95 %.1f ms; Cypher (alternated, %d)"
+                        + " p50 %.1f ms, p95 %.1f ms; CPU per request %.1f vs %.1f ms; same answer: %s",
+                result.get("query_p50_ms"),
+                result.get("query_p95_ms"),
+                pairs,
+                result.get("query_cypher_p50_ms"),
+                result.get("query_cypher_p95_ms"),
+                result.get("query_cpu_ms_per_request_mirror"),
+                result.get("query_cpu_ms_per_request_cypher"),
+                same);
+        if (!same) throw new AssertionError("the engines answered differently:\n" + viaCypher + "\n" + viaMirror);
+    }
+
+    private static final String ENGINE = "mida.dsl.engine";
+
+    /** Waits for the columnar mirror's load and reports its size. */
+    private void awaitMirror(org.mida.server.columnar.TaskMirror mirror) throws InterruptedException {
+        long t0 = System.nanoTime();
+        while (mirror.state() == org.mida.server.columnar.TaskMirror.State.LOADING) Thread.sleep(100);
+        if (mirror.state() != org.mida.server.columnar.TaskMirror.State.READY)
+            throw new AssertionError("the mirror is off: " + mirror.offReason());
+        System.gc();
+        var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        result.put("mirror_load_ms", mirror.loadMs());
+        result.put("mirror_waited_ms", ms(System.nanoTime() - t0));
+        result.put("mirror_tasks", mirror.tasks());
+        result.put("mirror_bytes", mirror.bytes());
+        result.put("mirror_bytes_per_task", mirror.tasks() == 0 ? 0 : mirror.bytes() / mirror.tasks());
+        result.put("heap_used_after_gc_mib", heap.getUsed() >> 20);
+        progress(
+                "  columnar mirror: %d tasks loaded in %d ms, about %d MiB (%d bytes per task); heap used after GC %d MiB",
+                mirror.tasks(),
+                mirror.loadMs(),
+                mirror.bytes() >> 20,
+                result.get("mirror_bytes_per_task"),
+                heap.getUsed() >> 20);
+    }
+
+    /** The correlation analysis over the first 100,000 tasks of a workflow (HTTP end to end). */
+    private void correlation(HttpClient http, String base) throws Exception {
+        String uri = base + "/api/analysis/correlation?workflow_id=" + enc(workflowId(0)) + "&limit=100000";
+        var first = get(http, uri);
+        if (first.statusCode() != 200) {
+            result.put("correlation_note", "answered " + first.statusCode());
+            return;
+        }
+        long[] lat = new long[5];
+        for (int k = 0; k < lat.length; k++) {
+            long t0 = System.nanoTime();
+            get(http, uri);
+            lat[k] = System.nanoTime() - t0;
+        }
+        Arrays.sort(lat);
+        result.put("correlation_100k_p50_ms", ms(percentile(lat, 0.5)));
+        result.put("correlation_100k_max_ms", ms(lat[lat.length - 1]));
+        progress(
+                "  correlation over 100,000 tasks of a workflow: p50 %.0f ms, max %.0f ms",
+                result.get("correlation_100k_p50_ms"), result.get("correlation_100k_max_ms"));
     }
 
     @SuppressWarnings("unchecked")

@@ -47,6 +47,7 @@ public final class MidaServer implements AutoCloseable {
     private ServerMetrics metrics;
     private TaskBroadcaster broadcaster;
     private IngestedFeed feed;
+    private org.mida.server.columnar.TaskMirror mirror;
     private Javalin http;
     private volatile boolean closed;
     private volatile boolean ready;
@@ -108,6 +109,9 @@ public final class MidaServer implements AutoCloseable {
         broadcaster = new TaskBroadcaster(codec.mapper());
         // what every instance ingests reaches every instance's SSE clients (Redis pub/sub)
         feed = new IngestedFeed(broadcaster, redis, redisUri, config.stream(), codec.mapper()).start();
+        mirror = org.mida.server.columnar.TaskMirror.fromEnv(
+                        System.getenv(), driver, redis, redisUri, config.stream(), config.consumerGroup())
+                .writtenCount(metrics.ingest()::eventsIngested);
         Consumers.removeStale(
                 redis, config.stream(), config.consumerGroup(), config.consumerName(), Consumers.STALE_AFTER_MS);
         var settings = new StreamIngestor.Settings(
@@ -124,7 +128,10 @@ public final class MidaServer implements AutoCloseable {
                 codec,
                 metrics.ingest(),
                 settings,
-                feed::publish,
+                batch -> {
+                    feed.publish(batch);
+                    mirror.afterBatch(batch);
+                },
                 new NodeProperties(codec, config.fieldsPerTask(), config.fieldsPerCampaign()),
                 new FieldRegistry());
         // The schema and the field registry, then the ingest (which plans every ingest statement before
@@ -160,6 +167,7 @@ public final class MidaServer implements AutoCloseable {
         } catch (java.util.concurrent.CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
+        mirror.start();
         ready = true;
         LOG.info(
                 "MIDA ready on http://{}:{} in {} ms (neo4j {}, redis {})",
@@ -251,6 +259,11 @@ public final class MidaServer implements AutoCloseable {
         return config;
     }
 
+    /** The columnar mirror of the task table (the DSL's engine once loaded). */
+    public org.mida.server.columnar.TaskMirror mirror() {
+        return mirror;
+    }
+
     public Driver driver() {
         return driver;
     }
@@ -281,6 +294,7 @@ public final class MidaServer implements AutoCloseable {
                 () -> {
                     // ends the SSE loops first, so the HTTP server stops without waiting on them
                     if (feed != null) feed.close();
+                    if (mirror != null) mirror.close();
                     if (broadcaster != null) broadcaster.close();
                 },
                 () -> {

@@ -72,7 +72,12 @@ public final class QueryRoutes {
         return new QueryRoutes(
                 mapper,
                 json,
-                new DslQueries(reads, new QueryCompiler(maxRows), new FieldCatalog(), maxBytes),
+                new DslQueries(
+                        reads,
+                        new QueryCompiler(maxRows),
+                        new FieldCatalog(),
+                        maxBytes,
+                        () -> org.mida.server.columnar.TaskMirror.of(driver)),
                 new CypherReads(reads, maxRows, maxBytes, ReadOnlyGuard::check),
                 maxQueryChars);
     }

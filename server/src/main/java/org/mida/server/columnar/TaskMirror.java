@@ -1,0 +1,500 @@
+package org.mida.server.columnar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.mida.cypher.Cypher;
+import org.mida.event.Event;
+import org.mida.event.TaskEvent;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.Record;
+import org.neo4j.driver.SessionConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * An in-memory columnar copy of the task table ({@link TaskTable}), the query DSL's engine once it is
+ * loaded (the DSL runs its Cypher until then, and whenever the mirror cannot be sure of an answer).
+ *
+ * <p><b>Fed by the graph.</b> It is loaded from Neo4j in the background at start (progress logged), then
+ * kept current by re-reading from the graph the tasks each committed batch changed: the ingest hands every
+ * committed batch to {@link #afterBatch} (only the task ids are kept; the re-read happens on the mirror's
+ * own thread), and the tasks other server instances ingest arrive as ids on the Redis channel {@code
+ * <stream>:ingested} ({@code stream/IngestedFeed}), which the mirror listens to while the stream's consumer
+ * group has another consumer. So the mirror holds what the graph holds, whoever wrote it and in whatever
+ * order the events came. PROV import and OpenLineage append their events to the stream: they are batches
+ * too. Nothing deletes tasks; a task the re-read no longer finds is dropped from the mirror. When the
+ * channel was lost (Redis away) the mirror reloads in full, as it does every {@code
+ * MIDA_MIRROR_RELOAD_S} seconds if set.
+ *
+ * <p><b>Fresh enough.</b> A query waits (up to {@link #MAX_WAIT_MS}) for the batches this instance
+ * committed before it started to be applied; otherwise it runs its Cypher. Other instances' batches are
+ * applied when their message arrives (the lag of their SSE events).
+ *
+ * <p><b>Bounded.</b> Beyond {@code MIDA_MIRROR_MAX_BYTES} (default a quarter of the heap) the mirror is
+ * dropped and the DSL stays on Cypher; {@code MIDA_MIRROR=off} disables it.
+ */
+public final class TaskMirror implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskMirror.class);
+    static final long MAX_WAIT_MS = 250;
+    private static final String LOAD = Cypher.load("query/mirror-load");
+    private static final String TASKS = Cypher.load("query/mirror-tasks");
+    private static final int REREAD_CHUNK = 5_000;
+
+    /** The mirror of each server's driver (several servers may run in one JVM: tests, benchmarks). */
+    private static final Map<Driver, TaskMirror> BY_DRIVER =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    public enum State {
+        LOADING,
+        READY,
+        OFF
+    }
+
+    private final Driver driver;
+    private final UnifiedJedis redis;
+    private final String redisUri;
+    private final String stream;
+    private final String group;
+    private final long maxBytes;
+    private final long reloadMs;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    private volatile TaskTable table;
+    private volatile State state = State.LOADING;
+    private volatile String offReason;
+    private volatile boolean closed;
+
+    /** Task ids waiting to be re-read; guarded by this. */
+    private Set<String> pending = new LinkedHashSet<>();
+
+    private boolean reloadWanted;
+    /** Batches handed to {@link #afterBatch}, and how many of them the table reflects; guarded by this. */
+    private long batchesSeen, batchesApplied;
+    /** The ingest's count of events written (committed), as it was at the latest {@link #afterBatch}. */
+    private long writtenSeen;
+
+    private volatile java.util.function.LongSupplier written = () -> 0;
+
+    private final Thread worker;
+    private final Thread listener;
+    private final Sub sub = new Sub();
+    private volatile boolean listening;
+    private volatile long loadMs = -1;
+
+    /**
+     * @param maxBytes the most heap the mirror may take (0: off)
+     * @param reloadS a full reload every this many seconds (0: never)
+     */
+    public TaskMirror(
+            Driver driver,
+            UnifiedJedis redis,
+            String redisUri,
+            String stream,
+            String group,
+            long maxBytes,
+            long reloadS) {
+        this.driver = driver;
+        this.redis = redis;
+        this.redisUri = redisUri;
+        this.stream = stream;
+        this.group = group;
+        this.maxBytes = maxBytes;
+        this.reloadMs = reloadS * 1000;
+        worker = new Thread(this::work, "mida-mirror");
+        worker.setDaemon(true);
+        listener = new Thread(this::listen, "mida-mirror-listener");
+        listener.setDaemon(true);
+        if (maxBytes <= 0) off("MIDA_MIRROR is off");
+        BY_DRIVER.put(driver, this);
+    }
+
+    /** The mirror with the settings of the environment: {@code MIDA_MIRROR}, {@code MIDA_MIRROR_MAX_BYTES}, … */
+    public static TaskMirror fromEnv(
+            Map<String, String> env, Driver driver, UnifiedJedis redis, String redisUri, String stream, String group) {
+        String on = setting(env, "MIDA_MIRROR", "on");
+        long max = Long.parseLong(setting(
+                env, "MIDA_MIRROR_MAX_BYTES", Long.toString(Runtime.getRuntime().maxMemory() / 4)));
+        long reload = Long.parseLong(setting(env, "MIDA_MIRROR_RELOAD_S", "0"));
+        return new TaskMirror(driver, redis, redisUri, stream, group, on.equalsIgnoreCase("off") ? 0 : max, reload);
+    }
+
+    private static String setting(Map<String, String> env, String name, String dflt) {
+        String p = System.getProperty(name.toLowerCase(java.util.Locale.ROOT).replace('_', '.'));
+        if (p != null) return p;
+        String v = env.get(name);
+        return v == null || v.isBlank() ? dflt : v.strip();
+    }
+
+    /**
+     * The ingest's count of events written, counted at commit before the batch reaches {@link #afterBatch}:
+     * a query waits until the batches it counts have reached the mirror (the ingest acks a batch before it
+     * hands it on).
+     */
+    public TaskMirror writtenCount(java.util.function.LongSupplier written) {
+        this.written = written;
+        return this;
+    }
+
+    /** The mirror of this driver's server, or null. */
+    public static TaskMirror of(Driver driver) {
+        return BY_DRIVER.get(driver);
+    }
+
+    /** Starts the background load (after the schema is in place) and the listener. */
+    public TaskMirror start() {
+        if (state == State.OFF) return this;
+        worker.start();
+        listener.start();
+        return this;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the mirror is off (null when it is not). */
+    public String offReason() {
+        return offReason;
+    }
+
+    /** Whether the mirror follows other instances' batches now (another consumer reads the stream). */
+    public boolean listening() {
+        return listening;
+    }
+
+    /** Whether a full reload is asked for or running and the table is behind. */
+    public synchronized boolean current() {
+        return state == State.READY && !reloadWanted && pending.isEmpty() && batchesApplied == batchesSeen;
+    }
+
+    /** How long the last full load took, -1 before one finished. */
+    public long loadMs() {
+        return loadMs;
+    }
+
+    /** How many DSL queries the mirror answered (the rest ran as Cypher). */
+    public long answered() {
+        return answered.get();
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+
+    /** About the bytes the mirror takes now. */
+    public long bytes() {
+        TaskTable t = table;
+        return t == null ? 0 : t.bytes();
+    }
+
+    /** The tasks the mirror holds. */
+    public int tasks() {
+        TaskTable t = table;
+        return t == null ? 0 : t.liveRows;
+    }
+
+    /** The ingest hook: the tasks of a committed batch are re-read from the graph (on the mirror's thread). */
+    public void afterBatch(List<Event> changed) {
+        if (state == State.OFF) return;
+        synchronized (this) {
+            for (Event e : changed) if (e instanceof TaskEvent t && t.taskId() != null) pending.add(t.taskId());
+            batchesSeen++;
+            writtenSeen = Math.max(writtenSeen, written.getAsLong());
+            notifyAll();
+        }
+    }
+
+    /**
+     * The answer's rows from the mirror (values of the compiled query's columns), or null when the DSL
+     * should run its Cypher: not loaded, off, behind this instance's committed batches for longer than
+     * {@link #MAX_WAIT_MS}, or a query it cannot be sure of ({@link MirrorQuery}).
+     */
+    public List<Object[]> answer(Map<?, ?> body) {
+        if (state != State.READY) return null;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
+        long committed = written.getAsLong();
+        synchronized (this) {
+            while (writtenSeen < committed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || state != State.READY) return null;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+            long want = batchesSeen;
+            while (batchesApplied < want) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || state != State.READY) return null;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+        }
+        TaskTable t = table;
+        if (t == null) return null;
+        t.lock.readLock().lock();
+        try {
+            List<Object[]> rows = MirrorQuery.answer(body, t);
+            answered.incrementAndGet();
+            return rows;
+        } catch (MirrorQuery.Unsupported e) {
+            LOG.debug("DSL query on Cypher: {}", e.getMessage());
+            return null;
+        } catch (RuntimeException e) {
+            LOG.warn("columnar mirror could not answer a DSL query, Cypher does: {}", e.toString());
+            return null;
+        } finally {
+            t.lock.readLock().unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- the worker: load, then re-reads
+
+    private void work() {
+        long lastLoad = 0;
+        while (!closed && state != State.OFF) {
+            try {
+                if (table == null
+                        || takeReload()
+                        || (reloadMs > 0 && System.currentTimeMillis() - lastLoad > reloadMs)) {
+                    load();
+                    lastLoad = System.currentTimeMillis();
+                    continue;
+                }
+                Set<String> ids;
+                long seen;
+                synchronized (this) {
+                    if (pending.isEmpty() && batchesApplied == batchesSeen && !reloadWanted && !closed) wait(1_000);
+                    ids = pending;
+                    pending = new LinkedHashSet<>();
+                    seen = batchesSeen;
+                }
+                if (!ids.isEmpty()) reread(ids);
+                synchronized (this) {
+                    batchesApplied = seen;
+                    notifyAll();
+                }
+                checkSize();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (closed) return;
+                LOG.warn("columnar mirror: {}; reloading in 5 s (the DSL uses Cypher meanwhile)", e.toString());
+                state = table == null ? State.LOADING : state;
+                synchronized (this) {
+                    reloadWanted = true;
+                }
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private synchronized boolean takeReload() {
+        boolean r = reloadWanted;
+        reloadWanted = false;
+        return r;
+    }
+
+    /** A full load into a new table, then the batches committed meanwhile, then the swap. */
+    private void load() {
+        long t0 = System.nanoTime();
+        long seen;
+        synchronized (this) {
+            // what was pending is in the graph already: the load reads it
+            pending = new LinkedHashSet<>();
+            seen = batchesSeen;
+        }
+        LOG.info("columnar mirror: loading the tasks from the graph (the DSL uses Cypher until it is ready)");
+        var t = new TaskTable();
+        long lastLog = System.nanoTime();
+        try (var session =
+                driver.session(SessionConfig.builder().withFetchSize(5_000).build())) {
+            var result = session.run(LOAD);
+            while (result.hasNext()) {
+                Record r = result.next();
+                t.upsert(r.get(0).asString(), r.get(1).asList());
+                if ((t.rows & 0xffff) == 0) {
+                    if (t.bytes() > maxBytes) {
+                        off("the task table passed MIDA_MIRROR_MAX_BYTES (" + maxBytes + " bytes) at " + t.rows
+                                + " tasks");
+                        result.consume();
+                        return;
+                    }
+                    if (System.nanoTime() - lastLog > 10e9) {
+                        lastLog = System.nanoTime();
+                        LOG.info("columnar mirror: {} tasks loaded", t.rows);
+                    }
+                }
+                if (closed) return;
+            }
+        }
+        if (t.bytes() > maxBytes) {
+            off("the task table takes " + t.bytes() + " bytes, over MIDA_MIRROR_MAX_BYTES (" + maxBytes + ")");
+            return;
+        }
+        table = t;
+        // batches committed during the load may or may not be in what it read: re-read their tasks
+        Set<String> ids;
+        synchronized (this) {
+            ids = pending;
+            pending = new LinkedHashSet<>();
+            seen = batchesSeen;
+        }
+        if (!ids.isEmpty()) reread(ids);
+        synchronized (this) {
+            batchesApplied = seen;
+            notifyAll();
+        }
+        loadMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        state = State.READY;
+        LOG.info(
+                "columnar mirror: ready, {} tasks, {} columns, about {} MiB, loaded in {} ms",
+                t.liveRows,
+                t.columns.size(),
+                t.bytes() >> 20,
+                loadMs);
+    }
+
+    private void reread(Set<String> ids) {
+        TaskTable t = table;
+        if (t == null) return;
+        var list = new ArrayList<>(ids);
+        for (int from = 0; from < list.size(); from += REREAD_CHUNK) {
+            var chunk = list.subList(from, Math.min(list.size(), from + REREAD_CHUNK));
+            List<Record> rows;
+            try (var session = driver.session()) {
+                rows = session.executeRead(
+                        tx -> tx.run(TASKS, Map.of("ids", chunk)).list());
+            }
+            t.lock.writeLock().lock();
+            try {
+                for (Record r : rows)
+                    t.upsert(
+                            r.get(0).asString(),
+                            r.get(1).isNull() ? null : r.get(1).asList());
+            } finally {
+                t.lock.writeLock().unlock();
+            }
+        }
+    }
+
+    private void checkSize() {
+        TaskTable t = table;
+        if (t != null && t.bytes() > maxBytes)
+            off("the task table passed MIDA_MIRROR_MAX_BYTES (" + maxBytes + " bytes) at " + t.rows + " tasks");
+    }
+
+    private void off(String why) {
+        offReason = why;
+        state = State.OFF;
+        table = null;
+        if (maxBytes > 0) LOG.warn("columnar mirror off, the DSL uses Cypher: {}", why);
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- other instances' batches
+
+    /** Listens to {@code <stream>:ingested} while another consumer reads the stream. */
+    private void listen() {
+        while (!closed && state != State.OFF) {
+            try {
+                if (!othersIngest()) {
+                    Thread.sleep(2_000);
+                    continue;
+                }
+                LOG.info("columnar mirror: another server ingests {}; following its batches", stream);
+                try (Jedis jedis = new Jedis(URI.create(redisUri))) {
+                    jedis.subscribe(sub, stream + ":ingested"); // returns once unsubscribed
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                if (closed) return;
+                LOG.warn("columnar mirror: listening to other instances failed ({}), retrying in 1 s", e.toString());
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            } finally {
+                listening = false;
+            }
+        }
+    }
+
+    private boolean othersIngest() {
+        try {
+            return redis.xinfoConsumers2(stream, group).size() > 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    private final class Sub extends JedisPubSub {
+        private long lastCheck = System.nanoTime();
+
+        @Override
+        public void onSubscribe(String channel, int n) {
+            listening = true;
+            // what other instances wrote before this subscription is read by a reload
+            synchronized (TaskMirror.this) {
+                reloadWanted = true;
+                TaskMirror.this.notifyAll();
+            }
+        }
+
+        @Override
+        public void onMessage(String channel, String message) {
+            try {
+                JsonNode m = mapper.readTree(message);
+                synchronized (TaskMirror.this) {
+                    for (JsonNode item : m.path("items"))
+                        if ("task".equals(item.path("event").asText())) {
+                            String id = item.path("data").path("task_id").asText(null);
+                            if (id != null) pending.add(id);
+                        }
+                    TaskMirror.this.notifyAll();
+                }
+            } catch (Exception e) {
+                LOG.warn("columnar mirror: unreadable message on {}: {}", channel, e.toString());
+            }
+            if (System.nanoTime() - lastCheck > 5e9) {
+                lastCheck = System.nanoTime();
+                if (!othersIngest()) unsubscribe();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        BY_DRIVER.remove(driver);
+        try {
+            if (sub.isSubscribed()) sub.unsubscribe();
+        } catch (Exception e) {
+            LOG.debug("columnar mirror: unsubscribe failed: {}", e.toString());
+        }
+        worker.interrupt();
+        listener.interrupt();
+    }
+}
