@@ -64,12 +64,13 @@ public final class IngestBench {
         int tasks = intProp("mida.bench.tasks", quick ? 20_000 : 200_000);
         int warmTasks = intProp("mida.bench.warmup", quick ? 5_000 : 20_000);
         int latencySeconds = intProp("mida.bench.latency.seconds", quick ? 10 : 20);
-        int rate = intProp("mida.bench.latency.rate", 5_000);
+        // visibility at steady rates (issue 15: 1,000 and 2,000 events/s); mida.bench.latency.rate = one rate
+        String rates = System.getProperty("mida.bench.latency.rate", "1000,2000");
         int batch = intProp("mida.bench.batch", Config.defaults().batchSize());
         Path root = Files.createTempDirectory("mida-bench-ingest");
         var b = new IngestBench(root);
         try {
-            b.run(quick, tasks, warmTasks, latencySeconds, rate, batch);
+            b.run(quick, tasks, warmTasks, latencySeconds, rates, batch);
         } finally {
             BenchSupport.deleteTree(root);
         }
@@ -78,7 +79,7 @@ public final class IngestBench {
         System.exit(0);
     }
 
-    private void run(boolean quick, int tasks, int warmTasks, int latencySeconds, int rate, int batch)
+    private void run(boolean quick, int tasks, int warmTasks, int latencySeconds, String rates, int batch)
             throws Exception {
         result.put("benchmark", "ingest");
         result.put("quick", quick);
@@ -97,20 +98,57 @@ public final class IngestBench {
         result.put("shared_reference_fraction", round((double) main.sharedReferences / main.references, 3));
 
         progress("warm-up (JIT): end to end and raw, %d tasks each, on throw-away stores", warmTasks);
-        endToEnd(warm, "warm-e2e", batch, false);
+        endToEnd(warm, "warm-e2e", batch, null, c -> c);
         raw(warm, "warm-raw", false);
 
         progress("measuring end to end: %d tasks, %d events", tasks, main.eventCount);
-        endToEnd(main, "e2e", batch, true);
+        // mida.bench.e2e.last=true: the default e2e after the variants (alternate the order between runs)
+        boolean mainLast = Boolean.getBoolean("mida.bench.e2e.last");
+        if (!mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
+        // side by side in this run: the same e2e without the linger (every event written with its batch, as
+        // before issue 15), and with the embedded Redis fsyncing every second instead of on every write
+        for (String v :
+                System.getProperty("mida.bench.variants", "linger0,everysec").split(",")) {
+            switch (v.trim()) {
+                case "linger0" -> endToEnd(main, "e2e-linger0", batch, "e2e_linger0", c -> c.withIngestLinger(0));
+                case "everysec" -> endToEnd(main, "e2e-everysec", batch, "e2e_everysec", c -> withFsync(c, "everysec"));
+                case "" -> {}
+                default -> throw new IllegalArgumentException("unknown variant " + v);
+            }
+        }
+        if (mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
         progress("measuring raw ceiling: the same final graph through the driver");
         raw(main, "raw", true);
         double e2eTasks = (double) result.get("e2e_tasks_per_s");
         double rawTasks = (double) result.get("raw_tasks_per_s");
         result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
+        // the ceiling: the fastest path found that writes the same final graph once per task (today: raw)
+        result.put("ratio_e2e_to_ceiling", round(e2eTasks / rawTasks, 3));
+        if (result.containsKey("e2e_linger0_tasks_per_s"))
+            result.put(
+                    "ratio_e2e_linger0_to_ceiling",
+                    round((double) result.get("e2e_linger0_tasks_per_s") / rawTasks, 3));
+        if (result.containsKey("e2e_everysec_tasks_per_s"))
+            result.put(
+                    "ratio_e2e_everysec_to_ceiling",
+                    round((double) result.get("e2e_everysec_tasks_per_s") / rawTasks, 3));
+        if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
+            try {
+                flowcept(main);
+            } catch (Exception e) { // keep the other figures; report the failure
+                result.put("flowcept_error", e.toString());
+                progress("flowcept consumer failed: %s", e);
+            }
+        }
         @SuppressWarnings("unchecked")
         var e2eShape = (Map<String, Object>) result.remove("e2e_graph");
         @SuppressWarnings("unchecked")
         var rawShape = (Map<String, Object>) result.remove("raw_graph");
+        for (String v : List.of("e2e_linger0_graph", "e2e_everysec_graph")) {
+            Object g = result.remove(v);
+            if (g != null && !g.equals(rawShape))
+                throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
+        }
         if (!e2eShape.equals(rawShape))
             throw new AssertionError("end-to-end and raw graphs differ:\n e2e " + e2eShape + "\n raw " + rawShape);
         result.put("graph", e2eShape);
@@ -119,11 +157,14 @@ public final class IngestBench {
                 result.get("e2e_task_events_per_s"), e2eTasks, rawTasks, result.get("ratio_e2e_to_raw"));
 
         if (latencySeconds > 0) {
-            try {
-                latency(rate, latencySeconds, batch);
-            } catch (Exception | AssertionError e) { // keep the throughput figures; report the failure
-                result.put("latency_error", e.toString());
-                progress("latency measurement failed: %s", e);
+            for (String r : rates.split(",")) {
+                int rate = Integer.parseInt(r.trim());
+                try {
+                    latency(rate, latencySeconds, batch);
+                } catch (Exception | AssertionError e) { // keep the throughput figures; report the failure
+                    result.put("latency_" + rate + "_error", e.toString());
+                    progress("latency measurement failed: %s", e);
+                }
             }
         }
     }
@@ -142,16 +183,35 @@ public final class IngestBench {
         return Config.from(env, new String[0]);
     }
 
-    private void endToEnd(Workload w, String name, int batch, boolean record) throws Exception {
+    private static Config withFsync(Config c, String fsync) {
+        var env = new HashMap<String, String>();
+        env.put("MIDA_REDIS_FSYNC", fsync);
+        return Config.from(env, new String[] {
+            "--data-dir", c.dataDir().toString(),
+            "--port", "0",
+            "--bolt-port", "0",
+            "--redis-port", Integer.toString(c.redisPort()),
+            "--page-cache", c.pageCache(),
+            "--batch-size", Integer.toString(c.batchSize()),
+            "--ingest-linger-ms", Long.toString(c.ingestLingerMs())
+        });
+    }
+
+    /** The e2e phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. */
+    private void endToEnd(Workload w, String name, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
+            throws Exception {
+        boolean record = key != null;
         Path dir = root.resolve(name);
         int redisPort = BenchSupport.freePort();
-        try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
+        try (var server = MidaServer.start(cfg.apply(serverConfig(dir, redisPort, batch)));
                 var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
             var stream = new EventStream(server.config().stream());
             if (record) warmPlans(server, redis, stream, batch);
             resetPeakHeap();
             long eventsBefore = server.metrics().eventsIngested();
             long batchesBefore = server.metrics().batches();
+            long createdBefore = server.metrics().tasksCreated();
+            long updatedBefore = server.metrics().tasksUpdated();
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             int n = w.entries.size();
@@ -195,22 +255,30 @@ public final class IngestBench {
                     "  %s: %d events, %d tasks FINISHED in %.2f s (XADD took %.2f s)",
                     name, w.eventCount, finished, secs, (tXadd - t0) / 1e9);
             if (!record) return;
-            result.put("e2e_seconds", round(secs, 2));
+            String k = key;
+            result.put(k + "_seconds", round(secs, 2));
             // CPU time of this process (server, embedded Neo4j, benchmark; not the redis-server child):
             // the work per event, far less sensitive than wall time to other load on the machine
-            result.put("e2e_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
-            result.put("e2e_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
-            result.put("e2e_task_events_per_s", round(w.eventCount / secs, 0));
-            result.put("e2e_tasks_per_s", round(w.taskCount / secs, 0));
-            result.put("e2e_xadd_seconds", round((tXadd - t0) / 1e9, 2));
-            result.put("e2e_tasks_found", finished);
-            result.put("e2e_batches", server.metrics().batches() - batchesBefore);
+            result.put(k + "_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
+            result.put(k + "_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
+            result.put(k + "_task_events_per_s", round(w.eventCount / secs, 0));
+            result.put(k + "_tasks_per_s", round(w.taskCount / secs, 0));
+            result.put(k + "_xadd_seconds", round((tXadd - t0) / 1e9, 2));
+            result.put(k + "_tasks_found", finished);
+            result.put(
+                    k + "_events_lost", (long) w.eventCount - (server.metrics().eventsIngested() - eventsBefore));
+            // writes of Task nodes: 1 per task when RUNNING and FINISHED were coalesced, 2 when not
+            result.put(k + "_task_creates", server.metrics().tasksCreated() - createdBefore);
+            result.put(k + "_task_updates", server.metrics().tasksUpdated() - updatedBefore);
+            result.put(k + "_batches", server.metrics().batches() - batchesBefore);
             long[] lat = server.metrics().recentBatchNanos();
             Arrays.sort(lat);
-            result.put("e2e_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
-            result.put("e2e_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
-            result.put("e2e_peak_heap_mib", peakHeapMib());
-            result.put("e2e_graph", shape(server.driver()));
+            result.put(k + "_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
+            result.put(k + "_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+            result.put(k + "_peak_heap_mib", peakHeapMib());
+            var graph = shape(server.driver());
+            if (k.equals("e2e")) result.put("e2e_graph", graph);
+            else result.put(k + "_graph", graph);
         }
     }
 
@@ -514,19 +582,69 @@ public final class IngestBench {
             double actualRate = w.eventCount / ((tSent - t0) / 1e9);
             long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             if (!errors.isEmpty()) throw new AssertionError("latency polling failed: " + errors.subList(0, 1));
-            result.put("latency_rate_events_per_s", round(actualRate, 0));
-            result.put("latency_samples", lat.length);
-            result.put("latency_timeouts_120s", timeouts.get());
-            result.put("latency_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
-            result.put("latency_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
-            result.put("latency_ms_max", round(lat[lat.length - 1] / 1e6, 1));
+            String k = "latency_" + rate;
+            result.put(k + "_rate_events_per_s", round(actualRate, 0));
+            result.put(k + "_samples", lat.length);
+            result.put(k + "_timeouts_120s", timeouts.get());
+            result.put(k + "_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
+            result.put(k + "_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+            result.put(k + "_ms_max", round(lat[lat.length - 1] / 1e6, 1));
             progress(
                     "  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
                     actualRate,
-                    result.get("latency_ms_p50"),
-                    result.get("latency_ms_p99"),
-                    result.get("latency_ms_max"),
+                    result.get(k + "_ms_p50"),
+                    result.get(k + "_ms_p99"),
+                    result.get(k + "_ms_max"),
                     lat.length);
+        }
+    }
+
+    // ---------------------------------------------------------------- Flowcept's own consumer
+
+    /**
+     * Flowcept 1.0.3's consumer (Redis pub/sub -> LMDB) on the same task events, through {@code
+     * bench/python/flowcept_consumer.py} and a redis-server of its own: the time until LMDB holds every
+     * message, or what it lost.
+     */
+    private void flowcept(Workload w) throws Exception {
+        String python = System.getenv("MIDA_BENCH_PYTHON");
+        if (python == null || python.isBlank())
+            python = Files.isExecutable(Path.of(".venv/mida-ci/bin/python")) ? ".venv/mida-ci/bin/python" : "python3";
+        Path events = root.resolve("flowcept-events.jsonl");
+        try (var out = Files.newBufferedWriter(events)) {
+            for (Workload.Entry e : w.entries) {
+                out.write(e.payload());
+                out.write('\n');
+            }
+        }
+        progress("Flowcept's consumer (DocumentInserter -> LMDB) on the same %d events, %s", w.eventCount, python);
+        try (var redis = org.mida.server.backend.EmbeddedRedis.start(root.resolve("flowcept-redis"), 0)) {
+            var pb = new ProcessBuilder(
+                            python,
+                            "bench/python/flowcept_consumer.py",
+                            "--events",
+                            events.toString(),
+                            "--port",
+                            Integer.toString(redis.port()))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().put("MIDA_BENCH_REDIS_PASSWORD", redis.password());
+            Process p = pb.start();
+            String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(15, java.util.concurrent.TimeUnit.MINUTES) || p.exitValue() != 0)
+                throw new IllegalStateException("flowcept_consumer.py failed: " + outText);
+            String[] lines = outText.strip().split("\n");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> r = codec.mapper().readValue(lines[lines.length - 1], Map.class);
+            result.putAll(r);
+            double stored = ((Number) r.get("flowcept_stored_msgs_per_s")).doubleValue();
+            result.put("ratio_e2e_to_flowcept", round((double) result.get("e2e_task_events_per_s") / stored, 3));
+            progress(
+                    "  flowcept: %s of %s messages stored in %s s (%s msgs/s), lost %s",
+                    r.get("flowcept_messages_stored"),
+                    r.get("flowcept_messages_published"),
+                    r.get("flowcept_seconds"),
+                    r.get("flowcept_stored_msgs_per_s"),
+                    r.get("flowcept_messages_lost"));
         }
     }
 

@@ -51,7 +51,8 @@ public record Config(
         String redisFsync,
         long deadLetterMax,
         long cypherMaxBytes,
-        int cypherMaxQueryChars) {
+        int cypherMaxQueryChars,
+        long ingestLingerMs) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -189,7 +190,13 @@ public record Config(
                 "MIDA_CYPHER_MAX_QUERY_CHARS",
                 "--cypher-max-query-chars",
                 "100000",
-                "the longest Cypher statement /api/cypher accepts, in characters");
+                "the longest Cypher statement /api/cypher accepts, in characters"),
+        INGEST_LINGER_MS(
+                "MIDA_INGEST_LINGER_MS",
+                "--ingest-linger-ms",
+                "250",
+                "how long the ingest holds back a task's non-final event (e.g. RUNNING) waiting for its FINISHED,"
+                        + " so a short task is written once (0 = write at once); a RUNNING task shows this much later");
 
         public final String env;
         public final String flag;
@@ -268,6 +275,8 @@ public record Config(
         if (cypherMaxQueryChars < 100 || cypherMaxQueryChars > 10_000_000)
             throw new ConfigException(
                     "MIDA_CYPHER_MAX_QUERY_CHARS must be between 100 and 10000000, got " + cypherMaxQueryChars);
+        if (ingestLingerMs < 0 || ingestLingerMs > 10_000)
+            throw new ConfigException("MIDA_INGEST_LINGER_MS must be between 0 and 10000, got " + ingestLingerMs);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -344,7 +353,8 @@ public record Config(
                         : values.get(Setting.REDIS_FSYNC).trim().toLowerCase(java.util.Locale.ROOT),
                 longValue(Setting.DEAD_LETTER_MAX, values),
                 longValue(Setting.CYPHER_MAX_BYTES, values),
-                integer(Setting.CYPHER_MAX_QUERY_CHARS, values));
+                integer(Setting.CYPHER_MAX_QUERY_CHARS, values),
+                longValue(Setting.INGEST_LINGER_MS, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -399,6 +409,11 @@ public record Config(
                 maxConnections,
                 Setting.HTTP_MAX_THREADS,
                 maxThreads);
+    }
+
+    /** How long the ingest holds back a task's non-final event for its final one (0 = not at all). */
+    public Config withIngestLinger(long ms) {
+        return with(Setting.INGEST_LINGER_MS, ms);
     }
 
     public Config withIngest(int batch, String consumer, long claimIdle) {
@@ -477,6 +492,7 @@ public record Config(
         v.put(Setting.CYPHER_MAX_ROWS, String.valueOf(cypherMaxRows));
         v.put(Setting.CYPHER_MAX_BYTES, String.valueOf(cypherMaxBytes));
         v.put(Setting.CYPHER_MAX_QUERY_CHARS, String.valueOf(cypherMaxQueryChars));
+        v.put(Setting.INGEST_LINGER_MS, String.valueOf(ingestLingerMs));
         v.put(Setting.OBSERVER_SILENT_FACTOR, String.valueOf(observerSilentFactor));
         v.put(Setting.OBSERVER_SILENT_MIN_S, String.valueOf(observerSilentMinS));
         v.put(Setting.OPENLINEAGE_CAMPAIGN, openLineageCampaign);

@@ -121,7 +121,8 @@ public final class MidaServer implements AutoCloseable {
                 config.batchSize(),
                 config.claimIdleMs(),
                 config.deleteAcked(),
-                config.deadLetterMax());
+                config.deadLetterMax(),
+                config.ingestLingerMs());
         ingestor = new StreamIngestor(
                 redis,
                 driver,

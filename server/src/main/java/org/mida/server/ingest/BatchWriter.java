@@ -41,8 +41,9 @@ import org.neo4j.driver.exceptions.ClientException;
  * the index entry's lock, absent entries included (a batch reading a task another batch is creating
  * waits for that commit; two batches that read the same absent id and both create it deadlock, and the
  * driver retries the one Neo4j aborts, a transient error). As a safety net, a {@code CREATE} refused by
- * a uniqueness constraint, or an entity {@code ingest/create-entities} reports as made by another
- * ingest, rolls the batch back and reads and plans it again, up to {@link #ATTEMPTS} times.
+ * a uniqueness constraint (tasks, workflows and, since issue 15, entities: {@code ingest/create-entities}
+ * creates rather than merges), or a conflict a statement reports, rolls the batch back and reads and
+ * plans it again, up to {@link #ATTEMPTS} times.
  */
 final class BatchWriter {
 

@@ -42,6 +42,7 @@ public final class IngestMetrics {
     private final Timer batch;
     private final AtomicLongArray recent = new AtomicLongArray(RECENT);
     private volatile Pause pause;
+    private volatile int held;
 
     /**
      * Why the ingest is paused: the store (or the stream) cannot take writes. The entries stay pending
@@ -70,6 +71,9 @@ public final class IngestMetrics {
         io.micrometer.core.instrument.Gauge.builder("mida.ingest.paused", this, m -> m.pause == null ? 0 : 1)
                 .description("1 while the ingest is paused by a storage fault (entries kept pending)")
                 .register(registry);
+        io.micrometer.core.instrument.Gauge.builder("mida.ingest.held", this, m -> m.held)
+                .description("Task events held back in memory for their task's final event (coalescing)")
+                .register(registry);
         batch = Timer.builder("mida.ingest.batch")
                 .description("Time to write and acknowledge one batch")
                 .serviceLevelObjectives(BUCKETS)
@@ -86,6 +90,25 @@ public final class IngestMetrics {
 
     void eventsWritten(int n) {
         events.increment(n);
+    }
+
+    void held(int n) {
+        held = n;
+    }
+
+    /** Task events held back now, waiting for their task's final event (coalescing). */
+    public int heldEvents() {
+        return held;
+    }
+
+    /** Task nodes created so far. */
+    public long tasksCreated() {
+        return (long) tasksCreated.count();
+    }
+
+    /** Task nodes updated by later events so far. */
+    public long tasksUpdated() {
+        return (long) tasksUpdated.count();
     }
 
     void deadLettered(int n) {

@@ -9,6 +9,7 @@ import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
 import org.mida.event.EventStream.DeadLetter;
+import org.mida.event.TaskEvent;
 import org.mida.server.fields.FieldRegistry;
 import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
@@ -35,6 +36,15 @@ import redis.clients.jedis.resps.StreamEntry;
  * batch is committed and acknowledged, the optional listener receives the merged state of the tasks
  * and workflows the batch created or changed (nothing for replays that changed nothing), on the ingest
  * thread: it must be quick and must not block.
+ *
+ * <p>Coalescing ({@link Settings#lingerMs()} &gt; 0): a task event that is not final (RUNNING, SUBMITTED
+ * …) and whose task has no final event in the batch is held back, in memory, for up to the linger time
+ * after it was read, so that the FINISHED (or ERROR) event that usually follows soon lands in the same
+ * batch and the task is written once, as one create, instead of a create and an update. A held event's
+ * stream entry stays pending (unacknowledged) until every event it carries is committed, so a crash
+ * loses nothing (the entry is re-read at the next start, the writes are idempotent); a held event that
+ * waited its linger is written with the next batch, or on its own when the stream is idle. At most half
+ * a batch of events is held.
  */
 public final class StreamIngestor implements AutoCloseable {
 
@@ -56,13 +66,26 @@ public final class StreamIngestor implements AutoCloseable {
             int batchSize,
             long claimIdleMs,
             boolean deleteAcked,
-            long deadLetterMax) {
+            long deadLetterMax,
+            long lingerMs) {
         /** The default bound of the dead-letter stream. */
         public static final long DEAD_LETTER_MAX = 100_000;
 
+        /** No coalescing: every event is written with the batch it was read in. */
+        public Settings(
+                String stream,
+                String group,
+                String consumer,
+                int batchSize,
+                long claimIdleMs,
+                boolean deleteAcked,
+                long deadLetterMax) {
+            this(stream, group, consumer, batchSize, claimIdleMs, deleteAcked, deadLetterMax, 0);
+        }
+
         public Settings(
                 String stream, String group, String consumer, int batchSize, long claimIdleMs, boolean deleteAcked) {
-            this(stream, group, consumer, batchSize, claimIdleMs, deleteAcked, DEAD_LETTER_MAX);
+            this(stream, group, consumer, batchSize, claimIdleMs, deleteAcked, DEAD_LETTER_MAX, 0);
         }
     }
 
@@ -76,6 +99,14 @@ public final class StreamIngestor implements AutoCloseable {
     private final Runnable probe;
     private final Thread thread;
     private volatile boolean running;
+
+    /** A task event held back for a later batch (coalescing), the entry it came in, when it was read. */
+    private record Held(Event event, StreamEntry entry, long readNanos) {}
+
+    /** Events held back, oldest first (ingest thread only). */
+    private List<Held> held = List.of();
+    /** Entries read, not acknowledged yet because some of their events are held: how many (ingest thread). */
+    private Map<StreamEntryID, Integer> unfinished = Map.of();
 
     /** The ingest of {@code settings.stream()} into the graph behind {@code driver}. */
     public StreamIngestor(
@@ -186,10 +217,14 @@ public final class StreamIngestor implements AutoCloseable {
         long lastClaim = 0;
         long backoff = 100;
         List<StreamEntry> inHand = List.of();
-        while (running || !inHand.isEmpty()) {
+        while (running || !inHand.isEmpty() || !held.isEmpty()) {
             try {
                 if (inHand.isEmpty()) {
-                    if (!running) break;
+                    if (!running) {
+                        // stopping: what is held back is written now
+                        process(List.of(), true);
+                        break;
+                    }
                     if (!ownPendingDone) {
                         inHand = read(new StreamEntryID(0, 0), false);
                         if (inHand.isEmpty()) ownPendingDone = true;
@@ -203,13 +238,15 @@ public final class StreamIngestor implements AutoCloseable {
                     }
                     inHand = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, true);
                     if (inHand.isEmpty()) {
+                        // the stream is idle: held events whose linger is over are written alone
+                        if (!held.isEmpty()) process(List.of(), false);
                         // Redis answered and nothing is held back: a pause (e.g. Redis was down) is over, even
                         // while no event comes (health said "paused" until the next one)
                         resumed();
                         continue;
                     }
                 }
-                process(inHand);
+                process(inHand, !running);
                 inHand = List.of();
                 backoff = 100;
                 resumed();
@@ -232,8 +269,10 @@ public final class StreamIngestor implements AutoCloseable {
                 metrics.writeFailed();
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-                if (!running && !inHand.isEmpty() && backoff >= MAX_BACKOFF_MS) {
-                    LOG.warn("stopping with {} entries unacknowledged; they are re-read at next start", inHand.size());
+                if (!running && (!inHand.isEmpty() || !held.isEmpty()) && backoff >= MAX_BACKOFF_MS) {
+                    LOG.warn(
+                            "stopping with {} entries unacknowledged; they are re-read at next start",
+                            inHand.size() + unfinished.size());
                     break;
                 }
             }
@@ -292,14 +331,16 @@ public final class StreamIngestor implements AutoCloseable {
      */
     private List<StreamEntry> read(StreamEntryID from, boolean block) {
         var out = new ArrayList<StreamEntry>();
-        int maxPerRead = Math.max(1, Math.min(settings.batchSize(), 1000));
+        // the events held back travel with the next batch: read that many fewer
+        int batchSize = Math.max(1, settings.batchSize() - held.size());
+        int maxPerRead = Math.max(1, Math.min(batchSize, 1000));
         // the first read is small: entries may carry arrays of many events
         int countPerRead = Math.min(maxPerRead, 64);
         boolean first = true;
         int events = 0;
-        while (events < settings.batchSize()) {
+        while (events < batchSize) {
             var params = XReadGroupParams.xReadGroupParams().count(countPerRead);
-            if (first && block) params.block(BLOCK_MS);
+            if (first && block) params.block(blockMs());
             var res = redis.xreadGroup(settings.group(), settings.consumer(), params, Map.of(settings.stream(), from));
             first = false;
             if (res == null || res.isEmpty()) break;
@@ -313,10 +354,16 @@ public final class StreamIngestor implements AutoCloseable {
                 from = got.get(got.size() - 1).getID();
             }
             double perEntry = Math.max(1.0, (double) events / out.size());
-            countPerRead =
-                    (int) Math.max(1, Math.min(maxPerRead, Math.ceil((settings.batchSize() - events) / perEntry)));
+            countPerRead = (int) Math.max(1, Math.min(maxPerRead, Math.ceil((batchSize - events) / perEntry)));
         }
         return out;
+    }
+
+    /** How long a read waits for new entries: less when a held event's linger ends sooner. */
+    private int blockMs() {
+        if (held.isEmpty()) return BLOCK_MS;
+        long left = held.get(0).readNanos() + settings.lingerMs() * 1_000_000 - System.nanoTime();
+        return (int) Math.max(1, Math.min(BLOCK_MS, left / 1_000_000 + 1));
     }
 
     /** The number of events in an entry: top-level objects of a JSON array, else 1 (cheap scan). */
@@ -367,13 +414,23 @@ public final class StreamIngestor implements AutoCloseable {
         return live;
     }
 
-    private void process(List<StreamEntry> entries) {
+    /**
+     * Decodes the entries, writes their events with the held ones (holding back, when coalescing, the
+     * non-final events of tasks whose final event has not come, unless {@code flush}), sends the refused
+     * ones to the dead-letter stream and acknowledges every entry none of whose events is held any more.
+     * Changes nothing of its state when it throws: the caller retries it with the same entries.
+     */
+    private void process(List<StreamEntry> entries, boolean flush) {
         long t0 = System.nanoTime();
         var events = new ArrayList<Event>();
         var dead = new ArrayList<DeadLetter>();
         var ids = new ArrayList<StreamEntryID>(entries.size());
         var sources = new java.util.IdentityHashMap<Event, StreamEntry>();
+        var fresh = new ArrayList<Held>();
+        for (Held h : held) sources.put(h.event(), h.entry());
         for (StreamEntry entry : entries) {
+            // an entry of ours already in hand (its events held back), claimed again: nothing new
+            if (unfinished.containsKey(entry.getID())) continue;
             ids.add(entry.getID());
             Map<String, String> fields = entry.getFields();
             if (fields == null || fields.isEmpty()) continue; // deleted while pending: nothing left to do
@@ -383,12 +440,26 @@ public final class StreamIngestor implements AutoCloseable {
                 continue;
             }
             EventCodec.Decoded d = codec.decode(payload);
-            events.addAll(d.events());
-            for (Event e : d.events()) sources.put(e, entry);
+            for (Event e : d.events()) {
+                sources.put(e, entry);
+                fresh.add(new Held(e, entry, t0));
+            }
             for (EventCodec.Rejection r : d.rejections()) dead.add(deadLetter(entry, r.reason(), r.raw()));
         }
+        var all = new ArrayList<Held>(held.size() + fresh.size());
+        all.addAll(held);
+        all.addAll(fresh);
+        List<Held> keep = flush || settings.lingerMs() <= 0 ? List.of() : holdBack(all, t0);
+        var kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Event, Boolean>());
+        for (Held h : keep) kept.add(h.event());
+        for (Held h : all) if (!kept.contains(h.event())) events.add(h.event());
+        // the entries that still carry a held event stay pending; every other one read so far is done
+        var stillOpen = new java.util.HashMap<StreamEntryID, Integer>();
+        for (Held h : keep) stillOpen.merge(h.entry().getID(), 1, Integer::sum);
+        for (StreamEntryID id : unfinished.keySet()) ids.add(id);
+        ids.removeIf(stillOpen::containsKey);
         var changed = new ArrayList<Event>();
-        List<Event> written = writeIsolating(events, sources, dead, changed);
+        List<Event> written = events.isEmpty() ? List.of() : writeIsolating(events, sources, dead, changed);
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
             try (var pipe = redis.pipelined()) {
@@ -402,13 +473,19 @@ public final class StreamIngestor implements AutoCloseable {
                     stream.deadLetterName(),
                     dead.get(0).reason());
         }
-        var idArray = ids.toArray(new StreamEntryID[0]);
-        try (var pipe = redis.pipelined()) {
-            pipe.xack(settings.stream(), settings.group(), idArray);
-            if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
-            pipe.sync();
+        if (!ids.isEmpty()) {
+            var idArray = ids.toArray(new StreamEntryID[0]);
+            try (var pipe = redis.pipelined()) {
+                pipe.xack(settings.stream(), settings.group(), idArray);
+                if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
+                pipe.sync();
+            }
         }
+        held = keep;
+        unfinished = stillOpen;
+        metrics.held(keep.size());
         metrics.entriesRead(entries.size());
+        if (events.isEmpty() && ids.isEmpty()) return; // only held events, none due: no batch
         metrics.eventsWritten(written.size());
         metrics.observeBatch(System.nanoTime() - t0);
         if (listener != null && !changed.isEmpty()) {
@@ -418,6 +495,40 @@ public final class StreamIngestor implements AutoCloseable {
                 LOG.warn("ingest listener failed", e);
             }
         }
+    }
+
+    /**
+     * The events to hold back (coalescing): every event of a task none of whose events in hand is final,
+     * when the task's oldest event in hand was read less than the linger ago; at most half a batch, the
+     * youngest tasks first (the older ones are written).
+     */
+    private List<Held> holdBack(List<Held> all, long now) {
+        long lingerNanos = settings.lingerMs() * 1_000_000;
+        var firstRead = new java.util.LinkedHashMap<String, Long>();
+        var done = new java.util.HashSet<String>();
+        var count = new java.util.HashMap<String, Integer>();
+        for (Held h : all) {
+            if (!(h.event() instanceof TaskEvent t)) continue;
+            firstRead.merge(t.taskId(), h.readNanos(), Math::min);
+            count.merge(t.taskId(), 1, Integer::sum);
+            if (t.status() != null && t.status().terminal()) done.add(t.taskId());
+        }
+        var tasks = new ArrayList<String>();
+        for (var e : firstRead.entrySet())
+            if (!done.contains(e.getKey()) && now - e.getValue() < lingerNanos) tasks.add(e.getKey());
+        int cap = Math.max(0, settings.batchSize() / 2);
+        var hold = new java.util.HashSet<String>();
+        int n = 0;
+        for (int i = tasks.size() - 1; i >= 0; i--) {
+            int c = count.get(tasks.get(i));
+            if (n + c > cap) break;
+            hold.add(tasks.get(i));
+            n += c;
+        }
+        if (hold.isEmpty()) return List.of();
+        var out = new ArrayList<Held>(n);
+        for (Held h : all) if (h.event() instanceof TaskEvent t && hold.contains(t.taskId())) out.add(h);
+        return out;
     }
 
     /**
