@@ -51,7 +51,8 @@ public record Config(
         String redisFsync,
         long deadLetterMax,
         long cypherMaxBytes,
-        int cypherMaxQueryChars) {
+        int cypherMaxQueryChars,
+        long neo4jTxMaxMemory) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -189,7 +190,13 @@ public record Config(
                 "MIDA_CYPHER_MAX_QUERY_CHARS",
                 "--cypher-max-query-chars",
                 "100000",
-                "the longest Cypher statement /api/cypher accepts, in characters");
+                "the longest Cypher statement /api/cypher accepts, in characters"),
+        NEO4J_TX_MAX_MEMORY(
+                "MIDA_NEO4J_TX_MAX_MEMORY",
+                "--neo4j-tx-max-memory",
+                null,
+                "embedded Neo4j: most memory one transaction may use (db.memory.transaction.max), e.g. 512mb;"
+                        + " 0 = no limit; unset = a quarter of the heap, from 64mb to 512mb");
 
         public final String env;
         public final String flag;
@@ -268,6 +275,9 @@ public record Config(
         if (cypherMaxQueryChars < 100 || cypherMaxQueryChars > 10_000_000)
             throw new ConfigException(
                     "MIDA_CYPHER_MAX_QUERY_CHARS must be between 100 and 10000000, got " + cypherMaxQueryChars);
+        if (neo4jTxMaxMemory < -1 || (neo4jTxMaxMemory > 0 && neo4jTxMaxMemory < 1L << 20))
+            throw new ConfigException(
+                    "MIDA_NEO4J_TX_MAX_MEMORY must be 0 (no limit) or at least 1mb, got " + neo4jTxMaxMemory);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -344,7 +354,8 @@ public record Config(
                         : values.get(Setting.REDIS_FSYNC).trim().toLowerCase(java.util.Locale.ROOT),
                 longValue(Setting.DEAD_LETTER_MAX, values),
                 longValue(Setting.CYPHER_MAX_BYTES, values),
-                integer(Setting.CYPHER_MAX_QUERY_CHARS, values));
+                integer(Setting.CYPHER_MAX_QUERY_CHARS, values),
+                values.get(Setting.NEO4J_TX_MAX_MEMORY) == null ? -1 : bytes(Setting.NEO4J_TX_MAX_MEMORY, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -430,6 +441,11 @@ public record Config(
         return with(Setting.REDIS_MAXMEMORY, redisMaxMemory, Setting.DEAD_LETTER_MAX, deadLetterMax);
     }
 
+    /** The embedded Neo4j's per-transaction memory limit in bytes (0 = none, -1 = the default). */
+    public Config withNeo4jTxMaxMemory(long bytes) {
+        return with(Setting.NEO4J_TX_MAX_MEMORY, bytes < 0 ? null : bytes);
+    }
+
     public Config withDataDir(Path dir) {
         return with(Setting.DATA_DIR, dir);
     }
@@ -491,6 +507,7 @@ public record Config(
         v.put(Setting.REDIS_MAXMEMORY, String.valueOf(redisMaxMemory));
         v.put(Setting.REDIS_FSYNC, redisFsync);
         v.put(Setting.DEAD_LETTER_MAX, String.valueOf(deadLetterMax));
+        v.put(Setting.NEO4J_TX_MAX_MEMORY, neo4jTxMaxMemory < 0 ? null : String.valueOf(neo4jTxMaxMemory));
         return v;
     }
 
@@ -522,7 +539,8 @@ public record Config(
                 + httpIdleTimeoutMs + ", httpMaxConnections=" + httpMaxConnections + ", httpMaxThreads="
                 + httpMaxThreads + ", redisMaxMemory=" + redisMaxMemory + ", redisFsync=" + redisFsync
                 + ", deadLetterMax=" + deadLetterMax + ", cypherMaxBytes=" + cypherMaxBytes + ", cypherMaxQueryChars="
-                + cypherMaxQueryChars + "]";
+                + cypherMaxQueryChars + ", neo4jTxMaxMemory=" + (neo4jTxMaxMemory < 0 ? "auto" : neo4jTxMaxMemory)
+                + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */
