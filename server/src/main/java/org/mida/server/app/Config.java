@@ -196,7 +196,7 @@ public record Config(
                 "--neo4j-tx-max-memory",
                 null,
                 "embedded Neo4j: most memory one transaction may use (db.memory.transaction.max), e.g. 512mb;"
-                        + " 0 = no limit; unset = a quarter of the heap, from 64mb to 512mb");
+                        + " 0 = no limit; unset = half the heap (at least 64mb)");
 
         public final String env;
         public final String flag;

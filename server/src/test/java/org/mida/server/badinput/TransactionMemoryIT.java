@@ -28,7 +28,8 @@ import org.mida.server.testing.TestServer;
  * limit ({@code MIDA_NEO4J_TX_MAX_MEMORY}, default {@link EmbeddedNeo4j#defaultTxMaxMemory}): such a
  * query answers a 422 problem, the server stays up, and a legitimate 5,000-event ingest batch of large
  * events is not hit by the limit. A server of its own (embedded Neo4j and Redis, both started by it), so
- * that the limit is the one the server sets; {@code -Dmida.test.tx-max=<bytes>} tries another limit.
+ * that the limit is the one the server sets; {@code -Dmida.test.tx-max=<bytes>} tries another limit
+ * (with 512 MiB the 5,000-event batch is refused and the ingest pauses: the test fails).
  */
 class TransactionMemoryIT {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -42,20 +43,27 @@ class TransactionMemoryIT {
         if (server != null) server.close();
     }
 
-    private MidaServer start(Path dir) {
-        long txMax = Long.getLong("mida.test.tx-max", -1);
+    /** The limit a server gets: {@code -Dmida.test.tx-max}, else {@code wanted}, else the default. */
+    private static long limit(long wanted) {
+        long asked = Long.getLong("mida.test.tx-max", wanted);
+        return asked < 0 ? EmbeddedNeo4j.defaultTxMaxMemory() : asked;
+    }
+
+    private MidaServer start(Path dir, long txMax) {
         return MidaServer.start(Config.defaults()
                 .withPort(0)
                 .withDataDir(dir)
                 .withEmbeddedPorts(0, 0)
                 .withIngest(5_000, "tx-memory", 60_000)
-                .withNeo4jTxMaxMemory(txMax));
+                .withNeo4jTxMaxMemory(limit(txMax)));
     }
 
     @Test
     void a_query_past_the_transaction_memory_limit_is_a_422_and_the_server_answers_the_next(@TempDir Path dir)
             throws Exception {
-        server = start(dir);
+        // 256 MiB: reached in about a second, well before the time limit (with half of a large heap
+        // the time limit stops such a collect first: 503 query-timeout)
+        server = start(dir, 256L << 20);
         // a collect of 100 million numbers: ~2.5 GB of heap without the limit
         var hostile = cypher("UNWIND range(1, 100000000) AS i WITH collect(i) AS l RETURN size(l) AS n");
         assertThat(hostile.statusCode()).as(hostile.body()).isEqualTo(422);
@@ -78,7 +86,7 @@ class TransactionMemoryIT {
 
     @Test
     void a_batch_of_5000_large_events_is_not_hit_by_the_limit(@TempDir Path dir) throws Exception {
-        server = start(dir);
+        server = start(dir, -1); // the default limit
         // one stream entry, so one batch: 5,000 tasks with a 10,000-character stdout (the most a property
         // keeps), 100 parameters, telemetry and two entities each: ≈ 80 MB of JSON
         var events = new ArrayList<Map<String, Object>>();
@@ -110,6 +118,8 @@ class TransactionMemoryIT {
                 return false;
             }
         });
+        org.slf4j.LoggerFactory.getLogger(TransactionMemoryIT.class)
+                .info("5,000 events of 16 KB in one transaction under a limit of {} MiB", limit(-1) >> 20);
         var health = MAPPER.readTree(get("/api/health").body());
         assertThat(health.get("dead_letters").asLong()).as(health.toString()).isZero();
     }
