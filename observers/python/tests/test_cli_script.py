@@ -20,7 +20,9 @@ PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def _installed_script(tmp_path: Path) -> Path:
-    pytest.importorskip("hatchling", reason="the build backend (pinned in .ci/run) builds the package offline")
+    pytest.importorskip(
+        "hatchling", reason="the build backend (pinned in .ci/run) builds the package offline"
+    )
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -76,7 +78,9 @@ def test_the_installed_mida_script_lists_and_replays_dead_letters(server, tmp_pa
     r.xadd("mida:events", {"event": json.dumps({"type": "task", "workflow_id": marker})})  # no task_id
 
     def ours():
-        listed = _run(script, "--server", server.url, "dead-letters", "list", "--limit", "1000", "--json", cwd=tmp_path)
+        listed = _run(
+            script, "--server", server.url, "dead-letters", "list", "--limit", "1000", "--json", cwd=tmp_path
+        )
         assert listed.returncode == 0, listed.stderr
         return [x for x in json.loads(listed.stdout)["letters"] if marker in json.dumps(x)]
 
