@@ -264,21 +264,30 @@ public final class RegexBound {
         /** Whether this node can match the empty string. */
         abstract boolean nullable();
 
-        /** Whether this node holds a quantifier of variable count (so repeating it is ambiguous). */
-        abstract boolean variable();
+        /**
+         * Whether this node holds a quantifier of variable count (so repeating it is ambiguous). The
+         * defaults below are those of a leaf (one character or a zero-width assertion).
+         */
+        boolean variable() {
+            return false;
+        }
 
         /** Refuses repetitions of variable or ambiguous content (exponential backtracking). */
-        abstract void checkNesting();
+        void checkNesting() {}
 
         /**
          * The degree of the worst-case time of matching this node then something starting with {@code
          * follow}, as a power of the value's length: 0 constant, 1 linear, 2 quadratic. {@code atEnd}: only
          * the end of the pattern (and zero-width anchors) follows.
          */
-        abstract int cost(Chars follow, boolean atEnd);
+        int cost(Chars follow, boolean atEnd) {
+            return 0;
+        }
 
         /** How many ambiguous quantifiers a failing continuation backtracks through (adds to the degree). */
-        abstract int ambiguity(Chars follow, boolean atEnd);
+        int ambiguity(Chars follow, boolean atEnd) {
+            return 0;
+        }
 
         /** The text of the first ambiguous quantifier, for messages; "" when none. */
         String firstAmbiguous(Chars follow, boolean atEnd) {
@@ -301,20 +310,6 @@ public final class RegexBound {
         boolean nullable() {
             return false;
         }
-
-        boolean variable() {
-            return false;
-        }
-
-        void checkNesting() {}
-
-        int cost(Chars follow, boolean atEnd) {
-            return 0;
-        }
-
-        int ambiguity(Chars follow, boolean atEnd) {
-            return 0;
-        }
     }
 
     /** A zero-width assertion ({@code ^ $ \b \A \z …}) or an empty group. */
@@ -325,20 +320,6 @@ public final class RegexBound {
 
         boolean nullable() {
             return true;
-        }
-
-        boolean variable() {
-            return false;
-        }
-
-        void checkNesting() {}
-
-        int cost(Chars follow, boolean atEnd) {
-            return 0;
-        }
-
-        int ambiguity(Chars follow, boolean atEnd) {
-            return 0;
         }
     }
 
@@ -500,9 +481,7 @@ public final class RegexBound {
             return body.cost(Chars.NONE, false);
         }
 
-        int ambiguity(Chars follow, boolean atEnd) {
-            return 0;
-        }
+        // an atomic group never backtracks into its body: no ambiguity (the default)
     }
 
     private static final class Repeat extends Node {

@@ -52,7 +52,8 @@ public record Config(
         long deadLetterMax,
         long cypherMaxBytes,
         int cypherMaxQueryChars,
-        long ingestLingerMs) {
+        long ingestLingerMs,
+        long neo4jTxMaxMemory) {
 
     /** Every setting: its variable, its flag, its default and what it does (also the --help text). */
     public enum Setting {
@@ -196,7 +197,13 @@ public record Config(
                 "--ingest-linger-ms",
                 "250",
                 "how long the ingest holds back a task's non-final event (e.g. RUNNING) waiting for its FINISHED,"
-                        + " so a short task is written once (0 = write at once); a RUNNING task shows this much later");
+                        + " so a short task is written once (0 = write at once); a RUNNING task shows this much later"),
+        NEO4J_TX_MAX_MEMORY(
+                "MIDA_NEO4J_TX_MAX_MEMORY",
+                "--neo4j-tx-max-memory",
+                null,
+                "embedded Neo4j: most memory one transaction may use (db.memory.transaction.max), e.g. 512mb;"
+                        + " 0 = no limit; unset = half the heap (at least 64mb)");
 
         public final String env;
         public final String flag;
@@ -277,6 +284,9 @@ public record Config(
                     "MIDA_CYPHER_MAX_QUERY_CHARS must be between 100 and 10000000, got " + cypherMaxQueryChars);
         if (ingestLingerMs < 0 || ingestLingerMs > 10_000)
             throw new ConfigException("MIDA_INGEST_LINGER_MS must be between 0 and 10000, got " + ingestLingerMs);
+        if (neo4jTxMaxMemory < -1 || (neo4jTxMaxMemory > 0 && neo4jTxMaxMemory < 1L << 20))
+            throw new ConfigException(
+                    "MIDA_NEO4J_TX_MAX_MEMORY must be 0 (no limit) or at least 1mb, got " + neo4jTxMaxMemory);
         if (openLineageCampaign != null && openLineageCampaign.length() > 1024)
             throw new ConfigException("MIDA_OPENLINEAGE_CAMPAIGN must be a campaign id of at most 1024 characters, got "
                     + openLineageCampaign.length());
@@ -354,7 +364,8 @@ public record Config(
                 longValue(Setting.DEAD_LETTER_MAX, values),
                 longValue(Setting.CYPHER_MAX_BYTES, values),
                 integer(Setting.CYPHER_MAX_QUERY_CHARS, values),
-                longValue(Setting.INGEST_LINGER_MS, values));
+                longValue(Setting.INGEST_LINGER_MS, values),
+                values.get(Setting.NEO4J_TX_MAX_MEMORY) == null ? -1 : bytes(Setting.NEO4J_TX_MAX_MEMORY, values));
     }
 
     public boolean embeddedNeo4j() {
@@ -445,6 +456,11 @@ public record Config(
         return with(Setting.REDIS_MAXMEMORY, redisMaxMemory, Setting.DEAD_LETTER_MAX, deadLetterMax);
     }
 
+    /** The embedded Neo4j's per-transaction memory limit in bytes (0 = none, -1 = the default). */
+    public Config withNeo4jTxMaxMemory(long bytes) {
+        return with(Setting.NEO4J_TX_MAX_MEMORY, bytes < 0 ? null : bytes);
+    }
+
     public Config withDataDir(Path dir) {
         return with(Setting.DATA_DIR, dir);
     }
@@ -507,6 +523,7 @@ public record Config(
         v.put(Setting.REDIS_MAXMEMORY, String.valueOf(redisMaxMemory));
         v.put(Setting.REDIS_FSYNC, redisFsync);
         v.put(Setting.DEAD_LETTER_MAX, String.valueOf(deadLetterMax));
+        v.put(Setting.NEO4J_TX_MAX_MEMORY, neo4jTxMaxMemory < 0 ? null : String.valueOf(neo4jTxMaxMemory));
         return v;
     }
 
@@ -538,7 +555,9 @@ public record Config(
                 + httpIdleTimeoutMs + ", httpMaxConnections=" + httpMaxConnections + ", httpMaxThreads="
                 + httpMaxThreads + ", redisMaxMemory=" + redisMaxMemory + ", redisFsync=" + redisFsync
                 + ", deadLetterMax=" + deadLetterMax + ", cypherMaxBytes=" + cypherMaxBytes + ", cypherMaxQueryChars="
-                + cypherMaxQueryChars + "]";
+                + cypherMaxQueryChars + ", ingestLingerMs=" + ingestLingerMs + ", neo4jTxMaxMemory="
+                + (neo4jTxMaxMemory < 0 ? "auto" : neo4jTxMaxMemory)
+                + "]";
     }
 
     /** Thrown for a bad setting; the message names it. */

@@ -201,7 +201,9 @@ final class Health {
                 v = read.get();
                 s = "up";
             } catch (RuntimeException e) {
-                s = "down: " + e.getMessage();
+                // a redis-server loading its append-only file answers LOADING: starting, not dead
+                String m = String.valueOf(e.getMessage());
+                s = (m.startsWith("LOADING") ? "starting: " : "down: ") + m;
             }
             value = v;
             state = s;

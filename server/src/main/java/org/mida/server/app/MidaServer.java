@@ -85,8 +85,11 @@ public final class MidaServer implements AutoCloseable {
                     + embeddedRedis.dir().resolve(EmbeddedRedis.PASSWORD_FILE) + ")";
         }
         if (config.embeddedNeo4j()) {
-            embeddedNeo4j =
-                    EmbeddedNeo4j.start(config.dataDir().resolve("neo4j"), config.boltPort(), config.pageCache());
+            embeddedNeo4j = EmbeddedNeo4j.start(
+                    config.dataDir().resolve("neo4j"),
+                    config.boltPort(),
+                    config.pageCache(),
+                    config.neo4jTxMaxMemory() < 0 ? EmbeddedNeo4j.defaultTxMaxMemory() : config.neo4jTxMaxMemory());
             neo4jUri = embeddedNeo4j.boltUri();
         }
         // managed transactions retry for 3 s, not the driver's 30: the ingest has its own backoff and

@@ -96,6 +96,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     private final int boltPort;
     private final String password;
     private final String pageCache;
+    private final long txMaxMemory;
     private volatile DatabaseManagementService service;
     private volatile State state = new State("up", 0, null, null);
     private final Map<String, LogTail> tails = new java.util.concurrent.ConcurrentHashMap<>();
@@ -105,11 +106,17 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     private final Thread supervisor;
 
     private EmbeddedNeo4j(
-            Path homeDir, int boltPort, String password, String pageCache, DatabaseManagementService service) {
+            Path homeDir,
+            int boltPort,
+            String password,
+            String pageCache,
+            long txMaxMemory,
+            DatabaseManagementService service) {
         this.homeDir = homeDir;
         this.boltPort = boltPort;
         this.password = password;
         this.pageCache = pageCache;
+        this.txMaxMemory = txMaxMemory;
         this.service = service;
         watch(service);
         this.shutdownHook = new Thread(this::shutdown, "mida-neo4j-shutdown");
@@ -124,14 +131,37 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return start(homeDir, boltPort, null);
     }
 
+    /** Starts Neo4j with the {@link #defaultTxMaxMemory default} per-transaction memory limit. */
+    public static EmbeddedNeo4j start(Path homeDir, int boltPort, String pageCache) {
+        return start(homeDir, boltPort, pageCache, defaultTxMaxMemory());
+    }
+
+    /**
+     * The default per-transaction memory limit: half the JVM's heap (Neo4j shares it with the server), at
+     * least 64 MiB. The ingest's write transactions count too: a 5,000-event batch of 16 KB events needed
+     * more than 512 MiB ({@code TransactionMemoryIT}); Neo4j's own pool for all transactions together
+     * ({@code dbms.memory.transaction.total.max}) is 70 % of the heap.
+     */
+    public static long defaultTxMaxMemory() {
+        return Math.max(TX_MAX_MEMORY_MIN, Runtime.getRuntime().maxMemory() / 2);
+    }
+
+    private static final long TX_MAX_MEMORY_MIN = 64L << 20;
+
     /**
      * Starts Neo4j with its store under {@code homeDir}.
      *
      * @param boltPort the Bolt port on 127.0.0.1; 0 picks a free one
      * @param pageCache page cache size in Neo4j syntax (e.g. {@code "512m"}, {@code "2g"}); null keeps
      *     Neo4j's default
+     * @param txMaxMemory the most heap one transaction may use ({@code db.memory.transaction.max}), in
+     *     bytes; 0 for no limit. A query that would use more (a huge {@code collect}, sort or distinct)
+     *     fails with {@code Neo.ClientError.General.TransactionOutOfMemoryError} instead of exhausting the
+     *     heap this JVM shares with the server. Neo4j tracks the memory of its operators, not of values an
+     *     expression builds ({@code reduce}, list comprehensions): see docs/SECURITY.md.
      */
-    public static EmbeddedNeo4j start(Path homeDir, int boltPort, String pageCache) {
+    public static EmbeddedNeo4j start(Path homeDir, int boltPort, String pageCache, long txMaxMemory) {
+        if (txMaxMemory < 0) throw new IllegalArgumentException("txMaxMemory must not be negative: " + txMaxMemory);
         if (boltPort < 0 || boltPort > 65535) {
             throw new IllegalArgumentException("boltPort out of range: " + boltPort);
         }
@@ -150,18 +180,20 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             throw new IllegalStateException("cannot start Neo4j: Bolt port 127.0.0.1:" + port + " is already in use");
         }
         long t0 = System.nanoTime();
-        DatabaseManagementService service = build(home, port, password, pageCache);
-        EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, port, password, pageCache, service);
+        DatabaseManagementService service = build(home, port, password, pageCache, txMaxMemory);
+        EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, port, password, pageCache, txMaxMemory, service);
         LOG.info(
-                "Embedded Neo4j started in {} ms: store {}, Bolt {}",
+                "Embedded Neo4j started in {} ms: store {}, Bolt {}, transaction memory limit {} MiB",
                 (System.nanoTime() - t0) / 1_000_000,
                 home,
-                neo4j.boltUri());
+                neo4j.boltUri(),
+                txMaxMemory >> 20);
         return neo4j;
     }
 
     /** Builds (starts) the DBMS with MIDA's settings and sets the password; used at start and restarts. */
-    private static DatabaseManagementService build(Path home, int port, String password, String pageCache) {
+    private static DatabaseManagementService build(
+            Path home, int port, String password, String pageCache, long txMaxMemory) {
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
@@ -177,7 +209,8 @@ public final class EmbeddedNeo4j implements AutoCloseable {
                 // with less free space than one log file (256 MiB) turns the database read-only at
                 // start. Off, a full disk behaves the same everywhere: a panic that the supervisor heals.
                 .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
-                .setConfig(GraphDatabaseSettings.udc_enabled, false);
+                .setConfig(GraphDatabaseSettings.udc_enabled, false)
+                .setConfig(GraphDatabaseSettings.memory_transaction_max_size, txMaxMemory);
         if (pageCache != null && !pageCache.isBlank()) {
             builder.setConfig(
                     GraphDatabaseSettings.pagecache_memory, SettingValueParsers.BYTES.parse(pageCache.trim()));
@@ -469,7 +502,7 @@ public final class EmbeddedNeo4j implements AutoCloseable {
             }
             for (LogTail tail : List.copyOf(tails.values())) cutTornTail(tail);
             tails.clear();
-            DatabaseManagementService fresh = build(homeDir, boltPort, password, pageCache);
+            DatabaseManagementService fresh = build(homeDir, boltPort, password, pageCache, txMaxMemory);
             try {
                 // a database that failed to start (recovery) answers here, not in build()
                 for (String name : List.of(GraphDatabaseSettings.SYSTEM_DATABASE_NAME, defaultDatabase(fresh))) {

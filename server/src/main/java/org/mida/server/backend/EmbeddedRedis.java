@@ -44,7 +44,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is supervised: when redis-server exits while this object is open (a crash, an out-of-memory
  * kill, {@code kill -9}), it is started again with the same configuration, password, port and
- * directory, after 0.5 s and then with a backoff doubling up to 30 s while it keeps failing. What
+ * directory, after 0.5 s and then with a backoff doubling up to 30 s while it keeps failing or keeps dying
+ * within {@link #STABLE_MS} of its start. Before each start it waits until the file system of its
+ * directory has {@link #FREE_SPACE_WANTED} free (logged once; with {@code appendfsync always} a redis-server
+ * exits on its first failed AOF write, so on a full disk it would otherwise die again at once). A
+ * redis-server loading its append-only file answers {@code LOADING} to PING: it is starting, not dead,
+ * and is waited for as long as it keeps loading. What
  * survives is what its append-only file holds: with {@code appendfsync always} (the default, {@link
  * Fsync#ALWAYS}) every write Redis acknowledged, with {@link Fsync#EVERYSEC} all but the last second or
  * so. {@link #state()} says whether it is up, restarting, and how often it was restarted.
@@ -129,13 +134,21 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
 
     /**
-     * What the embedded Redis is doing: {@code up} or {@code restarting}, how many times it was
-     * restarted, and the latest exit (status and time, ISO-8601), null before any.
+     * What the embedded Redis is doing: {@code up}, {@code restarting}, {@code waiting for free disk
+     * space} or {@code starting (loading its append-only file)}; how many times it was restarted, and the
+     * latest exit (status and time, ISO-8601), null before any.
      */
     public record State(String state, int restarts, String lastExit) {}
 
     private static final long RESTART_FIRST_MS = 500;
     private static final long RESTART_MAX_MS = 30_000;
+    /** A redis-server that ran this long before it died is restarted after the first backoff again. */
+    static final long STABLE_MS = 10_000;
+    /** Free space wanted on the file system of the data dir before redis-server is started again. */
+    static final long FREE_SPACE_WANTED = 16L << 20;
+
+    private static final long SPACE_POLL_FIRST_MS = 250;
+    private static final long SPACE_POLL_MAX_MS = 5_000;
 
     private final Path dir;
     private final int port;
@@ -259,7 +272,14 @@ public final class EmbeddedRedis implements AutoCloseable {
                     pidFile.toString()));
         }
         command.addAll(redisCommand);
-        Child child = spawn(command, home, log, chosen, password, watchdog);
+        Child child = spawn(
+                command,
+                home,
+                log,
+                chosen,
+                password,
+                watchdog,
+                () -> LOG.info("redis-server is loading its append-only file in {}; waiting for it", home));
         EmbeddedRedis redis =
                 new EmbeddedRedis(home, chosen, password, command, log, watchdog, child.process(), child.pid());
         LOG.info(
@@ -276,7 +296,13 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     /** Runs the command (the watchdog and redis-server) and waits until redis-server answers PING. */
     private static Child spawn(
-            List<String> command, Path home, Path log, int chosen, String password, boolean watchdog) {
+            List<String> command,
+            Path home,
+            Path log,
+            int chosen,
+            String password,
+            boolean watchdog,
+            Runnable onLoading) {
         Path pidFile = home.resolve("redis.pid");
         Path binary = Path.of(command.get(watchdog ? 6 : 0));
 
@@ -295,6 +321,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
         long redisPid = -1;
         String lastReply = null;
+        boolean loading = false;
         long deadline = System.nanoTime() + START_TIMEOUT_MILLIS * 1_000_000;
         try {
             if (!watchdog) {
@@ -313,6 +340,12 @@ public final class EmbeddedRedis implements AutoCloseable {
                     }
                     if ("+PONG".equals(lastReply)) {
                         break;
+                    }
+                    // loading its append-only file: alive and busy; wait as long as it keeps loading
+                    if (lastReply != null && lastReply.startsWith("-LOADING")) {
+                        if (!loading) onLoading.run();
+                        loading = true;
+                        deadline = System.nanoTime() + START_TIMEOUT_MILLIS * 1_000_000;
                     }
                 }
                 if (!process.isAlive() || (redisPid > 0 && !Procs.running(redisPid))) {
@@ -385,10 +418,12 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     /**
      * Waits for redis-server to exit; unless this object was closed, starts it again (same command:
-     * config, password, port, directory) with a backoff while it fails.
+     * config, password, port, directory) once the disk has room, with a backoff while it fails to start
+     * or dies soon after starting.
      */
     private void supervise() {
         long backoff = RESTART_FIRST_MS;
+        long upSince = System.nanoTime();
         while (!closed.get()) {
             try {
                 // the watchdog shell exits with redis-server (or it is redis-server, on Windows)
@@ -397,6 +432,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                 return;
             }
             if (closed.get()) return;
+            if ((System.nanoTime() - upSince) / 1_000_000 >= STABLE_MS) backoff = RESTART_FIRST_MS;
             int status = process.exitValue();
             String exit = "exit status " + status + " at " + java.time.Instant.now();
             state = new State("restarting", state.restarts(), exit);
@@ -409,28 +445,75 @@ public final class EmbeddedRedis implements AutoCloseable {
                     log,
                     tail(log, 10));
             while (!closed.get()) {
+                if (!awaitFreeSpace(exit)) return;
                 Procs.sleep(backoff);
                 if (closed.get()) return;
                 try {
                     synchronized (this) {
                         if (closed.get()) return;
-                        Child child = spawn(command, dir, log, port, password, watchdog);
+                        Child child = spawn(command, dir, log, port, password, watchdog, () -> {
+                            state = new State("starting (loading its append-only file)", state.restarts(), exit);
+                            LOG.info("restarted redis-server is loading its append-only file; waiting for it");
+                        });
                         process = child.process();
                         redisPid = child.pid();
                     }
                     state = new State("up", state.restarts() + 1, exit);
+                    upSince = System.nanoTime();
                     LOG.warn(
                             "redis-server restarted: pid {} on 127.0.0.1:{} (restart {})",
                             redisPid,
                             port,
                             state.restarts());
-                    backoff = RESTART_FIRST_MS;
+                    // if it dies again within STABLE_MS, the next restart waits longer
+                    backoff = Math.min(backoff * 2, RESTART_MAX_MS);
                     break;
                 } catch (RuntimeException e) {
                     backoff = Math.min(backoff * 2, RESTART_MAX_MS);
                     LOG.error("redis-server did not restart ({}); trying again in {} ms", e.getMessage(), backoff);
                 }
             }
+        }
+    }
+
+    /**
+     * Waits until the file system of the data dir has {@link #FREE_SPACE_WANTED} free, polling with a
+     * backoff from 0.25 s to 5 s; logs once when it starts waiting and once when it ends. False when this
+     * object was closed meanwhile.
+     */
+    private boolean awaitFreeSpace(String exit) {
+        long poll = SPACE_POLL_FIRST_MS;
+        boolean waiting = false;
+        while (!closed.get()) {
+            long free = usableSpace(dir);
+            if (free < 0 || free >= FREE_SPACE_WANTED) {
+                if (waiting) {
+                    state = new State("restarting", state.restarts(), exit);
+                    LOG.warn("{} bytes free in {} again; restarting redis-server", free, dir);
+                }
+                return true;
+            }
+            if (!waiting) {
+                waiting = true;
+                state = new State("waiting for free disk space", state.restarts(), exit);
+                LOG.warn(
+                        "not restarting redis-server: only {} bytes free in {} (wants {}); waiting for free space",
+                        free,
+                        dir,
+                        FREE_SPACE_WANTED);
+            }
+            Procs.sleep(poll);
+            poll = Math.min(poll * 2, SPACE_POLL_MAX_MS);
+        }
+        return false;
+    }
+
+    /** Usable bytes on the file system holding {@code dir}, or -1 when that cannot be told. */
+    static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

@@ -66,6 +66,13 @@ public enum ProblemType {
             "Answer Too Large",
             "The answer would be larger than MIDA_CYPHER_MAX_BYTES; return fewer rows (LIMIT), fewer columns or"
                     + " shorter values (left(x, 1000), size(x))."),
+    QUERY_MEMORY(
+            "query-memory",
+            422,
+            "Query Uses Too Much Memory",
+            "The query needed more memory than one transaction may use (Neo4j's db.memory.transaction.max; the"
+                    + " embedded Neo4j's is MIDA_NEO4J_TX_MAX_MEMORY) and was stopped; aggregate less at once"
+                    + " (filter, LIMIT before collect, fewer DISTINCT or ORDER BY rows)."),
     INTERNAL("internal", 500, "Internal Server Error", "The server failed; the server log has the stack trace."),
     QUERY_TIMEOUT(
             "query-timeout",

@@ -249,8 +249,10 @@ public final class NodeProperties {
 
     /**
      * The properties of an Observer node holding this report (they replace the node's: a report is a
-     * snapshot): its scalar fields, each counter as {@code counters.<name>}, {@code received_at} (server
-     * time, epoch seconds) and the report itself in {@code _json}.
+     * snapshot): its scalar fields, each counter as {@code counters.<name>} (at most {@code maxKeysPerNode}
+     * of them, in document order; the others are listed in {@code _unindexed} like a task's), {@code
+     * received_at} (server time, epoch seconds) and the report itself, every counter included, in {@code
+     * _json} (what {@code /api/observers} answers from).
      */
     public Map<String, Object> observer(ObserverEvent o, double receivedAt) {
         var p = new HashMap<String, Object>();
@@ -269,7 +271,9 @@ public final class NodeProperties {
         put(p, "last_poll_at", o.lastPollAt());
         put(p, "last_error", o.lastError());
         put(p, "last_error_at", o.lastErrorAt());
-        flatten("counters", o.counters(), p);
+        var flat = new Flat();
+        flatten("counters", o.counters(), flat);
+        admit(flat, FieldAdmission.ALL, p);
         p.put("_json", codec.encode(o));
         return p;
     }
@@ -282,21 +286,56 @@ public final class NodeProperties {
     /**
      * The properties an entity of this type with these attributes gets (its id excluded): {@code type},
      * then each attribute under {@link #entityKey its key}, values as {@link #value}; nulls are left out.
+     *
+     * <p>Bounded like a task's maps: at most {@code maxKeysPerNode} attributes become properties, in
+     * document order (the {@code version} attribute always does: the ingest reads it). The others are kept
+     * whole, as one JSON object in {@value #ENTITY_REST} (every value as sent), their names listed in {@code
+     * _unindexed} and counted in {@code _unindexed_count}. The ingest merges a reference's properties into
+     * the node key by key, so these three are those of the last reference that had more attributes than
+     * the bound.
      */
     public Map<String, Object> entity(Object type, Map<String, Object> attributes) {
         var p = new LinkedHashMap<String, Object>();
         put(p, "type", value(type));
-        for (var a : attributes.entrySet()) put(p, entityKey(a.getKey()), value(a.getValue()));
+        int taken = 0;
+        Map<String, Object> rest = null;
+        for (var a : attributes.entrySet()) {
+            if (a.getValue() == null) continue;
+            if (taken < maxKeysPerNode || a.getKey().equals(EntityVersions.ATTRIBUTE)) {
+                put(p, entityKey(a.getKey()), value(a.getValue()));
+                if (!a.getKey().equals(EntityVersions.ATTRIBUTE)) taken++;
+            } else {
+                if (rest == null) rest = new LinkedHashMap<>();
+                rest.put(a.getKey(), a.getValue());
+            }
+        }
+        if (rest != null) unindexedAttributes(rest, p);
         return p;
+    }
+
+    /** The property that keeps, as one JSON object, the attributes of an entity past the per-node bound. */
+    public static final String ENTITY_REST = "_attributes_json";
+
+    /** Notes the attributes past the bound on the entity's properties: whole in one JSON text, names listed. */
+    private void unindexedAttributes(Map<String, Object> rest, Map<String, Object> p) {
+        var names = new ArrayList<String>(Math.min(rest.size(), MAX_UNINDEXED_LISTED));
+        for (String name : rest.keySet()) {
+            if (names.size() == MAX_UNINDEXED_LISTED) break;
+            names.add(name.length() > MAX_PATH_LENGTH ? name.substring(0, MAX_PATH_LENGTH) + "…" : name);
+        }
+        p.put(ENTITY_REST, codec.toJson(rest));
+        p.put("_unindexed", List.copyOf(names));
+        p.put("_unindexed_count", (long) rest.size());
     }
 
     /**
      * The property key of an entity attribute: the attribute's name, except that names the node uses
-     * itself ({@code id}, {@code type}, {@code _json}) are kept apart as {@code attr.<name>}.
+     * itself ({@code id}, {@code type}, {@code _json}, and those of the attributes past the bound) are kept
+     * apart as {@code attr.<name>}.
      */
     public static String entityKey(String attribute) {
         return switch (attribute) {
-            case "id", "type", "_json" -> "attr." + attribute;
+            case "id", "type", "_json", ENTITY_REST, "_unindexed", "_unindexed_count" -> "attr." + attribute;
             default -> attribute;
         };
     }

@@ -138,4 +138,21 @@ class ConfigTest {
         assertThatThrownBy(() -> Config.defaults().withOpenLineageCampaign("c".repeat(1025)))
                 .hasMessageContaining("MIDA_OPENLINEAGE_CAMPAIGN");
     }
+
+    @Test
+    void the_neo4j_transaction_memory_limit_is_a_size_zero_for_none_unset_for_the_default() {
+        assertThat(Config.defaults().neo4jTxMaxMemory()).isEqualTo(-1);
+        assertThat(Config.from(Map.of("MIDA_NEO4J_TX_MAX_MEMORY", "1gb"), new String[0])
+                        .neo4jTxMaxMemory())
+                .isEqualTo(1L << 30);
+        assertThat(Config.from(Map.of(), new String[] {"--neo4j-tx-max-memory", "0"})
+                        .neo4jTxMaxMemory())
+                .isZero();
+        assertThat(Config.defaults().withNeo4jTxMaxMemory(512L << 20).neo4jTxMaxMemory())
+                .isEqualTo(512L << 20);
+        assertThatThrownBy(() -> Config.from(Map.of("MIDA_NEO4J_TX_MAX_MEMORY", "512"), new String[0]))
+                .hasMessageContaining("MIDA_NEO4J_TX_MAX_MEMORY");
+        assertThatThrownBy(() -> Config.from(Map.of("MIDA_NEO4J_TX_MAX_MEMORY", "lots"), new String[0]))
+                .hasMessageContaining("MIDA_NEO4J_TX_MAX_MEMORY");
+    }
 }

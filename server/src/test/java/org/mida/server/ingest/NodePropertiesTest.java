@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mida.event.EventCodec;
+import org.mida.event.ObserverEvent;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
 
@@ -190,5 +191,42 @@ class NodePropertiesTest {
         // an admission refusing a key skips it; the node still takes the next ones while it has room
         Map<String, Object> q = bounded.task(TaskEvent.builder("t").used(used).build(), k -> !k.equals("used.k0"));
         assertThat(q).containsKeys("used.k1", "used.k2").doesNotContainKey("used.k0");
+    }
+
+    @Test
+    void observer_counters_and_entity_attributes_get_the_same_bound_the_rest_kept_whole() throws Exception {
+        var bounded = new NodeProperties(EventCodec.shared(), 2, 100);
+        var counters = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < 150; i++) counters.put("c" + i, i);
+        var report = (ObserverEvent) EventCodec.shared()
+                .decodeEvent(EventCodec.shared()
+                        .parse("{\"type\":\"observer\",\"observer_id\":\"o\",\"at\":1.0,\"counters\":"
+                                + EventCodec.shared().toJson(counters) + "}"));
+        Map<String, Object> o = bounded.observer(report, 2.0);
+        assertThat(o).containsEntry("counters.c0", 0L).containsEntry("counters.c1", 1L);
+        assertThat(o.keySet()).noneMatch(k -> k.equals("counters.c2"));
+        assertThat(o.get("_unindexed_count")).isEqualTo(148L);
+        assertThat((String) o.get("_json")).contains("\"c149\":149");
+
+        var attributes = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < 150; i++) attributes.put("a" + i, i);
+        attributes.put("version", "v2");
+        attributes.put("_unindexed", "mine");
+        Map<String, Object> e = bounded.entity("dataset", attributes);
+        assertThat(e)
+                .containsEntry("type", "dataset")
+                .containsEntry("a0", 0L)
+                .containsEntry("a1", 1L)
+                .containsEntry("version", "v2")
+                .doesNotContainKey("a2")
+                .containsEntry("_unindexed_count", 149L);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rest =
+                (Map<String, Object>) EventCodec.shared().parse((String) e.get(NodeProperties.ENTITY_REST));
+        assertThat(rest).hasSize(149).containsEntry("a149", 149).containsEntry("_unindexed", "mine");
+        assertThat(NodeProperties.entityKey("_unindexed")).isEqualTo("attr._unindexed");
+        // under the bound nothing changes
+        assertThat(bounded.entity("dataset", Map.of("a", 1)))
+                .containsExactly(Map.entry("type", "dataset"), Map.entry("a", 1L));
     }
 }
