@@ -23,7 +23,12 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * <p>Three answers: {@link Kind#STORAGE} (certain), {@link Kind#CONTENT} (a Neo4j client error of the
  * {@code Schema} or {@code Statement} classes, or any non-Neo4j exception our own planning raised for
  * an event), and {@link Kind#UNSURE} (any other Neo4j error, e.g. {@code Neo.DatabaseError.*}): the
- * ingest then asks the store itself ({@link StreamIngestor}'s probe) whether it is healthy.
+ * ingest then asks the store itself ({@link StreamIngestor}'s probe) whether it is healthy. A fourth,
+ * {@link Kind#TOO_BIG}: the transaction went past its own memory limit ({@code db.memory.transaction.max},
+ * {@code MIDA_NEO4J_TX_MAX_MEMORY}): neither the store's fault nor one event's, but the batch's size, so the
+ * ingest splits it ({@link Bisection}) instead of pausing on it forever; an event too big even alone is
+ * refused with that reason (a dead letter). The global pool running out ({@code MemoryPoolOutOfMemoryError})
+ * is a storage fault: other transactions hold the memory.
  */
 final class StoreFaults {
 
@@ -32,7 +37,8 @@ final class StoreFaults {
     enum Kind {
         STORAGE,
         CONTENT,
-        UNSURE
+        UNSURE,
+        TOO_BIG
     }
 
     /** Substrings of messages that mean the machine, not the event, is the problem. */
@@ -56,6 +62,7 @@ final class StoreFaults {
         boolean storageText = false;
         int depth = 0;
         for (Throwable c = error; c != null && depth < 32; c = c.getCause(), depth++) {
+            if (c instanceof Neo4jException n && transactionTooBig(n)) return Kind.TOO_BIG;
             if (c instanceof ServiceUnavailableException
                     || c instanceof SessionExpiredException
                     || c instanceof TransientException
@@ -95,6 +102,18 @@ final class StoreFaults {
                 || code.startsWith("Neo.ClientError.General.ForbiddenOnReadOnlyDatabase")
                 || code.startsWith("Neo.TransientError.")) return Kind.STORAGE;
         return Kind.UNSURE;
+    }
+
+    /**
+     * The transaction went past its own memory limit. Neo4j 5.26 reports it as {@code
+     * Neo.TransientError.General.TransactionMemoryLimit} (older: {@code ...TransactionOutOfMemoryError}).
+     */
+    static boolean transactionTooBig(Neo4jException e) {
+        String code = e.code() == null ? "" : e.code();
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        return code.endsWith(".TransactionMemoryLimit")
+                || code.endsWith(".TransactionOutOfMemoryError")
+                || message.contains("db.memory.transaction.max threshold reached");
     }
 
     /** Redis answers that mean "not now": out of memory, loading, busy script, no master. */

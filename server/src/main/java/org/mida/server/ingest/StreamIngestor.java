@@ -261,7 +261,8 @@ public final class StreamIngestor implements AutoCloseable {
                         e = again;
                     }
                 }
-                if (e instanceof StorageFault || StoreFaults.classify(e) != StoreFaults.Kind.CONTENT) {
+                StoreFaults.Kind kind = e instanceof StorageFault ? StoreFaults.Kind.STORAGE : StoreFaults.classify(e);
+                if (kind == StoreFaults.Kind.STORAGE || kind == StoreFaults.Kind.UNSURE) {
                     paused(e, backoff);
                 } else {
                     LOG.error("ingest batch failed; retrying in {} ms", backoff, e);
@@ -598,7 +599,8 @@ public final class StreamIngestor implements AutoCloseable {
     boolean isStorageFault(Throwable e) {
         return switch (StoreFaults.classify(e)) {
             case STORAGE -> true;
-            case CONTENT -> false;
+            // the batch past the transaction memory limit: Bisection splits it (an event too big alone is refused)
+            case CONTENT, TOO_BIG -> false;
             case UNSURE -> !healthy();
         };
     }

@@ -75,4 +75,21 @@ class StoreFaultsTest {
         assertThat(StoreFaults.classify(new DatabaseException("Neo.DatabaseError.Statement.ExecutionFailed", "boom")))
                 .isEqualTo(Kind.UNSURE);
     }
+
+    @Test
+    void a_transaction_past_its_memory_limit_is_too_big_not_a_storage_fault() {
+        // the code Neo4j 5.26 sends over Bolt: transient by class, but retrying the same batch never fits
+        assertThat(StoreFaults.classify(new TransientException(
+                        "Neo.TransientError.General.TransactionMemoryLimit",
+                        "Can't allocate 512 bytes due to exceeding memory limit; used=67108864, max=67108864")))
+                .isEqualTo(StoreFaults.Kind.TOO_BIG);
+        assertThat(StoreFaults.classify(new RuntimeException(
+                        "write failed",
+                        new ClientException("Neo.ClientError.General.TransactionOutOfMemoryError", "too big"))))
+                .isEqualTo(StoreFaults.Kind.TOO_BIG);
+        // the global pool: other transactions hold the memory, so it is the store's state
+        assertThat(StoreFaults.classify(new TransientException(
+                        "Neo.TransientError.General.MemoryPoolOutOfMemoryError", "pool exhausted")))
+                .isEqualTo(StoreFaults.Kind.STORAGE);
+    }
 }
