@@ -26,6 +26,7 @@ import org.neo4j.driver.Record;
 import org.neo4j.driver.SimpleQueryRunner;
 import org.neo4j.driver.Value;
 import org.neo4j.driver.exceptions.ClientException;
+import org.neo4j.driver.exceptions.Neo4jException;
 
 /**
  * Writes a batch of events to Neo4j in one transaction: reads what the store holds of the ids the
@@ -214,7 +215,16 @@ final class BatchWriter {
         for (int attempt = 1; plan == null; attempt++) {
             try (var session = driver.session()) {
                 // rebuilt from scratch if the driver retries the transaction (a deadlock, a lost leader)
-                plan = session.executeWrite(tx -> run(tx, batch, receivedAt));
+                plan = session.executeWrite(tx -> {
+                    try {
+                        return run(tx, batch, receivedAt);
+                    } catch (Neo4jException e) {
+                        // past the transaction memory limit: Neo4j calls it transient, but the same batch never
+                        // fits; fail at once (not after the driver's retries) so that the ingest splits it
+                        if (StoreFaults.transactionTooBig(e)) throw new TooBig(e);
+                        throw e;
+                    }
+                });
             } catch (Replan | ClientException e) {
                 if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile((ClientException) e))) throw e;
                 replans.incrementAndGet();
@@ -414,6 +424,13 @@ final class BatchWriter {
             return (WorkflowEvent) codec.decodeEvent(codec.parse(json));
         } catch (Exception e) {
             throw new IllegalStateException("stored document of workflow " + id + " is unreadable", e);
+        }
+    }
+
+    /** The batch does not fit in one transaction ({@link StoreFaults.Kind#TOO_BIG}); not retried by the driver. */
+    static final class TooBig extends RuntimeException {
+        TooBig(Neo4jException cause) {
+            super(cause.getMessage(), cause);
         }
     }
 }
