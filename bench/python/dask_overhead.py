@@ -464,6 +464,40 @@ def decorator_section(args, ctx: dict, flowcept_ok: bool) -> dict:
         finally:
             if fc is not None:
                 fc.stop()
+    # telemetry on (every event carries telemetry_at_start/_end): the snapshot serialised once per
+    # sample (default) vs once per event (as before issue 15), two emitters of their own, alternating
+    import mida.telemetry
+
+    mida.telemetry.start()
+    tel = {"mida_telemetry": True, "mida_telemetry_per_event": False}
+    tel_em = {}
+    for v, share in tel.items():
+        tel_em[v] = Emitter(redis_uri=ctx["redis_uri"], stream=f"mida:bench-{v}", spill_dir=ctx["spill_dir"])
+        tel_em[v]._share_snapshots = share
+    tel_wall: dict = {v: [] for v in tel}
+    tel_cpu: dict = {v: [] for v in tel}
+    try:
+        for rep in range(args.decorator_reps + 1):  # the first round is a warm-up
+            for v in (list(tel) if rep % 2 == 0 else list(tel)[::-1]):
+                em = tel_em[v]
+                with mida.workflow(name=f"bench-{v}", campaign_id=ctx["campaign"], emitter=em):
+                    f = fns["mida"]
+                    c0 = time.process_time()
+                    t0 = time.perf_counter()
+                    for i in range(n):
+                        f(i)
+                    wall = (time.perf_counter() - t0) / n * 1e6
+                    em.flush(60)
+                    cpu_us = (time.process_time() - c0) / n * 1e6
+                if rep:
+                    tel_wall[v].append(wall)
+                    tel_cpu[v].append(cpu_us)
+    finally:
+        mida.telemetry.stop()
+        for v, em in tel_em.items():
+            em.close()
+            r0 = __import__("redis").Redis.from_url(ctx["redis_uri"])
+            r0.delete(f"mida:bench-{v}")
     emitter.close()
     emitter0.close()
     st = emitter.stats()
@@ -486,7 +520,16 @@ def decorator_section(args, ctx: dict, flowcept_ok: bool) -> dict:
         "mida_emitter": {k: st[k] for k in keys},
         "mida_linger0_emitter": {k: st0[k] for k in keys},
         "mida_stream_entries": in_stream,
+        "telemetry": {
+            "us_per_call_median": {v: round(statistics.median(x), 3) for v, x in tel_wall.items()},
+            "cpu_us_per_call_median": {v: round(statistics.median(x), 3) for v, x in tel_cpu.items()},
+            "us_per_call": {v: [round(y, 3) for y in x] for v, x in tel_wall.items()},
+            "cpu_us_per_call": {v: [round(y, 3) for y in x] for v, x in tel_cpu.items()},
+            "emitters": {v: {k: em.stats()[k] for k in keys} for v, em in tel_em.items()},
+        },
     }
+    progress("decorator with telemetry: " + ", ".join(
+        f"{v} {statistics.median(tel_wall[v]):.2f} us/call (cpu {statistics.median(tel_cpu[v]):.2f})" for v in tel))
     progress("decorator: " + ", ".join(f"{v} {med[v]:.2f} us/call (cpu {cpu[v]:.2f})" for v in variants)
              + f"; MIDA emitted {st['emitted']} (coalesced {st['coalesced']}), flushed {st['flushed']}, "
                f"dropped {st['dropped']}; linger 0: emitted {st0['emitted']}, flushed {st0['flushed']}")

@@ -575,3 +575,59 @@ def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, str
     assert st["coalesced"] > 0 and len(got) + st["coalesced"] == 2 * n
     assert st["flushed"] + st["spilled"] == len(got)
     assert_consistent(st)
+
+
+def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
+    server, stream, tmp_path, monkeypatch
+):
+    """Issue 15: every event of the next second carries the same telemetry sample; the flusher encodes
+    it once and splices the text into each event. What arrives is what the events held."""
+    import mida.emitter as emitter_module
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot({"cpu": {"percent": 12.5, "per_core": [10.0, 15.0]}, "sampled_at": 1795000000.25})
+    plain = {"cpu": {"percent": 1.0}}
+    encoded = []
+    real = emitter_module._JSON
+
+    def counting(value):
+        encoded.append(value)
+        return real(value)
+
+    monkeypatch.setattr(emitter_module, "_JSON", counting)
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), linger_s=0)
+    events = [
+        {
+            "type": "task",
+            "task_id": f"s-{i}",
+            "status": "FINISHED",
+            "telemetry_at_start": snap,
+            "telemetry_at_end": snap,
+        }
+        for i in range(5)
+    ]
+    events.append({"type": "task", "task_id": "plain", "telemetry_at_start": plain, "telemetry_at_end": snap})
+    events.append({"type": "task", "task_id": "none", "used": {"x": 1}})
+    for ev in events:
+        em.emit(ev)
+    assert em.flush(10)
+    em.close()
+    got = sent_events(server.redis_uri, stream)
+    assert got == [
+        dict(ev, telemetry_at_start=dict(ev["telemetry_at_start"])) if "telemetry_at_start" in ev else ev
+        for ev in events
+    ]
+    assert sum(1 for v in encoded if type(v) is Snapshot) == 1  # once, for 11 occurrences
+    assert not any(
+        type(v) is list and any(type(e) is dict and "telemetry_at_end" in e for e in v) for v in encoded
+    )
+
+
+def test_the_telemetry_sampler_publishes_snapshots():
+    from mida.telemetry import Sampler, Snapshot
+
+    s = Sampler(interval_s=0.05).start()
+    try:
+        assert type(s.latest()) is Snapshot and s.latest()["sampled_at"] > 0
+    finally:
+        s.close()

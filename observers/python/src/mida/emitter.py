@@ -44,6 +44,7 @@ from typing import Any, Deque, List, Optional, Tuple
 
 from mida import _spill, _values, wire
 from mida._spill import SpillFile
+from mida._values import Snapshot
 from mida.config import Settings
 
 LOG = logging.getLogger("mida.emitter")
@@ -54,6 +55,10 @@ _MAX_PENDING_DEAD = 10_000
 _WAKE_AT_LEAST = 64
 #: what emit_deferred returns when it did not defer (linger 0, closed): withdraw() gives None
 _SENT: list = []
+#: event fields that may hold a shared telemetry Snapshot, serialised once per snapshot
+_SNAPSHOT_FIELDS = ("telemetry_at_start", "telemetry_at_end")
+_SNAPSHOT_FIELD_SET = frozenset(_SNAPSHOT_FIELDS)
+_SNAPSHOT_CACHE = 8
 #: NaN, inf and -inf go out as the tokens NaN, Infinity, -Infinity, which the server keeps as doubles
 _JSON = json.JSONEncoder(
     ensure_ascii=False, allow_nan=True, separators=(",", ":"), default=_values.json_default
@@ -297,6 +302,9 @@ class Emitter:
         self._deferred: Deque[Tuple[float, list]] = collections.deque()
         self._defer_lock = threading.Lock()
         self._coalesced = 0
+        #: telemetry snapshots serialised once each (False: every event encodes its own, as before)
+        self._share_snapshots = True
+        self._snapshots: dict = {}
         self._redis_up = True
         self._redis = None
         self._own_spill: Optional[SpillFile] = None
@@ -461,7 +469,11 @@ class Emitter:
         for i in range(0, len(good), per):
             part = good[i : i + per]
             try:
-                text = _JSON(part)
+                text = None
+                if self._share_snapshots:
+                    text = self._encode_with_snapshots(part)
+                if text is None:
+                    text = _JSON(part)
             except Exception:
                 texts = [t for t in (self._encode_one(ev) for ev in part) if t is not None]
                 text = "[" + ",".join(texts) + "]" if texts else None
@@ -472,6 +484,42 @@ class Emitter:
                 entries.append(text)
                 count += len(part)
         return entries, count
+
+    def _encode_with_snapshots(self, part: List[dict]) -> Optional[str]:
+        """The entry's text with each telemetry :class:`Snapshot` serialised once per snapshot (not
+        once per event) and spliced in; None when no event of ``part`` carries one. Raises what
+        the encoder raises (the caller then encodes event by event)."""
+        texts = None
+        for j, ev in enumerate(part):
+            if (
+                type(ev.get("telemetry_at_start")) is not Snapshot
+                and type(ev.get("telemetry_at_end")) is not Snapshot
+            ):
+                if texts is not None:
+                    texts.append(_JSON(ev))
+                continue
+            if texts is None:
+                texts = [_JSON(e) for e in part[:j]]
+            rest = {k: v for k, v in ev.items() if k not in _SNAPSHOT_FIELD_SET or type(v) is not Snapshot}
+            body = _JSON(rest)
+            tail = "".join(
+                f',"{k}":{self._snapshot_text(ev[k])}'
+                for k in _SNAPSHOT_FIELDS
+                if type(ev.get(k)) is Snapshot
+            )
+            texts.append(body[:-1] + tail + "}" if len(body) > 2 else "{" + tail[1:] + "}")
+        return None if texts is None else "[" + ",".join(texts) + "]"
+
+    def _snapshot_text(self, snap: Snapshot) -> str:
+        cache = self._snapshots
+        hit = cache.get(id(snap))
+        if hit is not None and hit[0] is snap:
+            return hit[1]
+        text = _JSON(snap)
+        if len(cache) >= _SNAPSHOT_CACHE:
+            cache.clear()
+        cache[id(snap)] = (snap, text)  # holds the snapshot: its id cannot be reused meanwhile
+        return text
 
     def _drop_too_deep(self, text: str, part: list) -> Tuple[Optional[str], list]:
         """The server refuses a whole entry nested deeper than its limit: such events alone become
