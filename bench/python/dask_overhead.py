@@ -89,6 +89,7 @@ class Server:
         self.start_s = time.monotonic() - t0
         # the embedded Redis requires the password the server generated in its data dir
         password = (tmp / "store" / "redis" / "password").read_text().strip()
+        self.redis_password = password
         self.redis_uri = f"redis://:{password}@127.0.0.1:{self.redis_port}"
 
     def health(self) -> dict:
@@ -126,7 +127,7 @@ class Server:
 # ---------------------------------------------------------------------------- Flowcept setup
 
 
-def flowcept_settings(path: Path, redis_port: int) -> None:
+def flowcept_settings(path: Path, redis_port: int, password: str = "") -> None:
     """Flowcept 1.0.3 settings: online MQ (Redis pub/sub) + KV store on the benchmark's Redis, no
     database (nothing is persisted by Flowcept here), telemetry off (MIDA's default is off too),
     the Dask adapter with its sample-settings defaults."""
@@ -144,9 +145,9 @@ telemetry_capture: {{gpu: ~, cpu: false, per_cpu: false, process_info: false, me
                     network: false, machine_info: false}}
 instrumentation: {{enabled: true}}
 experiment: {{user: bench}}
-mq: {{enabled: true, type: redis, host: 127.0.0.1, port: {redis_port}, channel: interception,
+mq: {{enabled: true, type: redis, host: 127.0.0.1, port: {redis_port}, password: "{password}", channel: interception,
      buffer_size: 50, insertion_buffer_time_secs: 5, timing: false, chunk_size: -1, same_as_kvdb: false}}
-kv_db: {{enabled: true, host: 127.0.0.1, port: {redis_port}}}
+kv_db: {{enabled: true, host: 127.0.0.1, port: {redis_port}, password: "{password}"}}
 databases: {{lmdb: {{enabled: false}}, mongodb: {{enabled: false}}}}
 adapters:
   dask: {{kind: dask, worker_should_get_input: true, scheduler_should_get_input: true,
@@ -585,7 +586,7 @@ def main() -> int:
         flowcept_ok = False
         if not args.no_flowcept:
             settings = tmp / "flowcept-settings.yaml"
-            flowcept_settings(settings, server.redis_port)
+            flowcept_settings(settings, server.redis_port, server.redis_password)
             os.environ["FLOWCEPT_SETTINGS_PATH"] = str(settings)  # inherited by the Dask workers
             try:
                 import flowcept
