@@ -316,12 +316,15 @@ def run_dask(variant: str, n: int, ms: float, ctx: dict) -> dict:
         r = redis.Redis.from_url(ctx["redis_uri"])
         events = 0
         finished = set()
+        lone = 0
         for _id, fields in r.xrange(ctx["side_stream"]):
             for ev in json.loads(fields[b"event"]):
                 if ev.get("type") == "task":
                     events += 1
-                    if ev.get("status") == "FINISHED" and "started_at" in ev and "ended_at" in ev:
+                    if ev.get("status") == "FINISHED" and "ended_at" in ev:
                         finished.add(ev["task_id"])
+                        lone += "started_at" in ev  # its RUNNING was withdrawn: one worker event
+        out["tasks_one_worker_event"] = lone
         r.delete(ctx["side_stream"])
         out["task_events"] = events
         # SUBMITTED (scheduler), RUNNING and FINISHED (worker); RUNNING withdrawn for a task that
@@ -355,7 +358,8 @@ def dask_section(args, ctx: dict, variants: list) -> dict:
                     extra = f", stored {r['tasks_stored']} of {r['tasks_expected']}, ingest wait {r['ingest_wait_s']} s"
                 elif v.startswith("mida_stream_only"):
                     extra = (f", side stream: {r['task_events']} task events (max {r['task_events_max']}), "
-                             f"{r['tasks_finished']} of {r['tasks_expected']} tasks FINISHED")
+                             f"{r['tasks_finished']} of {r['tasks_expected']} tasks FINISHED, "
+                             f"{r['tasks_one_worker_event']} with one worker event")
                 elif "task_messages" in r:
                     extra = f", task messages {r['task_messages']} of {r['task_messages_expected']}"
                 progress(f"{name} rep {rep + 1}/{args.reps} {v}: {r['seconds']:.3f} s{extra}")
