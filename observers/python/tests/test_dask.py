@@ -605,3 +605,52 @@ def test_the_plugins_status_is_served_by_the_query_api(cluster, server, api):
     assert mine["counters"]["tasks_submitted"] == 5 and mine["counters"]["tasks_finished"] == 5
     with pytest.raises(NotFound):
         api.observer("no/such/observer")
+
+
+def _task_events(server, stream):
+    import json
+
+    import redis
+
+    r = redis.Redis.from_url(server.redis_uri)
+    out = [e for _id, f in r.xrange(stream) for e in json.loads(f[b"event"]) if e.get("type") == "task"]
+    r.delete(stream)
+    return out
+
+
+def test_a_short_task_is_one_worker_event_and_linger_0_gives_two(cluster, server):
+    """Issue 15: the worker half holds RUNNING back for the emitter's linger; a task that ends sooner
+    sends one FINISHED with its start fields (started_at, used). With linger_s=0 both events go."""
+    got = {}
+    for linger in (5.0, 0.0):
+        stream = f"test:dask-linger:{uuid.uuid4().hex}"
+        client = Client(cluster)
+        plugin = MidaDask(workflow_name="linger", redis_uri=server.redis_uri, stream=stream, linger_s=linger)
+        client.register_plugin(plugin)
+        assert client.gather(client.map(incr, range(50))) == list(range(1, 51))
+        client.close()  # the worker halves flush at teardown when the next plugin replaces them
+        server.wait_for(
+            "every task's FINISHED",
+            lambda s=stream: (
+                sum(e.get("status") == "FINISHED" and "ended_at" in e for e in _peek_events(server, s)) >= 50
+            ),
+            timeout=30,
+        )
+        got[linger] = _task_events(server, stream)
+    statuses = {k: sorted({e.get("status") for e in v} - {None}) for k, v in got.items()}
+    assert statuses[5.0] == ["FINISHED", "SUBMITTED"], statuses
+    assert statuses[0.0] == ["FINISHED", "RUNNING", "SUBMITTED"], statuses
+    lone = [e for e in got[5.0] if e.get("status") == "FINISHED"]
+    assert len(lone) == 50
+    for e in lone:
+        assert e["started_at"] <= e["ended_at"] and e["used"] == {"n": e["generated"]["result"] - 1}
+    assert sum(e.get("status") == "RUNNING" for e in got[0.0]) == 50
+
+
+def _peek_events(server, stream):
+    import json
+
+    import redis
+
+    r = redis.Redis.from_url(server.redis_uri)
+    return [e for _id, f in r.xrange(stream) for e in json.loads(f[b"event"])]

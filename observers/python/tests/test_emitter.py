@@ -476,3 +476,158 @@ def test_the_default_redis_uri_comes_from_the_environment_or_the_data_dirs_passw
         default_redis_uri({"MIDA_DATA_DIR": str(tmp_path), "MIDA_REDIS_PORT": "7000"})
         == "redis://:p-w_1@127.0.0.1:7000"
     )
+
+
+# ---------------------------------------------------------------------- deferred events (issue 15)
+
+
+def test_a_deferred_event_withdrawn_within_the_linger_is_never_sent(server, stream, tmp_path):
+    """A task that ends within the linger sends ONE event: its RUNNING is taken back and the end event
+    carries its fields; one that outlives the linger sends both; coalesced counts the withdrawn ones."""
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), linger_s=0.3)
+    short = em.emit_deferred({"type": "task", "task_id": "short", "status": "RUNNING", "used": {"x": 1}})
+    long = em.emit_deferred({"type": "task", "task_id": "long", "status": "RUNNING", "used": {"x": 2}})
+    ev = em.withdraw(short)
+    assert ev == {"type": "task", "task_id": "short", "status": "RUNNING", "used": {"x": 1}}
+    assert em.withdraw(short) is None  # only once
+    ev.update(status="FINISHED", generated={"y": 2})
+    em.emit(ev)
+    # the long task's RUNNING leaves by itself once its linger is over, without a flush
+    _wait(lambda: [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["short", "long"], 10)
+    assert em.withdraw(long) is None  # too late: already on its way
+    em.emit({"type": "task", "task_id": "long", "status": "FINISHED"})
+    assert em.flush(10)
+    got = sent_events(server.redis_uri, stream)
+    assert [(e["task_id"], e["status"]) for e in got] == [
+        ("short", "FINISHED"),
+        ("long", "RUNNING"),
+        ("long", "FINISHED"),
+    ]
+    assert got[0]["used"] == {"x": 1} and got[0]["generated"] == {"y": 2}
+    st = em.stats()
+    em.close()
+    assert st["coalesced"] == 1 and st["emitted"] == 3 and st["deferred"] == 0
+    assert_consistent(st)
+
+
+def test_flush_and_close_send_the_deferred_events_that_wait(server, stream, tmp_path):
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), linger_s=60)
+    h = em.emit_deferred({"type": "task", "task_id": "a", "status": "RUNNING"})
+    assert em.stats()["deferred"] == 1
+    assert em.flush(10)  # does not wait a minute
+    assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["a"]
+    assert em.withdraw(h) is None
+    em.emit_deferred({"type": "task", "task_id": "b", "status": "RUNNING"})
+    em.close(10)
+    assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["a", "b"]
+    st = em.stats()
+    assert st["emitted"] == st["flushed"] == 2 and st["coalesced"] == 0
+    # linger 0: emit_deferred is emit, nothing can be withdrawn
+    em0 = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), linger_s=0)
+    assert em0.withdraw(em0.emit_deferred({"type": "task", "task_id": "c", "status": "RUNNING"})) is None
+    em0.close(10)
+    assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["a", "b", "c"]
+
+
+def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, stream, tmp_path):
+    """Tasks of 0–3 ms ending within or after a short linger while Redis goes away and comes back:
+    every task's events arrive exactly once (spilled, then replayed), each task has its FINISHED with
+    its start fields, and events + coalesced = 2 per task."""
+    parsed = urllib.parse.urlsplit(server.redis_uri)
+    proxy = TcpForwarder(parsed.hostname, parsed.port)
+    proxy.start()
+    em = Emitter(
+        redis_uri=f"redis://:{parsed.password}@127.0.0.1:{proxy.port}",
+        stream=stream,
+        spill_dir=str(tmp_path),
+        timeout_s=1.0,
+        retry_s=0.2,
+        linger_s=0.002,
+    )
+    n = 600
+    outage = threading.Timer(0.3, proxy.stop)
+    outage.start()
+    for i in range(n):
+        h = em.emit_deferred({"type": "task", "task_id": f"t-{i}", "status": "RUNNING", "used": {"i": i}})
+        time.sleep((i % 4) * 0.001)
+        ev = em.withdraw(h)
+        if ev is None:
+            ev = {"type": "task", "task_id": f"t-{i}"}
+        ev["status"] = "FINISHED"
+        em.emit(ev)
+        if i == n // 2:
+            outage.join()
+            _wait(lambda: not em.stats()["redis_up"])
+    assert em.stats()["spilled"] > 0
+    proxy.start()
+    assert em.flush(30)
+    _wait(lambda: em.stats()["replayed"] == em.stats()["spilled"])
+    st = em.stats()
+    em.close()
+    got = sent_events(server.redis_uri, stream)
+    pairs = [(e["task_id"], e["status"]) for e in got]
+    assert len(pairs) == len(set(pairs))  # none twice
+    finished = {e["task_id"]: e for e in got if e["status"] == "FINISHED"}
+    assert set(finished) == {f"t-{i}" for i in range(n)}  # none lost
+    running = {e["task_id"] for e in got if e["status"] == "RUNNING"}
+    for tid, e in finished.items():  # the start fields arrive: in the lone FINISHED or the RUNNING
+        assert e.get("used") == {"i": int(tid[2:])} or tid in running
+    assert st["coalesced"] > 0 and len(got) + st["coalesced"] == 2 * n
+    assert st["flushed"] + st["spilled"] == len(got)
+    assert_consistent(st)
+
+
+def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
+    server, stream, tmp_path, monkeypatch
+):
+    """Issue 15: every event of the next second carries the same telemetry sample; the flusher encodes
+    it once and splices the text into each event. What arrives is what the events held."""
+    import mida.emitter as emitter_module
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot({"cpu": {"percent": 12.5, "per_core": [10.0, 15.0]}, "sampled_at": 1795000000.25})
+    plain = {"cpu": {"percent": 1.0}}
+    encoded = []
+    real = emitter_module._JSON
+
+    def counting(value):
+        encoded.append(value)
+        return real(value)
+
+    monkeypatch.setattr(emitter_module, "_JSON", counting)
+    em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), linger_s=0)
+    events = [
+        {
+            "type": "task",
+            "task_id": f"s-{i}",
+            "status": "FINISHED",
+            "telemetry_at_start": snap,
+            "telemetry_at_end": snap,
+        }
+        for i in range(5)
+    ]
+    events.append({"type": "task", "task_id": "plain", "telemetry_at_start": plain, "telemetry_at_end": snap})
+    events.append({"type": "task", "task_id": "none", "used": {"x": 1}})
+    for ev in events:
+        em.emit(ev)
+    assert em.flush(10)
+    em.close()
+    got = sent_events(server.redis_uri, stream)
+    assert got == [
+        dict(ev, telemetry_at_start=dict(ev["telemetry_at_start"])) if "telemetry_at_start" in ev else ev
+        for ev in events
+    ]
+    assert sum(1 for v in encoded if type(v) is Snapshot) == 1  # once, for 11 occurrences
+    assert not any(
+        type(v) is list and any(type(e) is dict and "telemetry_at_end" in e for e in v) for v in encoded
+    )
+
+
+def test_the_telemetry_sampler_publishes_snapshots():
+    from mida.telemetry import Sampler, Snapshot
+
+    s = Sampler(interval_s=0.05).start()
+    try:
+        assert type(s.latest()) is Snapshot and s.latest()["sampled_at"] > 0
+    finally:
+        s.close()

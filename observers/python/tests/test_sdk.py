@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -269,3 +270,39 @@ def test_tasks_run_in_a_thread_pool_belong_to_the_open_workflow(server, emitter)
     tasks = tasks_of(server, wf.workflow_id)
     assert sorted(t["generated"]["result"] for t in tasks) == [0, 10, 20, 30]
     assert {t["status"] for t in tasks} == {"FINISHED"}
+
+
+@mida.task
+def quick(x):
+    return x + 1
+
+
+@mida.task
+def slow(x, pause=0.4):
+    time.sleep(pause)
+    return x + 1
+
+
+def test_a_short_task_is_one_event_a_long_one_two_and_both_are_stored_finished(server, tmp_path):
+    """Issue 15: RUNNING waits for the emitter's linger; a task that ends sooner sends one FINISHED
+    event with its start fields too, which the server stores as a finished task; a longer one is
+    visible as RUNNING while it runs."""
+    em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path), linger_s=0.1)
+    try:
+        with mida.workflow(name="linger", emitter=em) as wf:
+            assert quick(1) == 2
+            assert slow(2) == 3
+        assert em.flush(30)
+        st = em.stats()
+        # workflow RUNNING + FINISHED, quick: 1 event, slow: 2
+        assert st["coalesced"] == 1 and st["emitted"] == 5 and st["rejected"] == 0
+        server.wait_ingested()
+        tasks = {t["activity_id"]: t for t in tasks_of(server, wf.workflow_id)}
+        q_, s_ = tasks["quick"], tasks["slow"]
+        assert q_["status"] == s_["status"] == "FINISHED"
+        assert q_["used"] == {"x": 1} and q_["generated"] == {"result": 2}
+        assert s_["used"] == {"x": 2, "pause": 0.4} and s_["generated"] == {"result": 3}
+        for t in (q_, s_):
+            assert t["submitted_at"] <= t["started_at"] <= t["ended_at"]
+    finally:
+        em.close()

@@ -15,6 +15,14 @@ MAX_STR = 4096
 MAX_REPR = 200
 
 
+class Snapshot(dict):
+    """A published telemetry sample (:mod:`mida.telemetry`): never changed once published, so the
+    emitter serialises each one once, however many events carry it (``telemetry_at_start`` and
+    ``_end`` of every task of the next second), and splices that text into each event."""
+
+    __slots__ = ()
+
+
 def recordable(v: Any, depth: int = 0) -> Any:
     """A JSON-ready rendering of ``v`` (never raises)."""
     t = type(v)

@@ -25,6 +25,9 @@ DEFAULT_EVENTS_PER_ENTRY = 100
 DEFAULT_MAX_BATCH = 5_000
 DEFAULT_TIMEOUT_S = 2.0
 DEFAULT_RETRY_S = 1.0
+#: how long a deferred event (a task's RUNNING) waits before it is sent; a task that ends sooner
+#: sends one event instead of two (Java's ``lingerMillis``, 20 ms)
+DEFAULT_LINGER_S = 0.02
 
 
 def default_redis_uri(env: Mapping[str, str] | None = None) -> str:
@@ -81,6 +84,8 @@ class Settings:
     max_batch: int = DEFAULT_MAX_BATCH
     #: while Redis is unreachable, how often it is tried again
     retry_s: float = DEFAULT_RETRY_S
+    #: how long :meth:`~mida.emitter.Emitter.emit_deferred` holds an event back (0: not at all)
+    linger_s: float = DEFAULT_LINGER_S
 
     def __post_init__(self) -> None:
         if not self.redis_uri:
@@ -92,6 +97,8 @@ class Settings:
         for name in ("flush_interval_s", "timeout_s", "retry_s"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
+        if not self.linger_s >= 0:
+            raise ValueError(f"linger_s must be >= 0, got {self.linger_s!r}")
         for name in ("max_buffered", "events_per_entry", "max_batch"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
@@ -149,6 +156,13 @@ def _positive_float(raw: str) -> float:
     return v
 
 
+def _non_negative_float(raw: str) -> float:
+    v = float(raw)
+    if not v >= 0:
+        raise ValueError("must be a number >= 0")
+    return v
+
+
 def _positive_int(raw: str) -> int:
     v = int(raw)
     if v < 1:
@@ -165,4 +179,5 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MIDA_MAX_BUFFERED": ("max_buffered", _positive_int),
     "MIDA_EVENTS_PER_ENTRY": ("events_per_entry", _positive_int),
     "MIDA_TIMEOUT": ("timeout_s", _positive_float),
+    "MIDA_LINGER": ("linger_s", _non_negative_float),
 }

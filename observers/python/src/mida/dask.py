@@ -511,7 +511,8 @@ class _MidaWorker(WorkerPlugin):
         self.config = config
         self._worker = None
         self._emitter = None
-        self._running: Dict[Any, Dict[str, Any]] = {}
+        # key -> (the fields both events share, the RUNNING event's emit_deferred handle)
+        self._running: Dict[Any, Any] = {}
 
     def __getstate__(self):
         return {"config": self.config}
@@ -537,7 +538,6 @@ class _MidaWorker(WorkerPlugin):
         try:
             if finish == "executing":
                 base = self._event(key)
-                self._running[key] = base  # the end event shares it
                 ev = base.copy()
                 ev["status"] = "RUNNING"
                 ev["started_at"] = time.time()
@@ -550,7 +550,8 @@ class _MidaWorker(WorkerPlugin):
                         used = None
                     if used:
                         ev["used"] = used
-                emitter.emit(ev)
+                # held back for the emitter's linger: a task that ends sooner sends ONE event
+                self._running[key] = (base, emitter.emit_deferred(ev))
                 return
             if start not in ("executing", "long-running"):
                 if finish == "error":  # failed before it ran (e.g. its inputs could not be read)
@@ -566,8 +567,12 @@ class _MidaWorker(WorkerPlugin):
             log.debug("mida: could not record %s -> %s of %r", start, finish, key, exc_info=True)
 
     def _end(self, key: Any, status: str, emitter: Any) -> None:
-        base = self._running.pop(key, None)
-        ev = base.copy() if base is not None else self._event(key)
+        running = self._running.pop(key, None)
+        if running is None:
+            ev = self._event(key)
+        else:
+            # the RUNNING event back (started_at, used) when it still waits: it becomes the end event
+            ev = emitter.withdraw(running[1]) or running[0].copy()
         ev["status"] = status
         ev["ended_at"] = time.time()
         if status == "FINISHED":
@@ -578,7 +583,7 @@ class _MidaWorker(WorkerPlugin):
             ts = self._worker.state.tasks.get(key)
             if ts is not None:
                 ev["stderr"] = _error_text(ts)
-        emitter.emit(ev)
+        emitter._emit_owned(ev)
 
     def _event(self, key: Any) -> Dict[str, Any]:
         ts = self._worker.state.tasks.get(key)

@@ -15,6 +15,13 @@ Spill files left by a dead process are replayed at start. Events the wire format
 at interpreter exit, and after ``os.fork`` the child starts with an empty buffer, its own thread and
 its own connection. Thread-safe; one emitter per process is enough (:func:`get_default`).
 
+:meth:`Emitter.emit_deferred` holds an event back for ``linger_s`` (20 ms by default) before it joins
+the buffer, and :meth:`Emitter.withdraw` takes it back meanwhile: a task's RUNNING event waits there,
+and a task that ends within the linger sends ONE event (its FINISHED, which also carries what the
+RUNNING said; the server merges a task's events per field whatever their number and order). That
+halves what the flusher encodes and Redis stores for short tasks. :meth:`Emitter.flush` and
+:meth:`Emitter.close` send the waiting ones first; ``stats()["coalesced"]`` counts the withdrawn ones.
+
     emitter = Emitter(redis_uri="redis://127.0.0.1:6379")
     emitter.emit({"type": "task", "task_id": "t1", "status": "FINISHED"})
     emitter.flush()          # optional: wait until it left the buffer
@@ -26,6 +33,7 @@ import atexit
 import collections
 import json
 import logging
+import math
 import os
 import re
 import sys
@@ -36,6 +44,7 @@ from typing import Any, Deque, List, Optional, Tuple
 
 from mida import _spill, _values, wire
 from mida._spill import SpillFile
+from mida._values import Snapshot
 from mida.config import Settings
 
 LOG = logging.getLogger("mida.emitter")
@@ -44,6 +53,12 @@ _REPLAY_LINES_PER_ROUND_TRIP = 20
 _MAX_PENDING_DEAD = 10_000
 #: emit() wakes the flusher for this many buffered events at least (below that, the tick flushes)
 _WAKE_AT_LEAST = 64
+#: what emit_deferred returns when it did not defer (linger 0, closed): withdraw() gives None
+_SENT: list = []
+#: event fields that may hold a shared telemetry Snapshot, serialised once per snapshot
+_SNAPSHOT_FIELDS = ("telemetry_at_start", "telemetry_at_end")
+_SNAPSHOT_FIELD_SET = frozenset(_SNAPSHOT_FIELDS)
+_SNAPSHOT_CACHE = 8
 #: NaN, inf and -inf go out as the tokens NaN, Infinity, -Infinity, which the server keeps as doubles
 _JSON = json.JSONEncoder(
     ensure_ascii=False, allow_nan=True, separators=(",", ":"), default=_values.json_default
@@ -136,6 +151,46 @@ class Emitter:
         if n > self.settings.max_buffered:
             self._await_room()
 
+    def emit_deferred(self, event: dict) -> list:
+        """Queues an event that a later one may still replace (a task's RUNNING): it waits
+        ``linger_s`` before it joins the buffer, and :meth:`withdraw` with the returned handle takes
+        it back meanwhile. The dict is handed over (no copy): the caller must not change it unless
+        :meth:`withdraw` gave it back. With ``linger_s`` 0 it is an :meth:`emit`. No I/O, no lock."""
+        if self._linger <= 0 or self._closed:
+            self.emit(event)
+            return _SENT
+        if self._thread is None:
+            self._ensure_thread()
+        handle = [event]  # list.pop() is atomic: the flusher and withdraw() cannot both get it
+        self._deferred.append((time.monotonic(), handle))
+        if self._closed:  # raced with close(): do not leave it behind
+            self._release_deferred(math.inf)
+        return handle
+
+    @staticmethod
+    def withdraw(handle: list) -> Optional[dict]:
+        """The event of an :meth:`emit_deferred` handle if it has not joined the buffer yet (then it
+        is never sent, and the caller sends its content in a later event), else None."""
+        try:
+            return handle.pop()
+        except IndexError:
+            return None
+
+    def _release_deferred(self, before: float) -> None:
+        """Moves deferred events queued at or before ``before`` (time.monotonic) into the buffer;
+        a withdrawn one is counted ``coalesced``."""
+        d = self._deferred
+        if not d:
+            return
+        with self._defer_lock:
+            q = self._queue
+            while d and d[0][0] <= before:
+                _, handle = d.popleft()
+                try:
+                    q.append(handle.pop())
+                except IndexError:  # withdrawn
+                    self._coalesced += 1
+
     def _await_room(self) -> None:
         # the flusher spills the overflow to disk; the caller waits only if even the disk is too slow
         thread = self._thread
@@ -145,7 +200,8 @@ class Emitter:
 
     def flush(self, timeout_s: float = 10.0) -> bool:
         """Sends (or spills) everything emitted before this call, waiting at most ``timeout_s``.
-        True when all of it left the buffer in time."""
+        True when all of it left the buffer in time. Deferred events join the buffer first."""
+        self._release_deferred(math.inf)
         with self._cond:
             target = self._taken + len(self._queue)
             self._flush_requested = max(self._flush_requested, target)
@@ -169,6 +225,7 @@ class Emitter:
         if self._closed:
             return
         self._closed = True
+        self._release_deferred(math.inf)
         self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
@@ -191,7 +248,9 @@ class Emitter:
 
     def stats(self) -> dict:
         """Counters of this emitter's own events: ``emitted = flushed + spilled + rejected + dropped +
-        buffered``; ``replayed`` counts spilled events (also from dead processes) sent later."""
+        buffered``; ``replayed`` counts spilled events (also from dead processes) sent later;
+        ``deferred`` events wait for their linger (not yet emitted); ``coalesced`` counts the deferred
+        events withdrawn before they were sent (their content went out in a later event)."""
         with self._cond:
             taken, done, queued = self._taken, self._done, len(self._queue)
         return {
@@ -203,6 +262,8 @@ class Emitter:
             "rejected": self._rejected,
             "buffered": queued + (taken - done),
             "redis_up": self._redis_up,
+            "deferred": len(self._deferred),
+            "coalesced": self._coalesced,
         }
 
     @property
@@ -237,6 +298,13 @@ class Emitter:
         self._sizer = _FlushSizer(s.max_batch, s.flush_interval_s)
         self._flush_size = 1
         self._wake_at = _WAKE_AT_LEAST
+        self._linger = s.linger_s
+        self._deferred: Deque[Tuple[float, list]] = collections.deque()
+        self._defer_lock = threading.Lock()
+        self._coalesced = 0
+        #: telemetry snapshots serialised once each (False: every event encodes its own, as before)
+        self._share_snapshots = True
+        self._snapshots: dict = {}
         self._redis_up = True
         self._redis = None
         self._own_spill: Optional[SpillFile] = None
@@ -295,6 +363,8 @@ class Emitter:
     def _pass(self) -> bool:
         """One round of the flusher; True when more is waiting at once."""
         now = time.monotonic()
+        if self._deferred:
+            self._release_deferred(now - self._linger)
         self._sizer.sample(self._taken + len(self._queue), now)
         self._flush_size = self._sizer.batch_size()
         self._wake_at = max(self._flush_size, _WAKE_AT_LEAST)
@@ -322,6 +392,7 @@ class Emitter:
         return False
 
     def _final_pass(self) -> None:
+        self._release_deferred(math.inf)
         if not self._redis_up:
             self._try_reconnect()
         if self._redis_up and self._has_spill_pending():
@@ -398,7 +469,11 @@ class Emitter:
         for i in range(0, len(good), per):
             part = good[i : i + per]
             try:
-                text = _JSON(part)
+                text = None
+                if self._share_snapshots:
+                    text = self._encode_with_snapshots(part)
+                if text is None:
+                    text = _JSON(part)
             except Exception:
                 texts = [t for t in (self._encode_one(ev) for ev in part) if t is not None]
                 text = "[" + ",".join(texts) + "]" if texts else None
@@ -409,6 +484,42 @@ class Emitter:
                 entries.append(text)
                 count += len(part)
         return entries, count
+
+    def _encode_with_snapshots(self, part: List[dict]) -> Optional[str]:
+        """The entry's text with each telemetry :class:`Snapshot` serialised once per snapshot (not
+        once per event) and spliced in; None when no event of ``part`` carries one. Raises what
+        the encoder raises (the caller then encodes event by event)."""
+        texts = None
+        for j, ev in enumerate(part):
+            if (
+                type(ev.get("telemetry_at_start")) is not Snapshot
+                and type(ev.get("telemetry_at_end")) is not Snapshot
+            ):
+                if texts is not None:
+                    texts.append(_JSON(ev))
+                continue
+            if texts is None:
+                texts = [_JSON(e) for e in part[:j]]
+            rest = {k: v for k, v in ev.items() if k not in _SNAPSHOT_FIELD_SET or type(v) is not Snapshot}
+            body = _JSON(rest)
+            tail = "".join(
+                f',"{k}":{self._snapshot_text(ev[k])}'
+                for k in _SNAPSHOT_FIELDS
+                if type(ev.get(k)) is Snapshot
+            )
+            texts.append(body[:-1] + tail + "}" if len(body) > 2 else "{" + tail[1:] + "}")
+        return None if texts is None else "[" + ",".join(texts) + "]"
+
+    def _snapshot_text(self, snap: Snapshot) -> str:
+        cache = self._snapshots
+        hit = cache.get(id(snap))
+        if hit is not None and hit[0] is snap:
+            return hit[1]
+        text = _JSON(snap)
+        if len(cache) >= _SNAPSHOT_CACHE:
+            cache.clear()
+        cache[id(snap)] = (snap, text)  # holds the snapshot: its id cannot be reused meanwhile
+        return text
 
     def _drop_too_deep(self, text: str, part: list) -> Tuple[Optional[str], list]:
         """The server refuses a whole entry nested deeper than its limit: such events alone become

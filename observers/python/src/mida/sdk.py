@@ -334,6 +334,7 @@ class Task:
         self._token: Optional[contextvars.Token] = None
         self._previous: Optional[Task] = None
         self._shared: Optional[dict] = None
+        self._running: Optional[list] = None  # the RUNNING event's emit_deferred handle
 
     def start(self, _current: bool = True) -> "Task":
         if self.started_at is not None:
@@ -355,7 +356,7 @@ class Task:
         telemetry = _telemetry()
         if telemetry:
             ev["telemetry_at_start"] = telemetry
-        self._emit(ev)
+        self._emit(ev, deferred=True)
         if _current:
             self._token = _current_task.set(self)
         return self
@@ -371,7 +372,21 @@ class Task:
             self._token = None
         self.ended_at = time.time()
         self.status = "ERROR" if error is not None else "FINISHED"
-        ev = self._base(self.status)
+        ev = None
+        running, self._running = self._running, None
+        if running is not None:
+            # still waiting for its linger: ONE event for the task, the RUNNING one (submitted_at,
+            # used, tags, telemetry_at_start) completed into the end event
+            try:
+                ev = running.pop()  # Emitter.withdraw: None when it already joined the buffer
+            except IndexError:
+                pass
+        if ev is None:
+            ev = self._base(self.status)
+        else:
+            ev["status"] = self.status
+            if self.custom_metadata:
+                ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         ev["ended_at"] = self.ended_at
         if self.generated:
             ev["generated"] = _values.record_map(self.generated)
@@ -422,11 +437,15 @@ class Task:
             ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         return ev
 
-    def _emit(self, ev: dict) -> None:
+    def _emitter(self) -> Any:
+        return self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()
+
+    def _emit(self, ev: dict, deferred: bool = False) -> None:
         try:
-            emitter = (
-                self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()
-            )
+            emitter = self._emitter()
+            if deferred and hasattr(emitter, "emit_deferred"):
+                self._running = emitter.emit_deferred(ev)
+                return
             owned = getattr(emitter, "_emit_owned", None)
             if owned is not None:
                 owned(ev)  # a fresh dict nobody else holds: no defensive copy

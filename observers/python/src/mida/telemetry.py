@@ -28,6 +28,8 @@ import threading
 import time
 from typing import Any, Dict, List, Optional
 
+from mida._values import Snapshot
+
 LOG = logging.getLogger("mida.telemetry")
 DEFAULT_INTERVAL_S = 1.0
 GPU_INTERVAL_S = 5.0
@@ -106,7 +108,7 @@ class Sampler:
 
     def _sample_safely(self) -> None:
         try:
-            self._latest = self._sample()
+            self._latest = Snapshot(self._sample())  # immutable from here: see Snapshot
         except Exception as e:
             LOG.warning("Telemetry sample failed: %s", e)
 

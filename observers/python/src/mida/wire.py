@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, List, Optional, Tuple
 
+from mida._values import Snapshot
+
 #: the stream entry's field holding the event JSON
 FIELD = "event"
 DEAD_SUFFIX = ":dead"
@@ -327,7 +329,7 @@ def _fast_task(m: dict) -> Optional[dict]:
             else:
                 return None
         elif k in _TASK_MAPS:
-            if type(v) is not dict:
+            if type(v) is not dict and type(v) is not Snapshot:
                 return None
             if v:
                 out[k] = v
