@@ -206,6 +206,12 @@ public final class TaskMirror implements AutoCloseable {
     }
 
     private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong correlations = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many correlation analyses read their tasks from the mirror. */
+    public long correlations() {
+        return correlations.get();
+    }
 
     /** About the bytes the mirror takes now. */
     public long bytes() {
@@ -267,8 +273,10 @@ public final class TaskMirror implements AutoCloseable {
         if (t == null) return null;
         t.lock.readLock().lock();
         try {
-            return MirrorScan.correlation(
+            var rows = MirrorScan.correlation(
                     t, workflow ? "workflow_id" : "campaign_id", scope, activityId, status, limit);
+            if (rows != null) correlations.incrementAndGet();
+            return rows;
         } catch (RuntimeException e) {
             LOG.warn("columnar mirror could not read a correlation's tasks, Cypher does: {}", e.toString());
             return null;
