@@ -290,8 +290,13 @@ public final class TaskMirror implements AutoCloseable {
      * committed before the call; waits up to {@link #MAX_WAIT_MS} for that.
      */
     public boolean awaitApplied() {
+        return awaitApplied(MAX_WAIT_MS);
+    }
+
+    /** As {@link #awaitApplied()}, waiting up to {@code maxWaitMs}. */
+    public boolean awaitApplied(long maxWaitMs) {
         if (state != State.READY) return false;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
         long committed = written.getAsLong();
         synchronized (this) {
             while (writtenSeen < committed) {

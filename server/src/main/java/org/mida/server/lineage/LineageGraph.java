@@ -179,6 +179,9 @@ final class LineageGraph {
     /** How long an overview waits for the feed index's build under way (at start, on reload). */
     static final long BUILD_WAIT_MS = 60_000;
 
+    /** How long an overview waits for this instance's committed batches to reach the feed index. */
+    static final long APPLY_WAIT_MS = 5_000;
+
     private final Driver driver;
     private final FeedIndex feedIndex;
     private final LongSupplier ingestGeneration;
@@ -491,7 +494,8 @@ final class LineageGraph {
         if (!cypher && feedIndex != null) {
             var mirror = org.mida.server.columnar.TaskMirror.of(driver);
             if (mirror != null && mirror.state() != org.mida.server.columnar.TaskMirror.State.OFF) {
-                mirror.awaitApplied(); // this instance's batches so far, or the ones applied within its wait
+                // this instance's batches so far (past APPLY_WAIT_MS: the ones applied by then)
+                mirror.awaitApplied(APPLY_WAIT_MS);
                 List<Feed> indexed = feedIndex.feeds(BUILD_WAIT_MS);
                 if (indexed != null) return indexed;
             }

@@ -56,7 +56,7 @@ class CorrelationMirrorIT {
             e.put("campaign_id", i % 5 == 0 ? "c2" : "c1");
             e.put("activity_id", i % 3 == 0 ? "train" : "eval");
             e.put("status", rnd.nextInt(5) == 0 ? "ERROR" : "FINISHED");
-            e.put("started_at", 1000.0 + i);
+            e.put("started_at", 1000.0 + i % 50);
             // ties on ended_at (whole numbers, few of them), some without one, some as integers
             int r = rnd.nextInt(10);
             if (r == 0) {
