@@ -97,6 +97,9 @@ public final class TaskMirror implements AutoCloseable {
         void reloading();
 
         void changed(Set<String> taskIds);
+
+        /** The mirror closed (its server stops). */
+        default void closed() {}
     }
 
     /** Adds a listener (the workflow feed graph: {@code lineage/FeedIndex}). */
@@ -565,5 +568,6 @@ public final class TaskMirror implements AutoCloseable {
         }
         worker.interrupt();
         listener.interrupt();
+        for (Listener l : listeners) l.closed();
     }
 }

@@ -130,6 +130,13 @@ final class FeedIndex implements TaskMirror.Listener {
         }
     }
 
+    @Override
+    public void closed() {
+        synchronized (lock) {
+            if (builder != null) builder.interrupt();
+        }
+    }
+
     /** How long the last full build took (-1 before one finished). */
     long buildMs() {
         return buildMs;
