@@ -4,4 +4,5 @@ UNWIND $ids AS id
 OPTIONAL MATCH (n:Task {task_id: id})
 RETURN id,
        CASE WHEN n IS NULL OR n._json IS NULL THEN null
-            ELSE [k IN keys(n) WHERE NOT k STARTS WITH '_' | [k, n[k]]] END AS props
+            ELSE [k IN keys(n) WHERE NOT k STARTS WITH '_' | [k, n[k]]] END AS props,
+       n IS NOT NULL AND n._json CONTAINS '"telemetry_at_' AS telemetry

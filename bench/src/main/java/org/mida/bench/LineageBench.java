@@ -341,30 +341,67 @@ public final class LineageBench {
     }
 
     private void workflowViews(HttpClient http, String base) throws Exception {
-        // the first overview after ingest computes the feed graph; later ones reuse it until the next batch
+        // the first overview the benchmark asks for: from the feed index (built in the background at start,
+        // kept current from the committed batches) unless -Dmida.feeds.engine=cypher
+        String uri = base + "/api/lineage/workflows?campaign_id=" + enc(CAMPAIGN);
         long t0 = System.nanoTime();
-        var first = get(http, base + "/api/lineage/workflows?campaign_id=" + enc(CAMPAIGN));
+        var first = get(http, uri);
         long firstNs = System.nanoTime() - t0;
         if (first.statusCode() != 200) throw new AssertionError("overview: " + first.statusCode() + " " + first.body());
         long[] lat = new long[50];
         for (int k = 0; k < lat.length; k++) {
             long t = System.nanoTime();
-            get(http, base + "/api/lineage/workflows?campaign_id=" + enc(CAMPAIGN));
+            get(http, uri);
             lat[k] = System.nanoTime() - t;
         }
         Arrays.sort(lat);
+        // side by side, alternated: the feed graph computed afresh through Cypher (what every first call
+        // cost before the index) against the index; CPU time of this process for each
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        int pairs = 3;
+        long[] cyNs = new long[pairs], ixNs = new long[pairs];
+        long cyCpu = 0, ixCpu = 0;
+        String cypherBody = null;
+        for (int k = 0; k < pairs; k++) {
+            System.setProperty("mida.feeds.engine", "cypher");
+            long c0 = os.getProcessCpuTime(), w0 = System.nanoTime();
+            var r = get(http, uri);
+            cyNs[k] = System.nanoTime() - w0;
+            cyCpu += os.getProcessCpuTime() - c0;
+            System.clearProperty("mida.feeds.engine");
+            cypherBody = r.body();
+            c0 = os.getProcessCpuTime();
+            w0 = System.nanoTime();
+            var i = get(http, uri);
+            ixNs[k] = System.nanoTime() - w0;
+            ixCpu += os.getProcessCpuTime() - c0;
+            if (!i.body().equals(cypherBody)) throw new AssertionError("the feed index and Cypher differ");
+        }
+        Arrays.sort(cyNs);
+        Arrays.sort(ixNs);
         @SuppressWarnings("unchecked")
         var body = (Map<String, Object>) codec.parse(first.body());
         result.put("workflow_overview_first_ms", ms(firstNs));
         result.put("workflow_overview_cached_p50_ms", ms(percentile(lat, 0.5)));
         result.put("workflow_overview_edges", ((List<?>) body.get("edges")).size());
+        result.put("workflow_overview_cypher_fresh_p50_ms", ms(percentile(cyNs, 0.5)));
+        result.put("workflow_overview_index_p50_ms", ms(percentile(ixNs, 0.5)));
+        result.put("workflow_overview_cypher_fresh_cpu_s", IngestBench.round(cyCpu / 1e9 / pairs, 3));
+        result.put("workflow_overview_index_cpu_s", IngestBench.round(ixCpu / 1e9 / pairs, 3));
+        result.put("workflow_overview_same_answer", true);
         var up = get(http, base + "/api/lineage?id=" + enc(workflowId(0)) + "&direction=upstream&depth=10");
         result.put("workflow_view_status", up.statusCode());
         progress(
-                "  workflow overview: first (computes the feed graph) %.0f ms, cached p50 %.1f ms, %d feed edges",
+                "  workflow overview: first %.0f ms, then p50 %.1f ms, %d feed edges; side by side: Cypher afresh"
+                        + " p50 %.0f ms (%.2f CPU s), index p50 %.1f ms (%.3f CPU s), same answer",
                 result.get("workflow_overview_first_ms"),
                 result.get("workflow_overview_cached_p50_ms"),
-                result.get("workflow_overview_edges"));
+                result.get("workflow_overview_edges"),
+                result.get("workflow_overview_cypher_fresh_p50_ms"),
+                result.get("workflow_overview_cypher_fresh_cpu_s"),
+                result.get("workflow_overview_index_p50_ms"),
+                result.get("workflow_overview_index_cpu_s"));
     }
 
     /**
@@ -470,7 +507,11 @@ public final class LineageBench {
                 heap.getUsed() >> 20);
     }
 
-    /** The correlation analysis over the first 100,000 tasks of a workflow (HTTP end to end). */
+    /**
+     * The correlation analysis over 100,000 tasks of a workflow (the most recent by ended_at), HTTP end to
+     * end: the tasks read from the columnar mirror against the Cypher read, alternated pairs in this run,
+     * with this process's CPU time for each; the answers compared (values within 1e-9).
+     */
     private void correlation(HttpClient http, String base) throws Exception {
         String uri = base + "/api/analysis/correlation?workflow_id=" + enc(workflowId(0)) + "&limit=100000";
         var first = get(http, uri);
@@ -478,18 +519,70 @@ public final class LineageBench {
             result.put("correlation_note", "answered " + first.statusCode());
             return;
         }
-        long[] lat = new long[5];
-        for (int k = 0; k < lat.length; k++) {
-            long t0 = System.nanoTime();
-            get(http, uri);
-            lat[k] = System.nanoTime() - t0;
+        var os = (com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        int pairs = 5;
+        long[] mirror = new long[pairs], cypher = new long[pairs];
+        long mirrorCpu = 0, cypherCpu = 0;
+        String mirrorBody = null, cypherBody = null;
+        for (int k = 0; k < pairs; k++) {
+            System.setProperty("mida.correlation.engine", "cypher");
+            long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+            cypherBody = get(http, uri).body();
+            cypher[k] = System.nanoTime() - t0;
+            cypherCpu += os.getProcessCpuTime() - c0;
+            System.clearProperty("mida.correlation.engine");
+            c0 = os.getProcessCpuTime();
+            t0 = System.nanoTime();
+            mirrorBody = get(http, uri).body();
+            mirror[k] = System.nanoTime() - t0;
+            mirrorCpu += os.getProcessCpuTime() - c0;
         }
-        Arrays.sort(lat);
-        result.put("correlation_100k_p50_ms", ms(percentile(lat, 0.5)));
-        result.put("correlation_100k_max_ms", ms(lat[lat.length - 1]));
+        Arrays.sort(mirror);
+        Arrays.sort(cypher);
+        @SuppressWarnings("unchecked")
+        var m = (Map<String, Object>) codec.parse(mirrorBody);
+        @SuppressWarnings("unchecked")
+        var c = (Map<String, Object>) codec.parse(cypherBody);
+        m.remove("timing");
+        c.remove("timing");
+        boolean same = close(m, c);
+        result.put("correlation_100k_p50_ms", ms(percentile(mirror, 0.5)));
+        result.put("correlation_100k_max_ms", ms(mirror[mirror.length - 1]));
+        result.put("correlation_100k_cypher_p50_ms", ms(percentile(cypher, 0.5)));
+        result.put("correlation_100k_cpu_s", IngestBench.round(mirrorCpu / 1e9 / pairs, 3));
+        result.put("correlation_100k_cypher_cpu_s", IngestBench.round(cypherCpu / 1e9 / pairs, 3));
+        result.put("correlation_100k_tasks", m.get("tasks"));
+        result.put("correlation_same_answer", same);
         progress(
-                "  correlation over 100,000 tasks of a workflow: p50 %.0f ms, max %.0f ms",
-                result.get("correlation_100k_p50_ms"), result.get("correlation_100k_max_ms"));
+                "  correlation over %s tasks of a workflow: mirror p50 %.0f ms (max %.0f, %.2f CPU s), Cypher p50 %.0f"
+                        + " ms (%.2f CPU s); same answer: %s",
+                m.get("tasks"),
+                result.get("correlation_100k_p50_ms"),
+                result.get("correlation_100k_max_ms"),
+                result.get("correlation_100k_cpu_s"),
+                result.get("correlation_100k_cypher_p50_ms"),
+                result.get("correlation_100k_cypher_cpu_s"),
+                same);
+    }
+
+    /** Equal JSON values, numbers within 1e-9 (relative for large ones). */
+    private static boolean close(Object a, Object b) {
+        if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+            if (!x.keySet().equals(y.keySet())) return false;
+            for (var k : x.keySet()) if (!close(x.get(k), y.get(k))) return false;
+            return true;
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            if (x.size() != y.size()) return false;
+            for (int i = 0; i < x.size(); i++) if (!close(x.get(i), y.get(i))) return false;
+            return true;
+        }
+        if (a instanceof Number x && b instanceof Number y) {
+            double p = x.doubleValue(), q = y.doubleValue();
+            return Math.abs(p - q) <= 1e-9 * Math.max(1, Math.max(Math.abs(p), Math.abs(q)));
+        }
+        return java.util.Objects.equals(a, b);
     }
 
     @SuppressWarnings("unchecked")

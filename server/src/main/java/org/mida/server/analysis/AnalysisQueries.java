@@ -28,6 +28,7 @@ final class AnalysisQueries {
     private static final String DOWNSTREAM = Cypher.load("analysis/report-downstream");
     private static final String WORKFLOW_TASKS = Cypher.load("analysis/correlation-workflow-tasks");
     private static final String CAMPAIGN_TASKS = Cypher.load("analysis/correlation-campaign-tasks");
+    private static final String DOCUMENTS = Cypher.load("analysis/correlation-documents");
 
     private final Driver driver;
 
@@ -209,6 +210,26 @@ final class AnalysisQueries {
                         r.get("duration").isNull() ? null : r.get("duration").asObject(),
                         props(r.get("props")),
                         string(r.get("json"))))));
+    }
+
+    /** The stored documents of these tasks (task id → document), those that have one. */
+    Map<String, String> documents(List<String> ids) {
+        var out = new HashMap<String, String>();
+        if (ids.isEmpty()) return out;
+        read(tx -> {
+            out.clear();
+            tx.run(DOCUMENTS, Map.of("ids", ids)).forEachRemaining(r -> {
+                if (!r.get("json").isNull())
+                    out.put(r.get("id").asString(), r.get("json").asString());
+            });
+            return null;
+        });
+        return out;
+    }
+
+    /** The columnar mirror of this server (null when there is none). */
+    org.mida.server.columnar.TaskMirror mirror() {
+        return org.mida.server.columnar.TaskMirror.of(driver);
     }
 
     private static List<Prop> props(Value pairs) {

@@ -165,12 +165,47 @@ final class Correlation {
         return out.withTiming(timing);
     }
 
+    /**
+     * Which engine reads the tasks: {@code auto} (the columnar mirror when it is ready and sure, else
+     * Cypher) or {@code cypher}; the system property {@value #ENGINE_PROPERTY}, for side-by-side benchmarks.
+     */
+    static final String ENGINE_PROPERTY = "mida.correlation.engine";
+
     private Columns read(Request req) {
+        Columns fromMirror = "cypher".equals(System.getProperty(ENGINE_PROPERTY)) ? null : readMirror(req);
+        if (fromMirror != null) return fromMirror;
         return queries.correlationRows(req, rows -> {
             var cols = new Columns();
             rows.forEach(r -> add(r, cols));
             return cols;
         });
+    }
+
+    /**
+     * The tasks from the columnar mirror (the same tasks, in the same order, as the Cypher read), the
+     * documents of those whose document holds telemetry from the graph; null when the mirror cannot answer.
+     */
+    private Columns readMirror(Request req) {
+        var mirror = queries.mirror();
+        if (mirror == null) return null;
+        boolean workflow = req.workflowId() != null;
+        List<org.mida.server.columnar.MirrorScan.Row> rows = mirror.correlationTasks(
+                workflow, workflow ? req.workflowId() : req.campaignId(), req.activityId(), req.status(), req.limit());
+        if (rows == null) return null;
+        Map<String, String> docs = Map.of();
+        if (req.telemetry()) {
+            var ids = new ArrayList<String>();
+            for (var r : rows) if (r.telemetry()) ids.add(r.taskId());
+            docs = queries.documents(ids);
+        }
+        var cols = new Columns();
+        for (var r : rows) {
+            var props = new ArrayList<Prop>(r.props().size());
+            for (var kv : r.props()) props.add(new Prop(kv.getKey(), kv.getValue()));
+            add(new CorrelationRow(r.duration(), props, docs.get(r.taskId())), cols);
+        }
+        LOG.debug("correlation: {} tasks from the columnar mirror, {} documents read", rows.size(), docs.size());
+        return cols;
     }
 
     private void add(CorrelationRow r, Columns cols) {
@@ -265,12 +300,15 @@ final class Correlation {
             kept.add(name);
         }
         if (kept.size() > MAX_VARIABLES) {
-            kept.sort(Comparator.comparingInt((String k) -> -cols.present.get(k)));
+            kept.sort(
+                    Comparator.comparingInt((String k) -> -cols.present.get(k)).thenComparing(k -> k));
             for (String name : kept.subList(MAX_VARIABLES, kept.size()))
                 dropped.add(new Dropped(name, cols.present.get(name), "more than " + MAX_VARIABLES + " variables"));
             kept = new ArrayList<>(kept.subList(0, MAX_VARIABLES));
         }
         kept.sort(Comparator.comparingInt((String k) -> groupOrder(group(k))).thenComparing(k -> k));
+        // the same answer whatever order a task's properties came in (graph or mirror)
+        dropped.sort(Comparator.comparing(Dropped::name));
 
         double[][] columns = new double[kept.size()][];
         for (int i = 0; i < kept.size(); i++) columns[i] = Arrays.copyOf(cols.values.get(kept.get(i)), cols.rows);

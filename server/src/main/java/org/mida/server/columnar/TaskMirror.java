@@ -86,6 +86,27 @@ public final class TaskMirror implements AutoCloseable {
     private volatile java.util.function.LongSupplier written = () -> 0;
 
     private final Thread worker;
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Follows what the mirror follows, on the mirror's thread: a full (re)load starts ({@link #reloading},
+     * before the load reads), and the tasks of committed batches, this instance's and others', were re-read
+     * ({@link #changed}, before those batches count as applied: {@link #awaitApplied} covers the listeners).
+     */
+    public interface Listener {
+        void reloading();
+
+        void changed(Set<String> taskIds);
+
+        /** The mirror closed (its server stops). */
+        default void closed() {}
+    }
+
+    /** Adds a listener (the workflow feed graph: {@code lineage/FeedIndex}). */
+    public void listen(Listener l) {
+        listeners.add(l);
+    }
+
     private final Thread listener;
     private final Sub sub = new Sub();
     private volatile boolean listening;
@@ -188,6 +209,12 @@ public final class TaskMirror implements AutoCloseable {
     }
 
     private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong correlations = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many correlation analyses read their tasks from the mirror. */
+    public long correlations() {
+        return correlations.get();
+    }
 
     /** About the bytes the mirror takes now. */
     public long bytes() {
@@ -218,32 +245,7 @@ public final class TaskMirror implements AutoCloseable {
      * {@link #MAX_WAIT_MS}, or a query it cannot be sure of ({@link MirrorQuery}).
      */
     public List<Object[]> answer(Map<?, ?> body) {
-        if (state != State.READY) return null;
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_WAIT_MS);
-        long committed = written.getAsLong();
-        synchronized (this) {
-            while (writtenSeen < committed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || state != State.READY) return null;
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
-            }
-            long want = batchesSeen;
-            while (batchesApplied < want) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || state != State.READY) return null;
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
-            }
-        }
+        if (!awaitApplied()) return null;
         TaskTable t = table;
         if (t == null) return null;
         t.lock.readLock().lock();
@@ -260,6 +262,69 @@ public final class TaskMirror implements AutoCloseable {
         } finally {
             t.lock.readLock().unlock();
         }
+    }
+
+    /**
+     * The correlation analysis's tasks from the mirror ({@link MirrorScan#correlation}): those of the
+     * workflow ({@code workflow}) or campaign, the most recent {@code limit} by {@code ended_at}; null when
+     * the caller should read through Cypher (the mirror is not ready, behind, or unsure of the order).
+     */
+    public List<MirrorScan.Row> correlationTasks(
+            boolean workflow, String scope, String activityId, String status, int limit) {
+        if (!awaitApplied()) return null;
+        TaskTable t = table;
+        if (t == null) return null;
+        t.lock.readLock().lock();
+        try {
+            var rows = MirrorScan.correlation(
+                    t, workflow ? "workflow_id" : "campaign_id", scope, activityId, status, limit);
+            if (rows != null) correlations.incrementAndGet();
+            return rows;
+        } catch (RuntimeException e) {
+            LOG.warn("columnar mirror could not read a correlation's tasks, Cypher does: {}", e.toString());
+            return null;
+        } finally {
+            t.lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Whether the mirror is ready and reflects (and its listeners have seen) every batch this instance
+     * committed before the call; waits up to {@link #MAX_WAIT_MS} for that.
+     */
+    public boolean awaitApplied() {
+        return awaitApplied(MAX_WAIT_MS);
+    }
+
+    /** As {@link #awaitApplied()}, waiting up to {@code maxWaitMs}. */
+    public boolean awaitApplied(long maxWaitMs) {
+        if (state != State.READY) return false;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
+        long committed = written.getAsLong();
+        synchronized (this) {
+            while (writtenSeen < committed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || state != State.READY) return false;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            long want = batchesSeen;
+            while (batchesApplied < want) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || state != State.READY) return false;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return state == State.READY;
     }
 
     // ---------------------------------------------------------------- the worker: load, then re-reads
@@ -322,6 +387,7 @@ public final class TaskMirror implements AutoCloseable {
             pending = new LinkedHashSet<>();
             seen = batchesSeen;
         }
+        for (Listener l : listeners) l.reloading();
         LOG.info("columnar mirror: loading the tasks from the graph (the DSL uses Cypher until it is ready)");
         var t = new TaskTable();
         long lastLog = System.nanoTime();
@@ -330,7 +396,7 @@ public final class TaskMirror implements AutoCloseable {
             var result = session.run(LOAD);
             while (result.hasNext()) {
                 Record r = result.next();
-                t.upsert(r.get(0).asString(), r.get(1).asList());
+                t.upsert(r.get(0).asString(), r.get(1).asList(), flag(r.get(2)));
                 if ((t.rows & 0xffff) == 0) {
                     if (t.bytes() > maxBytes) {
                         off("the task table passed MIDA_MIRROR_MAX_BYTES (" + maxBytes + " bytes) at " + t.rows
@@ -389,11 +455,17 @@ public final class TaskMirror implements AutoCloseable {
                 for (Record r : rows)
                     t.upsert(
                             r.get(0).asString(),
-                            r.get(1).isNull() ? null : r.get(1).asList());
+                            r.get(1).isNull() ? null : r.get(1).asList(),
+                            flag(r.get(2)));
             } finally {
                 t.lock.writeLock().unlock();
             }
         }
+        for (Listener l : listeners) l.changed(ids);
+    }
+
+    private static boolean flag(org.neo4j.driver.Value v) {
+        return !v.isNull() && v.asBoolean();
     }
 
     private void checkSize() {
@@ -496,5 +568,6 @@ public final class TaskMirror implements AutoCloseable {
         }
         worker.interrupt();
         listener.interrupt();
+        for (Listener l : listeners) l.closed();
     }
 }

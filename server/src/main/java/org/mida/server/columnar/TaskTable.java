@@ -23,6 +23,9 @@ final class TaskTable {
 
     private final Column ids;
     boolean[] live = new boolean[1024];
+    /** Rows whose stored document holds telemetry ({@code telemetry_at_start}/{@code _end}), or may. */
+    private final java.util.BitSet telemetry = new java.util.BitSet();
+
     int rows;
     int liveRows;
 
@@ -33,6 +36,11 @@ final class TaskTable {
 
     /** Sets one task's properties (pairs [name, value] as the load statement returns them); null: gone. */
     void upsert(String taskId, List<?> props) {
+        upsert(taskId, props, true);
+    }
+
+    /** As above; {@code telemetry}: whether the task's document may hold telemetry. */
+    void upsert(String taskId, List<?> props, boolean telemetry) {
         int code = ids.intern(taskId);
         if (code >= rowByCode.length)
             rowByCode = Arrays.copyOf(rowByCode, Math.max(code + 1, rowByCode.length * 3 / 2));
@@ -57,6 +65,7 @@ final class TaskTable {
             row = r;
             for (Column c : columns.values()) c.set(row, null);
         }
+        this.telemetry.set(row, telemetry);
         if (!live[row]) {
             live[row] = true;
             liveRows++;
@@ -71,6 +80,11 @@ final class TaskTable {
             }
             c.set(row, kv.get(1));
         }
+    }
+
+    /** Whether the row's stored document may hold telemetry. */
+    boolean telemetry(int row) {
+        return telemetry.get(row);
     }
 
     /** The column of a property, null when no task has it; every column holds at least live.length rows. */

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * them backwards; {@code both} is the union of the two searches from the start node (never a free
  * undirected walk, so siblings that only share an input do not appear).
  *
- * <p>The workflow-level view works on the graph of which workflows feed which, computed in one pass
- * over the generated entities and cached until the next ingest batch (see {@link #feeds}).
+ * <p>The workflow-level view works on the graph of which workflows feed which: kept current in memory by
+ * the {@link FeedIndex} (with the columnar mirror), else computed in one pass over the generated entities
+ * and cached until the next ingest batch (see {@link #feeds}).
  */
 final class LineageGraph {
     private static final Logger LOG = LoggerFactory.getLogger(LineageGraph.class);
@@ -168,7 +169,21 @@ final class LineageGraph {
         }
     }
 
+    /**
+     * Where the feed graph comes from: {@code auto} (the {@link FeedIndex} when the server has a columnar
+     * mirror, else the cached Cypher computation) or {@code cypher} (computed afresh, no cache: the first
+     * call's cost); the system property {@value #FEEDS_ENGINE_PROPERTY}, for side-by-side benchmarks.
+     */
+    static final String FEEDS_ENGINE_PROPERTY = "mida.feeds.engine";
+
+    /** How long an overview waits for the feed index's build under way (at start, on reload). */
+    static final long BUILD_WAIT_MS = 60_000;
+
+    /** How long an overview waits for this instance's committed batches to reach the feed index. */
+    static final long APPLY_WAIT_MS = 5_000;
+
     private final Driver driver;
+    private final FeedIndex feedIndex;
     private final LongSupplier ingestGeneration;
     private final Object feedsLock = new Object();
     private List<Feed> feeds;
@@ -183,6 +198,7 @@ final class LineageGraph {
     LineageGraph(Driver driver, LongSupplier ingestGeneration) {
         this.driver = driver;
         this.ingestGeneration = ingestGeneration;
+        this.feedIndex = FeedIndex.attach(driver);
     }
 
     /**
@@ -474,6 +490,25 @@ final class LineageGraph {
      * ingest by at most that long. A quick one (under {@link #QUICK_NANOS}) is always fresh.
      */
     private List<Feed> feeds(TransactionContext tx) {
+        boolean cypher = "cypher".equals(System.getProperty(FEEDS_ENGINE_PROPERTY));
+        if (!cypher && feedIndex != null) {
+            var mirror = org.mida.server.columnar.TaskMirror.of(driver);
+            if (mirror != null && mirror.state() != org.mida.server.columnar.TaskMirror.State.OFF) {
+                // this instance's batches so far (past APPLY_WAIT_MS: the ones applied by then)
+                mirror.awaitApplied(APPLY_WAIT_MS);
+                List<Feed> indexed = feedIndex.feeds(BUILD_WAIT_MS);
+                if (indexed != null) return indexed;
+            }
+        }
+        if (cypher) {
+            long t0 = System.nanoTime();
+            List<Feed> fresh = List.copyOf(tx.run(WORKFLOW_FEEDS).list(Feed::of));
+            LOG.info(
+                    "workflow feed graph: {} feeds computed in {} ms (Cypher, forced)",
+                    fresh.size(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            return fresh;
+        }
         synchronized (feedsLock) {
             long gen = ingestGeneration.getAsLong();
             long age = System.nanoTime() - feedsAt;

@@ -1,0 +1,289 @@
+package org.mida.server.lineage;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.mida.cypher.Cypher;
+import org.mida.server.columnar.TaskMirror;
+import org.mida.server.lineage.LineageGraph.Feed;
+import org.neo4j.driver.Driver;
+import org.neo4j.driver.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The workflow feed graph (which workflows feed which, {@code workflow-feeds.cypher}) kept current in
+ * memory, so the workflow overview needs no pass over all generated entities per call.
+ *
+ * <p>It follows the columnar mirror ({@link TaskMirror.Listener}): when the mirror (re)loads, the feed graph
+ * is built in full in the background ({@code feeds-*-all.cypher}); after each committed batch (this
+ * instance's, or another instance's the mirror follows) the parts the batch's tasks can have changed are
+ * recomputed from the graph and replace what was kept for them: per <em>family</em> (an entity and its
+ * versions: a batch can rebind usages between versions, or move generations) the feeds its nodes make, per
+ * consumer task its informed-by links ({@code feeds-entities.cypher}, {@code feeds-informed.cypher}). The
+ * counts are the sums of these parts, so the answer is the full recomputation's whatever the order of
+ * arrival. Batches committed during a build are recomputed after it. The mirror counts a batch applied only
+ * after this saw it, so {@link TaskMirror#awaitApplied} covers this too. Without a mirror (off, or over its
+ * byte bound) the overview computes the feed graph through Cypher as before.
+ */
+final class FeedIndex implements TaskMirror.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(FeedIndex.class);
+    private static final String ENTITIES_ALL = Cypher.load("lineage/feeds-entities-all");
+    private static final String INFORMED_ALL = Cypher.load("lineage/feeds-informed-all");
+    private static final String ENTITIES = Cypher.load("lineage/feeds-entities");
+    private static final String INFORMED = Cypher.load("lineage/feeds-informed");
+    private static final int CHUNK = 2_000;
+
+    /** A pair of workflows: consumer fed by producer. */
+    record Key(String consumer, String producer) {}
+
+    private final Driver driver;
+    private final Object lock = new Object();
+    /** Serializes the recomputations: a later read of the graph is applied after an earlier one. */
+    private final Object applyLock = new Object();
+
+    // guarded by lock
+    private final Map<Key, long[]> counts = new HashMap<>();
+    private final Map<String, Map<Key, Long>> byFamily = new HashMap<>();
+    private final Map<String, Map<Key, Long>> byConsumer = new HashMap<>();
+    private boolean ready, building, buildWanted;
+    private Set<String> dirty = new LinkedHashSet<>();
+    private List<Feed> list;
+    private Thread builder;
+    private volatile long buildMs = -1;
+
+    FeedIndex(Driver driver) {
+        this.driver = driver;
+    }
+
+    /** The index of this driver's mirror, listening to it; null when the server has no mirror. */
+    static FeedIndex attach(Driver driver) {
+        TaskMirror mirror = TaskMirror.of(driver);
+        if (mirror == null) return null;
+        var index = new FeedIndex(driver);
+        mirror.listen(index);
+        return index;
+    }
+
+    @Override
+    public void reloading() {
+        synchronized (lock) {
+            buildWanted = true;
+            building = true;
+            dirty = new LinkedHashSet<>();
+            if (builder == null) {
+                builder = new Thread(this::buildLoop, "mida-feeds");
+                builder.setDaemon(true);
+                builder.start();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void changed(Set<String> taskIds) {
+        synchronized (lock) {
+            if (building || !ready) {
+                dirty.addAll(taskIds);
+                return;
+            }
+        }
+        try {
+            apply(taskIds);
+        } catch (RuntimeException e) {
+            LOG.warn("workflow feed graph: could not follow a batch ({}); rebuilding it", e.toString());
+            reloading();
+        }
+    }
+
+    /**
+     * The feed graph, ordered by consumer and producer; waits up to {@code waitMs} for a build under way;
+     * null when there is none (not built yet, or the build failed).
+     */
+    List<Feed> feeds(long waitMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        synchronized (lock) {
+            while (building) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return null;
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
+            if (!ready) return null;
+            if (list == null) {
+                var out = new ArrayList<Feed>(counts.size());
+                for (var e : counts.entrySet())
+                    out.add(new Feed(e.getKey().consumer(), e.getKey().producer(), e.getValue()[0], e.getValue()[1]));
+                out.sort(Comparator.comparing(Feed::consumer).thenComparing(Feed::producer));
+                list = List.copyOf(out);
+            }
+            return list;
+        }
+    }
+
+    @Override
+    public void closed() {
+        synchronized (lock) {
+            if (builder != null) builder.interrupt();
+        }
+    }
+
+    /** How long the last full build took (-1 before one finished). */
+    long buildMs() {
+        return buildMs;
+    }
+
+    // ---------------------------------------------------------------- the full build
+
+    private void buildLoop() {
+        while (true) {
+            synchronized (lock) {
+                while (!buildWanted) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                buildWanted = false;
+            }
+            try {
+                build();
+            } catch (RuntimeException e) {
+                LOG.warn("workflow feed graph: build failed ({}); retrying in 5 s", e.toString());
+                synchronized (lock) {
+                    buildWanted = true;
+                }
+                try {
+                    Thread.sleep(5_000);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void build() {
+        long t0 = System.nanoTime();
+        var families = new HashMap<String, Map<Key, Long>>();
+        var consumers = new HashMap<String, Map<Key, Long>>();
+        synchronized (applyLock) {
+            try (var session = driver.session()) {
+                session.executeRead(tx -> {
+                    families.clear();
+                    consumers.clear();
+                    tx.run(ENTITIES_ALL)
+                            .forEachRemaining(r -> families.computeIfAbsent(
+                                            r.get("family").asString(), k -> new HashMap<>())
+                                    .merge(
+                                            key(r.get("consumer"), r.get("producer")),
+                                            r.get("entities").asLong(),
+                                            Long::sum));
+                    tx.run(INFORMED_ALL)
+                            .forEachRemaining(r -> consumers
+                                    .computeIfAbsent(r.get("task").asString(), k -> new HashMap<>())
+                                    .merge(
+                                            key(r.get("consumer"), r.get("producer")),
+                                            r.get("informed").asLong(),
+                                            Long::sum));
+                    return null;
+                });
+            }
+            synchronized (lock) {
+                if (buildWanted) return; // a reload came meanwhile: build again
+                counts.clear();
+                byFamily.clear();
+                byConsumer.clear();
+                list = null;
+                for (var e : families.entrySet()) put(byFamily, e.getKey(), e.getValue(), 0);
+                for (var e : consumers.entrySet()) put(byConsumer, e.getKey(), e.getValue(), 1);
+                ready = true;
+            }
+        }
+        buildMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        // the batches committed during the build: recomputed now, before the index counts as built
+        while (true) {
+            Set<String> ids;
+            synchronized (lock) {
+                if (buildWanted) return;
+                ids = dirty;
+                dirty = new LinkedHashSet<>();
+                if (ids.isEmpty()) {
+                    building = false;
+                    lock.notifyAll();
+                    break;
+                }
+            }
+            apply(ids);
+        }
+        LOG.info(
+                "workflow feed graph: built in {} ms ({} feeds, {} feeding entity families, {} informed tasks)",
+                buildMs,
+                counts.size(),
+                byFamily.size(),
+                byConsumer.size());
+    }
+
+    // ---------------------------------------------------------------- a batch
+
+    private void apply(Set<String> taskIds) {
+        var ids = new ArrayList<>(taskIds);
+        synchronized (applyLock) {
+            for (int from = 0; from < ids.size(); from += CHUNK) {
+                var chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
+                var families = new HashMap<String, Map<Key, Long>>();
+                var consumers = new HashMap<String, Map<Key, Long>>();
+                try (var session = driver.session()) {
+                    session.executeRead(tx -> {
+                        families.clear();
+                        consumers.clear();
+                        tx.run(ENTITIES, Map.of("ids", chunk)).forEachRemaining(r -> {
+                            var m = families.computeIfAbsent(r.get("family").asString(), k -> new HashMap<>());
+                            for (Value f : r.get("feeds").values())
+                                m.merge(key(f.get(0), f.get(1)), f.get(2).asLong(), Long::sum);
+                        });
+                        tx.run(INFORMED, Map.of("ids", chunk)).forEachRemaining(r -> {
+                            var m = consumers.computeIfAbsent(r.get("task").asString(), k -> new HashMap<>());
+                            for (Value f : r.get("feeds").values())
+                                m.merge(
+                                        key(r.get("consumer"), f.get(0)),
+                                        f.get(1).asLong(),
+                                        Long::sum);
+                        });
+                        return null;
+                    });
+                }
+                synchronized (lock) {
+                    for (var e : families.entrySet()) put(byFamily, e.getKey(), e.getValue(), 0);
+                    for (var e : consumers.entrySet()) put(byConsumer, e.getKey(), e.getValue(), 1);
+                    list = null;
+                }
+            }
+        }
+    }
+
+    /** Replaces one part (a family's or a consumer task's feeds) and moves the counts by the difference. */
+    private void put(Map<String, Map<Key, Long>> parts, String part, Map<Key, Long> now, int slot) {
+        Map<Key, Long> before = now.isEmpty() ? parts.remove(part) : parts.put(part, now);
+        if (before != null)
+            for (var e : before.entrySet()) {
+                long[] c = counts.get(e.getKey());
+                c[slot] -= e.getValue();
+                if (c[0] == 0 && c[1] == 0) counts.remove(e.getKey());
+            }
+        for (var e : now.entrySet()) counts.computeIfAbsent(e.getKey(), k -> new long[2])[slot] += e.getValue();
+    }
+
+    private static Key key(Value consumer, Value producer) {
+        return new Key(consumer.asString(), producer.asString());
+    }
+}
