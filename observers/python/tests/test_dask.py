@@ -85,6 +85,9 @@ def finished(api, workflow_id):
 def wait_finished(server, api, workflow_id, expected):
     server.wait_for(f"{workflow_id}: {expected}", lambda: counts(api, workflow_id) == expected, timeout=60)
     server.wait_for("the workflow to finish", lambda: finished(api, workflow_id), timeout=30)
+    # the server's coalescing linger (MIDA_INGEST_LINGER_MS) may still hold a task's non-final event (the
+    # scheduler's SUBMITTED, with `dependencies`) after its FINISHED is visible: wait until nothing is pending
+    server.wait_ingested()
 
 
 def test_the_package_exports_the_plugin():
