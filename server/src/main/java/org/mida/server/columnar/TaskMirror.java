@@ -302,29 +302,26 @@ public final class TaskMirror implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxWaitMs);
         long committed = written.getAsLong();
         synchronized (this) {
-            while (writtenSeen < committed) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || state != State.READY) return false;
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
+            if (!waitWhile(() -> writtenSeen < committed, deadline)) return false;
             long want = batchesSeen;
-            while (batchesApplied < want) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || state != State.READY) return false;
-                try {
-                    TimeUnit.NANOSECONDS.timedWait(this, left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
+            if (!waitWhile(() -> batchesApplied < want, deadline)) return false;
         }
         return state == State.READY;
+    }
+
+    /** Waits on this monitor (held by the caller) while {@code pending}; false at the deadline, off or interrupted. */
+    private boolean waitWhile(java.util.function.BooleanSupplier pending, long deadline) {
+        while (pending.getAsBoolean()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || state != State.READY) return false;
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- the worker: load, then re-reads
