@@ -229,6 +229,24 @@ class DslMirrorIT {
         assertThat(m)
                 .as(q.body() + "\ncypher: " + cypher + "\nmirror: " + mirror)
                 .hasSameSizeAs(c);
+        if (q.ordered()) {
+            // the rows follow the sort keys in both; rows that tie on every sort key may come in either order
+            // (the mirror breaks ties by its table's order, Neo4j by its plan's)
+            List<String> keys = sortKeys(q.body());
+            boolean keyed =
+                    !keys.isEmpty() && c.stream().allMatch(r -> keys.stream().allMatch(r::has));
+            if (keyed) {
+                for (int i = 0; i < c.size(); i++)
+                    for (String k : keys)
+                        assertThat(m.get(i).has(k)
+                                        && same(c.get(i).get(k), m.get(i).get(k)))
+                                .as(q.body() + "\nrow " + i + " sort key " + k + ": cypher " + c.get(i) + " mirror "
+                                        + m.get(i) + "\ncypher: " + cypher + "\nmirror: " + mirror)
+                                .isTrue();
+            }
+            if (!keyed) q = new Q(q.body(), true);
+            else q = new Q(q.body(), false);
+        }
         if (!q.ordered()) {
             c.sort((x, y) -> x.toString().compareTo(y.toString()));
             m.sort((x, y) -> x.toString().compareTo(y.toString()));
@@ -238,6 +256,20 @@ class DslMirrorIT {
                     .as(q.body() + "\nrow " + i + ": cypher " + c.get(i) + " mirror " + m.get(i) + "\ncypher: " + cypher
                             + "\nmirror: " + mirror)
                     .isTrue();
+    }
+
+    /** The fields a query sorts by, in order. */
+    private static List<String> sortKeys(String body) {
+        var out = new ArrayList<String>();
+        try {
+            JsonNode sort = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(body)
+                    .get("sort");
+            if (sort != null) sort.forEach(pair -> out.add(pair.get(0).asText()));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
     }
 
     /** Equal JSON; doubles equal to 1e-12 relative (sums and averages add in another order). */
