@@ -34,7 +34,7 @@ class ReadinessIT {
             s.run("CALL db.clearQueryCaches()").consume();
         }
         // the build turns the ingest's rehearsal off for the other ITs (server/pom.xml): this one starts as a user's
-        String warmup = System.getProperty(org.mida.server.ingest.IngestWarmup.PROPERTY);
+        String warmupSetting = System.getProperty(org.mida.server.ingest.IngestWarmup.PROPERTY);
         System.setProperty(org.mida.server.ingest.IngestWarmup.PROPERTY, "on");
         try (var server = TestServer.startKeepingState(c -> c)) {
             assertThat(server.get("/api/health").json().get("status").asText()).isEqualTo("ok");
@@ -60,8 +60,8 @@ class ReadinessIT {
                     .as("seconds from the first POST after a healthy start until the task is visible")
                     .isLessThan(BOUND_S);
         } finally {
-            if (warmup == null) System.clearProperty(org.mida.server.ingest.IngestWarmup.PROPERTY);
-            else System.setProperty(org.mida.server.ingest.IngestWarmup.PROPERTY, warmup);
+            if (warmupSetting == null) System.clearProperty(org.mida.server.ingest.IngestWarmup.PROPERTY);
+            else System.setProperty(org.mida.server.ingest.IngestWarmup.PROPERTY, warmupSetting);
         }
     }
 }
