@@ -53,7 +53,8 @@ public final class SoakBench {
         "visibility_p99_ms",
         "visibility_samples",
         "sse_messages",
-        "sse_dropped"
+        "sse_dropped",
+        "server_cpu_s"
     };
 
     private final String prefix = "soak-" + Long.toString(System.currentTimeMillis(), 36);
@@ -67,7 +68,11 @@ public final class SoakBench {
     private final BitSet seenFinished = new BitSet();
     private final List<Double> window = new ArrayList<>();
     private double[] all = new double[1 << 16];
+    /** When the FINISHED event of each latency in {@link #all} was posted, seconds after the first POST. */
+    private double[] allAt = new double[1 << 16];
+
     private int allCount;
+    private volatile long t0;
 
     public static void main(String[] args) throws Exception {
         System.setProperty("java.awt.headless", "true");
@@ -106,7 +111,7 @@ public final class SoakBench {
             Thread.sleep(500);
             MidaClient c = s.client();
             String redisUri = s.redisUri();
-            long t0 = System.nanoTime();
+            t0 = System.nanoTime();
             long end = t0 + (long) (minutes * 60e9);
             long nextSample = t0;
             double entryNanos = perEntry * 1e9 / rate;
@@ -166,12 +171,15 @@ public final class SoakBench {
                     out.put("visibility_p50_ms", round(pct(lat, 0.50)));
                     out.put("visibility_p99_ms", round(pct(lat, 0.99)));
                     out.put("visibility_max_ms", round(lat.length == 0 ? Double.NaN : lat[lat.length - 1]));
+                    // the first minute after the server said healthy (issue 14: the cold start)
+                    out.put("first_minute", firstMinute(rows));
                 }
             }
         } finally {
             posters.shutdownNow();
             if (sse != null) sse.interrupt();
             s.close();
+            keepLog(s, csv);
             BenchSupport.deleteTree(root);
         }
         writeCsv(csv, rows);
@@ -195,13 +203,25 @@ public final class SoakBench {
                         new SoakChart.Panel("open file descriptors", "count", List.of(6)),
                         new SoakChart.Panel("Redis used_memory", "MiB", List.of(7)),
                         new SoakChart.Panel("stream length (XLEN)", "entries", List.of(8)),
-                        new SoakChart.Panel("visibility POST -> SSE, p50 / p99", "ms", List.of(10, 11))));
+                        new SoakChart.Panel("visibility POST -> SSE, p50 / p99", "ms", List.of(10, 11), true)));
         var series = new LinkedHashMap<String, Object>();
         for (int j : new int[] {3, 4, 5, 6, 7, 8, 9, 10, 11}) series.put(COLUMNS[j], stats(time, data[j]));
         out.put("series", series);
         out.put("csv", csv.toString());
         out.put("png", png.toString());
         System.out.println(EventCodec.shared().toJson(out));
+    }
+
+    /** Copies the server's log next to the CSV ({@code soak-server.log}): start-up timings are in it. */
+    private static void keepLog(ServerProcess s, Path csv) {
+        try {
+            if (s.log() == null || !Files.exists(s.log())) return;
+            Path dir = csv.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Files.copy(s.log(), dir.resolve("soak-server.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            progress("could not keep the server log: " + e);
+        }
     }
 
     /** Entry {@code k}: RUNNING of block k and FINISHED of block k-1 (50 tasks each). */
@@ -296,7 +316,11 @@ public final class SoakBench {
         double ms = (now - sentAt) / 1e6;
         synchronized (window) {
             window.add(ms);
-            if (allCount == all.length) all = Arrays.copyOf(all, all.length * 2);
+            if (allCount == all.length) {
+                all = Arrays.copyOf(all, all.length * 2);
+                allAt = Arrays.copyOf(allAt, all.length);
+            }
+            allAt[allCount] = (sentAt - t0) / 1e9;
             all[allCount++] = ms;
         }
     }
@@ -340,7 +364,67 @@ public final class SoakBench {
         r[12] = lat.length;
         r[13] = sseMessages.get();
         r[14] = sseDropped.get();
+        r[15] = cpuSeconds(s.pid());
         return r;
+    }
+
+    /**
+     * Over the tasks whose FINISHED was posted in the first 60 s: visibility p50/p99/max; the backlog (events
+     * sent, not ingested yet) at its peak among the samples of that minute, and when the last sample over
+     * 1,000 events was (how long the start-up backlog lasted). Caller holds {@code window}.
+     */
+    private Map<String, Object> firstMinute(List<double[]> rows) {
+        double[] lat = new double[allCount];
+        int n = 0;
+        for (int i = 0; i < allCount; i++) if (allAt[i] < 60) lat[n++] = all[i];
+        lat = Arrays.copyOf(lat, n);
+        Arrays.sort(lat);
+        double peak = 0, peakAt = 0, lastOver = 0, cpuAt0 = Double.NaN, cpuAt60 = Double.NaN, ingestedAt60 = 0;
+        for (double[] r : rows) {
+            if (Double.isNaN(cpuAt0)) cpuAt0 = r[15];
+            if (r[0] * 60 <= 60) {
+                cpuAt60 = r[15];
+                ingestedAt60 = r[2];
+            }
+            if (Double.isNaN(r[2])) continue;
+            double backlog = r[1] - r[2];
+            if (r[0] * 60 <= 60 && backlog > peak) {
+                peak = backlog;
+                peakAt = r[0] * 60;
+            }
+            if (backlog > 1000) lastOver = r[0] * 60;
+        }
+        var m = new LinkedHashMap<String, Object>();
+        m.put("visibility_samples", n);
+        m.put("visibility_p50_ms", round(pct(lat, 0.50)));
+        m.put("visibility_p99_ms", round(pct(lat, 0.99)));
+        m.put("visibility_max_ms", round(n == 0 ? Double.NaN : lat[n - 1]));
+        m.put("backlog_peak_events", (long) peak);
+        m.put("backlog_peak_at_s", round(peakAt));
+        m.put("backlog_over_1000_until_s", round(lastOver));
+        // CPU the server took until it said healthy, and in the first minute of load: comparable across runs on a
+        // machine shared with other work, where the wall-clock figures above are not
+        m.put("server_cpu_s_until_healthy", round(cpuAt0));
+        m.put("server_cpu_s", round(cpuAt60 - cpuAt0));
+        m.put("events_ingested", (long) ingestedAt60);
+        m.put("server_cpu_ms_per_1000_events", round((cpuAt60 - cpuAt0) * 1e6 / Math.max(1, ingestedAt60)));
+        // the same after the first minute, to the end of the run (the drain included): warm
+        double[] last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+        if (last != null && last[2] > ingestedAt60)
+            m.put("later_server_cpu_ms_per_1000_events", round((last[15] - cpuAt60) * 1e6 / (last[2] - ingestedAt60)));
+        return m;
+    }
+
+    /** The process's CPU time so far (user + system, {@code /proc/PID/stat}), NaN off Linux. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat (utime, stime), counted after the command name's ')' from field 3
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // USER_HZ = 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     private static double pct(double[] sorted, double p) {

@@ -51,6 +51,7 @@ public final class MidaServer implements AutoCloseable {
     private Javalin http;
     private volatile boolean closed;
     private volatile boolean ready;
+    private volatile org.mida.server.ingest.IngestWarmup.Report warmup;
 
     private MidaServer(Config config) {
         this.config = config;
@@ -152,6 +153,9 @@ public final class MidaServer implements AutoCloseable {
                 LOG.info(
                         "field registry built from the stored tasks and workflows in {} ms",
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tb));
+            // the ingest at the batch sizes a busy start brings, rolled back (issue 14: the first minute)
+            if (!closed && org.mida.server.ingest.IngestWarmup.enabled())
+                warmup = org.mida.server.ingest.IngestWarmup.run(schemaDriver, codec, config.batchSize());
             if (!closed) ingest.start();
         });
         http = App.create(
@@ -279,6 +283,11 @@ public final class MidaServer implements AutoCloseable {
 
     public UnifiedJedis redis() {
         return redis;
+    }
+
+    /** What the ingest's warm-up rehearsed before health said ok; null when it was off. */
+    public org.mida.server.ingest.IngestWarmup.Report warmup() {
+        return warmup;
     }
 
     /** The live-stream hub behind GET /api/stream. */

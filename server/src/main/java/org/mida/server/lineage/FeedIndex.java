@@ -38,6 +38,12 @@ final class FeedIndex implements TaskMirror.Listener {
     private static final String ENTITIES = Cypher.load("lineage/feeds-entities");
     private static final String INFORMED = Cypher.load("lineage/feeds-informed");
     private static final int CHUNK = 2_000;
+    // the overview's own statements (LineageGraph), planned after a build: see warmOverview
+    private static final String CAMPAIGN_WORKFLOWS = Cypher.load("lineage/campaign-workflows");
+    private static final String WORKFLOW_NODES = Cypher.load("lineage/workflow-nodes");
+
+    /** {@code -Dmida.feeds.warm=off}: no planning of the overview's statements after a build (benchmarks). */
+    static final String WARM_PROPERTY = "mida.feeds.warm";
 
     /** A pair of workflows: consumer fed by producer. */
     record Key(String consumer, String producer) {}
@@ -56,6 +62,7 @@ final class FeedIndex implements TaskMirror.Listener {
     private List<Feed> list;
     private Thread builder;
     private volatile long buildMs = -1;
+    private volatile boolean overviewWarmed;
 
     FeedIndex(Driver driver) {
         this.driver = driver;
@@ -231,6 +238,54 @@ final class FeedIndex implements TaskMirror.Listener {
                 counts.size(),
                 byFamily.size(),
                 byConsumer.size());
+        if (!overviewWarmed && !"off".equalsIgnoreCase(System.getProperty(WARM_PROPERTY, "on"))) warmOverview();
+    }
+
+    /**
+     * Plans the workflow overview's two statements once, after the first build, so that the first overview
+     * a user asks for does not plan them (issue 15: the first call took 329 ms at 1M tasks, later ones 5–10
+     * ms). Neo4j caches a plan per parameter types and list-size bucket, so {@code campaign-workflows} runs
+     * with a campaign id and with null (all workflows), {@code workflow-nodes} with the feed graph's
+     * workflows and with lists of 1, 10 and 100 ids that name none. Reads only; bounded (index seeks and
+     * one pass over the workflows); a failure is logged and changes nothing.
+     */
+    private void warmOverview() {
+        long t0 = System.nanoTime();
+        var ids = new LinkedHashSet<String>();
+        synchronized (lock) {
+            for (Key k : counts.keySet()) {
+                ids.add(k.consumer());
+                ids.add(k.producer());
+            }
+        }
+        try (var session = driver.session()) {
+            session.executeRead(tx -> {
+                var params = new HashMap<String, Object>();
+                params.put("campaign_id", null);
+                tx.run(CAMPAIGN_WORKFLOWS, params).consume();
+                tx.run(CAMPAIGN_WORKFLOWS, Map.of("campaign_id", "mida:warm-up/none"))
+                        .consume();
+                if (!ids.isEmpty())
+                    tx.run(WORKFLOW_NODES, Map.of("ids", List.copyOf(ids))).consume();
+                for (int n = 1; n <= 100; n *= 10) {
+                    var none = new ArrayList<String>(n);
+                    for (int i = 0; i < n; i++) none.add("mida:warm-up/none-" + i);
+                    tx.run(WORKFLOW_NODES, Map.of("ids", none)).consume();
+                }
+                return null;
+            });
+            overviewWarmed = true;
+            LOG.info(
+                    "workflow overview: statements planned in {} ms",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        } catch (RuntimeException e) {
+            LOG.warn("workflow overview: could not plan its statements ahead ({})", e.toString());
+        }
+    }
+
+    /** Whether the overview's statements were planned after a build ({@link #warmOverview}). */
+    boolean overviewWarmed() {
+        return overviewWarmed;
     }
 
     // ---------------------------------------------------------------- a batch

@@ -33,8 +33,15 @@ class ReadinessIT {
         try (var s = Backends.driver().session()) {
             s.run("CALL db.clearQueryCaches()").consume();
         }
+        // the build turns the ingest's rehearsal off for the other ITs (server/pom.xml): this one starts as a user's
+        String warmupSetting = System.getProperty(org.mida.server.ingest.IngestWarmup.PROPERTY);
+        System.setProperty(org.mida.server.ingest.IngestWarmup.PROPERTY, "on");
         try (var server = TestServer.startKeepingState(c -> c)) {
             assertThat(server.get("/api/health").json().get("status").asText()).isEqualTo("ok");
+            // issue 14: health said ok only after the ingest rehearsed the batch sizes a busy start brings
+            var warmup = server.server().warmup();
+            assertThat(warmup).as("the ingest warm-up's report").isNotNull();
+            assertThat(warmup.sizes()).containsExactly(10, 100, 1_000); // the test config's batch: 1,000 events
             // the warm-up rehearsed batches and rolled them back: nothing of them is in the graph
             assertThat(server.count("MATCH (n) RETURN count(n)")).isZero();
             long t0 = System.nanoTime();
@@ -52,6 +59,9 @@ class ReadinessIT {
             assertThat(visible)
                     .as("seconds from the first POST after a healthy start until the task is visible")
                     .isLessThan(BOUND_S);
+        } finally {
+            if (warmupSetting == null) System.clearProperty(org.mida.server.ingest.IngestWarmup.PROPERTY);
+            else System.setProperty(org.mida.server.ingest.IngestWarmup.PROPERTY, warmupSetting);
         }
     }
 }

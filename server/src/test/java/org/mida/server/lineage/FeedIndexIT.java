@@ -137,4 +137,41 @@ class FeedIndexIT {
                     () -> overview(s, false).equals(expected));
         }
     }
+
+    /** Empties Neo4j's query caches; how many plans they held (the procedure's message tells). */
+    private static int clearPlans() {
+        try (var s = Backends.driver().session()) {
+            var m = java.util.regex.Pattern.compile("cleared of (\\d+) quer")
+                    .matcher(s.run("CALL db.clearQueryCaches()").single().get(0).asString());
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        }
+    }
+
+    /** The plans a fresh index's first build leaves (on an empty store), with or without the overview's warm-up. */
+    private static int plansAfterBuild(boolean warm) {
+        if (!warm) System.setProperty(FeedIndex.WARM_PROPERTY, "off");
+        Backends.reset();
+        clearPlans();
+        var index = new FeedIndex(Backends.driver());
+        try {
+            index.reloading();
+            TestServer.await(seconds(60), "the feed graph's build", () -> index.feeds(100) != null);
+            if (warm) TestServer.await(seconds(60), "the overview's statements planned", index::overviewWarmed);
+            else assertThat(index.overviewWarmed()).isFalse();
+            return clearPlans();
+        } finally {
+            index.closed();
+            System.clearProperty(FeedIndex.WARM_PROPERTY);
+        }
+    }
+
+    @Test
+    void the_first_build_plans_the_overview_statements_so_the_first_overview_does_not() {
+        int without = plansAfterBuild(false);
+        int with = plansAfterBuild(true);
+        // campaign-workflows with a campaign id and with null, workflow-nodes with 1, 10 and 100 ids
+        assertThat(with - without)
+                .as("plans the overview's warm-up added (%d without it)", without)
+                .isGreaterThanOrEqualTo(4);
+    }
 }
