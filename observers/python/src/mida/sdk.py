@@ -36,7 +36,7 @@ import traceback
 import uuid
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, TypeVar, overload
 
-from mida import _values
+from mida import _values, wire
 
 ADAPTER_ID = "python-sdk"
 MAX_STDERR_CHARS = 16_384
@@ -180,6 +180,9 @@ def _telemetry_module():
 def _telemetry() -> Optional[dict]:
     t = _telemetry_module()
     return t.latest() if t is not None else None
+
+
+valid_id = wire.valid_id
 
 
 def _stderr(exc: BaseException) -> str:
@@ -334,6 +337,7 @@ class Task:
         self._token: Optional[contextvars.Token] = None
         self._previous: Optional[Task] = None
         self._shared: Optional[dict] = None
+        self._canonical = False  # may its events skip the emitter's validation (see _base)
         self._running: Optional[list] = None  # the RUNNING event's emit_deferred handle
 
     def start(self, _current: bool = True) -> "Task":
@@ -348,7 +352,9 @@ class Task:
         ev = self._base("RUNNING")
         ev["submitted_at"] = self.started_at
         if self.used:
-            ev["used"] = _values.record_map(self.used)
+            ev["used"] = used = _values.record_map(self.used)
+            if type(ev) is wire.Canonical and not wire.entities_valid(used):
+                ev = dict(ev)  # the emitter validates it and refuses it with the reason
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
         if self.tags:
@@ -356,6 +362,8 @@ class Task:
         telemetry = _telemetry()
         if telemetry:
             ev["telemetry_at_start"] = telemetry
+            if type(telemetry) is not dict and type(telemetry) is not _values.Snapshot:
+                ev = dict(ev)
         self._emit(ev, deferred=True)
         if _current:
             self._token = _current_task.set(self)
@@ -389,7 +397,9 @@ class Task:
                 ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         ev["ended_at"] = self.ended_at
         if self.generated:
-            ev["generated"] = _values.record_map(self.generated)
+            ev["generated"] = generated = _values.record_map(self.generated)
+            if type(ev) is wire.Canonical and not wire.entities_valid(generated):
+                ev = dict(ev)
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
         if error is not None:
@@ -397,6 +407,10 @@ class Task:
         telemetry = _telemetry()
         if telemetry:
             ev["telemetry_at_end"] = telemetry
+            if type(telemetry) is not dict and type(telemetry) is not _values.Snapshot:
+                ev = dict(ev)
+        if self.ended_at < self.started_at:  # the clock went back: the emitter refuses it, with the reason
+            ev = dict(ev)
         self._emit(ev)
 
     def __enter__(self) -> "Task":
@@ -431,7 +445,17 @@ class Task:
             if self.parent_task_id is not None:
                 base["parent_task_id"] = self.parent_task_id
             self._shared = base
-        ev = base.copy()
+            # the fields validate() would check, checked once per task: then its events skip it
+            self._canonical = (
+                all(valid_id(base.get(f)) for f in ("task_id", "activity_id", "hostname", "adapter_id"))
+                and all(
+                    base.get(f) is None or valid_id(base[f])
+                    for f in ("user", "workflow_id", "campaign_id", "parent_task_id")
+                )
+                and all(valid_id(d) for d in self.dependencies)
+                and all(type(t) is str for t in self.tags)
+            )
+        ev = wire.Canonical(base) if self._canonical else base.copy()
         ev["status"] = status
         if self.custom_metadata:
             ev["custom_metadata"] = _values.record_map(self.custom_metadata)

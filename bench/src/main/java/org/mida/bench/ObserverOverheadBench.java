@@ -163,6 +163,10 @@ public final class ObserverOverheadBench {
                     var t = new LinkedHashMap<String, Double>();
                     var line = new StringBuilder();
                     for (Variant v : order) {
+                        // each variant starts on an empty young generation and pays for its own garbage
+                        // only (with_flush_after holds a whole run's events until its drain: collected
+                        // during the next variant's run, that cost GC threads 3-9 us per task there)
+                        System.gc();
                         Map<String, Long> c0 = cpuGroups();
                         double ms0 = workflow(pool, v.emitter(), n, ms);
                         // CPU until this variant's events are all in Redis: its flusher's work, none left over
