@@ -183,6 +183,16 @@ def _telemetry() -> Optional[dict]:
 
 
 valid_id = wire.valid_id
+# ids already found valid (activities, workflows, campaigns, host, user): checked once, bounded
+_vouched: set = set()
+
+
+def _vouch_id(v: str) -> bool:
+    if not valid_id(v):
+        return False
+    if len(_vouched) < 4096:
+        _vouched.add(v)
+    return True
 
 
 def _stderr(exc: BaseException) -> str:
@@ -323,6 +333,7 @@ class Task:
     ):
         self.name = name
         self.activity_id = activity_id or name
+        self._own_id = not task_id  # an id made here is valid by construction
         self.task_id = task_id or _new_task_id()
         self.used: Dict[str, Any] = dict(used or {})
         self.generated: Dict[str, Any] = {}
@@ -446,20 +457,33 @@ class Task:
                 base["parent_task_id"] = self.parent_task_id
             self._shared = base
             # the fields validate() would check, checked once per task: then its events skip it
-            self._canonical = (
-                all(valid_id(base.get(f)) for f in ("task_id", "activity_id", "hostname", "adapter_id"))
-                and all(
-                    base.get(f) is None or valid_id(base[f])
-                    for f in ("user", "workflow_id", "campaign_id", "parent_task_id")
-                )
-                and all(valid_id(d) for d in self.dependencies)
-                and all(type(t) is str for t in self.tags)
-            )
+            self._canonical = self._vouch(base)
         ev = wire.Canonical(base) if self._canonical else base.copy()
         ev["status"] = status
         if self.custom_metadata:
             ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         return ev
+
+    def _vouch(self, base: dict) -> bool:
+        """True when the fields ``wire.validate`` would check pass, so that this task's events may skip
+        it (issue 15): ids non-blank strings of at most MAX_ID_LENGTH characters, tags strings. The
+        values that repeat from task to task (activity, workflow, campaign, host, user) are checked once
+        per process; a generated task id needs no check."""
+        if not (self._own_id or valid_id(self.task_id)):
+            return False
+        for f in ("activity_id", "hostname", "user", "workflow_id", "campaign_id"):
+            v = base.get(f)
+            if v is not None and not (type(v) is str and (v in _vouched or _vouch_id(v))):
+                return False
+        if self.parent_task_id is not None and not valid_id(self.parent_task_id):
+            return False
+        for d in self.dependencies:
+            if not valid_id(d):
+                return False
+        for t in self.tags:
+            if type(t) is not str:
+                return False
+        return True
 
     def _emitter(self) -> Any:
         return self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()
