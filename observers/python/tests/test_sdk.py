@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis
 
 import mida
 from mida import sdk
@@ -304,5 +305,57 @@ def test_a_short_task_is_one_event_a_long_one_two_and_both_are_stored_finished(s
         assert s_["used"] == {"x": 2, "pause": 0.4} and s_["generated"] == {"result": 3}
         for t in (q_, s_):
             assert t["submitted_at"] <= t["started_at"] <= t["ended_at"]
+    finally:
+        em.close()
+
+
+def test_events_the_sdk_built_are_not_validated_again_and_the_ones_it_cannot_vouch_for_are(
+    server, tmp_path, monkeypatch
+):
+    """Issue 15: a decorated call's event is built in the canonical form (ids, lists and entity
+    references checked once per task), so the emitter's flusher sends it without wire.validate; a
+    task whose name or entity the server would refuse is validated as before and dead-lettered with
+    the reason, never sent as it is and never lost."""
+    from mida import wire
+
+    checked = []
+    real = wire.validate
+    monkeypatch.setattr(wire, "validate", lambda ev: checked.append(ev.get("task_id")) or real(ev))
+    em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path), linger_s=60)
+    try:
+        with mida.workflow(name="canonical", emitter=em) as wf:
+            for i in range(5):
+                assert quick(i) == i + 1
+            with mida.Task("x" * 2000) as long_name:
+                pass
+            with mida.Task("bad-entity", used={"data": {"@id": 42}}) as bad_entity:
+                pass
+        assert em.flush(30)
+        st = em.stats()
+        # the five quick calls: one event each, none validated; the workflow's two events and the two
+        # refused tasks are
+        assert st["coalesced"] == 7
+        assert sorted(t for t in checked if t) == sorted([long_name.task_id, bad_entity.task_id])
+        assert st["rejected"] == 2
+        server.wait_ingested()
+        tasks = tasks_of(server, wf.workflow_id)
+        assert sorted(t["used"]["x"] for t in tasks) == [0, 1, 2, 3, 4]
+        assert all(t["status"] == "FINISHED" for t in tasks)
+        letters = redis.Redis.from_url(server.redis_uri).xrange(server.stream + ":dead")
+        reasons = b" ".join(f[b"reason"] for _, f in letters)
+        assert b'"activity_id" is longer than 1024' in reasons
+        assert b'entity "@id" under "data" must be a string' in reasons
+    finally:
+        em.close()
+
+
+def test_an_sdk_event_handed_to_emit_from_outside_is_validated_like_any_other(server, tmp_path):
+    from mida import wire
+
+    em = Emitter(redis_uri=server.redis_uri, stream=server.stream, spill_dir=str(tmp_path))
+    try:
+        em.emit(wire.Canonical({"type": "task", "task_id": " ", "status": "FINISHED"}))
+        assert em.flush(30)
+        assert em.stats()["rejected"] == 1
     finally:
         em.close()

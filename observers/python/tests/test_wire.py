@@ -204,3 +204,33 @@ def test_what_the_graph_cannot_index_or_name_is_refused_as_in_java():
             "used": {"d": {"@id": "\u7530" * 2048}},
         }
     )
+
+
+def test_text_depth_is_never_below_the_nesting_depth_and_exact_without_brackets_in_strings():
+    """The emitter's cheap check of an entry's depth (issue 15): it may only err on the high side
+    (brackets inside strings), which sends the entry to the exact check, never on the low side."""
+    import random
+
+    rnd = random.Random(15)
+
+    def value(d):
+        r = rnd.random()
+        if d > 7 or r < 0.3:
+            return rnd.choice([1, 2.5, None, True, "plain", "é ✓", 'q"uote', "back\\slash"])
+        if r < 0.65:
+            return [value(d + 1) for _ in range(rnd.randint(0, 3))]
+        return {f"k{i}": value(d + 1) for i in range(rnd.randint(0, 3))}
+
+    for _ in range(5000):
+        v = value(0)
+        text = json.dumps(v, ensure_ascii=False)
+        assert wire.text_depth(text) == wire.nesting_depth(v), text
+    for tricky in ({"a": "[[[{{"}, {"a": "]"}, ["}{", [["x"]]], {"s": "[]" * 300}):
+        text = json.dumps(tricky)
+        assert wire.text_depth(text) >= wire.nesting_depth(tricky), text
+    deep: list = []
+    node = deep
+    for _ in range(300):
+        node.append([])
+        node = node[0]
+    assert wire.text_depth(json.dumps(deep)) == wire.MAX_NESTING_DEPTH + 1

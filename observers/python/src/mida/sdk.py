@@ -36,7 +36,7 @@ import traceback
 import uuid
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, TypeVar, overload
 
-from mida import _values
+from mida import _values, wire
 
 ADAPTER_ID = "python-sdk"
 MAX_STDERR_CHARS = 16_384
@@ -182,6 +182,19 @@ def _telemetry() -> Optional[dict]:
     return t.latest() if t is not None else None
 
 
+valid_id = wire.valid_id
+# ids already found valid (activities, workflows, campaigns, host, user): checked once, bounded
+_vouched: set = set()
+
+
+def _vouch_id(v: str) -> bool:
+    if not valid_id(v):
+        return False
+    if len(_vouched) < 4096:
+        _vouched.add(v)
+    return True
+
+
 def _stderr(exc: BaseException) -> str:
     s = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return s if len(s) <= MAX_STDERR_CHARS else s[:MAX_STDERR_CHARS] + "\n... (truncated)"
@@ -320,6 +333,7 @@ class Task:
     ):
         self.name = name
         self.activity_id = activity_id or name
+        self._own_id = not task_id  # an id made here is valid by construction
         self.task_id = task_id or _new_task_id()
         self.used: Dict[str, Any] = dict(used or {})
         self.generated: Dict[str, Any] = {}
@@ -334,6 +348,7 @@ class Task:
         self._token: Optional[contextvars.Token] = None
         self._previous: Optional[Task] = None
         self._shared: Optional[dict] = None
+        self._canonical = False  # may its events skip the emitter's validation (see _base)
         self._running: Optional[list] = None  # the RUNNING event's emit_deferred handle
 
     def start(self, _current: bool = True) -> "Task":
@@ -348,7 +363,9 @@ class Task:
         ev = self._base("RUNNING")
         ev["submitted_at"] = self.started_at
         if self.used:
-            ev["used"] = _values.record_map(self.used)
+            ev["used"] = used = _values.record_map(self.used)
+            if type(ev) is wire.Canonical and not wire.entities_valid(used):
+                ev = dict(ev)  # the emitter validates it and refuses it with the reason
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
         if self.tags:
@@ -356,6 +373,8 @@ class Task:
         telemetry = _telemetry()
         if telemetry:
             ev["telemetry_at_start"] = telemetry
+            if type(telemetry) is not dict and type(telemetry) is not _values.Snapshot:
+                ev = dict(ev)
         self._emit(ev, deferred=True)
         if _current:
             self._token = _current_task.set(self)
@@ -389,7 +408,9 @@ class Task:
                 ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         ev["ended_at"] = self.ended_at
         if self.generated:
-            ev["generated"] = _values.record_map(self.generated)
+            ev["generated"] = generated = _values.record_map(self.generated)
+            if type(ev) is wire.Canonical and not wire.entities_valid(generated):
+                ev = dict(ev)
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
         if error is not None:
@@ -397,6 +418,10 @@ class Task:
         telemetry = _telemetry()
         if telemetry:
             ev["telemetry_at_end"] = telemetry
+            if type(telemetry) is not dict and type(telemetry) is not _values.Snapshot:
+                ev = dict(ev)
+        if self.ended_at < self.started_at:  # the clock went back: the emitter refuses it, with the reason
+            ev = dict(ev)
         self._emit(ev)
 
     def __enter__(self) -> "Task":
@@ -431,11 +456,34 @@ class Task:
             if self.parent_task_id is not None:
                 base["parent_task_id"] = self.parent_task_id
             self._shared = base
-        ev = base.copy()
+            # the fields validate() would check, checked once per task: then its events skip it
+            self._canonical = self._vouch(base)
+        ev = wire.Canonical(base) if self._canonical else base.copy()
         ev["status"] = status
         if self.custom_metadata:
             ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         return ev
+
+    def _vouch(self, base: dict) -> bool:
+        """True when the fields ``wire.validate`` would check pass, so that this task's events may skip
+        it (issue 15): ids non-blank strings of at most MAX_ID_LENGTH characters, tags strings. The
+        values that repeat from task to task (activity, workflow, campaign, host, user) are checked once
+        per process; a generated task id needs no check."""
+        if not (self._own_id or valid_id(self.task_id)):
+            return False
+        for f in ("activity_id", "hostname", "user", "workflow_id", "campaign_id"):
+            v = base.get(f)
+            if v is not None and not (type(v) is str and (v in _vouched or _vouch_id(v))):
+                return False
+        if self.parent_task_id is not None and not valid_id(self.parent_task_id):
+            return False
+        for d in self.dependencies:
+            if not valid_id(d):
+                return False
+        for t in self.tags:
+            if type(t) is not str:
+                return False
+        return True
 
     def _emitter(self) -> Any:
         return self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()

@@ -305,6 +305,29 @@ _STRING_LISTS = frozenset(("dependencies", "tags"))
 _STATUS_SET = frozenset(STATUSES)
 
 
+class Canonical(dict):
+    """A task event this package built in the canonical form :func:`validate` returns (the SDK checks
+    its ids, lists and entity references when it builds it): the emitter sends it without validating
+    it again. Anything else, and an event the SDK could not vouch for, is a plain dict and validated."""
+
+    __slots__ = ()
+
+
+def valid_id(v: Any) -> bool:
+    """What :func:`validate` asks of an id-like string field: a non-blank string of at most
+    ``MAX_ID_LENGTH`` characters."""
+    return type(v) is str and len(v) <= MAX_ID_LENGTH and bool(v.strip())
+
+
+def entities_valid(m: Optional[Mapping]) -> bool:
+    """True when the entity references in a ``used``/``generated`` map pass :func:`validate`."""
+    try:
+        _entities(m)
+        return True
+    except InvalidEvent:
+        return False
+
+
 def _fast_task(m: dict) -> Optional[dict]:
     """One pass over a plain, valid task event (the common case); None sends it to the ordered
     checks, which give the exact reason."""
@@ -474,7 +497,7 @@ def nesting_depth(v: Any, limit: int = MAX_NESTING_DEPTH + 1) -> int:
     stack = [(v, 1)]
     while stack:
         x, d = stack.pop()
-        if isinstance(x, Mapping):
+        if type(x) is dict or isinstance(x, Mapping):
             children: Any = x.values()
         elif isinstance(x, (list, tuple)):
             children = x
@@ -490,6 +513,11 @@ def nesting_depth(v: Any, limit: int = MAX_NESTING_DEPTH + 1) -> int:
 
 def is_reference(v: Any) -> bool:
     """True when ``v`` is an object with an ``"@id"``: an entity named by a task."""
+    t = type(v)
+    if t is dict:  # the common case, without the Mapping ABC's isinstance machinery
+        return "@id" in v
+    if t is str or t is int or t is float or t is bool or v is None:
+        return False
     return isinstance(v, Mapping) and "@id" in v
 
 
@@ -498,12 +526,36 @@ def _entities(m: Optional[Mapping]) -> None:
     if not m:
         return
     for role, v in m.items():
+        t = type(v)
+        if t is str or t is int or t is float or t is bool or v is None:
+            continue  # scalars: most values, decided without a call
         if is_reference(v):
             _entity(str(role), v)
         elif isinstance(v, (list, tuple)):
             for item in v:
                 if is_reference(item):
                     _entity(str(role), item)
+
+
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_INNERMOST = re.compile(rb"\{\}|\[\]")
+
+
+def text_depth(text: str, limit: int = MAX_NESTING_DEPTH + 1) -> int:
+    """At least how deeply the objects/arrays of a JSON text nest (``[{}]`` is 2), counting no further
+    than ``limit``, in C-speed passes: every character but the brackets dropped, then the innermost
+    pairs removed once per level. Brackets inside strings count too, so the figure may be too high
+    (never too low; brackets that do not pair up give ``limit``): a text under the limit is surely
+    under it, one over it needs the exact check (:func:`nesting_depth`)."""
+    b = text.encode("utf-8", "replace").translate(None, _NOT_BRACKETS)
+    depth = 0
+    while b and depth < limit:
+        shorter = _INNERMOST.sub(b"", b)  # one pass: the pairs innermost now, one level
+        if len(shorter) == len(b):
+            return limit
+        b = shorter
+        depth += 1
+    return depth
 
 
 def _entity(role: str, ref: Mapping) -> None:

@@ -75,147 +75,185 @@ public final class ObserverOverheadBench {
         result.put("cpus", Runtime.getRuntime().availableProcessors());
 
         int reps = Integer.getInteger("mida.bench.reps", quick ? 3 : 5);
-        List<int[]> workloads = quick
-                ? List.of(new int[] {10_000, 1}, new int[] {10_000, 10})
-                : List.of(
-                        new int[] {10_000, 1}, new int[] {10_000, 10}, new int[] {100_000, 1}, new int[] {100_000, 10});
+        String given = System.getProperty("mida.bench.workloads"); // e.g. 100000x1,10000x10
+        List<int[]> workloads = given != null
+                ? Arrays.stream(given.split(","))
+                        .map(w -> new int[] {Integer.parseInt(w.split("x")[0]), Integer.parseInt(w.split("x")[1])})
+                        .toList()
+                : quick
+                        ? List.of(new int[] {10_000, 1}, new int[] {10_000, 10})
+                        : List.of(new int[] {10_000, 1}, new int[] {10_000, 10}, new int[] {100_000, 1}, new int[] {
+                            100_000, 10
+                        });
         result.put("reps", reps);
-        overhead(workloads, reps);
-        emitCost();
-        redisDown();
+        result.put("load_average_at_start", loadAverage());
+        List<String> sections = Arrays.asList(System.getProperty("mida.bench.sections", "overhead,emit,outage")
+                .split(","));
+        if (sections.contains("overhead")) overhead(workloads, reps);
+        if (sections.contains("emit")) emitCost();
+        if (sections.contains("outage")) redisDown();
+        result.put("load_average_at_end", loadAverage());
     }
 
     // ------------------------------------------------------------------ overhead
 
+    /** One variant of the overhead runs: no observers ({@code emitter == null}) or an emitter of its own. */
+    private record Variant(String name, Emitter emitter) {}
+
     /**
-     * Three variants per repetition, in an order that rotates: no observers; observers as configured by
-     * default (a task that ends within the emitter's linger is one event); and observers with {@code
-     * lingerMillis(0)} (every task two events, RUNNING and FINISHED, as before the linger existed), each
-     * with its own emitter and stream. Wall time of the workflow, and the CPU the JVM, its flusher
-     * thread(s) and redis-server spent during it.
+     * The variants per repetition, in an order that rotates: no observers; observers as configured by
+     * default (a task that ends within the emitter's linger is one event); observers with {@code
+     * lingerMillis(0)} (every task two events, RUNNING and FINISHED, as before the linger existed); and
+     * the default observers with a flusher that waits until the run is over ({@code with_flush_after}: the
+     * same events built and queued on the task threads, but no encoding, no Redis and no flusher CPU
+     * during the timed run — what the task threads alone cost, so that the difference to {@code with} is
+     * the flusher's and redis-server's share of the two cores). Each with its own emitter and stream.
+     * Wall time of the workflow, and the CPU the JVM (split by thread group from /proc), its flusher
+     * thread(s) and redis-server spent until its events were all in Redis.
      */
     private void overhead(List<int[]> workloads, int reps) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (Emitter emitter = emitter("mida:bench:overhead", EmitterConfig.DEFAULT_LINGER_MILLIS);
-                Emitter twoEvents = emitter("mida:bench:overhead2", 0)) {
+                Emitter twoEvents = emitter("mida:bench:overhead2", 0);
+                Emitter later = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:overhead3")
+                        .spillDir(root.resolve("spill"))
+                        .maxBatch(400_000)
+                        .maxBuffered(400_000)
+                        .maxAgeMillis(3_600_000)
+                        .start()) {
+            List<Variant> variants = new ArrayList<>(List.of(
+                    new Variant("without", null),
+                    new Variant("with", emitter),
+                    new Variant("with_two_events", twoEvents),
+                    new Variant("with_flush_after", later)));
+            String only = System.getProperty("mida.bench.variants");
+            if (only != null) {
+                var keep = Arrays.asList(only.split(","));
+                variants.removeIf(v -> v.emitter() != null && !keep.contains(v.name()));
+            }
+            result.put("variants", variants.stream().map(Variant::name).toList());
+            int warmRounds = Integer.getInteger("mida.bench.warmup", 5);
             // five rounds: with two, C2 was still compiling the observer's paths during the first
             // measured repetitions (≈ 0.3-0.7 s of compiler-thread CPU per 50,000 observed tasks)
-            progress("warm-up (5 x 10,000 x 1 ms, each variant)");
-            for (int i = 0; i < 5; i++) {
-                workflow(pool, null, 10_000, 1);
-                workflow(pool, emitter, 10_000, 1);
-                workflow(pool, twoEvents, 10_000, 1);
+            progress("warm-up (" + warmRounds + " x 10,000 x 1 ms, each variant)");
+            for (int i = 0; i < warmRounds; i++) {
+                for (Variant v : variants) {
+                    workflow(pool, v.emitter(), 10_000, 1);
+                    if (v.emitter() != null) drain(v.emitter());
+                }
             }
-            drain(emitter);
-            drain(twoEvents);
             var rows = new ArrayList<Map<String, Object>>();
             double worst = Double.NEGATIVE_INFINITY;
             String worstName = null;
+            int k = variants.size();
             for (int[] w : workloads) {
                 int n = w[0], ms = w[1];
-                var without = new ArrayList<Double>();
-                var with = new ArrayList<Double>();
-                var with2 = new ArrayList<Double>();
-                var pct = new ArrayList<Double>();
-                var pct2 = new ArrayList<Double>();
-                var cpuRows = new ArrayList<Map<String, Object>>();
+                var wall = new LinkedHashMap<String, List<Double>>();
+                var pct = new LinkedHashMap<String, List<Double>>();
+                var cpuUs = new LinkedHashMap<String, List<Map<String, Double>>>();
+                for (Variant v : variants) {
+                    wall.put(v.name(), new ArrayList<>());
+                    pct.put(v.name(), new ArrayList<>());
+                    cpuUs.put(v.name(), new ArrayList<>());
+                }
+                var loads = new ArrayList<Double>();
                 for (int r = 0; r < reps; r++) {
-                    Emitter[] order = switch (r % 3) {
-                        case 0 -> new Emitter[] {null, emitter, twoEvents};
-                        case 1 -> new Emitter[] {emitter, twoEvents, null};
-                        default -> new Emitter[] {twoEvents, null, emitter};
-                    };
-                    var wall = new java.util.IdentityHashMap<Object, Double>();
-                    var cpu = new java.util.IdentityHashMap<Object, long[]>();
-                    Object none = new Object();
-                    long drainMs = 0;
-                    for (Emitter v : order) {
-                        long[] c0 = cpuNow();
-                        double t = workflow(pool, v, n, ms);
+                    var order = new ArrayList<Variant>(k);
+                    for (int i = 0; i < k; i++) order.add(variants.get((i + r) % k));
+                    var t = new LinkedHashMap<String, Double>();
+                    var line = new StringBuilder();
+                    for (Variant v : order) {
+                        // each variant starts on an empty young generation and pays for its own garbage
+                        // only (with_flush_after holds a whole run's events until its drain: collected
+                        // during the next variant's run, that cost GC threads 3-9 us per task there)
+                        System.gc();
+                        Map<String, Long> c0 = cpuGroups();
+                        double ms0 = workflow(pool, v.emitter(), n, ms);
                         // CPU until this variant's events are all in Redis: its flusher's work, none left over
-                        if (v != null) drainMs += drain(v);
-                        long[] c1 = cpuNow();
-                        Object k = v == null ? none : v;
-                        wall.put(k, t);
-                        cpu.put(k, new long[] {c1[0] - c0[0], c1[1] - c0[1], c1[2] - c0[2]});
+                        if (v.emitter() != null) drain(v.emitter());
+                        Map<String, Long> c1 = cpuGroups();
+                        var per = new LinkedHashMap<String, Double>();
+                        for (String g : c1.keySet()) per.put(g, round((c1.get(g) - c0.getOrDefault(g, 0L)) / 1e3 / n));
+                        t.put(v.name(), ms0);
+                        cpuUs.get(v.name()).add(per);
                     }
-                    double a = wall.get(none), b = wall.get(emitter), b2 = wall.get(twoEvents);
-                    without.add(a);
-                    with.add(b);
-                    with2.add(b2);
-                    pct.add(100.0 * (b - a) / a);
-                    pct2.add(100.0 * (b2 - a) / a);
-                    var cr = new LinkedHashMap<String, Object>();
-                    cr.put("without", cpuMap(cpu.get(none)));
-                    cr.put("with", cpuMap(cpu.get(emitter)));
-                    cr.put("with_two_events", cpuMap(cpu.get(twoEvents)));
-                    cpuRows.add(cr);
-                    progress(String.format(
-                            "%,d tasks x %d ms, rep %d: without %.0f ms, with %.0f ms (%+.2f %%), with two events %.0f ms"
-                                    + " (%+.2f %%); CPU ms jvm/flusher/redis (run + drain): without %s, with %s, two events %s;"
-                                    + " drain after %d ms",
-                            n,
-                            ms,
-                            r + 1,
-                            a,
-                            b,
-                            100.0 * (b - a) / a,
-                            b2,
-                            100.0 * (b2 - a) / a,
-                            cpuText(cpu.get(none)),
-                            cpuText(cpu.get(emitter)),
-                            cpuText(cpu.get(twoEvents)),
-                            drainMs));
+                    double base = t.get("without");
+                    for (Variant v : variants) {
+                        wall.get(v.name()).add(t.get(v.name()));
+                        pct.get(v.name()).add(100.0 * (t.get(v.name()) - base) / base);
+                        line.append(String.format(
+                                "%n    %-17s %6.0f ms %+7.2f %%  CPU us/task %s",
+                                v.name(),
+                                t.get(v.name()),
+                                100.0 * (t.get(v.name()) - base) / base,
+                                cpuUs.get(v.name()).get(r)));
+                    }
+                    double load = loadAverage();
+                    loads.add(load);
+                    progress(String.format("%,d tasks x %d ms, rep %d (load %.2f):%s", n, ms, r + 1, load, line));
                 }
                 var row = new LinkedHashMap<String, Object>();
                 String name = n + "x" + ms + "ms";
                 row.put("workload", name);
                 row.put("tasks", n);
                 row.put("task_ms", ms);
-                row.put("without_ms_median", round(median(without)));
-                row.put("with_ms_median", round(median(with)));
-                double med = median(pct);
-                row.put("overhead_pct_median", round(med));
-                row.put(
-                        "overhead_pct_reps",
-                        pct.stream().map(ObserverOverheadBench::round).toList());
-                row.put("with_two_events_ms_median", round(median(with2)));
-                row.put("two_events_overhead_pct_median", round(median(pct2)));
-                row.put(
-                        "two_events_overhead_pct_reps",
-                        pct2.stream().map(ObserverOverheadBench::round).toList());
-                row.put("cpu_ms_reps", cpuRows);
                 row.put("ideal_ms", Math.round(2.0 * Math.ceil(n / 2.0 / THREADS) * ms));
+                row.put("load_average_reps", loads);
+                row.put("without_ms_median", round(median(wall.get("without"))));
+                for (Variant v : variants) {
+                    if (v.emitter() == null) continue;
+                    String p = v.name().equals("with") ? "" : v.name().substring("with_".length()) + "_";
+                    row.put(
+                            (p.isEmpty() ? "with" : "with_" + p.substring(0, p.length() - 1)) + "_ms_median",
+                            round(median(wall.get(v.name()))));
+                    row.put(p + "overhead_pct_median", round(median(pct.get(v.name()))));
+                    row.put(
+                            p + "overhead_pct_reps",
+                            pct.get(v.name()).stream()
+                                    .map(ObserverOverheadBench::round)
+                                    .toList());
+                }
+                var cpuMed = new LinkedHashMap<String, Object>();
+                for (Variant v : variants) cpuMed.put(v.name(), medians(cpuUs.get(v.name())));
+                row.put("cpu_us_per_task_median", cpuMed);
+                row.put("cpu_us_per_task_reps", cpuUs);
                 rows.add(row);
+                double med = median(pct.get("with"));
                 if (med > worst) {
                     worst = med;
                     worstName = name;
                 }
             }
-            Emitter.Stats s = emitter.stats();
-            Emitter.Stats s2 = twoEvents.stats();
             result.put("overhead_pct", round(worst));
             result.put("worst_workload", worstName);
             result.put("workloads", rows);
-            result.put(
-                    "overhead_emitter",
-                    Map.of(
-                            "emitted", s.emitted(),
-                            "flushed", s.flushed(),
-                            "spilled", s.spilled(),
-                            "dropped", s.dropped(),
-                            "coalesced", s.coalesced()));
-            result.put(
-                    "overhead_emitter_two_events",
-                    Map.of(
-                            "emitted", s2.emitted(),
-                            "flushed", s2.flushed(),
-                            "spilled", s2.spilled(),
-                            "dropped", s2.dropped(),
-                            "coalesced", s2.coalesced()));
+            var emitters = new LinkedHashMap<String, Object>();
+            for (Variant v : variants) {
+                if (v.emitter() == null) continue;
+                Emitter.Stats s = v.emitter().stats();
+                emitters.put(
+                        v.name(),
+                        Map.of(
+                                "emitted", s.emitted(),
+                                "flushed", s.flushed(),
+                                "spilled", s.spilled(),
+                                "dropped", s.dropped(),
+                                "coalesced", s.coalesced()));
+            }
+            result.put("emitters", emitters);
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static Map<String, Double> medians(List<Map<String, Double>> reps) {
+        var out = new LinkedHashMap<String, Double>();
+        if (reps.isEmpty()) return out;
+        for (String g : reps.get(0).keySet())
+            out.put(
+                    g,
+                    round(median(reps.stream().map(m -> m.getOrDefault(g, 0.0)).toList())));
+        return out;
     }
 
     /** One two-map workflow; returns its wall time in ms. {@code emitter == null}: no observers. */
@@ -506,33 +544,61 @@ public final class ObserverOverheadBench {
                 .start();
     }
 
-    /** CPU time so far, ns: this JVM, its emitter flusher threads, redis-server (10 ms resolution). */
-    private long[] cpuNow() {
-        long jvm = ((com.sun.management.OperatingSystemMXBean)
-                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long flusher = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().equals("mida-emitter-flush")) flusher += Math.max(0, threads.getThreadCpuTime(t.getId()));
+    /**
+     * CPU time so far, ns, by group: {@code jvm} (the whole process), and its threads from {@code
+     * /proc/self/task/<tid>/schedstat} (nanoseconds on CPU, all threads, Java or native) grouped by name:
+     * {@code tasks} (the pool's threads: the workflow and the observer's task-side work), {@code flusher}
+     * (the emitters' flush threads), {@code gc}, {@code jit}, {@code main} (the submitting thread),
+     * {@code other} (telemetry sampler, Jedis, …); {@code redis} = redis-server (10 ms resolution).
+     * Threads that ended between two readings drop out of their group (the pool's do not end).
+     */
+    private Map<String, Long> cpuGroups() {
+        var g = new LinkedHashMap<String, Long>();
+        g.put(
+                "jvm",
+                ((com.sun.management.OperatingSystemMXBean)
+                                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime());
+        for (String k : List.of("tasks", "flusher", "gc", "jit", "main", "other")) g.put(k, 0L);
+        try (var dirs = Files.list(Path.of("/proc/self/task"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                try {
+                    String comm = Files.readString(d.resolve("comm")).strip();
+                    String stat = Files.readString(d.resolve("schedstat"));
+                    long ns = Long.parseLong(stat.substring(0, stat.indexOf(' ')));
+                    g.merge(group(comm), ns, Long::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (java.io.IOException e) {
+            // no /proc: the groups stay 0
         }
-        long redisCpu = ProcessHandle.of(redis.pid())
-                .flatMap(h -> h.info().totalCpuDuration())
-                .map(java.time.Duration::toNanos)
-                .orElse(-1L);
-        return new long[] {jvm, flusher, redisCpu};
+        g.put(
+                "redis",
+                ProcessHandle.of(redis.pid())
+                        .flatMap(h -> h.info().totalCpuDuration())
+                        .map(java.time.Duration::toNanos)
+                        .orElse(-1L));
+        return g;
     }
 
-    private static Map<String, Object> cpuMap(long[] c) {
-        var m = new LinkedHashMap<String, Object>();
-        m.put("jvm", round(c[0] / 1e6));
-        m.put("flusher", round(c[1] / 1e6));
-        m.put("redis", round(c[2] / 1e6));
-        return m;
+    private static String group(String comm) {
+        if (comm.startsWith("pool-")) return "tasks";
+        if (comm.startsWith("mida-emitter")) return "flusher";
+        if (comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.startsWith("VM Thread")) return "gc";
+        if (comm.startsWith("C1 ") || comm.startsWith("C2 ")) return "jit";
+        if (comm.equals("main") || comm.equals("java")) return "main";
+        return "other";
     }
 
-    private static String cpuText(long[] c) {
-        return String.format("%.0f/%.0f/%.0f", c[0] / 1e6, c[1] / 1e6, c[2] / 1e6);
+    /** The 1-minute load average, or -1 where /proc/loadavg cannot be read. */
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Waits until the emitter sent everything, then empties the stream; returns the wait in ms. */

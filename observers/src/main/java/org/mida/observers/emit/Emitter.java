@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.EventStream;
@@ -172,23 +173,46 @@ public final class Emitter implements AutoCloseable {
             emit(event);
             return Deferred.SENT;
         }
+        return defer(event);
+    }
+
+    /**
+     * {@link #emitDeferred(Event)} for an event that is only built if it is sent: {@code event} is called
+     * at most once, by the flusher (or by {@link #flush}/{@link #close}) when the linger is over and
+     * nobody {@linkplain Deferred#withdraw() withdrew} it — so a task that ends within the linger never
+     * builds its RUNNING event at all (no event, no map copies on the task's thread). It must read only
+     * values that no longer change. An event it cannot build (it throws, e.g. {@link
+     * org.mida.event.InvalidEventException}) goes to the dead letters ({@link #reject}) with the reason.
+     * With {@code lingerMillis} 0 it is called at once and the event emitted.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Deferred emitDeferred(Supplier<? extends Event> event) {
+        Objects.requireNonNull(event, "event");
+        if (lingerNanos == 0) {
+            emit(Objects.requireNonNull(event.get(), "event"));
+            return Deferred.SENT;
+        }
+        return defer(event);
+    }
+
+    private Deferred defer(Object eventOrSupplier) {
         if (closed) throw new IllegalStateException("emitter is closed");
-        var d = new Deferred(event, System.nanoTime(), coalesced);
+        var d = new Deferred(eventOrSupplier, System.nanoTime(), coalesced);
         deferred.offer(d);
         if (closed) releaseDeferred(Long.MAX_VALUE); // raced with close(): do not leave it behind
         return d;
     }
 
-    /** An event queued by {@link #emitDeferred}; thread-safe. */
-    public static final class Deferred {
+    /** An event queued by {@link #emitDeferred}; thread-safe. Holds the event, or the supplier of it. */
+    public static final class Deferred extends AtomicReference<Object> {
         static final Deferred SENT = new Deferred(null, 0, null);
 
-        private final AtomicReference<Event> event;
         private final long queuedNanos;
         private final LongAdder withdrawn;
 
-        Deferred(Event event, long queuedNanos, LongAdder withdrawn) {
-            this.event = new AtomicReference<>(event);
+        Deferred(Object event, long queuedNanos, LongAdder withdrawn) {
+            super(event);
             this.queuedNanos = queuedNanos;
             this.withdrawn = withdrawn;
         }
@@ -198,13 +222,13 @@ public final class Emitter implements AutoCloseable {
          * caller sends its content in a later event. False when it is already on its way (or sent).
          */
         public boolean withdraw() {
-            if (event.get() == null || event.getAndSet(null) == null) return false;
+            if (get() == null || getAndSet(null) == null) return false;
             withdrawn.increment();
             return true;
         }
 
-        Event take() {
-            return event.getAndSet(null);
+        Object take() {
+            return getAndSet(null);
         }
     }
 
@@ -213,12 +237,28 @@ public final class Emitter implements AutoCloseable {
         Deferred d;
         while ((d = deferred.peek()) != null && (before == Long.MAX_VALUE || before - d.queuedNanos >= 0)) {
             if (deferred.remove(d)) {
-                Event e = d.take();
+                Event e = build(d.take());
                 if (e != null) {
                     queue.offer(e);
                     emitted.incrementAndGet();
                 }
             }
+        }
+    }
+
+    /** The deferred event, built now if it was given as a supplier; null (and a dead letter) if that fails. */
+    private Event build(Object eventOrSupplier) {
+        if (eventOrSupplier == null || eventOrSupplier instanceof Event) return (Event) eventOrSupplier;
+        @SuppressWarnings("unchecked")
+        var supplier = (Supplier<? extends Event>) eventOrSupplier;
+        try {
+            return Objects.requireNonNull(supplier.get(), "the deferred event's supplier returned null");
+        } catch (RuntimeException e) {
+            reject(
+                    "a deferred event could not be built: " + e.getMessage(),
+                    "emitter:" + config.stream(),
+                    e.toString());
+            return null;
         }
     }
 

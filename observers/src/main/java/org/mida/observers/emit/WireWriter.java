@@ -73,6 +73,11 @@ public final class WireWriter {
 
     private String lastSnapshotJson;
 
+    /** Per {@link #constant} slot: the last value written, by identity, and its pre-escaped text. */
+    private final String[] constantValues = new String[6];
+
+    private final SerializedString[] constantTexts = new SerializedString[6];
+
     public WireWriter() {
         ObjectMapper mapper = EventCodec.shared()
                 .mapper()
@@ -116,9 +121,9 @@ public final class WireWriter {
         g.writeString(TASK);
         g.writeFieldName(TASK_ID);
         g.writeString(t.taskId());
-        string(g, WORKFLOW_ID, t.workflowId());
-        string(g, CAMPAIGN_ID, t.campaignId());
-        string(g, ACTIVITY_ID, t.activityId());
+        constant(g, WORKFLOW_ID, t.workflowId(), 0);
+        constant(g, CAMPAIGN_ID, t.campaignId(), 1);
+        constant(g, ACTIVITY_ID, t.activityId(), 5);
         if (t.status() != null) string(g, STATUS, t.status().name());
         time(g, SUBMITTED_AT, t.submittedAt());
         time(g, STARTED_AT, t.startedAt());
@@ -132,11 +137,11 @@ public final class WireWriter {
         string(g, PARENT_TASK_ID, t.parentTaskId());
         string(g, GROUP_ID, t.groupId());
         string(g, SUBTYPE, t.subtype());
-        string(g, ADAPTER_ID, t.adapterId());
-        string(g, HOSTNAME, t.hostname());
+        constant(g, ADAPTER_ID, t.adapterId(), 2);
+        constant(g, HOSTNAME, t.hostname(), 3);
         string(g, NODE_NAME, t.nodeName());
         string(g, LOGIN_NAME, t.loginName());
-        string(g, USER, t.user());
+        constant(g, USER, t.user(), 4);
         telemetry(g, TELEMETRY_AT_START, t.telemetryAtStart());
         telemetry(g, TELEMETRY_AT_END, t.telemetryAtEnd());
         if (t.stdout() != null) {
@@ -153,6 +158,21 @@ public final class WireWriter {
             value(g, t.tags());
         }
         g.writeEndObject();
+    }
+
+    /**
+     * A field whose value is the same object in event after event (the workflow's ids, the host, the
+     * user, the adapter, an activity): its escaped, quoted text is kept for the last value seen in each
+     * {@code slot}, found again by identity, and copied instead of escaped character by character.
+     */
+    private void constant(JsonGenerator g, SerializedString name, String v, int slot) throws IOException {
+        if (v == null) return;
+        g.writeFieldName(name);
+        if (constantValues[slot] != v) {
+            constantValues[slot] = v;
+            constantTexts[slot] = new SerializedString(v);
+        }
+        g.writeString(constantTexts[slot]);
     }
 
     private static void string(JsonGenerator g, SerializedString name, String v) throws IOException {
@@ -209,12 +229,23 @@ public final class WireWriter {
                 || v instanceof Boolean;
     }
 
+    /**
+     * Keys and values compared by identity, walked apart: the event's map is read-only, and the entry
+     * iterator of a read-only map wraps every entry in a new object, which made this check alone ≈ 12 %
+     * of the flusher's samples.
+     */
     private boolean sameAsLastSnapshot(Map<String, Object> v) {
         Object[] refs = lastSnapshot;
         if (refs == null || refs.length != 2 * v.size()) return false;
         int i = 0;
-        for (Map.Entry<String, Object> e : v.entrySet()) {
-            if (refs[i++] != e.getKey() || refs[i++] != e.getValue()) return false;
+        for (Object k : v.keySet()) {
+            if (refs[i] != k) return false;
+            i += 2;
+        }
+        i = 1;
+        for (Object x : v.values()) {
+            if (refs[i] != x) return false;
+            i += 2;
         }
         return true;
     }

@@ -108,18 +108,15 @@ public final class ObservedExecutorService implements ExecutorService {
         }
 
         <T> T call(Callable<T> body) throws Exception {
-            if (used == null) used = aware != null ? aware.used() : Map.of();
+            // the task may change the map its ProvenanceAware hands out: the events see it as it is now
+            if (used == null) used = aware != null ? snapshot(aware.used()) : Map.of();
             double startedAt = Values.now();
             Map<String, Object> telemetryAtStart = wf.telemetry();
             Emitter.Deferred running = null;
-            if (mode != EventMode.END_ONLY) {
-                TaskEvent r = base(Status.RUNNING)
-                        .startedAt(startedAt)
-                        .telemetryAtStart(telemetryAtStart)
-                        .build();
-                if (mode == EventMode.EVERY_STATE) emit(r);
-                else running = wf.emitter().emitDeferred(r);
-            }
+            if (mode == EventMode.EVERY_STATE) emit(running(startedAt, telemetryAtStart));
+            else if (mode == EventMode.START_AND_END)
+                // built by the flusher only if the task outlives the linger: a short task never builds it
+                running = wf.emitter().emitDeferred(() -> running(startedAt, telemetryAtStart));
             T result;
             try (CurrentTask.Scope s = CurrentTask.enter(taskId)) {
                 result = body.call();
@@ -131,7 +128,8 @@ public final class ObservedExecutorService implements ExecutorService {
             }
             Map<String, Object> generated = aware != null ? aware.generated() : Map.of();
             Object r = Values.recordable(result);
-            if (r != null && !generated.containsKey("result")) {
+            if (r != null && generated.isEmpty()) generated = Map.of("result", r);
+            else if (r != null && !generated.containsKey("result")) {
                 var g = new LinkedHashMap<String, Object>(generated);
                 g.put("result", r);
                 generated = g;
@@ -140,6 +138,13 @@ public final class ObservedExecutorService implements ExecutorService {
                     .generated(generated)
                     .build());
             return result;
+        }
+
+        private TaskEvent running(double startedAt, Map<String, Object> telemetryAtStart) {
+            return base(Status.RUNNING)
+                    .startedAt(startedAt)
+                    .telemetryAtStart(telemetryAtStart)
+                    .build();
         }
 
         /**
@@ -366,6 +371,10 @@ public final class ObservedExecutorService implements ExecutorService {
     private static void putInput(Map<String, Object> used, String key, Object value) {
         Object r = Values.recordable(value);
         if (r != null) used.put(key, r);
+    }
+
+    private static Map<String, Object> snapshot(Map<String, Object> m) {
+        return m == null || m.isEmpty() ? Map.of() : new LinkedHashMap<>(m);
     }
 
     private static Map<String, Object> copy(Map<String, ?> m) {

@@ -148,6 +148,69 @@ class EmitterTest {
     }
 
     @Test
+    void a_deferred_event_given_as_a_supplier_is_never_built_when_withdrawn_within_the_linger() throws Exception {
+        Emitter e = start(closedPort(), 60_000);
+        var built = new java.util.concurrent.atomic.AtomicInteger();
+        Emitter.Deferred running = e.emitDeferred(() -> {
+            built.incrementAndGet();
+            return TaskEvent.builder("t1").status(Status.RUNNING).build();
+        });
+        assertThat(running.withdraw()).isTrue();
+        e.emit(TaskEvent.builder("t1").status(Status.FINISHED).build());
+        e.close();
+
+        assertThat(built).hasValue(0);
+        assertThat(spilledIds()).containsExactly("t1");
+        assertThat(e.stats().emitted()).isEqualTo(1);
+        assertThat(e.stats().coalesced()).isEqualTo(1);
+    }
+
+    @Test
+    void a_deferred_supplier_that_outlives_the_linger_is_built_once_and_sent() throws Exception {
+        Emitter e = start(closedPort(), 20);
+        var built = new java.util.concurrent.atomic.AtomicInteger();
+        Emitter.Deferred running = e.emitDeferred(() -> {
+            built.incrementAndGet();
+            return TaskEvent.builder("t1").status(Status.RUNNING).build();
+        });
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (e.stats().spilled() < 1 && System.nanoTime() < deadline) Thread.sleep(5);
+        assertThat(running.withdraw()).isFalse();
+        Emitter.Deferred atClose = e.emitDeferred(() -> {
+            built.incrementAndGet();
+            return TaskEvent.builder("t2").status(Status.RUNNING).build();
+        });
+        e.close(); // sends the waiting one: built then
+        assertThat(atClose.withdraw()).isFalse();
+        assertThat(built).hasValue(2);
+        assertThat(spilledIds()).containsExactly("t1", "t2");
+        assertThat(e.stats().coalesced()).isZero();
+    }
+
+    @Test
+    void a_deferred_event_that_cannot_be_built_is_refused_to_the_dead_letters_not_lost_silently() throws Exception {
+        Emitter e = start(closedPort(), 60_000);
+        e.emitDeferred(
+                () -> TaskEvent.builder("t1").activityId("x".repeat(2000)).build());
+        e.emitDeferred(() -> TaskEvent.builder("t2").build());
+        assertThat(e.flush(Duration.ofSeconds(10))).isTrue();
+        assertThat(e.stats().rejected()).isEqualTo(1);
+        assertThat(e.stats().emitted()).isEqualTo(1);
+        e.close();
+        assertThat(spilledIds()).containsExactly("t2");
+    }
+
+    @Test
+    void with_no_linger_a_deferred_supplier_is_built_and_sent_at_once() throws Exception {
+        Emitter e = start(closedPort(), 0);
+        Emitter.Deferred d = e.emitDeferred(() -> TaskEvent.builder("a").build());
+        assertThat(d.withdraw()).isFalse();
+        assertThat(e.stats().emitted()).isEqualTo(1);
+        e.close();
+        assertThat(spilledIds()).containsExactly("a");
+    }
+
+    @Test
     void emit_after_close_is_refused() throws Exception {
         Emitter e = start(closedPort());
         e.close();

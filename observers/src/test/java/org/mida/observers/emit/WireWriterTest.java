@@ -168,6 +168,46 @@ class WireWriterTest {
     }
 
     @Test
+    void ids_host_and_user_repeated_or_changing_from_event_to_event_are_escaped_as_the_codec_escapes_them()
+            throws Exception {
+        String odd = "wf \" \\ \n \u0001 é ✓ 😀 </script>";
+        String[] workflows = {"wf-1", odd, odd, new String(odd), "wf-1", "wf-2"};
+        var events = new ArrayList<Event>();
+        for (int i = 0; i < workflows.length; i++)
+            events.add(TaskEvent.builder("t" + i)
+                    .workflowId(workflows[i])
+                    .campaignId(i % 2 == 0 ? "c" : odd)
+                    .activityId(i % 3 == 0 ? "inc" : "dou\"ble")
+                    .adapterId("java-sdk")
+                    .hostname(i < 3 ? "h\u00e9" : "h2")
+                    .user(i == 4 ? null : "u\t")
+                    .build());
+        assertSameAsCodec(events);
+        assertSameAsCodec(events.subList(2, 5)); // a new entry starts with what the last one ended with
+    }
+
+    @Test
+    void a_snapshot_with_the_same_sections_under_other_keys_is_not_taken_for_the_last_one() throws Exception {
+        var cpu = CachedJsonMap.of(Map.of("percent", 1.0));
+        var memory = CachedJsonMap.of(Map.of("total", 2L));
+        var a = new LinkedHashMap<String, Object>();
+        a.put("cpu", cpu);
+        a.put("memory", memory);
+        var swapped = new LinkedHashMap<String, Object>();
+        swapped.put("cpu", memory);
+        swapped.put("memory", cpu);
+        var renamed = new LinkedHashMap<String, Object>();
+        renamed.put("cpu", cpu);
+        renamed.put("mem", memory);
+        var events = new ArrayList<Event>();
+        for (var snap : List.of(a, swapped, a, renamed, a))
+            events.add(TaskEvent.builder("t" + events.size())
+                    .telemetryAtStart(snap)
+                    .build());
+        assertSameAsCodec(events);
+    }
+
+    @Test
     void epoch_sized_doubles_are_in_plain_notation_and_read_back_as_the_same_double() {
         var rnd = new Random(42);
         var samples = new ArrayList<Double>(List.of(1e7, -1e7, 9_999_999.999999998, 1e16 - 2, 1_764_219_912.0));

@@ -110,6 +110,70 @@ class ObservedExecutorServiceTest {
         assertThat(emitter.stats().coalesced()).isZero();
     }
 
+    /** A task whose {@code used} map it changes while it runs. */
+    static final class Mutating implements java.util.concurrent.Callable<Integer>, ProvenanceAware {
+        final Map<String, Object> used = new java.util.concurrent.ConcurrentHashMap<>(Map.of("phase", "start"));
+        final Emitter emitter;
+        final long before;
+
+        Mutating(Emitter emitter) {
+            this.emitter = emitter;
+            this.before = emitter.stats().emitted();
+        }
+
+        @Override
+        public Map<String, Object> used() {
+            return used;
+        }
+
+        @Override
+        public Integer call() {
+            // runs until its RUNNING event has been built and has joined the buffer
+            while (emitter.stats().emitted() == before) Thread.onSpinWait();
+            used.put("phase", "changed while running");
+            return 7;
+        }
+    }
+
+    @Test
+    void the_running_event_of_a_long_task_is_built_late_but_says_what_the_task_had_at_its_start() throws Exception {
+        Emitter emitter = emitter(1);
+        String parent;
+        try (WorkflowContext wf = Mida.workflow(emitter).workflowId("wf").start()) {
+            var observed = ObservedExecutorService.wrap(pool, wf);
+            TaskFuture<Integer> a = observed.supply("first", Map.of("x", 1), () -> 1);
+            a.get();
+            long before = emitter.stats().emitted();
+            TaskFuture<Integer> b = observed.thenApply(a, "second", v -> {
+                while (emitter.stats().emitted() == before) Thread.onSpinWait();
+                return v + 1;
+            });
+            assertThat(b.get()).isEqualTo(2);
+            parent = b.taskId();
+            Mutating m = new Mutating(emitter);
+            assertThat(observed.submit(m).get()).isEqualTo(7);
+        }
+        emitter.close();
+
+        List<TaskEvent> events = sentTaskEvents();
+        TaskEvent running = events.stream()
+                .filter(e -> e.taskId().equals(parent) && e.status() == Status.RUNNING)
+                .findFirst()
+                .orElseThrow();
+        assertThat(running.activityId()).isEqualTo("second");
+        assertThat(running.used()).containsEntry("input", 1);
+        assertThat(running.dependencies()).hasSize(1);
+        assertThat(running.workflowId()).isEqualTo("wf");
+        assertThat(running.submittedAt()).isNotNull();
+        assertThat(running.startedAt()).isGreaterThanOrEqualTo(running.submittedAt());
+        assertThat(running.telemetryAtStart()).isNotEmpty();
+        assertThat(running.endedAt()).isNull();
+        List<TaskEvent> mutating =
+                events.stream().filter(e -> "Mutating".equals(e.activityId())).toList();
+        assertThat(mutating).extracting(TaskEvent::status).containsExactly(Status.RUNNING, Status.FINISHED);
+        assertThat(mutating).allSatisfy(e -> assertThat(e.used()).containsEntry("phase", "start"));
+    }
+
     @Test
     void a_short_sdk_task_is_one_event_too() throws Exception {
         Emitter emitter = emitter(60_000);
