@@ -65,8 +65,15 @@ class TransactionMemoryIT {
         // the time limit stops such a collect first: 503 query-timeout)
         server = start(dir, 256L << 20);
         // a collect of 100 million numbers: ~2.5 GB of heap without the limit
+        double reads = meter("mida_query_reads_total"), retries = meter("mida_query_retries_total");
         var hostile = cypher("UNWIND range(1, 100000000) AS i WITH collect(i) AS l RETURN size(l) AS n");
         assertThat(hostile.statusCode()).as(hostile.body()).isEqualTo(422);
+        // after one attempt: Neo4j calls the limit transient, but the driver must not run it again (each
+        // retry cost the same memory again, for the driver's 3 s retry time)
+        assertThat(meter("mida_query_reads_total")).isEqualTo(reads + 1);
+        assertThat(meter("mida_query_retries_total"))
+                .as("retries of the refused query")
+                .isEqualTo(retries);
         assertThat(hostile.headers().firstValue("Content-Type").orElse("")).startsWith("application/problem+json");
         JsonNode problem = MAPPER.readTree(hostile.body());
         assertThat(problem.get("type").asText()).endsWith("/problems/query-memory");
@@ -75,6 +82,7 @@ class TransactionMemoryIT {
         assertThat(cypher("UNWIND range(1, 30000000) AS i WITH DISTINCT i RETURN count(i) AS n")
                         .statusCode())
                 .isEqualTo(422);
+        assertThat(meter("mida_query_retries_total")).isEqualTo(retries);
 
         var next = cypher("UNWIND range(1, 1000) AS i WITH collect(i) AS l RETURN size(l) AS n");
         assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
@@ -158,6 +166,17 @@ class TransactionMemoryIT {
                                 MAPPER.writeValueAsString(Map.of("query", query, "params", Map.of()))))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A counter's value in {@code /metrics} (Prometheus text; 0 when absent). */
+    private double meter(String name) throws Exception {
+        var metrics = get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        return metrics.body()
+                .lines()
+                .filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
     }
 
     private HttpResponse<String> get(String path) throws Exception {
