@@ -111,6 +111,18 @@ class TcpForwarder:
                     pass
 
 
+@pytest.fixture
+def redis_proxy(server):
+    """A started TcpForwarder in front of the test server's Redis: an emitter given its ``redis_uri``
+    sees an outage when the test calls ``stop()`` and Redis back after ``start()``. Stopped at the end."""
+    parsed = urllib.parse.urlsplit(server.redis_uri)
+    proxy = TcpForwarder(parsed.hostname, parsed.port)
+    proxy.redis_uri = f"redis://:{parsed.password}@127.0.0.1:{proxy.port}"
+    proxy.start()
+    yield proxy
+    proxy.stop()
+
+
 def test_events_from_several_threads_all_arrive_exactly_once(server, stream, tmp_path):
     em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path))
     per_thread, threads = 2500, 4
@@ -140,19 +152,18 @@ def test_events_from_several_threads_all_arrive_exactly_once(server, stream, tmp
     assert all(len(json.loads(f[b"event"])) <= 100 for _, f in r.xrange(stream))
 
 
-def test_a_redis_outage_spills_and_replays_in_order_none_lost_none_twice(server, stream, tmp_path):
-    parsed = urllib.parse.urlsplit(server.redis_uri)
-    proxy = TcpForwarder(parsed.hostname, parsed.port)
-    proxy.start()
+def test_a_redis_outage_spills_and_replays_in_order_none_lost_none_twice(
+    server, stream, tmp_path, redis_proxy
+):
     em = Emitter(
-        redis_uri=f"redis://:{parsed.password}@127.0.0.1:{proxy.port}",
+        redis_uri=redis_proxy.redis_uri,
         stream=stream,
         spill_dir=str(tmp_path),
         timeout_s=1.0,
         retry_s=0.2,
     )
     n = 1500
-    outage = threading.Timer(0.5, proxy.stop)
+    outage = threading.Timer(0.5, redis_proxy.stop)
     outage.start()
     for i in range(n):
         em.emit({"type": "task", "task_id": f"seq-{i}", "custom_metadata": {"i": i}})
@@ -163,7 +174,7 @@ def test_a_redis_outage_spills_and_replays_in_order_none_lost_none_twice(server,
         time.sleep(0.001)
     down = em.stats()
     assert down["spilled"] > 0
-    proxy.start()
+    redis_proxy.start()
     assert em.flush(30)
     _wait(lambda: em.stats()["replayed"] == em.stats()["spilled"])
     st = em.stats()
@@ -529,15 +540,12 @@ def test_flush_and_close_send_the_deferred_events_that_wait(server, stream, tmp_
     assert [e["task_id"] for e in sent_events(server.redis_uri, stream)] == ["a", "b", "c"]
 
 
-def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, stream, tmp_path):
+def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, stream, tmp_path, redis_proxy):
     """Tasks of 0–3 ms ending within or after a short linger while Redis goes away and comes back:
     every task's events arrive exactly once (spilled, then replayed), each task has its FINISHED with
     its start fields, and events + coalesced = 2 per task."""
-    parsed = urllib.parse.urlsplit(server.redis_uri)
-    proxy = TcpForwarder(parsed.hostname, parsed.port)
-    proxy.start()
     em = Emitter(
-        redis_uri=f"redis://:{parsed.password}@127.0.0.1:{proxy.port}",
+        redis_uri=redis_proxy.redis_uri,
         stream=stream,
         spill_dir=str(tmp_path),
         timeout_s=1.0,
@@ -545,7 +553,7 @@ def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, str
         linger_s=0.002,
     )
     n = 600
-    outage = threading.Timer(0.3, proxy.stop)
+    outage = threading.Timer(0.3, redis_proxy.stop)
     outage.start()
     for i in range(n):
         h = em.emit_deferred({"type": "task", "task_id": f"t-{i}", "status": "RUNNING", "used": {"i": i}})
@@ -559,7 +567,7 @@ def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, str
             outage.join()
             _wait(lambda: not em.stats()["redis_up"])
     assert em.stats()["spilled"] > 0
-    proxy.start()
+    redis_proxy.start()
     assert em.flush(30)
     _wait(lambda: em.stats()["replayed"] == em.stats()["spilled"])
     st = em.stats()

@@ -142,7 +142,8 @@ public final class App {
                     config.cypherTimeoutMs(),
                     config.cypherMaxRows(),
                     config.cypherMaxBytes(),
-                    config.cypherMaxQueryChars());
+                    config.cypherMaxQueryChars(),
+                    parts.metrics().registry());
             c.routes.post("/api/query", query::query);
             c.routes.post("/api/cypher", query::cypher);
             // the fields present on a campaign's or a workflow's tasks, with types and counts (issue 12)

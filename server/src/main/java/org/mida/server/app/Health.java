@@ -118,7 +118,7 @@ final class Health {
     }
 
     void health(Context ctx) {
-        var tasks = new Probe<>(() -> {
+        var tasks = Probe.read(() -> {
             try (var s = driver.session()) {
                 return s.run("MATCH (t:Task) RETURN count(t) AS n")
                         .single()
@@ -126,9 +126,9 @@ final class Health {
                         .asLong();
             }
         });
-        var observed = tasks.up() ? new Probe<>(observers::summary) : null;
-        var pending = new Probe<>(this::pending);
-        var dead = pending.up() ? new Probe<>(this::deadLetters) : pending;
+        var observed = tasks.up() ? Probe.read(observers::summary) : null;
+        var pending = Probe.read(this::pending);
+        var dead = pending.up() ? Probe.read(this::deadLetters) : pending;
         boolean started = ready.getAsBoolean();
         String redisState = dead.state();
         IngestMetrics.Pause pause = ingest.pause();
@@ -150,7 +150,7 @@ final class Health {
                         config.stream(),
                         observed == null ? null : observed.value(),
                         Ingest.of(started, pause),
-                        dead.up() ? new Probe<>(deadLetterStream::dropped).value() : null,
+                        dead.up() ? Probe.read(deadLetterStream::dropped).value() : null,
                         redisSupervisor.get(),
                         describe(neo4j)));
     }
@@ -189,36 +189,22 @@ final class Health {
         ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
     }
 
-    /** One backend read: its value, or why it failed. */
-    private static final class Probe<T> {
-        private final T value;
-        private final String state;
-
-        Probe(Supplier<T> read) {
-            T v = null;
-            String s;
+    /**
+     * One backend read: its value (null unless up) and its state: {@code up}, {@code down: why}, or
+     * {@code starting: why} for a redis-server still loading its append-only file (not dead).
+     */
+    private record Probe<T>(T value, String state) {
+        static <T> Probe<T> read(Supplier<T> read) {
             try {
-                v = read.get();
-                s = "up";
+                return new Probe<>(read.get(), "up");
             } catch (RuntimeException e) {
-                // a redis-server loading its append-only file answers LOADING: starting, not dead
                 String m = String.valueOf(e.getMessage());
-                s = (m.startsWith("LOADING") ? "starting: " : "down: ") + m;
+                return new Probe<>(null, (m.startsWith("LOADING") ? "starting: " : "down: ") + m);
             }
-            value = v;
-            state = s;
         }
 
         boolean up() {
             return state.equals("up");
-        }
-
-        T value() {
-            return value;
-        }
-
-        String state() {
-            return state;
         }
     }
 }

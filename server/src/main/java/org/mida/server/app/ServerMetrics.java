@@ -55,6 +55,11 @@ final class ServerMetrics implements AutoCloseable {
                 m -> m.getHeapMemoryUsage().getCommitted());
     }
 
+    /** For the meters of other features (user reads). */
+    io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     IngestMetrics ingest() {
         return ingest;
     }

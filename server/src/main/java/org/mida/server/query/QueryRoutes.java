@@ -2,6 +2,7 @@ package org.mida.server.query;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.mida.cypher.query.QueryCompiler;
 import org.mida.server.fields.FieldCatalog;
 import org.mida.server.http.Json;
@@ -68,7 +69,28 @@ public final class QueryRoutes {
             int maxRows,
             long maxBytes,
             int maxQueryChars) {
-        var reads = new UserReads(driver, timeoutMs);
+        return create(
+                driver,
+                mapper,
+                json,
+                timeoutMs,
+                maxRows,
+                maxBytes,
+                maxQueryChars,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** @param registry where the read and retry counters go (the server's {@code /metrics}) */
+    public static QueryRoutes create(
+            Driver driver,
+            ObjectMapper mapper,
+            Json json,
+            long timeoutMs,
+            int maxRows,
+            long maxBytes,
+            int maxQueryChars,
+            MeterRegistry registry) {
+        var reads = new UserReads(driver, timeoutMs, registry);
         return new QueryRoutes(
                 mapper,
                 json,

@@ -38,6 +38,17 @@ final class ReadErrors {
         return code.endsWith(".MemoryPoolOutOfMemoryError");
     }
 
+    /**
+     * Neo4j stopped the query for one of its own limits: the transaction's memory, the memory of all
+     * transactions together, or the time limit. Neo4j reports the memory limits as transient errors, but
+     * running the same query again costs the same and, for the per-transaction limit, ends the same way;
+     * a full pool is answered "retry later" for the client to decide. Other transient errors (a leader
+     * switch, a lost connection) are worth the driver's retry.
+     */
+    static boolean refusedForLimits(Neo4jException e) {
+        return outOfMemory(e) || poolExhausted(e) || timedOut(e);
+    }
+
     static RuntimeException of(Neo4jException e, long timeoutMs) {
         if (timedOut(e))
             return new ApiException(

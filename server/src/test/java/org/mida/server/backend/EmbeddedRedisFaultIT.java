@@ -1,21 +1,19 @@
 package org.mida.server.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.mida.server.testing.Threads.sleep;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.mida.server.testing.Tmpfs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
@@ -32,14 +30,14 @@ class EmbeddedRedisFaultIT {
     @Test
     void on_a_full_disk_it_waits_for_free_space_instead_of_restarting_in_a_loop(@TempDir Path dir) throws Exception {
         Path mnt = Files.createDirectories(dir.resolve("mnt"));
-        mountTmpfs(mnt, "48m");
+        Tmpfs.mount(mnt, "48m");
         try {
             try (EmbeddedRedis redis = EmbeddedRedis.start(mnt.resolve("redis"), 0)) {
                 try (Jedis jedis = new Jedis(URI.create(redis.uri()))) {
                     jedis.set("before", "kept");
                 }
                 Path filler = mnt.resolve("filler");
-                fill(filler);
+                Tmpfs.fill(filler);
                 assertThat(EmbeddedRedis.usableSpace(mnt)).isLessThan(EmbeddedRedis.FREE_SPACE_WANTED);
                 // a client writing all along: a redis-server on a full disk (appendfsync always) exits at
                 // its first write, so without the wait it came back every 0.5 s and died again
@@ -81,7 +79,7 @@ class EmbeddedRedisFaultIT {
                 assertThat(redis.state().restarts()).isOne();
             }
         } finally {
-            umount(mnt);
+            Tmpfs.unmount(mnt);
         }
     }
 
@@ -117,47 +115,6 @@ class EmbeddedRedisFaultIT {
             try (Jedis jedis = new Jedis(URI.create(redis.uri()))) {
                 assertThat(jedis.get("n")).isEqualTo("2500000");
             }
-        }
-    }
-
-    /** Writes zeros to {@code file} until the file system is full. */
-    private static void fill(Path file) throws IOException {
-        byte[] block = new byte[1 << 16];
-        try (OutputStream out = Files.newOutputStream(file)) {
-            while (true) out.write(block);
-        } catch (IOException full) {
-            // no space left: what we wanted
-        }
-    }
-
-    private static void mountTmpfs(Path dir, String size) throws Exception {
-        assumeTrue(
-                "root".equals(System.getProperty("user.name")),
-                "needs root to mount a small tmpfs as the full disk (CI runs .ci/run as root)");
-        var p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0700", "tmpfs", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        boolean done = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        assumeTrue(done, () -> "cannot mount a tmpfs here (" + out.strip() + "): the disk-full test needs it");
-    }
-
-    private static void umount(Path dir) {
-        try {
-            new ProcessBuilder(List.of("umount", "-l", dir.toString()))
-                    .redirectErrorStream(true)
-                    .start()
-                    .waitFor(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("umount {}: {}", dir, e.toString());
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

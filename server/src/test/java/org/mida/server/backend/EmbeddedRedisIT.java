@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.mida.server.testing.Threads;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
 
@@ -264,15 +265,13 @@ class EmbeddedRedisIT {
         while ((line = out.readLine()) != null) {
             if (line.startsWith("READY ")) {
                 // keep draining so the child never blocks on a full pipe
-                Thread drain = new Thread(() -> {
+                Threads.daemon("redis-main-output", () -> {
                     try {
                         while (out.readLine() != null) {}
                     } catch (IOException ignored) {
                         // the child is gone
                     }
                 });
-                drain.setDaemon(true);
-                drain.start();
                 return line.split(" ");
             }
             seen.append(line).append('\n');

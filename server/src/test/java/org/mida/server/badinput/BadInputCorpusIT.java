@@ -2,6 +2,7 @@ package org.mida.server.badinput;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.seconds;
+import static org.mida.server.testing.Threads.sleep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -737,13 +738,5 @@ class BadInputCorpusIT {
     private static String abbreviate(String s) {
         s = s.replaceAll("\\p{Cntrl}", "·");
         return s.length() <= 300 ? s : s.substring(0, 297) + "...";
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,6 +2,7 @@ package org.mida.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.await;
+import static org.mida.server.testing.Threads.sleep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,15 +17,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.mida.server.backend.EmbeddedNeo4j;
+import org.mida.server.testing.Tmpfs;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.GraphDatabase;
 import org.slf4j.Logger;
@@ -52,7 +52,7 @@ class DiskFullIT {
     void a_full_disk_pauses_everything_and_heals_by_itself_when_space_is_freed(@TempDir Path dir) throws Exception {
         Path mnt = dir.resolve("disk");
         Files.createDirectories(mnt);
-        mountTmpfs(mnt);
+        Tmpfs.mount(mnt, TMPFS_SIZE);
         MidaServer server = null;
         var sending = new AtomicBoolean(true);
         Thread producer = null;
@@ -88,7 +88,7 @@ class DiskFullIT {
 
             // fill the disk
             Path filler = mnt.resolve("filler");
-            long filled = fill(filler);
+            long filled = Tmpfs.fill(filler);
             LOG.info(
                     "filler: {} MiB; free now {} bytes",
                     filled >> 20,
@@ -196,7 +196,7 @@ class DiskFullIT {
             if (producer != null) producer.join(10_000);
             Files.deleteIfExists(mnt.resolve("filler"));
             if (server != null) server.close();
-            umount(mnt);
+            Tmpfs.unmount(mnt);
         }
     }
 
@@ -211,14 +211,14 @@ class DiskFullIT {
             throws Exception {
         Path mnt = dir.resolve("disk");
         Files.createDirectories(mnt);
-        mountTmpfs(mnt, "64m");
+        Tmpfs.mount(mnt, "64m");
         try (var neo4j = EmbeddedNeo4j.start(mnt.resolve("neo4j"), 0, "16m");
                 var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()))) {
             String pad = "x".repeat(1000);
             int committed = 0;
             for (; committed < 200; committed++) write(driver, committed, pad);
             Path filler = mnt.resolve("filler");
-            fill(filler);
+            Tmpfs.fill(filler);
             RuntimeException failed = null;
             for (int i = committed; i < 100_000 && failed == null; i++) {
                 try {
@@ -266,7 +266,7 @@ class DiskFullIT {
             assertThat(nodes(driver)).isEqualTo(before + 1);
         } finally {
             Files.deleteIfExists(mnt.resolve("filler"));
-            umount(mnt);
+            Tmpfs.unmount(mnt);
         }
     }
 
@@ -281,64 +281,6 @@ class DiskFullIT {
         try (var session = driver.session()) {
             return session.run("MATCH (n:N) RETURN count(n)").single().get(0).asLong();
         }
-    }
-
-    private static void mountTmpfs(Path dir) throws Exception {
-        mountTmpfs(dir, TMPFS_SIZE);
-    }
-
-    /** Mounts a tmpfs of {@code size} at {@code dir}; skips the test where that is not allowed. */
-    private static void mountTmpfs(Path dir, String size) throws Exception {
-        Assumptions.assumeTrue(
-                System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux"),
-                "needs Linux (tmpfs) to play a full disk");
-        Assumptions.assumeTrue(
-                "root".equals(System.getProperty("user.name")),
-                "needs root to mount a small tmpfs as the full disk (CI runs .ci/run as root)");
-        var p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + size + ",mode=0700", "tmpfs", dir.toString())
-                .redirectErrorStream(true)
-                .start();
-        String out = new String(p.getInputStream().readAllBytes());
-        boolean done = p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        Assumptions.assumeTrue(
-                done, () -> "cannot mount a tmpfs here (" + out.strip() + "): the disk-full test needs it");
-    }
-
-    private static void umount(Path dir) {
-        try {
-            var p = new ProcessBuilder("umount", "-l", dir.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            p.getInputStream().readAllBytes();
-            p.waitFor(30, TimeUnit.SECONDS);
-        } catch (IOException | InterruptedException e) {
-            LOG.warn("umount {}: {}", dir, e.toString());
-        }
-    }
-
-    /** Writes zeros to {@code file} until the file system is full; returns the bytes written. */
-    private static long fill(Path file) throws IOException {
-        long n = 0;
-        byte[] block = new byte[1 << 16];
-        try (var out = Files.newOutputStream(file)) {
-            while (true) {
-                out.write(block);
-                n += block.length;
-            }
-        } catch (IOException full) {
-            if (!String.valueOf(full.getMessage()).contains("No space left")) throw full;
-        }
-        // the last partial block may have gone to the page cache only: take the rest byte by byte
-        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.APPEND)) {
-            var one = java.nio.ByteBuffer.allocate(4096);
-            while (true) {
-                one.clear();
-                n += ch.write(one);
-            }
-        } catch (IOException full) {
-            // full
-        }
-        return n;
     }
 
     static String task(int i) {
@@ -427,13 +369,5 @@ class DiskFullIT {
             throw new AssertionError(e.getMessage() + "; last health: " + (seen[0] == null ? null : seen[0].body()));
         }
         return seen[0].json();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,6 +2,7 @@ package org.mida.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.await;
+import static org.mida.server.testing.Threads.sleep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -308,13 +309,5 @@ class RedisFaultIT {
             return ok.test(h);
         });
         return seen.get(seen.size() - 1);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,6 +2,7 @@ package org.mida.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.await;
+import static org.mida.server.testing.Threads.sleep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mida.server.backend.EmbeddedNeo4jMain;
 import org.mida.server.testing.Backends;
 import org.mida.server.testing.TestServer;
+import org.mida.server.testing.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,7 +174,7 @@ class StoreFaultIT {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Path log = logDir.resolve("neo4j-" + System.nanoTime() + ".log");
         var ready = new java.util.concurrent.CountDownLatch(1);
-        Thread pump = new Thread(() -> {
+        Threads.daemon("neo4j-output", () -> {
             try (var in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                     var out = Files.newBufferedWriter(log)) {
                 String line;
@@ -186,8 +188,6 @@ class StoreFaultIT {
                 // the process ended
             }
         });
-        pump.setDaemon(true);
-        pump.start();
         try {
             if (!ready.await(180, TimeUnit.SECONDS) || !p.isAlive()) {
                 p.destroyForcibly();
@@ -203,14 +203,6 @@ class StoreFaultIT {
     static int freePort() throws IOException {
         try (var s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
