@@ -129,7 +129,7 @@ public final class MidaServer implements AutoCloseable {
         // the ingest's writes go through the embedded Neo4j's in-process API unless MIDA_INGEST_TRANSPORT=driver
         EmbeddedNeo4j inProcess = embeddedNeo4j;
         var transport = org.mida.server.ingest.IngestTransport.of(
-                org.mida.server.ingest.IngestTransport.Mode.fromEnv(System.getenv()),
+                org.mida.server.ingest.IngestTransport.Mode.configured(),
                 driver,
                 inProcess == null ? null : inProcess::database);
         ingestor = new StreamIngestor(

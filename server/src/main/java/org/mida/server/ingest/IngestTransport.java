@@ -41,6 +41,15 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
 
         public static final String ENV = "MIDA_INGEST_TRANSPORT";
 
+        /** The JVM system property that overrides {@link #ENV} (benchmarks: one server after another). */
+        public static final String PROPERTY = "mida.ingest.transport";
+
+        /** The mode of system property {@link #PROPERTY}, else of {@code MIDA_INGEST_TRANSPORT}; {@link #AUTO} when unset. */
+        public static Mode configured() {
+            String p = System.getProperty(PROPERTY);
+            return fromEnv(p != null && !p.isBlank() ? Map.of(ENV, p) : System.getenv());
+        }
+
         /** The mode in {@code env}; {@link #AUTO} when unset. */
         public static Mode fromEnv(Map<String, String> env) {
             String v = env.get(ENV);
@@ -81,10 +90,10 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
      * Runs {@code work} in a write transaction and commits it; a transient failure rolls it back and runs
      * {@code work} again in a new one (so {@code work} must start from scratch), for up to {@link #RETRY_MS}.
      */
-    abstract <T> T write(Function<WriteTransaction, T> work);
+    public abstract <T> T write(Function<WriteTransaction, T> work);
 
     /** Runs {@code work} once in a write transaction, then commits it, or rolls it back when not {@code commit}. */
-    abstract <T> T once(Function<WriteTransaction, T> work, boolean commit);
+    public abstract <T> T once(Function<WriteTransaction, T> work, boolean commit);
 
     /** A write transaction that writes nothing, tried once: fails while the store cannot commit. */
     void probe() {
@@ -115,7 +124,7 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
         }
 
         @Override
-        <T> T write(Function<WriteTransaction, T> work) {
+        public <T> T write(Function<WriteTransaction, T> work) {
             try (var session = driver.session()) {
                 // rebuilt from scratch if the driver retries the transaction (a deadlock, a lost leader)
                 return session.executeWrite(tx -> {
@@ -131,7 +140,7 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
         }
 
         @Override
-        <T> T once(Function<WriteTransaction, T> work, boolean commit) {
+        public <T> T once(Function<WriteTransaction, T> work, boolean commit) {
             try (var session = driver.session();
                     var tx = session.beginTransaction()) {
                 T out = work.apply(over(tx));
@@ -165,7 +174,7 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
         }
 
         @Override
-        <T> T write(Function<WriteTransaction, T> work) {
+        public <T> T write(Function<WriteTransaction, T> work) {
             long deadline = System.nanoTime() + RETRY_MS * 1_000_000;
             long delayMs = 10;
             while (true) {
@@ -187,7 +196,7 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
         }
 
         @Override
-        <T> T once(Function<WriteTransaction, T> work, boolean commit) {
+        public <T> T once(Function<WriteTransaction, T> work, boolean commit) {
             GraphDatabaseService db = database.get();
             try (Transaction tx = db.beginTx()) {
                 T out = work.apply(over(tx));
