@@ -125,11 +125,11 @@ class StoreFaultsTest {
         assertThat(StoreFaults.classify(new TransactionFailureException(
                         "The database has encountered a critical error, and needs to be restarted.")))
                 .isEqualTo(Kind.STORAGE);
-        var terminated = new TransactionTerminatedException(
-                org.neo4j.kernel.api.exceptions.Status.Transaction.Terminated);
+        var terminated =
+                new TransactionTerminatedException(org.neo4j.kernel.api.exceptions.Status.Transaction.Terminated);
         assertThat(StoreFaults.transient_(terminated)).isFalse();
-        assertThat(StoreFaults.classify(new QueryExecutionException(
-                        "boom", null, "Neo.DatabaseError.Statement.ExecutionFailed")))
+        assertThat(StoreFaults.classify(
+                        new QueryExecutionException("boom", null, "Neo.DatabaseError.Statement.ExecutionFailed")))
                 .isEqualTo(Kind.UNSURE);
     }
 }
