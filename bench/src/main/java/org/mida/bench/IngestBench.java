@@ -32,6 +32,7 @@ import org.mida.event.WorkflowEvent;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.mida.server.backend.EmbeddedNeo4j;
+import org.mida.server.ingest.IngestTransport;
 import org.mida.server.ingest.NodeProperties;
 import org.neo4j.driver.AuthTokens;
 import org.neo4j.driver.Driver;
@@ -97,9 +98,14 @@ public final class IngestBench {
         result.put("distinct_entities", main.distinctEntities);
         result.put("shared_reference_fraction", round((double) main.sharedReferences / main.references, 3));
 
+        String variants = System.getProperty("mida.bench.variants", "driver,linger0,everysec");
         progress("warm-up (JIT): end to end and raw, %d tasks each, on throw-away stores", warmTasks);
         endToEnd(warm, "warm-e2e", batch, null, c -> c);
-        raw(warm, "warm-raw", false);
+        // the ingest's driver path and the raw phases (both transports) get warm too
+        if (Arrays.asList(variants.split(",")).contains("driver"))
+            overDriver(() -> endToEnd(warm, "warm-e2e-driver", batch, null, c -> c));
+        raw(warm, "warm-raw", null, false);
+        raw(warm, "warm-raw-embedded", null, true);
 
         progress("measuring end to end: %d tasks, %d events", tasks, main.eventCount);
         // mida.bench.e2e.last=true: the default e2e after the variants (alternate the order between runs)
@@ -107,9 +113,11 @@ public final class IngestBench {
         if (!mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
         // side by side in this run: the same e2e without the linger (every event written with its batch, as
         // before issue 15), and with the embedded Redis fsyncing every second instead of on every write
-        for (String v :
-                System.getProperty("mida.bench.variants", "linger0,everysec").split(",")) {
+        // and the ingest through the driver over Bolt, as before issue 15 (MIDA_INGEST_TRANSPORT=driver; the
+        // default e2e goes through the embedded Neo4j's in-process API)
+        for (String v : variants.split(",")) {
             switch (v.trim()) {
+                case "driver" -> overDriver(() -> endToEnd(main, "e2e-driver", batch, "e2e_driver", c -> c));
                 case "linger0" -> endToEnd(main, "e2e-linger0", batch, "e2e_linger0", c -> c.withIngestLinger(0));
                 case "everysec" -> endToEnd(main, "e2e-everysec", batch, "e2e_everysec", c -> withFsync(c, "everysec"));
                 case "" -> {}
@@ -117,21 +125,20 @@ public final class IngestBench {
             }
         }
         if (mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
-        progress("measuring raw ceiling: the same final graph through the driver");
-        raw(main, "raw", true);
+        progress("measuring raw ceiling: the same final graph through the driver, then in-process");
+        raw(main, "raw", "raw", false);
+        raw(main, "raw-embedded", "raw_embedded", true);
         double e2eTasks = (double) result.get("e2e_tasks_per_s");
         double rawTasks = (double) result.get("raw_tasks_per_s");
+        // the ceiling: the fastest path found that writes the same final graph once per task: the faster of
+        // the raw phase over Bolt and the same statements through the embedded Neo4j's in-process API
+        double ceiling = Math.max(rawTasks, (double) result.get("raw_embedded_tasks_per_s"));
+        result.put("ceiling_tasks_per_s", round(ceiling, 0));
         result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
-        // the ceiling: the fastest path found that writes the same final graph once per task (today: raw)
-        result.put("ratio_e2e_to_ceiling", round(e2eTasks / rawTasks, 3));
-        if (result.containsKey("e2e_linger0_tasks_per_s"))
-            result.put(
-                    "ratio_e2e_linger0_to_ceiling",
-                    round((double) result.get("e2e_linger0_tasks_per_s") / rawTasks, 3));
-        if (result.containsKey("e2e_everysec_tasks_per_s"))
-            result.put(
-                    "ratio_e2e_everysec_to_ceiling",
-                    round((double) result.get("e2e_everysec_tasks_per_s") / rawTasks, 3));
+        result.put("ratio_e2e_to_ceiling", round(e2eTasks / ceiling, 3));
+        for (String k : List.of("e2e_driver", "e2e_linger0", "e2e_everysec"))
+            if (result.containsKey(k + "_tasks_per_s"))
+                result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
             try {
                 flowcept(main);
@@ -144,7 +151,10 @@ public final class IngestBench {
         var e2eShape = (Map<String, Object>) result.remove("e2e_graph");
         @SuppressWarnings("unchecked")
         var rawShape = (Map<String, Object>) result.remove("raw_graph");
-        for (String v : List.of("e2e_linger0_graph", "e2e_everysec_graph")) {
+        Object rawEmbeddedShape = result.remove("raw_embedded_graph");
+        if (!rawShape.equals(rawEmbeddedShape))
+            throw new AssertionError("raw graphs differ:\n in-process " + rawEmbeddedShape + "\n raw " + rawShape);
+        for (String v : List.of("e2e_driver_graph", "e2e_linger0_graph", "e2e_everysec_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -195,6 +205,20 @@ public final class IngestBench {
             "--batch-size", Integer.toString(c.batchSize()),
             "--ingest-linger-ms", Long.toString(c.ingestLingerMs())
         });
+    }
+
+    private interface Phase {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code phase} with servers whose ingest goes through the driver ({@code MIDA_INGEST_TRANSPORT=driver}). */
+    private static void overDriver(Phase phase) throws Exception {
+        System.setProperty(IngestTransport.Mode.PROPERTY, "driver");
+        try {
+            phase.run();
+        } finally {
+            System.clearProperty(IngestTransport.Mode.PROPERTY);
+        }
     }
 
     /** The e2e phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. */
@@ -257,6 +281,14 @@ public final class IngestBench {
             if (!record) return;
             String k = key;
             result.put(k + "_seconds", round(secs, 2));
+            result.put(k + "_transport", System.getProperty(IngestTransport.Mode.PROPERTY, "embedded"));
+            // the measured window, epoch ms (to cut a profile of the whole run to this phase)
+            long nowMs = System.currentTimeMillis();
+            result.put(
+                    k + "_window_ms",
+                    List.of(
+                            nowMs - (System.nanoTime() - t0) / 1_000_000,
+                            nowMs - (System.nanoTime() - t1) / 1_000_000));
             // CPU time of this process (server, embedded Neo4j, benchmark; not the redis-server child):
             // the work per event, far less sensitive than wall time to other load on the machine
             result.put(k + "_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
@@ -343,7 +375,13 @@ public final class IngestBench {
             "  CREATE (t)-[:WAS_ASSOCIATED_WITH {role: a.role}]->(ag)",
             "}");
 
-    private void raw(Workload w, String name, boolean record) {
+    /**
+     * The raw phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. Its
+     * statements go through the driver over Bolt, or ({@code inProcess}) the embedded Neo4j's in-process
+     * API, both through the ingest's {@link IngestTransport}.
+     */
+    private void raw(Workload w, String name, String key, boolean inProcess) {
+        boolean record = key != null;
         List<TaskEvent> merged = w.mergedTasks(codec);
         try (var neo4j = EmbeddedNeo4j.start(root.resolve(name), 0, PAGE_CACHE);
                 var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()))) {
@@ -351,10 +389,11 @@ public final class IngestBench {
                 for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
                 s.run("CALL db.awaitIndexes(60)").consume();
             }
-            try (var s = driver.session()) { // plans are cached per database: plan them before timing
-                for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
-                    s.executeWrite(tx -> tx.run(q, Map.of("rows", List.of())).consume());
-            }
+            IngestTransport transport =
+                    inProcess ? IngestTransport.embedded(neo4j::database) : IngestTransport.driver(driver);
+            // plans are cached per database: plan them before timing
+            for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
+                transport.write(tx -> tx.run(q, Map.of("rows", List.of())));
             resetPeakHeap();
             long rawCpu0 = processCpuNanos();
             long t0 = System.nanoTime();
@@ -410,37 +449,31 @@ public final class IngestBench {
                 taskRows.add(row);
             }
             long tPlan = System.nanoTime();
-            try (var s = driver.session()) {
-                s.executeWrite(tx -> {
-                    tx.run(Cypher.load("ingest/merge-campaigns"), Map.of("ids", new ArrayList<>(campaigns)))
-                            .consume();
+            {
+                transport.write(tx -> {
+                    tx.run(Cypher.load("ingest/merge-campaigns"), Map.of("ids", new ArrayList<>(campaigns)));
                     var rows = new ArrayList<Map<String, Object>>();
                     for (var e : workflows.entrySet()) {
                         var wf = properties.workflow(WorkflowEvent.of(e.getKey(), e.getValue(), null));
                         rows.add(Map.of("workflow_id", e.getKey(), "campaign_id", e.getValue(), "props", wf));
                     }
-                    tx.run(Cypher.load("ingest/create-workflows"), Map.of("rows", rows))
-                            .consume();
-                    tx.run(Cypher.load("ingest/merge-agents"), Map.of("rows", new ArrayList<>(agents.values())))
-                            .consume();
+                    tx.run(Cypher.load("ingest/create-workflows"), Map.of("rows", rows));
+                    tx.run(Cypher.load("ingest/merge-agents"), Map.of("rows", new ArrayList<>(agents.values())));
                     return null;
                 });
                 var ents = new ArrayList<>(entities.values());
                 for (int from = 0; from < ents.size(); from += 10_000) {
                     var chunk = ents.subList(from, Math.min(ents.size(), from + 10_000));
-                    s.executeWrite(
-                            tx -> tx.run(RAW_ENTITIES, Map.of("rows", chunk)).consume());
+                    transport.write(tx -> tx.run(RAW_ENTITIES, Map.of("rows", chunk)));
                 }
                 var vers = new ArrayList<>(versions.values());
                 for (int from = 0; from < vers.size(); from += 10_000) {
                     var chunk = vers.subList(from, Math.min(vers.size(), from + 10_000));
-                    s.executeWrite(
-                            tx -> tx.run(RAW_VERSIONS, Map.of("rows", chunk)).consume());
+                    transport.write(tx -> tx.run(RAW_VERSIONS, Map.of("rows", chunk)));
                 }
                 for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
                     var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
-                    s.executeWrite(
-                            tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)).consume());
+                    transport.write(tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)));
                 }
             }
             long t1 = System.nanoTime();
@@ -453,11 +486,11 @@ public final class IngestBench {
                     "  %s: %d tasks in %.2f s (%.2f s of it building rows in Java)",
                     name, w.taskCount, secs, (tPlan - t0) / 1e9);
             if (!record) return;
-            result.put("raw_seconds", round(secs, 2));
-            result.put("raw_tasks_per_s", round(w.taskCount / secs, 0));
-            result.put("raw_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
-            result.put("raw_peak_heap_mib", peakHeapMib());
-            result.put("raw_graph", shape(driver));
+            result.put(key + "_seconds", round(secs, 2));
+            result.put(key + "_tasks_per_s", round(w.taskCount / secs, 0));
+            result.put(key + "_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
+            result.put(key + "_peak_heap_mib", peakHeapMib());
+            result.put(key + "_graph", shape(driver));
         }
     }
 

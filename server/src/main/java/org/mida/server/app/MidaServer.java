@@ -127,9 +127,15 @@ public final class MidaServer implements AutoCloseable {
                 config.deleteAcked(),
                 config.deadLetterMax(),
                 config.ingestLingerMs());
+        // the ingest's writes go through the embedded Neo4j's in-process API unless MIDA_INGEST_TRANSPORT=driver
+        EmbeddedNeo4j inProcess = embeddedNeo4j;
+        var transport = org.mida.server.ingest.IngestTransport.of(
+                org.mida.server.ingest.IngestTransport.Mode.configured(),
+                driver,
+                inProcess == null ? null : inProcess::database);
         ingestor = new StreamIngestor(
                 redis,
-                driver,
+                transport,
                 codec,
                 metrics.ingest(),
                 settings,

@@ -303,6 +303,28 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return service;
     }
 
+    /**
+     * The default database of the current DBMS, for in-process transactions (the ingest's, issue 15): a
+     * new one after each restart after a panic. While such a restart has closed the old DBMS and not yet
+     * started the new one it throws {@link org.neo4j.graphdb.DatabaseShutdownException}, as the closed
+     * database's own transactions do.
+     */
+    public GraphDatabaseService database() {
+        DatabaseManagementService current = service;
+        if (current == null) throw new org.neo4j.graphdb.DatabaseShutdownException();
+        InProcess cached = inProcess;
+        if (cached == null || cached.dbms() != current) {
+            cached = new InProcess(current, current.database(defaultDatabase(current)));
+            inProcess = cached;
+        }
+        return cached.database();
+    }
+
+    /** The default database of one DBMS (looked up once per DBMS, not per transaction). */
+    private record InProcess(DatabaseManagementService dbms, GraphDatabaseService database) {}
+
+    private volatile InProcess inProcess;
+
     /** Up, panicked, waiting for space or restarting, and how often it was restarted (thread-safe). */
     public State state() {
         return state;

@@ -7,11 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import org.mida.cypher.Cypher;
 import org.mida.cypher.query.Fields;
 import org.neo4j.driver.Driver;
-import org.neo4j.driver.Record;
-import org.neo4j.driver.SimpleQueryRunner;
 
 /**
  * The ingest's memory of which flattened keys each scope already made queryable, so the per-campaign
@@ -73,16 +72,22 @@ public final class FieldRegistry {
         return "c:" + campaignId;
     }
 
+    /**
+     * Runs a statement in the ingest's transaction ({@code (query, parameters) -> rows}, each row a map of
+     * plain Java values), whichever way the ingest reaches Neo4j.
+     */
+    public interface Reader extends BiFunction<String, Map<String, Object>, List<Map<String, Object>>> {}
+
     /** The names registered in each of these scopes; scopes not cached yet are read in {@code tx}. */
-    public Map<String, Set<String>> registered(SimpleQueryRunner tx, Collection<String> scopes) {
+    public Map<String, Set<String>> registered(Reader tx, Collection<String> scopes) {
         var missing = new ArrayList<String>();
         for (String s : scopes) if (!cache.containsKey(s)) missing.add(s);
         var read = new HashMap<String, Set<String>>();
         if (!missing.isEmpty())
-            for (Record r : tx.run(READ, Map.of("scopes", missing)).list()) {
+            for (Map<String, Object> r : tx.apply(READ, Map.of("scopes", missing))) {
                 Set<String> names = ConcurrentHashMap.newKeySet();
-                names.addAll(r.get("names").asList(v -> v.asString()));
-                read.put(r.get("scope").asString(), names);
+                names.addAll(names(r));
+                read.put((String) r.get("scope"), names);
             }
         var out = new HashMap<String, Set<String>>();
         for (String s : scopes) {
@@ -100,17 +105,22 @@ public final class FieldRegistry {
      * The names registered in each of these scopes, read afresh in {@code tx} (the caller holds the scopes'
      * locks); the cache learns them. Names are only added, so the fresh set replaces the cached one.
      */
-    public Map<String, Set<String>> reread(SimpleQueryRunner tx, Collection<String> scopes) {
+    public Map<String, Set<String>> reread(Reader tx, Collection<String> scopes) {
         var out = new HashMap<String, Set<String>>();
         if (scopes.isEmpty()) return out;
         for (String s : scopes) out.put(s, Set.of());
-        for (Record r : tx.run(READ, Map.of("scopes", List.copyOf(scopes))).list()) {
+        for (Map<String, Object> r : tx.apply(READ, Map.of("scopes", List.copyOf(scopes)))) {
             Set<String> names = ConcurrentHashMap.newKeySet();
-            names.addAll(r.get("names").asList(v -> v.asString()));
-            cache.put(r.get("scope").asString(), names);
-            out.put(r.get("scope").asString(), java.util.Collections.unmodifiableSet(names));
+            names.addAll(names(r));
+            cache.put((String) r.get("scope"), names);
+            out.put((String) r.get("scope"), java.util.Collections.unmodifiableSet(names));
         }
         return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> names(Map<String, Object> row) {
+        return (List<String>) row.get("names");
     }
 
     /** Learns the {@code {scope, name}} rows a committed batch registered. */

@@ -24,9 +24,6 @@ import org.mida.server.ingest.IngestPlan.Usage;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.SimpleQueryRunner;
-import org.neo4j.driver.Value;
-import org.neo4j.driver.exceptions.ClientException;
-import org.neo4j.driver.exceptions.Neo4jException;
 
 /**
  * Writes a batch of events to Neo4j in one transaction: reads what the store holds of the ids the
@@ -41,10 +38,13 @@ import org.neo4j.driver.exceptions.Neo4jException;
  * not in the store yet is covered too: the read statements write, so Neo4j seeks their unique ids with
  * the index entry's lock, absent entries included (a batch reading a task another batch is creating
  * waits for that commit; two batches that read the same absent id and both create it deadlock, and the
- * driver retries the one Neo4j aborts, a transient error). As a safety net, a {@code CREATE} refused by
+ * transport retries the one Neo4j aborts, a transient error). As a safety net, a {@code CREATE} refused by
  * a uniqueness constraint (tasks, workflows and, since issue 15, entities: {@code ingest/create-entities}
  * creates rather than merges), or a conflict a statement reports, rolls the batch back and reads and
  * plans it again, up to {@link #ATTEMPTS} times.
+ *
+ * <p>It reaches Neo4j through an {@link IngestTransport}: the driver over Bolt, or, with the embedded
+ * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}).
  */
 final class BatchWriter {
 
@@ -66,7 +66,7 @@ final class BatchWriter {
         for (Statement s : Statement.values()) WRITES.put(s, Cypher.load(s.resource()));
     }
 
-    private final Driver driver;
+    private final IngestTransport transport;
     private final EventCodec codec;
     private final NodeProperties properties;
     private final FieldRegistry fields;
@@ -74,22 +74,35 @@ final class BatchWriter {
     private final java.util.concurrent.atomic.AtomicLong replans = new java.util.concurrent.atomic.AtomicLong();
 
     public BatchWriter(Driver driver, EventCodec codec) {
-        this(driver, codec, new NodeProperties(codec), new FieldRegistry());
+        this(IngestTransport.driver(driver), codec);
+    }
+
+    public BatchWriter(IngestTransport transport, EventCodec codec) {
+        this(transport, codec, new NodeProperties(codec), new FieldRegistry());
     }
 
     /** A writer with these bounds on the keys made queryable ({@code properties}) and this registry. */
-    BatchWriter(Driver driver, EventCodec codec, NodeProperties properties, FieldRegistry fields) {
-        this(driver, codec, properties, fields, () -> System.currentTimeMillis() / 1000.0);
+    BatchWriter(IngestTransport transport, EventCodec codec, NodeProperties properties, FieldRegistry fields) {
+        this(transport, codec, properties, fields, () -> System.currentTimeMillis() / 1000.0);
     }
 
     /** A writer whose {@code clock} (epoch seconds) stamps the observer reports it writes ({@code received_at}). */
     BatchWriter(Driver driver, EventCodec codec, DoubleSupplier clock) {
-        this(driver, codec, new NodeProperties(codec), new FieldRegistry(), clock);
+        this(IngestTransport.driver(driver), codec, clock);
+    }
+
+    /** A writer whose {@code clock} (epoch seconds) stamps the observer reports it writes ({@code received_at}). */
+    BatchWriter(IngestTransport transport, EventCodec codec, DoubleSupplier clock) {
+        this(transport, codec, new NodeProperties(codec), new FieldRegistry(), clock);
     }
 
     private BatchWriter(
-            Driver driver, EventCodec codec, NodeProperties properties, FieldRegistry fields, DoubleSupplier clock) {
-        this.driver = driver;
+            IngestTransport transport,
+            EventCodec codec,
+            NodeProperties properties,
+            FieldRegistry fields,
+            DoubleSupplier clock) {
+        this.transport = transport;
         this.codec = codec;
         this.properties = properties;
         this.fields = fields;
@@ -107,16 +120,16 @@ final class BatchWriter {
      * plans a first small batch looks up.
      */
     public void warmUp() {
-        try (var session = driver.session();
-                var tx = session.beginTransaction()) {
-            for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_OBSERVERS))
-                tx.run(q, Map.of("ids", List.of())).consume();
-            tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.of())).consume();
-            tx.run(READ_ENTITIES, Map.of("rows", List.of())).consume();
-            for (Statement s : Statement.values())
-                tx.run(WRITES.get(s), Map.of(s.parameter(), List.of())).consume();
-            tx.rollback();
-        }
+        transport.once(
+                tx -> {
+                    for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_OBSERVERS))
+                        tx.run(q, Map.of("ids", List.of()));
+                    tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.of()));
+                    tx.run(READ_ENTITIES, Map.of("rows", List.of()));
+                    for (Statement s : Statement.values()) tx.run(WRITES.get(s), Map.of(s.parameter(), List.of()));
+                    return null;
+                },
+                false);
         for (List<Event> events : rehearsals()) rehearse(events);
     }
 
@@ -130,8 +143,8 @@ final class BatchWriter {
     /** Plans and runs one batch like {@link #write}, then rolls it back. */
     private void rehearse(List<Event> events) {
         Batch batch = Batch.of(events);
-        try (var session = driver.session()) {
-            session.executeWrite(tx -> {
+        try {
+            transport.write(tx -> {
                 run(tx, batch, clock.getAsDouble());
                 throw new RolledBack();
             });
@@ -213,20 +226,12 @@ final class BatchWriter {
         double receivedAt = clock.getAsDouble();
         IngestPlan plan = null;
         for (int attempt = 1; plan == null; attempt++) {
-            try (var session = driver.session()) {
-                // rebuilt from scratch if the driver retries the transaction (a deadlock, a lost leader)
-                plan = session.executeWrite(tx -> {
-                    try {
-                        return run(tx, batch, receivedAt);
-                    } catch (Neo4jException e) {
-                        // past the transaction memory limit: Neo4j calls it transient, but the same batch never
-                        // fits; fail at once (not after the driver's retries) so that the ingest splits it
-                        if (StoreFaults.transactionTooBig(e)) throw new TooBig(e);
-                        throw e;
-                    }
-                });
-            } catch (Replan | ClientException e) {
-                if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile((ClientException) e))) throw e;
+            try {
+                // rebuilt from scratch if the transport retries the transaction (a deadlock, a lost leader);
+                // one past the transaction memory limit fails at once (TooBig), so that the ingest splits it
+                plan = transport.write(tx -> run(tx, batch, receivedAt));
+            } catch (RuntimeException e) {
+                if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile(e))) throw e;
                 replans.incrementAndGet();
                 LOG.debug(
                         "batch planned again (attempt {}): another server wrote what it read: {}",
@@ -256,9 +261,12 @@ final class BatchWriter {
         }
     }
 
-    /** A uniqueness constraint refused a node the plan took for new: another server made it meanwhile. */
-    private static boolean createdMeanwhile(ClientException e) {
-        return "Neo.ClientError.Schema.ConstraintValidationFailed".equals(e.code());
+    /**
+     * A uniqueness constraint refused a node the plan took for new: another server made it meanwhile (the
+     * driver's ClientException, or in-process a QueryExecutionException, with that code).
+     */
+    static boolean createdMeanwhile(Throwable e) {
+        return "Neo.ClientError.Schema.ConstraintValidationFailed".equals(StoreFaults.code(e));
     }
 
     /**
@@ -266,7 +274,17 @@ final class BatchWriter {
      * for another server's batch, held uncommitted.
      */
     IngestPlan writeIn(SimpleQueryRunner tx, List<Event> events) {
+        return writeIn((query, parameters) -> tx.run(query, parameters).list(Record::asMap), events);
+    }
+
+    /** As {@link #writeIn(SimpleQueryRunner, List)}, in a transaction of either transport. */
+    IngestPlan writeIn(WriteTransaction tx, List<Event> events) {
         return run(tx, Batch.of(events), clock.getAsDouble());
+    }
+
+    /** The transport this writer reaches Neo4j through. */
+    IngestTransport transport() {
+        return transport;
     }
 
     /** How many batches were planned again because another server wrote what they read meanwhile. */
@@ -275,7 +293,7 @@ final class BatchWriter {
     }
 
     /** Reads what the batch names, plans it and runs the plan's statements in {@code tx}. */
-    private IngestPlan run(SimpleQueryRunner tx, Batch batch, double receivedAt) {
+    private IngestPlan run(WriteTransaction tx, Batch batch, double receivedAt) {
         Stored stored = read(tx, batch);
         IngestPlan p = IngestPlan.of(batch, stored, properties, receivedAt);
         // the registry scopes the plan registers keys in (or whose bound refused one): planned again on a
@@ -284,10 +302,10 @@ final class BatchWriter {
         while (!locked.containsAll(p.fieldScopes())) {
             var scopes = new java.util.TreeSet<>(p.fieldScopes());
             scopes.removeAll(locked);
-            tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.copyOf(scopes))).consume();
+            tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.copyOf(scopes)));
             locked.addAll(scopes);
             var known = new HashMap<String, Set<String>>(stored.fields() == null ? Map.of() : stored.fields());
-            known.putAll(fields.reread(tx, scopes));
+            known.putAll(fields.reread(tx::run, scopes));
             stored = new Stored(
                     stored.tasks(),
                     stored.workflows(),
@@ -301,24 +319,23 @@ final class BatchWriter {
             p = IngestPlan.of(batch, stored, properties, receivedAt);
         }
         for (IngestPlan.Step s : p.steps()) {
-            List<Record> conflicts =
-                    tx.run(WRITES.get(s.statement()), s.parameters()).list();
+            List<Map<String, Object>> conflicts = tx.run(WRITES.get(s.statement()), s.parameters());
             if (!conflicts.isEmpty())
                 throw new Replan(conflicts.size() + " entities made by another server meanwhile, e.g. "
-                        + conflicts.get(0).get(0));
+                        + conflicts.get(0).values().iterator().next());
         }
         return p;
     }
 
-    private Stored read(SimpleQueryRunner tx, Batch batch) {
+    private Stored read(WriteTransaction tx, Batch batch) {
         // sorted: the reads lock what they read, and two batches must lock in one order
         var tasks = documents(tx, READ_TASKS, sorted(batch.taskIds()), this::decodeTask);
         var workflows = documents(tx, READ_WORKFLOWS, sorted(batch.workflowIds()), this::decodeWorkflow);
         var campaigns = new HashSet<String>();
         List<String> campaignIds = batch.campaignIds();
         if (!campaignIds.isEmpty())
-            for (Record r : tx.run(READ_CAMPAIGNS, Map.of("ids", campaignIds)).list())
-                campaigns.add(r.get("id").asString());
+            for (Map<String, Object> r : tx.run(READ_CAMPAIGNS, Map.of("ids", campaignIds)))
+                campaigns.add((String) r.get("id"));
         var entities = new HashMap<String, Map<String, Object>>();
         var versions = new HashMap<String, List<Map<String, Object>>>();
         var generations = new HashMap<String, List<Generation>>();
@@ -329,33 +346,38 @@ final class BatchWriter {
             var versioned = new HashSet<>(batch.versionedEntityIds(tasks));
             var rows = new ArrayList<Map<String, Object>>(entityIds.size());
             for (String id : entityIds) rows.add(Map.of("id", id, "usages", versioned.contains(id)));
-            for (Record r : tx.run(READ_ENTITIES, Map.of("rows", rows)).list()) {
-                String id = r.get("id").asString();
-                entities.put(id, r.get("props").asMap());
-                List<Map<String, Object>> vs = r.get("versions").asList(Value::asMap);
+            for (Map<String, Object> r : tx.run(READ_ENTITIES, Map.of("rows", rows))) {
+                String id = (String) r.get("id");
+                entities.put(id, map(r.get("props")));
+                var vs = new ArrayList<Map<String, Object>>();
+                for (Object v : list(r.get("versions"))) vs.add(map(v));
                 if (!vs.isEmpty()) versions.put(id, vs);
-                List<Generation> gs = r.get("generations")
-                        .asList(g -> new Generation(
-                                g.get("task_id").asString(),
-                                nullableString(g.get("role")),
-                                nullableDouble(g.get("at"))));
+                var gs = new ArrayList<Generation>();
+                for (Object o : list(r.get("generations"))) {
+                    Map<String, Object> g = map(o);
+                    gs.add(new Generation(
+                            (String) g.get("task_id"), (String) g.get("role"), nullableDouble(g.get("at"))));
+                }
                 if (!gs.isEmpty()) generations.put(id, gs);
-                List<Usage> us = r.get("usages")
-                        .asList(u -> new Usage(
-                                u.get("task_id").asString(),
-                                nullableString(u.get("role")),
-                                nullableString(u.get("version")),
-                                nullableDouble(u.get("at"))));
+                var us = new ArrayList<Usage>();
+                for (Object o : list(r.get("usages"))) {
+                    Map<String, Object> u = map(o);
+                    us.add(new Usage(
+                            (String) u.get("task_id"),
+                            (String) u.get("role"),
+                            (String) u.get("version"),
+                            nullableDouble(u.get("at"))));
+                }
                 if (!us.isEmpty()) usages.put(id, us);
             }
         }
         var observers = new HashMap<String, Double>();
         List<String> observerIds = batch.observerIds();
         if (!observerIds.isEmpty())
-            for (Record r : tx.run(READ_OBSERVERS, Map.of("ids", observerIds)).list()) {
-                var at = r.get("at");
+            for (Map<String, Object> r : tx.run(READ_OBSERVERS, Map.of("ids", observerIds))) {
+                Double at = nullableDouble(r.get("at"));
                 // a node without a time (written by hand) is replaced by any report
-                if (!at.isNull()) observers.put(r.get("id").asString(), at.asDouble());
+                if (at != null) observers.put((String) r.get("id"), at);
             }
         return new Stored(
                 tasks,
@@ -366,7 +388,7 @@ final class BatchWriter {
                 versions,
                 usages,
                 generations,
-                fields.registered(tx, scopes(batch, tasks, workflows)));
+                fields.registered(tx::run, scopes(batch, tasks, workflows)));
     }
 
     /** The registry scopes of the batch's tasks and workflows, as sent and as stored. */
@@ -386,13 +408,13 @@ final class BatchWriter {
     }
 
     private static <T> Map<String, Optional<T>> documents(
-            SimpleQueryRunner tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
+            WriteTransaction tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
         var out = new HashMap<String, Optional<T>>();
         if (ids.isEmpty()) return out;
-        for (Record r : tx.run(statement, Map.of("ids", ids)).list()) {
-            String id = r.get("id").asString();
-            var json = r.get("json");
-            out.put(id, json.isNull() ? Optional.empty() : Optional.of(decode.apply(id, json.asString())));
+        for (Map<String, Object> r : tx.run(statement, Map.of("ids", ids))) {
+            String id = (String) r.get("id");
+            var json = (String) r.get("json");
+            out.put(id, json == null ? Optional.empty() : Optional.of(decode.apply(id, json)));
         }
         return out;
     }
@@ -403,12 +425,18 @@ final class BatchWriter {
         return out;
     }
 
-    private static String nullableString(Value v) {
-        return v.isNull() ? null : v.asString();
+    /** A number as the driver's {@code asDouble} reads it (an integer stored by hand included); null stays null. */
+    private static Double nullableDouble(Object v) {
+        return v == null ? null : ((Number) v).doubleValue();
     }
 
-    private static Double nullableDouble(Value v) {
-        return v.isNull() ? null : v.asDouble();
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object v) {
+        return v == null ? Map.of() : (Map<String, Object>) v;
+    }
+
+    private static List<?> list(Object v) {
+        return v == null ? List.of() : (List<?>) v;
     }
 
     private TaskEvent decodeTask(String id, String json) {
@@ -427,9 +455,9 @@ final class BatchWriter {
         }
     }
 
-    /** The batch does not fit in one transaction ({@link StoreFaults.Kind#TOO_BIG}); not retried by the driver. */
+    /** The batch does not fit in one transaction ({@link StoreFaults.Kind#TOO_BIG}); not retried by the transport. */
     static final class TooBig extends RuntimeException {
-        TooBig(Neo4jException cause) {
+        TooBig(RuntimeException cause) {
             super(cause.getMessage(), cause);
         }
     }

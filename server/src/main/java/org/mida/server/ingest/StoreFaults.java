@@ -3,13 +3,14 @@ package org.mida.server.ingest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Locale;
-import org.neo4j.driver.exceptions.ClientException;
 import org.neo4j.driver.exceptions.Neo4jException;
 import org.neo4j.driver.exceptions.RetryableException;
 import org.neo4j.driver.exceptions.SecurityException;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.neo4j.driver.exceptions.SessionExpiredException;
 import org.neo4j.driver.exceptions.TransientException;
+import org.neo4j.graphdb.QueryExecutionException;
+import org.neo4j.kernel.api.exceptions.Status;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -62,7 +63,8 @@ final class StoreFaults {
         boolean storageText = false;
         int depth = 0;
         for (Throwable c = error; c != null && depth < 32; c = c.getCause(), depth++) {
-            if (c instanceof Neo4jException n && transactionTooBig(n)) return Kind.TOO_BIG;
+            String code = code(c);
+            if (code != null && transactionTooBig(code, c.getMessage())) return Kind.TOO_BIG;
             if (c instanceof ServiceUnavailableException
                     || c instanceof SessionExpiredException
                     || c instanceof TransientException
@@ -73,7 +75,7 @@ final class StoreFaults {
                     || c instanceof UncheckedIOException
                     || c instanceof OutOfMemoryError) return Kind.STORAGE;
             if (c instanceof JedisDataException j && redisBusy(j.getMessage())) return Kind.STORAGE;
-            if (verdict == null && c instanceof Neo4jException n) verdict = neo4j(n);
+            if (verdict == null && code != null) verdict = neo4j(code);
             storageText |= storageMessage(c.getMessage());
         }
         // a Neo4j code names the class of error: a content code wins over words in its message (which
@@ -85,10 +87,45 @@ final class StoreFaults {
         return Kind.CONTENT;
     }
 
-    private static Kind neo4j(Neo4jException e) {
-        String code = e.code() == null ? "" : e.code();
-        if (e instanceof ClientException
-                && (code.startsWith("Neo.ClientError.Schema.") || code.startsWith("Neo.ClientError.Statement."))) {
+    /**
+     * The Neo4j status code of an error from either transport, null when it has none: the driver's {@code
+     * Neo4jException.code()}; in-process, {@code QueryExecutionException.getStatusCode()} or the kernel
+     * {@code Status} of the Java API's exceptions ({@code TransactionFailureException}, {@code
+     * TransientTransactionFailureException}, {@code DatabaseShutdownException}, the memory limit's {@code
+     * MemoryLimitExceededException} …). A driver ClientException's code is a {@code Neo.ClientError.*}
+     * one, so the code alone tells the class of error on both.
+     */
+    static String code(Throwable c) {
+        String code = null;
+        if (c instanceof Neo4jException n) code = n.code() == null ? "" : n.code();
+        else if (c instanceof QueryExecutionException q) code = q.getStatusCode();
+        else if (c instanceof Status.HasStatus h
+                && h.status() != null
+                && h.status().code() != null) code = h.status().code().serialize();
+        return code;
+    }
+
+    /**
+     * A transient failure that a new transaction may not meet (a deadlock, a lock timeout, a database
+     * briefly unavailable): what the driver's managed transactions retry, for the in-process transport to
+     * retry alike. Not the memory limit, nor a transaction terminated or a lock client stopped (the
+     * driver does not retry those either).
+     */
+    static boolean transient_(Throwable error) {
+        int depth = 0;
+        for (Throwable c = error; c != null && depth < 32; c = c.getCause(), depth++) {
+            String code = code(c);
+            if (code == null) continue;
+            if (transactionTooBig(code, c.getMessage())) return false;
+            return code.startsWith("Neo.TransientError.")
+                    && !code.equals("Neo.TransientError.Transaction.Terminated")
+                    && !code.equals("Neo.TransientError.Transaction.LockClientStopped");
+        }
+        return false;
+    }
+
+    private static Kind neo4j(String code) {
+        if (code.startsWith("Neo.ClientError.Schema.") || code.startsWith("Neo.ClientError.Statement.")) {
             // a constraint, a type or an argument error: about the data of this statement; but a statement
             // cut short by a timeout or a terminated transaction is the store's doing
             if (code.contains("Timeout") || code.contains("TimedOut") || code.contains("Terminated"))
@@ -109,8 +146,11 @@ final class StoreFaults {
      * Neo.TransientError.General.TransactionMemoryLimit} (older: {@code ...TransactionOutOfMemoryError}).
      */
     static boolean transactionTooBig(Neo4jException e) {
-        String code = e.code() == null ? "" : e.code();
-        String message = e.getMessage() == null ? "" : e.getMessage();
+        return transactionTooBig(e.code() == null ? "" : e.code(), e.getMessage());
+    }
+
+    private static boolean transactionTooBig(String code, String message) {
+        if (message == null) message = "";
         return code.endsWith(".TransactionMemoryLimit")
                 || code.endsWith(".TransactionOutOfMemoryError")
                 || message.contains("db.memory.transaction.max threshold reached");

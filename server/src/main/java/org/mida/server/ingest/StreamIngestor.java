@@ -134,12 +134,36 @@ public final class StreamIngestor implements AutoCloseable {
             FieldRegistry fields) {
         this(
                 redis,
-                new BatchWriter(driver, codec, properties, fields),
+                new BatchWriter(IngestTransport.driver(driver), codec, properties, fields),
                 codec,
                 metrics,
                 settings,
                 listener,
                 probe(driver));
+    }
+
+    /**
+     * The ingest of {@code settings.stream()} into the graph that {@code transport} reaches (the driver, or
+     * the embedded Neo4j's in-process API), with these bounds on the keys made queryable ({@code
+     * properties}) and this field registry; the health probe goes the same way.
+     */
+    public StreamIngestor(
+            UnifiedJedis redis,
+            IngestTransport transport,
+            EventCodec codec,
+            IngestMetrics metrics,
+            Settings settings,
+            Consumer<List<Event>> listener,
+            NodeProperties properties,
+            FieldRegistry fields) {
+        this(
+                redis,
+                new BatchWriter(transport, codec, properties, fields),
+                codec,
+                metrics,
+                settings,
+                listener,
+                transport::probe);
     }
 
     /**
@@ -185,7 +209,10 @@ public final class StreamIngestor implements AutoCloseable {
         try {
             long t0 = System.nanoTime();
             writer.warmUp();
-            LOG.info("ingest statements planned in {} ms", (System.nanoTime() - t0) / 1_000_000);
+            LOG.info(
+                    "ingest statements planned in {} ms (transport: {})",
+                    (System.nanoTime() - t0) / 1_000_000,
+                    writer.transport().name());
         } catch (RuntimeException e) {
             LOG.warn("could not plan the ingest statements ahead: {}", e.getMessage());
         }

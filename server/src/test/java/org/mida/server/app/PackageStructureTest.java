@@ -101,6 +101,10 @@ class PackageStructureTest {
                 .orShould()
                 .haveSimpleName("IngestMetrics")
                 .orShould()
+                .haveSimpleName("IngestTransport") // issue 15: app picks the ingest's way to Neo4j; bench too
+                .orShould()
+                .haveSimpleName("WriteTransaction")
+                .orShould()
                 .haveSimpleName("NodeProperties")
                 .orShould()
                 .haveSimpleName("TaskBroadcaster")

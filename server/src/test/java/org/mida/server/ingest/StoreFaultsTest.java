@@ -10,6 +10,11 @@ import org.neo4j.driver.exceptions.ClientException;
 import org.neo4j.driver.exceptions.DatabaseException;
 import org.neo4j.driver.exceptions.ServiceUnavailableException;
 import org.neo4j.driver.exceptions.TransientException;
+import org.neo4j.graphdb.DatabaseShutdownException;
+import org.neo4j.graphdb.QueryExecutionException;
+import org.neo4j.graphdb.TransactionFailureException;
+import org.neo4j.graphdb.TransactionTerminatedException;
+import org.neo4j.graphdb.TransientTransactionFailureException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 
@@ -91,5 +96,40 @@ class StoreFaultsTest {
         assertThat(StoreFaults.classify(new TransientException(
                         "Neo.TransientError.General.MemoryPoolOutOfMemoryError", "pool exhausted")))
                 .isEqualTo(StoreFaults.Kind.STORAGE);
+    }
+
+    /**
+     * The embedded Neo4j's Java API (the in-process transport) reports the same conditions with its own
+     * exceptions: a status code on {@code QueryExecutionException}, a kernel {@code Status} on the others.
+     * (IngestTransportIT produces each of them for real.)
+     */
+    @Test
+    void the_in_process_apis_errors_are_told_apart_by_their_status_codes() {
+        assertThat(StoreFaults.classify(new QueryExecutionException(
+                        "Node(1) already exists", null, "Neo.ClientError.Schema.ConstraintValidationFailed")))
+                .isEqualTo(Kind.CONTENT);
+        assertThat(StoreFaults.classify(
+                        new QueryExecutionException("Type mismatch", null, "Neo.ClientError.Statement.TypeError")))
+                .isEqualTo(Kind.CONTENT);
+        var deadlock = new TransientTransactionFailureException(
+                org.neo4j.kernel.api.exceptions.Status.Transaction.DeadlockDetected, "deadlock");
+        assertThat(StoreFaults.classify(deadlock)).isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.transient_(deadlock)).isTrue();
+        var memory = new QueryExecutionException(
+                "The allocation of an extra 2.0 MiB would use more than the limit 48.0 MiB",
+                null,
+                "Neo.TransientError.General.TransactionMemoryLimit");
+        assertThat(StoreFaults.classify(memory)).isEqualTo(Kind.TOO_BIG);
+        assertThat(StoreFaults.transient_(memory)).as("never retried").isFalse();
+        assertThat(StoreFaults.classify(new DatabaseShutdownException())).isEqualTo(Kind.STORAGE);
+        assertThat(StoreFaults.classify(new TransactionFailureException(
+                        "The database has encountered a critical error, and needs to be restarted.")))
+                .isEqualTo(Kind.STORAGE);
+        var terminated =
+                new TransactionTerminatedException(org.neo4j.kernel.api.exceptions.Status.Transaction.Terminated);
+        assertThat(StoreFaults.transient_(terminated)).isFalse();
+        assertThat(StoreFaults.classify(
+                        new QueryExecutionException("boom", null, "Neo.DatabaseError.Statement.ExecutionFailed")))
+                .isEqualTo(Kind.UNSURE);
     }
 }
