@@ -563,8 +563,9 @@ public final class TaskMirror implements AutoCloseable {
         } catch (Exception e) {
             LOG.debug("columnar mirror: unsubscribe failed: {}", e.toString());
         }
+        // listeners first: a read of theirs the interrupt below cuts short is then known to be the stop
+        for (Listener l : listeners) l.closed();
         worker.interrupt();
         listener.interrupt();
-        for (Listener l : listeners) l.closed();
     }
 }

@@ -62,6 +62,9 @@ final class FeedIndex implements TaskMirror.Listener {
     private List<Feed> list;
     private Thread builder;
     private volatile long buildMs = -1;
+    /** The mirror closed (its server stops): no rebuild, no warning for reads it interrupted. */
+    private volatile boolean shut;
+
     private volatile boolean overviewWarmed;
 
     FeedIndex(Driver driver) {
@@ -80,6 +83,7 @@ final class FeedIndex implements TaskMirror.Listener {
     @Override
     public void reloading() {
         synchronized (lock) {
+            if (shut) return;
             buildWanted = true;
             building = true;
             dirty = new LinkedHashSet<>();
@@ -103,6 +107,7 @@ final class FeedIndex implements TaskMirror.Listener {
         try {
             apply(taskIds);
         } catch (RuntimeException e) {
+            if (shut) return; // the server stops: its mirror interrupted this read
             LOG.warn("workflow feed graph: could not follow a batch ({}); rebuilding it", e.toString());
             reloading();
         }
@@ -140,6 +145,7 @@ final class FeedIndex implements TaskMirror.Listener {
     @Override
     public void closed() {
         synchronized (lock) {
+            shut = true;
             if (builder != null) builder.interrupt();
         }
     }

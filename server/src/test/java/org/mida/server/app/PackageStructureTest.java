@@ -105,6 +105,8 @@ class PackageStructureTest {
                 .orShould()
                 .haveSimpleName("WriteTransaction")
                 .orShould()
+                .haveSimpleName("IngestWarmup") // issue 14: app rehearses the ingest before health says ok
+                .orShould()
                 .haveSimpleName("NodeProperties")
                 .orShould()
                 .haveSimpleName("TaskBroadcaster")
