@@ -172,6 +172,7 @@ final class FeedIndex implements TaskMirror.Listener {
             try {
                 build();
             } catch (RuntimeException e) {
+                if (shut) return; // the server stops: its mirror interrupted the build
                 LOG.warn("workflow feed graph: build failed ({}); retrying in 5 s", e.toString());
                 synchronized (lock) {
                     buildWanted = true;
