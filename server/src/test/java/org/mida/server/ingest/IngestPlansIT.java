@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mida.cypher.Cypher;
 import org.mida.server.testing.Backends;
+import org.mida.server.testing.Plans;
 import org.mida.server.testing.TestServer;
 import org.neo4j.driver.summary.Plan;
 
@@ -28,12 +29,6 @@ class IngestPlansIT {
     @AfterEach
     void stop() {
         if (s != null) s.close();
-    }
-
-    private static void operators(Plan p, List<String> out) {
-        var details = p.arguments().get("Details");
-        out.add(p.operatorType() + (details == null ? "" : " " + details.asString()));
-        for (Plan c : p.children()) operators(c, out);
     }
 
     static final List<String> STATEMENTS = List.of(
@@ -65,28 +60,7 @@ class IngestPlansIT {
     @Test
     void every_ingest_statement_seeks_by_key() {
         s = TestServer.start();
-        var events = new StringBuilder("[");
-        for (int i = 0; i < 400; i++) {
-            if (i > 0) events.append(',');
-            events.append("{\"type\":\"task\",\"task_id\":\"i-t")
-                    .append(i)
-                    .append("\",\"workflow_id\":\"wf-")
-                    .append(i % 4)
-                    .append("\",\"campaign_id\":\"c\",\"status\":\"FINISHED\",\"started_at\":")
-                    .append(1000 + i)
-                    .append(",\"ended_at\":")
-                    .append(1000.5 + i)
-                    .append(",\"used\":{\"in\":{\"@id\":\"file:///shared/")
-                    .append(i % 7)
-                    .append("\"},\"raw\":{\"@id\":\"file:///raw/")
-                    .append(i)
-                    .append("\"}},\"generated\":{\"out\":{\"@id\":\"file:///shared/")
-                    .append((i + 3) % 7)
-                    .append("\"}}")
-                    .append(i > 0 ? ",\"dependencies\":[\"i-t" + (i - 1) + "\"]" : "")
-                    .append('}');
-        }
-        var r = s.post("/api/events", events.append(']').toString());
+        var r = s.post("/api/events", Plans.filledStoreEvents("i-t", 400));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         s.awaitIngested(seconds(60));
 
@@ -108,8 +82,7 @@ class IngestPlansIT {
                 try (var session = s.server().driver().session()) {
                     plan = session.run("EXPLAIN " + statement, params).consume().plan();
                 }
-                var ops = new ArrayList<String>();
-                operators(plan, ops);
+                var ops = Plans.operators(plan);
                 for (String op : ops)
                     if (op.contains("Scan") || op.contains("Join")) bad.add(name + " (" + n + " rows): " + op);
             }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.mida.cypher.Cypher;
 import org.mida.server.testing.Backends;
+import org.mida.server.testing.Plans;
 import org.mida.server.testing.TestServer;
 import org.neo4j.driver.summary.Plan;
 
@@ -34,37 +35,10 @@ class FeedPlansIT {
         if (s != null) s.close();
     }
 
-    private static void operators(Plan p, List<String> out) {
-        var details = p.arguments().get("Details");
-        out.add(p.operatorType() + (details == null ? "" : " " + details.asString()));
-        for (Plan c : p.children()) operators(c, out);
-    }
-
     @Test
     void the_per_batch_feed_statements_never_scan_or_join() {
         s = TestServer.start();
-        var events = new StringBuilder("[");
-        for (int i = 0; i < 400; i++) {
-            if (i > 0) events.append(',');
-            events.append("{\"type\":\"task\",\"task_id\":\"p-t")
-                    .append(i)
-                    .append("\",\"workflow_id\":\"wf-")
-                    .append(i % 4)
-                    .append("\",\"campaign_id\":\"c\",\"status\":\"FINISHED\",\"started_at\":")
-                    .append(1000 + i)
-                    .append(",\"ended_at\":")
-                    .append(1000.5 + i)
-                    .append(",\"used\":{\"in\":{\"@id\":\"file:///shared/")
-                    .append(i % 7)
-                    .append("\"},\"raw\":{\"@id\":\"file:///raw/")
-                    .append(i)
-                    .append("\"}},\"generated\":{\"out\":{\"@id\":\"file:///shared/")
-                    .append((i + 3) % 7)
-                    .append("\"}}")
-                    .append(i > 0 ? ",\"dependencies\":[\"p-t" + (i - 1) + "\"]" : "")
-                    .append('}');
-        }
-        var r = s.post("/api/events", events.append(']').toString());
+        var r = s.post("/api/events", Plans.filledStoreEvents("p-t", 400));
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         s.awaitIngested(seconds(60));
 
@@ -78,8 +52,7 @@ class FeedPlansIT {
                             .consume()
                             .plan();
                 }
-                var ops = new ArrayList<String>();
-                operators(plan, ops);
+                var ops = Plans.operators(plan);
                 assertThat(ops)
                         .as(statement + " with " + n + " ids: " + ops)
                         .noneMatch(op -> op.contains("Scan")
