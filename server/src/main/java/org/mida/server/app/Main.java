@@ -26,8 +26,8 @@ public final class Main {
             return;
         }
         try {
-            MidaServer server = MidaServer.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "mida-shutdown"));
+            // its own shutdown hook stops it in order on SIGTERM / Ctrl-C
+            MidaServer.start(config);
         } catch (RuntimeException e) {
             log.error("MIDA failed to start: {}", e.getMessage(), e);
             System.exit(1);

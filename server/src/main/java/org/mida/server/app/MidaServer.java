@@ -28,7 +28,8 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * The running server: embedded or external Neo4j and Redis, the schema, the ingest loop and the HTTP
  * app. {@link #close()} stops them in reverse order (HTTP, ingest with its batch in hand, clients,
- * embedded services).
+ * embedded services); a shutdown hook of its own does the same on JVM exit (SIGTERM, Ctrl-C), and the
+ * embedded services leave their own hooks to it, so none stops under an ingest still writing.
  *
  * <pre>{@code
  * try (MidaServer s = MidaServer.start(Config.from(System.getenv(), args))) { ... }
@@ -50,6 +51,8 @@ public final class MidaServer implements AutoCloseable {
     private org.mida.server.columnar.TaskMirror mirror;
     private Javalin http;
     private volatile boolean closed;
+    // one hook stops everything in order on JVM exit (SIGTERM, Ctrl-C); the embedded backends leave theirs to it
+    private final Thread shutdownHook = new Thread(this::close, "mida-shutdown");
     private volatile boolean ready;
     private volatile org.mida.server.ingest.IngestWarmup.Report warmup;
 
@@ -71,6 +74,7 @@ public final class MidaServer implements AutoCloseable {
     private void startAll() {
         long t0 = System.nanoTime();
         LOG.info("starting MIDA with {}", config);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
         String neo4jUri = config.neo4jUri();
         String redisUri = config.redisUri();
         if (config.embeddedNeo4j() || config.embeddedRedis()) createDir(config.dataDir());
@@ -81,6 +85,7 @@ public final class MidaServer implements AutoCloseable {
                     config.redisPort(),
                     config.redisMaxMemory(),
                     EmbeddedRedis.Fsync.valueOf(config.redisFsync().toUpperCase(java.util.Locale.ROOT)));
+            embeddedRedis.leaveShutdownToOwner();
             redisUri = embeddedRedis.uri();
             redisLog = embeddedRedis.uriWithoutPassword() + " (password in "
                     + embeddedRedis.dir().resolve(EmbeddedRedis.PASSWORD_FILE) + ")";
@@ -91,6 +96,7 @@ public final class MidaServer implements AutoCloseable {
                     config.boltPort(),
                     config.pageCache(),
                     config.neo4jTxMaxMemory() < 0 ? EmbeddedNeo4j.defaultTxMaxMemory() : config.neo4jTxMaxMemory());
+            embeddedNeo4j.leaveShutdownToOwner();
             neo4jUri = embeddedNeo4j.boltUri();
         }
         // managed transactions retry for 3 s, not the driver's 30: the ingest has its own backoff and
@@ -341,6 +347,13 @@ public final class MidaServer implements AutoCloseable {
                 c.close();
             } catch (Exception e) {
                 LOG.warn("error while stopping", e);
+            }
+        }
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting; the hook finds the server closed
             }
         }
         LOG.info("MIDA stopped");

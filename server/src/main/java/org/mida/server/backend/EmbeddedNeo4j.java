@@ -334,6 +334,19 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         return homeDir;
     }
 
+    /**
+     * Leaves stopping this on JVM exit to an owner that closes it in order from a shutdown hook of its own
+     * (the server: HTTP and the ingest before the backends). Without this, this object's own hook runs at
+     * the same time as the owner's and stops the Neo4j under an ingest still writing.
+     */
+    public void leaveShutdownToOwner() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting already; the hook runs (or ran) anyway
+        }
+    }
+
     /** Shuts Neo4j down; idempotent. */
     @Override
     public void close() {

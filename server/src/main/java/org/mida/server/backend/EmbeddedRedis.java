@@ -517,6 +517,19 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
+    /**
+     * Leaves stopping this on JVM exit to an owner that closes it in order from a shutdown hook of its own
+     * (the server: HTTP and the ingest before the backends). Without this, this object's own hook runs at
+     * the same time as the owner's and stops the redis-server under an ingest still writing.
+     */
+    public void leaveShutdownToOwner() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting already; the hook runs (or ran) anyway
+        }
+    }
+
     /** Stops redis-server (SIGTERM, which flushes the AOF like SHUTDOWN); idempotent. */
     @Override
     public void close() {

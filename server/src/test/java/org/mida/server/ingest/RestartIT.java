@@ -3,21 +3,15 @@ package org.mida.server.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
+import org.mida.server.testing.ServerProcess;
 import redis.clients.jedis.JedisPooled;
 import redis.clients.jedis.StreamEntryID;
 
@@ -71,106 +65,39 @@ class RestartIT {
     @Test
     void after_kill_minus_9_in_the_middle_of_an_ingest_a_restart_finishes_it_exactly_once(@TempDir Path dir)
             throws Exception {
-        int http = freePort(), bolt = freePort(), redisPort = freePort();
         int total = 30_000;
-        Process first = launch(dir, http, bolt, redisPort);
-        Process second = null;
+        var server = ServerProcess.on(dir);
+        ServerProcess first = server.launch("--batch-size", "500");
+        ServerProcess second = null;
         try {
-            awaitHealthy(http, first);
-            // the embedded Redis requires the password the server generated in its data dir
-            String password = java.nio.file.Files.readString(dir.resolve("redis/password"))
-                    .strip();
-            try (var redis = new JedisPooled(java.net.URI.create("redis://:" + password + "@127.0.0.1:" + redisPort))) {
+            first.awaitHealthy(Duration.ofSeconds(120));
+            try (var redis = first.redis()) {
                 xaddTasks(redis, 0, total, "FINISHED");
             }
             Thread.sleep(1500); // the append-only file is fsynced every second
             long before = -1;
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (System.nanoTime() < deadline) {
-                before = healthTasks(http);
+                before = first.healthTasks();
                 if (before >= 2000) break;
                 Thread.sleep(20);
             }
-            first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no drain
+            first.process().destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no drain
             assertThat(before).as("killed in the middle of the ingest").isBetween(2000L, (long) total - 1);
 
-            second = launch(dir, http, bolt, redisPort);
-            awaitHealthy(http, second);
+            second = server.launch("--batch-size", "500").awaitHealthy(Duration.ofSeconds(120));
             long deadline2 = System.nanoTime() + Duration.ofSeconds(180).toNanos();
             String health = "";
             while (System.nanoTime() < deadline2) {
-                health = get(http, "/api/health");
-                if (health.contains("\"pending\":0,") && healthTasks(http) == total) break;
+                health = second.get("/api/health");
+                if (health.contains("\"pending\":0,") && second.healthTasks() == total) break;
                 Thread.sleep(200);
             }
-            assertThat(healthTasks(http)).isEqualTo(total);
+            assertThat(second.healthTasks()).isEqualTo(total);
             assertThat(health).contains("\"pending\":0,").contains("\"dead_letters\":0");
         } finally {
-            first.destroyForcibly();
-            if (second != null) {
-                second.destroy(); // SIGTERM: graceful
-                if (!second.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) second.destroyForcibly();
-            }
-        }
-    }
-
-    private static Process launch(Path dir, int http, int bolt, int redis) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var cmd = new ArrayList<>(List.of(
-                java,
-                "-Xmx1g",
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.mida.server.app.Main",
-                "--data-dir",
-                dir.toString(),
-                "--port",
-                String.valueOf(http),
-                "--bolt-port",
-                String.valueOf(bolt),
-                "--redis-port",
-                String.valueOf(redis),
-                "--batch-size",
-                "500"));
-        Path log = dir.resolve("server-" + System.nanoTime() + ".log");
-        return new ProcessBuilder(cmd)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
-    }
-
-    private static void awaitHealthy(int http, Process p) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) throw new AssertionError("server exited with " + p.exitValue());
-            try {
-                if (get(http, "/api/health").contains("\"status\":\"ok\"")) return;
-            } catch (IOException notYet) {
-                // starting
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("server did not become healthy");
-    }
-
-    private static long healthTasks(int http) throws Exception {
-        String h = get(http, "/api/health");
-        var m = java.util.regex.Pattern.compile("\"tasks\":(\\d+)").matcher(h);
-        return m.find() ? Long.parseLong(m.group(1)) : -1;
-    }
-
-    private static String get(int port, String path) throws IOException, InterruptedException {
-        var client = HttpClient.newHttpClient();
-        return client.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+            first.close();
+            if (second != null && !second.stop(Duration.ofSeconds(30))) second.close(); // SIGTERM: graceful
         }
     }
 }
