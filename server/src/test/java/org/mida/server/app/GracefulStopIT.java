@@ -44,9 +44,7 @@ class GracefulStopIT {
                     }
                 }
             }
-            long seen = -1;
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline && (seen = first.healthTasks()) < 1000) Thread.sleep(20);
+            long seen = first.awaitTasksAtLeast(1000, Duration.ofSeconds(120));
             assertThat(first.stop(Duration.ofSeconds(60)))
                     .as("stopped within 60 s")
                     .isTrue();
@@ -68,13 +66,7 @@ class GracefulStopIT {
                     .isGreaterThan(Math.max(redisStopped, neo4jStopped));
 
             second = server.launch("--batch-size", "500").awaitHealthy(Duration.ofSeconds(120));
-            String health = "";
-            long deadline2 = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-            while (System.nanoTime() < deadline2) {
-                health = second.get("/api/health");
-                if (health.contains("\"pending\":0,") && second.healthTasks() == total) break;
-                Thread.sleep(200);
-            }
+            String health = second.awaitIngested(total, Duration.ofSeconds(180));
             assertThat(second.healthTasks()).isEqualTo(total);
             assertThat(health).contains("\"pending\":0,").contains("\"dead_letters\":0");
         } finally {

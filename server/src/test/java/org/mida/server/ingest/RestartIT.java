@@ -75,24 +75,12 @@ class RestartIT {
                 xaddTasks(redis, 0, total, "FINISHED");
             }
             Thread.sleep(1500); // the append-only file is fsynced every second
-            long before = -1;
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (System.nanoTime() < deadline) {
-                before = first.healthTasks();
-                if (before >= 2000) break;
-                Thread.sleep(20);
-            }
+            long before = first.awaitTasksAtLeast(2000, Duration.ofSeconds(120));
             first.process().destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no drain
             assertThat(before).as("killed in the middle of the ingest").isBetween(2000L, (long) total - 1);
 
             second = server.launch("--batch-size", "500").awaitHealthy(Duration.ofSeconds(120));
-            long deadline2 = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-            String health = "";
-            while (System.nanoTime() < deadline2) {
-                health = second.get("/api/health");
-                if (health.contains("\"pending\":0,") && second.healthTasks() == total) break;
-                Thread.sleep(200);
-            }
+            String health = second.awaitIngested(total, Duration.ofSeconds(180));
             assertThat(second.healthTasks()).isEqualTo(total);
             assertThat(health).contains("\"pending\":0,").contains("\"dead_letters\":0");
         } finally {

@@ -118,6 +118,29 @@ public final class ServerProcess implements AutoCloseable {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /**
+     * Waits until {@code /api/health} reports {@code tasks} tasks and no pending entry; returns its last answer
+     * (the caller asserts on it, e.g. {@code "dead_letters":0}).
+     */
+    public String awaitIngested(long tasks, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String health = "";
+        while (System.nanoTime() < deadline) {
+            health = get("/api/health");
+            if (health.contains("\"pending\":0,") && healthTasks() == tasks) break;
+            Thread.sleep(200);
+        }
+        return health;
+    }
+
+    /** Waits until {@code /api/health} reports at least {@code tasks} tasks; returns the last count. */
+    public long awaitTasksAtLeast(long tasks, Duration timeout) throws Exception {
+        long seen = -1;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && (seen = healthTasks()) < tasks) Thread.sleep(20);
+        return seen;
+    }
+
     public String logText() {
         try {
             return log == null || !Files.exists(log) ? "" : Files.readString(log);
