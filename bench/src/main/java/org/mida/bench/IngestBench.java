@@ -123,6 +123,12 @@ public final class IngestBench {
                 // the columnar mirror's and the feed index's per-batch reads through the driver, as before
                 case "readsdriver" ->
                     readsOverDriver(() -> endToEnd(main, "e2e-readsdriver", batch, "e2e_readsdriver", c -> c));
+                // every batch that registers keys planned twice, as before (mida.ingest.plan.again)
+                case "planagain" ->
+                    withProperty(
+                            "mida.ingest.plan.again",
+                            "true",
+                            () -> endToEnd(main, "e2e-planagain", batch, "e2e_planagain", c -> c));
                 case "" -> {}
                 default -> throw new IllegalArgumentException("unknown variant " + v);
             }
@@ -139,7 +145,7 @@ public final class IngestBench {
         result.put("ceiling_tasks_per_s", round(ceiling, 0));
         result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
         result.put("ratio_e2e_to_ceiling", round(e2eTasks / ceiling, 3));
-        for (String k : List.of("e2e_driver", "e2e_linger0", "e2e_everysec", "e2e_readsdriver"))
+        for (String k : List.of("e2e_driver", "e2e_linger0", "e2e_everysec", "e2e_readsdriver", "e2e_planagain"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -221,6 +227,16 @@ public final class IngestBench {
             phase.run();
         } finally {
             System.clearProperty(IngestTransport.Mode.PROPERTY);
+        }
+    }
+
+    /** Runs {@code phase} with the system property {@code name} set to {@code value}. */
+    private static void withProperty(String name, String value, Phase phase) throws Exception {
+        System.setProperty(name, value);
+        try {
+            phase.run();
+        } finally {
+            System.clearProperty(name);
         }
     }
 
