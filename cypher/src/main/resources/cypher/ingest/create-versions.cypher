@@ -3,6 +3,7 @@
 // made the version between this batch's read and now.
 UNWIND $rows AS r
 MATCH (e:Entity {id: r.entity_id})
+USING INDEX SEEK e:Entity(id)
 MERGE (v:Version {id: r.id})
   ON CREATE SET v = r.props
   ON MATCH SET v += r.props

@@ -5,5 +5,6 @@ SET w = r.props
 WITH w, r
 CALL (w, r) {
   MATCH (c:Campaign {campaign_id: r.campaign_id})
+  USING INDEX SEEK c:Campaign(campaign_id)
   CREATE (w)-[:PART_OF]->(c)
 }

@@ -3,5 +3,6 @@
 // arrival.
 UNWIND $ids AS id
 MATCH (o:Version {id: id})
+USING INDEX SEEK o:Version(id)
   WHERE o.origin AND NOT (o)<-[:USED]-()
 DETACH DELETE o

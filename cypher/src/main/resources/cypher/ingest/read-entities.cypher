@@ -7,6 +7,7 @@
 // generations and usages change only in a transaction that holds that lock.
 UNWIND $rows AS row
 MATCH (e:Entity {id: row.id})
+USING INDEX SEEK e:Entity(id)
 SET e.id = row.id
 RETURN e.id AS id, properties(e) AS props,
        [(e)<-[:SPECIALIZATION_OF]-(v:Version) | properties(v)] AS versions,

@@ -4,5 +4,6 @@
 // then reads what it wrote: no lost update. The caller sorts the ids, so two batches lock in one order.
 UNWIND $ids AS id
 MATCH (t:Task {task_id: id})
+USING INDEX SEEK t:Task(task_id)
 SET t.task_id = id
 RETURN t.task_id AS id, t._json AS json

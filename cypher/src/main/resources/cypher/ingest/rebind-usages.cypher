@@ -4,7 +4,9 @@
 // there before.
 UNWIND $rows AS r
 MATCH (t:Task {task_id: r.task_id})
+USING INDEX SEEK t:Task(task_id)
 MATCH (e:Entity {id: r.entity_id})
+USING INDEX SEEK e:Entity(id)
 CALL (t, e) {
   MATCH (t)-[old:USED]->(e)
   DELETE old
@@ -22,6 +24,7 @@ CALL (t, r) {
   UNWIND r.uses AS u
   WITH t, u WHERE u.target IS NOT NULL
   MATCH (v:Version {id: u.target})
+  USING INDEX SEEK v:Version(id)
   CREATE (t)-[rel:USED {role: u.role}]->(v)
   SET rel.version = u.version
 }

@@ -1,6 +1,7 @@
 // Workflows seen before: changed properties (null removes), and links when campaign or parent changed.
 UNWIND $rows AS r
 MATCH (w:Workflow {workflow_id: r.workflow_id})
+USING INDEX SEEK w:Workflow(workflow_id)
 SET w += r.props
 WITH w, r
 CALL (w, r) {
@@ -9,5 +10,6 @@ CALL (w, r) {
   DELETE old
   WITH DISTINCT w, r
   MATCH (c:Campaign {campaign_id: r.campaign_id})
+  USING INDEX SEEK c:Campaign(campaign_id)
   CREATE (w)-[:PART_OF]->(c)
 }

@@ -120,6 +120,15 @@ public final class IngestBench {
                 case "driver" -> overDriver(() -> endToEnd(main, "e2e-driver", batch, "e2e_driver", c -> c));
                 case "linger0" -> endToEnd(main, "e2e-linger0", batch, "e2e_linger0", c -> c.withIngestLinger(0));
                 case "everysec" -> endToEnd(main, "e2e-everysec", batch, "e2e_everysec", c -> withFsync(c, "everysec"));
+                // the columnar mirror's and the feed index's per-batch reads through the driver, as before
+                case "readsdriver" ->
+                    readsOverDriver(() -> endToEnd(main, "e2e-readsdriver", batch, "e2e_readsdriver", c -> c));
+                // every batch that registers keys planned twice, as before (mida.ingest.plan.again)
+                case "planagain" ->
+                    withProperty(
+                            "mida.ingest.plan.again",
+                            "true",
+                            () -> endToEnd(main, "e2e-planagain", batch, "e2e_planagain", c -> c));
                 case "" -> {}
                 default -> throw new IllegalArgumentException("unknown variant " + v);
             }
@@ -136,7 +145,7 @@ public final class IngestBench {
         result.put("ceiling_tasks_per_s", round(ceiling, 0));
         result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
         result.put("ratio_e2e_to_ceiling", round(e2eTasks / ceiling, 3));
-        for (String k : List.of("e2e_driver", "e2e_linger0", "e2e_everysec"))
+        for (String k : List.of("e2e_driver", "e2e_linger0", "e2e_everysec", "e2e_readsdriver", "e2e_planagain"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -218,6 +227,26 @@ public final class IngestBench {
             phase.run();
         } finally {
             System.clearProperty(IngestTransport.Mode.PROPERTY);
+        }
+    }
+
+    /** Runs {@code phase} with the system property {@code name} set to {@code value}. */
+    private static void withProperty(String name, String value, Phase phase) throws Exception {
+        System.setProperty(name, value);
+        try {
+            phase.run();
+        } finally {
+            System.clearProperty(name);
+        }
+    }
+
+    /** Runs {@code phase} with the mirror's and feed index's reads through the driver ({@code mida.mirror.reads}). */
+    private static void readsOverDriver(Phase phase) throws Exception {
+        System.setProperty(org.mida.server.columnar.TaskMirror.READS_PROPERTY, "driver");
+        try {
+            phase.run();
+        } finally {
+            System.clearProperty(org.mida.server.columnar.TaskMirror.READS_PROPERTY);
         }
     }
 

@@ -139,6 +139,8 @@ public final class MidaServer implements AutoCloseable {
                 org.mida.server.ingest.IngestTransport.Mode.configured(),
                 driver,
                 inProcess == null ? null : inProcess::database);
+        // the mirror's and the feed index's per-batch reads take the same way (issue 15)
+        mirror.readsThrough(transport);
         ingestor = new StreamIngestor(
                 redis,
                 transport,

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.mida.cypher.Cypher;
 import org.mida.event.Event;
 import org.mida.event.TaskEvent;
+import org.mida.server.ingest.IngestTransport;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Record;
 import org.neo4j.driver.SessionConfig;
@@ -68,6 +69,7 @@ public final class TaskMirror implements AutoCloseable {
     private final long maxBytes;
     private final long reloadMs;
     private final ObjectMapper mapper = new ObjectMapper();
+    private volatile IngestTransport reads;
 
     private volatile TaskTable table;
     private volatile State state = State.LOADING;
@@ -164,6 +166,28 @@ public final class TaskMirror implements AutoCloseable {
     public TaskMirror writtenCount(java.util.function.LongSupplier written) {
         this.written = written;
         return this;
+    }
+
+    /**
+     * Where Neo4j is embedded, the transport the ingest writes through ({@link IngestTransport#embedded}): the
+     * mirror's and the feed index's per-batch reads then run in-process too, not over Bolt to the same JVM
+     * (issue 15). Unset, or with the system property {@value #READS_PROPERTY}{@code =driver} (benchmarks: the
+     * path before, side by side), they go through the driver.
+     */
+    public TaskMirror readsThrough(IngestTransport transport) {
+        this.reads = transport;
+        return this;
+    }
+
+    /** The system property that sends the per-batch reads through the driver even when embedded. */
+    public static final String READS_PROPERTY = "mida.mirror.reads";
+
+    /** The in-process transport the per-batch reads take, or null: through the driver. */
+    public IngestTransport reads() {
+        IngestTransport t = reads;
+        if (t == null || !"embedded".equals(t.name()) || "driver".equals(System.getProperty(READS_PROPERTY)))
+            return null;
+        return t;
     }
 
     /** The mirror of this driver's server, or null. */
@@ -442,18 +466,18 @@ public final class TaskMirror implements AutoCloseable {
         var list = new ArrayList<>(ids);
         for (int from = 0; from < list.size(); from += REREAD_CHUNK) {
             var chunk = list.subList(from, Math.min(list.size(), from + REREAD_CHUNK));
-            List<Record> rows;
-            try (var session = driver.session()) {
-                rows = session.executeRead(
-                        tx -> tx.run(TASKS, Map.of("ids", chunk)).list());
-            }
+            List<Map<String, Object>> rows;
+            IngestTransport in = reads();
+            if (in != null) rows = in.read(tx -> tx.run(TASKS, Map.of("ids", List.copyOf(chunk))));
+            else
+                try (var session = driver.session()) {
+                    rows = session.executeRead(
+                            tx -> tx.run(TASKS, Map.of("ids", chunk)).list(Record::asMap));
+                }
             t.lock.writeLock().lock();
             try {
-                for (Record r : rows)
-                    t.upsert(
-                            r.get(0).asString(),
-                            r.get(1).isNull() ? null : r.get(1).asList(),
-                            flag(r.get(2)));
+                for (Map<String, Object> r : rows)
+                    t.upsert((String) r.get("id"), (List<?>) r.get("props"), Boolean.TRUE.equals(r.get("telemetry")));
             } finally {
                 t.lock.writeLock().unlock();
             }

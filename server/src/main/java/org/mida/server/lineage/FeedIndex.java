@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.mida.cypher.Cypher;
 import org.mida.server.columnar.TaskMirror;
+import org.mida.server.ingest.IngestTransport;
 import org.mida.server.lineage.LineageGraph.Feed;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Value;
@@ -49,6 +50,9 @@ final class FeedIndex implements TaskMirror.Listener {
     record Key(String consumer, String producer) {}
 
     private final Driver driver;
+    /** Whose transport the per-batch reads take where Neo4j is embedded ({@link TaskMirror#reads}); may be null. */
+    private final TaskMirror mirror;
+
     private final Object lock = new Object();
     /** Serializes the recomputations: a later read of the graph is applied after an earlier one. */
     private final Object applyLock = new Object();
@@ -68,14 +72,19 @@ final class FeedIndex implements TaskMirror.Listener {
     private volatile boolean overviewWarmed;
 
     FeedIndex(Driver driver) {
+        this(driver, null);
+    }
+
+    FeedIndex(Driver driver, TaskMirror mirror) {
         this.driver = driver;
+        this.mirror = mirror;
     }
 
     /** The index of this driver's mirror, listening to it; null when the server has no mirror. */
     static FeedIndex attach(Driver driver) {
         TaskMirror mirror = TaskMirror.of(driver);
         if (mirror == null) return null;
-        var index = new FeedIndex(driver);
+        var index = new FeedIndex(driver, mirror);
         mirror.listen(index);
         return index;
     }
@@ -304,26 +313,56 @@ final class FeedIndex implements TaskMirror.Listener {
                 var chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
                 var families = new HashMap<String, Map<Key, Long>>();
                 var consumers = new HashMap<String, Map<Key, Long>>();
-                try (var session = driver.session()) {
-                    session.executeRead(tx -> {
+                IngestTransport in = mirror == null ? null : mirror.reads();
+                if (in != null) {
+                    // in-process where Neo4j is embedded, as the ingest (issue 15: no Bolt round trip per batch)
+                    var chunkIds = List.copyOf(chunk);
+                    in.read(tx -> {
                         families.clear();
                         consumers.clear();
-                        tx.run(ENTITIES, Map.of("ids", chunk)).forEachRemaining(r -> {
-                            var m = families.computeIfAbsent(r.get("family").asString(), k -> new HashMap<>());
-                            for (Value f : r.get("feeds").values())
-                                m.merge(key(f.get(0), f.get(1)), f.get(2).asLong(), Long::sum);
-                        });
-                        tx.run(INFORMED, Map.of("ids", chunk)).forEachRemaining(r -> {
-                            var m = consumers.computeIfAbsent(r.get("task").asString(), k -> new HashMap<>());
-                            for (Value f : r.get("feeds").values())
+                        for (Map<String, Object> r : tx.run(ENTITIES, Map.of("ids", chunkIds))) {
+                            var m = families.computeIfAbsent((String) r.get("family"), k -> new HashMap<>());
+                            for (Object o : (List<?>) r.get("feeds")) {
+                                var f = (List<?>) o;
                                 m.merge(
-                                        key(r.get("consumer"), f.get(0)),
-                                        f.get(1).asLong(),
+                                        new Key((String) f.get(0), (String) f.get(1)),
+                                        ((Number) f.get(2)).longValue(),
                                         Long::sum);
-                        });
+                            }
+                        }
+                        for (Map<String, Object> r : tx.run(INFORMED, Map.of("ids", chunkIds))) {
+                            var m = consumers.computeIfAbsent((String) r.get("task"), k -> new HashMap<>());
+                            for (Object o : (List<?>) r.get("feeds")) {
+                                var f = (List<?>) o;
+                                m.merge(
+                                        new Key((String) r.get("consumer"), (String) f.get(0)),
+                                        ((Number) f.get(1)).longValue(),
+                                        Long::sum);
+                            }
+                        }
                         return null;
                     });
-                }
+                } else
+                    try (var session = driver.session()) {
+                        session.executeRead(tx -> {
+                            families.clear();
+                            consumers.clear();
+                            tx.run(ENTITIES, Map.of("ids", chunk)).forEachRemaining(r -> {
+                                var m = families.computeIfAbsent(r.get("family").asString(), k -> new HashMap<>());
+                                for (Value f : r.get("feeds").values())
+                                    m.merge(key(f.get(0), f.get(1)), f.get(2).asLong(), Long::sum);
+                            });
+                            tx.run(INFORMED, Map.of("ids", chunk)).forEachRemaining(r -> {
+                                var m = consumers.computeIfAbsent(r.get("task").asString(), k -> new HashMap<>());
+                                for (Value f : r.get("feeds").values())
+                                    m.merge(
+                                            key(r.get("consumer"), f.get(0)),
+                                            f.get(1).asLong(),
+                                            Long::sum);
+                            });
+                            return null;
+                        });
+                    }
                 synchronized (lock) {
                     for (var e : families.entrySet()) put(byFamily, e.getKey(), e.getValue(), 0);
                     for (var e : consumers.entrySet()) put(byConsumer, e.getKey(), e.getValue(), 1);

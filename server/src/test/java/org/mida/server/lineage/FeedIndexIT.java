@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.mida.server.testing.TestServer.seconds;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -112,6 +113,47 @@ class FeedIndexIT {
         long informed = 0;
         for (JsonNode e : last.get("edges")) informed += e.get("informed_by").asLong();
         assertThat(informed).as("informed-by links across workflows").isPositive();
+    }
+
+    /**
+     * With the embedded Neo4j the mirror's and the feed index's per-batch reads go in-process, on the ingest's
+     * transport (issue 15), and give what they gave through the driver: the kept overview equals the full
+     * recomputation, the mirror holds every task; with {@code mida.mirror.reads=driver} they take the driver.
+     */
+    @Test
+    void with_the_embedded_neo4j_the_per_batch_reads_go_in_process(@org.junit.jupiter.api.io.TempDir Path dir) {
+        a = TestServer.start(c -> c.withBackends(null, null).withDataDir(dir).withEmbeddedPorts(0, 0));
+        awaitReady(a);
+        TaskMirror mirror = a.server().mirror();
+        assertThat(mirror.reads()).as("in-process reads").isNotNull();
+        assertThat(mirror.reads().name()).isEqualTo("embedded");
+        System.setProperty(TaskMirror.READS_PROPERTY, "driver");
+        try {
+            assertThat(mirror.reads()).as("reads sent through the driver").isNull();
+        } finally {
+            System.clearProperty(TaskMirror.READS_PROPERTY);
+        }
+        var rnd = new Random(5);
+        for (long seed = 1; seed <= 2; seed++) {
+            List<String> events = events(seed, 40);
+            deliver(a, events, rnd);
+            a.awaitIngested(seconds(60));
+            JsonNode expected = overview(a, true);
+            TestServer.await(
+                    seconds(30), "the kept overview", () -> overview(a, false).equals(expected));
+        }
+        assertThat(overview(a, true).get("edges").size())
+                .as("workflows feed each other")
+                .isGreaterThan(3);
+        long stored;
+        try (var session = a.server().driver().session()) {
+            stored = session.run("MATCH (t:Task) WHERE t._json IS NOT NULL RETURN count(t)")
+                    .single()
+                    .get(0)
+                    .asLong();
+        }
+        assertThat(stored).isEqualTo(80);
+        TestServer.await(seconds(30), "the mirror to hold every task", () -> mirror.tasks() == 80);
     }
 
     @Test
