@@ -675,7 +675,9 @@ def test_the_plugins_per_task_events_skip_the_emitters_second_validation_and_cop
     from mida.dask import _Config, _MidaWorker
 
     stream = f"test:dask-vouch:{uuid.uuid4().hex}"
-    cfg = _Config(f"wf-{uuid.uuid4().hex}", "vouch", "vouch", {"redis_uri": server.redis_uri, "stream": stream})
+    cfg = _Config(
+        f"wf-{uuid.uuid4().hex}", "vouch", "vouch", {"redis_uri": server.redis_uri, "stream": stream}
+    )
     short, long_ = "incr-0001", "incr-" + "x" * 1100
     tasks = {k: TaskState(key=k, run_spec=Task(k, incr, i)) for i, k in enumerate((short, long_))}
     worker = types.SimpleNamespace(state=types.SimpleNamespace(tasks=tasks), data={}, name="w-1")
@@ -688,7 +690,10 @@ def test_the_plugins_per_task_events_skip_the_emitters_second_validation_and_cop
     for e in (half._emitter, sched._emitter):
         e._emit_owned = (lambda inner: lambda ev: (handed.append(ev), inner(ev)))(e._emit_owned)
     prefix = types.SimpleNamespace(name="incr")
-    states = {k: types.SimpleNamespace(state="released", dependencies=(), prefix=prefix, annotations=None) for k in tasks}
+    states = {
+        k: types.SimpleNamespace(state="released", dependencies=(), prefix=prefix, annotations=None)
+        for k in tasks
+    }
     try:
         sched.update_graph(types.SimpleNamespace(tasks=states), client="c", tasks=list(tasks))
         for i, k in enumerate(tasks):

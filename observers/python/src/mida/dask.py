@@ -124,7 +124,6 @@ def _vouch(v: Any) -> bool:
     return True
 
 
-
 class _Config:
     """What both halves need, small and picklable (it travels to the scheduler and every worker)."""
 
@@ -162,8 +161,11 @@ class _Config:
         tid = task_id(self.workflow_id, key, execution)
         wf, campaign = self.workflow_id, self.campaign_id
         ok = wire.valid_id(tid) and _vouch(wf) and (campaign is None or _vouch(campaign))
-        ev = wire.Canonical(type="task", task_id=tid, workflow_id=wf) if ok else {
-            "type": "task", "task_id": tid, "workflow_id": wf}
+        ev = (
+            wire.Canonical(type="task", task_id=tid, workflow_id=wf)
+            if ok
+            else {"type": "task", "task_id": tid, "workflow_id": wf}
+        )
         if campaign is not None:
             ev["campaign_id"] = campaign
         return ev
@@ -363,7 +365,9 @@ class MidaDask(SchedulerPlugin):
                         if (k, i) not in self._linked:
                             self._linked.add((k, i))
                             out = cfg.base(k, i)
-                            out["generated"] = generated = {OUTPUT_ROLE: _ref(cfg.workflow_id, k, execution=i)}
+                            out["generated"] = generated = {
+                                OUTPUT_ROLE: _ref(cfg.workflow_id, k, execution=i)
+                            }
                             if type(out) is wire.Canonical and not wire.entities_valid(generated):
                                 out = dict(out)
                             self._emit(out)
