@@ -156,7 +156,7 @@ class _Config:
     def base(self, key: Any, execution: int = 0) -> Dict[str, Any]:
         """A task event's ids: a ``wire.Canonical`` (the emitter sends it without validating it again)
         when they pass what ``wire.validate`` checks, else a plain dict, validated by the emitter and
-        dead-lettered with the reason. A caller that adds a field validation would check either
+        dead-lettered with the reason. A caller that adds a field that validation checks either
         checks it too or turns the event into a plain dict (``dict(ev)``)."""
         tid = task_id(self.workflow_id, key, execution)
         wf, campaign = self.workflow_id, self.campaign_id
