@@ -657,3 +657,66 @@ def _peek_events(server, stream):
 
     r = redis.Redis.from_url(server.redis_uri)
     return [e for _id, f in r.xrange(stream) for e in json.loads(f[b"event"])]
+
+
+def test_the_plugins_per_task_events_skip_the_emitters_second_validation_and_copies_when_vouched(server):
+    """Issue 15 (obs15c): the Dask halves build their task events in the form ``wire.validate`` returns
+    and hand them over without a defensive copy; an event they cannot vouch for (here a key whose task
+    id is longer than the server takes) stays a plain dict, is validated by the emitter and dead-lettered
+    with the reason. The plugin's hooks are called as Dask calls them, on real Dask task states."""
+    import json
+    import types
+
+    import redis
+    from dask._task_spec import Task
+    from distributed.worker_state_machine import TaskState
+
+    from mida import wire
+    from mida.dask import _Config, _MidaWorker
+
+    stream = f"test:dask-vouch:{uuid.uuid4().hex}"
+    cfg = _Config(
+        f"wf-{uuid.uuid4().hex}", "vouch", "vouch", {"redis_uri": server.redis_uri, "stream": stream}
+    )
+    short, long_ = "incr-0001", "incr-" + "x" * 1100
+    tasks = {k: TaskState(key=k, run_spec=Task(k, incr, i)) for i, k in enumerate((short, long_))}
+    worker = types.SimpleNamespace(state=types.SimpleNamespace(tasks=tasks), data={}, name="w-1")
+    half = _MidaWorker(cfg)
+    half.setup(worker)
+    sched = MidaDask(campaign_id="vouch", redis_uri=server.redis_uri, stream=stream)
+    sched.config = cfg
+    sched._emitter = cfg.emitter()
+    handed = []
+    for e in (half._emitter, sched._emitter):
+        e._emit_owned = (lambda inner: lambda ev: (handed.append(ev), inner(ev)))(e._emit_owned)
+    prefix = types.SimpleNamespace(name="incr")
+    states = {
+        k: types.SimpleNamespace(state="released", dependencies=(), prefix=prefix, annotations=None)
+        for k in tasks
+    }
+    try:
+        sched.update_graph(types.SimpleNamespace(tasks=states), client="c", tasks=list(tasks))
+        for i, k in enumerate(tasks):
+            half.transition(k, "ready", "executing")
+            worker.data[k] = i + 1
+            half.transition(k, "executing", "memory")
+        assert half._emitter.flush(30) and sched._emitter.flush(30)
+    finally:
+        half.teardown(worker)
+        sched._close(10)
+    by_status = {(ev["status"], ev["task_id"] == task_id(cfg.workflow_id, short)): ev for ev in handed}
+    for status in ("SUBMITTED", "FINISHED"):
+        ok, bad = by_status[(status, True)], by_status[(status, False)]
+        assert type(ok) is wire.Canonical, status  # sent as built: no validation, no copy
+        assert wire.validate(dict(ok)) == ok  # ... and it is what validation would have made of it
+        assert type(bad) is dict, status  # the emitter validates it
+    assert by_status[("FINISHED", True)]["used"] == {"n": 0}
+    assert by_status[("FINISHED", True)]["generated"] == {"result": 1}
+    r = redis.Redis.from_url(server.redis_uri)
+    sent = [e for _id, f in r.xrange(stream) for e in json.loads(f[b"event"]) if e.get("type") == "task"]
+    dead = [json.loads(f[b"event"]) for _id, f in r.xrange(stream + wire.DEAD_SUFFIX)]
+    reasons = [f[b"reason"].decode() for _id, f in r.xrange(stream + wire.DEAD_SUFFIX)]
+    r.delete(stream, stream + wire.DEAD_SUFFIX)
+    assert sorted(e["status"] for e in sent) == ["FINISHED", "SUBMITTED"]
+    assert all(e["task_id"] == task_id(cfg.workflow_id, short) for e in sent)
+    assert len(dead) == 2 and all("longer than 1024 characters" in why for why in reasons), reasons

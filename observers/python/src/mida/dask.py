@@ -47,9 +47,12 @@ import socket
 import time
 import uuid
 import weakref
+from collections.abc import Mapping
 from typing import Any, Dict, Iterable, List, Optional
 
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
+
+from mida import _values, wire
 
 __all__ = ["PLUGIN_NAME", "MidaDask", "entity_id", "task_id"]
 
@@ -96,6 +99,31 @@ def _activity(key: Any) -> str:
         return key_text(key)
 
 
+def _prefix(ts: Any, key: Any) -> str:
+    """The task's activity: the key's prefix as Dask already computed it for the task (the
+    scheduler's ``TaskPrefix``, the worker's ``prefix`` string), else :func:`_activity`."""
+    p = getattr(ts, "prefix", None)
+    if type(p) is str:
+        return p
+    name = getattr(p, "name", None)
+    return name if type(name) is str else _activity(key)
+
+
+#: ids that passed wire.valid_id in this process (activities, hosts, workflow and campaign ids)
+_vouched: set = set()
+
+
+def _vouch(v: Any) -> bool:
+    """``wire.valid_id`` for the ids that repeat from task to task, remembered once they pass."""
+    if v in _vouched:
+        return True
+    if not wire.valid_id(v):
+        return False
+    if len(_vouched) < 4096:
+        _vouched.add(v)
+    return True
+
+
 class _Config:
     """What both halves need, small and picklable (it travels to the scheduler and every worker)."""
 
@@ -126,13 +154,20 @@ class _Config:
         return Emitter(**self.emitter_settings)
 
     def base(self, key: Any, execution: int = 0) -> Dict[str, Any]:
-        ev = {
-            "type": "task",
-            "task_id": task_id(self.workflow_id, key, execution),
-            "workflow_id": self.workflow_id,
-        }
-        if self.campaign_id is not None:
-            ev["campaign_id"] = self.campaign_id
+        """A task event's ids: a ``wire.Canonical`` (the emitter sends it without validating it again)
+        when they pass what ``wire.validate`` checks, else a plain dict, validated by the emitter and
+        dead-lettered with the reason. A caller that adds a field that validation checks either
+        checks it too or turns the event into a plain dict (``dict(ev)``)."""
+        tid = task_id(self.workflow_id, key, execution)
+        wf, campaign = self.workflow_id, self.campaign_id
+        ok = wire.valid_id(tid) and _vouch(wf) and (campaign is None or _vouch(campaign))
+        ev = (
+            wire.Canonical(type="task", task_id=tid, workflow_id=wf)
+            if ok
+            else {"type": "task", "task_id": tid, "workflow_id": wf}
+        )
+        if campaign is not None:
+            ev["campaign_id"] = campaign
         return ev
 
 
@@ -316,17 +351,25 @@ class MidaDask(SchedulerPlugin):
                 ev = cfg.base(key, n)
                 ev["status"] = "SUBMITTED"
                 ev["submitted_at"] = now
-                ev["activity_id"] = _activity(key)
+                ev["activity_id"] = activity = _prefix(ts, key)
                 ev["adapter_id"] = ADAPTER_ID
+                if type(ev) is wire.Canonical and not _vouch(activity):
+                    ev = dict(ev)
                 deps = ts.dependencies
                 if deps:
                     dep_n = {d.key: executions.get(d.key, 0) for d in deps}
-                    ev["dependencies"] = [task_id(cfg.workflow_id, k, i) for k, i in dep_n.items()]
+                    ev["dependencies"] = dep_ids = [task_id(cfg.workflow_id, k, i) for k, i in dep_n.items()]
+                    if type(ev) is wire.Canonical and not all(wire.valid_id(d) for d in dep_ids):
+                        ev = dict(ev)
                     for k, i in dep_n.items():  # the producer generated what this task will use
                         if (k, i) not in self._linked:
                             self._linked.add((k, i))
                             out = cfg.base(k, i)
-                            out["generated"] = {OUTPUT_ROLE: _ref(cfg.workflow_id, k, execution=i)}
+                            out["generated"] = generated = {
+                                OUTPUT_ROLE: _ref(cfg.workflow_id, k, execution=i)
+                            }
+                            if type(out) is wire.Canonical and not wire.entities_valid(generated):
+                                out = dict(out)
                             self._emit(out)
                     renumbered = {key_text(k): i for k, i in dep_n.items() if i}
                 else:
@@ -368,7 +411,7 @@ class MidaDask(SchedulerPlugin):
                 self._ended_on_blind_worker(key, "ERROR", kwargs)
             return
         try:
-            ev = self.config.base(key, self._executions.get(key, 0))
+            ev = dict(self.config.base(key, self._executions.get(key, 0)))  # rare: validated as given
             ev.update(status="ERROR", ended_at=time.time(), activity_id=_activity(key))
             ts = self._scheduler.tasks.get(key) if self._scheduler is not None else None
             blame = getattr(ts, "exception_blame", None)
@@ -387,7 +430,7 @@ class MidaDask(SchedulerPlugin):
         """The end of a task that ran on a worker without its half, from what the worker told the
         scheduler (times of the compute, the exception): better than a task SUBMITTED for ever."""
         try:
-            ev = self.config.base(key, self._executions.get(key, 0))
+            ev = dict(self.config.base(key, self._executions.get(key, 0)))  # rare: validated as given
             ev.update(status=status, activity_id=_activity(key), adapter_id=ADAPTER_ID)
             worker = str(info.get("worker"))
             ev["node_name"] = worker
@@ -413,7 +456,7 @@ class MidaDask(SchedulerPlugin):
         # Without this a cancelled task would stay SUBMITTED or RUNNING for ever; the wire format has
         # no CANCELLED, so it is an ERROR that says so.
         try:
-            ev = self.config.base(key, self._executions.get(key, 0))
+            ev = dict(self.config.base(key, self._executions.get(key, 0)))  # rare: validated as given
             ev.update(
                 status="ERROR",
                 ended_at=time.time(),
@@ -433,8 +476,9 @@ class MidaDask(SchedulerPlugin):
     # ---- helpers ---------------------------------------------------------------------------------
 
     def _emit(self, event: Dict[str, Any]) -> None:
+        # every event is a dict built here for this call and never touched again: no defensive copy
         if self._emitter is not None:
-            self._emitter.emit(event)
+            self._emitter._emit_owned(event)
 
     def _finish(self) -> None:
         if self._finished or self._emitter is None:
@@ -511,8 +555,9 @@ class _MidaWorker(WorkerPlugin):
         self.config = config
         self._worker = None
         self._emitter = None
-        # key -> (the fields both events share, the RUNNING event's emit_deferred handle)
+        # key -> the RUNNING event's emit_deferred handle
         self._running: Dict[Any, Any] = {}
+        self._ids_ok = False
 
     def __getstate__(self):
         return {"config": self.config}
@@ -525,6 +570,7 @@ class _MidaWorker(WorkerPlugin):
         self._emitter = self.config.emitter()
         self._host = socket.gethostname()
         self._node = str(worker.name)
+        self._ids_ok = _vouch(self._host) and _vouch(self._node)
 
     def teardown(self, worker) -> None:
         emitter, self._emitter = self._emitter, None
@@ -537,11 +583,10 @@ class _MidaWorker(WorkerPlugin):
             return
         try:
             if finish == "executing":
-                base = self._event(key)
-                ev = base.copy()
+                ts = self._worker.state.tasks.get(key)
+                ev = self._event(key, ts)
                 ev["status"] = "RUNNING"
                 ev["started_at"] = time.time()
-                ts = self._worker.state.tasks.get(key)
                 if ts is not None:
                     try:
                         used = self._used(ts)
@@ -550,8 +595,11 @@ class _MidaWorker(WorkerPlugin):
                         used = None
                     if used:
                         ev["used"] = used
-                # held back for the emitter's linger: a task that ends sooner sends ONE event
-                self._running[key] = (base, emitter.emit_deferred(ev))
+                        if type(ev) is wire.Canonical and not wire.entities_valid(used):
+                            ev = dict(ev)  # the emitter validates it and refuses it with the reason
+                # held back for the emitter's linger: a task that ends sooner sends ONE event, this
+                # dict completed into the end (no copy of the shared fields is kept per task)
+                self._running[key] = emitter.emit_deferred(ev)
                 return
             if start not in ("executing", "long-running"):
                 if finish == "error":  # failed before it ran (e.g. its inputs could not be read)
@@ -567,31 +615,37 @@ class _MidaWorker(WorkerPlugin):
             log.debug("mida: could not record %s -> %s of %r", start, finish, key, exc_info=True)
 
     def _end(self, key: Any, status: str, emitter: Any) -> None:
-        running = self._running.pop(key, None)
-        if running is None:
-            ev = self._event(key)
-        else:
-            # the RUNNING event back (started_at, used) when it still waits: it becomes the end event
-            ev = emitter.withdraw(running[1]) or running[0].copy()
+        handle = self._running.pop(key, None)
+        # the RUNNING event back (started_at, used) when it still waits: it becomes the end event
+        ev = emitter.withdraw(handle) if handle is not None else None
+        ts = None
+        if ev is None:
+            ts = self._worker.state.tasks.get(key)
+            ev = self._event(key, ts)
         ev["status"] = status
-        ev["ended_at"] = time.time()
+        ev["ended_at"] = ended = time.time()
         if status == "FINISHED":
             value = _peek(self._worker.data, key)
             if value is not _MISSING:
-                ev["generated"] = _generated(value)
+                ev["generated"] = generated = _generated(value)
+                if type(ev) is wire.Canonical and not wire.entities_valid(generated):
+                    ev = dict(ev)
         else:
-            ts = self._worker.state.tasks.get(key)
+            ts = ts or self._worker.state.tasks.get(key)
             if ts is not None:
                 ev["stderr"] = _error_text(ts)
+        if type(ev) is wire.Canonical and ended < ev.get("started_at", ended):  # the clock went back
+            ev = dict(ev)  # the emitter refuses it, with the reason
         emitter._emit_owned(ev)
 
-    def _event(self, key: Any) -> Dict[str, Any]:
-        ts = self._worker.state.tasks.get(key)
+    def _event(self, key: Any, ts: Any) -> Dict[str, Any]:
         ev = self.config.base(key, _renumbering(ts).get("n", 0))
-        ev["activity_id"] = _activity(key)
+        ev["activity_id"] = activity = _prefix(ts, key)
         ev["adapter_id"] = ADAPTER_ID
         ev["hostname"] = self._host
         ev["node_name"] = self._node
+        if type(ev) is wire.Canonical and not (self._ids_ok and _vouch(activity)):
+            ev = dict(ev)
         return ev
 
     def _used(self, ts) -> Dict[str, Any]:
@@ -757,8 +811,24 @@ def _parameters(func: Any) -> Optional[list]:
 
 
 def _parameter_names(func: Any, n_args: int, kwargs: Dict[str, Any]) -> List[str]:
-    """The names of ``n_args`` positional arguments: the signature's (``*args`` as ``args[i]``)."""
+    """The names of ``n_args`` positional arguments: the signature's (``*args`` as ``args[i]``).
+    Cached per parameter list and count (a map's tasks share one list; the caller does not change it)."""
     params = _parameters(func)
+    hit = _names.get((id(params), n_args))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    names = _names_of(params, n_args)
+    if len(_names) >= _MAX_CODES:
+        _names.clear()
+    _names[(id(params), n_args)] = (params, names)  # holds params: its id cannot be reused meanwhile
+    return names
+
+
+#: (id of a parameter list, number of positional arguments) -> (that list, the names)
+_names: Dict[tuple, tuple] = {}
+
+
+def _names_of(params: Optional[list], n_args: int) -> List[str]:
     if params is None:
         return [f"arg{i}" for i in range(n_args)]
     names: List[str] = []
@@ -773,17 +843,10 @@ def _parameter_names(func: Any, n_args: int, kwargs: Dict[str, Any]) -> List[str
     return names
 
 
-def _recordable(v: Any) -> Any:
-    from mida import _values
-
-    return _values.recordable(v)
+_recordable = _values.recordable
 
 
 def _generated(value: Any) -> Dict[str, Any]:
-    from collections.abc import Mapping
-
-    from mida import _values
-
     if isinstance(value, Mapping) and "@id" not in value and 0 < len(value) <= _values.MAX_ITEMS:
         return {str(k): _recordable(v) for k, v in value.items()}
     return {"result": _recordable(value)}

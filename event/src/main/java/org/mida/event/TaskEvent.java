@@ -374,8 +374,9 @@ public record TaskEvent(
                             + "253402300799: the end of the year 9999), got " + t);
     }
 
+    /** An unmodifiable copy, or the map itself when it cannot change ({@link FrozenMap#copyOf}). */
     static Map<String, Object> copy(Map<String, Object> m) {
-        return m == null || m.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
+        return FrozenMap.copyOf(m);
     }
 
     static <T> T pick(T earlier, T later) {

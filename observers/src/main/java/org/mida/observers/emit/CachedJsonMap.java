@@ -6,18 +6,19 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.mida.event.EventCodec;
+import org.mida.event.FrozenMap;
 
 /**
  * An immutable map that keeps its own JSON text. The {@link Emitter} writes that text as it is
  * instead of serialising the map again, which matters for values attached to many events, such as
  * a telemetry snapshot shared by every task that starts within the same sampling period. Anywhere
- * else it is an ordinary read-only map.
+ * else it is an ordinary read-only map, and a {@link FrozenMap}: an event keeps it without copying it.
  *
  * <pre>{@code
  * Map<String, Object> cpu = CachedJsonMap.of(Map.of("percent", 12.5));
  * }</pre>
  */
-public final class CachedJsonMap extends AbstractMap<String, Object> {
+public final class CachedJsonMap extends AbstractMap<String, Object> implements FrozenMap {
     private final Map<String, Object> map;
     private final String json;
 

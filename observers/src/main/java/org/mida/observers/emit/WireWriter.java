@@ -202,6 +202,10 @@ public final class WireWriter {
     private void telemetry(JsonGenerator g, SerializedString name, Map<String, Object> v) throws IOException {
         if (v == null || v.isEmpty()) return;
         g.writeFieldName(name);
+        if (v instanceof CachedJsonMap c) { // Telemetry's own snapshots: their text is made once per sample
+            g.writeRawValue(c.json());
+            return;
+        }
         if (!sameAsLastSnapshot(v)) {
             var refs = new Object[2 * v.size()];
             int i = 0;

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.mida.event.FrozenMap;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
 import org.mida.observers.emit.Emitter;
@@ -102,7 +103,7 @@ public final class ObservedExecutorService implements ExecutorService {
             this.aware = task instanceof ProvenanceAware p ? p : null;
             String a = activity != null ? activity : aware != null ? aware.activityId() : null;
             this.activityId = a != null ? a : activityOf(task);
-            this.used = used;
+            this.used = used == null ? null : FrozenMap.copyOf(used); // every event keeps it, no copy each
             this.dependencies = deps;
             if (mode == EventMode.EVERY_STATE) emit(base(Status.SUBMITTED).build());
         }
@@ -175,7 +176,18 @@ public final class ObservedExecutorService implements ExecutorService {
     }
 
     static String activityOf(Object task) {
-        Class<?> c = task.getClass();
+        return ACTIVITY.get(task.getClass());
+    }
+
+    /** The activity of a task class, worked out once per class (not per task: a name and substrings). */
+    private static final ClassValue<String> ACTIVITY = new ClassValue<>() {
+        @Override
+        protected String computeValue(Class<?> c) {
+            return activityOfClass(c);
+        }
+    };
+
+    private static String activityOfClass(Class<?> c) {
         String n = c.getName();
         int lambda = n.indexOf("$$Lambda");
         if (lambda > 0) {
@@ -374,10 +386,10 @@ public final class ObservedExecutorService implements ExecutorService {
     }
 
     private static Map<String, Object> snapshot(Map<String, Object> m) {
-        return m == null || m.isEmpty() ? Map.of() : new LinkedHashMap<>(m);
+        return FrozenMap.copyOf(m);
     }
 
     private static Map<String, Object> copy(Map<String, ?> m) {
-        return m == null ? Map.of() : new LinkedHashMap<>(m);
+        return FrozenMap.copyOf(m);
     }
 }

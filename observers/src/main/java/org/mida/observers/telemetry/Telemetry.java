@@ -220,7 +220,9 @@ public final class Telemetry implements AutoCloseable {
         }
         if (!gpus.isEmpty()) m.put("gpu", gpus);
         m.put("sampled_at", round3(System.currentTimeMillis() / 1000.0));
-        return Collections.unmodifiableMap(m);
+        // one immutable map with its JSON text: every event of this period keeps it (no copy) and the
+        // emitter writes its text as it is (issue 15)
+        return CachedJsonMap.of(m);
     }
 
     private Map<String, Object> computeMachineInfo() {

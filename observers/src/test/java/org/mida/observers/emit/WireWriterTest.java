@@ -145,6 +145,24 @@ class WireWriterTest {
     }
 
     @Test
+    void a_snapshot_that_carries_its_own_text_is_written_as_that_text_and_as_the_codec_writes_it() throws Exception {
+        var sections = new LinkedHashMap<String, Object>();
+        sections.put("cpu", CachedJsonMap.of(Map.of("percent", 1.5)));
+        sections.put("gpu", List.of(Map.of("index", 0)));
+        sections.put("sampled_at", 1_764_219_912.5);
+        CachedJsonMap snapshot = CachedJsonMap.of(sections);
+        var events = new ArrayList<Event>();
+        for (int i = 0; i < 3; i++)
+            events.add(TaskEvent.builder("t" + i)
+                    .telemetryAtStart(snapshot)
+                    .telemetryAtEnd(i == 2 ? sections : snapshot)
+                    .build());
+        assertThat(((TaskEvent) events.get(0)).telemetryAtStart()).isSameAs(snapshot); // kept, not copied
+        assertSameValuesAsCodec(events);
+        assertThat(writer.array(events)).contains("\"telemetry_at_start\":" + snapshot.json());
+    }
+
+    @Test
     void events_sharing_a_telemetry_snapshot_and_events_with_a_new_one_each_get_their_own() throws Exception {
         var snapshot1 = new LinkedHashMap<String, Object>();
         snapshot1.put("cpu", CachedJsonMap.of(Map.of("percent", 1.0)));

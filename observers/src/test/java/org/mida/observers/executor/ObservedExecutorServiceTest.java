@@ -63,6 +63,17 @@ class ObservedExecutorServiceTest {
     }
 
     @Test
+    void a_task_classs_activity_is_worked_out_once_per_class() {
+        Runnable a = () -> {};
+        Runnable b = () -> {};
+        String first = ObservedExecutorService.activityOf(a);
+        assertThat(first).isEqualTo("ObservedExecutorServiceTest.lambda");
+        assertThat(ObservedExecutorService.activityOf(a)).isSameAs(first); // not a new string per task
+        assertThat(ObservedExecutorService.activityOf(b)).isEqualTo(first);
+        assertThat(ObservedExecutorService.activityOf(new Thread())).isEqualTo("Thread");
+    }
+
+    @Test
     void a_task_that_ends_within_the_linger_is_one_final_event_with_what_running_said() throws Exception {
         Emitter emitter = emitter(60_000);
         try (WorkflowContext wf = Mida.workflow(emitter).workflowId("wf").start()) {

@@ -26,6 +26,18 @@ class TelemetryTest {
                     .containsKeys("rss", "cpu_time_s", "threads", "open_files");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.put("x", 1))
                     .isInstanceOf(UnsupportedOperationException.class);
+            // issue 15 (obs15c): one immutable map with its JSON text, kept by every event without a copy
+            assertThat(s)
+                    .isInstanceOf(org.mida.observers.emit.CachedJsonMap.class)
+                    .isInstanceOf(org.mida.event.FrozenMap.class);
+            var codec = org.mida.event.EventCodec.shared();
+            assertThat(codec.parse(((org.mida.observers.emit.CachedJsonMap) s).json()))
+                    .isEqualTo(codec.parse(codec.toJson(new java.util.LinkedHashMap<>(s))));
+            assertThat(org.mida.event.TaskEvent.builder("t")
+                            .telemetryAtStart(s)
+                            .build()
+                            .telemetryAtStart())
+                    .isSameAs(s);
         }
     }
 
