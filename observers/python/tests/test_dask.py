@@ -236,17 +236,28 @@ def test_delayed_and_array_graphs_link_their_tasks_through_entities(cluster, ser
     }
     assert t["generated"] == {"result": 4}
 
-    # the array's chunks feed its aggregate: every FINISHED task, and lineage from the last one up
-    tasks = api.query(
-        projection=["task_id", "activity_id", "status", "dependencies"],
-        filter={"workflow_id": wf, "activity_id": {"$ne": "incr"}},
-        limit=100,
-    )
-    assert tasks and all(r["status"] == "FINISHED" for r in tasks)
-    array_tasks = [r for r in tasks if r["activity_id"] != "add"]
-    consumed = {d for r in array_tasks for d in (r["dependencies"] or [])}
-    last = [r["task_id"] for r in array_tasks if r["task_id"] not in consumed]
-    assert len(last) == 1, [(r["activity_id"], r["dependencies"]) for r in array_tasks]
+    # the array's chunks feed its aggregate: every FINISHED task, and lineage from the last one up.
+    # "done" above sees the delayed tasks and the chunks; the aggregate's events may still be on their
+    # way (each half flushes on its own), so wait for the whole graph, and say what was seen if not.
+    seen: list = []
+
+    def array_graph():
+        tasks = api.query(
+            projection=["task_id", "activity_id", "status", "dependencies"],
+            filter={"workflow_id": wf, "activity_id": {"$ne": "incr"}},
+            limit=100,
+        )
+        array_tasks = [r for r in tasks if r["activity_id"] != "add"]
+        consumed = {d for r in array_tasks for d in (r["dependencies"] or [])}
+        last = [r["task_id"] for r in array_tasks if r["task_id"] not in consumed]
+        seen[:] = [(r["activity_id"], r["status"], r["dependencies"]) for r in array_tasks]
+        complete = tasks and all(r["status"] == "FINISHED" for r in tasks) and len(last) == 1
+        return (tasks, last) if complete else None
+
+    try:
+        tasks, last = server.wait_for("the array's aggregate and its dependencies", array_graph)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; array tasks seen: {seen}") from None
     up = api.lineage(last[0], direction="upstream", depth=10)
     chunks = [r["task_id"] for r in tasks if r["activity_id"] == "sum"]
     assert len(chunks) == 2
