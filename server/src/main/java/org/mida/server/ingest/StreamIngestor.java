@@ -11,7 +11,6 @@ import org.mida.event.EventStream;
 import org.mida.event.EventStream.DeadLetter;
 import org.mida.event.TaskEvent;
 import org.mida.server.fields.FieldRegistry;
-import org.neo4j.driver.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.StreamEntryID;
@@ -108,40 +107,6 @@ public final class StreamIngestor implements AutoCloseable {
     /** Entries read, not acknowledged yet because some of their events are held: how many (ingest thread). */
     private Map<StreamEntryID, Integer> unfinished = Map.of();
 
-    /** The ingest of {@code settings.stream()} into the graph behind {@code driver}. */
-    public StreamIngestor(
-            UnifiedJedis redis,
-            Driver driver,
-            EventCodec codec,
-            IngestMetrics metrics,
-            Settings settings,
-            Consumer<List<Event>> listener) {
-        this(redis, new BatchWriter(driver, codec), codec, metrics, settings, listener, probe(driver));
-    }
-
-    /**
-     * The ingest of {@code settings.stream()} into the graph behind {@code driver}, with these bounds on the
-     * keys made queryable ({@code properties}) and this field registry.
-     */
-    public StreamIngestor(
-            UnifiedJedis redis,
-            Driver driver,
-            EventCodec codec,
-            IngestMetrics metrics,
-            Settings settings,
-            Consumer<List<Event>> listener,
-            NodeProperties properties,
-            FieldRegistry fields) {
-        this(
-                redis,
-                new BatchWriter(IngestTransport.driver(driver), codec, properties, fields),
-                codec,
-                metrics,
-                settings,
-                listener,
-                probe(driver));
-    }
-
     /**
      * The ingest of {@code settings.stream()} into the graph that {@code transport} reaches (the driver, or
      * the embedded Neo4j's in-process API), with these bounds on the keys made queryable ({@code
@@ -164,20 +129,6 @@ public final class StreamIngestor implements AutoCloseable {
                 settings,
                 listener,
                 transport::probe);
-    }
-
-    /**
-     * A write transaction that writes nothing, tried once (no driver retries): fails while the store
-     * cannot commit (down, starting, panicked).
-     */
-    static Runnable probe(Driver driver) {
-        return () -> {
-            try (var session = driver.session();
-                    var tx = session.beginTransaction()) {
-                tx.run("RETURN 1").consume();
-                tx.commit();
-            }
-        };
     }
 
     StreamIngestor(

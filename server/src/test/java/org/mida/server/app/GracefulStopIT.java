@@ -6,11 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mida.server.testing.ServerProcess;
-import redis.clients.jedis.StreamEntryID;
 
 /**
  * SIGTERM (a service manager's stop, Ctrl-C) in the middle of an ingest: the server stops in order — the
@@ -30,19 +28,12 @@ class GracefulStopIT {
         ServerProcess second = null;
         try {
             first.awaitHealthy(Duration.ofSeconds(120));
+            var events = new ArrayList<String>();
+            for (int i = 0; i < total; i++)
+                events.add("{\"type\":\"task\",\"task_id\":\"g-" + i + "\",\"workflow_id\":\"wf\","
+                        + "\"status\":\"FINISHED\",\"started_at\":" + i + ",\"ended_at\":" + (i + 1) + "}");
             try (var redis = first.redis()) {
-                var batch = new ArrayList<String>();
-                for (int i = 0; i < total; i++) {
-                    batch.add("{\"type\":\"task\",\"task_id\":\"g-" + i + "\",\"workflow_id\":\"wf\","
-                            + "\"status\":\"FINISHED\",\"started_at\":" + i + ",\"ended_at\":" + (i + 1) + "}");
-                    if (batch.size() == 100) {
-                        redis.xadd(
-                                "mida:events",
-                                StreamEntryID.NEW_ENTRY,
-                                Map.of("event", "[" + String.join(",", batch) + "]"));
-                        batch.clear();
-                    }
-                }
+                ServerProcess.xaddInEntries(redis, events);
             }
             long seen = first.awaitTasksAtLeast(1000, Duration.ofSeconds(120));
             assertThat(first.stop(Duration.ofSeconds(60)))

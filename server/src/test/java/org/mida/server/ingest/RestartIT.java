@@ -6,14 +6,12 @@ import static org.mida.server.testing.TestServer.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.mida.server.testing.ServerProcess;
 import redis.clients.jedis.JedisPooled;
-import redis.clients.jedis.StreamEntryID;
 
 /** Restarts on the same data dir with the embedded Neo4j and Redis: in-process, and after kill -9. */
 class RestartIT {
@@ -25,15 +23,9 @@ class RestartIT {
     }
 
     static void xaddTasks(JedisPooled redis, int from, int to, String status) {
-        var batch = new ArrayList<String>();
-        for (int i = from; i < to; i++) {
-            batch.add(task(i, status));
-            if (batch.size() == 100 || i == to - 1) {
-                redis.xadd(
-                        "mida:events", StreamEntryID.NEW_ENTRY, Map.of("event", "[" + String.join(",", batch) + "]"));
-                batch.clear();
-            }
-        }
+        var events = new ArrayList<String>();
+        for (int i = from; i < to; i++) events.add(task(i, status));
+        ServerProcess.xaddInEntries(redis, events);
     }
 
     static long tasks(MidaServer s, String where) {

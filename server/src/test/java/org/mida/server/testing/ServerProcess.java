@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import redis.clients.jedis.JedisPooled;
+import redis.clients.jedis.StreamEntryID;
 
 /**
  * The server as a user runs it: {@code org.mida.server.app.Main} in a JVM of its own on a data dir, with
@@ -102,6 +104,17 @@ public final class ServerProcess implements AutoCloseable {
     public JedisPooled redis() throws IOException {
         String password = Files.readString(dir.resolve("redis/password")).strip();
         return new JedisPooled(URI.create("redis://:" + password + "@127.0.0.1:" + redisPort));
+    }
+
+    /**
+     * XADDs {@code events} (JSON objects) to {@code mida:events} in entries of 100, as an observer's flushed
+     * buffer arrives.
+     */
+    public static void xaddInEntries(JedisPooled redis, List<String> events) {
+        for (int i = 0; i < events.size(); i += 100) {
+            String entry = "[" + String.join(",", events.subList(i, Math.min(events.size(), i + 100))) + "]";
+            redis.xadd("mida:events", StreamEntryID.NEW_ENTRY, Map.of("event", entry));
+        }
     }
 
     public String get(String path) throws IOException, InterruptedException {
