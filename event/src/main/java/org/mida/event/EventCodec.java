@@ -58,6 +58,16 @@ public final class EventCodec {
 
     private static final EventCodec SHARED = new EventCodec();
 
+    /**
+     * The compact {@code telemetry_at_end} of a task event whose end telemetry is the very snapshot of its
+     * {@code telemetry_at_start} (a short task starts and ends within one sampling period): {@code
+     * "telemetry_at_end": "=telemetry_at_start"}. Decoded to the same map as {@code telemetry_at_start}, so
+     * nothing past the codec sees a difference. A string, not a flag beside the field: a server that
+     * predates it refuses the event ("must be an object") to the dead letters instead of storing a task
+     * without its end telemetry.
+     */
+    public static final String TELEMETRY_SAME_AS_START = "=telemetry_at_start";
+
     static final Set<String> TASK_FIELDS = Set.of(
             "type",
             "task_id",
@@ -373,7 +383,7 @@ public final class EventCodec {
                 str(m, "login_name"),
                 str(m, "user"),
                 map(m, "telemetry_at_start"),
-                map(m, "telemetry_at_end"),
+                telemetryAtEnd(m),
                 m.get("stdout"),
                 m.get("stderr"),
                 map(m, "custom_metadata"),
@@ -473,6 +483,20 @@ public final class EventCodec {
         Object v = m.get(field);
         if (v == null || v instanceof Map) return (Map<String, Object>) v;
         throw new InvalidEventException("\"" + field + "\" must be an object, got " + kind(v));
+    }
+
+    /** {@code telemetry_at_end}: an object, or {@link #TELEMETRY_SAME_AS_START} read as the start's map. */
+    private static Map<String, Object> telemetryAtEnd(Map<String, Object> m) {
+        Object v = m.get("telemetry_at_end");
+        if (!(v instanceof String s)) return map(m, "telemetry_at_end");
+        if (!TELEMETRY_SAME_AS_START.equals(s))
+            throw new InvalidEventException("\"telemetry_at_end\" must be an object or \"" + TELEMETRY_SAME_AS_START
+                    + "\", got the string \"" + abbreviate(s) + "\"");
+        Map<String, Object> start = map(m, "telemetry_at_start");
+        if (start == null || start.isEmpty())
+            throw new InvalidEventException("\"telemetry_at_end\" is \"" + TELEMETRY_SAME_AS_START
+                    + "\" but the event has no \"telemetry_at_start\" object; send the end telemetry itself");
+        return start;
     }
 
     private static List<String> strings(Map<String, Object> m, String field) {

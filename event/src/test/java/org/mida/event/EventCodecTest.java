@@ -53,6 +53,40 @@ class EventCodecTest {
     }
 
     @Test
+    void a_compact_end_telemetry_decodes_to_the_same_event_as_the_full_one() {
+        String start = "{\"cpu\":{\"percent\":12.5,\"per_cpu\":[10.0,15.0]},\"memory\":{\"used\":1024}}";
+        String head = "{\"type\":\"task\",\"task_id\":\"t1\",\"status\":\"FINISHED\",\"telemetry_at_start\":" + start;
+        var compact = codec.decode(head + ",\"telemetry_at_end\":\"" + "=telemetry_at_start" + "\"}");
+        var full = codec.decode(head + ",\"telemetry_at_end\":" + start + "}");
+        assertThat(compact.rejections()).isEmpty();
+        var t = (TaskEvent) compact.events().get(0);
+        assertThat(t).isEqualTo(full.events().get(0));
+        assertThat(t.telemetryAtEnd()).isEqualTo(t.telemetryAtStart()).containsKeys("cpu", "memory");
+        // re-encoded (the stored document, a dead letter) in full, and that decodes to the same event again
+        String encoded = codec.encode(t);
+        assertThat(encoded)
+                .doesNotContain("=telemetry_at_start")
+                .isEqualTo(codec.encode(full.events().get(0)));
+        assertThat(codec.decode(encoded).events()).containsExactly(t);
+    }
+
+    @Test
+    void a_compact_end_telemetry_without_its_start_is_refused_with_the_reason() {
+        var d = codec.decode("[{\"type\":\"task\",\"task_id\":\"a\",\"telemetry_at_end\":\"=telemetry_at_start\"},"
+                + "{\"type\":\"task\",\"task_id\":\"b\",\"telemetry_at_start\":{\"x\":1},"
+                + "\"telemetry_at_end\":\"=telemetry_at_end\"},{\"type\":\"task\",\"task_id\":\"c\"}]");
+        assertThat(d.events()).extracting(Event::key).containsExactly("c");
+        assertThat(d.rejections())
+                .extracting(EventCodec.Rejection::reason)
+                .containsExactly(
+                        "[0] \"telemetry_at_end\" is \"=telemetry_at_start\" but the event has no"
+                                + " \"telemetry_at_start\" object; send the end telemetry itself",
+                        "[1] \"telemetry_at_end\" must be an object or \"=telemetry_at_start\", got the string"
+                                + " \"=telemetry_at_end\"");
+        assertThat(d.rejections().get(0).raw()).contains("=telemetry_at_start");
+    }
+
+    @Test
     void an_array_keeps_good_events_and_rejects_bad_ones_with_their_position() {
         var d = codec.decode("[{\"type\":\"task\",\"task_id\":\"a\"},{\"type\":\"task\",\"task_id\":5},"
                 + "{\"type\":\"workflow\",\"workflow_id\":\"w\"},\"text\"]");
