@@ -74,7 +74,7 @@ public final class Emitter implements AutoCloseable {
     private final EventStream stream;
     private final EventCodec codec = EventCodec.shared();
     /** Flusher thread only. */
-    private final WireWriter wire = new WireWriter();
+    private final WireWriter wire;
 
     private final ConcurrentLinkedQueue<Event> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Deferred> deferred = new ConcurrentLinkedQueue<>();
@@ -115,6 +115,7 @@ public final class Emitter implements AutoCloseable {
         this.stream = new EventStream(config.stream());
         this.sizer = new FlushSizer(config.maxBatch(), config.maxAgeMillis());
         this.lingerNanos = config.lingerMillis() * 1_000_000L;
+        this.wire = new WireWriter(config.compactTelemetry());
         this.spillPrefix = "mida-" + config.stream().replaceAll("[^A-Za-z0-9_.-]", "_");
         this.flusher = new Thread(this::run, "mida-emitter-flush");
         this.flusher.setDaemon(true);

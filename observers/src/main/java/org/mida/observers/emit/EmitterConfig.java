@@ -26,6 +26,10 @@ import org.mida.event.EventStream;
  * @param retryMillis how often to try Redis again while it is unreachable
  * @param lingerMillis how long a {@linkplain Emitter#emitDeferred deferred} event (a task's RUNNING) waits
  *     for a later event to replace it before it joins the buffer; 0 sends it like any other
+ * @param compactTelemetry a task event whose {@code telemetry_at_end} is the very snapshot of its {@code
+ *     telemetry_at_start} sends it as {@code "=telemetry_at_start"} (the server reads it as that map); off
+ *     for a server older than that form, which refuses such events to its dead letters. Default on; {@code
+ *     MIDA_COMPACT_TELEMETRY=0} turns it off
  */
 public record EmitterConfig(
         URI redisUri,
@@ -37,7 +41,8 @@ public record EmitterConfig(
         int eventsPerEntry,
         int timeoutMillis,
         long retryMillis,
-        long lingerMillis) {
+        long lingerMillis,
+        boolean compactTelemetry) {
 
     public static final String DEFAULT_REDIS_URI = "redis://127.0.0.1:6379";
     /** The server's data dir when {@code MIDA_DATA_DIR} is unset (the server's default, relative to the cwd). */
@@ -88,7 +93,8 @@ public record EmitterConfig(
                         .eventsPerEntry(eventsPerEntry)
                         .timeoutMillis(timeoutMillis)
                         .retryMillis(retryMillis)
-                        .lingerMillis(lingerMillis);
+                        .lingerMillis(lingerMillis)
+                        .compactTelemetry(compactTelemetry);
     }
 
     /**
@@ -137,6 +143,8 @@ public record EmitterConfig(
         private int timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
         private long retryMillis = DEFAULT_RETRY_MILLIS;
         private long lingerMillis = DEFAULT_LINGER_MILLIS;
+        private boolean compactTelemetry =
+                !"0".equals(env("MIDA_COMPACT_TELEMETRY", "1").strip());
 
         private Builder() {}
 
@@ -190,6 +198,11 @@ public record EmitterConfig(
             return this;
         }
 
+        public Builder compactTelemetry(boolean v) {
+            compactTelemetry = v;
+            return this;
+        }
+
         public EmitterConfig build() {
             return new EmitterConfig(
                     URI.create(Objects.requireNonNull(redisUri, "redisUri")),
@@ -201,7 +214,8 @@ public record EmitterConfig(
                     eventsPerEntry,
                     timeoutMillis,
                     retryMillis,
-                    lingerMillis);
+                    lingerMillis,
+                    compactTelemetry);
         }
 
         /** Builds the config and starts an {@link Emitter} with it. */
@@ -221,6 +235,6 @@ public record EmitterConfig(
                 + ", maxAgeMillis="
                 + maxAgeMillis + ", spillDir=" + spillDir + ", maxBuffered=" + maxBuffered + ", eventsPerEntry="
                 + eventsPerEntry + ", timeoutMillis=" + timeoutMillis + ", retryMillis=" + retryMillis
-                + ", lingerMillis=" + lingerMillis + "]";
+                + ", lingerMillis=" + lingerMillis + ", compactTelemetry=" + compactTelemetry + "]";
     }
 }

@@ -25,7 +25,10 @@ import org.mida.event.TaskEvent;
  * wire order without building its {@link Event#toMap() map}, the common value types (strings, numbers,
  * booleans, maps with string keys, lists) are written without a serializer lookup, a {@link CachedJsonMap}
  * (a telemetry section) is copied as the text it already is, and epoch times are put in plain notation
- * without a {@code BigDecimal}; field names are pre-quoted. Anything else goes through the codec's own mapper. Not thread-safe: the
+ * without a {@code BigDecimal}; field names are pre-quoted. Anything else goes through the codec's own mapper.
+ * A {@code telemetry_at_end} that is the very snapshot of the event's {@code telemetry_at_start} (a short
+ * task's) is written {@code "=telemetry_at_start"} ({@link EventCodec#TELEMETRY_SAME_AS_START}), which the
+ * codec decodes to the same event; {@code new WireWriter(false)} writes it in full. Not thread-safe: the
  * emitter's flusher owns one.
  *
  * <pre>{@code
@@ -63,6 +66,7 @@ public final class WireWriter {
     private static final SerializedString STDERR = new SerializedString("stderr");
     private static final SerializedString CUSTOM_METADATA = new SerializedString("custom_metadata");
     private static final SerializedString TAGS = new SerializedString("tags");
+    private static final SerializedString SAME_AS_START = new SerializedString(EventCodec.TELEMETRY_SAME_AS_START);
     /** A buffer grown past this by one huge entry is dropped after use rather than kept. */
     private static final int KEEP_CHARS = 4 * 1024 * 1024;
 
@@ -78,7 +82,21 @@ public final class WireWriter {
 
     private final SerializedString[] constantTexts = new SerializedString[6];
 
+    /** Writes {@code telemetry_at_end} as {@code "=telemetry_at_start"} when it is the start's snapshot. */
+    private final boolean compactTelemetry;
+
+    /** A writer that sends an end telemetry equal to the start's in its compact form. */
     public WireWriter() {
+        this(true);
+    }
+
+    /**
+     * @param compactTelemetry whether a {@code telemetry_at_end} that is the very snapshot of the event's
+     *     {@code telemetry_at_start} is written as {@link EventCodec#TELEMETRY_SAME_AS_START} (servers from
+     *     issue 15 on read it; older ones refuse the event)
+     */
+    public WireWriter(boolean compactTelemetry) {
+        this.compactTelemetry = compactTelemetry;
         ObjectMapper mapper = EventCodec.shared()
                 .mapper()
                 .copy()
@@ -142,8 +160,12 @@ public final class WireWriter {
         string(g, NODE_NAME, t.nodeName());
         string(g, LOGIN_NAME, t.loginName());
         constant(g, USER, t.user(), 4);
-        telemetry(g, TELEMETRY_AT_START, t.telemetryAtStart());
-        telemetry(g, TELEMETRY_AT_END, t.telemetryAtEnd());
+        Map<String, Object> start = t.telemetryAtStart(), end = t.telemetryAtEnd();
+        boolean startIsLastSnapshot = telemetry(g, TELEMETRY_AT_START, start);
+        if (compactTelemetry && end != null && !end.isEmpty() && sameSnapshot(start, end, startIsLastSnapshot)) {
+            g.writeFieldName(TELEMETRY_AT_END);
+            g.writeString(SAME_AS_START);
+        } else telemetry(g, TELEMETRY_AT_END, end);
         if (t.stdout() != null) {
             g.writeFieldName(STDOUT);
             value(g, t.stdout());
@@ -198,13 +220,16 @@ public final class WireWriter {
      * copy of the snapshot's top-level map (the event copies its maps), with the same keys and section
      * objects. So the text of the last snapshot written is kept with those references; a map holding the
      * same ones, in the same order, is that text again — checked by identity, without serialising.
+     *
+     * @return whether {@code v} was written as the last snapshot's text (its keys and values are in {@link
+     *     #lastSnapshot})
      */
-    private void telemetry(JsonGenerator g, SerializedString name, Map<String, Object> v) throws IOException {
-        if (v == null || v.isEmpty()) return;
+    private boolean telemetry(JsonGenerator g, SerializedString name, Map<String, Object> v) throws IOException {
+        if (v == null || v.isEmpty()) return false;
         g.writeFieldName(name);
         if (v instanceof CachedJsonMap c) { // Telemetry's own snapshots: their text is made once per sample
             g.writeRawValue(c.json());
-            return;
+            return false;
         }
         if (!sameAsLastSnapshot(v)) {
             var refs = new Object[2 * v.size()];
@@ -213,7 +238,7 @@ public final class WireWriter {
                 if (!immutable(e.getValue())) { // a section that may change under us: no shortcut
                     lastSnapshot = null;
                     value(g, v);
-                    return;
+                    return false;
                 }
                 refs[i++] = e.getKey();
                 refs[i++] = e.getValue();
@@ -222,6 +247,18 @@ public final class WireWriter {
             lastSnapshot = refs;
         }
         g.writeRawValue(lastSnapshotJson);
+        return true;
+    }
+
+    /**
+     * Whether an event's end telemetry is its start telemetry, known without comparing values: the same
+     * map object, or (for snapshot maps the event copied) the start was just written as the last snapshot's
+     * text and the end holds the same keys and the same immutable values, by identity. Anything else,
+     * even equal, is written in full: never a guess.
+     */
+    private boolean sameSnapshot(Map<String, Object> start, Map<String, Object> end, boolean startIsLastSnapshot) {
+        if (start == null || start.isEmpty()) return false;
+        return start == end || (startIsLastSnapshot && !(end instanceof CachedJsonMap) && sameAsLastSnapshot(end));
     }
 
     private static boolean immutable(Object v) {

@@ -19,11 +19,16 @@ import org.mida.event.WorkflowEvent;
 
 /**
  * The emitter's direct writer must write what the codec writes: the same text, but for epoch-sized
- * doubles, whose digits may be the shorter ones of Jackson's Schubfach writer (the same double).
+ * doubles, whose digits may be the shorter ones of Jackson's Schubfach writer (the same double), and (by
+ * default) an end telemetry that is the start's snapshot, written {@code "=telemetry_at_start"}, which the
+ * codec decodes to the same event.
  */
 class WireWriterTest {
 
-    private final WireWriter writer = new WireWriter();
+    /** Without the compact end telemetry: the codec's own text. */
+    private final WireWriter writer = new WireWriter(false);
+
+    private final WireWriter compact = new WireWriter();
     private final EventCodec codec = EventCodec.shared();
 
     private void assertSameAsCodec(List<? extends Event> events) throws Exception {
@@ -183,6 +188,61 @@ class WireWriterTest {
         mutable.put("percent", 4.0); // a section that is not a cached one is written as it is now
         TaskEvent later = TaskEvent.builder("t5").telemetryAtStart(snapshot3).build();
         assertThat(writer.array(List.of(later))).contains("\"percent\":4.0");
+    }
+
+    @Test
+    void an_end_telemetry_that_is_the_start_snapshot_is_written_compact_and_decodes_to_the_same_events()
+            throws Exception {
+        var cpu = CachedJsonMap.of(Map.of("percent", 1.0, "per_cpu", List.of(1.0, 2.0)));
+        var shared = new LinkedHashMap<String, Object>(); // copied by each event: same keys, same sections
+        shared.put("cpu", cpu);
+        shared.put("sampled_at", 1_764_219_912.5);
+        var equalButOther = new LinkedHashMap<String, Object>(shared);
+        equalButOther.put("cpu", CachedJsonMap.of(Map.of("percent", 1.0, "per_cpu", List.of(1.0, 2.0))));
+        var mutable = new LinkedHashMap<String, Object>(Map.of("percent", 3.0));
+        var withMutable = new LinkedHashMap<String, Object>(shared);
+        withMutable.put("cpu", mutable);
+        CachedJsonMap snapshot = CachedJsonMap.of(shared);
+        CachedJsonMap sameText = CachedJsonMap.of(shared);
+        Map<String, Object>[][] pairs = new Map[][] {
+            {snapshot, snapshot}, // compact: one object
+            {shared, shared}, // compact: both copies hold the same keys and immutable sections
+            {shared, equalButOther}, // equal values, other objects: in full
+            {withMutable, withMutable}, // a section that may change: in full
+            {snapshot, sameText}, // equal text, other snapshots: in full, never a guess
+            {null, snapshot}, // no start: in full
+            {snapshot, null},
+            {Map.of(), snapshot},
+        };
+        var events = new ArrayList<Event>();
+        for (var p : pairs)
+            events.add(TaskEvent.builder("t" + events.size())
+                    .status(Status.FINISHED)
+                    .telemetryAtStart(p[0])
+                    .telemetryAtEnd(p[1])
+                    .build());
+
+        String text = compact.array(events);
+        var decoded = codec.decode(text);
+        assertThat(decoded.rejections()).isEmpty();
+        assertThat(decoded.events())
+                .isEqualTo(codec.decode(writer.array(events)).events());
+        assertThat(decoded.events()).isEqualTo(events);
+        @SuppressWarnings("unchecked")
+        var raw = (List<Map<String, Object>>) codec.parse(text);
+        var compactOnes = new ArrayList<String>();
+        for (var m : raw)
+            if ("=telemetry_at_start".equals(m.get("telemetry_at_end"))) compactOnes.add((String) m.get("task_id"));
+        assertThat(compactOnes).containsExactly("t0", "t1");
+        assertThat(text.length()).isLessThan(writer.array(events).length());
+        // a second entry with the same snapshots: the same decisions
+        assertThat(codec.decode(compact.array(events)).events()).isEqualTo(events);
+        mutable.put("percent", 4.0);
+        TaskEvent later = TaskEvent.builder("t9")
+                .telemetryAtStart(withMutable)
+                .telemetryAtEnd(withMutable)
+                .build();
+        assertThat(compact.array(List.of(later))).contains("\"percent\":4.0").doesNotContain("=telemetry_at_start");
     }
 
     @Test

@@ -39,14 +39,19 @@ class ObservedExecutorServiceTest {
     }
 
     private Emitter emitter(long lingerMillis) throws Exception {
+        return emitter(lingerMillis, true, dir);
+    }
+
+    private Emitter emitter(long lingerMillis, boolean compactTelemetry, Path spillDir) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
         return EmitterConfig.builder().redisUri("redis://127.0.0.1:" + port).stream("mida:test")
-                .spillDir(dir)
+                .spillDir(spillDir)
                 .retryMillis(60_000)
                 .lingerMillis(lingerMillis)
+                .compactTelemetry(compactTelemetry)
                 .start();
     }
 
@@ -203,5 +208,51 @@ class ObservedExecutorServiceTest {
         assertThat(e.used()).containsEntry("lr", 0.01);
         assertThat(e.generated()).containsEntry("loss", 0.5);
         assertThat(e.telemetryAtStart()).isNotEmpty();
+    }
+
+    /** The spill files' text: what Redis would have got. */
+    private static String sentText(Path spillDir) throws Exception {
+        var b = new StringBuilder();
+        try (var files = Files.list(spillDir)) {
+            for (Path f : files.toList()) b.append(Files.readString(f));
+        }
+        return b.toString();
+    }
+
+    @Test
+    void a_short_task_sends_its_end_telemetry_as_the_start_snapshot_in_fewer_bytes() throws Exception {
+        Path full = Files.createDirectories(dir.resolve("full")),
+                compact = Files.createDirectories(dir.resolve("compact"));
+        for (boolean on : new boolean[] {false, true}) {
+            Emitter emitter = emitter(60_000, on, on ? compact : full);
+            try (WorkflowContext wf = Mida.workflow(emitter).workflowId("wf").start()) {
+                var observed = ObservedExecutorService.wrap(pool, wf);
+                for (int i = 0; i < 20; i++)
+                    observed.supply("inc", Map.of("x", i), () -> 2).get();
+            }
+            emitter.close();
+        }
+        String compactText = sentText(compact), fullText = sentText(full);
+        assertThat(fullText).doesNotContain("=telemetry_at_start");
+        // 20 tasks of microseconds within a 1 s sampling period: (nearly) all end with the start's snapshot
+        int n = compactText.split("\"telemetry_at_end\":\"=telemetry_at_start\"", -1).length - 1;
+        assertThat(n).isGreaterThanOrEqualTo(10);
+        List<TaskEvent> events = new ArrayList<>();
+        for (String line : compactText.split("\n")) {
+            var d = EventCodec.shared().decode(line);
+            assertThat(d.rejections()).isEmpty();
+            d.events().stream().filter(e -> e instanceof TaskEvent).forEach(e -> events.add((TaskEvent) e));
+        }
+        assertThat(events).hasSize(20).allSatisfy(e -> {
+            assertThat(e.status()).isEqualTo(Status.FINISHED);
+            assertThat(e.telemetryAtStart()).isNotEmpty();
+            assertThat(e.telemetryAtEnd()).isNotEmpty();
+        });
+        assertThat(events.stream()
+                        .filter(e -> e.telemetryAtEnd().equals(e.telemetryAtStart()))
+                        .count())
+                .isGreaterThanOrEqualTo(n);
+        // each compact event leaves out one telemetry snapshot's text
+        assertThat((double) compactText.length()).isLessThan(0.9 * fullText.length());
     }
 }
