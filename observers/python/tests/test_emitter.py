@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from mida import wire
 from mida.emitter import Emitter
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -621,14 +622,84 @@ def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
     assert em.flush(10)
     em.close()
     got = sent_events(server.redis_uri, stream)
-    assert got == [
+    # the five whose end is the start's snapshot send it once, the end pointing to it (issue 15)
+    assert [e["telemetry_at_end"] for e in got[:5]] == ["=telemetry_at_start"] * 5
+    assert [wire.validate(e) for e in got] == [
         dict(ev, telemetry_at_start=dict(ev["telemetry_at_start"])) if "telemetry_at_start" in ev else ev
         for ev in events
     ]
-    assert sum(1 for v in encoded if type(v) is Snapshot) == 1  # once, for 11 occurrences
+    assert sum(1 for v in encoded if type(v) is Snapshot) == 1  # once, for 6 occurrences
     assert not any(
         type(v) is list and any(type(e) is dict and "telemetry_at_end" in e for e in v) for v in encoded
     )
+
+
+def _raw_entries(redis_uri: str, stream: str) -> list:
+    r = redis.Redis.from_url(redis_uri)
+    return [f[b"event"] for _, f in r.xrange(stream)]
+
+
+def test_an_end_telemetry_that_is_the_start_snapshot_is_sent_compact_in_fewer_bytes_and_stored_in_full(
+    server, tmp_path
+):
+    """Issue 15: a short task starts and ends within one telemetry sample, so its FINISHED event holds
+    the same Snapshot twice; the emitter sends it once and ``"telemetry_at_end": "=telemetry_at_start"``.
+    The server stores and answers the same task as for the full event; only the same Snapshot object
+    is compacted, never an equal dict."""
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot(
+        {
+            "cpu": {"percent": 12.5, "per_cpu": [10.0, 15.0, 9.5, 30.0]},
+            "memory": {"total": 17179869184, "used": 8589934592, "percent": 50.0},
+            "sampled_at": 1795000000.25,
+        }
+    )
+    tag = uuid.uuid4().hex[:8]
+    sizes = {}
+    r = redis.Redis.from_url(server.redis_uri)
+    for compact in (True, False):
+        # the same events to a stream nobody reads (the bytes, as Redis holds them) and to the server's
+        for stream in (f"ct-bytes-{tag}-{compact}", "mida:events"):
+            em = Emitter(
+                redis_uri=server.redis_uri,
+                stream=stream,
+                spill_dir=str(tmp_path / f"{compact}-{stream.replace(':', '_')}"),
+                linger_s=0,
+                compact_telemetry=compact,
+            )
+            for i in range(20):
+                em.emit(
+                    {
+                        "type": "task",
+                        "task_id": f"ct-{tag}-{compact}-{i}",
+                        "workflow_id": f"ct-{tag}",
+                        "status": "FINISHED",
+                        "started_at": 1795000000.5,
+                        "ended_at": 1795000000.501,
+                        "telemetry_at_start": snap,
+                        # the same snapshot; and an equal dict (not the same object): sent in full
+                        "telemetry_at_end": snap if i < 19 else dict(snap),
+                    }
+                )
+            assert em.flush(10)
+            assert em.stats()["rejected"] == 0
+            em.close()
+        raw = [f[b"event"] for _, f in r.xrange(f"ct-bytes-{tag}-{compact}")]
+        sizes[compact] = sum(len(x) for x in raw)
+        assert b"".join(raw).count(b'"telemetry_at_end":"=telemetry_at_start"') == (19 if compact else 0)
+    assert sizes[True] < 0.8 * sizes[False], sizes
+    server.wait_ingested()
+    for i in (0, 19):
+        a = server.get(f"/api/tasks?id=ct-{tag}-True-{i}")
+        b = server.get(f"/api/tasks?id=ct-{tag}-False-{i}")
+        assert a[0] == 200 and b[0] == 200, (a, b)
+        doc_a, doc_b = dict(a[1]), dict(b[1])
+        assert doc_a["telemetry_at_end"] == dict(snap) == doc_a["telemetry_at_start"]
+        for d in (doc_a, doc_b):
+            d.pop("task_id", None)
+            d.pop("id", None)
+        assert doc_a == doc_b
 
 
 def test_the_telemetry_sampler_publishes_snapshots():

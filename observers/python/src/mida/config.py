@@ -86,6 +86,10 @@ class Settings:
     retry_s: float = DEFAULT_RETRY_S
     #: how long :meth:`~mida.emitter.Emitter.emit_deferred` holds an event back (0: not at all)
     linger_s: float = DEFAULT_LINGER_S
+    #: a task event whose ``telemetry_at_end`` is the very snapshot of its ``telemetry_at_start`` sends
+    #: it as ``"=telemetry_at_start"`` (the server reads it as that map); False for a server older than
+    #: that form, which refuses such events to its dead letters (``MIDA_COMPACT_TELEMETRY=0``)
+    compact_telemetry: bool = True
 
     def __post_init__(self) -> None:
         if not self.redis_uri:
@@ -163,6 +167,15 @@ def _non_negative_float(raw: str) -> float:
     return v
 
 
+def _flag(raw: str) -> bool:
+    v = raw.lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1 or 0")
+
+
 def _positive_int(raw: str) -> int:
     v = int(raw)
     if v < 1:
@@ -180,4 +193,5 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MIDA_EVENTS_PER_ENTRY": ("events_per_entry", _positive_int),
     "MIDA_TIMEOUT": ("timeout_s", _positive_float),
     "MIDA_LINGER": ("linger_s", _non_negative_float),
+    "MIDA_COMPACT_TELEMETRY": ("compact_telemetry", _flag),
 }

@@ -58,6 +58,8 @@ _SENT: list = []
 #: event fields that may hold a shared telemetry Snapshot, serialised once per snapshot
 _SNAPSHOT_FIELDS = ("telemetry_at_start", "telemetry_at_end")
 _SNAPSHOT_FIELD_SET = frozenset(_SNAPSHOT_FIELDS)
+#: an end telemetry that is the start's snapshot, as the event's last field (issue 15)
+_END_SAME_AS_START = f',"telemetry_at_end":"{wire.TELEMETRY_SAME_AS_START}"'
 _SNAPSHOT_CACHE = 8
 #: NaN, inf and -inf go out as the tokens NaN, Infinity, -Infinity, which the server keeps as doubles
 _JSON = json.JSONEncoder(
@@ -305,6 +307,8 @@ class Emitter:
         self._coalesced = 0
         #: telemetry snapshots serialised once each (False: every event encodes its own, as before)
         self._share_snapshots = True
+        #: a telemetry_at_end that is the start's snapshot sent as "=telemetry_at_start"
+        self._compact_telemetry = s.compact_telemetry
         self._snapshots: dict = {}
         self._redis_up = True
         self._redis = None
@@ -513,11 +517,21 @@ class Emitter:
                 texts = [_JSON(e) for e in part[:j]]
             rest = {k: v for k, v in ev.items() if k not in _SNAPSHOT_FIELD_SET or type(v) is not Snapshot}
             body = _JSON(rest)
-            tail = "".join(
-                f',"{k}":{self._snapshot_text(ev[k])}'
-                for k in _SNAPSHOT_FIELDS
-                if type(ev.get(k)) is Snapshot
-            )
+            start = ev.get("telemetry_at_start")
+            if (
+                self._compact_telemetry
+                and type(start) is Snapshot
+                and start
+                and ev.get("telemetry_at_end") is start
+            ):
+                # the end telemetry is the start's snapshot (one object): sent once, the end pointing to it
+                tail = f',"telemetry_at_start":{self._snapshot_text(start)}{_END_SAME_AS_START}'
+            else:
+                tail = "".join(
+                    f',"{k}":{self._snapshot_text(ev[k])}'
+                    for k in _SNAPSHOT_FIELDS
+                    if type(ev.get(k)) is Snapshot
+                )
             texts.append(body[:-1] + tail + "}" if len(body) > 2 else "{" + tail[1:] + "}")
         return None if texts is None else "[" + ",".join(texts) + "]"
 

@@ -43,6 +43,9 @@ OBSERVER_FIELDS = frozenset(
     "last_error last_error_at counters custom_metadata".split()
 )
 OBSERVER_STATES = ("starting", "running", "retrying", "stopped")
+#: the compact ``telemetry_at_end`` of an event whose end telemetry is the very snapshot of its
+#: ``telemetry_at_start``; decoded to that map (Java: ``EventCodec.TELEMETRY_SAME_AS_START``)
+TELEMETRY_SAME_AS_START = "=telemetry_at_start"
 
 
 class InvalidEvent(ValueError):
@@ -197,7 +200,7 @@ def _task(m: Mapping) -> dict:
     ):
         _str(m, f, out)
     _map(m, "telemetry_at_start", out)
-    _map(m, "telemetry_at_end", out)
+    _telemetry_at_end(m, out)
     for f in ("stdout", "stderr"):
         if m.get(f) is not None:
             out[f] = m[f]
@@ -453,6 +456,26 @@ def _map(m: Mapping, field: str, out: dict) -> None:
         raise InvalidEvent(f'"{field}" must be an object, got {kind(v)}')
     if v:  # an empty map is the same as none
         out[field] = v
+
+
+def _telemetry_at_end(m: Mapping, out: dict) -> None:
+    """An object, or :data:`TELEMETRY_SAME_AS_START`: the start's map (``EventCodec.telemetryAtEnd``)."""
+    v = m.get("telemetry_at_end")
+    if not isinstance(v, str):
+        _map(m, "telemetry_at_end", out)
+        return
+    if v != TELEMETRY_SAME_AS_START:
+        raise InvalidEvent(
+            f'"telemetry_at_end" must be an object or "{TELEMETRY_SAME_AS_START}",'
+            f' got the string "{abbreviate(v)}"'
+        )
+    start = out.get("telemetry_at_start")
+    if not start:
+        raise InvalidEvent(
+            f'"telemetry_at_end" is "{TELEMETRY_SAME_AS_START}" but the event has no "telemetry_at_start"'
+            " object; send the end telemetry itself"
+        )
+    out["telemetry_at_end"] = start
 
 
 def _strings(m: Mapping, field: str, out: dict) -> None:
