@@ -115,6 +115,11 @@ public final class ObserverOverheadBench {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (Emitter emitter = emitter("mida:bench:overhead", EmitterConfig.DEFAULT_LINGER_MILLIS);
                 Emitter twoEvents = emitter("mida:bench:overhead2", 0);
+                // issue 15 (obs16): the default observers, telemetry_at_end always sent in full (as before)
+                Emitter fullTelemetry = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:overhead4")
+                        .spillDir(root.resolve("spill"))
+                        .compactTelemetry(false)
+                        .start();
                 Emitter later = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:overhead3")
                         .spillDir(root.resolve("spill"))
                         .maxBatch(400_000)
@@ -125,7 +130,8 @@ public final class ObserverOverheadBench {
                     new Variant("without", null),
                     new Variant("with", emitter),
                     new Variant("with_two_events", twoEvents),
-                    new Variant("with_flush_after", later)));
+                    new Variant("with_flush_after", later),
+                    new Variant("with_full_telemetry", fullTelemetry)));
             String only = System.getProperty("mida.bench.variants");
             if (only != null) {
                 var keep = Arrays.asList(only.split(","));
@@ -387,7 +393,7 @@ public final class ObserverOverheadBench {
             long t1 = System.nanoTime();
             String b = writer.array(batch);
             long t2 = System.nanoTime();
-            if (r == 0 && !codec.parse(a).equals(codec.parse(b)))
+            if (r == 0 && !codec.decode(a).events().equals(codec.decode(b).events()))
                 throw new IllegalStateException("WireWriter and EventCodec differ");
             if (measure) {
                 codecNs += t1 - t0;
@@ -400,6 +406,9 @@ public final class ObserverOverheadBench {
         result.put("encode_ns_per_event_codec_maps", round(perCodec));
         result.put("encode_ns_per_event_wire_writer", round(perWriter));
         result.put("encode_bytes_per_event", bytes / batch.size());
+        result.put(
+                "encode_bytes_per_event_full_telemetry",
+                new org.mida.observers.emit.WireWriter(false).array(batch).length() / batch.size());
         progress(String.format(
                 "encode a FINISHED event (%d chars): codec maps %.0f ns, WireWriter %.0f ns",
                 bytes / batch.size(), perCodec, perWriter));
