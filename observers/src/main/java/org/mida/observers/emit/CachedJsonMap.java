@@ -1,5 +1,6 @@
 package org.mida.observers.emit;
 
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.util.AbstractMap;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,10 +22,13 @@ import org.mida.event.FrozenMap;
 public final class CachedJsonMap extends AbstractMap<String, Object> implements FrozenMap {
     private final Map<String, Object> map;
     private final String json;
+    /** The same text as a Jackson raw value: its UTF-8 bytes made once, on first use, then copied. */
+    private final SerializedString text;
 
     private CachedJsonMap(Map<String, Object> map) {
         this.map = Collections.unmodifiableMap(new LinkedHashMap<>(map));
         this.json = EventCodec.shared().toJson(this.map);
+        this.text = new SerializedString(json);
     }
 
     public static CachedJsonMap of(Map<String, ?> map) {
@@ -36,6 +40,11 @@ public final class CachedJsonMap extends AbstractMap<String, Object> implements 
     /** The JSON text of this map. */
     public String json() {
         return json;
+    }
+
+    /** {@link #json()} for a generator's {@code writeRawValue}: a UTF-8 generator copies its cached bytes. */
+    SerializedString text() {
+        return text;
     }
 
     @Override

@@ -1,10 +1,12 @@
 package org.mida.observers.emit;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.params.XAddParams;
 
 /**
  * Sends events to the MIDA stream without ever making the caller wait on I/O. {@link #emit} only
@@ -75,6 +78,11 @@ public final class Emitter implements AutoCloseable {
     private final EventCodec codec = EventCodec.shared();
     /** Flusher thread only. */
     private final WireWriter wire;
+    /** The stream's key and the entry's field as bytes: entries go to Redis as the bytes the writer made. */
+    private final byte[] streamKey;
+
+    private static final byte[] ENTRY_FIELD = EventStream.FIELD.getBytes(StandardCharsets.UTF_8);
+    private static final XAddParams NEW_ENTRY = XAddParams.xAddParams(); // id "*"
 
     private final ConcurrentLinkedQueue<Event> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Deferred> deferred = new ConcurrentLinkedQueue<>();
@@ -113,6 +121,7 @@ public final class Emitter implements AutoCloseable {
     private Emitter(EmitterConfig config) {
         this.config = config;
         this.stream = new EventStream(config.stream());
+        this.streamKey = config.stream().getBytes(StandardCharsets.UTF_8);
         this.sizer = new FlushSizer(config.maxBatch(), config.maxAgeMillis());
         this.lingerNanos = config.lingerMillis() * 1_000_000L;
         this.wire = new WireWriter(config.compactTelemetry());
@@ -433,7 +442,7 @@ public final class Emitter implements AutoCloseable {
         List<Event> batch = drain(config.maxBatch());
         if (batch.isEmpty()) return;
         lastFlushNanos = System.nanoTime();
-        List<String> entries = encode(batch);
+        List<byte[]> entries = encode(batch);
         if (redisUp && !hasSpillPending()) {
             try {
                 send(entries);
@@ -476,18 +485,23 @@ public final class Emitter implements AutoCloseable {
         return out;
     }
 
-    private List<String> encode(List<Event> batch) {
+    /** The stream entries of a batch, as the UTF-8 bytes Redis gets (no {@code String} in between). */
+    private List<byte[]> encode(List<Event> batch) {
         int per = config.eventsPerEntry();
-        var entries = new ArrayList<String>(batch.size() / per + 1);
+        var entries = new ArrayList<byte[]>(batch.size() / per + 1);
         for (int i = 0; i < batch.size(); i += per) {
             List<Event> part = batch.subList(i, Math.min(batch.size(), i + per));
             try {
-                entries.add(wire.array(part));
+                entries.add(wire.arrayBytes(part));
             } catch (IOException | RuntimeException e) {
-                entries.add(encodeOneByOne(part));
+                entries.add(encodeOneByOne(part).getBytes(StandardCharsets.UTF_8));
             }
         }
         return entries;
+    }
+
+    private static boolean emptyArray(byte[] entry) {
+        return entry.length == 2 && entry[0] == '[' && entry[1] == ']';
     }
 
     /** A part that failed to serialise: keeps the good events, drops (and counts) the bad ones. */
@@ -527,12 +541,13 @@ public final class Emitter implements AutoCloseable {
         deadLettered.add(batch.size());
     }
 
-    private void send(List<String> entries) {
-        if (entries.size() == 1 && entries.get(0).equals("[]")) return;
+    /** {@code XADD <stream> * event <entry>} per entry in one pipeline, as {@link EventStream#append} does. */
+    private void send(List<byte[]> entries) {
+        if (entries.size() == 1 && emptyArray(entries.get(0))) return;
         Jedis j = connection();
         Pipeline p = j.pipelined();
-        for (String entry : entries) {
-            if (!entry.equals("[]")) stream.append(p, entry);
+        for (byte[] entry : entries) {
+            if (!emptyArray(entry)) p.xadd(streamKey, NEW_ENTRY, Map.of(ENTRY_FIELD, entry));
         }
         for (Object reply : p.syncAndReturnAll()) {
             if (reply instanceof RuntimeException e) throw e;
@@ -601,10 +616,10 @@ public final class Emitter implements AutoCloseable {
 
     // ---------------------------------------------------------------- spill files
 
-    private void spill(List<String> entries, int events) {
+    private void spill(List<byte[]> entries, int events) {
         try {
             if (ownSpill == null) ownSpill = SpillFile.create(config.spillDir(), spillPrefix);
-            ownSpill.append(entries);
+            ownSpill.appendBytes(entries);
             spilled.add(events);
         } catch (IOException | RuntimeException e) {
             dropped.add(events);
@@ -666,7 +681,7 @@ public final class Emitter implements AutoCloseable {
         while (true) {
             List<SpillFile.Line> lines = f.next(REPLAY_LINES_PER_ROUND_TRIP);
             if (lines.isEmpty()) return true;
-            var entries = new ArrayList<String>(lines.size());
+            var entries = new ArrayList<byte[]>(lines.size());
             int events = 0;
             for (SpillFile.Line l : lines) {
                 if (l.events() == 0) {
@@ -674,7 +689,7 @@ public final class Emitter implements AutoCloseable {
                         LOG.warn("Skipping an unreadable line in spill file {} (torn write?)", f.path());
                     continue;
                 }
-                entries.add(l.entry());
+                entries.add(l.entry().getBytes(StandardCharsets.UTF_8));
                 events += l.events();
             }
             try {

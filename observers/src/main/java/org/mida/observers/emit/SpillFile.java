@@ -108,6 +108,18 @@ final class SpillFile implements Closeable {
         channel.force(false);
     }
 
+    /** {@link #append} of entries that are already UTF-8 bytes (the emitter's). */
+    void appendBytes(List<byte[]> entries) throws IOException {
+        int n = 0;
+        for (byte[] e : entries) n += e.length + 1;
+        ByteBuffer buf = ByteBuffer.allocate(n);
+        for (byte[] e : entries) buf.put(e).put((byte) '\n');
+        buf.flip();
+        long pos = channel.size();
+        while (buf.hasRemaining()) pos += channel.write(buf, pos);
+        channel.force(false);
+    }
+
     /** True when lines are written that were not yet {@linkplain #advance consumed}. */
     boolean hasPending() throws IOException {
         return readOffset < channel.size();

@@ -1,5 +1,6 @@
 package org.mida.observers.emit;
 
+import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.NumberOutput;
 import com.fasterxml.jackson.core.io.SerializedString;
@@ -11,7 +12,8 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +40,7 @@ import org.mida.event.TaskEvent;
  */
 public final class WireWriter {
 
-    private static final int INITIAL_CHARS = 64 * 1024;
+    private static final int INITIAL_BYTES = 64 * 1024;
     private static final SerializedString TASK = new SerializedString("task");
     private static final SerializedString TYPE = new SerializedString("type");
     private static final SerializedString TASK_ID = new SerializedString("task_id");
@@ -68,14 +70,14 @@ public final class WireWriter {
     private static final SerializedString TAGS = new SerializedString("tags");
     private static final SerializedString SAME_AS_START = new SerializedString(EventCodec.TELEMETRY_SAME_AS_START);
     /** A buffer grown past this by one huge entry is dropped after use rather than kept. */
-    private static final int KEEP_CHARS = 4 * 1024 * 1024;
+    private static final int KEEP_BYTES = 4 * 1024 * 1024;
 
     private final ObjectWriter wire;
-    private CharsWriter out = new CharsWriter(INITIAL_CHARS);
+    private BytesOut out = new BytesOut(INITIAL_BYTES);
     /** Keys and values of the last telemetry map written, alternating, and its JSON text. */
     private Object[] lastSnapshot;
 
-    private String lastSnapshotJson;
+    private SerializedString lastSnapshotJson;
 
     /** Per {@link #constant} slot: the last value written, by identity, and its pre-escaped text. */
     private final String[] constantValues = new String[6];
@@ -105,7 +107,7 @@ public final class WireWriter {
                             @Override
                             public void serialize(CachedJsonMap value, JsonGenerator gen, SerializerProvider p)
                                     throws IOException {
-                                gen.writeRawValue(value.json());
+                                gen.writeRawValue(value.text());
                             }
                         }));
         // NaN and infinities as the wire's tokens (NaN, Infinity, -Infinity), never as strings
@@ -116,15 +118,24 @@ public final class WireWriter {
 
     /** One JSON array of {@code events}, as {@code EventCodec.shared().encodeAll(events)} would write it. */
     public String array(List<? extends Event> events) throws IOException {
+        return new String(arrayBytes(events), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@link #array} as the UTF-8 bytes the stream entry holds: written as bytes from the start (no
+     * {@code String} and no re-encoding per entry; a telemetry snapshot's bytes are made once per snapshot
+     * and copied), one copy out of the reused buffer.
+     */
+    public byte[] arrayBytes(List<? extends Event> events) throws IOException {
         out.len = 0;
-        try (JsonGenerator g = wire.createGenerator(out)) {
+        try (JsonGenerator g = wire.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartArray();
             for (Event e : events) event(g, e);
             g.writeEndArray();
         }
-        String s = new String(out.buf, 0, out.len);
-        if (out.buf.length > KEEP_CHARS) out = new CharsWriter(INITIAL_CHARS);
-        return s;
+        byte[] b = Arrays.copyOf(out.buf, out.len);
+        if (out.buf.length > KEEP_BYTES) out = new BytesOut(INITIAL_BYTES);
+        return b;
     }
 
     private void event(JsonGenerator g, Event e) throws IOException {
@@ -228,7 +239,7 @@ public final class WireWriter {
         if (v == null || v.isEmpty()) return false;
         g.writeFieldName(name);
         if (v instanceof CachedJsonMap c) { // Telemetry's own snapshots: their text is made once per sample
-            g.writeRawValue(c.json());
+            g.writeRawValue(c.text());
             return false;
         }
         if (!sameAsLastSnapshot(v)) {
@@ -243,7 +254,7 @@ public final class WireWriter {
                 refs[i++] = e.getKey();
                 refs[i++] = e.getValue();
             }
-            lastSnapshotJson = wire.writeValueAsString(v);
+            lastSnapshotJson = new SerializedString(wire.writeValueAsString(v));
             lastSnapshot = refs;
         }
         g.writeRawValue(lastSnapshotJson);
@@ -294,7 +305,7 @@ public final class WireWriter {
     private void value(JsonGenerator g, Object v) throws IOException {
         if (v == null) g.writeNull();
         else if (v instanceof String s) g.writeString(s);
-        else if (v instanceof CachedJsonMap c) g.writeRawValue(c.json());
+        else if (v instanceof CachedJsonMap c) g.writeRawValue(c.text());
         else if (v instanceof Double d) number(g, d);
         else if (v instanceof Integer i) g.writeNumber(i);
         else if (v instanceof Long l) g.writeNumber(l);
@@ -351,16 +362,13 @@ public final class WireWriter {
         return b.toString();
     }
 
-    /**
-     * A {@link Writer} over one reused {@code char[]}: appends are array copies, and the text becomes a
-     * {@code String} in one (vectorised) pass at the end.
-     */
-    private static final class CharsWriter extends Writer {
-        char[] buf;
+    /** An {@link OutputStream} over one reused {@code byte[]}: the generator's buffer is copied in. */
+    private static final class BytesOut extends OutputStream {
+        byte[] buf;
         int len;
 
-        CharsWriter(int capacity) {
-            buf = new char[capacity];
+        BytesOut(int capacity) {
+            buf = new byte[capacity];
         }
 
         private void room(int more) {
@@ -368,23 +376,16 @@ public final class WireWriter {
         }
 
         @Override
-        public void write(char[] cbuf, int off, int n) {
+        public void write(byte[] b, int off, int n) {
             room(n);
-            System.arraycopy(cbuf, off, buf, len, n);
+            System.arraycopy(b, off, buf, len, n);
             len += n;
         }
 
         @Override
-        public void write(String str, int off, int n) {
-            room(n);
-            str.getChars(off, off + n, buf, len);
-            len += n;
-        }
-
-        @Override
-        public void write(int c) {
+        public void write(int b) {
             room(1);
-            buf[len++] = (char) c;
+            buf[len++] = (byte) b;
         }
 
         @Override
