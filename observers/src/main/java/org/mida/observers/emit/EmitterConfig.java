@@ -29,7 +29,7 @@ import org.mida.event.EventStream;
  * @param compactTelemetry a task event whose {@code telemetry_at_end} is the very snapshot of its {@code
  *     telemetry_at_start} sends it as {@code "=telemetry_at_start"} (the server reads it as that map); off
  *     for a server older than that form, which refuses such events to its dead letters. Default on; {@code
- *     MIDA_COMPACT_TELEMETRY=0} turns it off
+ *     MIDA_COMPACT_TELEMETRY=0} (or false, no, off) turns it off
  */
 public record EmitterConfig(
         URI redisUri,
@@ -143,8 +143,8 @@ public record EmitterConfig(
         private int timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
         private long retryMillis = DEFAULT_RETRY_MILLIS;
         private long lingerMillis = DEFAULT_LINGER_MILLIS;
-        private boolean compactTelemetry =
-                !"0".equals(env("MIDA_COMPACT_TELEMETRY", "1").strip());
+        private boolean compactTelemetry = !java.util.Set.of("0", "false", "no", "off")
+                .contains(env("MIDA_COMPACT_TELEMETRY", "1").strip().toLowerCase(java.util.Locale.ROOT));
 
         private Builder() {}
 
