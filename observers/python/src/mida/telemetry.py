@@ -64,7 +64,9 @@ class Sampler:
         self._init_gpu()
         psutil.cpu_percent(percpu=True)  # the first call only sets the baseline
         self._proc.cpu_percent()
-        self._sample_safely()
+        # a load is a difference of two samples: this first snapshot leaves the loads out rather than
+        # claim 0 % (what psutil answers over a window of microseconds); the next one has them
+        self._sample_safely(loads=False)
         self._thread = threading.Thread(target=self._run, name="mida-telemetry", daemon=True)
         self._thread.start()
         return self
@@ -106,20 +108,21 @@ class Sampler:
                 continue
             self._sample_safely()
 
-    def _sample_safely(self) -> None:
+    def _sample_safely(self, loads: bool = True) -> None:
         try:
-            self._latest = Snapshot(self._sample())  # immutable from here: see Snapshot
+            self._latest = Snapshot(self._sample(loads))  # immutable from here: see Snapshot
         except Exception as e:
             LOG.warning("Telemetry sample failed: %s", e)
 
-    def _sample(self) -> Dict[str, Any]:
+    def _sample(self, loads: bool = True) -> Dict[str, Any]:
         ps = self._psutil
         m: Dict[str, Any] = {}
-        per_core = [round(x, 1) for x in ps.cpu_percent(percpu=True)]
-        m["cpu"] = {
-            "percent": round(sum(per_core) / len(per_core), 1) if per_core else 0.0,
-            "per_core": per_core,
-        }
+        if loads:
+            per_core = [round(x, 1) for x in ps.cpu_percent(percpu=True)]
+            m["cpu"] = {
+                "percent": round(sum(per_core) / len(per_core), 1) if per_core else 0.0,
+                "per_core": per_core,
+            }
         vm, sw = ps.virtual_memory(), ps.swap_memory()
         m["memory"] = {
             "total": vm.total,
@@ -158,10 +161,11 @@ class Sampler:
             proc = {
                 "pid": p.pid,
                 "rss": p.memory_info().rss,
-                "cpu_percent": round(p.cpu_percent(), 1),
                 "cpu_time_s": round(t.user + t.system, 3),
                 "threads": p.num_threads(),
             }
+            if loads:
+                proc["cpu_percent"] = round(p.cpu_percent(), 1)
             try:
                 proc["open_files"] = p.num_fds() if hasattr(p, "num_fds") else p.num_handles()
             except Exception:

@@ -205,7 +205,8 @@ public final class Telemetry implements AutoCloseable {
             var proc = new LinkedHashMap<String, Object>();
             proc.put("pid", p.getProcessID());
             proc.put("rss", p.getResidentSetSize());
-            proc.put("cpu_percent", lastProcess == null ? 0.0 : pct(p.getProcessCpuLoadBetweenTicks(lastProcess)));
+            // a load needs two samples: the first snapshot leaves it out rather than claim 0 %
+            if (lastProcess != null) proc.put("cpu_percent", pct(p.getProcessCpuLoadBetweenTicks(lastProcess)));
             proc.put("cpu_time_s", round3((p.getKernelTime() + p.getUserTime()) / 1000.0));
             proc.put("threads", p.getThreadCount());
             proc.put("open_files", p.getOpenFiles());

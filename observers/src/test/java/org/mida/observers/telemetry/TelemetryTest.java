@@ -23,7 +23,7 @@ class TelemetryTest {
                     .hasSize(Runtime.getRuntime().availableProcessors());
             assertThat((Map<String, Object>) s.get("memory")).containsKeys("total", "available", "swap_total");
             assertThat((Map<String, Object>) s.get("process"))
-                    .containsKeys("rss", "cpu_time_s", "threads", "open_files");
+                    .containsKeys("rss", "cpu_percent", "cpu_time_s", "threads", "open_files");
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.put("x", 1))
                     .isInstanceOf(UnsupportedOperationException.class);
             // issue 15 (obs15c): one immutable map with its JSON text, kept by every event without a copy
@@ -38,6 +38,19 @@ class TelemetryTest {
                             .build()
                             .telemetryAtStart())
                     .isSameAs(s);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void the_first_snapshot_leaves_out_the_loads_it_cannot_know_yet() {
+        // a load is a difference of two samples: the first one used to say the process was at 0 % CPU
+        try (Telemetry t = Telemetry.start(600_000)) {
+            Map<String, Object> first = t.latest();
+            assertThat(first).containsKeys("memory", "process", "sampled_at").doesNotContainKey("cpu");
+            assertThat((Map<String, Object>) first.get("process"))
+                    .containsKeys("pid", "rss", "cpu_time_s")
+                    .doesNotContainKey("cpu_percent");
         }
     }
 
