@@ -246,6 +246,7 @@ public final class IngestBench {
                 String k = v.equals("e2e") ? "e2e" : "e2e_" + v;
                 var f = figures.computeIfAbsent(k, x -> new LinkedHashMap<>());
                 f.computeIfAbsent("position", x -> new ArrayList<>()).add(position);
+                f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
                 for (String name : ROUND_FIGURES)
                     f.computeIfAbsent(name, x -> new ArrayList<>()).add(result.get(k + "_" + name));
                 progress(
@@ -263,7 +264,7 @@ public final class IngestBench {
             String k = e.getKey();
             for (var f : e.getValue().entrySet()) {
                 result.put(k + "_rounds_" + f.getKey(), f.getValue());
-                if (!f.getKey().equals("position")) result.put(k + "_median_" + f.getKey(), median(f.getValue()));
+                if (ROUND_FIGURES.contains(f.getKey())) result.put(k + "_median_" + f.getKey(), median(f.getValue()));
             }
         }
         double base = (double) result.get("e2e_median_cpu_us_per_task_event");
