@@ -55,6 +55,8 @@ public final class IngestBench {
     private final NodeProperties properties = new NodeProperties(codec);
     private final Map<String, Object> result = new LinkedHashMap<>();
     private final Path root;
+    /** Phases run so far: each gets a data directory of its own. */
+    private int phases;
 
     private IngestBench(Path root) {
         this.root = root;
@@ -235,6 +237,10 @@ public final class IngestBench {
         var order = new ArrayList<String>();
         order.add("e2e");
         for (String v : variants.split(",")) if (!v.isBlank()) order.add(v.trim());
+        // the ceiling's in-process raw phase in every round too: it needs the JIT as much as the e2e does
+        order.add("raw_embedded");
+        // the first rounds' phases are reported but not in the medians: the JIT is still compiling then
+        int warmRounds = Math.min(rounds - 1, intProp("mida.bench.rounds.warm", rounds > 2 ? 2 : 0));
         var figures = new LinkedHashMap<String, Map<String, List<Object>>>();
         int position = 0;
         for (int r = 1; r <= rounds; r++) {
@@ -242,35 +248,50 @@ public final class IngestBench {
                 position++;
                 progress("round %d of %d, phase %d: %s", r, rounds, position, v);
                 if (v.equals("e2e")) endToEnd(main, "e2e", batch, "e2e", c -> c);
+                else if (v.equals("raw_embedded")) raw(main, "raw-embedded", "raw_embedded", true);
                 else variant(v, main, batch);
-                String k = v.equals("e2e") ? "e2e" : "e2e_" + v;
+                String k = v.equals("e2e") || v.equals("raw_embedded") ? v : "e2e_" + v;
                 var f = figures.computeIfAbsent(k, x -> new LinkedHashMap<>());
                 f.computeIfAbsent("position", x -> new ArrayList<>()).add(position);
-                f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
+                f.computeIfAbsent("counted", x -> new ArrayList<>()).add(r > warmRounds);
+                if (result.containsKey(k + "_window_ms"))
+                    f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
                 for (String name : ROUND_FIGURES)
                     f.computeIfAbsent(name, x -> new ArrayList<>()).add(result.get(k + "_" + name));
                 progress(
-                        "  %s: %.1f µs CPU per event (%.1f outside JIT/GC/VM threads; JIT %.2f s, GC %.2f s CPU)",
+                        "  %s: %.1f µs CPU per event (%.1f outside JIT/GC/VM threads; JIT %.2f s, GC %.2f s CPU)%s",
                         k,
                         result.get(k + "_cpu_us_per_task_event"),
                         result.get(k + "_cpu_other_us_per_task_event"),
                         result.get(k + "_cpu_jit_seconds"),
-                        result.get(k + "_cpu_gc_seconds"));
+                        result.get(k + "_cpu_gc_seconds"),
+                        r > warmRounds ? "" : " (warm round, not in the medians)");
             }
         }
         result.put("rounds", rounds);
+        result.put("rounds_warm", warmRounds);
         result.put("rounds_order", order);
         for (var e : figures.entrySet()) {
             String k = e.getKey();
             for (var f : e.getValue().entrySet()) {
                 result.put(k + "_rounds_" + f.getKey(), f.getValue());
-                if (ROUND_FIGURES.contains(f.getKey())) result.put(k + "_median_" + f.getKey(), median(f.getValue()));
+                if (ROUND_FIGURES.contains(f.getKey()))
+                    result.put(
+                            k + "_median_" + f.getKey(),
+                            median(f.getValue().subList(warmRounds, f.getValue().size())));
             }
         }
+        // the ceiling by CPU: the in-process raw phase's CPU per event over the e2e's, medians of counted rounds
+        result.put(
+                "ratio_e2e_to_ceiling_by_cpu_median",
+                round(
+                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
+                                / (double) result.get("e2e_median_cpu_us_per_task_event"),
+                        3));
         double base = (double) result.get("e2e_median_cpu_us_per_task_event");
         double baseOther = (double) result.get("e2e_median_cpu_other_us_per_task_event");
         for (String k : figures.keySet()) {
-            if (k.equals("e2e")) continue;
+            if (k.equals("e2e") || k.equals("raw_embedded")) continue;
             result.put(
                     "ratio_" + k + "_to_e2e_cpu_median",
                     round((double) result.get(k + "_median_cpu_us_per_task_event") / base, 3));
@@ -355,8 +376,20 @@ public final class IngestBench {
     /** The e2e phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. */
     private void endToEnd(Workload w, String name, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
             throws Exception {
+        // a fresh store every phase, also when a phase runs again (mida.bench.rounds): the same workload on the
+        // last phase's store would be a replay (no task created); deleted after it
+        Path dir = root.resolve(name + "-" + (++phases));
+        try {
+            endToEnd(w, name, dir, batch, key, cfg);
+        } finally {
+            BenchSupport.deleteTree(dir);
+        }
+    }
+
+    private void endToEnd(
+            Workload w, String name, Path dir, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
+            throws Exception {
         boolean record = key != null;
-        Path dir = root.resolve(name);
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(cfg.apply(serverConfig(dir, redisPort, batch)));
                 var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
@@ -520,7 +553,8 @@ public final class IngestBench {
     private void raw(Workload w, String name, String key, boolean inProcess) {
         boolean record = key != null;
         List<TaskEvent> merged = w.mergedTasks(codec);
-        try (var neo4j = EmbeddedNeo4j.start(root.resolve(name), 0, PAGE_CACHE);
+        Path dir = root.resolve(name + "-" + (++phases));
+        try (var neo4j = EmbeddedNeo4j.start(dir, 0, PAGE_CACHE);
                 var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()))) {
             try (var s = driver.session()) {
                 for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
@@ -532,6 +566,7 @@ public final class IngestBench {
             for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
                 transport.write(tx -> tx.run(q, Map.of("rows", List.of())));
             resetPeakHeap();
+            var jvm0 = JvmCounters.now();
             long rawCpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             // campaigns and workflows (few), entities and agents (once each), then one row per task
@@ -615,6 +650,7 @@ public final class IngestBench {
             }
             long t1 = System.nanoTime();
             long rawCpu1 = processCpuNanos();
+            var jvm1 = JvmCounters.now();
             long all = count(driver, "MATCH (t:Task) WHERE t.status = 'FINISHED' RETURN count(t)", Map.of());
             if (all != w.taskCount)
                 throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
@@ -626,6 +662,10 @@ public final class IngestBench {
             result.put(key + "_seconds", round(secs, 2));
             result.put(key + "_tasks_per_s", round(w.taskCount / secs, 0));
             result.put(key + "_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
+            // per task event (2 per task), as the e2e's, so the two compare by CPU
+            result.put(key + "_cpu_us_per_task_event", round((rawCpu1 - rawCpu0) / 1e3 / w.eventCount, 1));
+            jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(key + "_" + fig, val));
+            result.put(key + "_task_events_per_s", round(w.eventCount / secs, 0));
             result.put(key + "_peak_heap_mib", peakHeapMib());
             result.put(key + "_graph", shape(driver));
         }
