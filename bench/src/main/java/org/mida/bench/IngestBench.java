@@ -235,8 +235,9 @@ public final class IngestBench {
      */
     private void alternate(Workload main, int batch, String variants, int rounds) throws Exception {
         var order = new ArrayList<String>();
-        order.add("e2e");
         for (String v : variants.split(",")) if (!v.isBlank()) order.add(v.trim());
+        // mida.bench.e2e.last=true: the default e2e after the variants in every round
+        order.add(Boolean.getBoolean("mida.bench.e2e.last") ? order.size() : 0, "e2e");
         // the ceiling's in-process raw phase in every round too: it needs the JIT as much as the e2e does
         order.add("raw_embedded");
         // the first rounds' phases are reported but not in the medians: the JIT is still compiling then
