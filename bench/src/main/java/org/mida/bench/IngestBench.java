@@ -55,6 +55,8 @@ public final class IngestBench {
     private final NodeProperties properties = new NodeProperties(codec);
     private final Map<String, Object> result = new LinkedHashMap<>();
     private final Path root;
+    /** Phases run so far: each gets a data directory of its own. */
+    private int phases;
 
     private IngestBench(Path root) {
         this.root = root;
@@ -108,32 +110,16 @@ public final class IngestBench {
         raw(warm, "warm-raw-embedded", null, true);
 
         progress("measuring end to end: %d tasks, %d events", tasks, main.eventCount);
-        // mida.bench.e2e.last=true: the default e2e after the variants (alternate the order between runs)
-        boolean mainLast = Boolean.getBoolean("mida.bench.e2e.last");
-        if (!mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
-        // side by side in this run: the same e2e without the linger (every event written with its batch, as
-        // before issue 15), and with the embedded Redis fsyncing every second instead of on every write
-        // and the ingest through the driver over Bolt, as before issue 15 (MIDA_INGEST_TRANSPORT=driver; the
-        // default e2e goes through the embedded Neo4j's in-process API)
-        for (String v : variants.split(",")) {
-            switch (v.trim()) {
-                case "driver" -> overDriver(() -> endToEnd(main, "e2e-driver", batch, "e2e_driver", c -> c));
-                case "linger0" -> endToEnd(main, "e2e-linger0", batch, "e2e_linger0", c -> c.withIngestLinger(0));
-                case "everysec" -> endToEnd(main, "e2e-everysec", batch, "e2e_everysec", c -> withFsync(c, "everysec"));
-                // the columnar mirror's and the feed index's per-batch reads through the driver, as before
-                case "readsdriver" ->
-                    readsOverDriver(() -> endToEnd(main, "e2e-readsdriver", batch, "e2e_readsdriver", c -> c));
-                // every batch that registers keys planned twice, as before (mida.ingest.plan.again)
-                case "planagain" ->
-                    withProperty(
-                            "mida.ingest.plan.again",
-                            "true",
-                            () -> endToEnd(main, "e2e-planagain", batch, "e2e_planagain", c -> c));
-                case "" -> {}
-                default -> throw new IllegalArgumentException("unknown variant " + v);
-            }
+        int rounds = intProp("mida.bench.rounds", 0);
+        if (rounds > 0) {
+            alternate(main, batch, variants, rounds);
+        } else {
+            // mida.bench.e2e.last=true: the default e2e after the variants (alternate the order between runs)
+            boolean mainLast = Boolean.getBoolean("mida.bench.e2e.last");
+            if (!mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
+            for (String v : variants.split(",")) variant(v.trim(), main, batch);
+            if (mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
         }
-        if (mainLast) endToEnd(main, "e2e", batch, "e2e", c -> c);
         progress("measuring raw ceiling: the same final graph through the driver, then in-process");
         raw(main, "raw", "raw", false);
         raw(main, "raw-embedded", "raw_embedded", true);
@@ -145,7 +131,8 @@ public final class IngestBench {
         result.put("ceiling_tasks_per_s", round(ceiling, 0));
         result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
         result.put("ratio_e2e_to_ceiling", round(e2eTasks / ceiling, 3));
-        for (String k : List.of("e2e_driver", "e2e_linger0", "e2e_everysec", "e2e_readsdriver", "e2e_planagain"))
+        for (String k : List.of(
+                "e2e_driver", "e2e_linger0", "e2e_everysec", "e2e_readsdriver", "e2e_planagain", "e2e_replandefault"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -163,7 +150,13 @@ public final class IngestBench {
         Object rawEmbeddedShape = result.remove("raw_embedded_graph");
         if (!rawShape.equals(rawEmbeddedShape))
             throw new AssertionError("raw graphs differ:\n in-process " + rawEmbeddedShape + "\n raw " + rawShape);
-        for (String v : List.of("e2e_driver_graph", "e2e_linger0_graph", "e2e_everysec_graph")) {
+        for (String v : List.of(
+                "e2e_driver_graph",
+                "e2e_linger0_graph",
+                "e2e_everysec_graph",
+                "e2e_readsdriver_graph",
+                "e2e_planagain_graph",
+                "e2e_replandefault_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -186,6 +179,137 @@ public final class IngestBench {
                 }
             }
         }
+    }
+
+    /**
+     * One e2e variant, side by side with the default e2e in this run: without the linger (every event written
+     * with its batch, as before issue 15), with the embedded Redis fsyncing every second instead of on every
+     * write, the ingest through the driver over Bolt (MIDA_INGEST_TRANSPORT=driver; the default goes through
+     * the embedded Neo4j's in-process API), …
+     */
+    private void variant(String v, Workload main, int batch) throws Exception {
+        switch (v) {
+            case "driver" -> overDriver(() -> endToEnd(main, "e2e-driver", batch, "e2e_driver", c -> c));
+            case "linger0" -> endToEnd(main, "e2e-linger0", batch, "e2e_linger0", c -> c.withIngestLinger(0));
+            case "everysec" -> endToEnd(main, "e2e-everysec", batch, "e2e_everysec", c -> withFsync(c, "everysec"));
+            // the columnar mirror's and the feed index's per-batch reads through the driver, as before
+            case "readsdriver" ->
+                readsOverDriver(() -> endToEnd(main, "e2e-readsdriver", batch, "e2e_readsdriver", c -> c));
+            // every batch that registers keys planned twice, as before (mida.ingest.plan.again)
+            case "planagain" ->
+                withProperty(
+                        "mida.ingest.plan.again",
+                        "true",
+                        () -> endToEnd(main, "e2e-planagain", batch, "e2e_planagain", c -> c));
+            // the per-batch statements replanned by Neo4j on statistics divergence, as before (no replan=skip)
+            case "replandefault" ->
+                withProperty(
+                        "mida.ingest.replan",
+                        "default",
+                        () -> endToEnd(main, "e2e-replandefault", batch, "e2e_replandefault", c -> c));
+            case "" -> {}
+            default -> throw new IllegalArgumentException("unknown variant " + v);
+        }
+    }
+
+    /** What {@code alternate} collects per phase, besides the CPU per event. */
+    private static final List<String> ROUND_FIGURES = List.of(
+            "cpu_us_per_task_event",
+            "cpu_other_us_per_task_event",
+            "cpu_jit_seconds",
+            "cpu_gc_seconds",
+            "cpu_vm_seconds",
+            "jit_ms",
+            "gc_ms",
+            "gc_count",
+            "classes_loaded",
+            "task_events_per_s");
+
+    /**
+     * {@code mida.bench.rounds=N}: the default e2e and each variant interleaved, {@code N} rounds (e2e A B e2e A
+     * B …, a fresh store per phase), since in one JVM each later phase cost less CPU per event than the one
+     * before whatever its code (issue 15, 5th session). Reports every phase's figures per variant
+     * ({@code <key>_rounds_<figure>}, in run order, with the phase's position), their medians, and each
+     * variant's median CPU per event over the default's. The plain keys ({@code e2e_cpu_us_per_task_event}, …)
+     * hold the last round's phase, as a run without rounds would.
+     */
+    private void alternate(Workload main, int batch, String variants, int rounds) throws Exception {
+        var order = new ArrayList<String>();
+        for (String v : variants.split(",")) if (!v.isBlank()) order.add(v.trim());
+        // mida.bench.e2e.last=true: the default e2e after the variants in every round
+        order.add(Boolean.getBoolean("mida.bench.e2e.last") ? order.size() : 0, "e2e");
+        // the ceiling's in-process raw phase in every round too: it needs the JIT as much as the e2e does
+        order.add("raw_embedded");
+        // the first rounds' phases are reported but not in the medians: the JIT is still compiling then
+        int warmRounds = Math.min(rounds - 1, intProp("mida.bench.rounds.warm", rounds > 2 ? 2 : 0));
+        var figures = new LinkedHashMap<String, Map<String, List<Object>>>();
+        int position = 0;
+        for (int r = 1; r <= rounds; r++) {
+            for (String v : order) {
+                position++;
+                progress("round %d of %d, phase %d: %s", r, rounds, position, v);
+                if (v.equals("e2e")) endToEnd(main, "e2e", batch, "e2e", c -> c);
+                else if (v.equals("raw_embedded")) raw(main, "raw-embedded", "raw_embedded", true);
+                else variant(v, main, batch);
+                String k = v.equals("e2e") || v.equals("raw_embedded") ? v : "e2e_" + v;
+                var f = figures.computeIfAbsent(k, x -> new LinkedHashMap<>());
+                f.computeIfAbsent("position", x -> new ArrayList<>()).add(position);
+                f.computeIfAbsent("counted", x -> new ArrayList<>()).add(r > warmRounds);
+                if (result.containsKey(k + "_window_ms"))
+                    f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
+                for (String name : ROUND_FIGURES)
+                    f.computeIfAbsent(name, x -> new ArrayList<>()).add(result.get(k + "_" + name));
+                progress(
+                        "  %s: %.1f µs CPU per event (%.1f outside JIT/GC/VM threads; JIT %.2f s, GC %.2f s CPU)%s",
+                        k,
+                        result.get(k + "_cpu_us_per_task_event"),
+                        result.get(k + "_cpu_other_us_per_task_event"),
+                        result.get(k + "_cpu_jit_seconds"),
+                        result.get(k + "_cpu_gc_seconds"),
+                        r > warmRounds ? "" : " (warm round, not in the medians)");
+            }
+        }
+        result.put("rounds", rounds);
+        result.put("rounds_warm", warmRounds);
+        result.put("rounds_order", order);
+        for (var e : figures.entrySet()) {
+            String k = e.getKey();
+            for (var f : e.getValue().entrySet()) {
+                result.put(k + "_rounds_" + f.getKey(), f.getValue());
+                if (ROUND_FIGURES.contains(f.getKey()))
+                    result.put(
+                            k + "_median_" + f.getKey(),
+                            median(f.getValue().subList(warmRounds, f.getValue().size())));
+            }
+        }
+        // the ceiling by CPU: the in-process raw phase's CPU per event over the e2e's, medians of counted rounds
+        result.put(
+                "ratio_e2e_to_ceiling_by_cpu_median",
+                round(
+                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
+                                / (double) result.get("e2e_median_cpu_us_per_task_event"),
+                        3));
+        double base = (double) result.get("e2e_median_cpu_us_per_task_event");
+        double baseOther = (double) result.get("e2e_median_cpu_other_us_per_task_event");
+        for (String k : figures.keySet()) {
+            if (k.equals("e2e") || k.equals("raw_embedded")) continue;
+            result.put(
+                    "ratio_" + k + "_to_e2e_cpu_median",
+                    round((double) result.get(k + "_median_cpu_us_per_task_event") / base, 3));
+            result.put(
+                    "ratio_" + k + "_to_e2e_cpu_other_median",
+                    round((double) result.get(k + "_median_cpu_other_us_per_task_event") / baseOther, 3));
+        }
+    }
+
+    private static double median(List<Object> values) {
+        double[] v = values.stream()
+                .mapToDouble(o -> ((Number) o).doubleValue())
+                .sorted()
+                .toArray();
+        if (v.length == 0) return Double.NaN;
+        double m = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return round(m, 2);
     }
 
     // ---------------------------------------------------------------- end to end
@@ -253,8 +377,20 @@ public final class IngestBench {
     /** The e2e phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. */
     private void endToEnd(Workload w, String name, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
             throws Exception {
+        // a fresh store every phase, also when a phase runs again (mida.bench.rounds): the same workload on the
+        // last phase's store would be a replay (no task created); deleted after it
+        Path dir = root.resolve(name + "-" + (++phases));
+        try {
+            endToEnd(w, name, dir, batch, key, cfg);
+        } finally {
+            BenchSupport.deleteTree(dir);
+        }
+    }
+
+    private void endToEnd(
+            Workload w, String name, Path dir, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
+            throws Exception {
         boolean record = key != null;
-        Path dir = root.resolve(name);
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(cfg.apply(serverConfig(dir, redisPort, batch)));
                 var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
@@ -265,6 +401,7 @@ public final class IngestBench {
             long batchesBefore = server.metrics().batches();
             long createdBefore = server.metrics().tasksCreated();
             long updatedBefore = server.metrics().tasksUpdated();
+            var jvm0 = JvmCounters.now();
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             int n = w.entries.size();
@@ -295,6 +432,7 @@ public final class IngestBench {
             }
             long t1 = System.nanoTime();
             long cpu1 = processCpuNanos();
+            var jvm1 = JvmCounters.now();
             long finished = count(
                     server.driver(),
                     "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
@@ -322,6 +460,10 @@ public final class IngestBench {
             // the work per event, far less sensitive than wall time to other load on the machine
             result.put(k + "_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
             result.put(k + "_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
+            // where the phase's CPU went besides the work itself: the JIT compiler's, GC's and the VM thread's
+            // (safepoint operations) threads (from /proc/self/task, clock ticks), the JIT's own count of its
+            // compilation time, GC pause time and count, classes loaded (Neo4j generates classes per plan)
+            jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(k + "_" + fig, val));
             result.put(k + "_task_events_per_s", round(w.eventCount / secs, 0));
             result.put(k + "_tasks_per_s", round(w.taskCount / secs, 0));
             result.put(k + "_xadd_seconds", round((tXadd - t0) / 1e9, 2));
@@ -412,7 +554,8 @@ public final class IngestBench {
     private void raw(Workload w, String name, String key, boolean inProcess) {
         boolean record = key != null;
         List<TaskEvent> merged = w.mergedTasks(codec);
-        try (var neo4j = EmbeddedNeo4j.start(root.resolve(name), 0, PAGE_CACHE);
+        Path dir = root.resolve(name + "-" + (++phases));
+        try (var neo4j = EmbeddedNeo4j.start(dir, 0, PAGE_CACHE);
                 var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()))) {
             try (var s = driver.session()) {
                 for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
@@ -424,6 +567,7 @@ public final class IngestBench {
             for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
                 transport.write(tx -> tx.run(q, Map.of("rows", List.of())));
             resetPeakHeap();
+            var jvm0 = JvmCounters.now();
             long rawCpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             // campaigns and workflows (few), entities and agents (once each), then one row per task
@@ -507,6 +651,7 @@ public final class IngestBench {
             }
             long t1 = System.nanoTime();
             long rawCpu1 = processCpuNanos();
+            var jvm1 = JvmCounters.now();
             long all = count(driver, "MATCH (t:Task) WHERE t.status = 'FINISHED' RETURN count(t)", Map.of());
             if (all != w.taskCount)
                 throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
@@ -518,6 +663,10 @@ public final class IngestBench {
             result.put(key + "_seconds", round(secs, 2));
             result.put(key + "_tasks_per_s", round(w.taskCount / secs, 0));
             result.put(key + "_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
+            // per task event (2 per task), as the e2e's, so the two compare by CPU
+            result.put(key + "_cpu_us_per_task_event", round((rawCpu1 - rawCpu0) / 1e3 / w.eventCount, 1));
+            jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(key + "_" + fig, val));
+            result.put(key + "_task_events_per_s", round(w.eventCount / secs, 0));
             result.put(key + "_peak_heap_mib", peakHeapMib());
             result.put(key + "_graph", shape(driver));
         }
@@ -722,6 +871,83 @@ public final class IngestBench {
         if (sorted.length == 0) return 0;
         int i = (int) Math.ceil(p * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+
+    /**
+     * The JVM's own work, to explain why a phase costs what it does: CPU of its JIT compiler, GC and VM
+     * threads read from {@code /proc/self/task/<tid>/stat} (Linux; 0 elsewhere), the compilation time the JIT
+     * reports, GC pause time and count, and classes loaded.
+     */
+    record JvmCounters(
+            long cpuNanos, Map<Long, long[]> threadTicks, long jitMs, long gcMs, long gcCount, long classesLoaded) {
+        static final String[] CATEGORIES = {"jit", "gc", "vm"};
+        static final double TICK_S = 0.01; // USER_HZ, 100 on Linux
+
+        static JvmCounters now() {
+            var comp = ManagementFactory.getCompilationMXBean();
+            long gcMs = 0, gcCount = 0;
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcMs += Math.max(0, gc.getCollectionTime());
+                gcCount += Math.max(0, gc.getCollectionCount());
+            }
+            return new JvmCounters(
+                    processCpuNanos(),
+                    readThreadTicks(),
+                    comp != null && comp.isCompilationTimeMonitoringSupported() ? comp.getTotalCompilationTime() : 0,
+                    gcMs,
+                    gcCount,
+                    ManagementFactory.getClassLoadingMXBean().getTotalLoadedClassCount());
+        }
+
+        /** Per thread id: {category (0 jit, 1 gc, 2 vm, 3 other), utime + stime in ticks}. */
+        private static Map<Long, long[]> readThreadTicks() {
+            var out = new HashMap<Long, long[]>();
+            Path tasks = Path.of("/proc/self/task");
+            if (!Files.isDirectory(tasks)) return out;
+            try (var dirs = Files.list(tasks)) {
+                for (Path d : (Iterable<Path>) dirs::iterator) {
+                    try {
+                        String stat = Files.readString(d.resolve("stat"));
+                        int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+                        String comm = stat.substring(open + 1, close);
+                        String[] f = stat.substring(close + 2).split(" ");
+                        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        long category = comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")
+                                ? 0
+                                : comm.startsWith("GC Thread") || comm.startsWith("G1 ")
+                                        ? 1
+                                        : comm.equals("VM Thread") ? 2 : 3;
+                        out.put(Long.parseLong(d.getFileName().toString()), new long[] {category, ticks});
+                    } catch (IOException | RuntimeException e) { // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                return out;
+            }
+            return out;
+        }
+
+        /** The figures of the window from {@code before} to this, per {@code events} where it says so. */
+        Map<String, Object> minus(JvmCounters before, long events) {
+            long[] ticks = new long[4];
+            for (var e : threadTicks.entrySet()) {
+                long[] b = before.threadTicks.get(e.getKey());
+                ticks[(int) e.getValue()[0]] += e.getValue()[1] - (b == null ? 0 : b[1]);
+            }
+            var out = new LinkedHashMap<String, Object>();
+            double cpuS = (cpuNanos - before.cpuNanos) / 1e9;
+            double side = 0;
+            for (int i = 0; i < CATEGORIES.length; i++) {
+                out.put("cpu_" + CATEGORIES[i] + "_seconds", round(ticks[i] * TICK_S, 2));
+                side += ticks[i] * TICK_S;
+            }
+            out.put("cpu_other_us_per_task_event", round(Math.max(0, cpuS - side) * 1e6 / events, 1));
+            out.put("jit_ms", jitMs - before.jitMs);
+            out.put("gc_ms", gcMs - before.gcMs);
+            out.put("gc_count", gcCount - before.gcCount);
+            out.put("classes_loaded", classesLoaded - before.classesLoaded);
+            return out;
+        }
     }
 
     private static void resetPeakHeap() {

@@ -70,6 +70,45 @@ class IngestHintsTest {
         assertThat(bad).isEmpty();
     }
 
+    /**
+     * The columnar mirror's and the workflow feed index's reads, run after every committed batch (the server
+     * runs them, as the ingest's own statements, with {@code CYPHER replan=skip}: a plan made on an empty store
+     * is kept): hinted like the ingest's, and every pattern after the seek expands from a bound node to an
+     * unlabelled one (labels and properties read after the expansion; see lineage/feeds-entities.cypher).
+     */
+    static final List<String> PER_BATCH_READS =
+            List.of("query/mirror-tasks", "lineage/feeds-entities", "lineage/feeds-informed");
+
+    /** A relationship pattern whose far end names a label: {@code ->(p:Task)}, {@code -(:Version)}. */
+    private static final Pattern LABELLED_FAR_END = Pattern.compile("[->]\\(\\w*:\\w+");
+
+    static List<String> farEndLabels(String name, String text) {
+        var out = new ArrayList<String>();
+        String[] lines = text.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].strip().startsWith("//")) continue;
+            if (LABELLED_FAR_END.matcher(lines[i]).find())
+                out.add(name + ":" + (i + 1) + " names a label at a pattern's far end: " + lines[i].strip());
+        }
+        return out;
+    }
+
+    @Test
+    void the_mirror_and_feed_index_per_batch_reads_are_hinted_and_expand_from_bound_nodes() {
+        var bad = new ArrayList<String>();
+        for (String name : PER_BATCH_READS) {
+            String text = Cypher.load(name);
+            assertThat(text).as(name).contains("USING INDEX SEEK");
+            bad.addAll(problems(name, text));
+            bad.addAll(farEndLabels(name, text));
+        }
+        assertThat(bad).isEmpty();
+        assertThat(farEndLabels("x", "MATCH (t:Task {task_id: $id})\nMATCH (t)-[:USED]->(e:Entity)\nRETURN e"))
+                .hasSize(1);
+        assertThat(farEndLabels("x", "MATCH (t)-[:USED]->(e)\nWHERE e:Entity\nRETURN e"))
+                .isEmpty();
+    }
+
     @Test
     void an_unhinted_lookup_is_found() {
         assertThat(problems("x", "UNWIND $rows AS r\nMATCH (e:Entity {id: r.id})\nSET e += r.props"))

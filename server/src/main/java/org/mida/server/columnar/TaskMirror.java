@@ -48,7 +48,9 @@ public final class TaskMirror implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskMirror.class);
     static final long MAX_WAIT_MS = 250;
     private static final String LOAD = Cypher.load("query/mirror-load");
-    private static final String TASKS = Cypher.load("query/mirror-tasks");
+    // per batch, so CYPHER replan=skip (a hinted seek: ingest/PerBatch, IngestHintsTest)
+    private static final org.mida.server.ingest.PerBatch TASKS =
+            org.mida.server.ingest.PerBatch.of(Cypher.load("query/mirror-tasks"));
     private static final int REREAD_CHUNK = 5_000;
 
     /** The mirror of each server's driver (several servers may run in one JVM: tests, benchmarks). */
@@ -468,11 +470,11 @@ public final class TaskMirror implements AutoCloseable {
             var chunk = list.subList(from, Math.min(list.size(), from + REREAD_CHUNK));
             List<Map<String, Object>> rows;
             IngestTransport in = reads();
-            if (in != null) rows = in.read(tx -> tx.run(TASKS, Map.of("ids", List.copyOf(chunk))));
+            if (in != null) rows = in.read(tx -> tx.run(TASKS.text(), Map.of("ids", List.copyOf(chunk))));
             else
                 try (var session = driver.session()) {
                     rows = session.executeRead(
-                            tx -> tx.run(TASKS, Map.of("ids", chunk)).list(Record::asMap));
+                            tx -> tx.run(TASKS.text(), Map.of("ids", chunk)).list(Record::asMap));
                 }
             t.lock.writeLock().lock();
             try {

@@ -48,22 +48,25 @@ import org.neo4j.driver.SimpleQueryRunner;
  */
 final class BatchWriter {
 
-    // Not CYPHER replan=skip: the server plans its statements on the store it starts with (often empty, see
-    // warmUp), and plans frozen then made the ingest's cost grow with the store (docs/BENCHMARKS.md).
-    private static final String READ_TASKS = Cypher.load("ingest/read-tasks");
-    private static final String READ_WORKFLOWS = Cypher.load("ingest/read-workflows");
-    private static final String READ_CAMPAIGNS = Cypher.load("ingest/read-campaigns");
-    private static final String READ_ENTITIES = Cypher.load("ingest/read-entities");
-    private static final String READ_OBSERVERS = Cypher.load("ingest/read-observers");
-    private static final String LOCK_FIELD_SCOPES = Cypher.load("ingest/lock-field-scopes");
+    // CYPHER replan=skip (PerBatch): the server plans its statements on the store it starts with (often empty,
+    // see warmUp) and keeps those plans. In issue 12 that made the ingest's cost grow with the store (unhinted
+    // lookups planned as scans on an empty store); since issue 15 every lookup is hinted (IngestHintsTest) and
+    // the plans made on an empty store seek (IngestPlansIT), so replanning on statistics divergence only cost
+    // CPU (docs/BENCHMARKS.md). -Dmida.ingest.replan=default replans as before.
+    private static final PerBatch READ_TASKS = PerBatch.of(Cypher.load("ingest/read-tasks"));
+    private static final PerBatch READ_WORKFLOWS = PerBatch.of(Cypher.load("ingest/read-workflows"));
+    private static final PerBatch READ_CAMPAIGNS = PerBatch.of(Cypher.load("ingest/read-campaigns"));
+    private static final PerBatch READ_ENTITIES = PerBatch.of(Cypher.load("ingest/read-entities"));
+    private static final PerBatch READ_OBSERVERS = PerBatch.of(Cypher.load("ingest/read-observers"));
+    private static final PerBatch LOCK_FIELD_SCOPES = PerBatch.of(Cypher.load("ingest/lock-field-scopes"));
     /** How many times a batch is planned and written when another server changed what it read. */
     static final int ATTEMPTS = 8;
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchWriter.class);
-    private static final Map<Statement, String> WRITES = new EnumMap<>(Statement.class);
+    private static final Map<Statement, PerBatch> WRITES = new EnumMap<>(Statement.class);
 
     static {
-        for (Statement s : Statement.values()) WRITES.put(s, Cypher.load(s.resource()));
+        for (Statement s : Statement.values()) WRITES.put(s, PerBatch.of(Cypher.load(s.resource())));
     }
 
     private final IngestTransport transport;
@@ -123,11 +126,12 @@ final class BatchWriter {
     public void warmUp() {
         transport.once(
                 tx -> {
-                    for (String q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_OBSERVERS))
-                        tx.run(q, Map.of("ids", List.of()));
-                    tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.of()));
-                    tx.run(READ_ENTITIES, Map.of("rows", List.of()));
-                    for (Statement s : Statement.values()) tx.run(WRITES.get(s), Map.of(s.parameter(), List.of()));
+                    for (PerBatch q : List.of(READ_TASKS, READ_WORKFLOWS, READ_CAMPAIGNS, READ_OBSERVERS))
+                        tx.run(q.text(), Map.of("ids", List.of()));
+                    tx.run(LOCK_FIELD_SCOPES.text(), Map.of("scopes", List.of()));
+                    tx.run(READ_ENTITIES.text(), Map.of("rows", List.of()));
+                    for (Statement s : Statement.values())
+                        tx.run(WRITES.get(s).text(), Map.of(s.parameter(), List.of()));
                     return null;
                 },
                 false);
@@ -319,7 +323,7 @@ final class BatchWriter {
         while (!locked.containsAll(p.fieldScopes())) {
             var scopes = new java.util.TreeSet<>(p.fieldScopes());
             scopes.removeAll(locked);
-            tx.run(LOCK_FIELD_SCOPES, Map.of("scopes", List.copyOf(scopes)));
+            tx.run(LOCK_FIELD_SCOPES.text(), Map.of("scopes", List.copyOf(scopes)));
             locked.addAll(scopes);
             var known = new HashMap<String, Set<String>>(stored.fields() == null ? Map.of() : stored.fields());
             Map<String, Set<String>> fresh = fields.reread(tx::run, scopes);
@@ -342,7 +346,8 @@ final class BatchWriter {
             plans.incrementAndGet();
         }
         for (IngestPlan.Step s : p.steps()) {
-            List<Map<String, Object>> conflicts = tx.run(WRITES.get(s.statement()), s.parameters());
+            List<Map<String, Object>> conflicts =
+                    tx.run(WRITES.get(s.statement()).text(), s.parameters());
             if (!conflicts.isEmpty())
                 throw new Replan(conflicts.size() + " entities made by another server meanwhile, e.g. "
                         + conflicts.get(0).values().iterator().next());
@@ -357,7 +362,7 @@ final class BatchWriter {
         var campaigns = new HashSet<String>();
         List<String> campaignIds = batch.campaignIds();
         if (!campaignIds.isEmpty())
-            for (Map<String, Object> r : tx.run(READ_CAMPAIGNS, Map.of("ids", campaignIds)))
+            for (Map<String, Object> r : tx.run(READ_CAMPAIGNS.text(), Map.of("ids", campaignIds)))
                 campaigns.add((String) r.get("id"));
         var entities = new HashMap<String, Map<String, Object>>();
         var versions = new HashMap<String, List<Map<String, Object>>>();
@@ -369,7 +374,7 @@ final class BatchWriter {
             var versioned = new HashSet<>(batch.versionedEntityIds(tasks));
             var rows = new ArrayList<Map<String, Object>>(entityIds.size());
             for (String id : entityIds) rows.add(Map.of("id", id, "usages", versioned.contains(id)));
-            for (Map<String, Object> r : tx.run(READ_ENTITIES, Map.of("rows", rows))) {
+            for (Map<String, Object> r : tx.run(READ_ENTITIES.text(), Map.of("rows", rows))) {
                 String id = (String) r.get("id");
                 entities.put(id, map(r.get("props")));
                 var vs = new ArrayList<Map<String, Object>>();
@@ -397,7 +402,7 @@ final class BatchWriter {
         var observers = new HashMap<String, Double>();
         List<String> observerIds = batch.observerIds();
         if (!observerIds.isEmpty())
-            for (Map<String, Object> r : tx.run(READ_OBSERVERS, Map.of("ids", observerIds))) {
+            for (Map<String, Object> r : tx.run(READ_OBSERVERS.text(), Map.of("ids", observerIds))) {
                 Double at = nullableDouble(r.get("at"));
                 // a node without a time (written by hand) is replaced by any report
                 if (at != null) observers.put((String) r.get("id"), at);
@@ -431,10 +436,10 @@ final class BatchWriter {
     }
 
     private static <T> Map<String, Optional<T>> documents(
-            WriteTransaction tx, String statement, List<String> ids, BiFunction<String, String, T> decode) {
+            WriteTransaction tx, PerBatch statement, List<String> ids, BiFunction<String, String, T> decode) {
         var out = new HashMap<String, Optional<T>>();
         if (ids.isEmpty()) return out;
-        for (Map<String, Object> r : tx.run(statement, Map.of("ids", ids))) {
+        for (Map<String, Object> r : tx.run(statement.text(), Map.of("ids", ids))) {
             String id = (String) r.get("id");
             var json = (String) r.get("json");
             out.put(id, json == null ? Optional.empty() : Optional.of(decode.apply(id, json)));

@@ -36,8 +36,11 @@ final class FeedIndex implements TaskMirror.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(FeedIndex.class);
     private static final String ENTITIES_ALL = Cypher.load("lineage/feeds-entities-all");
     private static final String INFORMED_ALL = Cypher.load("lineage/feeds-informed-all");
-    private static final String ENTITIES = Cypher.load("lineage/feeds-entities");
-    private static final String INFORMED = Cypher.load("lineage/feeds-informed");
+    // per batch, so CYPHER replan=skip (hinted seek, expansions from bound nodes: ingest/PerBatch, IngestHintsTest)
+    private static final org.mida.server.ingest.PerBatch ENTITIES =
+            org.mida.server.ingest.PerBatch.of(Cypher.load("lineage/feeds-entities"));
+    private static final org.mida.server.ingest.PerBatch INFORMED =
+            org.mida.server.ingest.PerBatch.of(Cypher.load("lineage/feeds-informed"));
     private static final int CHUNK = 2_000;
     // the overview's own statements (LineageGraph), planned after a build: see warmOverview
     private static final String CAMPAIGN_WORKFLOWS = Cypher.load("lineage/campaign-workflows");
@@ -320,7 +323,7 @@ final class FeedIndex implements TaskMirror.Listener {
                     in.read(tx -> {
                         families.clear();
                         consumers.clear();
-                        for (Map<String, Object> r : tx.run(ENTITIES, Map.of("ids", chunkIds))) {
+                        for (Map<String, Object> r : tx.run(ENTITIES.text(), Map.of("ids", chunkIds))) {
                             var m = families.computeIfAbsent((String) r.get("family"), k -> new HashMap<>());
                             for (Object o : (List<?>) r.get("feeds")) {
                                 var f = (List<?>) o;
@@ -330,7 +333,7 @@ final class FeedIndex implements TaskMirror.Listener {
                                         Long::sum);
                             }
                         }
-                        for (Map<String, Object> r : tx.run(INFORMED, Map.of("ids", chunkIds))) {
+                        for (Map<String, Object> r : tx.run(INFORMED.text(), Map.of("ids", chunkIds))) {
                             var m = consumers.computeIfAbsent((String) r.get("task"), k -> new HashMap<>());
                             for (Object o : (List<?>) r.get("feeds")) {
                                 var f = (List<?>) o;
@@ -347,12 +350,12 @@ final class FeedIndex implements TaskMirror.Listener {
                         session.executeRead(tx -> {
                             families.clear();
                             consumers.clear();
-                            tx.run(ENTITIES, Map.of("ids", chunk)).forEachRemaining(r -> {
+                            tx.run(ENTITIES.text(), Map.of("ids", chunk)).forEachRemaining(r -> {
                                 var m = families.computeIfAbsent(r.get("family").asString(), k -> new HashMap<>());
                                 for (Value f : r.get("feeds").values())
                                     m.merge(key(f.get(0), f.get(1)), f.get(2).asLong(), Long::sum);
                             });
-                            tx.run(INFORMED, Map.of("ids", chunk)).forEachRemaining(r -> {
+                            tx.run(INFORMED.text(), Map.of("ids", chunk)).forEachRemaining(r -> {
                                 var m = consumers.computeIfAbsent(r.get("task").asString(), k -> new HashMap<>());
                                 for (Value f : r.get("feeds").values())
                                     m.merge(

@@ -105,6 +105,8 @@ class PackageStructureTest {
                 .orShould()
                 .haveSimpleName("WriteTransaction")
                 .orShould()
+                .haveSimpleName("PerBatch") // issue 15: the mirror and the feed index run their reads like the ingest
+                .orShould()
                 .haveSimpleName("IngestWarmup") // issue 14: app rehearses the ingest before health says ok
                 .orShould()
                 .haveSimpleName("NodeProperties")

@@ -64,9 +64,29 @@ class IngestPlansIT {
         assertThat(r.status()).as(r.body()).isEqualTo(202);
         s.awaitIngested(seconds(60));
 
+        assertThat(scansAndJoins(s, "")).isEmpty();
+        // as the server runs them (PerBatch): with CYPHER replan=skip, planned on this store
+        assertThat(scansAndJoins(s, PerBatch.PREFIX)).isEmpty();
+    }
+
+    /**
+     * The server runs these statements with {@code CYPHER replan=skip} ({@link PerBatch}): the plan Neo4j makes
+     * the first time, often on the empty store a server starts with (BatchWriter.warmUp), is the plan every
+     * later batch runs, however full the store gets. So the plans made on an empty store must seek too (the
+     * test above checks those made on a filled one, i.e. what a replan would choose).
+     */
+    @Test
+    void plans_made_on_an_empty_store_seek_by_key() {
+        s = TestServer.start();
+        assertThat(scansAndJoins(s, PerBatch.PREFIX)).isEmpty();
+        assertThat(scansAndJoins(s, "")).isEmpty();
+    }
+
+    /** Every scan or join in the plans of every ingest statement, prefixed by {@code preamble}, at 1–5,000 rows. */
+    static List<String> scansAndJoins(TestServer s, String preamble) {
         var bad = new ArrayList<String>();
         for (String name : STATEMENTS) {
-            String statement = Cypher.load("ingest/" + name);
+            String statement = preamble + Cypher.load("ingest/" + name);
             for (int n : new int[] {1, 100, 5_000}) {
                 var strings = new ArrayList<String>(n);
                 var maps = new ArrayList<Map<String, Object>>(n);
@@ -84,9 +104,10 @@ class IngestPlansIT {
                 }
                 var ops = Plans.operators(plan);
                 for (String op : ops)
-                    if (op.contains("Scan") || op.contains("Join")) bad.add(name + " (" + n + " rows): " + op);
+                    if (op.contains("Scan") || op.contains("Join"))
+                        bad.add(name + " (" + n + " rows" + (preamble.isEmpty() ? "" : ", replan=skip") + "): " + op);
             }
         }
-        assertThat(bad).isEmpty();
+        return bad;
     }
 }
