@@ -74,10 +74,14 @@ public final class WireWriter {
     private static final int KEEP_BYTES = 4 * 1024 * 1024;
 
     /**
-     * The two shortcuts of issue 15 part 5 (epoch digits from the double's bits, this process's task ids
-     * copied unscanned); {@code -Dmida.wire.shortcuts=false} turns them off (the benchmark's before).
+     * The default for the two shortcuts of issue 15 part 5 (epoch digits from the double's bits, this
+     * process's task ids copied unscanned); {@code -Dmida.wire.shortcuts=false} turns them off (the
+     * benchmark's before).
      */
     static final boolean SHORTCUTS = !"false".equals(System.getProperty("mida.wire.shortcuts"));
+
+    /** Whether this writer takes those shortcuts (the same text but for shorter digits either way). */
+    private final boolean shortcuts;
 
     /** {@link Ids#prefix()} as bytes; the counter's digits are written after it, per id. */
     private final byte[] idBytes;
@@ -114,6 +118,15 @@ public final class WireWriter {
      *     issue 15 on read it; older ones refuse the event)
      */
     public WireWriter(boolean compactTelemetry) {
+        this(compactTelemetry, SHORTCUTS);
+    }
+
+    /**
+     * @param shortcuts whether epoch times' digits are made from the double's bits and this process's
+     *     {@link Ids} copied without the escape scan (default on; off for a benchmark's before)
+     */
+    public WireWriter(boolean compactTelemetry, boolean shortcuts) {
+        this.shortcuts = shortcuts;
         this.compactTelemetry = compactTelemetry;
         this.idPrefixLength = idPrefix.length();
         this.idBytes = Arrays.copyOf(idPrefix.getBytes(StandardCharsets.US_ASCII), idPrefixLength + 20);
@@ -233,7 +246,7 @@ public final class WireWriter {
      */
     private void taskId(JsonGenerator g, String id) throws IOException {
         int n = id.length(), p = idPrefixLength;
-        if (SHORTCUTS && n > p && n <= p + 19 && id.startsWith(idPrefix)) {
+        if (shortcuts && n > p && n <= p + 19 && id.startsWith(idPrefix)) {
             byte[] b = idBytes;
             int i = p;
             for (; i < n; i++) {
@@ -259,7 +272,7 @@ public final class WireWriter {
         if (v == null) return;
         g.writeFieldName(name);
         double d = v;
-        int len = SHORTCUTS ? plainDigits(d, digits) : -1;
+        int len = shortcuts ? plainDigits(d, digits) : -1;
         if (len > 0) g.writeNumber(digits, 0, len);
         else number(g, d);
     }
@@ -374,9 +387,9 @@ public final class WireWriter {
     }
 
     /** As the codec's double serializer: epoch-sized values in plain notation, others as Jackson writes them. */
-    private static void number(JsonGenerator g, double d) throws IOException {
+    private void number(JsonGenerator g, double d) throws IOException {
         double a = Math.abs(d);
-        if (Double.isFinite(d) && a >= 1e7 && a < 1e16) g.writeNumber(SHORTCUTS ? plain(d) : plainSchubfach(d));
+        if (Double.isFinite(d) && a >= 1e7 && a < 1e16) g.writeNumber(shortcuts ? plain(d) : plainSchubfach(d));
         else g.writeNumber(d);
     }
 
@@ -399,8 +412,7 @@ public final class WireWriter {
      * decimal of at most 9 fraction digits reads back as {@code d} (then {@link #plainSchubfach}). Exact
      * integer arithmetic: there {@code |d| = ip + n / 2^e} with {@code 2^-e} its ulp ({@code 1 <= e <= 29}),
      * and for {@code k = 0, 1, …} fraction digits the nearest {@code m / 10^k} to {@code n / 2^e} reads back
-     * as {@code d} when it lies within half an ulp of it, {@code |m·2^e − n·10^k| < 10^k / 2} (a tie goes to
-     * the even mantissa, as the parser rounds) — the first such {@code k} is the shortest, and the nearest
+     * as {@code d} when it lies within half an ulp of it, {@code |m·2^e − n·10^k| < 10^k / 2} — the first such {@code k} is the shortest, and the nearest
      * {@code m} of that length (the even one of two as near) is what Schubfach picks too.
      */
     static int plainDigits(double d, char[] out) {
@@ -416,7 +428,8 @@ public final class WireWriter {
             long m = (num + half) >> e;
             if ((m & 1) != 0 && (num & (2 * half - 1)) == half) m--; // halfway: the even digit, as Schubfach
             long twice = 2 * Math.abs((m << e) - num);
-            if (twice < pow || (twice == pow && (n & 1) == 0)) {
+            // never a tie (twice == pow): that needs k > e, and k = e is exact (n / 2^e has e decimals)
+            if (twice < pow) {
                 if (m == pow) { // rounds up to the next integer (only for k = 0: a shorter k is found first)
                     ip++;
                     m = 0;
