@@ -356,4 +356,32 @@ class WireWriterTest {
             events.add(TaskEvent.builder(id).startedAt(1_764_219_912.25).build());
         assertSameAsCodec(events);
     }
+
+    @Test
+    void maps_walked_once_nest_grow_and_fall_back_for_other_keys_as_the_codec_writes_them() throws Exception {
+        var wide = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < 100; i++)
+            wide.put("k" + i, i % 3 == 0 ? Map.of("inner" + i, List.of(i, Map.of("x", i))) : i);
+        var otherKeys = new LinkedHashMap<Object, Object>();
+        otherKeys.put(1, "one");
+        otherKeys.put("two", 2);
+        var used = new LinkedHashMap<String, Object>();
+        used.put("wide", wide);
+        used.put("after", "x");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> odd = (Map<String, Object>) (Map<?, ?>) Map.of("m", otherKeys);
+        var events = new ArrayList<Event>();
+        for (int r = 0; r < 3; r++) { // the scratch stack is reused from entry to entry
+            events.add(TaskEvent.builder("wide-" + r)
+                    .used(used)
+                    .generated(Map.of("result", r))
+                    .build());
+            events.add(TaskEvent.builder("odd-" + r)
+                    .used(odd)
+                    .customMetadata(Map.of("a", Map.of("b", r)))
+                    .build());
+        }
+        assertSameAsCodec(events);
+        assertSameAsCodec(events);
+    }
 }
