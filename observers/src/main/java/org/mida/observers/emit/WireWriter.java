@@ -273,7 +273,7 @@ public final class WireWriter {
         if (v == null) return;
         g.writeFieldName(name);
         double d = v;
-        int len = shortcuts ? plainDigits(d, digits) : -1;
+        int len = shortcuts ? plainDigits(d, digits, integerDigits) : -1;
         if (len > 0) g.writeNumber(digits, 0, len);
         else number(g, d);
     }
@@ -458,6 +458,20 @@ public final class WireWriter {
      * {@code m} of that length (the even one of two as near) is what Schubfach picks too.
      */
     static int plainDigits(double d, char[] out) {
+        return plainDigits(d, out, null);
+    }
+
+    /** The integer part of the last epoch time written and its digits: it changes once a second. */
+    static final class IntegerDigits {
+        long value = -1;
+        final char[] chars = new char[20];
+        int length;
+    }
+
+    private final IntegerDigits integerDigits = new IntegerDigits();
+
+    /** {@link #plainDigits(double, char[])}, the integer part's digits copied from {@code cache} when they are its. */
+    static int plainDigits(double d, char[] out, IntegerDigits cache) {
         double a = Math.abs(d);
         if (!(a >= 1e7 && a < 0x1p52)) return -1;
         long ip = (long) a;
@@ -478,7 +492,15 @@ public final class WireWriter {
                 }
                 int len = 0;
                 if (d < 0) out[len++] = '-';
-                len = appendLong(out, len, ip);
+                if (cache == null) len = appendLong(out, len, ip);
+                else {
+                    if (cache.value != ip) {
+                        cache.length = appendLong(cache.chars, 0, ip);
+                        cache.value = ip;
+                    }
+                    System.arraycopy(cache.chars, 0, out, len, cache.length);
+                    len += cache.length;
+                }
                 if (k > 0) {
                     out[len++] = '.';
                     for (int j = len + k - 1; j >= len; j--, m /= 10) out[j] = (char) ('0' + m % 10);

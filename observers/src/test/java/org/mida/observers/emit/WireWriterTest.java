@@ -340,6 +340,17 @@ class WireWriterTest {
             if (p.length() == schubfach.length()) assertThat(p).isEqualTo(schubfach);
         }
         assertThat(fast).as("epoch times take the shortcut").isGreaterThan(samples.size() * 9 / 10);
+        // the integer part's digits kept from time to time: the same text, in order and shuffled
+        var cache = new WireWriter.IntegerDigits();
+        var cached = new char[32];
+        var sorted = new ArrayList<>(samples);
+        sorted.sort(null);
+        for (var list : List.of(sorted, samples))
+            for (double d : list) {
+                int len = WireWriter.plainDigits(d, buf);
+                assertThat(WireWriter.plainDigits(d, cached, cache)).isEqualTo(len);
+                if (len > 0) assertThat(new String(cached, 0, len)).isEqualTo(new String(buf, 0, len));
+            }
     }
 
     @Test
