@@ -354,6 +354,74 @@ public final class ObserverOverheadBench {
                 "emit: median %d ns, p99 %d ns; build+emit median %d ns",
                 emitNs[measured / 2], emitNs[(int) (measured * 0.99)], buildNs[measured / 2]));
         encodeCost();
+        encodeShortcuts();
+    }
+
+    /**
+     * Issue 15 part 5's two {@code WireWriter} shortcuts (epoch digits from the double's bits, this
+     * process's task ids copied unscanned) on and off, in this JVM, alternating rounds after a warm-up:
+     * 500-event entries of FINISHED events as the executor wrapper sends them (ids from {@code Ids.next()},
+     * times as {@code Values.now()} makes them, the compact end telemetry), {@code arrayBytes} as the
+     * flusher calls it; CPU time of this thread and wall time per event.
+     */
+    private void encodeShortcuts() throws Exception {
+        Map<String, Object> tel = Telemetry.shared().latest();
+        var batch = new ArrayList<TaskEvent>(500);
+        for (int i = 0; i < 500; i++) {
+            double t = org.mida.observers.sdk.Values.now();
+            batch.add(TaskEvent.builder(org.mida.observers.sdk.Ids.next())
+                    .workflowId("wf-encode")
+                    .campaignId("campaign-encode")
+                    .activityId("inc")
+                    .status(Status.FINISHED)
+                    .submittedAt(t)
+                    .startedAt(t + 1.234567e-5)
+                    .endedAt(org.mida.observers.sdk.Values.now() + 1.0012345e-3)
+                    .generated(Map.of("result", i + 1))
+                    .hostname("host")
+                    .user("user")
+                    .adapterId("java-sdk")
+                    .telemetryAtStart(tel)
+                    .telemetryAtEnd(tel)
+                    .build());
+        }
+        var on = new org.mida.observers.emit.WireWriter(true, true);
+        var off = new org.mida.observers.emit.WireWriter(true, false);
+        EventCodec codec = EventCodec.shared();
+        if (!codec.decode(on.array(batch))
+                .events()
+                .equals(codec.decode(off.array(batch)).events()))
+            throw new IllegalStateException("the shortcuts change the events");
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int rounds = quick ? 400 : 1200;
+        long[] cpu = new long[2], wall = new long[2];
+        long bytesOn = 0, bytesOff = 0;
+        for (int r = 0; r < 2 * rounds; r++) {
+            boolean measure = r >= rounds;
+            for (int k = 0; k < 2; k++) {
+                int v = (r + k) % 2; // 0 = on, 1 = off; which goes first alternates
+                long c0 = mx.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                byte[] b = (v == 0 ? on : off).arrayBytes(batch);
+                long t1 = System.nanoTime(), c1 = mx.getCurrentThreadCpuTime();
+                if (measure) {
+                    cpu[v] += c1 - c0;
+                    wall[v] += t1 - t0;
+                    if (v == 0) bytesOn = b.length;
+                    else bytesOff = b.length;
+                }
+            }
+        }
+        double n = (double) rounds * batch.size();
+        result.put("encode_shortcuts_cpu_ns_per_event_on", round(cpu[0] / n));
+        result.put("encode_shortcuts_cpu_ns_per_event_off", round(cpu[1] / n));
+        result.put("encode_shortcuts_wall_ns_per_event_on", round(wall[0] / n));
+        result.put("encode_shortcuts_wall_ns_per_event_off", round(wall[1] / n));
+        result.put("encode_shortcuts_bytes_per_event_on", bytesOn / batch.size());
+        result.put("encode_shortcuts_bytes_per_event_off", bytesOff / batch.size());
+        progress(String.format(
+                "encode shortcuts (executor-like FINISHED events): CPU %.0f ns on vs %.0f ns off per event"
+                        + " (wall %.0f vs %.0f), %d vs %d bytes",
+                cpu[0] / n, cpu[1] / n, wall[0] / n, wall[1] / n, bytesOn / batch.size(), bytesOff / batch.size()));
     }
 
     /**

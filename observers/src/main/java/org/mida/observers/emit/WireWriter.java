@@ -20,6 +20,7 @@ import java.util.Map;
 import org.mida.event.Event;
 import org.mida.event.EventCodec;
 import org.mida.event.TaskEvent;
+import org.mida.observers.sdk.Ids;
 
 /**
  * Writes events as the stream's JSON arrays, what {@link EventCodec#encodeAll} writes (the same text
@@ -72,6 +73,25 @@ public final class WireWriter {
     /** A buffer grown past this by one huge entry is dropped after use rather than kept. */
     private static final int KEEP_BYTES = 4 * 1024 * 1024;
 
+    /**
+     * The default for the two shortcuts of issue 15 part 5 (epoch digits from the double's bits, this
+     * process's task ids copied unscanned); {@code -Dmida.wire.shortcuts=false} turns them off (the
+     * benchmark's before).
+     */
+    static final boolean SHORTCUTS = !"false".equals(System.getProperty("mida.wire.shortcuts"));
+
+    /** Whether this writer takes those shortcuts (the same text but for shorter digits either way). */
+    private final boolean shortcuts;
+
+    /** {@link Ids#prefix()} as bytes; the counter's digits are written after it, per id. */
+    private final byte[] idBytes;
+
+    private final int idPrefixLength;
+    private final String idPrefix = Ids.prefix();
+
+    /** Digits of an epoch time, reused. */
+    private final char[] digits = new char[32];
+
     private final ObjectWriter wire;
     private BytesOut out = new BytesOut(INITIAL_BYTES);
     /** Keys and values of the last telemetry map written, alternating, and its JSON text. */
@@ -98,7 +118,18 @@ public final class WireWriter {
      *     issue 15 on read it; older ones refuse the event)
      */
     public WireWriter(boolean compactTelemetry) {
+        this(compactTelemetry, SHORTCUTS);
+    }
+
+    /**
+     * @param shortcuts whether epoch times' digits are made from the double's bits and this process's
+     *     {@link Ids} copied without the escape scan (default on; off for a benchmark's before)
+     */
+    public WireWriter(boolean compactTelemetry, boolean shortcuts) {
+        this.shortcuts = shortcuts;
         this.compactTelemetry = compactTelemetry;
+        this.idPrefixLength = idPrefix.length();
+        this.idBytes = Arrays.copyOf(idPrefix.getBytes(StandardCharsets.US_ASCII), idPrefixLength + 20);
         ObjectMapper mapper = EventCodec.shared()
                 .mapper()
                 .copy()
@@ -128,6 +159,7 @@ public final class WireWriter {
      */
     public byte[] arrayBytes(List<? extends Event> events) throws IOException {
         out.len = 0;
+        pairsTop = 0;
         try (JsonGenerator g = wire.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartArray();
             for (Event e : events) event(g, e);
@@ -149,7 +181,7 @@ public final class WireWriter {
         g.writeFieldName(TYPE);
         g.writeString(TASK);
         g.writeFieldName(TASK_ID);
-        g.writeString(t.taskId());
+        taskId(g, t.taskId());
         constant(g, WORKFLOW_ID, t.workflowId(), 0);
         constant(g, CAMPAIGN_ID, t.campaignId(), 1);
         constant(g, ACTIVITY_ID, t.activityId(), 5);
@@ -208,16 +240,42 @@ public final class WireWriter {
         g.writeString(constantTexts[slot]);
     }
 
+    /**
+     * A task id: one of this process's {@link Ids} (its prefix, then up to 19 decimal digits) is copied as
+     * it is, with no scan for characters to escape (there are none); any other id through the generator's
+     * escaping.
+     */
+    private void taskId(JsonGenerator g, String id) throws IOException {
+        int n = id.length(), p = idPrefixLength;
+        if (shortcuts && n > p && n <= p + 19 && id.startsWith(idPrefix)) {
+            byte[] b = idBytes;
+            int i = p;
+            for (; i < n; i++) {
+                char c = id.charAt(i);
+                if (c < '0' || c > '9') break;
+                b[i] = (byte) c;
+            }
+            if (i == n) {
+                g.writeRawUTF8String(b, 0, n);
+                return;
+            }
+        }
+        g.writeString(id);
+    }
+
     private static void string(JsonGenerator g, SerializedString name, String v) throws IOException {
         if (v == null) return;
         g.writeFieldName(name);
         g.writeString(v);
     }
 
-    private static void time(JsonGenerator g, SerializedString name, Double v) throws IOException {
+    private void time(JsonGenerator g, SerializedString name, Double v) throws IOException {
         if (v == null) return;
         g.writeFieldName(name);
-        number(g, v);
+        double d = v;
+        int len = shortcuts ? plainDigits(d, digits, integerDigits) : -1;
+        if (len > 0) g.writeNumber(digits, 0, len);
+        else number(g, d);
     }
 
     private void map(JsonGenerator g, SerializedString name, Map<String, Object> v) throws IOException {
@@ -310,6 +368,7 @@ public final class WireWriter {
         else if (v instanceof Integer i) g.writeNumber(i);
         else if (v instanceof Long l) g.writeNumber(l);
         else if (v instanceof Boolean b) g.writeBoolean(b);
+        else if (v instanceof Map<?, ?> m && shortcuts) mapOnce(g, m);
         else if (v instanceof Map<?, ?> m && stringKeys(m)) {
             g.writeStartObject();
             for (Map.Entry<?, ?> e : m.entrySet()) {
@@ -324,15 +383,55 @@ public final class WireWriter {
         } else wire.writeValue(g, v); // anything else as the codec writes it
     }
 
+    /**
+     * A map walked once, by {@code forEach} into {@link #pairs} (keys and values alternating, a stack
+     * segment per nesting level): no key-set view, iterator or entry objects per map — the used/generated
+     * maps' {@code stringKeys} check plus the entry walk allocated 6–9 objects per map (≈ 30 % of the
+     * flusher's allocation besides the entries' bytes in issue 15 part 5's profile); a key that is not a
+     * string sends the map to the codec's mapper as before.
+     */
+    private void mapOnce(JsonGenerator g, Map<?, ?> m) throws IOException {
+        int base = pairsTop;
+        nonStringKey = false;
+        m.forEach(collectPair);
+        int end = pairsTop;
+        try {
+            if (nonStringKey) {
+                wire.writeValue(g, m);
+                return;
+            }
+            g.writeStartObject();
+            for (int i = base; i < end; i += 2) {
+                g.writeFieldName((String) pairs[i]);
+                value(g, pairs[i + 1]); // may push and pop a segment above end
+            }
+            g.writeEndObject();
+        } finally {
+            Arrays.fill(pairs, base, end, null);
+            pairsTop = base;
+        }
+    }
+
+    private Object[] pairs = new Object[64];
+    private int pairsTop;
+    private boolean nonStringKey;
+
+    private final java.util.function.BiConsumer<Object, Object> collectPair = (k, x) -> {
+        if (!(k instanceof String)) nonStringKey = true;
+        if (pairsTop + 2 > pairs.length) pairs = Arrays.copyOf(pairs, 2 * pairs.length);
+        pairs[pairsTop++] = k;
+        pairs[pairsTop++] = x;
+    };
+
     private static boolean stringKeys(Map<?, ?> m) {
         for (Object k : m.keySet()) if (!(k instanceof String)) return false;
         return true;
     }
 
     /** As the codec's double serializer: epoch-sized values in plain notation, others as Jackson writes them. */
-    private static void number(JsonGenerator g, double d) throws IOException {
+    private void number(JsonGenerator g, double d) throws IOException {
         double a = Math.abs(d);
-        if (Double.isFinite(d) && a >= 1e7 && a < 1e16) g.writeNumber(plain(d));
+        if (Double.isFinite(d) && a >= 1e7 && a < 1e16) g.writeNumber(shortcuts ? plain(d) : plainSchubfach(d));
         else g.writeNumber(d);
     }
 
@@ -344,6 +443,84 @@ public final class WireWriter {
      * places right.
      */
     static String plain(double d) {
+        var buf = new char[32];
+        int len = plainDigits(d, buf);
+        return len > 0 ? new String(buf, 0, len) : plainSchubfach(d);
+    }
+
+    /**
+     * The shortest plain decimal that reads back as {@code d}, for {@code 1e7 <= |d| < 2^52} (epoch
+     * seconds), written into {@code out} without objects; its length, or -1 outside that range or when no
+     * decimal of at most 9 fraction digits reads back as {@code d} (then {@link #plainSchubfach}). Exact
+     * integer arithmetic: there {@code |d| = ip + n / 2^e} with {@code 2^-e} its ulp ({@code 1 <= e <= 29}),
+     * and for {@code k = 0, 1, …} fraction digits the nearest {@code m / 10^k} to {@code n / 2^e} reads back
+     * as {@code d} when it lies within half an ulp of it, {@code |m·2^e − n·10^k| < 10^k / 2} — the first such {@code k} is the shortest, and the nearest
+     * {@code m} of that length (the even one of two as near) is what Schubfach picks too.
+     */
+    static int plainDigits(double d, char[] out) {
+        return plainDigits(d, out, null);
+    }
+
+    /** The integer part of the last epoch time written and its digits: it changes once a second. */
+    static final class IntegerDigits {
+        long value = -1;
+        final char[] chars = new char[20];
+        int length;
+    }
+
+    private final IntegerDigits integerDigits = new IntegerDigits();
+
+    /** {@link #plainDigits(double, char[])}, the integer part's digits copied from {@code cache} when they are its. */
+    static int plainDigits(double d, char[] out, IntegerDigits cache) {
+        double a = Math.abs(d);
+        if (!(a >= 1e7 && a < 0x1p52)) return -1;
+        long ip = (long) a;
+        int e = -Math.getExponent(Math.ulp(a)); // ulp = 2^-e
+        long n = (long) Math.scalb(a - ip, e); // a - ip is exact: n / 2^e
+        long pow = 1;
+        long half = 1L << (e - 1);
+        for (int k = 0; k <= 9; k++, pow *= 10) {
+            long num = n * pow; // < 2^29 · 10^9
+            long m = (num + half) >> e;
+            if ((m & 1) != 0 && (num & (2 * half - 1)) == half) m--; // halfway: the even digit, as Schubfach
+            long twice = 2 * Math.abs((m << e) - num);
+            // never a tie (twice == pow): that needs k > e, and k = e is exact (n / 2^e has e decimals)
+            if (twice < pow) {
+                if (m == pow) { // rounds up to the next integer (only for k = 0: a shorter k is found first)
+                    ip++;
+                    m = 0;
+                }
+                int len = 0;
+                if (d < 0) out[len++] = '-';
+                if (cache == null) len = appendLong(out, len, ip);
+                else {
+                    if (cache.value != ip) {
+                        cache.length = appendLong(cache.chars, 0, ip);
+                        cache.value = ip;
+                    }
+                    System.arraycopy(cache.chars, 0, out, len, cache.length);
+                    len += cache.length;
+                }
+                if (k > 0) {
+                    out[len++] = '.';
+                    for (int j = len + k - 1; j >= len; j--, m /= 10) out[j] = (char) ('0' + m % 10);
+                    len += k;
+                }
+                return len;
+            }
+        }
+        return -1;
+    }
+
+    private static int appendLong(char[] out, int at, long v) {
+        int digits = 1;
+        for (long x = v; x >= 10; x /= 10) digits++;
+        for (int j = at + digits - 1; j >= at; j--, v /= 10) out[j] = (char) ('0' + v % 10);
+        return at + digits;
+    }
+
+    /** {@link #plain} by Jackson's Schubfach writer (the fallback of {@link #plainDigits}). */
+    static String plainSchubfach(double d) {
         String s = NumberOutput.toString(d, true);
         int e = s.indexOf('E');
         if (e < 0) return new java.math.BigDecimal(s).toPlainString();

@@ -17,6 +17,15 @@ public final class Ids {
 
     private Ids() {}
 
+    /**
+     * What every id of this process starts with (base-36 digits and {@code '-'}); the rest of an id is the
+     * counter's decimal digits. The emitter's wire writer copies such ids without scanning them for
+     * characters to escape.
+     */
+    public static String prefix() {
+        return PREFIX;
+    }
+
     /** A new id, unique across processes with overwhelming probability. */
     public static String next() {
         return PREFIX + COUNTER.incrementAndGet();

@@ -16,6 +16,7 @@ import org.mida.event.ObserverEvent;
 import org.mida.event.Status;
 import org.mida.event.TaskEvent;
 import org.mida.event.WorkflowEvent;
+import org.mida.observers.sdk.Ids;
 
 /**
  * The emitter's direct writer must write what the codec writes: the same text, but for epoch-sized
@@ -304,5 +305,94 @@ class WireWriterTest {
                     .as(p)
                     .isLessThanOrEqualTo(BigDecimal.valueOf(d).toPlainString().length());
         }
+    }
+
+    @Test
+    void epoch_digits_from_the_bits_are_the_shortest_and_read_back_as_the_same_double() {
+        var rnd = new Random(7);
+        var samples = new ArrayList<Double>(List.of(
+                1e7,
+                1e7 + 0.5,
+                0x1p52 - 0.5,
+                1_764_219_912.0,
+                1_764_219_912.5,
+                1_764_219_912.123456789,
+                99_999_999.99));
+        for (int i = 0; i < 300_000; i++) {
+            long sec = 1_700_000_000L + rnd.nextInt(200_000_000);
+            samples.add(sec + rnd.nextInt(1_000_000_000) / 1e9); // as Values.now() makes them
+            samples.add(sec + rnd.nextInt(1_000) / 1e3);
+            samples.add(sec + rnd.nextInt(1_000_000) / 1e6);
+            samples.add(Math.pow(10, 7 + rnd.nextDouble() * 8.6) * (rnd.nextInt(10) == 0 ? -1 : 1));
+        }
+        var buf = new char[32];
+        int fast = 0;
+        for (double d : samples) {
+            int len = WireWriter.plainDigits(d, buf);
+            if (len < 0) continue;
+            fast++;
+            String p = new String(buf, 0, len);
+            assertThat(p).as("%s", d).matches("-?[0-9]+(\\.[0-9]*[1-9])?");
+            assertThat(Double.parseDouble(p)).as(p).isEqualTo(d);
+            String schubfach = WireWriter.plainSchubfach(d);
+            assertThat(p.length()).as("%s vs %s", p, schubfach).isLessThanOrEqualTo(schubfach.length());
+            // same length: the same digits (the nearest decimal of the shortest length)
+            if (p.length() == schubfach.length()) assertThat(p).isEqualTo(schubfach);
+        }
+        assertThat(fast).as("epoch times take the shortcut").isGreaterThan(samples.size() * 9 / 10);
+        // the integer part's digits kept from time to time: the same text, in order and shuffled
+        var cache = new WireWriter.IntegerDigits();
+        var cached = new char[32];
+        var sorted = new ArrayList<>(samples);
+        sorted.sort(null);
+        for (var list : List.of(sorted, samples))
+            for (double d : list) {
+                int len = WireWriter.plainDigits(d, buf);
+                assertThat(WireWriter.plainDigits(d, cached, cache)).isEqualTo(len);
+                if (len > 0) assertThat(new String(cached, 0, len)).isEqualTo(new String(buf, 0, len));
+            }
+    }
+
+    @Test
+    void task_ids_of_this_process_are_copied_and_others_escaped_as_the_codec_does() throws Exception {
+        var events = new ArrayList<Event>();
+        for (String id : List.of(
+                Ids.next(),
+                Ids.next() + "x",
+                Ids.prefix() + "12\"",
+                Ids.prefix() + "99999999999999999999",
+                Ids.prefix(),
+                "t\u00e9-1",
+                "plain-7"))
+            events.add(TaskEvent.builder(id).startedAt(1_764_219_912.25).build());
+        assertSameAsCodec(events);
+    }
+
+    @Test
+    void maps_walked_once_nest_grow_and_fall_back_for_other_keys_as_the_codec_writes_them() throws Exception {
+        var wide = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < 100; i++)
+            wide.put("k" + i, i % 3 == 0 ? Map.of("inner" + i, List.of(i, Map.of("x", i))) : i);
+        var otherKeys = new LinkedHashMap<Object, Object>();
+        otherKeys.put(1, "one");
+        otherKeys.put("two", 2);
+        var used = new LinkedHashMap<String, Object>();
+        used.put("wide", wide);
+        used.put("after", "x");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> odd = (Map<String, Object>) (Map<?, ?>) Map.of("m", otherKeys);
+        var events = new ArrayList<Event>();
+        for (int r = 0; r < 3; r++) { // the scratch stack is reused from entry to entry
+            events.add(TaskEvent.builder("wide-" + r)
+                    .used(used)
+                    .generated(Map.of("result", r))
+                    .build());
+            events.add(TaskEvent.builder("odd-" + r)
+                    .used(odd)
+                    .customMetadata(Map.of("a", Map.of("b", r)))
+                    .build());
+        }
+        assertSameAsCodec(events);
+        assertSameAsCodec(events);
     }
 }
