@@ -132,7 +132,13 @@ public final class IngestBench {
         result.put("ratio_e2e_to_raw", round(e2eTasks / rawTasks, 3));
         result.put("ratio_e2e_to_ceiling", round(e2eTasks / ceiling, 3));
         for (String k : List.of(
-                "e2e_driver", "e2e_linger0", "e2e_everysec", "e2e_readsdriver", "e2e_planagain", "e2e_replandefault"))
+                "e2e_driver",
+                "e2e_linger0",
+                "e2e_everysec",
+                "e2e_readsdriver",
+                "e2e_planagain",
+                "e2e_replandefault",
+                "e2e_mirrorcypher"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -156,7 +162,8 @@ public final class IngestBench {
                 "e2e_everysec_graph",
                 "e2e_readsdriver_graph",
                 "e2e_planagain_graph",
-                "e2e_replandefault_graph")) {
+                "e2e_replandefault_graph",
+                "e2e_mirrorcypher_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -207,6 +214,12 @@ public final class IngestBench {
                         "mida.ingest.replan",
                         "default",
                         () -> endToEnd(main, "e2e-replandefault", batch, "e2e_replandefault", c -> c));
+            // the mirror's and the feed index's in-process per-batch reads as Cypher, as before (not the core API)
+            case "mirrorcypher" ->
+                withProperty(
+                        "mida.mirror.core",
+                        "off",
+                        () -> endToEnd(main, "e2e-mirrorcypher", batch, "e2e_mirrorcypher", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

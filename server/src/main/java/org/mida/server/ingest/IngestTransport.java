@@ -103,6 +103,15 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
      */
     public abstract <T> T read(Function<WriteTransaction, T> work);
 
+    /**
+     * Runs {@code work}, which only reads, in a transaction of the embedded database's core Java API (rolled
+     * back), retried as {@link #read}; only where Neo4j is in-process ({@link #name} "embedded"), else
+     * {@link UnsupportedOperationException}. The columnar mirror's and the feed index's per-batch reads take
+     * it (issue 15, ing17: walks from a seek, no Cypher runtime per batch; {@code -Dmida.mirror.core=off}
+     * runs their Cypher as before).
+     */
+    public abstract <T> T readNative(Function<Transaction, T> work);
+
     /** A write transaction that writes nothing, tried once: fails while the store cannot commit. */
     void probe() {
         once(tx -> tx.run("RETURN 1", Map.of()), true);
@@ -155,6 +164,11 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
         }
 
         @Override
+        public <T> T readNative(Function<Transaction, T> work) {
+            throw new UnsupportedOperationException("the core API needs the embedded database");
+        }
+
+        @Override
         public <T> T once(Function<WriteTransaction, T> work, boolean commit) {
             try (var session = driver.session();
                     var tx = session.beginTransaction()) {
@@ -198,12 +212,21 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
             return retried(work, false);
         }
 
+        @Override
+        public <T> T readNative(Function<Transaction, T> work) {
+            return retriedNative(work, false);
+        }
+
         private <T> T retried(Function<WriteTransaction, T> work, boolean commit) {
+            return retriedNative(tx -> work.apply(over(tx)), commit);
+        }
+
+        private <T> T retriedNative(Function<Transaction, T> work, boolean commit) {
             long deadline = System.nanoTime() + RETRY_MS * 1_000_000;
             long delayMs = 10;
             while (true) {
                 try {
-                    return once(work, commit);
+                    return onceNative(work, commit);
                 } catch (RuntimeException e) {
                     RuntimeException thrown = tooBigOr(e);
                     if (thrown != e || !StoreFaults.transient_(e) || System.nanoTime() > deadline) throw thrown;
@@ -221,9 +244,13 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
 
         @Override
         public <T> T once(Function<WriteTransaction, T> work, boolean commit) {
+            return onceNative(tx -> work.apply(over(tx)), commit);
+        }
+
+        private <T> T onceNative(Function<Transaction, T> work, boolean commit) {
             GraphDatabaseService db = database.get();
             try (Transaction tx = db.beginTx()) {
-                T out = work.apply(over(tx));
+                T out = work.apply(tx);
                 if (commit) tx.commit();
                 else tx.rollback();
                 return out;
@@ -273,7 +300,7 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
      * A value read in-process as the driver's {@code Record.asMap()} gives it: stored arrays as lists,
      * 32-bit integers as Long, Float as Double, char as String, nested maps and lists converted through.
      */
-    static Object plainValue(Object v) {
+    public static Object plainValue(Object v) {
         if (v == null || v instanceof String || v instanceof Long || v instanceof Double || v instanceof Boolean)
             return v;
         if (v instanceof Integer || v instanceof Short || v instanceof Byte) return ((Number) v).longValue();

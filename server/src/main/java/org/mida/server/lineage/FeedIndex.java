@@ -3,6 +3,7 @@ package org.mida.server.lineage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,15 @@ import java.util.concurrent.TimeUnit;
 import org.mida.cypher.Cypher;
 import org.mida.server.columnar.TaskMirror;
 import org.mida.server.ingest.IngestTransport;
+import org.mida.server.ingest.WriteTransaction;
 import org.mida.server.lineage.LineageGraph.Feed;
 import org.neo4j.driver.Driver;
 import org.neo4j.driver.Value;
+import org.neo4j.graphdb.Label;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Relationship;
+import org.neo4j.graphdb.RelationshipType;
+import org.neo4j.graphdb.Transaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -317,32 +324,24 @@ final class FeedIndex implements TaskMirror.Listener {
                 var families = new HashMap<String, Map<Key, Long>>();
                 var consumers = new HashMap<String, Map<Key, Long>>();
                 IngestTransport in = mirror == null ? null : mirror.reads();
-                if (in != null) {
+                if (in != null && TaskMirror.core()) {
+                    // the same two reads through the core API: walks from each task's seek (issue 15, ing17)
+                    var chunkIds = List.copyOf(chunk);
+                    in.readNative(tx -> {
+                        families.clear();
+                        consumers.clear();
+                        entities(tx, chunkIds, families);
+                        informed(tx, chunkIds, consumers);
+                        return null;
+                    });
+                } else if (in != null) {
                     // in-process where Neo4j is embedded, as the ingest (issue 15: no Bolt round trip per batch)
                     var chunkIds = List.copyOf(chunk);
                     in.read(tx -> {
                         families.clear();
                         consumers.clear();
-                        for (Map<String, Object> r : tx.run(ENTITIES.text(), Map.of("ids", chunkIds))) {
-                            var m = families.computeIfAbsent((String) r.get("family"), k -> new HashMap<>());
-                            for (Object o : (List<?>) r.get("feeds")) {
-                                var f = (List<?>) o;
-                                m.merge(
-                                        new Key((String) f.get(0), (String) f.get(1)),
-                                        ((Number) f.get(2)).longValue(),
-                                        Long::sum);
-                            }
-                        }
-                        for (Map<String, Object> r : tx.run(INFORMED.text(), Map.of("ids", chunkIds))) {
-                            var m = consumers.computeIfAbsent((String) r.get("task"), k -> new HashMap<>());
-                            for (Object o : (List<?>) r.get("feeds")) {
-                                var f = (List<?>) o;
-                                m.merge(
-                                        new Key((String) r.get("consumer"), (String) f.get(0)),
-                                        ((Number) f.get(1)).longValue(),
-                                        Long::sum);
-                            }
-                        }
+                        entities(tx, chunkIds, families);
+                        informed(tx, chunkIds, consumers);
                         return null;
                     });
                 } else
@@ -373,6 +372,126 @@ final class FeedIndex implements TaskMirror.Listener {
                 }
             }
         }
+    }
+
+    /** {@code feeds-entities.cypher} in-process: each family's feeds, merged into {@code families}. */
+    static void entities(WriteTransaction tx, List<String> ids, Map<String, Map<Key, Long>> families) {
+        for (Map<String, Object> r : tx.run(ENTITIES.text(), Map.of("ids", ids))) {
+            var m = families.computeIfAbsent((String) r.get("family"), k -> new HashMap<>());
+            for (Object o : (List<?>) r.get("feeds")) {
+                var f = (List<?>) o;
+                m.merge(new Key((String) f.get(0), (String) f.get(1)), ((Number) f.get(2)).longValue(), Long::sum);
+            }
+        }
+    }
+
+    /** {@code feeds-informed.cypher} in-process: each consumer task's links, merged into {@code consumers}. */
+    static void informed(WriteTransaction tx, List<String> ids, Map<String, Map<Key, Long>> consumers) {
+        for (Map<String, Object> r : tx.run(INFORMED.text(), Map.of("ids", ids))) {
+            var m = consumers.computeIfAbsent((String) r.get("task"), k -> new HashMap<>());
+            for (Object o : (List<?>) r.get("feeds")) {
+                var f = (List<?>) o;
+                m.merge(
+                        new Key((String) r.get("consumer"), (String) f.get(0)),
+                        ((Number) f.get(1)).longValue(),
+                        Long::sum);
+            }
+        }
+    }
+
+    private static final Label TASK = Label.label("Task");
+    private static final Label ENTITY = Label.label("Entity");
+    private static final RelationshipType USED = RelationshipType.withName("USED");
+    private static final RelationshipType GENERATED_BY = RelationshipType.withName("WAS_GENERATED_BY");
+    private static final RelationshipType SPECIALIZATION_OF = RelationshipType.withName("SPECIALIZATION_OF");
+    private static final RelationshipType INFORMED_BY = RelationshipType.withName("WAS_INFORMED_BY");
+
+    /**
+     * {@code feeds-entities.cypher} through the core API: every node a task of {@code ids} used or generated
+     * (either direction), taken to its family (its first {@code SPECIALIZATION_OF} target that is an Entity,
+     * else itself); per family, over the family node and its versions, the nodes generated by a task with a
+     * workflow (the producers, repeated as the pattern repeats them) and used by tasks with a workflow (the
+     * consumers), counting per (consumer, producer ≠ consumer) the distinct nodes; every family gets an
+     * entry, empty when it feeds nothing.
+     */
+    static void entities(Transaction tx, List<String> ids, Map<String, Map<Key, Long>> families) {
+        var nodes = new LinkedHashSet<Node>();
+        for (String id : ids) {
+            Node t = tx.findNode(TASK, "task_id", id);
+            if (t == null) continue;
+            for (Relationship r : t.getRelationships(org.neo4j.graphdb.Direction.BOTH, USED, GENERATED_BY))
+                nodes.add(r.getOtherNode(t));
+        }
+        var seen = new LinkedHashSet<Node>();
+        for (Node n : nodes) {
+            Node e = n;
+            for (Relationship r : n.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, SPECIALIZATION_OF)) {
+                Node g = r.getEndNode();
+                if (g.hasLabel(ENTITY)) {
+                    e = g;
+                    break;
+                }
+            }
+            if (!seen.add(e)) continue;
+            var distinct = new HashMap<Key, Set<Node>>();
+            var members = new ArrayList<Node>();
+            members.add(e);
+            for (Relationship r : e.getRelationships(org.neo4j.graphdb.Direction.INCOMING, SPECIALIZATION_OF))
+                members.add(r.getStartNode());
+            for (Node m : members) {
+                var producers = new ArrayList<String>();
+                for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, GENERATED_BY)) {
+                    String w = workflow(r.getEndNode());
+                    if (w != null) producers.add(w);
+                }
+                if (producers.isEmpty()) continue;
+                var consumers = new ArrayList<String>();
+                for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED)) {
+                    String w = workflow(r.getStartNode());
+                    if (w != null) consumers.add(w);
+                }
+                for (String producer : producers)
+                    for (String consumer : consumers)
+                        if (!producer.equals(consumer))
+                            distinct.computeIfAbsent(new Key(consumer, producer), k -> new HashSet<>())
+                                    .add(m);
+            }
+            var part = families.computeIfAbsent(e.getElementId(), k -> new HashMap<>());
+            for (var d : distinct.entrySet())
+                part.merge(d.getKey(), (long) d.getValue().size(), Long::sum);
+        }
+    }
+
+    /**
+     * {@code feeds-informed.cypher} through the core API: the tasks of {@code ids} and the tasks informed by
+     * them; per such task, its {@code WAS_INFORMED_BY} links to tasks of another workflow, counted per
+     * producer workflow (an entry for each task, empty when none).
+     */
+    static void informed(Transaction tx, List<String> ids, Map<String, Map<Key, Long>> consumers) {
+        var tasks = new LinkedHashSet<Node>();
+        for (String id : ids) {
+            Node t = tx.findNode(TASK, "task_id", id);
+            if (t == null) continue;
+            tasks.add(t);
+            for (Relationship r : t.getRelationships(org.neo4j.graphdb.Direction.INCOMING, INFORMED_BY)) {
+                Node c = r.getStartNode();
+                if (c.hasLabel(TASK)) tasks.add(c);
+            }
+        }
+        for (Node c : tasks) {
+            Object cw = c.getProperty("workflow_id", null);
+            var part = consumers.computeIfAbsent(c.getElementId(), k -> new HashMap<>());
+            if (!(cw instanceof String consumer)) continue;
+            for (Relationship r : c.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, INFORMED_BY)) {
+                String w = workflow(r.getEndNode());
+                if (w != null && !w.equals(consumer)) part.merge(new Key(consumer, w), 1L, Long::sum);
+            }
+        }
+    }
+
+    /** A task's workflow id; null for a node that is not a task, or has none. */
+    private static String workflow(Node n) {
+        return n.hasLabel(TASK) && n.getProperty("workflow_id", null) instanceof String w ? w : null;
     }
 
     /** Replaces one part (a family's or a consumer task's feeds) and moves the counts by the difference. */
