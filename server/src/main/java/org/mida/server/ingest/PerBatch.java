@@ -5,7 +5,8 @@ package org.mida.server.ingest;
  * index's reads after each commit) with {@code CYPHER replan=skip}: a plan Neo4j has cached is kept even when
  * the store's statistics have moved past the divergence threshold. On a store still filling they move all the
  * time, and Neo4j replanned these statements every {@code min_replan_interval} on the ingest's and the
- * mirror's threads (12.7–14.9 % of the ingest's CPU, issue 15). That is safe only because every lookup these
+ * mirror's threads (measured with the JIT warm, issue 15: 2–5 % of the ingest's CPU; the 12.7–14.9 % an
+ * earlier profile showed was the planner still being compiled). That is safe only because every lookup these
  * statements make is hinted ({@code USING INDEX SEEK}) and every other node is reached from a bound one:
  * {@code cypher}'s {@code IngestHintsTest} checks the text, {@code IngestPlansIT} and {@code FeedPlansIT} the
  * plans made on an empty and on a filled store. (Issue 12 had taken {@code replan=skip} out when unhinted

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.DisabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
+import org.mida.server.testing.ServerProcess;
 import org.mida.server.testing.Threads;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
@@ -245,14 +246,8 @@ class EmbeddedRedisIT {
     }
 
     static Process launchMain(Path dir, int port) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(
-                        java,
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        EmbeddedRedisMain.class.getName(),
-                        dir.toString(),
-                        Integer.toString(port))
+        return new ProcessBuilder(ServerProcess.javaCommand(
+                        List.of(), EmbeddedRedisMain.class.getName(), dir.toString(), Integer.toString(port)))
                 .redirectErrorStream(true)
                 .start();
     }

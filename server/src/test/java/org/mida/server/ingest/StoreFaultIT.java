@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.mida.server.backend.EmbeddedNeo4jMain;
 import org.mida.server.testing.Backends;
+import org.mida.server.testing.ServerProcess;
 import org.mida.server.testing.TestServer;
 import org.mida.server.testing.Threads;
 import org.slf4j.Logger;
@@ -41,7 +41,7 @@ class StoreFaultIT {
 
     @Test
     void the_database_going_away_pauses_the_ingest_and_loses_nothing(@TempDir Path dir) throws Exception {
-        int bolt = freePort();
+        int bolt = ServerProcess.freePort();
         Path home = dir.resolve("neo4j");
         Process neo4j = startNeo4j(home, bolt, dir);
         var sent = new AtomicInteger();
@@ -162,15 +162,8 @@ class StoreFaultIT {
 
     /** Runs {@link EmbeddedNeo4jMain} in a JVM of its own and waits for its READY line. */
     static Process startNeo4j(Path home, int bolt, Path logDir) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var cmd = new ArrayList<>(List.of(
-                java,
-                "-Xmx512m",
-                "-cp",
-                System.getProperty("java.class.path"),
-                EmbeddedNeo4jMain.class.getName(),
-                home.toString(),
-                String.valueOf(bolt)));
+        var cmd = ServerProcess.javaCommand(
+                List.of("-Xmx512m"), EmbeddedNeo4jMain.class.getName(), home.toString(), String.valueOf(bolt));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Path log = logDir.resolve("neo4j-" + System.nanoTime() + ".log");
         var ready = new java.util.concurrent.CountDownLatch(1);
@@ -198,11 +191,5 @@ class StoreFaultIT {
             throw new AssertionError("interrupted");
         }
         return p;
-    }
-
-    static int freePort() throws IOException {
-        try (var s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -47,12 +47,8 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts (or restarts, on the same dir and ports) {@code Main} with {@code extraArgs}; a new log file each time. */
     public ServerProcess launch(String... extraArgs) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var cmd = new ArrayList<>(List.of(
-                java,
-                "-Xmx1g",
-                "-cp",
-                System.getProperty("java.class.path"),
+        var cmd = javaCommand(
+                List.of("-Xmx1g"),
                 "org.mida.server.app.Main",
                 "--data-dir",
                 dir.toString(),
@@ -61,7 +57,7 @@ public final class ServerProcess implements AutoCloseable {
                 "--bolt-port",
                 String.valueOf(bolt),
                 "--redis-port",
-                String.valueOf(redisPort)));
+                String.valueOf(redisPort));
         cmd.addAll(List.of(extraArgs));
         Path newLog = dir.resolve("server-" + System.nanoTime() + ".log");
         var started = new ServerProcess(dir, http, bolt, redisPort, newLog);
@@ -174,7 +170,21 @@ public final class ServerProcess implements AutoCloseable {
         if (process != null) process.destroyForcibly();
     }
 
-    private static int freePort() throws IOException {
+    /**
+     * The command that runs {@code mainClass} with {@code args} in a JVM of its own: this JVM's {@code java},
+     * then {@code jvmOptions}, this test's class path; a list the caller may add to.
+     */
+    public static List<String> javaCommand(List<String> jvmOptions, String mainClass, String... args) {
+        var cmd = new ArrayList<String>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** A port free on the loopback address now. */
+    public static int freePort() throws IOException {
         try (var s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
