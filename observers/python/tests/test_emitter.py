@@ -586,8 +586,9 @@ def test_deferred_events_survive_a_redis_outage_none_lost_none_twice(server, str
     assert_consistent(st)
 
 
+@pytest.mark.parametrize("one_pass", [True, False])
 def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
-    server, stream, tmp_path, monkeypatch
+    server, stream, tmp_path, monkeypatch, one_pass
 ):
     """Issue 15: every event of the next second carries the same telemetry sample; the flusher encodes
     it once and splices the text into each event. What arrives is what the events held."""
@@ -599,12 +600,17 @@ def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
     encoded = []
     real = emitter_module._JSON
 
+    texts = []
+
     def counting(value):
         encoded.append(value)
-        return real(value)
+        text = real(value)
+        texts.append(text)
+        return text
 
     monkeypatch.setattr(emitter_module, "_JSON", counting)
     em = Emitter(redis_uri=server.redis_uri, stream=stream, spill_dir=str(tmp_path), linger_s=0)
+    em._one_pass = one_pass
     events = [
         {
             "type": "task",
@@ -629,9 +635,10 @@ def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
         for ev in events
     ]
     assert sum(1 for v in encoded if type(v) is Snapshot) == 1  # once, for 6 occurrences
-    assert not any(
-        type(v) is list and any(type(e) is dict and "telemetry_at_end" in e for e in v) for v in encoded
-    )
+    # no other encoder call wrote the snapshot's content: its text was spliced in
+    assert sum(t.count('"per_core":[10.0,15.0]') for t in texts) == 1
+    # obs18: one encoder call for the whole entry, not one per event
+    assert sum(1 for v in encoded if type(v) is not Snapshot) == (1 if one_pass else len(events))
 
 
 def _raw_entries(redis_uri: str, stream: str) -> list:
@@ -710,3 +717,118 @@ def test_the_telemetry_sampler_publishes_snapshots():
         assert type(s.latest()) is Snapshot and s.latest()["sampled_at"] > 0
     finally:
         s.close()
+
+
+def _prepared(em, batch) -> list:
+    entries, count = em._prepare(batch)
+    return [e for text in entries for e in json.loads(text)], count
+
+
+def _telemetry_batch(snap, other, with_deep):
+    from mida.telemetry import Snapshot
+
+    deep: dict = {"x": 1}
+    for _ in range(wire.MAX_NESTING_DEPTH):
+        deep = {"d": deep}
+    batch = [
+        {
+            "type": "task",
+            "task_id": "a",
+            "status": "FINISHED",
+            "telemetry_at_start": snap,
+            "telemetry_at_end": snap,
+        },
+        {"type": "task", "task_id": "b", "telemetry_at_start": snap, "telemetry_at_end": other},
+        {"type": "task", "task_id": "c", "telemetry_at_end": other, "used": {"n": 1}},
+        {"type": "task", "task_id": "d", "used": {"text": "x" + "y" * 3}},
+        {"type": "task", "task_id": "e", "telemetry_at_start": Snapshot(), "telemetry_at_end": snap},
+        {"type": "task", "task_id": "too-deep", "used": {"deep": deep}, "telemetry_at_start": snap},
+        {"type": "task", "task_id": "f", "telemetry_at_start": {"plain": [1, 2]}, "telemetry_at_end": snap},
+    ]
+    return batch if with_deep else [ev for ev in batch if ev["task_id"] != "too-deep"]
+
+
+@pytest.mark.parametrize("with_deep", [True, False])
+@pytest.mark.parametrize("compact", [True, False])
+def test_one_pass_encoding_sends_what_the_event_by_event_encoding_sends(tmp_path, compact, with_deep):
+    """Issue 15 (obs18): the entry is encoded by one encoder call with placeholders for the snapshots;
+    the events that arrive, the dead letters and the events left behind are those of the event-by-event
+    encoding: a snapshot shared or not, an end that is the start (compact or not), an empty snapshot,
+    a plain dict, an event nested too deep (refused alone), an event without telemetry."""
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot({"cpu": {"percent": 12.5, "per_core": [10.0, 15.0]}, "sampled_at": 1795000000.25})
+    other = Snapshot({"cpu": {"percent": 3.0}, "sampled_at": 1795000001.25})
+    results = {}
+    for one_pass in (True, False):
+        em = Emitter(
+            redis_uri="redis://127.0.0.1:1",
+            spill_dir=str(tmp_path / str(one_pass)),
+            linger_s=0,
+            compact_telemetry=compact,
+        )
+        try:
+            em._one_pass = one_pass
+            batch = _telemetry_batch(snap, other, with_deep)
+            before = [dict(ev) for ev in batch]
+            results[one_pass] = (_prepared(em, batch), em._rejected)
+            # the events are as they were (the placeholders were swapped back)
+            assert batch == before and all(
+                type(b.get(k)) is type(a.get(k)) for a, b in zip(before, batch) for k in a
+            )
+        finally:
+            em.close(timeout_s=0)
+    assert results[True] == results[False]
+    (events, count), rejected = results[True]
+    assert rejected == (1 if with_deep else 0) and count == 6
+    assert [e["task_id"] for e in events] == ["a", "b", "c", "d", "e", "f"]
+    # (an entry with a refused event is encoded again without it, in full: as before)
+    assert events[0]["telemetry_at_end"] == (
+        "=telemetry_at_start" if compact and not with_deep else dict(snap)
+    )
+    assert events[4].get("telemetry_at_start") in (None, {}) and events[1]["telemetry_at_end"] == dict(other)
+
+
+def test_one_pass_encoding_leaves_a_value_that_looks_like_a_placeholder_alone(tmp_path):
+    """A value that holds the placeholder's text is sent as it is (the emitter then encodes the entry
+    event by event); its snapshot still arrives."""
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot({"cpu": {"percent": 1.5}})
+    em = Emitter(redis_uri="redis://127.0.0.1:1", spill_dir=str(tmp_path), linger_s=0)
+    try:
+        fake = em._placeholder + "0"
+        batch = [
+            {"type": "task", "task_id": "a", "used": {"s": fake}, "telemetry_at_start": snap},
+            {"type": "task", "task_id": "b", "telemetry_at_end": snap, "custom_metadata": {fake: 1}},
+        ]
+        events, count = _prepared(em, batch)
+    finally:
+        em.close(timeout_s=0)
+    assert count == 2
+    assert events[0]["used"] == {"s": fake} and events[0]["telemetry_at_start"] == dict(snap)
+    assert events[1]["custom_metadata"] == {fake: 1} and events[1]["telemetry_at_end"] == dict(snap)
+
+
+def test_one_pass_encoding_falls_back_to_each_event_when_one_cannot_be_encoded(tmp_path):
+    """An event the encoder refuses (a key that is not a string, sorted out event by event) does not take
+    the others' snapshots with it: they are swapped back before the fallback reads them."""
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot({"cpu": {"percent": 1.5}})
+    em = Emitter(redis_uri="redis://127.0.0.1:1", spill_dir=str(tmp_path), linger_s=0)
+    try:
+        batch = [
+            {"type": "task", "task_id": "a", "telemetry_at_start": snap, "telemetry_at_end": snap},
+            {
+                "type": "task",
+                "task_id": "b",
+                "used": {"k": {(1, 2): "tuple key"}},
+                "telemetry_at_start": snap,
+            },
+        ]
+        events, count = _prepared(em, batch)
+    finally:
+        em.close(timeout_s=0)
+    assert events[0]["task_id"] == "a" and events[0]["telemetry_at_start"] == dict(snap)
+    assert events[0]["telemetry_at_end"] in (dict(snap), "=telemetry_at_start")

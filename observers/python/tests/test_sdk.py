@@ -359,3 +359,54 @@ def test_an_sdk_event_handed_to_emit_from_outside_is_validated_like_any_other(se
         assert em.stats()["rejected"] == 1
     finally:
         em.close()
+
+
+class _Capture:
+    """An emitter that keeps what it is given (no Redis)."""
+
+    def __init__(self):
+        self.events = []
+
+    def emit(self, ev):
+        self.events.append(ev)
+
+
+def _events_of_a_run(monkeypatch, templates: bool) -> list:
+    from mida import sdk
+
+    monkeypatch.setattr(sdk, "_TEMPLATES", templates)
+    monkeypatch.setattr(sdk, "_ids", ["f" * 20, iter(range(100))])
+    cap = _Capture()
+    with mida.workflow(name="tmpl", workflow_id="wf-tmpl", campaign_id="camp", emitter=cap):
+        quick(1)
+        quick(2)
+        with mida.Task("outer", tags=["a"], dependencies=["d-1"]):
+            quick(3)
+        with mida.Task("x" * 2000):  # an activity the server refuses: not vouched, validated by the emitter
+            pass
+        with mida.Task("t", task_id=" "):  # a blank id: not vouched either
+            pass
+    with mida.workflow(name="other", workflow_id="wf-other", emitter=cap):
+        quick(4)  # the same activity in another workflow: that workflow's ids
+    out = []
+    for ev in cap.events:
+        if ev.get("type") == "task":
+            ev = dict(ev, _canonical=type(ev).__name__)
+            for k in ("started_at", "ended_at", "submitted_at"):
+                ev.pop(k, None)
+            out.append(list(ev.items()))
+    return out
+
+
+def test_task_events_from_the_workflows_template_are_the_ones_laid_out_per_task(monkeypatch):
+    """Issue 15 (obs18): a task's shared fields come from its workflow's per-activity template,
+    checked once; the events (keys, their order, values, and whether the emitter may skip validating
+    them) are the ones laid out and checked per task."""
+    with_templates = _events_of_a_run(monkeypatch, True)
+    without = _events_of_a_run(monkeypatch, False)
+    assert with_templates == without
+    canonical = [dict(ev)["_canonical"] for ev in with_templates]
+    assert canonical.count("dict") == 4 and canonical.count("Canonical") == len(canonical) - 4
+    by_id = {dict(ev)["task_id"]: dict(ev) for ev in with_templates}
+    assert {ev["workflow_id"] for ev in by_id.values()} == {"wf-tmpl", "wf-other"}
+    assert by_id["f" * 20 + f"{5:012x}"].get("campaign_id") is None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Tuple
 
 MAX_ITEMS = 100
 MAX_DEPTH = 8
@@ -32,6 +32,23 @@ def recordable(v: Any, depth: int = 0) -> Any:
         return _recordable(v, depth)
     except Exception as e:  # a __repr__ or property that raises
         return {"type": _type_name(v), "error": f"cannot summarise: {type(e).__name__}"}
+
+
+def record_map_flat(m: Mapping) -> Tuple[dict, bool]:
+    """:func:`record_map`, and whether every recorded value is a scalar (a string, number, bool or
+    None): then the map holds no entity reference, and nobody needs to look for one (issue 15)."""
+    out = {}
+    flat = True
+    for k, v in m.items():
+        t = type(v)
+        if t is int or t is bool or v is None or (t is str and len(v) <= MAX_STR):
+            out[k if type(k) is str else str(k)] = v
+        else:
+            r = out[k if type(k) is str else str(k)] = recordable(v)
+            if flat:
+                t = type(r)
+                flat = t is str or t is float or t is int or t is bool or r is None
+    return out, flat
 
 
 def record_map(m: Mapping) -> dict:

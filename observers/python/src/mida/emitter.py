@@ -310,6 +310,12 @@ class Emitter:
         #: a telemetry_at_end that is the start's snapshot sent as "=telemetry_at_start"
         self._compact_telemetry = s.compact_telemetry
         self._snapshots: dict = {}
+        self._snapshot_depths: dict = {}
+        #: issue 15 (obs18): an entry encoded by one encoder call, the snapshots' texts spliced in for
+        #: placeholder strings (False: one call per event and a copy of each event without its snapshots)
+        self._one_pass = True
+        # the placeholders' prefix: random per emitter, so that no value of an event can be mistaken for one
+        self._placeholder = f"mida-snapshot-{os.urandom(12).hex()}-"
         self._redis_up = True
         self._redis = None
         self._own_spill: Optional[SpillFile] = None
@@ -478,8 +484,12 @@ class Emitter:
             part = good[i : i + per]
             try:
                 text = None
+                depth_ok = False
                 if self._share_snapshots:
-                    text = self._encode_with_snapshots(part)
+                    if self._one_pass:
+                        text, depth_ok = self._encode_one_pass(part)
+                    else:
+                        text = self._encode_with_snapshots(part)
                 if text is None:
                     text = _JSON(part)
             except Exception:
@@ -491,6 +501,7 @@ class Emitter:
             # entry that is too deep is looked at event by event
             if (
                 text is not None
+                and not depth_ok
                 and text.count("{") + text.count("[") > wire.MAX_NESTING_DEPTH
                 and wire.text_depth(text) > wire.MAX_NESTING_DEPTH
             ):
@@ -499,6 +510,73 @@ class Emitter:
                 entries.append(text)
                 count += len(part)
         return entries, count
+
+    def _encode_one_pass(self, part: List[dict]) -> Tuple[Optional[str], bool]:
+        """:meth:`_encode_with_snapshots` in one encoder call (issue 15, obs18): each event's telemetry
+        :class:`Snapshot` is swapped for a placeholder string while the whole entry is encoded, then
+        put back; the placeholders in the text are replaced by the snapshots' texts (serialised once
+        each). Also says whether the entry is surely within the server's nesting limit, from the
+        text before the splice (short: no telemetry) and each snapshot's depth, so that the long text
+        need not be scanned. ``(None, False)`` when no event carries a snapshot or a value of an
+        event holds a placeholder's text (then the caller encodes it the other way)."""
+        swapped = []  # (event, field, original value)
+        tokens: dict = {}  # id(snapshot) -> [placeholder, snapshot, times used]
+        compact = self._compact_telemetry
+        prefix = self._placeholder
+        for ev in part:
+            start = ev.get("telemetry_at_start")
+            end = ev.get("telemetry_at_end")
+            s_snap = type(start) is Snapshot
+            if not s_snap and type(end) is not Snapshot:
+                continue
+            if s_snap:
+                t = tokens.get(id(start))
+                if t is None:
+                    t = tokens[id(start)] = [f"{prefix}{len(tokens)}", start, 0]
+                t[2] += 1
+                ev["telemetry_at_start"] = t[0]
+                swapped.append((ev, "telemetry_at_start", start))
+                if compact and start and end is start:
+                    # the end telemetry is the start's snapshot (one object): sent once, the end points to it
+                    ev["telemetry_at_end"] = wire.TELEMETRY_SAME_AS_START
+                    swapped.append((ev, "telemetry_at_end", end))
+                    continue
+            if type(end) is Snapshot:
+                t = tokens.get(id(end))
+                if t is None:
+                    t = tokens[id(end)] = [f"{prefix}{len(tokens)}", end, 0]
+                t[2] += 1
+                ev["telemetry_at_end"] = t[0]
+                swapped.append((ev, "telemetry_at_end", end))
+        if not swapped:
+            return None, False
+        try:
+            body = _JSON(part)
+        finally:
+            for ev, k, v in swapped:  # the events as they were (a fallback or a depth check reads them)
+                ev[k] = v
+        if body.count(prefix) != sum(t[2] for t in tokens.values()):
+            return None, False  # some value holds a placeholder's text: not ours to replace
+        limit = wire.MAX_NESTING_DEPTH
+        depth_ok = body.count("{") + body.count("[") <= limit or wire.text_depth(body) <= limit
+        text = body
+        for placeholder, snap, _ in tokens.values():
+            snap_text, snap_depth = self._snapshot_text_depth(snap)
+            # a placeholder is a value of an event of the entry: two levels down
+            depth_ok = depth_ok and 2 + snap_depth <= limit
+            text = text.replace(f'"{placeholder}"', snap_text)
+        return text, depth_ok
+
+    def _snapshot_text_depth(self, snap: Snapshot) -> Tuple[str, int]:
+        """The snapshot's text (:meth:`_snapshot_text`) and at least how deeply it nests (cached)."""
+        text = self._snapshot_text(snap)
+        depths = self._snapshot_depths
+        d = depths.get(id(snap))
+        if d is None or d[0] is not snap:
+            if len(depths) >= _SNAPSHOT_CACHE:
+                depths.clear()
+            d = depths[id(snap)] = (snap, wire.text_depth(text))
+        return text, d[1]
 
     def _encode_with_snapshots(self, part: List[dict]) -> Optional[str]:
         """The entry's text with each telemetry :class:`Snapshot` serialised once per snapshot (not

@@ -178,11 +178,18 @@ def _telemetry_module():
 
 
 def _telemetry() -> Optional[dict]:
+    t = sys.modules.get("mida.telemetry")
+    if t is not None:
+        s = t._shared  # the running sampler: its latest snapshot without two more calls
+        return s.latest() if s is not None else t.latest()
     t = _telemetry_module()
     return t.latest() if t is not None else None
 
 
 valid_id = wire.valid_id
+#: issue 15 (obs18): a task's shared event fields from its workflow's per-activity template (False: laid
+#: out and checked per task, as before; MIDA_SDK_TEMPLATES=0)
+_TEMPLATES = os.environ.get("MIDA_SDK_TEMPLATES", "1").strip().lower() not in ("0", "false", "no", "off")
 # ids already found valid (activities, workflows, campaigns, host, user): checked once, bounded
 _vouched: set = set()
 
@@ -230,6 +237,8 @@ class workflow:
         self._attrs = attrs
         self._token: Optional[contextvars.Token] = None
         self.started_at: Optional[float] = None
+        # (activity, workflow_id, campaign_id) -> (the task events' shared fields, vouched?); see Task._base
+        self._task_templates: Dict[tuple, tuple] = {}
 
     def __enter__(self) -> "workflow":
         parent = _workflow_here()
@@ -363,8 +372,9 @@ class Task:
         ev = self._base("RUNNING")
         ev["submitted_at"] = self.started_at
         if self.used:
-            ev["used"] = used = _values.record_map(self.used)
-            if type(ev) is wire.Canonical and not wire.entities_valid(used):
+            used, flat = _values.record_map_flat(self.used)
+            ev["used"] = used
+            if not flat and type(ev) is wire.Canonical and not wire.entities_valid(used):
                 ev = dict(ev)  # the emitter validates it and refuses it with the reason
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
@@ -408,8 +418,9 @@ class Task:
                 ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         ev["ended_at"] = self.ended_at
         if self.generated:
-            ev["generated"] = generated = _values.record_map(self.generated)
-            if type(ev) is wire.Canonical and not wire.entities_valid(generated):
+            generated, flat = _values.record_map_flat(self.generated)
+            ev["generated"] = generated
+            if not flat and type(ev) is wire.Canonical and not wire.entities_valid(generated):
                 ev = dict(ev)
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
@@ -434,6 +445,8 @@ class Task:
     def _base(self, status: str) -> dict:
         # the fields both events share are rendered once, at start
         base = self._shared
+        if base is None and _TEMPLATES and self._wf is not None:
+            base = self._from_template(status)
         if base is None:
             wf = self._wf
             base = {
@@ -463,6 +476,62 @@ class Task:
         if self.custom_metadata:
             ev["custom_metadata"] = _values.record_map(self.custom_metadata)
         return ev
+
+    def _from_template(self, status: str) -> dict:
+        """:meth:`_base`'s shared fields from the workflow's template for this activity (issue 15,
+        obs18): the fields that repeat from task to task (activity, host, adapter, user, workflow,
+        campaign) laid out and checked once per workflow and activity, not once per task."""
+        wf = self._wf
+        key = (self.activity_id, wf.workflow_id, wf.campaign_id)
+        templates = wf._task_templates
+        hit = templates.get(key)
+        if hit is None:
+            tmpl = {
+                "type": "task",
+                "task_id": None,
+                "activity_id": self.activity_id,
+                "status": None,
+                "started_at": None,
+                "hostname": _hostname(),
+                "adapter_id": ADAPTER_ID,
+            }
+            user = _user()
+            if user is not None:
+                tmpl["user"] = user
+            tmpl["workflow_id"] = wf.workflow_id
+            if wf.campaign_id is not None:
+                tmpl["campaign_id"] = wf.campaign_id
+            ok = all(
+                v is None or (type(v) is str and (v in _vouched or _vouch_id(v)))
+                for v in (self.activity_id, tmpl["hostname"], user, wf.workflow_id, wf.campaign_id)
+            )
+            if len(templates) >= 256:
+                templates.clear()
+            hit = templates[key] = (tmpl, ok)
+        tmpl, ok = hit
+        base = tmpl.copy()  # the same keys in the same order as the event-by-event layout
+        base["task_id"] = self.task_id
+        base["status"] = status
+        base["started_at"] = self.started_at
+        if self.parent_task_id is not None:
+            base["parent_task_id"] = self.parent_task_id
+        self._shared = base
+        self._canonical = ok and self._vouch_own()
+        return base
+
+    def _vouch_own(self) -> bool:
+        """:meth:`_vouch` for the fields that are this task's own: its id, parent, dependencies, tags."""
+        if not (self._own_id or valid_id(self.task_id)):
+            return False
+        if self.parent_task_id is not None and not valid_id(self.parent_task_id):
+            return False
+        for d in self.dependencies:
+            if not valid_id(d):
+                return False
+        for t in self.tags:
+            if type(t) is not str:
+                return False
+        return True
 
     def _vouch(self, base: dict) -> bool:
         """True when the fields ``wire.validate`` would check pass, so that this task's events may skip
