@@ -481,12 +481,20 @@ def decorator_section(args, ctx: dict, flowcept_ok: bool) -> dict:
     mida.telemetry.start()
     # issue 15 (obs16): and the snapshot shared but telemetry_at_end always sent in full (as before
     # "=telemetry_at_start"), a third emitter
-    tel = {"mida_telemetry": True, "mida_telemetry_per_event": False, "mida_telemetry_full_end": True}
+    # issue 15 (obs18): and the default emitter and SDK with obs18's paths off (the entry encoded event by
+    # event, the task fields laid out and checked per task): what the default was before, a fourth emitter
+    tel = {"mida_telemetry": True, "mida_telemetry_per_event": False, "mida_telemetry_full_end": True,
+           "mida_telemetry_before_obs18": True}
     tel_em = {}
     for v, share in tel.items():
         tel_em[v] = Emitter(redis_uri=ctx["redis_uri"], stream=f"mida:bench-{v}", spill_dir=ctx["spill_dir"],
-                            compact_telemetry=v == "mida_telemetry")
+                            compact_telemetry=v in ("mida_telemetry", "mida_telemetry_before_obs18"))
         tel_em[v]._share_snapshots = share
+        if hasattr(tel_em[v], "_one_pass"):
+            tel_em[v]._one_pass = v != "mida_telemetry_before_obs18"
+    import mida.sdk as mida_sdk
+
+    templates_default = getattr(mida_sdk, "_TEMPLATES", None)
     tel_bytes: dict = {}
     tel_wall: dict = {v: [] for v in tel}
     tel_cpu: dict = {v: [] for v in tel}
@@ -494,6 +502,8 @@ def decorator_section(args, ctx: dict, flowcept_ok: bool) -> dict:
         for rep in range(args.decorator_reps + 1):  # the first round is a warm-up
             for v in list(tel)[rep % len(tel):] + list(tel)[:rep % len(tel)]:  # the order rotates
                 em = tel_em[v]
+                if templates_default is not None:
+                    mida_sdk._TEMPLATES = templates_default and v != "mida_telemetry_before_obs18"
                 with mida.workflow(name=f"bench-{v}", campaign_id=ctx["campaign"], emitter=em):
                     f = fns["mida"]
                     c0 = time.process_time()
@@ -507,6 +517,8 @@ def decorator_section(args, ctx: dict, flowcept_ok: bool) -> dict:
                     tel_wall[v].append(wall)
                     tel_cpu[v].append(cpu_us)
     finally:
+        if templates_default is not None:
+            mida_sdk._TEMPLATES = templates_default
         mida.telemetry.stop()
         for v, em in tel_em.items():
             em.close()

@@ -187,8 +187,9 @@ def _telemetry() -> Optional[dict]:
 
 
 valid_id = wire.valid_id
-#: issue 15 (obs18): a task's shared event fields from its workflow's per-activity template (False: laid
-#: out and checked per task, as before; MIDA_SDK_TEMPLATES=0)
+#: issue 15 (obs18): a task's shared event fields from its workflow's per-activity template, and no
+#: entity walk for a used/generated map of scalars (False: laid out, checked and walked per task, as
+#: before; MIDA_SDK_TEMPLATES=0)
 _TEMPLATES = os.environ.get("MIDA_SDK_TEMPLATES", "1").strip().lower() not in ("0", "false", "no", "off")
 # ids already found valid (activities, workflows, campaigns, host, user): checked once, bounded
 _vouched: set = set()
@@ -374,7 +375,7 @@ class Task:
         if self.used:
             used, flat = _values.record_map_flat(self.used)
             ev["used"] = used
-            if not flat and type(ev) is wire.Canonical and not wire.entities_valid(used):
+            if not (flat and _TEMPLATES) and type(ev) is wire.Canonical and not wire.entities_valid(used):
                 ev = dict(ev)  # the emitter validates it and refuses it with the reason
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
@@ -420,7 +421,7 @@ class Task:
         if self.generated:
             generated, flat = _values.record_map_flat(self.generated)
             ev["generated"] = generated
-            if not flat and type(ev) is wire.Canonical and not wire.entities_valid(generated):
+            if not (flat and _TEMPLATES) and type(ev) is wire.Canonical and not wire.entities_valid(generated):
                 ev = dict(ev)
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
