@@ -19,6 +19,12 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
     public static final int MAX_ID_LENGTH = 4096;
 
     /**
+     * Events check their references with {@link #validate} (issue 15, obs18); {@code
+     * -Dmida.event.validateRefs=extract} goes back to {@link #extract}, to A/B the two.
+     */
+    static final boolean VALIDATE_WITHOUT_LISTS = !"extract".equals(System.getProperty("mida.event.validateRefs"));
+
+    /**
      * The most bytes an id may take in UTF-8: the graph's unique index holds keys of about 8 KB, and a
      * version's id adds its label ({@code <id>#version=<label>}). 4,096 emoji are 16 KB.
      */
@@ -75,6 +81,38 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
             }
         }
         return out;
+    }
+
+    /**
+     * Checks the references of a {@code used}/{@code generated} map as {@link #extract} does (the same
+     * exceptions), without building the list (issue 15, obs18: every event's constructor checked its maps
+     * by extracting them, an {@code ArrayList} and an iterator per map per event). A frozen copy whose
+     * values are all plain (no map, no list: nothing there can become a reference) is checked once.
+     */
+    public static void validate(Map<String, Object> map) {
+        if (map == null || map.isEmpty()) return;
+        if (map instanceof FrozenMaps.Copy c) {
+            if (c.plainValues) return;
+            if (check(c.plain())) c.plainValues = true;
+            return;
+        }
+        check(map);
+    }
+
+    /** Checks the references of {@code map}; true when no value is a map or a list. */
+    private static boolean check(Map<String, Object> map) {
+        boolean plain = true;
+        for (var e : map.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof Map<?, ?> m) {
+                plain = false;
+                if (m.containsKey("@id")) of(e.getKey(), m);
+            } else if (v instanceof List<?> list) {
+                plain = false;
+                for (Object item : list) if (isReference(item)) of(e.getKey(), (Map<?, ?>) item);
+            }
+        }
+        return plain;
     }
 
     private static EntityRef of(String role, Map<?, ?> m) {

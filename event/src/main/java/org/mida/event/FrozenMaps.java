@@ -32,6 +32,12 @@ final class FrozenMaps {
         private final Map<String, Object> map;
         private final Map<String, Object> view;
 
+        /**
+         * Set by {@link EntityRef#validate} once it found no value that is a map or a list (then none can
+         * hold a reference, whatever happens to the values); a race only checks twice.
+         */
+        boolean plainValues;
+
         Copy(Map<String, ?> m) {
             this.map = new LinkedHashMap<>(m);
             this.view = Collections.unmodifiableMap(map);
@@ -60,6 +66,11 @@ final class FrozenMaps {
         @Override
         public boolean containsKey(Object key) {
             return map.containsKey(key);
+        }
+
+        /** The backing map, to be read only (no view, no iterator wrapper). */
+        Map<String, Object> plain() {
+            return map;
         }
 
         @Override

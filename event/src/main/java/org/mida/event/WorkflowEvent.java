@@ -47,8 +47,13 @@ public record WorkflowEvent(
         generated = copy(generated);
         customMetadata = copy(customMetadata);
         extras = copy(extras);
-        EntityRef.extract(used);
-        EntityRef.extract(generated);
+        if (EntityRef.VALIDATE_WITHOUT_LISTS) {
+            EntityRef.validate(used);
+            EntityRef.validate(generated);
+        } else {
+            EntityRef.extract(used);
+            EntityRef.extract(generated);
+        }
     }
 
     /** A workflow event that names just its id (and optionally campaign and name). */

@@ -48,4 +48,53 @@ class FrozenMapTest {
         assertThat(codec.encode(e)).contains("\"used\":{\"z\":1,\"a\":1,\"m\":1,\"b\":1}");
         assertThat(codec.decode(codec.encode(e)).events()).containsExactly(e);
     }
+    /**
+     * Issue 15 (obs18): events check their references without extracting them; a frozen copy of plain
+     * values is checked once, one holding a map or a list every time (its contents may still change).
+     */
+    @Test
+    void referencesAreCheckedAsExtractChecksThemAndAPlainFrozenCopyOnlyOnce() {
+        // the same refusals as extract, for every kind of bad reference, at the top and in a list
+        List<Map<String, Object>> bad = List.of(
+                Map.of("m", Map.of("@id", 42)),
+                Map.of("m", List.of(1, Map.of("@id", " "))),
+                Map.of("m", Map.of("@id", "x", "@type", 3)),
+                Map.of("m", Map.of("@id", "x".repeat(EntityRef.MAX_ID_LENGTH + 1))),
+                Map.of("m", Map.of("@id", "x", "", 1)));
+        for (Map<String, Object> m : bad) {
+            String expected = catchMessage(() -> EntityRef.extract(m));
+            assertThat(expected).isNotNull();
+            assertThat(catchMessage(() -> EntityRef.validate(m))).isEqualTo(expected);
+            assertThat(catchMessage(() -> TaskEvent.builder("t").used(m).build()))
+                    .isEqualTo(expected);
+            assertThat(catchMessage(() -> TaskEvent.builder("t")
+                            .generated(FrozenMap.copyOf(new LinkedHashMap<>(m)))
+                            .build()))
+                    .isEqualTo(expected);
+        }
+        // a copy of plain values: checked once, then every event takes it as it is
+        var plain = (FrozenMaps.Copy) FrozenMap.copyOf(new LinkedHashMap<>(Map.of("lr", 0.1, "n", 3)));
+        assertThat(plain.plainValues).isFalse();
+        TaskEvent.builder("t1").used(plain).build();
+        assertThat(plain.plainValues).isTrue();
+        assertThat(TaskEvent.builder("t2").used(plain).build().used()).isSameAs(plain);
+        // a copy holding a list: its list may change (shallow freeze), so every event checks it again
+        var refs = new java.util.ArrayList<Object>(List.of(Map.of("@id", "file:///a")));
+        var withList = (FrozenMaps.Copy) FrozenMap.copyOf(new LinkedHashMap<>(Map.of("inputs", refs)));
+        TaskEvent.builder("t3").used(withList).build();
+        assertThat(withList.plainValues).isFalse();
+        refs.add(Map.of("@id", 7));
+        assertThatThrownBy(() -> TaskEvent.builder("t4").used(withList).build())
+                .isInstanceOf(InvalidEventException.class)
+                .hasMessageContaining("must be a string");
+    }
+
+    private static String catchMessage(Runnable r) {
+        try {
+            r.run();
+            return null;
+        } catch (InvalidEventException e) {
+            return e.getMessage();
+        }
+    }
 }

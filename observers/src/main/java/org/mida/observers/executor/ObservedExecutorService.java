@@ -88,8 +88,14 @@ public final class ObservedExecutorService implements ExecutorService {
 
     // ------------------------------------------------------------------ one observed run
 
+    /**
+     * Issue 15 (obs18): a task's RUNNING event supplied by its {@code Run} itself (no lambda per task) and
+     * its events made without a {@link TaskEvent.Builder}; {@code -Dmida.observer.lean=false} as before.
+     */
+    static final boolean LEAN = !"false".equals(System.getProperty("mida.observer.lean"));
+
     /** Everything known about a task when it is submitted. */
-    private final class Run {
+    private final class Run implements Supplier<TaskEvent> {
         final String taskId;
         final String activityId;
         final String parentTaskId = CurrentTask.id();
@@ -97,6 +103,9 @@ public final class ObservedExecutorService implements ExecutorService {
         final List<String> dependencies;
         Map<String, Object> used;
         final ProvenanceAware aware;
+        // set before the RUNNING event is deferred (the deferred queue's offer publishes them to the flusher)
+        double startedAt;
+        Map<String, Object> telemetryAtStart;
 
         Run(String taskId, Object task, String activity, Map<String, Object> used, List<String> deps) {
             this.taskId = taskId;
@@ -115,9 +124,14 @@ public final class ObservedExecutorService implements ExecutorService {
             Map<String, Object> telemetryAtStart = wf.telemetry();
             Emitter.Deferred running = null;
             if (mode == EventMode.EVERY_STATE) emit(running(startedAt, telemetryAtStart));
-            else if (mode == EventMode.START_AND_END)
+            else if (mode == EventMode.START_AND_END) {
                 // built by the flusher only if the task outlives the linger: a short task never builds it
-                running = wf.emitter().emitDeferred(() -> running(startedAt, telemetryAtStart));
+                if (LEAN) {
+                    this.startedAt = startedAt;
+                    this.telemetryAtStart = telemetryAtStart;
+                    running = wf.emitter().emitDeferred(this);
+                } else running = wf.emitter().emitDeferred(() -> running(startedAt, telemetryAtStart));
+            }
             T result;
             try (CurrentTask.Scope s = CurrentTask.enter(taskId)) {
                 result = body.call();
@@ -135,10 +149,56 @@ public final class ObservedExecutorService implements ExecutorService {
                 g.put("result", r);
                 generated = g;
             }
-            emit(end(Status.FINISHED, startedAt, telemetryAtStart, running)
-                    .generated(generated)
-                    .build());
+            if (LEAN) emit(finished(startedAt, telemetryAtStart, running, generated));
+            else
+                emit(end(Status.FINISHED, startedAt, telemetryAtStart, running)
+                        .generated(generated)
+                        .build());
             return result;
+        }
+
+        /** The deferred RUNNING event, built by the flusher when the task outlived the linger. */
+        @Override
+        public TaskEvent get() {
+            return running(startedAt, telemetryAtStart);
+        }
+
+        /** {@code end(FINISHED, …).generated(generated).build()} without the builder. */
+        private TaskEvent finished(
+                double startedAt,
+                Map<String, Object> telemetryAtStart,
+                Emitter.Deferred running,
+                Map<String, Object> generated) {
+            double endedAt = Values.now();
+            Map<String, Object> start =
+                    mode == EventMode.END_ONLY || (running != null && running.withdraw()) ? telemetryAtStart : null;
+            return new TaskEvent(
+                    taskId,
+                    wf.workflowId(),
+                    wf.campaignId(),
+                    activityId,
+                    Status.FINISHED,
+                    submittedAt,
+                    startedAt,
+                    endedAt,
+                    used,
+                    generated,
+                    dependencies,
+                    parentTaskId,
+                    null,
+                    null,
+                    WorkflowContext.ADAPTER_ID,
+                    wf.hostname(),
+                    null,
+                    null,
+                    wf.user(),
+                    start,
+                    wf.telemetry(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null);
         }
 
         private TaskEvent running(double startedAt, Map<String, Object> telemetryAtStart) {

@@ -14,6 +14,9 @@ package org.mida.observers.sdk;
 public final class CurrentTask {
     private static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
 
+    /** {@code -Dmida.observer.lean=false}: the task-thread paths as before issue 15's obs18, to A/B them. */
+    static final boolean KEEP_ENTRY = !"false".equals(System.getProperty("mida.observer.lean"));
+
     private CurrentTask() {}
 
     /** The current task's id on this thread, or null. */
@@ -38,7 +41,9 @@ public final class CurrentTask {
 
         @Override
         public void close() {
-            if (previous == null) CURRENT.remove();
+            // issue 15 (obs18): set to null, not removed: the thread's next task (and id() in between)
+            // finds the entry and allocates none (remove + set made a ThreadLocalMap entry per task)
+            if (previous == null && !KEEP_ENTRY) CURRENT.remove();
             else CURRENT.set(previous);
         }
     }

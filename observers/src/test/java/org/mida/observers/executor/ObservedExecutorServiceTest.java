@@ -190,6 +190,60 @@ class ObservedExecutorServiceTest {
         assertThat(mutating).allSatisfy(e -> assertThat(e.used()).containsEntry("phase", "start"));
     }
 
+    /**
+     * Issue 15 (obs18): the executor's final event is made without the builder; it says what the builder
+     * made it say: every field of the workflow (ids, host, user, adapter), the task's parent,
+     * dependencies, used, generated, times and telemetry, sent and read back.
+     */
+    @Test
+    void a_finished_event_made_without_the_builder_has_every_field_the_builder_gave_it() throws Exception {
+        Emitter emitter = emitter(60_000);
+        String parent;
+        WorkflowContext wf =
+                Mida.workflow(emitter).workflowId("wf-lean").campaignId("camp").start();
+        try (wf) {
+            var observed = ObservedExecutorService.wrap(pool, wf);
+            try (TaskScope t = wf.task("outer").start()) {
+                parent = t.taskId();
+                TaskFuture<Integer> a = observed.supply("inc", Map.of("x", 1), () -> 2);
+                assertThat(observed.thenApply(a, "double", v -> 2 * v).get()).isEqualTo(4);
+            }
+        }
+        emitter.close();
+
+        List<TaskEvent> events = sentTaskEvents();
+        TaskEvent dbl = events.stream()
+                .filter(e -> "double".equals(e.activityId()))
+                .findFirst()
+                .orElseThrow();
+        TaskEvent inc = events.stream()
+                .filter(e -> "inc".equals(e.activityId()))
+                .findFirst()
+                .orElseThrow();
+        for (TaskEvent e : List.of(inc, dbl)) {
+            TaskEvent expected = wf.taskEvent(e.taskId())
+                    .activityId(e.activityId())
+                    .status(Status.FINISHED)
+                    .submittedAt(e.submittedAt())
+                    .startedAt(e.startedAt())
+                    .endedAt(e.endedAt())
+                    .parentTaskId(e == inc ? parent : e.parentTaskId()) // double: submitted wherever a ended
+                    .dependencies(e == dbl ? List.of(inc.taskId()) : List.of())
+                    .used(e == inc ? Map.of("x", 1) : Map.of("input", 2))
+                    .generated(Map.of("result", e == inc ? 2 : 4))
+                    .telemetryAtStart(e.telemetryAtStart())
+                    .telemetryAtEnd(e.telemetryAtEnd())
+                    .build();
+            assertThat(e).isEqualTo(expected);
+            assertThat(e.workflowId()).isEqualTo("wf-lean");
+            assertThat(e.campaignId()).isEqualTo("camp");
+            assertThat(e.adapterId()).isEqualTo(WorkflowContext.ADAPTER_ID);
+            assertThat(e.hostname()).isNotBlank();
+            assertThat(e.telemetryAtStart()).isNotEmpty();
+            assertThat(e.telemetryAtEnd()).isNotEmpty();
+        }
+    }
+
     @Test
     void a_short_sdk_task_is_one_event_too() throws Exception {
         Emitter emitter = emitter(60_000);
