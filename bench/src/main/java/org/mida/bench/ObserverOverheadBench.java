@@ -91,6 +91,7 @@ public final class ObserverOverheadBench {
                 .split(","));
         if (sections.contains("overhead")) overhead(workloads, reps);
         if (sections.contains("emit")) emitCost();
+        if (sections.contains("taskside")) taskSide();
         if (sections.contains("outage")) redisDown();
         result.put("load_average_at_end", loadAverage());
     }
@@ -298,6 +299,94 @@ public final class ObserverOverheadBench {
     private static int dbl(int x, int ms) {
         sleep(ms);
         return 2 * x;
+    }
+
+    // ------------------------------------------------------------------ the task side alone
+
+    /**
+     * Issue 15 (obs18): the observer's work on the task's own threads, without the sleeping tasks and
+     * their 64 threads around it: the two-map workflow's tasks (supply, then thenApply) run on the calling
+     * thread by a direct executor, bodies that return at once; that thread's CPU and bytes allocated per
+     * task (submission, RUNNING deferred and withdrawn, the FINISHED event built and queued), the flusher
+     * sending them meanwhile on its own thread (not counted). {@code -Dmida.bench.taskside.rounds} rounds
+     * of 50,000 tasks after as many warm-up rounds; medians.
+     */
+    private void taskSide() throws Exception {
+        int rounds = Integer.getInteger("mida.bench.taskside.rounds", 20);
+        int pairs = 25_000;
+        progress("task side: " + rounds + " warm-up + " + rounds + " rounds of " + 2 * pairs
+                + " tasks on one thread (direct executor)");
+        var bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        ExecutorService direct = new java.util.concurrent.AbstractExecutorService() {
+            private volatile boolean down;
+
+            @Override
+            public void execute(Runnable r) {
+                r.run();
+            }
+
+            @Override
+            public void shutdown() {
+                down = true;
+            }
+
+            @Override
+            public List<Runnable> shutdownNow() {
+                down = true;
+                return List.of();
+            }
+
+            @Override
+            public boolean isShutdown() {
+                return down;
+            }
+
+            @Override
+            public boolean isTerminated() {
+                return down;
+            }
+
+            @Override
+            public boolean awaitTermination(long t, TimeUnit u) {
+                return true;
+            }
+        };
+        var cpu = new ArrayList<Double>();
+        var bytes = new ArrayList<Double>();
+        try (Emitter emitter = emitter("mida:bench:taskside", EmitterConfig.DEFAULT_LINGER_MILLIS)) {
+            for (int round = 0; round < 2 * rounds; round++) {
+                try (WorkflowContext wf =
+                        Mida.workflow(emitter).name("task-side").start()) {
+                    ObservedExecutorService observed = ObservedExecutorService.wrap(direct, wf);
+                    long c0 = bean.getThreadCpuTime(tid);
+                    long a0 = bean.getThreadAllocatedBytes(tid);
+                    for (int i = 0; i < pairs; i++) {
+                        int x = i;
+                        TaskFuture<Integer> a = observed.supply("inc", Map.of("x", x), () -> x + 1);
+                        observed.thenApply(a, "double", v -> 2 * v);
+                    }
+                    long c1 = bean.getThreadCpuTime(tid);
+                    long a1 = bean.getThreadAllocatedBytes(tid);
+                    if (round >= rounds) {
+                        cpu.add((c1 - c0) / 1e3 / (2.0 * pairs));
+                        bytes.add((a1 - a0) / (2.0 * pairs));
+                    }
+                }
+                drain(emitter);
+            }
+            Emitter.Stats st = emitter.stats();
+            result.put("taskside_emitted", st.emitted());
+            result.put("taskside_coalesced", st.coalesced());
+        }
+        result.put("taskside_cpu_us_per_task_median", round(median(cpu)));
+        result.put(
+                "taskside_cpu_us_per_task",
+                cpu.stream().map(ObserverOverheadBench::round).toList());
+        result.put("taskside_bytes_per_task_median", round(median(bytes)));
+        progress(String.format(
+                "task side: %.3f us CPU and %.0f bytes allocated per task on the task's thread (medians of %d)",
+                median(cpu), median(bytes), rounds));
     }
 
     // ------------------------------------------------------------------ emit cost
