@@ -421,7 +421,8 @@ class Task:
         if self.generated:
             generated, flat = _values.record_map_flat(self.generated)
             ev["generated"] = generated
-            if not (flat and _TEMPLATES) and type(ev) is wire.Canonical and not wire.entities_valid(generated):
+            walk = not (flat and _TEMPLATES) and type(ev) is wire.Canonical
+            if walk and not wire.entities_valid(generated):
                 ev = dict(ev)
         if self.dependencies:
             ev["dependencies"] = list(self.dependencies)
