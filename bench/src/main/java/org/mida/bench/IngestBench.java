@@ -138,7 +138,8 @@ public final class IngestBench {
                 "e2e_readsdriver",
                 "e2e_planagain",
                 "e2e_replandefault",
-                "e2e_mirrorcypher"))
+                "e2e_mirrorcypher",
+                "e2e_paramsconvert"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -163,7 +164,8 @@ public final class IngestBench {
                 "e2e_readsdriver_graph",
                 "e2e_planagain_graph",
                 "e2e_replandefault_graph",
-                "e2e_mirrorcypher_graph")) {
+                "e2e_mirrorcypher_graph",
+                "e2e_paramsconvert_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -220,6 +222,12 @@ public final class IngestBench {
                         "mida.mirror.core",
                         "off",
                         () -> endToEnd(main, "e2e-mirrorcypher", batch, "e2e_mirrorcypher", c -> c));
+            // the plan's rows copied through the in-process conversion once more, as before ing18
+            case "paramsconvert" ->
+                withProperty(
+                        "mida.ingest.params",
+                        "convert",
+                        () -> endToEnd(main, "e2e-paramsconvert", batch, "e2e_paramsconvert", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

@@ -240,6 +240,8 @@ public final class EventCodec {
 
         /** Why the element's numbers cannot be kept, or null. */
         String problem(Object element, Integer index) {
+            // the common case (every number a long or a finite double) without building a path per value
+            if (!suspect(element)) return null;
             boolean[] infinity = new boolean[1];
             String p = walk(element, "", infinity, false);
             if (p != null || !infinity[0]) return p;
@@ -254,6 +256,19 @@ public final class EventCodec {
             }
             Object e = index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
             return e == null ? null : walk(e, "", infinity, true);
+        }
+
+        /** Whether the value holds an integer past 64 bits or an infinity (only then are paths worth naming). */
+        private static boolean suspect(Object v) {
+            if (v instanceof Map<?, ?> m) {
+                for (Object o : m.values()) if (suspect(o)) return true;
+                return false;
+            }
+            if (v instanceof List<?> l) {
+                for (Object o : l) if (suspect(o)) return true;
+                return false;
+            }
+            return v instanceof BigInteger || v instanceof Double d && d.isInfinite();
         }
 
         private String walk(Object v, String at, boolean[] infinity, boolean exactDecimals) {

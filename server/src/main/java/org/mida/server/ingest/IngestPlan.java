@@ -162,7 +162,9 @@ record IngestPlan(
     }
 
     private static void step(List<Step> out, Statement s, List<?> rows) {
-        if (!rows.isEmpty()) out.add(new Step(s, Map.of(s.parameter(), rows)));
+        // every row value is a Long, Double, String, Boolean, list or map of those (NodeProperties, ids, roles,
+        // values read back from the store): passed in-process as built (IngestPlanTest checks the types)
+        if (!rows.isEmpty()) out.add(new Step(s, new IngestTransport.Ready(s.parameter(), rows)));
     }
 
     private static <R> List<Map<String, Object>> rows(List<R> rows, Function<R, Map<String, Object>> f) {

@@ -842,4 +842,82 @@ class IngestPlanTest {
                 .as("the latest version's attributes")
                 .containsExactly(new EntityRow("file:///d", Map.of("rows", 2L)));
     }
+
+    // ------------------------------------------------------------------ rows passed in-process as built
+
+    @Test
+    void every_step_passes_its_rows_ready_typed_as_the_driver_would_send_them() {
+        // ints, floats, big integers, mixed number lists, nested maps, tags, dependencies, an observer, a
+        // sub-workflow, versions, an update of a stored task: every kind of row the plan makes
+        var used = new LinkedHashMap<String, Object>();
+        used.put("batch", 32);
+        used.put("ratio", 0.5f);
+        used.put("big", new java.math.BigInteger("12345678901234567890"));
+        used.put("mixed", List.of(1, 2.5, 3L));
+        used.put("nested", Map.of("depth", Map.of("n", (short) 3)));
+        used.put("data", Map.of("@id", "file:///d", "@type", "dataset", "rows", 7));
+        TaskEvent t1 = TaskEvent.builder("t1")
+                .workflowId("sub")
+                .campaignId("camp")
+                .status(Status.RUNNING)
+                .startedAt(10.0)
+                .hostname("node-1")
+                .user("alice")
+                .tags(List.of("a", "b"))
+                .dependencies(List.of("t0"))
+                .used(used)
+                .build();
+        Event sub = event("{\"type\":\"workflow\",\"workflow_id\":\"sub\",\"campaign_id\":\"camp\","
+                + "\"parent_workflow_id\":\"wf\",\"machine_info\":{\"cpus\":8}}");
+        Event report = ObserverEvent.of("obs", 12.0, Map.of("emitted", 3, "dropped", 0L));
+        Stored s1 = after(Stored.NOTHING, plan(writer("w1", 8.0, 10.0, "file:///v", 1), reader("r1", 15, "file:///v")));
+        IngestPlan first = plan(s1, t1, sub, report, writer("w2", 18.0, 20.0, "file:///v", 2));
+        IngestPlan update = plan(after(s1, first), finished("t1", 30.0, "file:///out"));
+
+        var statements = new java.util.HashSet<Statement>();
+        for (IngestPlan p : List.of(first, update))
+            for (Step step : p.steps()) {
+                statements.add(step.statement());
+                assertThat(step.parameters()).as(step.statement().name()).isInstanceOf(IngestTransport.Ready.class);
+                assertThat(IngestTransport.inProcess(step.parameters()))
+                        .as("passed as built")
+                        .isSameAs(step.parameters());
+                assertSameTypes(
+                        step.statement().name(), IngestTransport.javaValue(step.parameters()), step.parameters());
+            }
+        assertThat(statements)
+                .contains(
+                        Statement.CREATE_TASKS,
+                        Statement.UPDATE_TASKS,
+                        Statement.CREATE_VERSIONS,
+                        Statement.CREATE_ENTITIES,
+                        Statement.UPSERT_OBSERVERS,
+                        Statement.LINK_SUB_WORKFLOWS);
+        // any other map is still converted (and copied)
+        Map<String, Object> plain = new HashMap<>(Map.of("rows", List.of(Map.of("n", 1))));
+        assertThat(IngestTransport.inProcess(plain))
+                .isNotSameAs(plain)
+                .isEqualTo(Map.of("rows", List.of(Map.of("n", 1L))));
+        System.setProperty(IngestTransport.PARAMS_PROPERTY, "convert");
+        try {
+            Map<String, Object> ready = first.steps().get(0).parameters();
+            assertThat(IngestTransport.inProcess(ready)).isNotSameAs(ready).isEqualTo(ready);
+        } finally {
+            System.clearProperty(IngestTransport.PARAMS_PROPERTY);
+        }
+    }
+
+    /** {@code converted} and {@code built} hold equal values of the same classes, all the way down. */
+    private static void assertSameTypes(String at, Object converted, Object built) {
+        if (converted instanceof Map<?, ?> a && built instanceof Map<?, ?> b) {
+            assertThat(b.keySet()).as(at).isEqualTo(a.keySet());
+            for (Object k : a.keySet()) assertSameTypes(at + "." + k, a.get(k), b.get(k));
+        } else if (converted instanceof List<?> a && built instanceof List<?> b) {
+            assertThat(b).as(at).hasSameSizeAs(a);
+            for (int i = 0; i < a.size(); i++) assertSameTypes(at + "[" + i + "]", a.get(i), b.get(i));
+        } else {
+            assertThat(built).as(at).isEqualTo(converted);
+            if (converted != null) assertThat(built.getClass()).as(at).isEqualTo(converted.getClass());
+        }
+    }
 }
