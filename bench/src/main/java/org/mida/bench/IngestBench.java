@@ -139,7 +139,8 @@ public final class IngestBench {
                 "e2e_planagain",
                 "e2e_replandefault",
                 "e2e_mirrorcypher",
-                "e2e_paramsconvert"))
+                "e2e_paramsconvert",
+                "e2e_mirrorseparate"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -165,7 +166,8 @@ public final class IngestBench {
                 "e2e_planagain_graph",
                 "e2e_replandefault_graph",
                 "e2e_mirrorcypher_graph",
-                "e2e_paramsconvert_graph")) {
+                "e2e_paramsconvert_graph",
+                "e2e_mirrorseparate_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -228,6 +230,13 @@ public final class IngestBench {
                         "mida.ingest.params",
                         "convert",
                         () -> endToEnd(main, "e2e-paramsconvert", batch, "e2e_paramsconvert", c -> c));
+            // the mirror's re-read as before mir18: every property into a map, the document read twice, and the
+            // feed index's reads in a transaction of their own, each task looked up again (mida.mirror.shared)
+            case "mirrorseparate" ->
+                withProperty(
+                        "mida.mirror.shared",
+                        "off",
+                        () -> endToEnd(main, "e2e-mirrorseparate", batch, "e2e_mirrorseparate", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

@@ -106,6 +106,34 @@ public final class TaskMirror implements AutoCloseable {
         default void closed() {}
     }
 
+    /**
+     * A listener that follows the re-read tasks inside the mirror's own read transaction, from the task nodes
+     * the mirror looked up once (issue 15, mir18: before, the feed index opened a transaction of its own and
+     * looked every task up twice more). Called, where the per-batch reads walk the core API and {@value
+     * #SHARED_PROPERTY} is not {@code off}, once per chunk of a re-read <em>instead of</em> {@link #changed};
+     * it may run again for the same chunk (a transient failure retries the transaction), so it must replace
+     * what it keeps rather than add to it.
+     */
+    public interface InTransaction extends Listener {
+        /**
+         * The tasks {@code ids} changed; {@code nodes[i]} is the node of {@code ids.get(i)} in {@code tx}, null
+         * when there is none.
+         */
+        void changedIn(org.neo4j.graphdb.Transaction tx, List<String> ids, org.neo4j.graphdb.Node[] nodes);
+    }
+
+    /**
+     * The system property that, with {@code off}, makes the mirror's in-process re-read the one before mir18
+     * ({@link #readTasks}: every property read into a map, the document read twice) and its listeners read
+     * in transactions of their own, looking each task up again (benchmarks: side by side).
+     */
+    public static final String SHARED_PROPERTY = "mida.mirror.shared";
+
+    /** Whether the re-read shares its transaction and task lookups ({@link InTransaction}); the default. */
+    public static boolean shared() {
+        return !"off".equals(System.getProperty(SHARED_PROPERTY));
+    }
+
     /** Adds a listener (the workflow feed graph: {@code lineage/FeedIndex}). */
     public void listen(Listener l) {
         listeners.add(l);
@@ -466,10 +494,28 @@ public final class TaskMirror implements AutoCloseable {
         TaskTable t = table;
         if (t == null) return;
         var list = new ArrayList<>(ids);
+        IngestTransport in = reads();
+        boolean shared = in != null && core() && shared();
         for (int from = 0; from < list.size(); from += REREAD_CHUNK) {
             var chunk = list.subList(from, Math.min(list.size(), from + REREAD_CHUNK));
+            if (shared) {
+                var chunkIds = List.copyOf(chunk);
+                Tasks read = in.readNative(tx -> {
+                    var nodes = lookUp(tx, chunkIds);
+                    Tasks tasks = readTasks(tx, chunkIds, nodes);
+                    for (Listener l : listeners) if (l instanceof InTransaction f) f.changedIn(tx, chunkIds, nodes);
+                    return tasks;
+                });
+                t.lock.writeLock().lock();
+                try {
+                    for (int i = 0; i < read.ids.length; i++)
+                        t.upsert(read.ids[i], read.names[i], read.values[i], read.sizes[i], read.telemetry[i]);
+                } finally {
+                    t.lock.writeLock().unlock();
+                }
+                continue;
+            }
             List<Map<String, Object>> rows;
-            IngestTransport in = reads();
             if (in != null && core()) {
                 var chunkIds = List.copyOf(chunk);
                 rows = in.readNative(tx -> readTasks(tx, chunkIds));
@@ -487,7 +533,7 @@ public final class TaskMirror implements AutoCloseable {
                 t.lock.writeLock().unlock();
             }
         }
-        for (Listener l : listeners) l.changed(ids);
+        for (Listener l : listeners) if (!(shared && l instanceof InTransaction)) l.changed(ids);
     }
 
     /**
@@ -532,6 +578,98 @@ public final class TaskMirror implements AutoCloseable {
             rows.add(row);
         }
         return rows;
+    }
+
+    /** The node of each task id ({@code Task(task_id)}, the uniqueness constraint's index), null where none. */
+    public static org.neo4j.graphdb.Node[] lookUp(org.neo4j.graphdb.Transaction tx, List<String> ids) {
+        var nodes = new org.neo4j.graphdb.Node[ids.size()];
+        for (int i = 0; i < nodes.length; i++) nodes[i] = tx.findNode(TASK, "task_id", ids.get(i));
+        return nodes;
+    }
+
+    /**
+     * What {@link #readTasks(org.neo4j.graphdb.Transaction, List)} reads, per task: its id, the names and values
+     * of its properties but the internal ones (the first {@code sizes[i]}; {@code names[i]} null when the task
+     * is missing or a placeholder) and whether its document may hold telemetry.
+     */
+    public record Tasks(String[] ids, String[][] names, Object[][] values, int[] sizes, boolean[] telemetry) {
+        /** As rows of {@code query/mirror-tasks} ({@code id}, {@code props} as pairs, {@code telemetry}). */
+        public List<Map<String, Object>> rows() {
+            var out = new ArrayList<Map<String, Object>>(ids.length);
+            for (int i = 0; i < ids.length; i++) {
+                List<Object> props = null;
+                if (names[i] != null) {
+                    props = new ArrayList<>(sizes[i]);
+                    for (int j = 0; j < sizes[i]; j++) props.add(java.util.Arrays.asList(names[i][j], values[i][j]));
+                }
+                var row = new java.util.HashMap<String, Object>(4);
+                row.put("id", ids[i]);
+                row.put("props", props);
+                row.put("telemetry", telemetry[i]);
+                out.add(row);
+            }
+            return out;
+        }
+    }
+
+    /**
+     * {@code query/mirror-tasks.cypher} on nodes already looked up ({@link #lookUp}), in one pass over each
+     * node's properties through the kernel's cursors: an internal property's value is not read, but for the
+     * document ({@code _json}: present or not, telemetry or not), which is read once (issue 15, mir18: {@link
+     * #readTasks(org.neo4j.graphdb.Transaction, List)} reads it twice and every property into a map).
+     */
+    public static Tasks readTasks(org.neo4j.graphdb.Transaction tx, List<String> ids, org.neo4j.graphdb.Node[] nodes) {
+        int n = ids.size();
+        var out = new Tasks(ids.toArray(new String[0]), new String[n][], new Object[n][], new int[n], new boolean[n]);
+        var ktx = ((org.neo4j.kernel.impl.coreapi.InternalTransaction) tx).kernelTransaction();
+        var tokens = ktx.tokenRead();
+        var read = ktx.dataRead();
+        var cursors = ktx.cursors();
+        int json = tokens.propertyKey("_json");
+        var keyNames = new java.util.HashMap<Integer, String>();
+        try (var nc = cursors.allocateNodeCursor(ktx.cursorContext(), ktx.memoryTracker());
+                var pc = cursors.allocatePropertyCursor(ktx.cursorContext(), ktx.memoryTracker())) {
+            String[] names = new String[16];
+            Object[] values = new Object[16];
+            for (int i = 0; i < n; i++) {
+                if (nodes[i] == null || json < 0) continue;
+                read.singleNode(nodes[i].getId(), nc);
+                if (!nc.next()) continue;
+                nc.properties(pc);
+                int size = 0;
+                Object doc = null;
+                while (pc.next()) {
+                    int key = pc.propertyKey();
+                    if (key == json) {
+                        doc = pc.propertyValue().asObjectCopy();
+                        continue;
+                    }
+                    String name = keyNames.get(key);
+                    if (name == null) {
+                        try {
+                            name = tokens.propertyKeyName(key);
+                        } catch (org.neo4j.internal.kernel.api.exceptions.PropertyKeyIdNotFoundKernelException e) {
+                            throw new IllegalStateException(e);
+                        }
+                        keyNames.put(key, name);
+                    }
+                    if (name.startsWith("_")) continue;
+                    if (size == names.length) {
+                        names = java.util.Arrays.copyOf(names, size * 2);
+                        values = java.util.Arrays.copyOf(values, size * 2);
+                    }
+                    names[size] = name;
+                    values[size++] =
+                            IngestTransport.plainValue(pc.propertyValue().asObjectCopy());
+                }
+                if (doc == null) continue;
+                out.names[i] = java.util.Arrays.copyOf(names, size);
+                out.values[i] = java.util.Arrays.copyOf(values, size);
+                out.sizes[i] = size;
+                out.telemetry[i] = doc instanceof String j && j.contains("\"telemetry_at_");
+            }
+        }
+        return out;
     }
 
     private static boolean flag(org.neo4j.driver.Value v) {

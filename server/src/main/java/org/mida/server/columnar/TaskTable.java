@@ -41,20 +41,43 @@ final class TaskTable {
 
     /** As above; {@code telemetry}: whether the task's document may hold telemetry. */
     void upsert(String taskId, List<?> props, boolean telemetry) {
+        int row = row(taskId, props != null, telemetry);
+        if (row < 0) return;
+        for (Object p : props) {
+            List<?> kv = (List<?>) p;
+            column((String) kv.get(0), true).set(row, kv.get(1));
+        }
+    }
+
+    /**
+     * As above, the properties as the first {@code n} of {@code names} and {@code values} (the mirror's re-read
+     * through the core API: no pair list per property); {@code names} null: the task is gone.
+     */
+    void upsert(String taskId, String[] names, Object[] values, int n, boolean telemetry) {
+        int row = row(taskId, names != null, telemetry);
+        if (row < 0) return;
+        for (int i = 0; i < n; i++) column(names[i], true).set(row, values[i]);
+    }
+
+    /**
+     * The row of a task whose properties are about to be set, cleared (its old values dropped), live; -1 when
+     * the task is gone ({@code present} false: its row, if any, dropped).
+     */
+    private int row(String taskId, boolean present, boolean telemetry) {
         int code = ids.intern(taskId);
         if (code >= rowByCode.length)
             rowByCode = Arrays.copyOf(rowByCode, Math.max(code + 1, rowByCode.length * 3 / 2));
-        Integer r = rowByCode[code] == 0 ? null : rowByCode[code] - 1;
-        if (props == null) {
-            if (r != null && live[r]) {
+        int r = rowByCode[code] - 1;
+        if (!present) {
+            if (r >= 0 && live[r]) {
                 for (Column c : columns.values()) c.set(r, null);
                 live[r] = false;
                 liveRows--;
             }
-            return;
+            return -1;
         }
         int row;
-        if (r == null) {
+        if (r < 0) {
             row = rows++;
             if (row >= live.length) {
                 live = Arrays.copyOf(live, live.length + (live.length >> 1));
@@ -70,16 +93,17 @@ final class TaskTable {
             live[row] = true;
             liveRows++;
         }
-        for (Object p : props) {
-            List<?> kv = (List<?>) p;
-            String name = (String) kv.get(0);
-            Column c = columns.get(name);
-            if (c == null) {
-                c = new Column(name, live.length);
-                columns.put(name, c);
-            }
-            c.set(row, kv.get(1));
+        return row;
+    }
+
+    /** The column of a property; {@code create}: made (sized to the table) when no task had it. */
+    private Column column(String name, boolean create) {
+        Column c = columns.get(name);
+        if (c == null && create) {
+            c = new Column(name, live.length);
+            columns.put(name, c);
         }
+        return c;
     }
 
     /** Whether the row's stored document may hold telemetry. */

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * after this saw it, so {@link TaskMirror#awaitApplied} covers this too. Without a mirror (off, or over its
  * byte bound) the overview computes the feed graph through Cypher as before.
  */
-final class FeedIndex implements TaskMirror.Listener {
+final class FeedIndex implements TaskMirror.InTransaction {
     private static final Logger LOG = LoggerFactory.getLogger(FeedIndex.class);
     private static final String ENTITIES_ALL = Cypher.load("lineage/feeds-entities-all");
     private static final String INFORMED_ALL = Cypher.load("lineage/feeds-informed-all");
@@ -125,6 +125,40 @@ final class FeedIndex implements TaskMirror.Listener {
         }
         try {
             apply(taskIds);
+        } catch (RuntimeException e) {
+            if (shut) return; // the server stops: its mirror interrupted this read
+            LOG.warn("workflow feed graph: could not follow a batch ({}); rebuilding it", e.toString());
+            reloading();
+        }
+    }
+
+    /**
+     * {@link #changed} inside the mirror's read transaction, on the task nodes it looked up (issue 15, mir18):
+     * the same two reads ({@link #entities(List, Map)}, {@link #informed(List, Map)}) with no transaction or
+     * task lookup of their own. Replaces the parts it read, so running again for the same tasks is harmless.
+     */
+    @Override
+    public void changedIn(Transaction tx, List<String> ids, Node[] nodes) {
+        synchronized (lock) {
+            if (building || !ready) {
+                dirty.addAll(ids);
+                return;
+            }
+        }
+        try {
+            var tasks = new ArrayList<Node>(nodes.length);
+            for (Node n : nodes) if (n != null) tasks.add(n);
+            synchronized (applyLock) {
+                var families = new HashMap<String, Map<Key, Long>>();
+                var consumers = new HashMap<String, Map<Key, Long>>();
+                entities(tasks, families);
+                informed(tasks, consumers);
+                synchronized (lock) {
+                    for (var e : families.entrySet()) put(byFamily, e.getKey(), e.getValue(), 0);
+                    for (var e : consumers.entrySet()) put(byConsumer, e.getKey(), e.getValue(), 1);
+                    list = null;
+                }
+            }
         } catch (RuntimeException e) {
             if (shut) return; // the server stops: its mirror interrupted this read
             LOG.warn("workflow feed graph: could not follow a batch ({}); rebuilding it", e.toString());
@@ -415,10 +449,23 @@ final class FeedIndex implements TaskMirror.Listener {
      * entry, empty when it feeds nothing.
      */
     static void entities(Transaction tx, List<String> ids, Map<String, Map<Key, Long>> families) {
-        var nodes = new LinkedHashSet<Node>();
+        entities(tasks(tx, ids), families);
+    }
+
+    /** The task nodes of these ids that exist. */
+    private static List<Node> tasks(Transaction tx, List<String> ids) {
+        var out = new ArrayList<Node>(ids.size());
         for (String id : ids) {
             Node t = tx.findNode(TASK, "task_id", id);
-            if (t == null) continue;
+            if (t != null) out.add(t);
+        }
+        return out;
+    }
+
+    /** As {@link #entities(Transaction, List, Map)}, from the task nodes. */
+    static void entities(List<Node> tasks, Map<String, Map<Key, Long>> families) {
+        var nodes = new LinkedHashSet<Node>();
+        for (Node t : tasks) {
             for (Relationship r : t.getRelationships(org.neo4j.graphdb.Direction.BOTH, USED, GENERATED_BY))
                 nodes.add(r.getOtherNode(t));
         }
@@ -468,10 +515,13 @@ final class FeedIndex implements TaskMirror.Listener {
      * producer workflow (an entry for each task, empty when none).
      */
     static void informed(Transaction tx, List<String> ids, Map<String, Map<Key, Long>> consumers) {
+        informed(tasks(tx, ids), consumers);
+    }
+
+    /** As {@link #informed(Transaction, List, Map)}, from the task nodes. */
+    static void informed(List<Node> batch, Map<String, Map<Key, Long>> consumers) {
         var tasks = new LinkedHashSet<Node>();
-        for (String id : ids) {
-            Node t = tx.findNode(TASK, "task_id", id);
-            if (t == null) continue;
+        for (Node t : batch) {
             tasks.add(t);
             for (Relationship r : t.getRelationships(org.neo4j.graphdb.Direction.INCOMING, INFORMED_BY)) {
                 Node c = r.getStartNode();

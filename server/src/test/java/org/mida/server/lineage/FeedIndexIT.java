@@ -187,6 +187,10 @@ class FeedIndexIT {
         var byCypher = tasksById(in.read(tx -> tx.run(tasks, java.util.Map.of("ids", ids))));
         var byCore = tasksById(in.readNative(tx -> TaskMirror.readTasks(tx, ids)));
         assertThat(byCore).isEqualTo(byCypher);
+        // the re-read that shares its transaction and lookups with the feed index (mir18, the default)
+        var byShared = tasksById(in.readNative(
+                tx -> TaskMirror.readTasks(tx, ids, TaskMirror.lookUp(tx, ids)).rows()));
+        assertThat(byShared).isEqualTo(byCypher);
         assertThat(byCypher.values()).as("stored tasks").anyMatch(r -> r.get(0) != null);
         assertThat(byCypher.values()).as("placeholders, missing").anyMatch(r -> r.get(0) == null);
 
@@ -206,6 +210,18 @@ class FeedIndexIT {
         });
         assertThat(famCore).isEqualTo(famCypher);
         assertThat(infCore).isEqualTo(infCypher);
+        // from the nodes the mirror looked up, in its transaction (mir18, the default)
+        var famShared = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+        var infShared = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+        in.readNative(tx -> {
+            var nodes = new ArrayList<org.neo4j.graphdb.Node>();
+            for (var n : TaskMirror.lookUp(tx, ids)) if (n != null) nodes.add(n);
+            FeedIndex.entities(nodes, famShared);
+            FeedIndex.informed(nodes, infShared);
+            return null;
+        });
+        assertThat(famShared).isEqualTo(famCypher);
+        assertThat(infShared).isEqualTo(infCypher);
         assertThat(famCypher.values()).as("families that feed").anyMatch(m -> !m.isEmpty());
         assertThat(infCypher.values()).as("tasks without links").anyMatch(java.util.Map::isEmpty);
         assertThat(infCypher.values()).as("informed-by links across workflows").anyMatch(m -> !m.isEmpty());
