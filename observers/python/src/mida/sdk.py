@@ -540,21 +540,11 @@ class Task:
         it (issue 15): ids non-blank strings of at most MAX_ID_LENGTH characters, tags strings. The
         values that repeat from task to task (activity, workflow, campaign, host, user) are checked once
         per process; a generated task id needs no check."""
-        if not (self._own_id or valid_id(self.task_id)):
-            return False
         for f in ("activity_id", "hostname", "user", "workflow_id", "campaign_id"):
             v = base.get(f)
             if v is not None and not (type(v) is str and (v in _vouched or _vouch_id(v))):
                 return False
-        if self.parent_task_id is not None and not valid_id(self.parent_task_id):
-            return False
-        for d in self.dependencies:
-            if not valid_id(d):
-                return False
-        for t in self.tags:
-            if type(t) is not str:
-                return False
-        return True
+        return self._vouch_own()
 
     def _emitter(self) -> Any:
         return self._wf.emitter if self._wf is not None and self._wf.emitter is not None else _emitter()

@@ -89,6 +89,20 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
      * by extracting them, an {@code ArrayList} and an iterator per map per event). A frozen copy whose
      * values are all plain (no map, no list: nothing there can become a reference) is checked once.
      */
+    /**
+     * Checks an event's {@code used} and {@code generated} references at its edge: {@link #validate} each, or
+     * {@link #extract} each with {@code -Dmida.event.validateRefs=extract} (the path before obs18).
+     */
+    static void checkEvent(Map<String, Object> used, Map<String, Object> generated) {
+        if (VALIDATE_WITHOUT_LISTS) {
+            validate(used);
+            validate(generated);
+        } else {
+            extract(used);
+            extract(generated);
+        }
+    }
+
     public static void validate(Map<String, Object> map) {
         if (map == null || map.isEmpty()) return;
         if (map instanceof FrozenMaps.Copy c) {

@@ -67,13 +67,7 @@ public record TaskEvent(
         for (String d : dependencies) requireId("dependencies[]", d, true);
         tags = tags == null ? List.of() : List.copyOf(tags);
         // validates the references early, so a bad one is rejected at the edge
-        if (EntityRef.VALIDATE_WITHOUT_LISTS) {
-            EntityRef.validate(used);
-            EntityRef.validate(generated);
-        } else {
-            EntityRef.extract(used);
-            EntityRef.extract(generated);
-        }
+        EntityRef.checkEvent(used, generated);
     }
 
     @Override

@@ -47,13 +47,7 @@ public record WorkflowEvent(
         generated = copy(generated);
         customMetadata = copy(customMetadata);
         extras = copy(extras);
-        if (EntityRef.VALIDATE_WITHOUT_LISTS) {
-            EntityRef.validate(used);
-            EntityRef.validate(generated);
-        } else {
-            EntityRef.extract(used);
-            EntityRef.extract(generated);
-        }
+        EntityRef.checkEvent(used, generated);
     }
 
     /** A workflow event that names just its id (and optionally campaign and name). */
