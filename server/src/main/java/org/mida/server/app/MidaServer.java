@@ -281,6 +281,11 @@ public final class MidaServer implements AutoCloseable {
         return config;
     }
 
+    /** The feed of other instances' ingests to this instance's SSE clients (and of this one's to theirs). */
+    public IngestedFeed ingestedFeed() {
+        return feed;
+    }
+
     /** The columnar mirror of the task table (the DSL's engine once loaded). */
     public org.mida.server.columnar.TaskMirror mirror() {
         return mirror;
