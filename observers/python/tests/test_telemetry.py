@@ -45,6 +45,38 @@ def test_the_first_snapshot_leaves_out_the_loads_it_cannot_know_yet():
         sampler.close()
 
 
+def test_the_sampler_threads_first_load_is_measured_over_its_interval():
+    # psutil keeps the host's CPU baseline per calling thread: a baseline taken by the thread that started
+    # the sampler left the sampler thread's first sample measured over microseconds, and the second snapshot
+    # (the first with loads) said 0 % while a busy thread ran (seen at load 10 on a 2-core machine)
+    from mida.telemetry import Sampler
+
+    stop = time.monotonic() + 3.0
+
+    def spin():
+        x = 0
+        while time.monotonic() < stop:
+            x += 1
+
+    import threading
+
+    busy = threading.Thread(target=spin, daemon=True)
+    busy.start()
+    sampler = Sampler(interval_s=0.5).start()
+    try:
+        first = sampler.latest()
+        deadline = time.monotonic() + 2.5
+        while sampler.latest() is first and time.monotonic() < deadline:
+            time.sleep(0.02)
+        second = sampler.latest()
+        assert second is not first, "no second snapshot within 2.5 s"
+        # a thread spinning for the whole interval keeps at least one core's share busy
+        assert second["cpu"]["percent"] > 0.0, second["cpu"]
+    finally:
+        sampler.close()
+        busy.join()
+
+
 def test_a_snapshot_has_the_java_field_names(telemetry):
     deadline = time.monotonic() + 10
     while "cpu" not in telemetry.latest() and time.monotonic() < deadline:

@@ -62,7 +62,8 @@ class Sampler:
         self._psutil = psutil
         self._proc = psutil.Process()
         self._init_gpu()
-        psutil.cpu_percent(percpu=True)  # the first call only sets the baseline
+        # the first call only sets the baseline. The host's is psutil's per calling thread (psutil >= 6:
+        # keyed by thread id), so the sampler thread sets its own in _run; the process's is this object's
         self._proc.cpu_percent()
         # a load is a difference of two samples: this first snapshot leaves the loads out rather than
         # claim 0 % (what psutil answers over a window of microseconds); the next one has them
@@ -102,6 +103,12 @@ class Sampler:
         self._stop.set()
 
     def _run(self) -> None:
+        try:
+            # this thread's baseline for the host's load: one taken on the thread that called start() is not
+            # this thread's, and its first sample (the second snapshot) said 0 % on a busy machine
+            self._psutil.cpu_percent(percpu=True)
+        except Exception as e:
+            LOG.warning("Telemetry sample failed: %s", e)
         while not self._stop.wait(self.interval_s):
             # nobody read for a while: keep the machine quiet until someone does
             if time.monotonic() - self._last_read > 10 * self.interval_s and self._latest:
