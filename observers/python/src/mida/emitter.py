@@ -523,6 +523,15 @@ class Emitter:
         tokens: dict = {}  # id(snapshot) -> [placeholder, snapshot, times used]
         compact = self._compact_telemetry
         prefix = self._placeholder
+
+        def swap(ev: dict, field: str, snap: Snapshot) -> None:
+            t = tokens.get(id(snap))
+            if t is None:
+                t = tokens[id(snap)] = [f"{prefix}{len(tokens)}", snap, 0]
+            t[2] += 1
+            ev[field] = t[0]
+            swapped.append((ev, field, snap))
+
         for ev in part:
             start = ev.get("telemetry_at_start")
             end = ev.get("telemetry_at_end")
@@ -530,24 +539,14 @@ class Emitter:
             if not s_snap and type(end) is not Snapshot:
                 continue
             if s_snap:
-                t = tokens.get(id(start))
-                if t is None:
-                    t = tokens[id(start)] = [f"{prefix}{len(tokens)}", start, 0]
-                t[2] += 1
-                ev["telemetry_at_start"] = t[0]
-                swapped.append((ev, "telemetry_at_start", start))
+                swap(ev, "telemetry_at_start", start)
                 if compact and start and end is start:
                     # the end telemetry is the start's snapshot (one object): sent once, the end points to it
                     ev["telemetry_at_end"] = wire.TELEMETRY_SAME_AS_START
                     swapped.append((ev, "telemetry_at_end", end))
                     continue
             if type(end) is Snapshot:
-                t = tokens.get(id(end))
-                if t is None:
-                    t = tokens[id(end)] = [f"{prefix}{len(tokens)}", end, 0]
-                t[2] += 1
-                ev["telemetry_at_end"] = t[0]
-                swapped.append((ev, "telemetry_at_end", end))
+                swap(ev, "telemetry_at_end", end)
         if not swapped:
             return None, False
         try:

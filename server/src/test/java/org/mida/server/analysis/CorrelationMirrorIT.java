@@ -110,7 +110,7 @@ class CorrelationMirrorIT {
         TaskMirror mirror = a.server().mirror();
         // the ingested batches applied first (this test is about the answers; the first re-read after a start
         // plans its statements, ≈ 1.1–1.3 s on a slow machine, past the mirror's 250 ms wait: DslMirrorIT)
-        TestServer.await(seconds(30), "the mirror to apply the ingested batches", () -> mirror.awaitApplied(1_000));
+        a.awaitMirrorApplied(seconds(30));
         for (String q : QUERIES) {
             var viaCypher = a.get("/api/analysis/correlation?" + q);
             if (viaCypher.status() == 404) continue; // an unknown workflow: 404 on both paths, before the read

@@ -215,7 +215,7 @@ class DslMirrorIT {
         // the batches ingested so far applied first: this test is about the answers, not about how fresh they
         // are. The first re-read after a start plans its statements (the feed index's too) for its list size,
         // which took ≈ 1.1–1.3 s on a slow 2-core machine, past MAX_WAIT_MS, so the first query ran as Cypher
-        TestServer.await(seconds(30), "the mirror to apply the ingested batches", () -> mirror.awaitApplied(1_000));
+        s.awaitMirrorApplied(seconds(30));
         for (Q q : CORPUS) {
             JsonNode viaCypher = query(s, q.body(), true);
             long before = mirror.answered();

@@ -88,6 +88,17 @@ public final class TestServer implements AutoCloseable {
         await(timeout, "the stream to be ingested", () -> server.redis().xlen(stream()) == 0 && pendingCount() == 0);
     }
 
+    /**
+     * Waits until the columnar mirror has applied every batch this server committed (its 250 ms query-time wait
+     * is not enough for the first re-read after a start on a slow machine, which plans its statements).
+     */
+    public void awaitMirrorApplied(Duration timeout) {
+        await(
+                timeout,
+                "the mirror to apply the ingested batches",
+                () -> server.mirror().awaitApplied(1_000));
+    }
+
     private long pendingCount() {
         var p = server.redis().xpending(stream(), server.config().consumerGroup());
         return p == null ? 0 : p.getTotal();
