@@ -109,6 +109,11 @@ public final class IngestBench {
         raw(warm, "warm-raw", null, false);
         raw(warm, "warm-raw-embedded", null, true);
 
+        if (Boolean.getBoolean("mida.bench.latency.only")) {
+            // the visibility phases alone, after the e2e warm-up (JIT): for looking into the latency
+            for (String r : rates.split(",")) latency(Integer.parseInt(r.trim()), latencySeconds, batch);
+            return;
+        }
         progress("measuring end to end: %d tasks, %d events", tasks, main.eventCount);
         int rounds = intProp("mida.bench.rounds", 0);
         if (rounds > 0) {
@@ -760,6 +765,7 @@ public final class IngestBench {
                     .build();
             var pending = new ConcurrentLinkedQueue<long[]>(); // {task, sentNanos}
             var latencies = new ArrayList<Long>();
+            var timed = new ArrayList<long[]>(); // {sentNanos, latencyNanos} of the visible ones
             var done = new AtomicBoolean();
             var errors = new ArrayList<String>();
             var timeouts = new java.util.concurrent.atomic.AtomicInteger();
@@ -781,6 +787,7 @@ public final class IngestBench {
                                     long now = System.nanoTime();
                                     if (resp.statusCode() == 200) {
                                         latencies.add(now - p[1]);
+                                        timed.add(new long[] {p[1], now - p[1]});
                                         it.remove();
                                     } else if (resp.statusCode() != 404) {
                                         errors.add(resp.statusCode() + " " + resp.body());
@@ -806,6 +813,7 @@ public final class IngestBench {
                     "latency-poller");
             poller.start();
             long intervalNanos = (long) (1e9 * PER_ENTRY / rate);
+            long batchesBefore = server.metrics().batches();
             long t0 = System.nanoTime();
             int i = 0;
             for (Workload.Entry e : w.entries) {
@@ -830,6 +838,20 @@ public final class IngestBench {
             result.put(k + "_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
             result.put(k + "_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
             result.put(k + "_ms_max", round(lat[lat.length - 1] / 1e6, 1));
+            // where in the run the slow ones were: the highest latency of each 2-s window of send times, and
+            // the ingest's batches meanwhile (the server's last ones: at most 4,096)
+            var windows = new java.util.TreeMap<Long, Long>();
+            for (long[] t : timed) windows.merge((t[0] - t0) / 2_000_000_000L * 2, t[1], Math::max);
+            var maxByWindow = new ArrayList<Double>();
+            windows.values().forEach(v -> maxByWindow.add(round(v / 1e6, 1)));
+            result.put(k + "_ms_max_by_2s_window", maxByWindow);
+            long batches = server.metrics().batches() - batchesBefore;
+            result.put(k + "_batches", batches);
+            result.put(k + "_events_per_batch", round((double) w.eventCount / Math.max(1, batches), 1));
+            long[] bl = server.metrics().recentBatchNanos();
+            Arrays.sort(bl);
+            result.put(k + "_batch_ms_p50", round(percentile(bl, 0.50) / 1e6, 1));
+            result.put(k + "_batch_ms_p99", round(percentile(bl, 0.99) / 1e6, 1));
             progress(
                     "  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
                     actualRate,
@@ -837,6 +859,15 @@ public final class IngestBench {
                     result.get(k + "_ms_p99"),
                     result.get(k + "_ms_max"),
                     lat.length);
+            progress(
+                    "  latency at %.0f events/s: highest per 2-s window %s; %d batches (%.0f events each), batch p50 %.1f ms,"
+                            + " p99 %.1f ms",
+                    actualRate,
+                    maxByWindow,
+                    batches,
+                    result.get(k + "_events_per_batch"),
+                    result.get(k + "_batch_ms_p50"),
+                    result.get(k + "_batch_ms_p99"));
         }
     }
 

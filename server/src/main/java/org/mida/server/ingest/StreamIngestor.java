@@ -37,8 +37,9 @@ import redis.clients.jedis.resps.StreamEntry;
  * thread: it must be quick and must not block.
  *
  * <p>Coalescing ({@link Settings#lingerMs()} &gt; 0): a task event that is not final (RUNNING, SUBMITTED
- * …) and whose task has no final event in the batch is held back, in memory, for up to the linger time
- * after it was read, so that the FINISHED (or ERROR) event that usually follows soon lands in the same
+ * …) and whose task has no final event in the batch is held back, in memory, for about the linger time
+ * after its entry entered the stream ({@link Linger}: always in the batch that read it, then while the
+ * linger ends more than half a batch later), so that the FINISHED (or ERROR) event that usually follows soon lands in the same
  * batch and the task is written once, as one create, instead of a create and an update. A held event's
  * stream entry stays pending (unacknowledged) until every event it carries is committed, so a crash
  * loses nothing (the entry is re-read at the next start, the writes are idempotent); a held event that
@@ -97,10 +98,14 @@ public final class StreamIngestor implements AutoCloseable {
     private final Consumer<List<Event>> listener;
     private final Runnable probe;
     private final Thread thread;
+    private final Linger linger;
     private volatile boolean running;
 
-    /** A task event held back for a later batch (coalescing), the entry it came in, when it was read. */
-    private record Held(Event event, StreamEntry entry, long readNanos) {}
+    /**
+     * A task event held back for a later batch (coalescing), the entry it came in, when it was read and when
+     * its linger began ({@link Linger#since}).
+     */
+    private record Held(Event event, StreamEntry entry, long readNanos, long sinceNanos) {}
 
     /** Events held back, oldest first (ingest thread only). */
     private List<Held> held = List.of();
@@ -148,6 +153,7 @@ public final class StreamIngestor implements AutoCloseable {
         this.listener = listener;
         this.probe = probe;
         this.thread = new Thread(this::loop, "mida-ingest");
+        this.linger = new Linger(settings.lingerMs());
     }
 
     /**
@@ -341,8 +347,8 @@ public final class StreamIngestor implements AutoCloseable {
     /** How long a read waits for new entries: less when a held event's linger ends sooner. */
     private int blockMs() {
         if (held.isEmpty()) return BLOCK_MS;
-        long left = held.get(0).readNanos() + settings.lingerMs() * 1_000_000 - System.nanoTime();
-        return (int) Math.max(1, Math.min(BLOCK_MS, left / 1_000_000 + 1));
+        long left = linger.dueInMillis(held.get(0).sinceNanos(), System.nanoTime());
+        return (int) Math.max(1, Math.min(BLOCK_MS, left + 1));
     }
 
     /** The number of events in an entry: top-level objects of a JSON array, else 1 (cheap scan). */
@@ -401,6 +407,7 @@ public final class StreamIngestor implements AutoCloseable {
      */
     private void process(List<StreamEntry> entries, boolean flush) {
         long t0 = System.nanoTime();
+        long t0Millis = System.currentTimeMillis();
         var events = new ArrayList<Event>();
         var dead = new ArrayList<DeadLetter>();
         var ids = new ArrayList<StreamEntryID>(entries.size());
@@ -421,7 +428,8 @@ public final class StreamIngestor implements AutoCloseable {
             EventCodec.Decoded d = codec.decode(payload);
             for (Event e : d.events()) {
                 sources.put(e, entry);
-                fresh.add(new Held(e, entry, t0));
+                fresh.add(new Held(
+                        e, entry, t0, linger.since(t0, t0Millis, entry.getID().getTime())));
             }
             for (EventCodec.Rejection r : d.rejections()) dead.add(deadLetter(entry, r.reason(), r.raw()));
         }
@@ -466,7 +474,9 @@ public final class StreamIngestor implements AutoCloseable {
         metrics.entriesRead(entries.size());
         if (events.isEmpty() && ids.isEmpty()) return; // only held events, none due: no batch
         metrics.eventsWritten(written.size());
-        metrics.observeBatch(System.nanoTime() - t0);
+        long took = System.nanoTime() - t0;
+        metrics.observeBatch(took);
+        linger.observedBatch(took);
         if (listener != null && !changed.isEmpty()) {
             try {
                 listener.accept(changed);
@@ -478,23 +488,26 @@ public final class StreamIngestor implements AutoCloseable {
 
     /**
      * The events to hold back (coalescing): every event of a task none of whose events in hand is final,
-     * when the task's oldest event in hand was read less than the linger ago; at most half a batch, the
-     * youngest tasks first (the older ones are written).
+     * while {@link Linger#holds} says so for the task's oldest event in hand (always in the batch that read
+     * it, then while its linger ends more than half a batch from now); at most half a batch, the youngest
+     * tasks first (the older ones are written).
      */
     private List<Held> holdBack(List<Held> all, long now) {
-        long lingerNanos = settings.lingerMs() * 1_000_000;
-        var firstRead = new java.util.LinkedHashMap<String, Long>();
+        var since = new java.util.LinkedHashMap<String, Long>();
+        var firstRead = new java.util.HashMap<String, Long>();
         var done = new java.util.HashSet<String>();
         var count = new java.util.HashMap<String, Integer>();
         for (Held h : all) {
             if (!(h.event() instanceof TaskEvent t)) continue;
+            since.merge(t.taskId(), h.sinceNanos(), Math::min);
             firstRead.merge(t.taskId(), h.readNanos(), Math::min);
             count.merge(t.taskId(), 1, Integer::sum);
             if (t.status() != null && t.status().terminal()) done.add(t.taskId());
         }
         var tasks = new ArrayList<String>();
-        for (var e : firstRead.entrySet())
-            if (!done.contains(e.getKey()) && now - e.getValue() < lingerNanos) tasks.add(e.getKey());
+        for (var e : since.entrySet())
+            if (!done.contains(e.getKey()) && linger.holds(e.getValue(), now, firstRead.get(e.getKey()) == now))
+                tasks.add(e.getKey());
         int cap = Math.max(0, settings.batchSize() / 2);
         var hold = new java.util.HashSet<String>();
         int n = 0;

@@ -84,6 +84,26 @@ class CoalescingIT {
     }
 
     @Test
+    void a_running_whose_entry_waited_in_the_stream_past_its_linger_is_written_with_the_next_batch() {
+        // the linger runs from when the entry entered the stream (its id's time), not from when the ingest
+        // got round to it: an entry two minutes old is held in the batch that read it only
+        server = TestServer.start(c -> c.withIngestLinger(10_000));
+        long twoMinutesAgo = System.currentTimeMillis() - 120_000;
+        server.server()
+                .redis()
+                .xadd(
+                        server.stream(),
+                        new redis.clients.jedis.StreamEntryID(twoMinutesAgo, 0),
+                        java.util.Map.of(org.mida.event.EventStream.FIELD, running("waited", "wf", 1, "file:///in/x")));
+        // before, it was held a whole linger (10 s) after the read
+        TestServer.await(
+                seconds(8),
+                "the RUNNING written",
+                () -> server.count("MATCH (t:Task {task_id:'waited', status:'RUNNING'}) RETURN count(t)") == 1);
+        assertThat(server.server().metrics().heldEvents()).isZero();
+    }
+
+    @Test
     void a_server_that_stops_writes_what_it_holds_before_it_returns() {
         server = TestServer.start(c -> c.withIngestLinger(10_000));
         server.xadd(running("held", "wf", 1, "file:///in/x"));
