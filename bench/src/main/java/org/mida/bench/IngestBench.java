@@ -248,8 +248,12 @@ public final class IngestBench {
     }
 
     /** What {@code alternate} collects per phase, besides the CPU per event. */
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
     private static final List<String> ROUND_FIGURES = List.of(
             "cpu_us_per_task_event",
+            "cpu_server_us_per_task_event",
             "cpu_other_us_per_task_event",
             "cpu_jit_seconds",
             "cpu_gc_seconds",
@@ -323,6 +327,13 @@ public final class IngestBench {
                 round(
                         (double) result.get("raw_embedded_median_cpu_us_per_task_event")
                                 / (double) result.get("e2e_median_cpu_us_per_task_event"),
+                        3));
+        // the same without the benchmark's producer thread (the observers' XADDs)
+        result.put(
+                "ratio_e2e_to_ceiling_by_server_cpu_median",
+                round(
+                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
+                                / (double) result.get("e2e_median_cpu_server_us_per_task_event"),
                         3));
         double base = (double) result.get("e2e_median_cpu_us_per_task_event");
         double baseOther = (double) result.get("e2e_median_cpu_other_us_per_task_event");
@@ -438,6 +449,8 @@ public final class IngestBench {
             long updatedBefore = server.metrics().tasksUpdated();
             var jvm0 = JvmCounters.now();
             long cpu0 = processCpuNanos();
+            // this thread is the observers' stand-in: it XADDs the entries (then only polls a counter)
+            long producer0 = THREADS.getCurrentThreadCpuTime();
             long t0 = System.nanoTime();
             int n = w.entries.size();
             for (int from = 0; from < n; from += 50) {
@@ -467,6 +480,7 @@ public final class IngestBench {
             }
             long t1 = System.nanoTime();
             long cpu1 = processCpuNanos();
+            long producer = THREADS.getCurrentThreadCpuTime() - producer0;
             var jvm1 = JvmCounters.now();
             long finished = count(
                     server.driver(),
@@ -495,6 +509,10 @@ public final class IngestBench {
             // the work per event, far less sensitive than wall time to other load on the machine
             result.put(k + "_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
             result.put(k + "_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
+            // the same without the producer thread's XADDs: what the server spent (Flowcept's consumer CPU is
+            // measured without its publisher too); the raw phases have no producer, their figure is all of it
+            result.put(k + "_cpu_producer_seconds", round(producer / 1e9, 2));
+            result.put(k + "_cpu_server_us_per_task_event", round((cpu1 - cpu0 - producer) / 1e3 / w.eventCount, 1));
             // where the phase's CPU went besides the work itself: the JIT compiler's, GC's and the VM thread's
             // (safepoint operations) threads (from /proc/self/task, clock ticks), the JIT's own count of its
             // compilation time, GC pause time and count, classes loaded (Neo4j generates classes per plan)
@@ -700,6 +718,7 @@ public final class IngestBench {
             result.put(key + "_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
             // per task event (2 per task), as the e2e's, so the two compare by CPU
             result.put(key + "_cpu_us_per_task_event", round((rawCpu1 - rawCpu0) / 1e3 / w.eventCount, 1));
+            result.put(key + "_cpu_server_us_per_task_event", result.get(key + "_cpu_us_per_task_event"));
             jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(key + "_" + fig, val));
             result.put(key + "_task_events_per_s", round(w.eventCount / secs, 0));
             result.put(key + "_peak_heap_mib", peakHeapMib());
@@ -910,13 +929,25 @@ public final class IngestBench {
             result.putAll(r);
             double stored = ((Number) r.get("flowcept_stored_msgs_per_s")).doubleValue();
             result.put("ratio_e2e_to_flowcept", round((double) result.get("e2e_task_events_per_s") / stored, 3));
+            // CPU per message: Flowcept's consumer process (its publisher is another process) against the e2e's
+            // JVM without the benchmark's producer thread; medians of the counted rounds when there are rounds
+            double flowceptCpu = ((Number) r.get("flowcept_consumer_cpu_seconds")).doubleValue()
+                    * 1e6
+                    / ((Number) r.get("flowcept_messages_published")).doubleValue();
+            result.put("flowcept_cpu_us_per_message", round(flowceptCpu, 1));
+            Object mida = result.getOrDefault(
+                    "e2e_median_cpu_server_us_per_task_event", result.get("e2e_cpu_server_us_per_task_event"));
+            result.put("ratio_e2e_server_cpu_to_flowcept_cpu", round(((Number) mida).doubleValue() / flowceptCpu, 3));
             progress(
-                    "  flowcept: %s of %s messages stored in %s s (%s msgs/s), lost %s",
+                    "  flowcept: %s of %s messages stored in %s s (%s msgs/s), lost %s; CPU %.1f µs per message (MIDA's"
+                            + " server %s µs per event)",
                     r.get("flowcept_messages_stored"),
                     r.get("flowcept_messages_published"),
                     r.get("flowcept_seconds"),
                     r.get("flowcept_stored_msgs_per_s"),
-                    r.get("flowcept_messages_lost"));
+                    r.get("flowcept_messages_lost"),
+                    flowceptCpu,
+                    mida);
         }
     }
 
