@@ -31,7 +31,9 @@ import org.mida.observers.sdk.Ids;
  * without a {@code BigDecimal}; field names are pre-quoted. Anything else goes through the codec's own mapper.
  * A {@code telemetry_at_end} that is the very snapshot of the event's {@code telemetry_at_start} (a short
  * task's) is written {@code "=telemetry_at_start"} ({@link EventCodec#TELEMETRY_SAME_AS_START}), which the
- * codec decodes to the same event; {@code new WireWriter(false)} writes it in full. Not thread-safe: the
+ * codec decodes to the same event; a {@code telemetry_at_start} that is the very snapshot an earlier element of
+ * the same entry carries in full is written {@code "=[k]"} ({@link EventCodec#sharedTelemetry}), which the
+ * codec resolves to that element's; {@code new WireWriter(false)} writes both in full. Not thread-safe: the
  * emitter's flusher owns one.
  *
  * <pre>{@code
@@ -114,8 +116,9 @@ public final class WireWriter {
 
     /**
      * @param compactTelemetry whether a {@code telemetry_at_end} that is the very snapshot of the event's
-     *     {@code telemetry_at_start} is written as {@link EventCodec#TELEMETRY_SAME_AS_START} (servers from
-     *     issue 15 on read it; older ones refuse the event)
+     *     {@code telemetry_at_start} is written as {@link EventCodec#TELEMETRY_SAME_AS_START}, and a {@code
+     *     telemetry_at_start} already written in full by an earlier element of the entry as {@code "=[k]"}
+     *     (servers from issue 15 on read them; older ones refuse the event)
      */
     public WireWriter(boolean compactTelemetry) {
         this(compactTelemetry, SHORTCUTS);
@@ -160,9 +163,14 @@ public final class WireWriter {
     public byte[] arrayBytes(List<? extends Event> events) throws IOException {
         out.len = 0;
         pairsTop = 0;
+        element = 0;
+        sharedCount = 0;
         try (JsonGenerator g = wire.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartArray();
-            for (Event e : events) event(g, e);
+            for (Event e : events) {
+                event(g, e);
+                element++;
+            }
             g.writeEndArray();
         }
         byte[] b = Arrays.copyOf(out.buf, out.len);
@@ -204,7 +212,7 @@ public final class WireWriter {
         string(g, LOGIN_NAME, t.loginName());
         constant(g, USER, t.user(), 4);
         Map<String, Object> start = t.telemetryAtStart(), end = t.telemetryAtEnd();
-        boolean startIsLastSnapshot = telemetry(g, TELEMETRY_AT_START, start);
+        boolean startIsLastSnapshot = startTelemetry(g, start);
         if (compactTelemetry && end != null && !end.isEmpty() && sameSnapshot(start, end, startIsLastSnapshot)) {
             g.writeFieldName(TELEMETRY_AT_END);
             g.writeString(SAME_AS_START);
@@ -318,6 +326,57 @@ public final class WireWriter {
         g.writeRawValue(lastSnapshotJson);
         return true;
     }
+
+    /**
+     * {@code telemetry_at_start}: written in full the first time a snapshot appears in this entry, then as
+     * {@code "=[k]"} ({@link EventCodec#sharedTelemetry}), {@code k} the element that carries it in full — the
+     * same snapshot known by identity: the same {@link CachedJsonMap} (the sampler's own snapshots, which
+     * events keep as they are), or a map holding the last snapshot's keys and values ({@link
+     * #sameAsLastSnapshot}). Never by equal values.
+     *
+     * @return as {@link #telemetry}: whether the start's keys and values are {@link #lastSnapshot}'s
+     */
+    private boolean startTelemetry(JsonGenerator g, Map<String, Object> start) throws IOException {
+        if (!compactTelemetry || start == null || start.isEmpty()) return telemetry(g, TELEMETRY_AT_START, start);
+        boolean cached = start instanceof CachedJsonMap;
+        boolean last = !cached && sameAsLastSnapshot(start);
+        Object key = cached ? start : last ? lastSnapshot : start;
+        for (int i = sharedCount - 1; i >= 0; i--) {
+            if (sharedKeys[i] == key) {
+                g.writeFieldName(TELEMETRY_AT_START);
+                g.writeString(marker(sharedElements[i]));
+                return last;
+            }
+        }
+        boolean written = telemetry(g, TELEMETRY_AT_START, start);
+        Object writtenKey = cached ? start : written ? lastSnapshot : start;
+        if (sharedCount == sharedKeys.length) { // the oldest goes: snapshots change once per sampling period
+            System.arraycopy(sharedKeys, 1, sharedKeys, 0, sharedCount - 1);
+            System.arraycopy(sharedElements, 1, sharedElements, 0, sharedCount - 1);
+            sharedCount--;
+        }
+        sharedKeys[sharedCount] = writtenKey;
+        sharedElements[sharedCount++] = element;
+        return written;
+    }
+
+    /** {@code "=[k]"}, made once per {@code k}. */
+    private SerializedString marker(int k) {
+        if (k >= markers.length) markers = Arrays.copyOf(markers, Math.max(2 * markers.length, k + 1));
+        SerializedString m = markers[k];
+        if (m == null) markers[k] = m = new SerializedString(EventCodec.sharedTelemetry(k));
+        return m;
+    }
+
+    /** The element being written in the current entry (its index in the array). */
+    private int element;
+
+    /** The start snapshots written in full in the current entry (by identity), and their elements; the last few. */
+    private final Object[] sharedKeys = new Object[4];
+
+    private final int[] sharedElements = new int[4];
+    private int sharedCount;
+    private SerializedString[] markers = new SerializedString[64];
 
     /**
      * Whether an event's end telemetry is its start telemetry, known without comparing values: the same
