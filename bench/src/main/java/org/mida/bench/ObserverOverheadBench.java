@@ -121,6 +121,9 @@ public final class ObserverOverheadBench {
                         .spillDir(root.resolve("spill"))
                         .compactTelemetry(false)
                         .start();
+                // issue 15 (obs19): the default observers, each start snapshot in full (no "=[k]"), as before
+                Emitter noSharedStart =
+                        withoutSharedStart(() -> emitter("mida:bench:overhead5", EmitterConfig.DEFAULT_LINGER_MILLIS));
                 Emitter later = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:overhead3")
                         .spillDir(root.resolve("spill"))
                         .maxBatch(400_000)
@@ -132,7 +135,8 @@ public final class ObserverOverheadBench {
                     new Variant("with", emitter),
                     new Variant("with_two_events", twoEvents),
                     new Variant("with_flush_after", later),
-                    new Variant("with_full_telemetry", fullTelemetry)));
+                    new Variant("with_full_telemetry", fullTelemetry),
+                    new Variant("with_no_shared_start", noSharedStart)));
             String only = System.getProperty("mida.bench.variants");
             if (only != null) {
                 var keep = Arrays.asList(only.split(","));
@@ -250,6 +254,18 @@ public final class ObserverOverheadBench {
             result.put("emitters", emitters);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Makes something (an emitter) whose {@code WireWriter} writes every start snapshot in full. */
+    private static <T> T withoutSharedStart(java.util.concurrent.Callable<T> make) throws Exception {
+        String before = System.getProperty("mida.wire.sharedStart");
+        System.setProperty("mida.wire.sharedStart", "false");
+        try {
+            return make.call();
+        } finally {
+            if (before == null) System.clearProperty("mida.wire.sharedStart");
+            else System.setProperty("mida.wire.sharedStart", before);
         }
     }
 
@@ -444,6 +460,67 @@ public final class ObserverOverheadBench {
                 emitNs[measured / 2], emitNs[(int) (measured * 0.99)], buildNs[measured / 2]));
         encodeCost();
         encodeShortcuts();
+        encodeSharedStart();
+    }
+
+    /**
+     * Issue 15 (obs19): {@code "=[k]"} for a start snapshot already written in the entry, on and off, in
+     * this JVM, alternating rounds after a warm-up: 500-event entries of FINISHED events as the executor
+     * wrapper sends them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
+     */
+    private void encodeSharedStart() throws Exception {
+        Map<String, Object> tel = Telemetry.shared().latest();
+        var batch = new ArrayList<TaskEvent>(500);
+        for (int i = 0; i < 500; i++) {
+            double t = org.mida.observers.sdk.Values.now();
+            batch.add(TaskEvent.builder(org.mida.observers.sdk.Ids.next())
+                    .workflowId("wf-encode")
+                    .campaignId("campaign-encode")
+                    .activityId("inc")
+                    .status(Status.FINISHED)
+                    .submittedAt(t)
+                    .startedAt(t + 1.234567e-5)
+                    .endedAt(org.mida.observers.sdk.Values.now() + 1.0012345e-3)
+                    .generated(Map.of("result", i + 1))
+                    .hostname("host")
+                    .user("user")
+                    .adapterId("java-sdk")
+                    .telemetryAtStart(tel)
+                    .telemetryAtEnd(tel)
+                    .build());
+        }
+        var on = new org.mida.observers.emit.WireWriter(true, true, true);
+        var off = new org.mida.observers.emit.WireWriter(true, true, false);
+        EventCodec codec = EventCodec.shared();
+        if (!codec.decode(on.array(batch))
+                .events()
+                .equals(codec.decode(off.array(batch)).events()))
+            throw new IllegalStateException("the shared start changes the events");
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int rounds = quick ? 400 : 1200;
+        long[] cpu = new long[2];
+        long[] bytes = new long[2];
+        for (int r = 0; r < 2 * rounds; r++) {
+            for (int k = 0; k < 2; k++) {
+                int v = (r + k) % 2; // 0 = on, 1 = off; which goes first alternates
+                long c0 = mx.getCurrentThreadCpuTime();
+                byte[] b = (v == 0 ? on : off).arrayBytes(batch);
+                long c1 = mx.getCurrentThreadCpuTime();
+                if (r >= rounds) {
+                    cpu[v] += c1 - c0;
+                    bytes[v] = b.length;
+                }
+            }
+        }
+        double n = (double) rounds * batch.size();
+        result.put("encode_shared_start_cpu_ns_per_event_on", round(cpu[0] / n));
+        result.put("encode_shared_start_cpu_ns_per_event_off", round(cpu[1] / n));
+        result.put("encode_shared_start_bytes_per_event_on", bytes[0] / batch.size());
+        result.put("encode_shared_start_bytes_per_event_off", bytes[1] / batch.size());
+        progress(String.format(
+                "encode shared start (executor-like FINISHED events, 500 per entry): CPU %.0f ns on vs %.0f ns"
+                        + " off per event, %d vs %d bytes",
+                cpu[0] / n, cpu[1] / n, bytes[0] / batch.size(), bytes[1] / batch.size()));
     }
 
     /**

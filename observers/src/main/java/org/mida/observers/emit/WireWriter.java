@@ -109,6 +109,9 @@ public final class WireWriter {
     /** Writes {@code telemetry_at_end} as {@code "=telemetry_at_start"} when it is the start's snapshot. */
     private final boolean compactTelemetry;
 
+    /** Writes a start snapshot already written in full in the entry as {@code "=[k]"}. */
+    private final boolean sharedStart;
+
     /** A writer that sends an end telemetry equal to the start's in its compact form. */
     public WireWriter() {
         this(true);
@@ -129,8 +132,18 @@ public final class WireWriter {
      *     {@link Ids} copied without the escape scan (default on; off for a benchmark's before)
      */
     public WireWriter(boolean compactTelemetry, boolean shortcuts) {
+        this(compactTelemetry, shortcuts, !"false".equals(System.getProperty("mida.wire.sharedStart")));
+    }
+
+    /**
+     * @param sharedStart with {@code compactTelemetry}: whether a start snapshot already written in full in
+     *     the entry is written {@code "=[k]"} (default on; {@code -Dmida.wire.sharedStart=false}, read when a
+     *     writer is made, turns it off alone: a benchmark's before)
+     */
+    public WireWriter(boolean compactTelemetry, boolean shortcuts, boolean sharedStart) {
         this.shortcuts = shortcuts;
         this.compactTelemetry = compactTelemetry;
+        this.sharedStart = compactTelemetry && sharedStart;
         this.idPrefixLength = idPrefix.length();
         this.idBytes = Arrays.copyOf(idPrefix.getBytes(StandardCharsets.US_ASCII), idPrefixLength + 20);
         ObjectMapper mapper = EventCodec.shared()
@@ -337,7 +350,7 @@ public final class WireWriter {
      * @return as {@link #telemetry}: whether the start's keys and values are {@link #lastSnapshot}'s
      */
     private boolean startTelemetry(JsonGenerator g, Map<String, Object> start) throws IOException {
-        if (!compactTelemetry || start == null || start.isEmpty()) return telemetry(g, TELEMETRY_AT_START, start);
+        if (!sharedStart || start == null || start.isEmpty()) return telemetry(g, TELEMETRY_AT_START, start);
         boolean cached = start instanceof CachedJsonMap;
         boolean last = !cached && sameAsLastSnapshot(start);
         Object key = cached ? start : last ? lastSnapshot : start;
