@@ -309,6 +309,9 @@ class Emitter:
         self._share_snapshots = True
         #: a telemetry_at_end that is the start's snapshot sent as "=telemetry_at_start"
         self._compact_telemetry = s.compact_telemetry
+        #: with it, a start Snapshot an earlier event of the entry carries in full sent as "=[k]" (obs19;
+        #: False: each in full, as before, for a benchmark's A/B)
+        self._shared_start = True
         self._snapshots: dict = {}
         self._snapshot_depths: dict = {}
         #: issue 15 (obs18): an entry encoded by one encoder call, the snapshots' texts spliced in for
@@ -533,6 +536,7 @@ class Emitter:
             swapped.append((ev, field, snap))
 
         firsts: dict = {}  # id(snapshot) -> the element carrying it in full as its start telemetry
+        shared = compact and self._shared_start
         for j, ev in enumerate(part):
             start = ev.get("telemetry_at_start")
             end = ev.get("telemetry_at_end")
@@ -540,14 +544,14 @@ class Emitter:
             if not s_snap and type(end) is not Snapshot:
                 continue
             if s_snap:
-                first = firsts.get(id(start)) if compact else None
+                first = firsts.get(id(start)) if shared else None
                 if first is not None:
                     # an earlier element carries this very snapshot in full: "=[k]" points to it
                     ev["telemetry_at_start"] = wire.shared_telemetry(first)
                     swapped.append((ev, "telemetry_at_start", start))
                 else:
                     swap(ev, "telemetry_at_start", start)
-                    if compact and start:
+                    if shared and start:
                         firsts[id(start)] = j
                 if compact and start and end is start:
                     # the end telemetry is the start's snapshot (one object): sent once, the end points to it
@@ -607,7 +611,7 @@ class Emitter:
             start = ev.get("telemetry_at_start")
             start_text = None
             if self._compact_telemetry and type(start) is Snapshot and start:
-                first = firsts.get(id(start))
+                first = firsts.get(id(start)) if self._shared_start else None
                 if first is None:
                     firsts[id(start)] = j
                     start_text = self._snapshot_text(start)
