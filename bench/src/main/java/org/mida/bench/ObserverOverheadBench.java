@@ -121,9 +121,10 @@ public final class ObserverOverheadBench {
                         .spillDir(root.resolve("spill"))
                         .compactTelemetry(false)
                         .start();
-                // issue 15 (obs19): the default observers, each start snapshot in full (no "=[k]"), as before
-                Emitter noSharedStart =
-                        withoutSharedStart(() -> emitter("mida:bench:overhead5", EmitterConfig.DEFAULT_LINGER_MILLIS));
+                // issue 15 (obs19): the default observers as before obs19: each start snapshot in full (no
+                // "=[k]"), constant fields written one by one (no runs)
+                Emitter beforeObs19 =
+                        beforeObs19(() -> emitter("mida:bench:overhead5", EmitterConfig.DEFAULT_LINGER_MILLIS));
                 Emitter later = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:overhead3")
                         .spillDir(root.resolve("spill"))
                         .maxBatch(400_000)
@@ -136,7 +137,7 @@ public final class ObserverOverheadBench {
                     new Variant("with_two_events", twoEvents),
                     new Variant("with_flush_after", later),
                     new Variant("with_full_telemetry", fullTelemetry),
-                    new Variant("with_no_shared_start", noSharedStart)));
+                    new Variant("with_before_obs19", beforeObs19)));
             String only = System.getProperty("mida.bench.variants");
             if (only != null) {
                 var keep = Arrays.asList(only.split(","));
@@ -257,15 +258,26 @@ public final class ObserverOverheadBench {
         }
     }
 
-    /** Makes something (an emitter) whose {@code WireWriter} writes every start snapshot in full. */
-    private static <T> T withoutSharedStart(java.util.concurrent.Callable<T> make) throws Exception {
-        String before = System.getProperty("mida.wire.sharedStart");
-        System.setProperty("mida.wire.sharedStart", "false");
+    /**
+     * Makes something (an emitter, a writer) whose {@code WireWriter} writes as before obs19: every start
+     * snapshot in full, constant fields one by one.
+     */
+    private static <T> T beforeObs19(java.util.concurrent.Callable<T> make) throws Exception {
+        return withProperties(Map.of("mida.wire.sharedStart", "false", "mida.wire.runs", "false"), make);
+    }
+
+    private static <T> T withProperties(Map<String, String> props, java.util.concurrent.Callable<T> make)
+            throws Exception {
+        var before = new LinkedHashMap<String, String>();
+        props.forEach((k, v) -> before.put(k, System.getProperty(k)));
+        props.forEach(System::setProperty);
         try {
             return make.call();
         } finally {
-            if (before == null) System.clearProperty("mida.wire.sharedStart");
-            else System.setProperty("mida.wire.sharedStart", before);
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
         }
     }
 
@@ -460,7 +472,7 @@ public final class ObserverOverheadBench {
                 emitNs[measured / 2], emitNs[(int) (measured * 0.99)], buildNs[measured / 2]));
         encodeCost();
         encodeShortcuts();
-        encodeSharedStart();
+        encodeObs19();
     }
 
     /**
@@ -468,7 +480,7 @@ public final class ObserverOverheadBench {
      * this JVM, alternating rounds after a warm-up: 500-event entries of FINISHED events as the executor
      * wrapper sends them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
      */
-    private void encodeSharedStart() throws Exception {
+    private void encodeObs19() throws Exception {
         Map<String, Object> tel = Telemetry.shared().latest();
         var batch = new ArrayList<TaskEvent>(500);
         for (int i = 0; i < 500; i++) {
@@ -489,22 +501,29 @@ public final class ObserverOverheadBench {
                     .telemetryAtEnd(tel)
                     .build());
         }
-        var on = new org.mida.observers.emit.WireWriter(true, true, true);
-        var off = new org.mida.observers.emit.WireWriter(true, true, false);
+        // 0: the default; 1: no "=[k]"; 2: no runs of constant fields; 3: neither (before obs19)
+        String[] names = {"default", "no_shared_start", "no_runs", "before_obs19"};
+        var writers = new org.mida.observers.emit.WireWriter[] {
+            new org.mida.observers.emit.WireWriter(true, true, true),
+            new org.mida.observers.emit.WireWriter(true, true, false),
+            withProperties(
+                    Map.of("mida.wire.runs", "false"), () -> new org.mida.observers.emit.WireWriter(true, true, true)),
+            beforeObs19(() -> new org.mida.observers.emit.WireWriter(true, true, false))
+        };
         EventCodec codec = EventCodec.shared();
-        if (!codec.decode(on.array(batch))
-                .events()
-                .equals(codec.decode(off.array(batch)).events()))
-            throw new IllegalStateException("the shared start changes the events");
+        for (var w : writers)
+            if (!codec.decode(w.array(batch)).events().equals(batch))
+                throw new IllegalStateException("a writer changes the events");
         var mx = java.lang.management.ManagementFactory.getThreadMXBean();
         int rounds = quick ? 400 : 1200;
-        long[] cpu = new long[2];
-        long[] bytes = new long[2];
+        int k = writers.length;
+        long[] cpu = new long[k];
+        long[] bytes = new long[k];
         for (int r = 0; r < 2 * rounds; r++) {
-            for (int k = 0; k < 2; k++) {
-                int v = (r + k) % 2; // 0 = on, 1 = off; which goes first alternates
+            for (int i = 0; i < k; i++) {
+                int v = (r + i) % k; // which goes first rotates
                 long c0 = mx.getCurrentThreadCpuTime();
-                byte[] b = (v == 0 ? on : off).arrayBytes(batch);
+                byte[] b = writers[v].arrayBytes(batch);
                 long c1 = mx.getCurrentThreadCpuTime();
                 if (r >= rounds) {
                     cpu[v] += c1 - c0;
@@ -513,14 +532,13 @@ public final class ObserverOverheadBench {
             }
         }
         double n = (double) rounds * batch.size();
-        result.put("encode_shared_start_cpu_ns_per_event_on", round(cpu[0] / n));
-        result.put("encode_shared_start_cpu_ns_per_event_off", round(cpu[1] / n));
-        result.put("encode_shared_start_bytes_per_event_on", bytes[0] / batch.size());
-        result.put("encode_shared_start_bytes_per_event_off", bytes[1] / batch.size());
-        progress(String.format(
-                "encode shared start (executor-like FINISHED events, 500 per entry): CPU %.0f ns on vs %.0f ns"
-                        + " off per event, %d vs %d bytes",
-                cpu[0] / n, cpu[1] / n, bytes[0] / batch.size(), bytes[1] / batch.size()));
+        var line = new StringBuilder();
+        for (int v = 0; v < k; v++) {
+            result.put("encode_obs19_cpu_ns_per_event_" + names[v], round(cpu[v] / n));
+            result.put("encode_obs19_bytes_per_event_" + names[v], bytes[v] / batch.size());
+            line.append(String.format(" %s %.0f ns %d bytes;", names[v], cpu[v] / n, bytes[v] / batch.size()));
+        }
+        progress("encode obs19 (executor-like FINISHED events, 500 per entry), CPU per event:" + line);
     }
 
     /**

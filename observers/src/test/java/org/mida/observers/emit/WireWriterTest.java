@@ -319,6 +319,20 @@ class WireWriterTest {
                     .build());
         assertSameAsCodec(events);
         assertSameAsCodec(events.subList(2, 5)); // a new entry starts with what the last one ended with
+        // runs of constant fields (obs19) with some of them absent, and values without surrogates that need escaping
+        String quoted = "wf \" \\ \n \u0001 é ✓ </script>";
+        var sparse = new ArrayList<Event>();
+        for (int i = 0; i < 8; i++)
+            sparse.add(TaskEvent.builder("s" + i)
+                    .workflowId(i % 4 == 0 ? null : i % 4 == 1 ? quoted : "wf")
+                    .campaignId(i % 2 == 0 ? "c" : null)
+                    .activityId(i % 3 == 0 ? null : "inc")
+                    .adapterId(i < 4 ? null : "java-sdk")
+                    .hostname(i % 5 == 0 ? null : quoted)
+                    .build());
+        assertSameAsCodec(sparse);
+        sparse.add(TaskEvent.builder("bare").build()); // no run field at all
+        assertSameAsCodec(sparse);
     }
 
     @Test
