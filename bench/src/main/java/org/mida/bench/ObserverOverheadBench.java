@@ -476,9 +476,10 @@ public final class ObserverOverheadBench {
     }
 
     /**
-     * Issue 15 (obs19): {@code "=[k]"} for a start snapshot already written in the entry, on and off, in
-     * this JVM, alternating rounds after a warm-up: 500-event entries of FINISHED events as the executor
-     * wrapper sends them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
+     * Issue 15 (obs19): four writers in this JVM, rotating after a warm-up — the default, without {@code
+     * "=[k]"} for a start snapshot already written in the entry, without the runs of constant fields, and
+     * without both (before obs19) — on 500-event entries of FINISHED events as the executor wrapper sends
+     * them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
      */
     private void encodeObs19() throws Exception {
         Map<String, Object> tel = Telemetry.shared().latest();
