@@ -483,13 +483,17 @@ def decorator_section(args, ctx: dict, flowcept_ok: bool) -> dict:
     # "=telemetry_at_start"), a third emitter
     # issue 15 (obs18): and the default emitter and SDK with obs18's paths off (the entry encoded event by
     # event, the task fields laid out and checked per task): what the default was before, a fourth emitter
+    # issue 15 (obs19): and the default emitter with every start snapshot in full (no "=[k]"), a fifth
     tel = {"mida_telemetry": True, "mida_telemetry_per_event": False, "mida_telemetry_full_end": True,
-           "mida_telemetry_before_obs18": True}
+           "mida_telemetry_before_obs18": True, "mida_telemetry_no_shared_start": True}
     tel_em = {}
     for v, share in tel.items():
         tel_em[v] = Emitter(redis_uri=ctx["redis_uri"], stream=f"mida:bench-{v}", spill_dir=ctx["spill_dir"],
-                            compact_telemetry=v in ("mida_telemetry", "mida_telemetry_before_obs18"))
+                            compact_telemetry=v in ("mida_telemetry", "mida_telemetry_before_obs18",
+                                                    "mida_telemetry_no_shared_start"))
         tel_em[v]._share_snapshots = share
+        if hasattr(tel_em[v], "_shared_start"):
+            tel_em[v]._shared_start = v not in ("mida_telemetry_before_obs18", "mida_telemetry_no_shared_start")
         if hasattr(tel_em[v], "_one_pass"):
             tel_em[v]._one_pass = v != "mida_telemetry_before_obs18"
     import mida.sdk as mida_sdk

@@ -630,7 +630,14 @@ def test_a_shared_telemetry_snapshot_is_serialised_once_and_arrives_intact(
     got = sent_events(server.redis_uri, stream)
     # the five whose end is the start's snapshot send it once, the end pointing to it (issue 15)
     assert [e["telemetry_at_end"] for e in got[:5]] == ["=telemetry_at_start"] * 5
-    assert [wire.validate(e) for e in got] == [
+    # and the four after the first point to its start snapshot: "=[0]"
+    assert [e["telemetry_at_start"] for e in got[1:5]] == ["=[0]"] * 4
+    decoded = [
+        e
+        for _, f in redis.Redis.from_url(server.redis_uri).xrange(stream)
+        for e in wire.decode(f[b"event"].decode())[0]
+    ]
+    assert decoded == [
         dict(ev, telemetry_at_start=dict(ev["telemetry_at_start"])) if "telemetry_at_start" in ev else ev
         for ev in events
     ]
@@ -787,6 +794,67 @@ def test_one_pass_encoding_sends_what_the_event_by_event_encoding_sends(tmp_path
         "=telemetry_at_start" if compact and not with_deep else dict(snap)
     )
     assert events[4].get("telemetry_at_start") in (None, {}) and events[1]["telemetry_at_end"] == dict(other)
+
+
+@pytest.mark.parametrize("one_pass", [True, False])
+@pytest.mark.parametrize("compact", [True, False])
+def test_a_start_snapshot_already_sent_in_the_entry_is_sent_as_its_element(tmp_path, compact, one_pass):
+    """Issue 15 (obs19): inside one entry, a start telemetry that is the very Snapshot an earlier
+    element carries in full is sent as ``"=[k]"``; the server's decoding (``wire.decode``) gives
+    back every event in full. Only the same Snapshot object, never an equal dict; off with
+    ``compact_telemetry=False``; each entry stands alone."""
+    from mida.telemetry import Snapshot
+
+    snap = Snapshot({"cpu": {"percent": 12.5, "per_core": [10.0, 15.0]}, "sampled_at": 1795000000.25})
+    other = Snapshot({"cpu": {"percent": 3.0}, "sampled_at": 1795000001.25})
+    batch = [
+        {"type": "task", "task_id": "a", "status": "RUNNING", "telemetry_at_start": snap},
+        {"type": "workflow", "workflow_id": "w"},
+        {
+            "type": "task",
+            "task_id": "b",
+            "status": "FINISHED",
+            "telemetry_at_start": snap,
+            "telemetry_at_end": snap,
+        },
+        {"type": "task", "task_id": "c", "telemetry_at_end": other},
+        {"type": "task", "task_id": "d", "telemetry_at_start": other, "telemetry_at_end": snap},
+        {"type": "task", "task_id": "e", "telemetry_at_start": dict(snap)},
+        {"type": "task", "task_id": "f", "telemetry_at_start": other, "telemetry_at_end": other},
+        {"type": "task", "task_id": "g", "telemetry_at_start": snap},
+    ]
+    em = Emitter(
+        redis_uri="redis://127.0.0.1:1",
+        spill_dir=str(tmp_path),
+        linger_s=0,
+        compact_telemetry=compact,
+        events_per_entry=6,
+    )
+    try:
+        em._one_pass = one_pass
+        entries, count = em._prepare([dict(ev) for ev in batch])
+    finally:
+        em.close(timeout_s=0)
+    assert count == len(batch) and len(entries) == 2
+    sent = [e for text in entries for e in json.loads(text)]
+    starts = [
+        e.get("telemetry_at_start") if isinstance(e.get("telemetry_at_start"), str) else "full" for e in sent
+    ]
+    if compact:
+        # "d" is the first to carry `other` as its start ("c" has it as its end only); "g" opens a new entry
+        assert starts == ["full", "full", "=[0]", "full", "full", "full", "full", "full"]
+        assert sent[6]["telemetry_at_end"] == "=telemetry_at_start"
+    else:
+        assert not any(s.startswith("=") for s in starts if s != "full")
+        assert not any("=[" in text for text in entries)
+    decoded = []
+    for text in entries:
+        events, rejected = wire.decode(text)
+        assert rejected == []
+        decoded += events
+    assert decoded == [
+        wire.validate({k: dict(v) if isinstance(v, Snapshot) else v for k, v in ev.items()}) for ev in batch
+    ]
 
 
 def test_one_pass_encoding_leaves_a_value_that_looks_like_a_placeholder_alone(tmp_path):

@@ -87,8 +87,9 @@ class Settings:
     #: how long :meth:`~mida.emitter.Emitter.emit_deferred` holds an event back (0: not at all)
     linger_s: float = DEFAULT_LINGER_S
     #: a task event whose ``telemetry_at_end`` is the very snapshot of its ``telemetry_at_start`` sends
-    #: it as ``"=telemetry_at_start"`` (the server reads it as that map); False for a server older than
-    #: that form, which refuses such events to its dead letters (``MIDA_COMPACT_TELEMETRY=0``)
+    #: it as ``"=telemetry_at_start"``, and one whose start is the very snapshot an earlier event of the
+    #: same stream entry carries as ``"=[k]"`` (the server reads them as those maps); False for a server
+    #: older than these forms, which refuses such events to its dead letters (``MIDA_COMPACT_TELEMETRY=0``)
     compact_telemetry: bool = True
 
     def __post_init__(self) -> None:

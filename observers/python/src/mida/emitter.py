@@ -309,6 +309,9 @@ class Emitter:
         self._share_snapshots = True
         #: a telemetry_at_end that is the start's snapshot sent as "=telemetry_at_start"
         self._compact_telemetry = s.compact_telemetry
+        #: with it, a start Snapshot an earlier event of the entry carries in full sent as "=[k]" (obs19;
+        #: False: each in full, as before, for a benchmark's A/B)
+        self._shared_start = True
         self._snapshots: dict = {}
         self._snapshot_depths: dict = {}
         #: issue 15 (obs18): an entry encoded by one encoder call, the snapshots' texts spliced in for
@@ -532,14 +535,24 @@ class Emitter:
             ev[field] = t[0]
             swapped.append((ev, field, snap))
 
-        for ev in part:
+        firsts: dict = {}  # id(snapshot) -> the element carrying it in full as its start telemetry
+        shared = compact and self._shared_start
+        for j, ev in enumerate(part):
             start = ev.get("telemetry_at_start")
             end = ev.get("telemetry_at_end")
             s_snap = type(start) is Snapshot
             if not s_snap and type(end) is not Snapshot:
                 continue
             if s_snap:
-                swap(ev, "telemetry_at_start", start)
+                first = firsts.get(id(start)) if shared else None
+                if first is not None:
+                    # an earlier element carries this very snapshot in full: "=[k]" points to it
+                    ev["telemetry_at_start"] = wire.shared_telemetry(first)
+                    swapped.append((ev, "telemetry_at_start", start))
+                else:
+                    swap(ev, "telemetry_at_start", start)
+                    if shared and start:
+                        firsts[id(start)] = j
                 if compact and start and end is start:
                     # the end telemetry is the start's snapshot (one object): sent once, the end points to it
                     ev["telemetry_at_end"] = wire.TELEMETRY_SAME_AS_START
@@ -582,6 +595,7 @@ class Emitter:
         once per event) and spliced in; None when no event of ``part`` carries one. Raises what
         the encoder raises (the caller then encodes event by event)."""
         texts = None
+        firsts: dict = {}  # id(snapshot) -> the element carrying it in full as its start telemetry
         for j, ev in enumerate(part):
             if (
                 type(ev.get("telemetry_at_start")) is not Snapshot
@@ -595,14 +609,22 @@ class Emitter:
             rest = {k: v for k, v in ev.items() if k not in _SNAPSHOT_FIELD_SET or type(v) is not Snapshot}
             body = _JSON(rest)
             start = ev.get("telemetry_at_start")
-            if (
-                self._compact_telemetry
-                and type(start) is Snapshot
-                and start
-                and ev.get("telemetry_at_end") is start
-            ):
+            start_text = None
+            if self._compact_telemetry and type(start) is Snapshot and start:
+                first = firsts.get(id(start)) if self._shared_start else None
+                if first is None:
+                    firsts[id(start)] = j
+                    start_text = self._snapshot_text(start)
+                else:  # an earlier element carries this very snapshot in full: "=[k]" points to it
+                    start_text = f'"{wire.shared_telemetry(first)}"'
+            if start_text is not None and ev.get("telemetry_at_end") is start:
                 # the end telemetry is the start's snapshot (one object): sent once, the end pointing to it
-                tail = f',"telemetry_at_start":{self._snapshot_text(start)}{_END_SAME_AS_START}'
+                tail = f',"telemetry_at_start":{start_text}{_END_SAME_AS_START}'
+            elif start_text is not None:
+                end = ev.get("telemetry_at_end")
+                tail = f',"telemetry_at_start":{start_text}' + (
+                    f',"telemetry_at_end":{self._snapshot_text(end)}' if type(end) is Snapshot else ""
+                )
             else:
                 tail = "".join(
                     f',"{k}":{self._snapshot_text(ev[k])}'

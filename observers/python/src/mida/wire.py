@@ -46,6 +46,21 @@ OBSERVER_STATES = ("starting", "running", "retrying", "stopped")
 #: the compact ``telemetry_at_end`` of an event whose end telemetry is the very snapshot of its
 #: ``telemetry_at_start``; decoded to that map (Java: ``EventCodec.TELEMETRY_SAME_AS_START``)
 TELEMETRY_SAME_AS_START = "=telemetry_at_start"
+#: ``"telemetry_at_start": "=[k]"`` in an element of an array entry: the start snapshot element ``k``
+#: (an earlier one) carries in full; resolved by :func:`decode` before the event is validated
+#: (Java: ``EventCodec.TELEMETRY_OF_ELEMENT_PREFIX``, ``EventCodec.sharedTelemetry(k)``)
+_SHARED_TELEMETRY = re.compile(r"=\[(0|[1-9][0-9]{0,8})\]")
+
+
+def shared_telemetry(k: int) -> str:
+    """The marker of element ``k``'s start telemetry: ``"=[k]"``."""
+    return f"=[{k}]"
+
+
+def shared_telemetry_index(s: str) -> int:
+    """The ``k`` of a ``"=[k]"`` marker, or -1 (``EventCodec.sharedTelemetryIndex``)."""
+    m = _SHARED_TELEMETRY.fullmatch(s)
+    return int(m.group(1)) if m else -1
 
 
 class InvalidEvent(ValueError):
@@ -113,8 +128,11 @@ def decode(text: str) -> Tuple[List[dict], List[Tuple[Optional[int], str]]]:
     if isinstance(root, list):
         if not root:
             rejected.append((None, "empty array"))
+        was_marker: set = set()
         for i, item in enumerate(root):
             try:
+                if isinstance(item, dict) and isinstance(item.get("telemetry_at_start"), str):
+                    _resolve_shared(root, i, item["telemetry_at_start"], was_marker)
                 _check_numbers(item, "")
                 events.append(validate(item))
             except InvalidEvent as e:
@@ -126,6 +144,41 @@ def decode(text: str) -> Tuple[List[dict], List[Tuple[Optional[int], str]]]:
         except InvalidEvent as e:
             rejected.append((None, e.reason))
     return events, rejected
+
+
+def _resolve_shared(root: list, i: int, s: str, was_marker: set) -> None:
+    """Replaces element ``i``'s ``"=[k]"`` start telemetry by element ``k``'s object, or raises why
+    not (``EventCodec.Shared.resolve``). Element ``k`` may be refused for another reason: its
+    snapshot still serves when it is a sound object."""
+    k = shared_telemetry_index(s)
+    if k < 0:
+        return  # any other string: validate() says "must be an object"
+    was_marker.add(i)
+    marker = f'"telemetry_at_start" is "{s}"'
+    if k >= i:
+        where = f"element {k} does not exist" if k >= len(root) else f"element {k} is not before element {i}"
+        raise InvalidEvent(
+            f"{marker}, but a marker may only point at an earlier element of the same entry ({where});"
+            " send the snapshot itself"
+        )
+    if k in was_marker:
+        raise InvalidEvent(
+            f"{marker}, but element {k}'s telemetry_at_start is itself a marker; point at the element"
+            " that carries the snapshot in full"
+        )
+    other = root[k]
+    snapshot = other.get("telemetry_at_start") if isinstance(other, dict) else None
+    if not isinstance(snapshot, dict) or not snapshot:
+        raise InvalidEvent(
+            f'{marker}, but element {k} has no "telemetry_at_start" object; send the snapshot itself'
+        )
+    try:
+        _check_numbers(snapshot, "/telemetry_at_start")
+    except InvalidEvent as e:
+        raise InvalidEvent(
+            f"{marker}, but element {k}'s telemetry_at_start cannot be kept: {e.reason}"
+        ) from None
+    root[i]["telemetry_at_start"] = snapshot
 
 
 class _Unkept:
@@ -199,6 +252,13 @@ def _task(m: Mapping) -> dict:
         "user",
     ):
         _str(m, f, out)
+    start = m.get("telemetry_at_start")
+    k = shared_telemetry_index(start) if isinstance(start, str) else -1
+    if k >= 0:
+        raise InvalidEvent(
+            f'"telemetry_at_start" is "{start}", the snapshot of element {k} of the same array entry,'
+            " but this event is not in an array entry; send the snapshot itself"
+        )
     _map(m, "telemetry_at_start", out)
     _telemetry_at_end(m, out)
     for f in ("stdout", "stderr"):

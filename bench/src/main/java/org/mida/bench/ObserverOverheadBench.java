@@ -121,6 +121,10 @@ public final class ObserverOverheadBench {
                         .spillDir(root.resolve("spill"))
                         .compactTelemetry(false)
                         .start();
+                // issue 15 (obs19): the default observers as before obs19: each start snapshot in full (no
+                // "=[k]"), constant fields written one by one (no runs)
+                Emitter beforeObs19 =
+                        beforeObs19(() -> emitter("mida:bench:overhead5", EmitterConfig.DEFAULT_LINGER_MILLIS));
                 Emitter later = EmitterConfig.builder().redisUri(redis.uri()).stream("mida:bench:overhead3")
                         .spillDir(root.resolve("spill"))
                         .maxBatch(400_000)
@@ -132,7 +136,8 @@ public final class ObserverOverheadBench {
                     new Variant("with", emitter),
                     new Variant("with_two_events", twoEvents),
                     new Variant("with_flush_after", later),
-                    new Variant("with_full_telemetry", fullTelemetry)));
+                    new Variant("with_full_telemetry", fullTelemetry),
+                    new Variant("with_before_obs19", beforeObs19)));
             String only = System.getProperty("mida.bench.variants");
             if (only != null) {
                 var keep = Arrays.asList(only.split(","));
@@ -250,6 +255,29 @@ public final class ObserverOverheadBench {
             result.put("emitters", emitters);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Makes something (an emitter, a writer) whose {@code WireWriter} writes as before obs19: every start
+     * snapshot in full, constant fields one by one.
+     */
+    private static <T> T beforeObs19(java.util.concurrent.Callable<T> make) throws Exception {
+        return withProperties(Map.of("mida.wire.sharedStart", "false", "mida.wire.runs", "false"), make);
+    }
+
+    private static <T> T withProperties(Map<String, String> props, java.util.concurrent.Callable<T> make)
+            throws Exception {
+        var before = new LinkedHashMap<String, String>();
+        props.forEach((k, v) -> before.put(k, System.getProperty(k)));
+        props.forEach(System::setProperty);
+        try {
+            return make.call();
+        } finally {
+            before.forEach((k, v) -> {
+                if (v == null) System.clearProperty(k);
+                else System.setProperty(k, v);
+            });
         }
     }
 
@@ -444,6 +472,75 @@ public final class ObserverOverheadBench {
                 emitNs[measured / 2], emitNs[(int) (measured * 0.99)], buildNs[measured / 2]));
         encodeCost();
         encodeShortcuts();
+        encodeObs19();
+    }
+
+    /**
+     * Issue 15 (obs19): four writers in this JVM, rotating after a warm-up — the default, without {@code
+     * "=[k]"} for a start snapshot already written in the entry, without the runs of constant fields, and
+     * without both (before obs19) — on 500-event entries of FINISHED events as the executor wrapper sends
+     * them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
+     */
+    private void encodeObs19() throws Exception {
+        Map<String, Object> tel = Telemetry.shared().latest();
+        var batch = new ArrayList<TaskEvent>(500);
+        for (int i = 0; i < 500; i++) {
+            double t = org.mida.observers.sdk.Values.now();
+            batch.add(TaskEvent.builder(org.mida.observers.sdk.Ids.next())
+                    .workflowId("wf-encode")
+                    .campaignId("campaign-encode")
+                    .activityId("inc")
+                    .status(Status.FINISHED)
+                    .submittedAt(t)
+                    .startedAt(t + 1.234567e-5)
+                    .endedAt(org.mida.observers.sdk.Values.now() + 1.0012345e-3)
+                    .generated(Map.of("result", i + 1))
+                    .hostname("host")
+                    .user("user")
+                    .adapterId("java-sdk")
+                    .telemetryAtStart(tel)
+                    .telemetryAtEnd(tel)
+                    .build());
+        }
+        // 0: the default; 1: no "=[k]"; 2: no runs of constant fields; 3: neither (before obs19)
+        String[] names = {"default", "no_shared_start", "no_runs", "before_obs19"};
+        var writers = new org.mida.observers.emit.WireWriter[] {
+            new org.mida.observers.emit.WireWriter(true, true, true),
+            new org.mida.observers.emit.WireWriter(true, true, false),
+            withProperties(
+                    Map.of("mida.wire.runs", "false"), () -> new org.mida.observers.emit.WireWriter(true, true, true)),
+            beforeObs19(() -> new org.mida.observers.emit.WireWriter(true, true, false))
+        };
+        EventCodec codec = EventCodec.shared();
+        var expected = codec.decode(codec.encodeAll(batch)).events();
+        for (var w : writers)
+            if (!codec.decode(w.array(batch)).events().equals(expected))
+                throw new IllegalStateException("a writer changes the events");
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        int rounds = quick ? 400 : 1200;
+        int k = writers.length;
+        long[] cpu = new long[k];
+        long[] bytes = new long[k];
+        for (int r = 0; r < 2 * rounds; r++) {
+            for (int i = 0; i < k; i++) {
+                int v = (r + i) % k; // which goes first rotates
+                long c0 = mx.getCurrentThreadCpuTime();
+                byte[] b = writers[v].arrayBytes(batch);
+                long c1 = mx.getCurrentThreadCpuTime();
+                if (r >= rounds) {
+                    cpu[v] += c1 - c0;
+                    bytes[v] = b.length;
+                }
+            }
+        }
+        double n = (double) rounds * batch.size();
+        var line = new StringBuilder();
+        for (int v = 0; v < k; v++) {
+            result.put("encode_obs19_cpu_ns_per_event_" + names[v], round(cpu[v] / n));
+            result.put("encode_obs19_bytes_per_event_" + names[v], bytes[v] / batch.size());
+            line.append(String.format(" %s %.0f ns %d bytes;", names[v], cpu[v] / n, bytes[v] / batch.size()));
+        }
+        progress("encode obs19 (executor-like FINISHED events, 500 per entry), CPU per event:" + line);
     }
 
     /**

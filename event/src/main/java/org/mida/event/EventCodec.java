@@ -68,6 +68,37 @@ public final class EventCodec {
      */
     public static final String TELEMETRY_SAME_AS_START = "=telemetry_at_start";
 
+    /**
+     * The compact {@code telemetry_at_start} of an element of an array entry whose start snapshot is the
+     * very object an earlier element {@code k} of the same entry carries in full: {@code
+     * "telemetry_at_start": "=[k]"} ({@link #sharedTelemetry(int)}). Resolved when the array is decoded,
+     * before anything else sees the event, so every decoded event, and every refused element's dead-letter
+     * text, holds the snapshot itself. {@code k} must be an earlier element whose {@code telemetry_at_start}
+     * is a non-empty object written in full (no chains, no forward references); elsewhere (a single-event
+     * entry, a stored {@code _json}) the marker is refused. An older server refuses it too ("must be an
+     * object, got a string"), visibly.
+     */
+    public static final String TELEMETRY_OF_ELEMENT_PREFIX = "=[";
+
+    /** {@code "=[k]"}: the start telemetry of element {@code k} of the same array entry. */
+    public static String sharedTelemetry(int k) {
+        return TELEMETRY_OF_ELEMENT_PREFIX + k + "]";
+    }
+
+    /** The {@code k} of a {@code "=[k]"} marker (up to 9 digits, no sign, no leading zero but {@code 0}), or -1. */
+    static int sharedTelemetryIndex(String s) {
+        int n = s.length();
+        if (n < 4 || n > 12 || !s.startsWith(TELEMETRY_OF_ELEMENT_PREFIX) || s.charAt(n - 1) != ']') return -1;
+        if (s.charAt(2) == '0' && n != 4) return -1;
+        int k = 0;
+        for (int i = 2; i < n - 1; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') return -1;
+            k = 10 * k + (c - '0');
+        }
+        return k;
+    }
+
     static final Set<String> TASK_FIELDS = Set.of(
             "type",
             "task_id",
@@ -197,7 +228,19 @@ public final class EventCodec {
         var numbers = new Numbers(json);
         if (root instanceof List<?> list) {
             if (list.isEmpty()) rejections.add(new Rejection("empty array", json));
-            for (int i = 0; i < list.size(); i++) decodeOne(list.get(i), i, i, numbers, events, rejections);
+            Shared shared = null;
+            for (int i = 0; i < list.size(); i++) {
+                Object v = list.get(i);
+                if (v instanceof Map<?, ?> m && m.get("telemetry_at_start") instanceof String s) {
+                    if (shared == null) shared = new Shared(list.size());
+                    String problem = shared.resolve(list, i, s, numbers, null);
+                    if (problem != null) {
+                        rejections.add(new Rejection(i, "[" + i + "] " + problem, toJson(v)));
+                        continue;
+                    }
+                }
+                decodeOne(v, i, i, numbers, events, rejections);
+            }
         } else {
             decodeOne(root, null, null, numbers, events, rejections);
         }
@@ -208,21 +251,89 @@ public final class EventCodec {
     private Decoded decodeEach(List<String> elements) {
         var events = new ArrayList<Event>();
         var rejections = new ArrayList<Rejection>();
+        var values = new ArrayList<Object>(elements.size()); // null where the element could not be parsed
+        var numbers = new ArrayList<Numbers>(elements.size());
+        Shared shared = null;
         for (int i = 0; i < elements.size(); i++) {
             String text = elements.get(i);
             Object value;
             try {
                 value = entries.readValue(text);
             } catch (JsonProcessingException e) {
+                values.add(null);
+                numbers.add(null);
                 rejections.add(new Rejection(i, "[" + i + "] not valid JSON: " + firstLine(e), text));
                 continue;
             } catch (RuntimeException | StackOverflowError e) {
+                values.add(null);
+                numbers.add(null);
                 rejections.add(new Rejection(i, "[" + i + "] unreadable JSON: " + e, text));
                 continue;
             }
-            decodeOne(value, i, null, new Numbers(text), events, rejections);
+            values.add(value);
+            numbers.add(new Numbers(text));
+            if (value instanceof Map<?, ?> m && m.get("telemetry_at_start") instanceof String s) {
+                if (shared == null) shared = new Shared(elements.size());
+                String problem = shared.resolve(values, i, s, null, numbers);
+                if (problem != null) {
+                    rejections.add(new Rejection(i, "[" + i + "] " + problem, toJson(value)));
+                    continue;
+                }
+            }
+            decodeOne(value, i, null, numbers.get(i), events, rejections);
         }
         return new Decoded(events, rejections);
+    }
+
+    /**
+     * The {@code "=[k]"} markers of one array entry ({@link #TELEMETRY_OF_ELEMENT_PREFIX}): each is replaced,
+     * in its element's map, by element {@code k}'s {@code telemetry_at_start} object before the element is
+     * decoded, so the event and a refused element's dead-letter text carry the snapshot itself. Element
+     * {@code k} itself may be refused for another reason: its snapshot is still used when it is a sound
+     * object (numbers that can be kept as sent).
+     */
+    private static final class Shared {
+        /** Elements whose telemetry_at_start was a marker (their resolved map must not be pointed at). */
+        private final boolean[] wasMarker;
+
+        Shared(int size) {
+            wasMarker = new boolean[size];
+        }
+
+        /**
+         * Resolves element {@code i}'s marker {@code s} in place.
+         *
+         * @param entryNumbers the numbers of the whole entry (elements parsed together), else null
+         * @param elementNumbers the numbers per element (elements parsed one by one), else null
+         * @return why it cannot be resolved, or null when it was
+         */
+        @SuppressWarnings("unchecked")
+        String resolve(List<?> elements, int i, String s, Numbers entryNumbers, List<Numbers> elementNumbers) {
+            int k = sharedTelemetryIndex(s);
+            if (k < 0) return null; // any other string: decodeEvent says "must be an object"
+            wasMarker[i] = true;
+            String marker = "\"telemetry_at_start\" is \"" + s + "\"";
+            if (k >= i)
+                return marker + ", but a marker may only point at an earlier element of the same entry (element "
+                        + k + (k >= elements.size() ? " does not exist" : " is not before element " + i)
+                        + "); send the snapshot itself";
+            if (wasMarker[k])
+                return marker + ", but element " + k + "'s telemetry_at_start is itself a marker; point at the"
+                        + " element that carries the snapshot in full";
+            Object other = elements.get(k);
+            Object tel = other instanceof Map<?, ?> om ? om.get("telemetry_at_start") : null;
+            if (!(tel instanceof Map<?, ?> snapshot) || snapshot.isEmpty())
+                return marker + ", but element " + k
+                        + (other == null ? " is not valid JSON" : " has no" + " \"telemetry_at_start\" object")
+                        + "; send the snapshot itself";
+            String numberProblem = entryNumbers != null
+                    ? entryNumbers.telemetryProblem(snapshot, k)
+                    : elementNumbers.get(k).telemetryProblem(snapshot, null);
+            if (numberProblem != null)
+                return marker + ", but element " + k + "'s telemetry_at_start cannot be kept: " + numberProblem;
+            ((Map<String, Object>) elements.get(i)).put("telemetry_at_start", snapshot);
+            return null;
+        }
     }
 
     /**
@@ -256,6 +367,29 @@ public final class EventCodec {
             }
             Object e = index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
             return e == null ? null : walk(e, "", infinity, true);
+        }
+
+        /**
+         * Why the {@code telemetry_at_start} object of element {@code index} (null: the element is the whole
+         * text) cannot be kept, or null; the path is relative to that element.
+         */
+        String telemetryProblem(Map<?, ?> telemetry, Integer index) {
+            if (!suspect(telemetry)) return null;
+            boolean[] infinity = new boolean[1];
+            String p = walk(telemetry, "/telemetry_at_start", infinity, false);
+            if (p != null || !infinity[0]) return p;
+            if (exact == null) {
+                try {
+                    exact = mapper.reader()
+                            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                            .readValue(json, Object.class);
+                } catch (IOException | RuntimeException e) {
+                    return null;
+                }
+            }
+            Object e = index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
+            Object t = e instanceof Map<?, ?> m ? m.get("telemetry_at_start") : null;
+            return t == null ? null : walk(t, "/telemetry_at_start", infinity, true);
         }
 
         /** Whether the value holds an integer past 64 bits or an infinity (only then are paths worth naming). */
@@ -397,7 +531,7 @@ public final class EventCodec {
                 str(m, "node_name"),
                 str(m, "login_name"),
                 str(m, "user"),
-                map(m, "telemetry_at_start"),
+                telemetryAtStart(m),
                 telemetryAtEnd(m),
                 m.get("stdout"),
                 m.get("stderr"),
@@ -498,6 +632,18 @@ public final class EventCodec {
         Object v = m.get(field);
         if (v == null || v instanceof Map) return (Map<String, Object>) v;
         throw new InvalidEventException("\"" + field + "\" must be an object, got " + kind(v));
+    }
+
+    /**
+     * {@code telemetry_at_start}: an object. A {@code "=[k]"} marker reaching here was not resolved in an
+     * array entry (a single-event entry, or an event decoded alone): refused with that reason.
+     */
+    private static Map<String, Object> telemetryAtStart(Map<String, Object> m) {
+        if (m.get("telemetry_at_start") instanceof String s && sharedTelemetryIndex(s) >= 0)
+            throw new InvalidEventException("\"telemetry_at_start\" is \"" + s + "\", the snapshot of element "
+                    + sharedTelemetryIndex(s) + " of the same array entry, but this event is not in an array entry;"
+                    + " send the snapshot itself");
+        return map(m, "telemetry_at_start");
     }
 
     /** {@code telemetry_at_end}: an object, or {@link #TELEMETRY_SAME_AS_START} read as the start's map. */

@@ -284,4 +284,46 @@ class EventCodecTest {
         assertThat(ok.rejections()).isEmpty();
         assertThat(EntityRef.utf8Length("a\u00e9\u7530\ud83d\ude00\ud800")).isEqualTo(1 + 2 + 3 + 4 + 3);
     }
+
+    @Test
+    void a_refused_element_with_a_shared_start_telemetry_is_dead_lettered_with_the_snapshot_itself() throws Exception {
+        var d = codec.decode(
+                "[{\"type\":\"task\",\"task_id\":\"t1\",\"telemetry_at_start\":{\"cpu\":{\"percent\":7.5}}},"
+                        + "{\"type\":\"task\",\"task_id\":\"t2\",\"status\":\"DONE\",\"telemetry_at_start\":\"=[0]\"}]");
+        assertThat(d.events()).hasSize(1);
+        assertThat(d.rejections()).hasSize(1);
+        String raw = d.rejections().get(0).raw();
+        assertThat(raw).doesNotContain("=[0]").contains("\"telemetry_at_start\":{\"cpu\":{\"percent\":7.5}}");
+        // replayable alone: the same reason, nothing about a marker
+        var alone = codec.decode(raw);
+        assertThat(alone.rejections())
+                .singleElement()
+                .satisfies(r -> assertThat(r.reason()).startsWith("unknown \"status\""));
+    }
+
+    @Test
+    void shared_start_telemetry_is_resolved_when_the_parser_refuses_the_entry_and_elements_are_parsed_alone() {
+        String deep = "[".repeat(EventCodec.MAX_NESTING_DEPTH + 5) + "]".repeat(EventCodec.MAX_NESTING_DEPTH + 5);
+        var d = codec.decode(
+                "[{\"type\":\"task\",\"task_id\":\"t1\",\"telemetry_at_start\":{\"cpu\":{\"percent\":7.5}}},"
+                        + "{\"type\":\"task\",\"task_id\":\"t2\",\"telemetry_at_start\":\"=[0]\"},"
+                        + "{\"type\":\"task\",\"task_id\":\"t3\",\"telemetry_at_start\":{\"x\":" + deep + "}},"
+                        + "{\"type\":\"task\",\"task_id\":\"t4\",\"telemetry_at_start\":\"=[2]\"}]");
+        assertThat(d.events()).extracting(e -> ((TaskEvent) e).taskId()).containsExactly("t1", "t2");
+        assertThat(((TaskEvent) d.events().get(1)).telemetryAtStart()).isEqualTo(Map.of("cpu", Map.of("percent", 7.5)));
+        assertThat(d.rejections()).extracting(EventCodec.Rejection::index).containsExactly(2, 3);
+        assertThat(d.rejections().get(1).reason())
+                .isEqualTo("[3] \"telemetry_at_start\" is \"=[2]\", but element 2 is not valid JSON; send the"
+                        + " snapshot itself");
+    }
+
+    @Test
+    void the_shared_telemetry_marker_is_spelt_equals_bracket_index_bracket() {
+        assertThat(EventCodec.sharedTelemetry(0)).isEqualTo("=[0]");
+        assertThat(EventCodec.sharedTelemetry(412)).isEqualTo("=[412]");
+        assertThat(EventCodec.sharedTelemetryIndex("=[412]")).isEqualTo(412);
+        for (String notOne :
+                List.of("=[]", "=[01]", "=[-1]", "=[1", "=1]", "=[1 ]", "=[1234567890]", "=telemetry_at_start"))
+            assertThat(EventCodec.sharedTelemetryIndex(notOne)).as(notOne).isEqualTo(-1);
+    }
 }

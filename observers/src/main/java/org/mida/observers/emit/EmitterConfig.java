@@ -27,8 +27,10 @@ import org.mida.event.EventStream;
  * @param lingerMillis how long a {@linkplain Emitter#emitDeferred deferred} event (a task's RUNNING) waits
  *     for a later event to replace it before it joins the buffer; 0 sends it like any other
  * @param compactTelemetry a task event whose {@code telemetry_at_end} is the very snapshot of its {@code
- *     telemetry_at_start} sends it as {@code "=telemetry_at_start"} (the server reads it as that map); off
- *     for a server older than that form, which refuses such events to its dead letters. Default on; {@code
+ *     telemetry_at_start} sends it as {@code "=telemetry_at_start"}, and a {@code telemetry_at_start} that
+ *     is the very snapshot an earlier event of the same stream entry carries in full as {@code "=[k]"} (the
+ *     server reads them as those maps); off for a server older than these forms, which refuses such events
+ *     to its dead letters. Default on; {@code
  *     MIDA_COMPACT_TELEMETRY=0} (or false, no, off) turns it off
  */
 public record EmitterConfig(

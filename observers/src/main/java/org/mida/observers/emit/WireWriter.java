@@ -31,7 +31,9 @@ import org.mida.observers.sdk.Ids;
  * without a {@code BigDecimal}; field names are pre-quoted. Anything else goes through the codec's own mapper.
  * A {@code telemetry_at_end} that is the very snapshot of the event's {@code telemetry_at_start} (a short
  * task's) is written {@code "=telemetry_at_start"} ({@link EventCodec#TELEMETRY_SAME_AS_START}), which the
- * codec decodes to the same event; {@code new WireWriter(false)} writes it in full. Not thread-safe: the
+ * codec decodes to the same event; a {@code telemetry_at_start} that is the very snapshot an earlier element of
+ * the same entry carries in full is written {@code "=[k]"} ({@link EventCodec#sharedTelemetry}), which the
+ * codec resolves to that element's; {@code new WireWriter(false)} writes both in full. Not thread-safe: the
  * emitter's flusher owns one.
  *
  * <pre>{@code
@@ -107,6 +109,9 @@ public final class WireWriter {
     /** Writes {@code telemetry_at_end} as {@code "=telemetry_at_start"} when it is the start's snapshot. */
     private final boolean compactTelemetry;
 
+    /** Writes a start snapshot already written in full in the entry as {@code "=[k]"}. */
+    private final boolean sharedStart;
+
     /** A writer that sends an end telemetry equal to the start's in its compact form. */
     public WireWriter() {
         this(true);
@@ -114,8 +119,9 @@ public final class WireWriter {
 
     /**
      * @param compactTelemetry whether a {@code telemetry_at_end} that is the very snapshot of the event's
-     *     {@code telemetry_at_start} is written as {@link EventCodec#TELEMETRY_SAME_AS_START} (servers from
-     *     issue 15 on read it; older ones refuse the event)
+     *     {@code telemetry_at_start} is written as {@link EventCodec#TELEMETRY_SAME_AS_START}, and a {@code
+     *     telemetry_at_start} already written in full by an earlier element of the entry as {@code "=[k]"}
+     *     (servers from issue 15 on read them; older ones refuse the event)
      */
     public WireWriter(boolean compactTelemetry) {
         this(compactTelemetry, SHORTCUTS);
@@ -126,8 +132,18 @@ public final class WireWriter {
      *     {@link Ids} copied without the escape scan (default on; off for a benchmark's before)
      */
     public WireWriter(boolean compactTelemetry, boolean shortcuts) {
+        this(compactTelemetry, shortcuts, !"false".equals(System.getProperty("mida.wire.sharedStart")));
+    }
+
+    /**
+     * @param sharedStart with {@code compactTelemetry}: whether a start snapshot already written in full in
+     *     the entry is written {@code "=[k]"} (default on; {@code -Dmida.wire.sharedStart=false}, read when a
+     *     writer is made, turns it off alone: a benchmark's before)
+     */
+    public WireWriter(boolean compactTelemetry, boolean shortcuts, boolean sharedStart) {
         this.shortcuts = shortcuts;
         this.compactTelemetry = compactTelemetry;
+        this.sharedStart = compactTelemetry && sharedStart;
         this.idPrefixLength = idPrefix.length();
         this.idBytes = Arrays.copyOf(idPrefix.getBytes(StandardCharsets.US_ASCII), idPrefixLength + 20);
         ObjectMapper mapper = EventCodec.shared()
@@ -160,9 +176,14 @@ public final class WireWriter {
     public byte[] arrayBytes(List<? extends Event> events) throws IOException {
         out.len = 0;
         pairsTop = 0;
+        element = 0;
+        sharedCount = 0;
         try (JsonGenerator g = wire.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartArray();
-            for (Event e : events) event(g, e);
+            for (Event e : events) {
+                event(g, e);
+                element++;
+            }
             g.writeEndArray();
         }
         byte[] b = Arrays.copyOf(out.buf, out.len);
@@ -182,9 +203,13 @@ public final class WireWriter {
         g.writeString(TASK);
         g.writeFieldName(TASK_ID);
         taskId(g, t.taskId());
-        constant(g, WORKFLOW_ID, t.workflowId(), 0);
-        constant(g, CAMPAIGN_ID, t.campaignId(), 1);
-        constant(g, ACTIVITY_ID, t.activityId(), 5);
+        if (runs && ids.write(g, t.workflowId(), t.campaignId(), t.activityId())) {
+            // written as one run
+        } else {
+            constant(g, WORKFLOW_ID, t.workflowId(), 0);
+            constant(g, CAMPAIGN_ID, t.campaignId(), 1);
+            constant(g, ACTIVITY_ID, t.activityId(), 5);
+        }
         if (t.status() != null) string(g, STATUS, t.status().name());
         time(g, SUBMITTED_AT, t.submittedAt());
         time(g, STARTED_AT, t.startedAt());
@@ -198,13 +223,17 @@ public final class WireWriter {
         string(g, PARENT_TASK_ID, t.parentTaskId());
         string(g, GROUP_ID, t.groupId());
         string(g, SUBTYPE, t.subtype());
-        constant(g, ADAPTER_ID, t.adapterId(), 2);
-        constant(g, HOSTNAME, t.hostname(), 3);
+        if (runs && origin.write(g, t.adapterId(), t.hostname(), null)) {
+            // written as one run
+        } else {
+            constant(g, ADAPTER_ID, t.adapterId(), 2);
+            constant(g, HOSTNAME, t.hostname(), 3);
+        }
         string(g, NODE_NAME, t.nodeName());
         string(g, LOGIN_NAME, t.loginName());
         constant(g, USER, t.user(), 4);
         Map<String, Object> start = t.telemetryAtStart(), end = t.telemetryAtEnd();
-        boolean startIsLastSnapshot = telemetry(g, TELEMETRY_AT_START, start);
+        boolean startIsLastSnapshot = startTelemetry(g, start);
         if (compactTelemetry && end != null && !end.isEmpty() && sameSnapshot(start, end, startIsLastSnapshot)) {
             g.writeFieldName(TELEMETRY_AT_END);
             g.writeString(SAME_AS_START);
@@ -223,6 +252,61 @@ public final class WireWriter {
             value(g, t.tags());
         }
         g.writeEndObject();
+    }
+
+    /**
+     * Whether consecutive fields whose values are the same objects event after event (workflow, campaign
+     * and activity ids; adapter and host) are copied as one pre-encoded run of text; {@code
+     * -Dmida.wire.runs=false} (read when a writer is made) writes them field by field (a benchmark's before).
+     */
+    private final boolean runs = !"false".equals(System.getProperty("mida.wire.runs"));
+
+    private final ConstantRun ids = new ConstantRun(WORKFLOW_ID, CAMPAIGN_ID, ACTIVITY_ID);
+    private final ConstantRun origin = new ConstantRun(ADAPTER_ID, HOSTNAME, null);
+
+    /**
+     * Up to three consecutive string fields (issue 15, obs19): their text {@code ,"a":"x","b":"y"} (the
+     * absent ones left out) is made when one of the values changes, found again by identity, and copied as
+     * raw bytes — one copy instead of a name and a value through the generator's checks per field (≈ 8 %
+     * of the flusher's samples were Jackson's per-value bookkeeping). Raw text bypasses the generator's
+     * context, which stays right because a run always follows a written field ({@code task_id}) and starts
+     * with its own comma.
+     */
+    private static final class ConstantRun {
+        private final SerializedString[] names;
+        private final String[] values = new String[3];
+        private boolean made;
+        /** Null when a value holds a surrogate: then written field by field, as the generator writes it. */
+        private SerializedString text;
+
+        ConstantRun(SerializedString a, SerializedString b, SerializedString c) {
+            names = new SerializedString[] {a, b, c};
+        }
+
+        /** @return false (nothing written) when the caller must write the fields one by one */
+        boolean write(JsonGenerator g, String a, String b, String c) throws IOException {
+            if (!made || values[0] != a || values[1] != b || values[2] != c) {
+                values[0] = a;
+                values[1] = b;
+                values[2] = c;
+                made = true;
+                text = null;
+                var sb = new StringBuilder(64);
+                for (int i = 0; i < 3; i++) {
+                    if (values[i] == null) continue;
+                    for (int j = 0; j < values[i].length(); j++)
+                        if (Character.isSurrogate(values[i].charAt(j))) return false;
+                    sb.append(",\"").append(names[i].getValue()).append("\":\"");
+                    sb.append(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance()
+                            .quoteAsString(values[i]));
+                    sb.append('"');
+                }
+                text = new SerializedString(sb.toString());
+            }
+            if (text == null) return false;
+            if (text.charLength() > 0) g.writeRaw(text);
+            return true;
+        }
     }
 
     /**
@@ -318,6 +402,57 @@ public final class WireWriter {
         g.writeRawValue(lastSnapshotJson);
         return true;
     }
+
+    /**
+     * {@code telemetry_at_start}: written in full the first time a snapshot appears in this entry, then as
+     * {@code "=[k]"} ({@link EventCodec#sharedTelemetry}), {@code k} the element that carries it in full — the
+     * same snapshot known by identity: the same {@link CachedJsonMap} (the sampler's own snapshots, which
+     * events keep as they are), or a map holding the last snapshot's keys and values ({@link
+     * #sameAsLastSnapshot}). Never by equal values.
+     *
+     * @return as {@link #telemetry}: whether the start's keys and values are {@link #lastSnapshot}'s
+     */
+    private boolean startTelemetry(JsonGenerator g, Map<String, Object> start) throws IOException {
+        if (!sharedStart || start == null || start.isEmpty()) return telemetry(g, TELEMETRY_AT_START, start);
+        boolean cached = start instanceof CachedJsonMap;
+        boolean last = !cached && sameAsLastSnapshot(start);
+        Object key = cached ? start : last ? lastSnapshot : start;
+        for (int i = sharedCount - 1; i >= 0; i--) {
+            if (sharedKeys[i] == key) {
+                g.writeFieldName(TELEMETRY_AT_START);
+                g.writeString(marker(sharedElements[i]));
+                return last;
+            }
+        }
+        boolean written = telemetry(g, TELEMETRY_AT_START, start);
+        Object writtenKey = cached ? start : written ? lastSnapshot : start;
+        if (sharedCount == sharedKeys.length) { // the oldest goes: snapshots change once per sampling period
+            System.arraycopy(sharedKeys, 1, sharedKeys, 0, sharedCount - 1);
+            System.arraycopy(sharedElements, 1, sharedElements, 0, sharedCount - 1);
+            sharedCount--;
+        }
+        sharedKeys[sharedCount] = writtenKey;
+        sharedElements[sharedCount++] = element;
+        return written;
+    }
+
+    /** {@code "=[k]"}, made once per {@code k}. */
+    private SerializedString marker(int k) {
+        if (k >= markers.length) markers = Arrays.copyOf(markers, Math.max(2 * markers.length, k + 1));
+        SerializedString m = markers[k];
+        if (m == null) markers[k] = m = new SerializedString(EventCodec.sharedTelemetry(k));
+        return m;
+    }
+
+    /** The element being written in the current entry (its index in the array). */
+    private int element;
+
+    /** The start snapshots written in full in the current entry (by identity), and their elements; the last few. */
+    private final Object[] sharedKeys = new Object[4];
+
+    private final int[] sharedElements = new int[4];
+    private int sharedCount;
+    private SerializedString[] markers = new SerializedString[64];
 
     /**
      * Whether an event's end telemetry is its start telemetry, known without comparing values: the same

@@ -247,6 +247,62 @@ class WireWriterTest {
     }
 
     @Test
+    void
+            a_start_snapshot_already_written_in_full_in_the_entry_is_written_as_its_element_and_decodes_to_the_same_events()
+                    throws Exception {
+        var sections = new LinkedHashMap<String, Object>();
+        sections.put("cpu", CachedJsonMap.of(Map.of("percent", 1.0)));
+        sections.put("sampled_at", 1_764_219_912.5);
+        CachedJsonMap sampled = CachedJsonMap.of(sections); // the sampler's snapshot: kept by every event
+        var copied = new LinkedHashMap<String, Object>(sections); // copied by each event: same keys, same sections
+        copied.put("memory", CachedJsonMap.of(Map.of("used", 1L << 34)));
+        var mutable = new LinkedHashMap<String, Object>(sections);
+        mutable.put("cpu", new LinkedHashMap<>(Map.of("percent", 3.0))); // may change: never shared
+        var events = new ArrayList<Event>();
+        events.add(TaskEvent.builder("t0")
+                .status(Status.RUNNING)
+                .telemetryAtStart(sampled)
+                .build()); // [0] full
+        events.add(WorkflowEvent.of("wf", null, null)); // [1]
+        events.add(TaskEvent.builder("t2")
+                .status(Status.FINISHED)
+                .telemetryAtStart(sampled)
+                .telemetryAtEnd(sampled)
+                .build()); // =[0], end =telemetry_at_start
+        events.add(TaskEvent.builder("t3").telemetryAtStart(copied).build()); // [3] full
+        events.add(TaskEvent.builder("t4")
+                .telemetryAtStart(copied)
+                .telemetryAtEnd(copied)
+                .build()); // =[3]
+        events.add(TaskEvent.builder("t5").telemetryAtStart(sampled).build()); // =[0]
+        events.add(TaskEvent.builder("t6").telemetryAtStart(mutable).build()); // full
+        events.add(TaskEvent.builder("t7").telemetryAtStart(mutable).build()); // full: a section that may change
+        events.add(TaskEvent.builder("t8")
+                .telemetryAtStart(CachedJsonMap.of(sections))
+                .build()); // equal, other: full
+
+        String text = compact.array(events);
+        var decoded = codec.decode(text);
+        assertThat(decoded.rejections()).isEmpty();
+        assertThat(decoded.events()).isEqualTo(events);
+        @SuppressWarnings("unchecked")
+        var raw = (List<Map<String, Object>>) codec.parse(text);
+        assertThat(raw)
+                .extracting(m -> m.get("telemetry_at_start") instanceof String s ? s : "full")
+                .containsExactly("full", "full", "=[0]", "full", "=[3]", "=[0]", "full", "full", "full");
+        assertThat(raw.get(1)).doesNotContainKey("telemetry_at_start"); // the workflow event counts as an element
+        assertThat(raw.get(2).get("telemetry_at_end")).isEqualTo("=telemetry_at_start");
+        assertThat(raw.get(4).get("telemetry_at_end")).isEqualTo("=telemetry_at_start");
+        // off: the codec's own text
+        assertThat(writer.array(events)).doesNotContain("\"=[");
+        assertThat(text.length()).isLessThan(writer.array(events).length());
+        // each entry stands alone: the next one writes the snapshot in full again
+        String next = compact.array(events.subList(2, 3));
+        assertThat(next).doesNotContain("\"=[");
+        assertThat(codec.decode(next).events()).containsExactly(events.get(2));
+    }
+
+    @Test
     void ids_host_and_user_repeated_or_changing_from_event_to_event_are_escaped_as_the_codec_escapes_them()
             throws Exception {
         String odd = "wf \" \\ \n \u0001 é ✓ 😀 </script>";
@@ -263,6 +319,20 @@ class WireWriterTest {
                     .build());
         assertSameAsCodec(events);
         assertSameAsCodec(events.subList(2, 5)); // a new entry starts with what the last one ended with
+        // runs of constant fields (obs19) with some of them absent, and values without surrogates that need escaping
+        String quoted = "wf \" \\ \n \u0001 é ✓ </script>";
+        var sparse = new ArrayList<Event>();
+        for (int i = 0; i < 8; i++)
+            sparse.add(TaskEvent.builder("s" + i)
+                    .workflowId(i % 4 == 0 ? null : i % 4 == 1 ? quoted : "wf")
+                    .campaignId(i % 2 == 0 ? "c" : null)
+                    .activityId(i % 3 == 0 ? null : "inc")
+                    .adapterId(i < 4 ? null : "java-sdk")
+                    .hostname(i % 5 == 0 ? null : quoted)
+                    .build());
+        assertSameAsCodec(sparse);
+        sparse.add(TaskEvent.builder("bare").build()); // no run field at all
+        assertSameAsCodec(sparse);
     }
 
     @Test
