@@ -44,7 +44,8 @@ import org.neo4j.driver.SimpleQueryRunner;
  * plans it again, up to {@link #ATTEMPTS} times.
  *
  * <p>It reaches Neo4j through an {@link IngestTransport}: the driver over Bolt, or, with the embedded
- * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}).
+ * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}); in-process the task
+ * and entity reads go through the core API ({@link NativeReads}: the same rows and the same locks).
  */
 final class BatchWriter {
 
