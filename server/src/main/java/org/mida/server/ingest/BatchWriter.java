@@ -44,7 +44,8 @@ import org.neo4j.driver.SimpleQueryRunner;
  * plans it again, up to {@link #ATTEMPTS} times.
  *
  * <p>It reaches Neo4j through an {@link IngestTransport}: the driver over Bolt, or, with the embedded
- * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}).
+ * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}); in-process the task
+ * and entity reads go through the core API ({@link NativeReads}: the same rows and the same locks).
  */
 final class BatchWriter {
 
@@ -356,9 +357,21 @@ final class BatchWriter {
     }
 
     private Stored read(WriteTransaction tx, Batch batch) {
+        // in-process: the task and entity reads through the core API (NativeReads: same rows, same locks)
+        org.neo4j.graphdb.Transaction nt = NativeReads.of(tx);
         // sorted: the reads lock what they read, and two batches must lock in one order
-        var tasks = documents(tx, READ_TASKS, sorted(batch.taskIds()), this::decodeTask);
-        var workflows = documents(tx, READ_WORKFLOWS, sorted(batch.workflowIds()), this::decodeWorkflow);
+        List<String> taskIds = sorted(batch.taskIds());
+        var tasks = documents(
+                taskIds.isEmpty()
+                        ? List.of()
+                        : nt != null
+                                ? NativeReads.tasks(nt, taskIds)
+                                : tx.run(READ_TASKS.text(), Map.of("ids", taskIds)),
+                this::decodeTask);
+        List<String> workflowIds = sorted(batch.workflowIds());
+        var workflows = documents(
+                workflowIds.isEmpty() ? List.of() : tx.run(READ_WORKFLOWS.text(), Map.of("ids", workflowIds)),
+                this::decodeWorkflow);
         var campaigns = new HashSet<String>();
         List<String> campaignIds = batch.campaignIds();
         if (!campaignIds.isEmpty())
@@ -374,7 +387,9 @@ final class BatchWriter {
             var versioned = new HashSet<>(batch.versionedEntityIds(tasks));
             var rows = new ArrayList<Map<String, Object>>(entityIds.size());
             for (String id : entityIds) rows.add(Map.of("id", id, "usages", versioned.contains(id)));
-            for (Map<String, Object> r : tx.run(READ_ENTITIES.text(), Map.of("rows", rows))) {
+            List<Map<String, Object>> read =
+                    nt != null ? NativeReads.entities(nt, rows) : tx.run(READ_ENTITIES.text(), Map.of("rows", rows));
+            for (Map<String, Object> r : read) {
                 String id = (String) r.get("id");
                 entities.put(id, map(r.get("props")));
                 var vs = new ArrayList<Map<String, Object>>();
@@ -436,10 +451,9 @@ final class BatchWriter {
     }
 
     private static <T> Map<String, Optional<T>> documents(
-            WriteTransaction tx, PerBatch statement, List<String> ids, BiFunction<String, String, T> decode) {
+            List<Map<String, Object>> rows, BiFunction<String, String, T> decode) {
         var out = new HashMap<String, Optional<T>>();
-        if (ids.isEmpty()) return out;
-        for (Map<String, Object> r : tx.run(statement.text(), Map.of("ids", ids))) {
+        for (Map<String, Object> r : rows) {
             String id = (String) r.get("id");
             var json = (String) r.get("json");
             out.put(id, json == null ? Optional.empty() : Optional.of(decode.apply(id, json)));

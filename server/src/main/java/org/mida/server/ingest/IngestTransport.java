@@ -193,11 +193,19 @@ public abstract sealed class IngestTransport permits IngestTransport.OverDriver,
         }
 
         private static WriteTransaction over(Transaction tx) {
-            return (query, parameters) -> {
-                try (Result result = tx.execute(query, inProcess(parameters))) {
-                    var rows = new ArrayList<Map<String, Object>>();
-                    while (result.hasNext()) rows.add(plainMap(result.next()));
-                    return rows;
+            return new WriteTransaction() {
+                @Override
+                public List<Map<String, Object>> run(String query, Map<String, Object> parameters) {
+                    try (Result result = tx.execute(query, inProcess(parameters))) {
+                        var rows = new ArrayList<Map<String, Object>>();
+                        while (result.hasNext()) rows.add(plainMap(result.next()));
+                        return rows;
+                    }
+                }
+
+                @Override
+                public Transaction nativeTransaction() {
+                    return tx;
                 }
             };
         }

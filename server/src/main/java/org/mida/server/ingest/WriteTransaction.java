@@ -13,4 +13,12 @@ import java.util.Map;
 @FunctionalInterface
 public interface WriteTransaction {
     List<Map<String, Object>> run(String query, Map<String, Object> parameters);
+
+    /**
+     * The embedded database's own transaction this one is, for reads through its core API ({@link
+     * NativeReads}); null over the driver (and for test stand-ins), where the ingest runs its Cypher.
+     */
+    default org.neo4j.graphdb.Transaction nativeTransaction() {
+        return null;
+    }
 }
