@@ -146,7 +146,7 @@ public final class IngestBench {
                 "e2e_mirrorcypher",
                 "e2e_paramsconvert",
                 "e2e_mirrorseparate",
-                "e2e_readscypher"))
+                "e2e_readsnative"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -174,7 +174,7 @@ public final class IngestBench {
                 "e2e_mirrorcypher_graph",
                 "e2e_paramsconvert_graph",
                 "e2e_mirrorseparate_graph",
-                "e2e_readscypher_graph")) {
+                "e2e_readsnative_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -244,12 +244,12 @@ public final class IngestBench {
                         "mida.mirror.shared",
                         "off",
                         () -> endToEnd(main, "e2e-mirrorseparate", batch, "e2e_mirrorseparate", c -> c));
-            // the batch's task and entity reads as Cypher, as before ing19 (not the core API: mida.ingest.reads)
-            case "readscypher" ->
+            // the batch's task and entity reads through the core API (ing19; off by default: mida.ingest.reads)
+            case "readsnative" ->
                 withProperty(
                         "mida.ingest.reads",
-                        "cypher",
-                        () -> endToEnd(main, "e2e-readscypher", batch, "e2e_readscypher", c -> c));
+                        "native",
+                        () -> endToEnd(main, "e2e-readsnative", batch, "e2e_readsnative", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

@@ -28,12 +28,14 @@ import org.neo4j.token.api.TokenConstants;
  * (what Cypher plans for a {@code MATCH} on a uniquely constrained key in a writing statement: the index
  * entry's lock, held to the commit, also for an id not in the store yet), then the node found is
  * write-locked (what the Cypher's {@code SET t.task_id = id} takes), in the order of the caller's sorted ids.
- * {@code -Dmida.ingest.reads=cypher} runs the Cypher as before (read per batch; the benchmark's
- * {@code readscypher} variant).
+ * <p><b>Off by default</b> ({@code -Dmida.ingest.reads=native} turns it on; the benchmark's
+ * {@code readsnative} variant): four alternated A/B runs on the 2-core machine of the 8th session put it at
+ * 0.91, 0.79, 1.08 and 1.08 of the Cypher reads' CPU per event, the quietest one 1.08, so no gain was shown
+ * that pays for a second, hand-written copy of the Cypher's locking.
  */
 final class NativeReads {
 
-    /** {@code cypher}: the batch's task and entity reads run their Cypher, as before ing19. */
+    /** {@code native}: the batch's task and entity reads through the core API; anything else: their Cypher. */
     static final String PROPERTY = "mida.ingest.reads";
 
     private static final Label TASK = Label.label("Task");
@@ -47,7 +49,7 @@ final class NativeReads {
     /** The in-process transaction to read through, or null: the Cypher (over the driver, or switched off). */
     static Transaction of(WriteTransaction tx) {
         Transaction t = tx.nativeTransaction();
-        return t == null || "cypher".equals(System.getProperty(PROPERTY)) ? null : t;
+        return t == null || !"native".equals(System.getProperty(PROPERTY)) ? null : t;
     }
 
     /** The rows of {@code ingest/read-tasks} for {@code ids} (sorted by the caller): {id, json}. */

@@ -68,8 +68,13 @@ class NativeReadsIT {
         var corpus = corpus();
         var shuffled = new ArrayList<>(corpus);
         Collections.shuffle(shuffled, new Random(19));
-        for (int i = 0; i < shuffled.size(); i += 25)
-            writer.write(shuffled.subList(i, Math.min(shuffled.size(), i + 25)));
+        System.setProperty(NativeReads.PROPERTY, "native");
+        try {
+            for (int i = 0; i < shuffled.size(); i += 25)
+                writer.write(shuffled.subList(i, Math.min(shuffled.size(), i + 25)));
+        } finally {
+            System.clearProperty(NativeReads.PROPERTY);
+        }
 
         // usages bound to versions are among the rows compared
         Object usedVersions = neo4j.database()
@@ -114,7 +119,7 @@ class NativeReadsIT {
                             },
                             false);
         }
-        // through the writer: the switch back to the Cypher gives the same graph from the same batches
+        // through the writer: the Cypher reads (the default) give the same graph from the same batches
         List<String> withNative = IngestTransportIT.dump(neo4j.database());
         wipe();
         System.setProperty(NativeReads.PROPERTY, "cypher");
