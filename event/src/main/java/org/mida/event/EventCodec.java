@@ -356,6 +356,15 @@ public final class EventCodec {
             boolean[] infinity = new boolean[1];
             String p = walk(element, "", infinity, false);
             if (p != null || !infinity[0]) return p;
+            Object e = exactElement(index);
+            return e == null ? null : walk(e, "", infinity, true);
+        }
+
+        /**
+         * Element {@code index} of the entry (null: the whole text) read with exact decimals, the entry parsed
+         * so once; null when it cannot be read.
+         */
+        private Object exactElement(Integer index) {
             if (exact == null) {
                 try {
                     exact = mapper.reader()
@@ -365,8 +374,7 @@ public final class EventCodec {
                     return null;
                 }
             }
-            Object e = index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
-            return e == null ? null : walk(e, "", infinity, true);
+            return index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
         }
 
         /**
@@ -378,17 +386,7 @@ public final class EventCodec {
             boolean[] infinity = new boolean[1];
             String p = walk(telemetry, "/telemetry_at_start", infinity, false);
             if (p != null || !infinity[0]) return p;
-            if (exact == null) {
-                try {
-                    exact = mapper.reader()
-                            .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                            .readValue(json, Object.class);
-                } catch (IOException | RuntimeException e) {
-                    return null;
-                }
-            }
-            Object e = index == null ? exact : exact instanceof List<?> l && index < l.size() ? l.get(index) : null;
-            Object t = e instanceof Map<?, ?> m ? m.get("telemetry_at_start") : null;
+            Object t = exactElement(index) instanceof Map<?, ?> m ? m.get("telemetry_at_start") : null;
             return t == null ? null : walk(t, "/telemetry_at_start", infinity, true);
         }
 
