@@ -45,7 +45,8 @@ import org.neo4j.driver.SimpleQueryRunner;
  *
  * <p>It reaches Neo4j through an {@link IngestTransport}: the driver over Bolt, or, with the embedded
  * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}); in-process the task
- * and entity reads go through the core API ({@link NativeReads}: the same rows and the same locks).
+ * and entity reads can go through the core API instead of their Cypher ({@link NativeReads}: the same rows and
+ * the same locks; off by default, {@code -Dmida.ingest.reads=native}).
  */
 final class BatchWriter {
 
@@ -357,26 +358,16 @@ final class BatchWriter {
     }
 
     private Stored read(WriteTransaction tx, Batch batch) {
-        // in-process: the task and entity reads through the core API (NativeReads: same rows, same locks)
+        // in-process and switched on: the task and entity reads through the core API (same rows, same locks)
         org.neo4j.graphdb.Transaction nt = NativeReads.of(tx);
         // sorted: the reads lock what they read, and two batches must lock in one order
         List<String> taskIds = sorted(batch.taskIds());
         var tasks = documents(
-                taskIds.isEmpty()
-                        ? List.of()
-                        : nt != null
-                                ? NativeReads.tasks(nt, taskIds)
-                                : tx.run(READ_TASKS.text(), Map.of("ids", taskIds)),
+                nt != null && !taskIds.isEmpty() ? NativeReads.tasks(nt, taskIds) : rows(tx, READ_TASKS, taskIds),
                 this::decodeTask);
-        List<String> workflowIds = sorted(batch.workflowIds());
-        var workflows = documents(
-                workflowIds.isEmpty() ? List.of() : tx.run(READ_WORKFLOWS.text(), Map.of("ids", workflowIds)),
-                this::decodeWorkflow);
+        var workflows = documents(rows(tx, READ_WORKFLOWS, sorted(batch.workflowIds())), this::decodeWorkflow);
         var campaigns = new HashSet<String>();
-        List<String> campaignIds = batch.campaignIds();
-        if (!campaignIds.isEmpty())
-            for (Map<String, Object> r : tx.run(READ_CAMPAIGNS.text(), Map.of("ids", campaignIds)))
-                campaigns.add((String) r.get("id"));
+        for (Map<String, Object> r : rows(tx, READ_CAMPAIGNS, batch.campaignIds())) campaigns.add((String) r.get("id"));
         var entities = new HashMap<String, Map<String, Object>>();
         var versions = new HashMap<String, List<Map<String, Object>>>();
         var generations = new HashMap<String, List<Generation>>();
@@ -415,13 +406,11 @@ final class BatchWriter {
             }
         }
         var observers = new HashMap<String, Double>();
-        List<String> observerIds = batch.observerIds();
-        if (!observerIds.isEmpty())
-            for (Map<String, Object> r : tx.run(READ_OBSERVERS.text(), Map.of("ids", observerIds))) {
-                Double at = nullableDouble(r.get("at"));
-                // a node without a time (written by hand) is replaced by any report
-                if (at != null) observers.put((String) r.get("id"), at);
-            }
+        for (Map<String, Object> r : rows(tx, READ_OBSERVERS, batch.observerIds())) {
+            Double at = nullableDouble(r.get("at"));
+            // a node without a time (written by hand) is replaced by any report
+            if (at != null) observers.put((String) r.get("id"), at);
+        }
         return new Stored(
                 tasks,
                 workflows,
@@ -448,6 +437,11 @@ final class BatchWriter {
         // a merged task may take its campaign from one event and nothing from the others
         for (String c : batch.campaignIds()) out.add(FieldRegistry.campaignScope(c));
         return out;
+    }
+
+    /** The rows of a per-batch read of {@code ids}; none without running it when there is no id. */
+    private static List<Map<String, Object>> rows(WriteTransaction tx, PerBatch statement, List<String> ids) {
+        return ids.isEmpty() ? List.of() : tx.run(statement.text(), Map.of("ids", ids));
     }
 
     private static <T> Map<String, Optional<T>> documents(

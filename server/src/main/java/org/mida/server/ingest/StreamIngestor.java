@@ -426,10 +426,10 @@ public final class StreamIngestor implements AutoCloseable {
                 continue;
             }
             EventCodec.Decoded d = codec.decode(payload);
+            long since = linger.since(t0, t0Millis, entry.getID().getTime());
             for (Event e : d.events()) {
                 sources.put(e, entry);
-                fresh.add(new Held(
-                        e, entry, t0, linger.since(t0, t0Millis, entry.getID().getTime())));
+                fresh.add(new Held(e, entry, t0, since));
             }
             for (EventCodec.Rejection r : d.rejections()) dead.add(deadLetter(entry, r.reason(), r.raw()));
         }
