@@ -330,19 +330,14 @@ public final class IngestBench {
             }
         }
         // the ceiling by CPU: the in-process raw phase's CPU per event over the e2e's, medians of counted rounds
+        double raw = (double) result.get("raw_embedded_median_cpu_us_per_task_event");
         result.put(
                 "ratio_e2e_to_ceiling_by_cpu_median",
-                round(
-                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
-                                / (double) result.get("e2e_median_cpu_us_per_task_event"),
-                        3));
+                round(raw / (double) result.get("e2e_median_cpu_us_per_task_event"), 3));
         // the same without the benchmark's producer thread (the observers' XADDs)
         result.put(
                 "ratio_e2e_to_ceiling_by_server_cpu_median",
-                round(
-                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
-                                / (double) result.get("e2e_median_cpu_server_us_per_task_event"),
-                        3));
+                round(raw / (double) result.get("e2e_median_cpu_server_us_per_task_event"), 3));
         double base = (double) result.get("e2e_median_cpu_us_per_task_event");
         double baseOther = (double) result.get("e2e_median_cpu_other_us_per_task_event");
         for (String k : figures.keySet()) {

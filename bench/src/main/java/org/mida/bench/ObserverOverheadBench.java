@@ -476,12 +476,10 @@ public final class ObserverOverheadBench {
     }
 
     /**
-     * Issue 15 (obs19): four writers in this JVM, rotating after a warm-up — the default, without {@code
-     * "=[k]"} for a start snapshot already written in the entry, without the runs of constant fields, and
-     * without both (before obs19) — on 500-event entries of FINISHED events as the executor wrapper sends
-     * them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
+     * 500 FINISHED events as the executor wrapper sends them: ids from {@code Ids.next()}, times as {@code
+     * Values.now()} makes them, one sampler snapshot as start and end telemetry.
      */
-    private void encodeObs19() throws Exception {
+    private static List<TaskEvent> executorLikeBatch() {
         Map<String, Object> tel = Telemetry.shared().latest();
         var batch = new ArrayList<TaskEvent>(500);
         for (int i = 0; i < 500; i++) {
@@ -502,6 +500,17 @@ public final class ObserverOverheadBench {
                     .telemetryAtEnd(tel)
                     .build());
         }
+        return batch;
+    }
+
+    /**
+     * Issue 15 (obs19): four writers in this JVM, rotating after a warm-up — the default, without {@code
+     * "=[k]"} for a start snapshot already written in the entry, without the runs of constant fields, and
+     * without both (before obs19) — on 500-event entries of FINISHED events as the executor wrapper sends
+     * them (one sampler snapshot, the end the start's); CPU of this thread and bytes per event.
+     */
+    private void encodeObs19() throws Exception {
+        var batch = executorLikeBatch();
         // 0: the default; 1: no "=[k]"; 2: no runs of constant fields; 3: neither (before obs19)
         String[] names = {"default", "no_shared_start", "no_runs", "before_obs19"};
         var writers = new org.mida.observers.emit.WireWriter[] {
@@ -551,26 +560,7 @@ public final class ObserverOverheadBench {
      * flusher calls it; CPU time of this thread and wall time per event.
      */
     private void encodeShortcuts() throws Exception {
-        Map<String, Object> tel = Telemetry.shared().latest();
-        var batch = new ArrayList<TaskEvent>(500);
-        for (int i = 0; i < 500; i++) {
-            double t = org.mida.observers.sdk.Values.now();
-            batch.add(TaskEvent.builder(org.mida.observers.sdk.Ids.next())
-                    .workflowId("wf-encode")
-                    .campaignId("campaign-encode")
-                    .activityId("inc")
-                    .status(Status.FINISHED)
-                    .submittedAt(t)
-                    .startedAt(t + 1.234567e-5)
-                    .endedAt(org.mida.observers.sdk.Values.now() + 1.0012345e-3)
-                    .generated(Map.of("result", i + 1))
-                    .hostname("host")
-                    .user("user")
-                    .adapterId("java-sdk")
-                    .telemetryAtStart(tel)
-                    .telemetryAtEnd(tel)
-                    .build());
-        }
+        var batch = executorLikeBatch();
         var on = new org.mida.observers.emit.WireWriter(true, true);
         var off = new org.mida.observers.emit.WireWriter(true, false);
         EventCodec codec = EventCodec.shared();
