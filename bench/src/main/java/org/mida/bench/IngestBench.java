@@ -32,6 +32,7 @@ import org.mida.event.WorkflowEvent;
 import org.mida.server.app.Config;
 import org.mida.server.app.MidaServer;
 import org.mida.server.backend.EmbeddedNeo4j;
+import org.mida.server.ingest.IngestMetrics;
 import org.mida.server.ingest.IngestTransport;
 import org.mida.server.ingest.NodeProperties;
 import org.neo4j.driver.AuthTokens;
@@ -534,6 +535,7 @@ public final class IngestBench {
             Arrays.sort(lat);
             result.put(k + "_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
             result.put(k + "_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+            phases(result, k, server.metrics().recentBatches(), t0);
             result.put(k + "_peak_heap_mib", peakHeapMib());
             var graph = shape(server.driver());
             if (k.equals("e2e")) result.put("e2e_graph", graph);
@@ -874,6 +876,7 @@ public final class IngestBench {
             Arrays.sort(bl);
             result.put(k + "_batch_ms_p50", round(percentile(bl, 0.50) / 1e6, 1));
             result.put(k + "_batch_ms_p99", round(percentile(bl, 0.99) / 1e6, 1));
+            phases(result, k, server.metrics().recentBatches(), t0);
             progress(
                     "  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
                     actualRate,
@@ -891,6 +894,38 @@ public final class IngestBench {
                     result.get(k + "_batch_ms_p50"),
                     result.get(k + "_batch_ms_p99"));
         }
+    }
+
+    /**
+     * Where the phase's batches (those that ended after {@code fromNanos}, of the server's latest 4,096) spent
+     * their time: the mean ms per batch in each phase ({@code K_batch_phase_ms_mean}), and the five slowest
+     * batches with their events and split ({@code K_slowest_batches}), printed as progress too.
+     */
+    static void phases(Map<String, Object> result, String k, List<IngestMetrics.Batch> recent, long fromNanos) {
+        List<String> names = IngestMetrics.phaseNames();
+        var mine = new ArrayList<IngestMetrics.Batch>();
+        for (IngestMetrics.Batch b : recent) if (b.endNanos() > fromNanos) mine.add(b);
+        if (mine.isEmpty()) return;
+        var mean = new LinkedHashMap<String, Object>();
+        for (int i = 0; i < names.size(); i++) {
+            double sum = 0;
+            for (IngestMetrics.Batch b : mine) sum += b.phaseNanos()[i];
+            mean.put(names.get(i), round(sum / mine.size() / 1e6, 2));
+        }
+        result.put(k + "_batch_phase_ms_mean", mean);
+        mine.sort(Comparator.comparingLong(IngestMetrics.Batch::nanos).reversed());
+        var slowest = new ArrayList<Map<String, Object>>();
+        for (IngestMetrics.Batch b : mine.subList(0, Math.min(5, mine.size()))) {
+            var one = new LinkedHashMap<String, Object>();
+            one.put("ms", round(b.nanos() / 1e6, 1));
+            one.put("at_s", round((b.endNanos() - fromNanos) / 1e9, 1));
+            one.put("events", b.events());
+            for (int i = 0; i < names.size(); i++) one.put(names.get(i), round(b.phaseNanos()[i] / 1e6, 1));
+            slowest.add(one);
+        }
+        result.put(k + "_slowest_batches", slowest);
+        progress("  %s: mean ms per batch by phase %s", k, mean);
+        for (var one : slowest) progress("  %s: slow batch %s", k, one);
     }
 
     // ---------------------------------------------------------------- Flowcept's own consumer

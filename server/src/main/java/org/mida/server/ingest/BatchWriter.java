@@ -78,6 +78,8 @@ final class BatchWriter {
     private final DoubleSupplier clock;
     private final java.util.concurrent.atomic.AtomicLong replans = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong plans = new java.util.concurrent.atomic.AtomicLong();
+    /** Where the current batch's time goes (the ingest thread's; it resets it per batch). */
+    private final BatchPhases phases = new BatchPhases();
 
     public BatchWriter(Driver driver, EventCodec codec) {
         this(IngestTransport.driver(driver), codec);
@@ -236,7 +238,14 @@ final class BatchWriter {
             try {
                 // rebuilt from scratch if the transport retries the transaction (a deadlock, a lost leader);
                 // one past the transaction memory limit fails at once (TooBig), so that the ingest splits it
-                plan = transport.write(tx -> run(tx, batch, receivedAt));
+                long t0 = System.nanoTime();
+                long inside0 = inside();
+                try {
+                    plan = transport.write(tx -> run(tx, batch, receivedAt));
+                } finally {
+                    // what the transaction took besides reading, planning and writing: begin, commit, retries
+                    phases.addNanos(BatchPhases.Phase.COMMIT, System.nanoTime() - t0 - (inside() - inside0));
+                }
             } catch (RuntimeException e) {
                 if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile(e))) throw e;
                 replans.incrementAndGet();
@@ -311,10 +320,24 @@ final class BatchWriter {
         return replans.get();
     }
 
+    /** The phases of the current batch (ingest thread only). */
+    BatchPhases phases() {
+        return phases;
+    }
+
+    private long inside() {
+        return phases.get(BatchPhases.Phase.READ)
+                + phases.get(BatchPhases.Phase.PLAN)
+                + phases.get(BatchPhases.Phase.STATEMENTS);
+    }
+
     /** Reads what the batch names, plans it and runs the plan's statements in {@code tx}. */
     private IngestPlan run(WriteTransaction tx, Batch batch, double receivedAt) {
+        long t = System.nanoTime();
         Stored stored = read(tx, batch);
+        t = phases.add(BatchPhases.Phase.READ, t);
         IngestPlan p = IngestPlan.of(batch, stored, properties, receivedAt);
+        t = phases.add(BatchPhases.Phase.PLAN, t);
         plans.incrementAndGet();
         // the registry scopes the plan registers keys in (or whose bound refused one): planned again on a
         // fresh read of them under their lock, until the plan depends on no other scope; not when the fresh
@@ -333,6 +356,7 @@ final class BatchWriter {
             for (var e : fresh.entrySet())
                 if (!e.getValue().equals(known.getOrDefault(e.getKey(), Set.of()))) same = false;
             known.putAll(fresh);
+            t = phases.add(BatchPhases.Phase.READ, t);
             stored = new Stored(
                     stored.tasks(),
                     stored.workflows(),
@@ -345,14 +369,19 @@ final class BatchWriter {
                     known);
             if (same) continue;
             p = IngestPlan.of(batch, stored, properties, receivedAt);
+            t = phases.add(BatchPhases.Phase.PLAN, t);
             plans.incrementAndGet();
         }
-        for (IngestPlan.Step s : p.steps()) {
-            List<Map<String, Object>> conflicts =
-                    tx.run(WRITES.get(s.statement()).text(), s.parameters());
-            if (!conflicts.isEmpty())
-                throw new Replan(conflicts.size() + " entities made by another server meanwhile, e.g. "
-                        + conflicts.get(0).values().iterator().next());
+        try {
+            for (IngestPlan.Step s : p.steps()) {
+                List<Map<String, Object>> conflicts =
+                        tx.run(WRITES.get(s.statement()).text(), s.parameters());
+                if (!conflicts.isEmpty())
+                    throw new Replan(conflicts.size() + " entities made by another server meanwhile, e.g. "
+                            + conflicts.get(0).values().iterator().next());
+            }
+        } finally {
+            phases.add(BatchPhases.Phase.STATEMENTS, t);
         }
         return p;
     }

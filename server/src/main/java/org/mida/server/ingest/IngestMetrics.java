@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
@@ -41,6 +42,16 @@ public final class IngestMetrics {
     private final Counter writeFailures;
     private final Timer batch;
     private final AtomicLongArray recent = new AtomicLongArray(RECENT);
+    private final Timer[] phases = new Timer[BatchPhases.PHASES.length];
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Batch> recentBatches =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(RECENT);
+
+    /**
+     * One batch of the latest ones: when it ended ({@link System#nanoTime()}), what it took, how many events
+     * it wrote, and its time per phase ({@link #phaseNames()} order).
+     */
+    public record Batch(long endNanos, long nanos, int events, long[] phaseNanos) {}
+
     private volatile Pause pause;
     private volatile int held;
 
@@ -78,6 +89,12 @@ public final class IngestMetrics {
                 .description("Time to write and acknowledge one batch")
                 .serviceLevelObjectives(BUCKETS)
                 .register(registry);
+        for (BatchPhases.Phase p : BatchPhases.PHASES)
+            phases[p.ordinal()] = Timer.builder("mida.ingest.batch.phase")
+                    .description("Time of one batch in each of its phases (decode, hold, read, plan, statements,"
+                            + " commit, dead_letters, ack, listener)")
+                    .tag("phase", p.label)
+                    .register(registry);
     }
 
     private static Counter counter(MeterRegistry registry, String name, String help) {
@@ -147,9 +164,32 @@ public final class IngestMetrics {
     }
 
     void observeBatch(long nanos) {
+        observeBatch(nanos, 0, new long[BatchPhases.PHASES.length]);
+    }
+
+    void observeBatch(long nanos, int events, long[] phaseNanos) {
         long n = batch.count();
         batch.record(nanos, TimeUnit.NANOSECONDS);
         recent.set((int) (n % RECENT), nanos);
+        for (int i = 0; i < phases.length; i++) phases[i].record(phaseNanos[i], TimeUnit.NANOSECONDS);
+        recentBatches.set((int) (n % RECENT), new Batch(System.nanoTime(), nanos, events, phaseNanos));
+    }
+
+    /** The names of the phases of {@link Batch#phaseNanos()}, in order. */
+    public static List<String> phaseNames() {
+        var out = new java.util.ArrayList<String>();
+        for (BatchPhases.Phase p : BatchPhases.PHASES) out.add(p.label);
+        return out;
+    }
+
+    /** The latest batches, at most 4096, in no particular order. */
+    public List<Batch> recentBatches() {
+        var out = new java.util.ArrayList<Batch>();
+        for (int i = 0; i < RECENT; i++) {
+            Batch b = recentBatches.get(i);
+            if (b != null) out.add(b);
+        }
+        return out;
     }
 
     public long eventsIngested() {

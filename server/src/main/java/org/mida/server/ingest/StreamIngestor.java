@@ -99,6 +99,7 @@ public final class StreamIngestor implements AutoCloseable {
     private final Runnable probe;
     private final Thread thread;
     private final Linger linger;
+    private final long slowBatchNanos = BatchPhases.slowNanos();
     private volatile boolean running;
 
     /**
@@ -408,6 +409,8 @@ public final class StreamIngestor implements AutoCloseable {
     private void process(List<StreamEntry> entries, boolean flush) {
         long t0 = System.nanoTime();
         long t0Millis = System.currentTimeMillis();
+        BatchPhases phases = writer.phases();
+        phases.reset();
         var events = new ArrayList<Event>();
         var dead = new ArrayList<DeadLetter>();
         var ids = new ArrayList<StreamEntryID>(entries.size());
@@ -433,6 +436,7 @@ public final class StreamIngestor implements AutoCloseable {
             }
             for (EventCodec.Rejection r : d.rejections()) dead.add(deadLetter(entry, r.reason(), r.raw()));
         }
+        long t = phases.add(BatchPhases.Phase.DECODE, t0);
         var all = new ArrayList<Held>(held.size() + fresh.size());
         all.addAll(held);
         all.addAll(fresh);
@@ -446,7 +450,10 @@ public final class StreamIngestor implements AutoCloseable {
         for (StreamEntryID id : unfinished.keySet()) ids.add(id);
         ids.removeIf(stillOpen::containsKey);
         var changed = new ArrayList<Event>();
+        t = phases.add(BatchPhases.Phase.HOLD, t);
+        // the writer adds read, plan, statements and commit
         List<Event> written = events.isEmpty() ? List.of() : writeIsolating(events, sources, dead, changed);
+        t = System.nanoTime();
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
             try (var pipe = redis.pipelined()) {
@@ -459,6 +466,7 @@ public final class StreamIngestor implements AutoCloseable {
                     dead.size(),
                     stream.deadLetterName(),
                     dead.get(0).reason());
+            t = phases.add(BatchPhases.Phase.DEAD_LETTERS, t);
         }
         if (!ids.isEmpty()) {
             var idArray = ids.toArray(new StreamEntryID[0]);
@@ -467,6 +475,7 @@ public final class StreamIngestor implements AutoCloseable {
                 if (settings.deleteAcked()) pipe.xdel(settings.stream(), idArray);
                 pipe.sync();
             }
+            t = phases.add(BatchPhases.Phase.ACK, t);
         }
         held = keep;
         unfinished = stillOpen;
@@ -474,16 +483,26 @@ public final class StreamIngestor implements AutoCloseable {
         metrics.entriesRead(entries.size());
         if (events.isEmpty() && ids.isEmpty()) return; // only held events, none due: no batch
         metrics.eventsWritten(written.size());
-        long took = System.nanoTime() - t0;
-        metrics.observeBatch(took);
-        linger.observedBatch(took);
         if (listener != null && !changed.isEmpty()) {
             try {
                 listener.accept(changed);
             } catch (RuntimeException e) {
                 LOG.warn("ingest listener failed", e);
             }
+            phases.add(BatchPhases.Phase.LISTENER, t);
         }
+        long took = System.nanoTime() - t0;
+        long[] split = phases.snapshot();
+        metrics.observeBatch(took, events.size(), split);
+        linger.observedBatch(took);
+        if (took >= slowBatchNanos)
+            LOG.info(
+                    "slow ingest batch: {} ms for {} events ({} entries, {} held back): {}",
+                    took / 1_000_000,
+                    events.size(),
+                    entries.size(),
+                    keep.size(),
+                    BatchPhases.describe(split));
     }
 
     /**

@@ -1,0 +1,114 @@
+package org.mida.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.mida.server.ingest.IngestIT.finished;
+import static org.mida.server.ingest.IngestIT.running;
+import static org.mida.server.testing.TestServer.seconds;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.mida.server.testing.Backends;
+import org.mida.server.testing.TestServer;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a batch's time went: each batch's phases in the metrics ({@code /metrics} and the latest batches) and,
+ * past {@code -Dmida.ingest.slowBatchMs}, in a log line (issue 15's visibility tail).
+ */
+@ExtendWith(Backends.class)
+class BatchPhasesIT {
+
+    private TestServer server;
+    private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    private final Logger ingestLog = (Logger) LoggerFactory.getLogger(StreamIngestor.class);
+    private Level levelBefore;
+
+    @AfterEach
+    void stop() {
+        System.clearProperty(BatchPhases.SLOW_PROPERTY);
+        ingestLog.detachAppender(logged);
+        if (levelBefore != null) ingestLog.setLevel(levelBefore);
+        if (server != null) server.close();
+    }
+
+    private void ingestTenTasks() {
+        for (int i = 0; i < 10; i++) {
+            server.xadd(running("task-" + i, "wf", 100 + i, "file:///in/" + i));
+            server.xadd(finished("task-" + i, 200 + i, "file:///out/" + i));
+        }
+        server.awaitIngested(seconds(60));
+    }
+
+    @Test
+    void every_batch_records_its_time_by_phase_in_the_metrics() {
+        server = TestServer.start(c -> c.withIngestLinger(0));
+        ingestTenTasks();
+        List<IngestMetrics.Batch> batches = server.server().metrics().recentBatches();
+        assertThat(batches).isNotEmpty();
+        assertThat(batches.stream().mapToInt(IngestMetrics.Batch::events).sum())
+                .as("events written, over the batches")
+                .isEqualTo(20);
+        List<String> names = IngestMetrics.phaseNames();
+        assertThat(names)
+                .containsExactly(
+                        "decode", "hold", "read", "plan", "statements", "commit", "dead_letters", "ack", "listener");
+        for (IngestMetrics.Batch b : batches) {
+            long sum = 0;
+            for (long n : b.phaseNanos()) {
+                assertThat(n).isNotNegative();
+                sum += n;
+            }
+            assertThat(sum).as("the phases are parts of the batch").isLessThanOrEqualTo(b.nanos());
+            if (b.events() > 0) {
+                for (String p : List.of("decode", "read", "plan", "statements", "commit", "ack"))
+                    assertThat(b.phaseNanos()[names.indexOf(p)])
+                            .as(p + " of a batch that wrote " + b.events() + " events")
+                            .isPositive();
+            }
+        }
+        String metrics = server.get("/metrics").body();
+        for (String p : names)
+            assertThat(metrics).contains("mida_ingest_batch_phase_seconds_count{phase=\"" + p + "\"}");
+        assertThat(metrics).containsPattern("mida_ingest_batch_phase_seconds_sum\\{phase=\"statements\"} 0\\.0*[1-9]");
+    }
+
+    @Test
+    void a_batch_slower_than_the_threshold_is_logged_with_its_split() {
+        System.setProperty(BatchPhases.SLOW_PROPERTY, "0"); // every batch is "slow"
+        levelBefore = ingestLog.getLevel();
+        ingestLog.setLevel(Level.INFO);
+        logged.start();
+        ingestLog.addAppender(logged);
+        server = TestServer.start(c -> c.withIngestLinger(0));
+        ingestTenTasks();
+        var lines = logged.list.stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("slow ingest batch"))
+                .toList();
+        assertThat(lines).isNotEmpty();
+        assertThat(lines.get(0))
+                .containsPattern(
+                        "slow ingest batch: \\d+ ms for \\d+ events \\(\\d+ entries, \\d+ held back\\): decode "
+                                + "[0-9.]+, hold [0-9.]+, read [0-9.]+, plan [0-9.]+, statements [0-9.]+, commit [0-9.]+,"
+                                + " dead_letters [0-9.]+, ack [0-9.]+, listener [0-9.]+ ms");
+    }
+
+    @Test
+    void batches_under_the_threshold_are_not_logged() {
+        System.setProperty(BatchPhases.SLOW_PROPERTY, "600000");
+        levelBefore = ingestLog.getLevel();
+        ingestLog.setLevel(Level.INFO);
+        logged.start();
+        ingestLog.addAppender(logged);
+        server = TestServer.start(c -> c.withIngestLinger(0));
+        ingestTenTasks();
+        assertThat(logged.list.stream().map(ILoggingEvent::getFormattedMessage))
+                .noneMatch(m -> m.startsWith("slow ingest batch"));
+    }
+}
