@@ -112,7 +112,20 @@ public final class IngestBench {
 
         if (Boolean.getBoolean("mida.bench.latency.only")) {
             // the visibility phases alone, after the e2e warm-up (JIT): for looking into the latency
-            for (String r : rates.split(",")) latency(Integer.parseInt(r.trim()), latencySeconds, batch);
+            // mida.bench.latency.rules=nearest,fresh,…: the linger rules side by side, alternated, one fresh
+            // server each (A/B of the ingest's Linger rule; the server reads mida.ingest.linger.rule at start)
+            String rules = System.getProperty("mida.bench.latency.rules", "");
+            if (!rules.isBlank()) {
+                String[] each = rules.split(",");
+                for (int i = 0; i < each.length; i++) {
+                    System.setProperty("mida.ingest.linger.rule", each[i].trim());
+                    for (String r : rates.split(","))
+                        latency(Integer.parseInt(r.trim()), latencySeconds, batch, "_" + each[i].trim() + "_" + i);
+                }
+                System.clearProperty("mida.ingest.linger.rule");
+                return;
+            }
+            for (String r : rates.split(",")) latency(Integer.parseInt(r.trim()), latencySeconds, batch, "");
             return;
         }
         progress("measuring end to end: %d tasks, %d events", tasks, main.eventCount);
@@ -147,7 +160,9 @@ public final class IngestBench {
                 "e2e_mirrorcypher",
                 "e2e_paramsconvert",
                 "e2e_mirrorseparate",
-                "e2e_readsnative"))
+                "e2e_readsnative",
+                "e2e_interpreted",
+                "e2e_compiled"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -175,7 +190,9 @@ public final class IngestBench {
                 "e2e_mirrorcypher_graph",
                 "e2e_paramsconvert_graph",
                 "e2e_mirrorseparate_graph",
-                "e2e_readsnative_graph")) {
+                "e2e_readsnative_graph",
+                "e2e_interpreted_graph",
+                "e2e_compiled_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -191,7 +208,7 @@ public final class IngestBench {
             for (String r : rates.split(",")) {
                 int rate = Integer.parseInt(r.trim());
                 try {
-                    latency(rate, latencySeconds, batch);
+                    latency(rate, latencySeconds, batch, "");
                 } catch (Exception | AssertionError e) { // keep the throughput figures; report the failure
                     result.put("latency_" + rate + "_error", e.toString());
                     progress("latency measurement failed: %s", e);
@@ -251,6 +268,18 @@ public final class IngestBench {
                         "mida.ingest.reads",
                         "native",
                         () -> endToEnd(main, "e2e-readsnative", batch, "e2e_readsnative", c -> c));
+            // Neo4j's expression engine for the ingest's statements (compiled when hot), as before the 9th session
+            case "compiled" ->
+                withProperty(
+                        org.mida.server.ingest.PerBatch.ENGINE_PROPERTY,
+                        "default",
+                        () -> endToEnd(main, "e2e-compiled", batch, "e2e_compiled", c -> c));
+            // every Cypher expression of the database interpreted, the analytics' too (9th session's first try)
+            case "interpreted" ->
+                withProperty(
+                        EmbeddedNeo4j.EXPRESSION_ENGINE_PROPERTY,
+                        "INTERPRETED",
+                        () -> endToEnd(main, "e2e-interpreted", batch, "e2e_interpreted", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }
@@ -770,14 +799,14 @@ public final class IngestBench {
 
     // ---------------------------------------------------------------- latency at a steady rate
 
-    private void latency(int rate, int seconds, int batch) throws Exception {
+    private void latency(int rate, int seconds, int batch, String suffix) throws Exception {
         int sampleEvery = 100;
         int tasks = rate * seconds / 2;
         progress(
                 "latency: %d events/s for %d s (%d tasks), XADD -> visible via GET /api/tasks, 1 task in %d",
                 rate, seconds, tasks, sampleEvery);
         Workload w = Workload.generate("lat", tasks, PER_ENTRY, 99, codec);
-        Path dir = root.resolve("latency");
+        Path dir = root.resolve("latency" + suffix);
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(serverConfig(dir, redisPort, batch));
                 var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
@@ -838,6 +867,8 @@ public final class IngestBench {
             poller.start();
             long intervalNanos = (long) (1e9 * PER_ENTRY / rate);
             long batchesBefore = server.metrics().batches();
+            long updatesBefore = server.metrics().tasksUpdated();
+            long holdsBefore = server.metrics().holds();
             long t0 = System.nanoTime();
             int i = 0;
             for (Workload.Entry e : w.entries) {
@@ -855,7 +886,7 @@ public final class IngestBench {
             double actualRate = w.eventCount / ((tSent - t0) / 1e9);
             long[] lat = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
             if (!errors.isEmpty()) throw new AssertionError("latency polling failed: " + errors.subList(0, 1));
-            String k = "latency_" + rate;
+            String k = "latency_" + rate + suffix;
             result.put(k + "_rate_events_per_s", round(actualRate, 0));
             result.put(k + "_samples", lat.length);
             result.put(k + "_timeouts_120s", timeouts.get());
@@ -872,6 +903,9 @@ public final class IngestBench {
             long batches = server.metrics().batches() - batchesBefore;
             result.put(k + "_batches", batches);
             result.put(k + "_events_per_batch", round((double) w.eventCount / Math.max(1, batches), 1));
+            // coalescing meanwhile: tasks written twice (a create, then an update), events held back
+            result.put(k + "_task_updates", server.metrics().tasksUpdated() - updatesBefore);
+            result.put(k + "_holds", server.metrics().holds() - holdsBefore);
             long[] bl = server.metrics().recentBatchNanos();
             Arrays.sort(bl);
             result.put(k + "_batch_ms_p50", round(percentile(bl, 0.50) / 1e6, 1));

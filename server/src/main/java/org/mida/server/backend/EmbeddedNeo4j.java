@@ -218,6 +218,11 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         // Internal settings: without them closing takes ~10 s (Netty's quiet period).
         setInternal(builder, "netty_server_shutdown_quiet_period", 0);
         setInternal(builder, "netty_server_shutdown_timeout", Duration.ofSeconds(1));
+        // -Dmida.neo4j.expressionEngine=INTERPRETED|COMPILED|ONLY_WHEN_HOT: Cypher's expression engine (Neo4j's
+        // default compiles an expression to bytecode once hot; each database's plans then have classes of their
+        // own for the JIT to compile again), for benchmarks side by side
+        String engine = System.getProperty(EXPRESSION_ENGINE_PROPERTY, "").strip();
+        if (!engine.isEmpty()) setInternalEnum(builder, "cypher_expression_engine", engine);
 
         DatabaseManagementService service = builder.build();
         try {
@@ -574,6 +579,25 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         Throwable root = e;
         for (int i = 0; i < 32 && root.getCause() != null && root.getCause() != root; i++) root = root.getCause();
         return root == e ? e.toString() : e.getMessage() + " (cause: " + root + ")";
+    }
+
+    /** The system property that chooses Cypher's expression engine (benchmarks; Neo4j's default when unset). */
+    public static final String EXPRESSION_ENGINE_PROPERTY = "mida.neo4j.expressionEngine";
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void setInternalEnum(DatabaseManagementServiceBuilder builder, String field, String constant) {
+        try {
+            Class<?> settings = Class.forName(INTERNAL_SETTINGS);
+            Setting setting = (Setting) settings.getField(field).get(null);
+            Class<? extends Enum> type = null;
+            for (Class<?> c : settings.getDeclaredClasses())
+                if (c.isEnum() && c.getSimpleName().equals("CypherExpressionEngine")) type = (Class<? extends Enum>) c;
+            if (type == null) throw new ClassNotFoundException("CypherExpressionEngine");
+            builder.setConfig(setting, Enum.valueOf(type, constant.toUpperCase(java.util.Locale.ROOT)));
+            LOG.info("Neo4j internal setting {} = {}", field, constant);
+        } catch (ReflectiveOperationException | LinkageError | ClassCastException | IllegalArgumentException e) {
+            LOG.warn("Neo4j internal setting {} = {} not applied: {}", field, constant, e.toString());
+        }
     }
 
     @SuppressWarnings("unchecked")

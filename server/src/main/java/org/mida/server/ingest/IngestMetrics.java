@@ -40,6 +40,7 @@ public final class IngestMetrics {
     private final Counter deadLetters;
     private final Counter claimed;
     private final Counter writeFailures;
+    private final Counter holds;
     private final Timer batch;
     private final AtomicLongArray recent = new AtomicLongArray(RECENT);
     private final Timer[] phases = new Timer[BatchPhases.PHASES.length];
@@ -79,6 +80,10 @@ public final class IngestMetrics {
         claimed = counter(registry, "mida.ingest.claimed", "Entries claimed from dead consumers");
         writeFailures =
                 counter(registry, "mida.ingest.write.failures", "Batch writes that failed and were retried or split");
+        holds = counter(
+                registry,
+                "mida.ingest.holds",
+                "Task events held back for their task's final event (coalescing), each counted once");
         io.micrometer.core.instrument.Gauge.builder("mida.ingest.paused", this, m -> m.pause == null ? 0 : 1)
                 .description("1 while the ingest is paused by a storage fault (entries kept pending)")
                 .register(registry);
@@ -109,8 +114,15 @@ public final class IngestMetrics {
         events.increment(n);
     }
 
-    void held(int n) {
+    /** {@code n} events held now, {@code newly} of them held for the first time. */
+    void held(int n, int newly) {
         held = n;
+        holds.increment(newly);
+    }
+
+    /** Task events held back so far (coalescing), each counted once however long it was held. */
+    public long holds() {
+        return (long) holds.count();
     }
 
     /** Task events held back now, waiting for their task's final event (coalescing). */

@@ -13,9 +13,13 @@ package org.mida.server.ingest;
  * latest ones). An event is therefore held in a batch only while its linger ends more than half a cycle
  * after that batch starts; one whose linger ends sooner goes now rather than one whole batch later (at
  * 2,000 events/s on a 2-core machine, with batches of ≈ 240 ms and a linger of 250 ms, a RUNNING waited
- * two batches, ≈ 480 ms, where one is the linger's nearest). Events are always held in the batch that read
- * them (a backlogged stream, whose entries are older than the linger, still coalesces a task whose
- * FINISHED comes in the next batch, as before).
+ * two batches, ≈ 480 ms, where one is the linger's nearest). The same holds in the batch that read an
+ * event, unless the stream is backlogged (the read filled the batch: more entries wait, and the next
+ * batch starts at once): then events are always held in the batch that read them, so a backlogged stream,
+ * whose entries are older than the linger, still coalesces a task whose FINISHED comes in the next batch.
+ * (Holding every event in the batch that read it cost each RUNNING of a steady stream one whole batch,
+ * ≈ 330 ms of its ≈ 1 s visibility at 2,000 events/s on the 2-core benchmark machine: batches there take
+ * longer than the linger, so the linger of a fresh event had nearly always ended by the next batch.)
  *
  * <pre>{@code
  * var linger = new Linger(250);
@@ -24,29 +28,48 @@ package org.mida.server.ingest;
  * linger.observedBatch(System.nanoTime() - t0);
  * }</pre>
  *
- * <p>{@code -Dmida.ingest.linger.rule=read} restores the rule before (a linger from the read, held while
- * it lasts), for before/after runs.
+ * <p>{@code -Dmida.ingest.linger.rule=fresh} restores the rule before (every event held in the batch that
+ * read it), {@code read} the one before that (a linger from the read, held while it lasts), for
+ * before/after runs.
  */
 final class Linger {
-    /** The system property that restores the rule before ({@code read}). */
+    /** The system property that restores a rule before ({@code fresh} or {@code read}). */
     static final String RULE_PROPERTY = "mida.ingest.linger.rule";
+
+    /** When a held event is written. */
+    enum Rule {
+        /** At the batch nearest its linger's end; held in the batch that read it too when backlogged. */
+        NEAREST,
+        /** As NEAREST, but always held in the batch that read it (8th session). */
+        FRESH,
+        /** While its linger, counted from the read, lasts (before issue 15's 8th session). */
+        READ
+    }
 
     /** Weight of the newest batch in the cycle's average. */
     private static final double ALPHA = 0.3;
 
     private final long lingerNanos;
+    private final Rule rule;
     private final boolean fromRead;
     private double cycleNanos;
 
     Linger(long lingerMs) {
-        this(
-                lingerMs,
-                "read".equalsIgnoreCase(System.getProperty(RULE_PROPERTY, "").strip()));
+        this(lingerMs, rule(System.getProperty(RULE_PROPERTY, "")));
     }
 
-    Linger(long lingerMs, boolean fromRead) {
+    Linger(long lingerMs, Rule rule) {
         this.lingerNanos = Math.max(0, lingerMs) * 1_000_000;
-        this.fromRead = fromRead;
+        this.rule = rule;
+        this.fromRead = rule == Rule.READ;
+    }
+
+    static Rule rule(String name) {
+        return switch (name.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "read" -> Rule.READ;
+            case "fresh" -> Rule.FRESH;
+            default -> Rule.NEAREST;
+        };
     }
 
     /**
@@ -62,12 +85,15 @@ final class Linger {
     /**
      * Whether a task whose events in hand began lingering at {@code sinceNanos} (the oldest of them) is
      * held back from the batch that starts at {@code nowNanos}; {@code fresh}: one of its events was read
-     * for this batch.
+     * for this batch; {@code backlog}: that read filled the batch (more entries wait in the stream).
      */
-    boolean holds(long sinceNanos, long nowNanos, boolean fresh) {
+    boolean holds(long sinceNanos, long nowNanos, boolean fresh, boolean backlog) {
         long left = sinceNanos + lingerNanos - nowNanos;
-        if (fromRead) return left > 0;
-        return fresh || left > cycleNanos / 2;
+        return switch (rule) {
+            case READ -> left > 0;
+            case FRESH -> fresh || left > cycleNanos / 2;
+            case NEAREST -> (fresh && backlog) || left > cycleNanos / 2;
+        };
     }
 
     /** How long until a held event that began lingering at {@code sinceNanos} is due, in ms (≥ 0). */

@@ -38,8 +38,8 @@ import redis.clients.jedis.resps.StreamEntry;
  *
  * <p>Coalescing ({@link Settings#lingerMs()} &gt; 0): a task event that is not final (RUNNING, SUBMITTED
  * …) and whose task has no final event in the batch is held back, in memory, for about the linger time
- * after its entry entered the stream ({@link Linger}: always in the batch that read it, then while the
- * linger ends more than half a batch later), so that the FINISHED (or ERROR) event that usually follows soon lands in the same
+ * after its entry entered the stream ({@link Linger}: while the linger ends more than half a batch later;
+ * when the stream is backlogged, always in the batch that read it), so that the FINISHED (or ERROR) event that usually follows soon lands in the same
  * batch and the task is written once, as one create, instead of a create and an update. A held event's
  * stream entry stays pending (unacknowledged) until every event it carries is committed, so a crash
  * loses nothing (the entry is re-read at the next start, the writes are idempotent); a held event that
@@ -110,6 +110,11 @@ public final class StreamIngestor implements AutoCloseable {
 
     /** Events held back, oldest first (ingest thread only). */
     private List<Held> held = List.of();
+    /**
+     * Whether the latest read filled the batch, or claimed entries another consumer left (ingest thread): more
+     * entries wait, so the events read are held for the next batch, which starts at once ({@link Linger}).
+     */
+    private boolean backlog;
     /** Entries read, not acknowledged yet because some of their events are held: how many (ingest thread). */
     private Map<StreamEntryID, Integer> unfinished = Map.of();
 
@@ -342,6 +347,7 @@ public final class StreamIngestor implements AutoCloseable {
             double perEntry = Math.max(1.0, (double) events / out.size());
             countPerRead = (int) Math.max(1, Math.min(maxPerRead, Math.ceil((batchSize - events) / perEntry)));
         }
+        backlog = events >= batchSize;
         return out;
     }
 
@@ -394,6 +400,7 @@ public final class StreamIngestor implements AutoCloseable {
         var live = new ArrayList<StreamEntry>();
         for (StreamEntry e : got) if (e != null) live.add(e);
         if (!live.isEmpty()) {
+            backlog = true;
             metrics.claimed(live.size());
             LOG.info("claimed {} entries left pending by another consumer", live.size());
         }
@@ -479,7 +486,9 @@ public final class StreamIngestor implements AutoCloseable {
         }
         held = keep;
         unfinished = stillOpen;
-        metrics.held(keep.size());
+        int newly = 0;
+        for (Held h : keep) if (h.readNanos() == t0) newly++;
+        metrics.held(keep.size(), newly);
         metrics.entriesRead(entries.size());
         if (events.isEmpty() && ids.isEmpty()) return; // only held events, none due: no batch
         metrics.eventsWritten(written.size());
@@ -507,8 +516,9 @@ public final class StreamIngestor implements AutoCloseable {
 
     /**
      * The events to hold back (coalescing): every event of a task none of whose events in hand is final,
-     * while {@link Linger#holds} says so for the task's oldest event in hand (always in the batch that read
-     * it, then while its linger ends more than half a batch from now); at most half a batch, the youngest
+     * while {@link Linger#holds} says so for the task's oldest event in hand (while its linger ends more than
+     * half a batch from now; in the batch that read it always when the stream is backlogged); at most half a
+     * batch, the youngest
      * tasks first (the older ones are written).
      */
     private List<Held> holdBack(List<Held> all, long now) {
@@ -525,7 +535,8 @@ public final class StreamIngestor implements AutoCloseable {
         }
         var tasks = new ArrayList<String>();
         for (var e : since.entrySet())
-            if (!done.contains(e.getKey()) && linger.holds(e.getValue(), now, firstRead.get(e.getKey()) == now))
+            if (!done.contains(e.getKey())
+                    && linger.holds(e.getValue(), now, firstRead.get(e.getKey()) == now, backlog))
                 tasks.add(e.getKey());
         int cap = Math.max(0, settings.batchSize() / 2);
         var hold = new java.util.HashSet<String>();

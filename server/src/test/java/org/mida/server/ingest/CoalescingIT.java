@@ -50,6 +50,7 @@ class CoalescingIT {
     void with_a_linger_running_and_finished_in_different_batches_are_written_as_one_create() {
         runningThenFinished(10_000);
         var m = server.server().metrics();
+        assertThat(m.holds()).as("each RUNNING held once").isEqualTo(100);
         assertThat(m.tasksCreated()).isEqualTo(100);
         assertThat(m.tasksUpdated()).as("no task written twice").isZero();
         assertThat(m.heldEvents()).isZero();
@@ -84,9 +85,10 @@ class CoalescingIT {
     }
 
     @Test
-    void a_running_whose_entry_waited_in_the_stream_past_its_linger_is_written_with_the_next_batch() {
+    void a_running_whose_entry_waited_in_the_stream_past_its_linger_is_written_with_the_batch_that_read_it() {
         // the linger runs from when the entry entered the stream (its id's time), not from when the ingest
-        // got round to it: an entry two minutes old is held in the batch that read it only
+        // got round to it: an entry two minutes old, in a stream that is not backlogged, is not held at all
+        // (before, it was held a whole linger after its read; then, in the batch that read it)
         server = TestServer.start(c -> c.withIngestLinger(10_000));
         long twoMinutesAgo = System.currentTimeMillis() - 120_000;
         server.server()
@@ -103,6 +105,9 @@ class CoalescingIT {
         // (the gauge is set after the batch's commit and acknowledgement)
         TestServer.await(
                 seconds(8), "nothing held", () -> server.server().metrics().heldEvents() == 0);
+        assertThat(server.server().metrics().holds())
+                .as("events ever held back")
+                .isZero();
     }
 
     @Test
