@@ -161,8 +161,7 @@ public final class IngestBench {
                 "e2e_paramsconvert",
                 "e2e_mirrorseparate",
                 "e2e_readsnative",
-                "e2e_interpreted",
-                "e2e_compiled"))
+                "e2e_interpreted"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -191,8 +190,7 @@ public final class IngestBench {
                 "e2e_paramsconvert_graph",
                 "e2e_mirrorseparate_graph",
                 "e2e_readsnative_graph",
-                "e2e_interpreted_graph",
-                "e2e_compiled_graph")) {
+                "e2e_interpreted_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -268,13 +266,8 @@ public final class IngestBench {
                         "mida.ingest.reads",
                         "native",
                         () -> endToEnd(main, "e2e-readsnative", batch, "e2e_readsnative", c -> c));
-            // Neo4j's expression engine for the ingest's statements (compiled when hot), as before the 9th session
-            case "compiled" ->
-                withProperty(
-                        org.mida.server.ingest.PerBatch.ENGINE_PROPERTY,
-                        "default",
-                        () -> endToEnd(main, "e2e-compiled", batch, "e2e_compiled", c -> c));
-            // every Cypher expression of the database interpreted, the analytics' too (9th session's first try)
+            // every Cypher expression of the database interpreted (-Dmida.neo4j.expressionEngine; 9th session:
+            // unresolved)
             case "interpreted" ->
                 withProperty(
                         EmbeddedNeo4j.EXPRESSION_ENGINE_PROPERTY,
