@@ -175,10 +175,6 @@ public final class IngestMetrics {
         tasksUpdated.increment(updated);
     }
 
-    void observeBatch(long nanos) {
-        observeBatch(nanos, 0, new long[BatchPhases.PHASES.length]);
-    }
-
     void observeBatch(long nanos, int events, long[] phaseNanos) {
         long n = batch.count();
         batch.record(nanos, TimeUnit.NANOSECONDS);
