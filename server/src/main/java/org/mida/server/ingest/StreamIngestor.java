@@ -115,6 +115,8 @@ public final class StreamIngestor implements AutoCloseable {
      * entries wait, so the events read are held for the next batch, which starts at once ({@link Linger}).
      */
     private boolean backlog;
+    /** Events per entry in the latest read (ingest thread): how many entries a batch's first read asks for. */
+    private double eventsPerEntry;
     /** Entries read, not acknowledged yet because some of their events are held: how many (ingest thread). */
     private Map<StreamEntryID, Integer> unfinished = Map.of();
 
@@ -325,8 +327,12 @@ public final class StreamIngestor implements AutoCloseable {
         // the events held back travel with the next batch: read that many fewer
         int batchSize = Math.max(1, settings.batchSize() - held.size());
         int maxPerRead = Math.max(1, Math.min(batchSize, 1000));
-        // the first read is small: entries may carry arrays of many events
-        int countPerRead = Math.min(maxPerRead, 64);
+        // the first read asks for as many entries as the latest read's events per entry say fill the batch
+        // (one entry before any: entries may carry arrays of many events); before, 64 entries, which made
+        // batches of 6,400 events of 100-event entries whatever the batch size (500 gave 6,400 too)
+        int countPerRead = eventsPerEntry <= 0
+                ? 1
+                : (int) Math.max(1, Math.min(maxPerRead, Math.floor(batchSize / eventsPerEntry)));
         boolean first = true;
         int events = 0;
         while (events < batchSize) {
@@ -348,6 +354,7 @@ public final class StreamIngestor implements AutoCloseable {
             countPerRead = (int) Math.max(1, Math.min(maxPerRead, Math.ceil((batchSize - events) / perEntry)));
         }
         backlog = events >= batchSize;
+        if (!out.isEmpty()) eventsPerEntry = (double) events / out.size();
         return out;
     }
 

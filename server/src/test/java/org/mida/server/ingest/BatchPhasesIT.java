@@ -78,6 +78,30 @@ class BatchPhasesIT {
         assertThat(metrics).containsPattern("mida_ingest_batch_phase_seconds_sum\\{phase=\"statements\"} 0\\.0*[1-9]");
     }
 
+    @Test
+    void a_batch_holds_about_the_batch_size_whatever_the_events_per_entry() {
+        // entries of 100 events (an observer's flushed buffer), batch size 500: before, a batch's first read
+        // asked for 64 entries whatever they carried, and wrote these 3,000 events as one batch
+        server = TestServer.start(c -> c.withIngest(500, "batch-bound", 60_000).withIngestLinger(0));
+        try (var tx = server.server().redis().multi()) { // all in the stream before the ingest's read returns
+            for (int e = 0; e < 30; e++) {
+                var events = new java.util.StringJoiner(",", "[", "]");
+                for (int i = 0; i < 100; i++) events.add(running("t-" + e + "-" + i, "wf", 1 + i, "file:///in/" + e));
+                tx.xadd(
+                        server.stream(),
+                        redis.clients.jedis.params.XAddParams.xAddParams(),
+                        java.util.Map.of(org.mida.event.EventStream.FIELD, events.toString()));
+            }
+            tx.exec();
+        }
+        server.awaitIngested(seconds(60));
+        List<IngestMetrics.Batch> batches = server.server().metrics().recentBatches();
+        assertThat(batches.stream().mapToInt(IngestMetrics.Batch::events).sum()).isEqualTo(3_000);
+        assertThat(batches)
+                .as("at most the batch size and one entry")
+                .allSatisfy(b -> assertThat(b.events()).isLessThanOrEqualTo(600));
+    }
+
     /** Ten tasks ingested by a server whose slow-batch threshold is {@code slowMs}; the slow-batch lines logged. */
     private List<String> slowBatchLines(String slowMs) {
         System.setProperty(BatchPhases.SLOW_PROPERTY, slowMs);
