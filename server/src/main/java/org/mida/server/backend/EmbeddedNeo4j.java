@@ -222,7 +222,11 @@ public final class EmbeddedNeo4j implements AutoCloseable {
         // default compiles an expression to bytecode once hot; each database's plans then have classes of their
         // own for the JIT to compile again), for benchmarks side by side
         String engine = System.getProperty(EXPRESSION_ENGINE_PROPERTY, "").strip();
-        if (!engine.isEmpty()) setInternalEnum(builder, "cypher_expression_engine", engine);
+        Object value = engine.isEmpty() ? null : internalEnum("CypherExpressionEngine", engine);
+        if (value != null) {
+            setInternal(builder, "cypher_expression_engine", value);
+            LOG.info("Neo4j internal setting cypher_expression_engine = {}", value);
+        }
 
         DatabaseManagementService service = builder.build();
         try {
@@ -584,19 +588,15 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     /** The system property that chooses Cypher's expression engine (benchmarks; Neo4j's default when unset). */
     public static final String EXPRESSION_ENGINE_PROPERTY = "mida.neo4j.expressionEngine";
 
+    /** The constant {@code name} of the internal settings' enum {@code type}; null (a warning) when there is none. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void setInternalEnum(DatabaseManagementServiceBuilder builder, String field, String constant) {
+    private static Object internalEnum(String type, String name) {
         try {
-            Class<?> settings = Class.forName(INTERNAL_SETTINGS);
-            Setting setting = (Setting) settings.getField(field).get(null);
-            Class<? extends Enum> type = null;
-            for (Class<?> c : settings.getDeclaredClasses())
-                if (c.isEnum() && c.getSimpleName().equals("CypherExpressionEngine")) type = (Class<? extends Enum>) c;
-            if (type == null) throw new ClassNotFoundException("CypherExpressionEngine");
-            builder.setConfig(setting, Enum.valueOf(type, constant.toUpperCase(java.util.Locale.ROOT)));
-            LOG.info("Neo4j internal setting {} = {}", field, constant);
+            Class<? extends Enum> c = (Class<? extends Enum>) Class.forName(INTERNAL_SETTINGS + "$" + type);
+            return Enum.valueOf(c, name.toUpperCase(java.util.Locale.ROOT));
         } catch (ReflectiveOperationException | LinkageError | ClassCastException | IllegalArgumentException e) {
-            LOG.warn("Neo4j internal setting {} = {} not applied: {}", field, constant, e.toString());
+            LOG.warn("Neo4j internal setting value {}.{} not available: {}", type, name, e.toString());
+            return null;
         }
     }
 

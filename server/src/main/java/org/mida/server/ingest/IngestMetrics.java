@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The ingest loop's meters, registered in the server's Micrometer registry (exposed by {@code /metrics}
@@ -42,7 +41,6 @@ public final class IngestMetrics {
     private final Counter writeFailures;
     private final Counter holds;
     private final Timer batch;
-    private final AtomicLongArray recent = new AtomicLongArray(RECENT);
     private final Timer[] phases = new Timer[BatchPhases.PHASES.length];
     private final java.util.concurrent.atomic.AtomicReferenceArray<Batch> recentBatches =
             new java.util.concurrent.atomic.AtomicReferenceArray<>(RECENT);
@@ -178,7 +176,6 @@ public final class IngestMetrics {
     void observeBatch(long nanos, int events, long[] phaseNanos) {
         long n = batch.count();
         batch.record(nanos, TimeUnit.NANOSECONDS);
-        recent.set((int) (n % RECENT), nanos);
         for (int i = 0; i < phases.length; i++) phases[i].record(phaseNanos[i], TimeUnit.NANOSECONDS);
         recentBatches.set((int) (n % RECENT), new Batch(System.nanoTime(), nanos, events, phaseNanos));
     }
@@ -214,9 +211,6 @@ public final class IngestMetrics {
 
     /** Latencies (ns) of the latest batches, at most 4096, in no particular order. */
     public long[] recentBatchNanos() {
-        int n = (int) Math.min(batch.count(), RECENT);
-        long[] out = new long[n];
-        for (int i = 0; i < n; i++) out[i] = recent.get(i);
-        return out;
+        return recentBatches().stream().mapToLong(Batch::nanos).toArray();
     }
 }

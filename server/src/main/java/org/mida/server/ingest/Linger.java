@@ -51,7 +51,6 @@ final class Linger {
 
     private final long lingerNanos;
     private final Rule rule;
-    private final boolean fromRead;
     private double cycleNanos;
 
     Linger(long lingerMs) {
@@ -61,7 +60,6 @@ final class Linger {
     Linger(long lingerMs, Rule rule) {
         this.lingerNanos = Math.max(0, lingerMs) * 1_000_000;
         this.rule = rule;
-        this.fromRead = rule == Rule.READ;
     }
 
     static Rule rule(String name) {
@@ -78,7 +76,7 @@ final class Linger {
      * {@code readMillis}).
      */
     long since(long readNanos, long readMillis, long entryMillis) {
-        if (fromRead) return readNanos;
+        if (rule == Rule.READ) return readNanos;
         return readNanos - Math.max(0, readMillis - entryMillis) * 1_000_000;
     }
 
@@ -98,7 +96,7 @@ final class Linger {
 
     /** How long until a held event that began lingering at {@code sinceNanos} is due, in ms (≥ 0). */
     long dueInMillis(long sinceNanos, long nowNanos) {
-        long left = sinceNanos + lingerNanos - nowNanos - (fromRead ? 0 : (long) (cycleNanos / 2));
+        long left = sinceNanos + lingerNanos - nowNanos - (rule == Rule.READ ? 0 : (long) (cycleNanos / 2));
         return Math.max(0, left / 1_000_000);
     }
 

@@ -525,8 +525,7 @@ public final class StreamIngestor implements AutoCloseable {
      * The events to hold back (coalescing): every event of a task none of whose events in hand is final,
      * while {@link Linger#holds} says so for the task's oldest event in hand (while its linger ends more than
      * half a batch from now; in the batch that read it always when the stream is backlogged); at most half a
-     * batch, the youngest
-     * tasks first (the older ones are written).
+     * batch, the youngest tasks first (the older ones are written).
      */
     private List<Held> holdBack(List<Held> all, long now) {
         var since = new java.util.LinkedHashMap<String, Long>();
