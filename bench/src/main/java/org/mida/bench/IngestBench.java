@@ -118,11 +118,12 @@ public final class IngestBench {
             if (!rules.isBlank()) {
                 String[] each = rules.split(",");
                 for (int i = 0; i < each.length; i++) {
-                    System.setProperty("mida.ingest.linger.rule", each[i].trim());
-                    for (String r : rates.split(","))
-                        latency(Integer.parseInt(r.trim()), latencySeconds, batch, "_" + each[i].trim() + "_" + i);
+                    String suffix = "_" + each[i].trim() + "_" + i;
+                    withProperty("mida.ingest.linger.rule", each[i].trim(), () -> {
+                        for (String r : rates.split(","))
+                            latency(Integer.parseInt(r.trim()), latencySeconds, batch, suffix);
+                    });
                 }
-                System.clearProperty("mida.ingest.linger.rule");
                 return;
             }
             for (String r : rates.split(",")) latency(Integer.parseInt(r.trim()), latencySeconds, batch, "");
