@@ -56,6 +56,45 @@ class CoalescingIT {
         assertThat(m.heldEvents()).isZero();
     }
 
+    /**
+     * A backlog (every entry in the stream before the first read, 100 events each) whose FINISHED follows its
+     * RUNNING by 800 events, at batch size 1,000: each batch holds its last 400 RUNNINGs. Before, the next
+     * batch read 1,000 less those 400 events and a hundred of them met no FINISHED (written twice); now it
+     * reads a whole batch of new events and every task is written once.
+     */
+    @Test
+    void in_a_backlog_a_held_running_meets_a_finished_that_comes_up_to_a_batch_later() {
+        server =
+                TestServer.start(c -> c.withIngest(1_000, "backlog-lag", 60_000).withIngestLinger(10_000));
+        int tasks = 3_000;
+        int lag = 400; // tasks started between a task's RUNNING and its FINISHED
+        var events = new java.util.ArrayList<String>();
+        for (int i = 0; i < tasks + lag; i++) {
+            if (i < tasks) events.add(running("t-" + i, "wf", 1 + i, "file:///in/" + (i % 7)));
+            if (i >= lag) events.add(finished("t-" + (i - lag), 1 + i, "file:///out/" + (i - lag)));
+        }
+        try (var tx = server.server().redis().multi()) { // all in the stream before the ingest's read returns
+            for (int from = 0; from < events.size(); from += 100)
+                tx.xadd(
+                        server.stream(),
+                        redis.clients.jedis.params.XAddParams.xAddParams(),
+                        java.util.Map.of(
+                                org.mida.event.EventStream.FIELD,
+                                "[" + String.join(",", events.subList(from, Math.min(from + 100, events.size())))
+                                        + "]"));
+            tx.exec();
+        }
+        server.awaitIngested(seconds(120));
+        assertThat(server.count("MATCH (t:Task {status:'FINISHED'}) RETURN count(t)"))
+                .isEqualTo(tasks);
+        var m = server.server().metrics();
+        assertThat(m.tasksCreated()).isEqualTo(tasks);
+        assertThat(m.tasksUpdated()).as("no task written twice").isZero();
+        assertThat(m.recentBatches())
+                .as("a batch: the batch size of new events, one entry more, and up to half a batch held")
+                .allSatisfy(b -> assertThat(b.events()).isLessThanOrEqualTo(1_600));
+    }
+
     @Test
     void without_a_linger_each_event_is_written_with_its_batch() {
         runningThenFinished(0);
