@@ -58,6 +58,12 @@ public final class IngestBench {
     private final Path root;
     /** Phases run so far: each gets a data directory of its own. */
     private int phases;
+    /**
+     * {@code mida.bench.rounds.store=kept}: while {@link #alternate} runs, each phase key's server (e2e and
+     * variants) and raw store, kept from round to round (a long-lived server's steady state: its plans and
+     * their generated code stay), each round writing a workload of its own ids; null otherwise.
+     */
+    private Map<String, AutoCloseable> kept;
 
     private IngestBench(Path root) {
         this.root = root;
@@ -162,7 +168,8 @@ public final class IngestBench {
                 "e2e_paramsconvert",
                 "e2e_mirrorseparate",
                 "e2e_readsnative",
-                "e2e_interpreted"))
+                "e2e_interpreted",
+                "e2e_lessheld"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -191,14 +198,16 @@ public final class IngestBench {
                 "e2e_paramsconvert_graph",
                 "e2e_mirrorseparate_graph",
                 "e2e_readsnative_graph",
-                "e2e_interpreted_graph")) {
+                "e2e_interpreted_graph",
+                "e2e_lessheld_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
         }
-        if (!e2eShape.equals(rawShape))
+        // with kept stores (mida.bench.rounds.store=kept) alternate compared the stores of all rounds itself
+        if (e2eShape != null && !e2eShape.equals(rawShape))
             throw new AssertionError("end-to-end and raw graphs differ:\n e2e " + e2eShape + "\n raw " + rawShape);
-        result.put("graph", e2eShape);
+        result.put("graph", rawShape);
         progress(
                 "e2e %.0f task events/s (%.0f tasks/s), raw %.0f tasks/s, ratio %.3f",
                 result.get("e2e_task_events_per_s"), e2eTasks, rawTasks, result.get("ratio_e2e_to_raw"));
@@ -321,29 +330,45 @@ public final class IngestBench {
         int warmRounds = Math.min(rounds - 1, intProp("mida.bench.rounds.warm", rounds > 2 ? 2 : 0));
         var figures = new LinkedHashMap<String, Map<String, List<Object>>>();
         int position = 0;
-        for (int r = 1; r <= rounds; r++) {
-            for (String v : order) {
-                position++;
-                progress("round %d of %d, phase %d: %s", r, rounds, position, v);
-                if (v.equals("e2e")) endToEnd(main, "e2e", batch, "e2e", c -> c);
-                else if (v.equals("raw_embedded")) raw(main, "raw-embedded", "raw_embedded", true);
-                else variant(v, main, batch);
-                String k = v.equals("e2e") || v.equals("raw_embedded") ? v : "e2e_" + v;
-                var f = figures.computeIfAbsent(k, x -> new LinkedHashMap<>());
-                f.computeIfAbsent("position", x -> new ArrayList<>()).add(position);
-                f.computeIfAbsent("counted", x -> new ArrayList<>()).add(r > warmRounds);
-                if (result.containsKey(k + "_window_ms"))
-                    f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
-                for (String name : ROUND_FIGURES)
-                    f.computeIfAbsent(name, x -> new ArrayList<>()).add(result.get(k + "_" + name));
-                progress(
-                        "  %s: %.1f µs CPU per event (%.1f outside JIT/GC/VM threads; JIT %.2f s, GC %.2f s CPU)%s",
-                        k,
-                        result.get(k + "_cpu_us_per_task_event"),
-                        result.get(k + "_cpu_other_us_per_task_event"),
-                        result.get(k + "_cpu_jit_seconds"),
-                        result.get(k + "_cpu_gc_seconds"),
-                        r > warmRounds ? "" : " (warm round, not in the medians)");
+        // mida.bench.rounds.store=kept: one store per phase key for all rounds, a workload of new ids per round
+        // (same shape: same seed); fresh (default): a fresh store per phase, the same workload every round
+        boolean keep = "kept".equals(System.getProperty("mida.bench.rounds.store", "fresh"));
+        result.put("rounds_store", keep ? "kept" : "fresh");
+        if (keep) kept = new LinkedHashMap<>();
+        try {
+            for (int r = 1; r <= rounds; r++) {
+                Workload w =
+                        keep ? Workload.generate(main.prefix + "-r" + r, main.taskCount, PER_ENTRY, 42, codec) : main;
+                for (String v : order) {
+                    position++;
+                    progress("round %d of %d, phase %d: %s", r, rounds, position, v);
+                    if (v.equals("e2e")) endToEnd(w, "e2e", batch, "e2e", c -> c);
+                    else if (v.equals("raw_embedded")) raw(w, "raw-embedded", "raw_embedded", true);
+                    else variant(v, w, batch);
+                    roundFigures(figures, v, position, r > warmRounds);
+                }
+            }
+            if (keep) {
+                // every kept store holds the same graph (all rounds'); the plain phases after this compare fresh ones
+                Object raw = result.remove("raw_embedded_graph");
+                for (String k : figures.keySet()) {
+                    Object g = result.remove(k + "_graph");
+                    if (g != null && !g.equals(raw))
+                        throw new AssertionError(
+                                k + "'s kept store differs from the raw one:\n " + g + "\n raw " + raw);
+                }
+                result.put("rounds_store_graph", raw);
+            }
+        } finally {
+            if (kept != null) {
+                for (var e : kept.entrySet()) {
+                    try {
+                        e.getValue().close();
+                    } catch (Exception ex) {
+                        progress("closing the kept store of %s failed: %s", e.getKey(), ex);
+                    }
+                }
+                kept = null;
             }
         }
         result.put("rounds", rounds);
@@ -379,6 +404,26 @@ public final class IngestBench {
                     "ratio_" + k + "_to_e2e_cpu_other_median",
                     round((double) result.get(k + "_median_cpu_other_us_per_task_event") / baseOther, 3));
         }
+    }
+
+    /** Collects the phase {@code v} just run (at {@code position}) into {@code figures} and prints its CPU. */
+    private void roundFigures(Map<String, Map<String, List<Object>>> figures, String v, int position, boolean counted) {
+        String k = v.equals("e2e") || v.equals("raw_embedded") ? v : "e2e_" + v;
+        var f = figures.computeIfAbsent(k, x -> new LinkedHashMap<>());
+        f.computeIfAbsent("position", x -> new ArrayList<>()).add(position);
+        f.computeIfAbsent("counted", x -> new ArrayList<>()).add(counted);
+        if (result.containsKey(k + "_window_ms"))
+            f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
+        for (String name : ROUND_FIGURES)
+            f.computeIfAbsent(name, x -> new ArrayList<>()).add(result.get(k + "_" + name));
+        progress(
+                "  %s: %.1f µs CPU per event (%.1f outside JIT/GC/VM threads; JIT %.2f s, GC %.2f s CPU)%s",
+                k,
+                result.get(k + "_cpu_us_per_task_event"),
+                result.get(k + "_cpu_other_us_per_task_event"),
+                result.get(k + "_cpu_jit_seconds"),
+                result.get(k + "_cpu_gc_seconds"),
+                counted ? "" : " (warm round, not in the medians)");
     }
 
     private static double median(List<Object> values) {
@@ -456,6 +501,20 @@ public final class IngestBench {
     /** The e2e phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. */
     private void endToEnd(Workload w, String name, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
             throws Exception {
+        if (kept != null && key != null) {
+            // mida.bench.rounds.store=kept: this key's server of the rounds before, with its plans
+            var k = (KeptServer) kept.get(key);
+            if (k == null) {
+                Path dir = root.resolve(name + "-kept-" + (++phases));
+                k = KeptServer.start(dir, cfg.apply(serverConfig(dir, BenchSupport.freePort(), batch)));
+                kept.put(key, k);
+                warmPlans(k.server(), k.redis(), new EventStream(k.server().config().stream()), batch);
+            }
+            measure(w, name, k.server(), k.redis(), key);
+            // the mirror's re-read of the last batches, which a fresh phase's close cuts off, not in the next phase
+            k.server().mirror().awaitApplied(30_000);
+            return;
+        }
         // a fresh store every phase, also when a phase runs again (mida.bench.rounds): the same workload on the
         // last phase's store would be a replay (no task created); deleted after it
         Path dir = root.resolve(name + "-" + (++phases));
@@ -466,6 +525,24 @@ public final class IngestBench {
         }
     }
 
+    /** A server kept over the rounds ({@code mida.bench.rounds.store=kept}); closing it deletes its store. */
+    private record KeptServer(Path dir, MidaServer server, JedisPooled redis) implements AutoCloseable {
+        static KeptServer start(Path dir, Config config) {
+            var server = MidaServer.start(config);
+            return new KeptServer(dir, server, new JedisPooled(java.net.URI.create(server.redisUri())));
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                redis.close();
+                server.close();
+            } finally {
+                BenchSupport.deleteTree(dir);
+            }
+        }
+    }
+
     private void endToEnd(
             Workload w, String name, Path dir, int batch, String key, java.util.function.UnaryOperator<Config> cfg)
             throws Exception {
@@ -473,8 +550,16 @@ public final class IngestBench {
         int redisPort = BenchSupport.freePort();
         try (var server = MidaServer.start(cfg.apply(serverConfig(dir, redisPort, batch)));
                 var redis = new JedisPooled(java.net.URI.create(server.redisUri()))) {
+            if (record) warmPlans(server, redis, new EventStream(server.config().stream()), batch);
+            measure(w, name, server, redis, key);
+        }
+    }
+
+    /** XADDs the workload to {@code server}'s stream, waits until it is ingested, checks and records it. */
+    private void measure(Workload w, String name, MidaServer server, JedisPooled redis, String key) throws Exception {
+        boolean record = key != null;
+        {
             var stream = new EventStream(server.config().stream());
-            if (record) warmPlans(server, redis, stream, batch);
             resetPeakHeap();
             long eventsBefore = server.metrics().eventsIngested();
             long batchesBefore = server.metrics().batches();
@@ -519,7 +604,13 @@ public final class IngestBench {
                     server.driver(),
                     "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
                     Map.of("p", w.prefix + "/"));
-            long all = count(server.driver(), "MATCH (t:Task) RETURN count(t)", Map.of());
+            // every task of the store (a fresh one), or of this workload's ids (a store kept over the rounds)
+            long all = kept == null
+                    ? count(server.driver(), "MATCH (t:Task) RETURN count(t)", Map.of())
+                    : count(
+                            server.driver(),
+                            "MATCH (t:Task) WHERE t.task_id STARTS WITH $p RETURN count(t)",
+                            Map.of("p", w.prefix + "/"));
             if (finished != w.taskCount || all != w.taskCount)
                 throw new AssertionError(name + ": graph holds " + finished + " FINISHED tasks (" + all + " tasks) but "
                         + w.taskCount + " were sent");
@@ -639,20 +730,52 @@ public final class IngestBench {
      * API, both through the ingest's {@link IngestTransport}.
      */
     private void raw(Workload w, String name, String key, boolean inProcess) {
-        boolean record = key != null;
-        List<TaskEvent> merged = w.mergedTasks(codec);
+        if (kept != null && key != null) {
+            // mida.bench.rounds.store=kept: this key's store of the rounds before, with its plans
+            var k = (KeptRaw) kept.get(key);
+            if (k == null) kept.put(key, k = KeptRaw.start(root.resolve(name + "-kept-" + (++phases)), inProcess));
+            raw(w, name, key, k.driver(), k.transport());
+            return;
+        }
         Path dir = root.resolve(name + "-" + (++phases));
         try (var neo4j = EmbeddedNeo4j.start(dir, 0, PAGE_CACHE);
                 var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()))) {
-            try (var s = driver.session()) {
-                for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
-                s.run("CALL db.awaitIndexes(60)").consume();
-            }
-            IngestTransport transport =
-                    inProcess ? IngestTransport.embedded(neo4j::database) : IngestTransport.driver(driver);
-            // plans are cached per database: plan them before timing
-            for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
-                transport.write(tx -> tx.run(q, Map.of("rows", List.of())));
+            raw(w, name, key, driver, prepareRaw(neo4j, driver, inProcess));
+        }
+    }
+
+    /** The schema on a fresh raw store, and its statements planned (plans are cached per database). */
+    private static IngestTransport prepareRaw(EmbeddedNeo4j neo4j, Driver driver, boolean inProcess) {
+        try (var s = driver.session()) {
+            for (String stmt : Cypher.SCHEMA) s.run(Cypher.load(stmt)).consume();
+            s.run("CALL db.awaitIndexes(60)").consume();
+        }
+        IngestTransport transport =
+                inProcess ? IngestTransport.embedded(neo4j::database) : IngestTransport.driver(driver);
+        for (String q : List.of(RAW_ENTITIES, RAW_VERSIONS, RAW_TASKS))
+            transport.write(tx -> tx.run(q, Map.of("rows", List.of())));
+        return transport;
+    }
+
+    /** A raw store kept over the rounds ({@code mida.bench.rounds.store=kept}). */
+    private record KeptRaw(EmbeddedNeo4j neo4j, Driver driver, IngestTransport transport) implements AutoCloseable {
+        static KeptRaw start(Path dir, boolean inProcess) {
+            var neo4j = EmbeddedNeo4j.start(dir, 0, PAGE_CACHE);
+            var driver = GraphDatabase.driver(neo4j.boltUri(), AuthTokens.basic(neo4j.user(), neo4j.password()));
+            return new KeptRaw(neo4j, driver, prepareRaw(neo4j, driver, inProcess));
+        }
+
+        @Override
+        public void close() {
+            driver.close();
+            neo4j.close();
+        }
+    }
+
+    private void raw(Workload w, String name, String key, Driver driver, IngestTransport transport) {
+        boolean record = key != null;
+        List<TaskEvent> merged = w.mergedTasks(codec);
+        {
             resetPeakHeap();
             var jvm0 = JvmCounters.now();
             long rawCpu0 = processCpuNanos();
@@ -739,7 +862,10 @@ public final class IngestBench {
             long t1 = System.nanoTime();
             long rawCpu1 = processCpuNanos();
             var jvm1 = JvmCounters.now();
-            long all = count(driver, "MATCH (t:Task) WHERE t.status = 'FINISHED' RETURN count(t)", Map.of());
+            long all = count(
+                    driver,
+                    "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
+                    Map.of("p", w.prefix + "/"));
             if (all != w.taskCount)
                 throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
             double secs = (t1 - t0) / 1e9;

@@ -72,7 +72,12 @@ public record Config(
                 "--api-token",
                 null,
                 "when set, writes and /api/cypher need 'Authorization: Bearer <token>'"),
-        BATCH_SIZE("MIDA_BATCH_SIZE", "--batch-size", "5000", "events per Neo4j transaction, at most"),
+        BATCH_SIZE(
+                "MIDA_BATCH_SIZE",
+                "--batch-size",
+                "5000",
+                "new events read per Neo4j transaction (the events held back for coalescing, at most half as many,"
+                        + " come on top)"),
         CONSUMER_GROUP(
                 "MIDA_CONSUMER_GROUP", "--consumer-group", "mida-ingest", "Redis consumer group of the ingesters"),
         CONSUMER_NAME(
