@@ -943,53 +943,58 @@ public final class IngestBench {
                     .connectTimeout(Duration.ofSeconds(5))
                     .build();
             var pending = new ConcurrentLinkedQueue<long[]>(); // {task, sentNanos}
-            var latencies = new ArrayList<Long>();
-            var timed = new ArrayList<long[]>(); // {sentNanos, latencyNanos} of the visible ones
+            var latencies = java.util.Collections.synchronizedList(new ArrayList<Long>());
+            var timed = java.util.Collections.synchronizedList(new ArrayList<long[]>()); // {sentNanos, latencyNanos}
             var done = new AtomicBoolean();
-            var errors = new ArrayList<String>();
+            var errors = java.util.Collections.synchronizedList(new ArrayList<String>());
             var timeouts = new java.util.concurrent.atomic.AtomicInteger();
-            Thread poller = new Thread(
-                    () -> {
-                        var outstanding = new ArrayList<long[]>();
-                        while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
-                            for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
-                            var it = outstanding.iterator();
-                            while (it.hasNext()) {
-                                long[] p = it.next();
-                                String id = w.taskId((int) p[0]);
-                                try {
-                                    var req = HttpRequest.newBuilder(
-                                                    URI.create(base + URLEncoder.encode(id, StandardCharsets.UTF_8)))
-                                            .GET()
-                                            .build();
-                                    var resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-                                    long now = System.nanoTime();
-                                    if (resp.statusCode() == 200) {
-                                        latencies.add(now - p[1]);
-                                        timed.add(new long[] {p[1], now - p[1]});
-                                        it.remove();
-                                    } else if (resp.statusCode() != 404) {
-                                        errors.add(resp.statusCode() + " " + resp.body());
-                                        it.remove();
-                                    } else if (now - p[1] > 120e9) {
-                                        timeouts.incrementAndGet(); // counted as >= 120 s
-                                        latencies.add(now - p[1]);
-                                        it.remove();
+            // mida.bench.latency.via=sse (default, 10th session): a sample is visible when the server's change
+            // feed (GET /api/stream, published after each commit) names it, checked by one GET then; get: a
+            // GET /api/tasks?id= per pending sample every 20 ms until it answers 200, as before. That poller was
+            // ≈ 20 % of a steady run's CPU samples (HTTP threads and Neo4j's Bolt workers) on the 2 cores it
+            // measured (9th session's JFR)
+            boolean viaSse = !"get".equals(System.getProperty("mida.bench.latency.via", "sse"));
+            result.put("latency_via", viaSse ? "sse" : "get");
+            Thread poller = viaSse
+                    ? sseWatcher(server, http, w, pending, latencies, timed, done, errors, timeouts)
+                    : new Thread(
+                            () -> {
+                                var outstanding = new ArrayList<long[]>();
+                                while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
+                                    for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
+                                    var it = outstanding.iterator();
+                                    while (it.hasNext()) {
+                                        long[] p = it.next();
+                                        String id = w.taskId((int) p[0]);
+                                        try {
+                                            var resp = getTask(http, base, id);
+                                            long now = System.nanoTime();
+                                            if (resp.statusCode() == 200) {
+                                                latencies.add(now - p[1]);
+                                                timed.add(new long[] {p[1], now - p[1]});
+                                                it.remove();
+                                            } else if (resp.statusCode() != 404) {
+                                                errors.add(resp.statusCode() + " " + resp.body());
+                                                it.remove();
+                                            } else if (now - p[1] > 120e9) {
+                                                timeouts.incrementAndGet(); // counted as >= 120 s
+                                                latencies.add(now - p[1]);
+                                                it.remove();
+                                            }
+                                        } catch (IOException | InterruptedException e) {
+                                            errors.add(e.toString());
+                                            it.remove();
+                                        }
                                     }
-                                } catch (IOException | InterruptedException e) {
-                                    errors.add(e.toString());
-                                    it.remove();
+                                    try {
+                                        // a sweep every 20 ms: polling faster loaded the 2 cores it measures
+                                        Thread.sleep(20);
+                                    } catch (InterruptedException e) {
+                                        return;
+                                    }
                                 }
-                            }
-                            try {
-                                // a sweep every 20 ms: polling faster loaded the 2 cores it measures
-                                Thread.sleep(20);
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                    },
-                    "latency-poller");
+                            },
+                            "latency-poller");
             poller.start();
             long intervalNanos = (long) (1e9 * PER_ENTRY / rate);
             long batchesBefore = server.metrics().batches();
@@ -1054,6 +1059,103 @@ public final class IngestBench {
                     result.get(k + "_batch_ms_p50"),
                     result.get(k + "_batch_ms_p99"));
         }
+    }
+
+    /** {@code GET /api/tasks?id=}. */
+    private static HttpResponse<String> getTask(HttpClient http, String base, String id)
+            throws IOException, InterruptedException {
+        var req = HttpRequest.newBuilder(URI.create(base + URLEncoder.encode(id, StandardCharsets.UTF_8)))
+                .GET()
+                .build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The latency phase's watcher on the change feed: subscribes to {@code GET /api/stream?events=task} (returns
+     * once the server says {@code : connected}), then records a pending sample as visible when a task event
+     * names it, and checks it with one {@code GET /api/tasks?id=} (it must answer 200). A sample the feed has
+     * not named 120 s after it was sent counts as a timeout; a {@code dropped} event is an error (the watcher
+     * would miss samples).
+     */
+    private static Thread sseWatcher(
+            MidaServer server,
+            HttpClient http,
+            Workload w,
+            ConcurrentLinkedQueue<long[]> pending,
+            List<Long> latencies,
+            List<long[]> timed,
+            AtomicBoolean done,
+            List<String> errors,
+            java.util.concurrent.atomic.AtomicInteger timeouts)
+            throws Exception {
+        String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
+        var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/stream?events=task"))
+                .GET()
+                .build();
+        var lines = http.send(req, HttpResponse.BodyHandlers.ofLines()).body().iterator();
+        while (lines.hasNext() && !lines.next().startsWith(": connected")) {}
+        var seen = new java.util.concurrent.ConcurrentHashMap<String, Long>(); // task id -> nanos first named
+        Thread reader = new Thread(
+                () -> {
+                    try {
+                        String event = "";
+                        while (lines.hasNext()) {
+                            String line = lines.next();
+                            if (line.startsWith("event: ")) event = line.substring(7);
+                            else if (line.startsWith("data: ")) {
+                                if (event.equals("dropped")) errors.add("the change feed dropped messages: " + line);
+                                int at = line.indexOf("\"task_id\":\"");
+                                if (at >= 0) {
+                                    int from = at + 11;
+                                    String id = line.substring(from, line.indexOf('"', from));
+                                    // the samples only (1 task in 100: ids ending in 00); the map stays small
+                                    if (id.endsWith("00")) seen.putIfAbsent(id, System.nanoTime());
+                                }
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        if (!done.get()) errors.add("change feed: " + e);
+                    }
+                },
+                "latency-feed");
+        reader.setDaemon(true);
+        reader.start();
+        return new Thread(
+                () -> {
+                    var outstanding = new ArrayList<long[]>();
+                    while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
+                        for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
+                        var it = outstanding.iterator();
+                        while (it.hasNext()) {
+                            long[] p = it.next();
+                            String id = w.taskId((int) p[0]);
+                            Long at = seen.remove(id);
+                            long now = System.nanoTime();
+                            if (at != null) {
+                                latencies.add(at - p[1]);
+                                timed.add(new long[] {p[1], at - p[1]});
+                                it.remove();
+                                try {
+                                    var resp = getTask(http, base, id);
+                                    if (resp.statusCode() != 200)
+                                        errors.add("named by the change feed but GET answered " + resp.statusCode());
+                                } catch (IOException | InterruptedException e) {
+                                    errors.add(e.toString());
+                                }
+                            } else if (now - p[1] > 120e9) {
+                                timeouts.incrementAndGet(); // counted as >= 120 s
+                                latencies.add(now - p[1]);
+                                it.remove();
+                            }
+                        }
+                        try {
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "latency-watcher");
     }
 
     /**
