@@ -1229,6 +1229,10 @@ public final class IngestBench {
             result.putAll(r);
             double stored = ((Number) r.get("flowcept_stored_msgs_per_s")).doubleValue();
             result.put("ratio_e2e_to_flowcept", round((double) result.get("e2e_task_events_per_s") / stored, 3));
+            // with rounds, the e2e's median of the counted rounds too: the last round alone swung 4,389-5,796
+            // events/s between two runs of the 10th session (0.89x and 1.64x Flowcept's)
+            if (result.get("e2e_median_task_events_per_s") instanceof Number m)
+                result.put("ratio_e2e_median_to_flowcept", round(m.doubleValue() / stored, 3));
             // CPU per message: Flowcept's consumer process (its publisher is another process) against the e2e's
             // JVM without the benchmark's producer thread; medians of the counted rounds when there are rounds
             double flowceptCpu = ((Number) r.get("flowcept_consumer_cpu_seconds")).doubleValue()
