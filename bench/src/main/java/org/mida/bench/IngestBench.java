@@ -558,109 +558,104 @@ public final class IngestBench {
     /** XADDs the workload to {@code server}'s stream, waits until it is ingested, checks and records it. */
     private void measure(Workload w, String name, MidaServer server, JedisPooled redis, String key) throws Exception {
         boolean record = key != null;
-        {
-            var stream = new EventStream(server.config().stream());
-            resetPeakHeap();
-            long eventsBefore = server.metrics().eventsIngested();
-            long batchesBefore = server.metrics().batches();
-            long createdBefore = server.metrics().tasksCreated();
-            long updatedBefore = server.metrics().tasksUpdated();
-            var jvm0 = JvmCounters.now();
-            long cpu0 = processCpuNanos();
-            // this thread is the observers' stand-in: it XADDs the entries (then only polls a counter)
-            long producer0 = THREADS.getCurrentThreadCpuTime();
-            long t0 = System.nanoTime();
-            int n = w.entries.size();
-            for (int from = 0; from < n; from += 50) {
-                try (var pipe = redis.pipelined()) { // holds a pooled connection until closed
-                    for (int i = from; i < Math.min(n, from + 50); i++)
-                        stream.append(pipe, w.entries.get(i).payload());
-                    pipe.sync();
-                }
+        var stream = new EventStream(server.config().stream());
+        resetPeakHeap();
+        long eventsBefore = server.metrics().eventsIngested();
+        long batchesBefore = server.metrics().batches();
+        long createdBefore = server.metrics().tasksCreated();
+        long updatedBefore = server.metrics().tasksUpdated();
+        var jvm0 = JvmCounters.now();
+        long cpu0 = processCpuNanos();
+        // this thread is the observers' stand-in: it XADDs the entries (then only polls a counter)
+        long producer0 = THREADS.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        int n = w.entries.size();
+        for (int from = 0; from < n; from += 50) {
+            try (var pipe = redis.pipelined()) { // holds a pooled connection until closed
+                for (int i = from; i < Math.min(n, from + 50); i++)
+                    stream.append(pipe, w.entries.get(i).payload());
+                pipe.sync();
             }
-            long tXadd = System.nanoTime();
-            long target = eventsBefore + w.eventCount;
-            long lastPrint = System.nanoTime();
-            long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
-            while (server.metrics().eventsIngested() < target) {
-                Thread.sleep(5);
-                if (System.nanoTime() - lastPrint > 5e9) {
-                    lastPrint = System.nanoTime();
-                    long done = server.metrics().eventsIngested() - eventsBefore;
-                    progress(
-                            "  %s: %d / %d events after %.1f s (%.0f events/s)",
-                            name, done, w.eventCount, (lastPrint - t0) / 1e9, done / ((lastPrint - t0) / 1e9));
-                }
-                if (System.nanoTime() > deadline)
-                    throw new AssertionError(name + ": timed out with "
-                            + (server.metrics().eventsIngested() - eventsBefore) + " of " + w.eventCount
-                            + " events ingested");
-            }
-            long t1 = System.nanoTime();
-            long cpu1 = processCpuNanos();
-            long producer = THREADS.getCurrentThreadCpuTime() - producer0;
-            var jvm1 = JvmCounters.now();
-            long finished = count(
-                    server.driver(),
-                    "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
-                    Map.of("p", w.prefix + "/"));
-            // every task of the store (a fresh one), or of this workload's ids (a store kept over the rounds)
-            long all = kept == null
-                    ? count(server.driver(), "MATCH (t:Task) RETURN count(t)", Map.of())
-                    : count(
-                            server.driver(),
-                            "MATCH (t:Task) WHERE t.task_id STARTS WITH $p RETURN count(t)",
-                            Map.of("p", w.prefix + "/"));
-            if (finished != w.taskCount || all != w.taskCount)
-                throw new AssertionError(name + ": graph holds " + finished + " FINISHED tasks (" + all + " tasks) but "
-                        + w.taskCount + " were sent");
-            double secs = (t1 - t0) / 1e9;
-            progress(
-                    "  %s: %d events, %d tasks FINISHED in %.2f s (XADD took %.2f s)",
-                    name, w.eventCount, finished, secs, (tXadd - t0) / 1e9);
-            if (!record) return;
-            String k = key;
-            result.put(k + "_seconds", round(secs, 2));
-            result.put(k + "_transport", System.getProperty(IngestTransport.Mode.PROPERTY, "embedded"));
-            // the measured window, epoch ms (to cut a profile of the whole run to this phase)
-            long nowMs = System.currentTimeMillis();
-            result.put(
-                    k + "_window_ms",
-                    List.of(
-                            nowMs - (System.nanoTime() - t0) / 1_000_000,
-                            nowMs - (System.nanoTime() - t1) / 1_000_000));
-            // CPU time of this process (server, embedded Neo4j, benchmark; not the redis-server child):
-            // the work per event, far less sensitive than wall time to other load on the machine
-            result.put(k + "_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
-            result.put(k + "_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
-            // the same without the producer thread's XADDs: what the server spent (Flowcept's consumer CPU is
-            // measured without its publisher too); the raw phases have no producer, their figure is all of it
-            result.put(k + "_cpu_producer_seconds", round(producer / 1e9, 2));
-            result.put(k + "_cpu_server_us_per_task_event", round((cpu1 - cpu0 - producer) / 1e3 / w.eventCount, 1));
-            // where the phase's CPU went besides the work itself: the JIT compiler's, GC's and the VM thread's
-            // (safepoint operations) threads (from /proc/self/task, clock ticks), the JIT's own count of its
-            // compilation time, GC pause time and count, classes loaded (Neo4j generates classes per plan)
-            jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(k + "_" + fig, val));
-            result.put(k + "_task_events_per_s", round(w.eventCount / secs, 0));
-            result.put(k + "_tasks_per_s", round(w.taskCount / secs, 0));
-            result.put(k + "_xadd_seconds", round((tXadd - t0) / 1e9, 2));
-            result.put(k + "_tasks_found", finished);
-            result.put(
-                    k + "_events_lost", (long) w.eventCount - (server.metrics().eventsIngested() - eventsBefore));
-            // writes of Task nodes: 1 per task when RUNNING and FINISHED were coalesced, 2 when not
-            result.put(k + "_task_creates", server.metrics().tasksCreated() - createdBefore);
-            result.put(k + "_task_updates", server.metrics().tasksUpdated() - updatedBefore);
-            result.put(k + "_batches", server.metrics().batches() - batchesBefore);
-            long[] lat = server.metrics().recentBatchNanos();
-            Arrays.sort(lat);
-            result.put(k + "_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
-            result.put(k + "_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
-            phases(result, k, server.metrics().recentBatches(), t0);
-            result.put(k + "_peak_heap_mib", peakHeapMib());
-            var graph = shape(server.driver());
-            if (k.equals("e2e")) result.put("e2e_graph", graph);
-            else result.put(k + "_graph", graph);
         }
+        long tXadd = System.nanoTime();
+        long target = eventsBefore + w.eventCount;
+        long lastPrint = System.nanoTime();
+        long deadline = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+        while (server.metrics().eventsIngested() < target) {
+            Thread.sleep(5);
+            if (System.nanoTime() - lastPrint > 5e9) {
+                lastPrint = System.nanoTime();
+                long done = server.metrics().eventsIngested() - eventsBefore;
+                progress(
+                        "  %s: %d / %d events after %.1f s (%.0f events/s)",
+                        name, done, w.eventCount, (lastPrint - t0) / 1e9, done / ((lastPrint - t0) / 1e9));
+            }
+            if (System.nanoTime() > deadline)
+                throw new AssertionError(name + ": timed out with "
+                        + (server.metrics().eventsIngested() - eventsBefore) + " of " + w.eventCount
+                        + " events ingested");
+        }
+        long t1 = System.nanoTime();
+        long cpu1 = processCpuNanos();
+        long producer = THREADS.getCurrentThreadCpuTime() - producer0;
+        var jvm1 = JvmCounters.now();
+        long finished = count(
+                server.driver(),
+                "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
+                Map.of("p", w.prefix + "/"));
+        // every task of the store (a fresh one), or of this workload's ids (a store kept over the rounds)
+        long all = kept == null
+                ? count(server.driver(), "MATCH (t:Task) RETURN count(t)", Map.of())
+                : count(
+                        server.driver(),
+                        "MATCH (t:Task) WHERE t.task_id STARTS WITH $p RETURN count(t)",
+                        Map.of("p", w.prefix + "/"));
+        if (finished != w.taskCount || all != w.taskCount)
+            throw new AssertionError(name + ": graph holds " + finished + " FINISHED tasks (" + all + " tasks) but "
+                    + w.taskCount + " were sent");
+        double secs = (t1 - t0) / 1e9;
+        progress(
+                "  %s: %d events, %d tasks FINISHED in %.2f s (XADD took %.2f s)",
+                name, w.eventCount, finished, secs, (tXadd - t0) / 1e9);
+        if (!record) return;
+        String k = key;
+        result.put(k + "_seconds", round(secs, 2));
+        result.put(k + "_transport", System.getProperty(IngestTransport.Mode.PROPERTY, "embedded"));
+        // the measured window, epoch ms (to cut a profile of the whole run to this phase)
+        long nowMs = System.currentTimeMillis();
+        result.put(
+                k + "_window_ms",
+                List.of(nowMs - (System.nanoTime() - t0) / 1_000_000, nowMs - (System.nanoTime() - t1) / 1_000_000));
+        // CPU time of this process (server, embedded Neo4j, benchmark; not the redis-server child):
+        // the work per event, far less sensitive than wall time to other load on the machine
+        result.put(k + "_cpu_seconds", round((cpu1 - cpu0) / 1e9, 2));
+        result.put(k + "_cpu_us_per_task_event", round((cpu1 - cpu0) / 1e3 / w.eventCount, 1));
+        // the same without the producer thread's XADDs: what the server spent (Flowcept's consumer CPU is
+        // measured without its publisher too); the raw phases have no producer, their figure is all of it
+        result.put(k + "_cpu_producer_seconds", round(producer / 1e9, 2));
+        result.put(k + "_cpu_server_us_per_task_event", round((cpu1 - cpu0 - producer) / 1e3 / w.eventCount, 1));
+        // where the phase's CPU went besides the work itself: the JIT compiler's, GC's and the VM thread's
+        // (safepoint operations) threads (from /proc/self/task, clock ticks), the JIT's own count of its
+        // compilation time, GC pause time and count, classes loaded (Neo4j generates classes per plan)
+        jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(k + "_" + fig, val));
+        result.put(k + "_task_events_per_s", round(w.eventCount / secs, 0));
+        result.put(k + "_tasks_per_s", round(w.taskCount / secs, 0));
+        result.put(k + "_xadd_seconds", round((tXadd - t0) / 1e9, 2));
+        result.put(k + "_tasks_found", finished);
+        result.put(k + "_events_lost", (long) w.eventCount - (server.metrics().eventsIngested() - eventsBefore));
+        // writes of Task nodes: 1 per task when RUNNING and FINISHED were coalesced, 2 when not
+        result.put(k + "_task_creates", server.metrics().tasksCreated() - createdBefore);
+        result.put(k + "_task_updates", server.metrics().tasksUpdated() - updatedBefore);
+        result.put(k + "_batches", server.metrics().batches() - batchesBefore);
+        long[] lat = server.metrics().recentBatchNanos();
+        Arrays.sort(lat);
+        result.put(k + "_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
+        result.put(k + "_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+        phases(result, k, server.metrics().recentBatches(), t0);
+        result.put(k + "_peak_heap_mib", peakHeapMib());
+        var graph = shape(server.driver());
+        if (k.equals("e2e")) result.put("e2e_graph", graph);
+        else result.put(k + "_graph", graph);
     }
 
     /**
@@ -775,115 +770,113 @@ public final class IngestBench {
     private void raw(Workload w, String name, String key, Driver driver, IngestTransport transport) {
         boolean record = key != null;
         List<TaskEvent> merged = w.mergedTasks(codec);
-        {
-            resetPeakHeap();
-            var jvm0 = JvmCounters.now();
-            long rawCpu0 = processCpuNanos();
-            long t0 = System.nanoTime();
-            // campaigns and workflows (few), entities and agents (once each), then one row per task
-            var campaigns = new LinkedHashSet<String>();
-            var workflows = new LinkedHashMap<String, String>();
-            var entities = new LinkedHashMap<String, Map<String, Object>>();
-            var agents = new LinkedHashMap<String, Map<String, Object>>();
-            var taskRows = new ArrayList<Map<String, Object>>(merged.size());
-            // the ingest's rules for an entity generated once (the workload generates each entity once and
-            // names no versions): the generation stays on the entity; a usage before it (or by the task
-            // that generated it) reads the entity's origin node, any other the entity
-            var generations = new HashMap<String, Object[]>(); // entity id -> {task id, time}
-            for (TaskEvent t : merged) {
-                Double at = t.endedAt() != null ? t.endedAt() : t.startedAt() != null ? t.startedAt() : t.submittedAt();
-                for (EntityRef r : t.generatedEntities()) generations.put(r.id(), new Object[] {t.taskId(), at});
-            }
-            var versions = new LinkedHashMap<String, Map<String, Object>>(); // the origin nodes needed
-            for (TaskEvent t : merged) {
-                campaigns.add(t.campaignId());
-                workflows.putIfAbsent(t.workflowId(), t.campaignId());
-                var used = new ArrayList<Map<String, Object>>();
-                var usedVersions = new ArrayList<Map<String, Object>>();
-                var gen = new ArrayList<Map<String, Object>>();
-                Double usedAt =
-                        t.startedAt() != null ? t.startedAt() : t.submittedAt() != null ? t.submittedAt() : t.endedAt();
-                for (EntityRef r : t.usedEntities()) {
-                    entity(entities, r);
-                    Object[] g = generations.get(r.id());
-                    boolean beforeIt = g != null
-                            && (t.taskId().equals(g[0]) || (g[1] != null && usedAt != null && usedAt < (Double) g[1]));
-                    if (beforeIt) {
-                        String origin = r.id() + "#origin";
-                        versions.computeIfAbsent(
-                                r.id(), k -> Map.of("id", origin, "entity_id", k, "version", "origin", "origin", true));
-                        usedVersions.add(Map.of("id", origin, "role", r.role()));
-                    } else used.add(Map.of("id", r.id(), "role", r.role()));
-                }
-                for (EntityRef r : t.generatedEntities()) {
-                    entity(entities, r);
-                    gen.add(Map.of("id", r.id(), "role", r.role()));
-                }
-                var ag = new ArrayList<Map<String, Object>>();
-                if (t.user() != null) ag.add(agent(agents, "user", t.user()));
-                if (t.hostname() != null) ag.add(agent(agents, "host", t.hostname()));
-                var row = new HashMap<String, Object>();
-                row.put("props", properties.task(t));
-                row.put("workflow_id", t.workflowId());
-                row.put("used", used);
-                row.put("used_versions", usedVersions);
-                row.put("generated", gen);
-                row.put("agents", ag);
-                taskRows.add(row);
-            }
-            long tPlan = System.nanoTime();
-            {
-                transport.write(tx -> {
-                    tx.run(Cypher.load("ingest/merge-campaigns"), Map.of("ids", new ArrayList<>(campaigns)));
-                    var rows = new ArrayList<Map<String, Object>>();
-                    for (var e : workflows.entrySet()) {
-                        var wf = properties.workflow(WorkflowEvent.of(e.getKey(), e.getValue(), null));
-                        rows.add(Map.of("workflow_id", e.getKey(), "campaign_id", e.getValue(), "props", wf));
-                    }
-                    tx.run(Cypher.load("ingest/create-workflows"), Map.of("rows", rows));
-                    tx.run(Cypher.load("ingest/merge-agents"), Map.of("rows", new ArrayList<>(agents.values())));
-                    return null;
-                });
-                var ents = new ArrayList<>(entities.values());
-                for (int from = 0; from < ents.size(); from += 10_000) {
-                    var chunk = ents.subList(from, Math.min(ents.size(), from + 10_000));
-                    transport.write(tx -> tx.run(RAW_ENTITIES, Map.of("rows", chunk)));
-                }
-                var vers = new ArrayList<>(versions.values());
-                for (int from = 0; from < vers.size(); from += 10_000) {
-                    var chunk = vers.subList(from, Math.min(vers.size(), from + 10_000));
-                    transport.write(tx -> tx.run(RAW_VERSIONS, Map.of("rows", chunk)));
-                }
-                for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
-                    var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
-                    transport.write(tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)));
-                }
-            }
-            long t1 = System.nanoTime();
-            long rawCpu1 = processCpuNanos();
-            var jvm1 = JvmCounters.now();
-            long all = count(
-                    driver,
-                    "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
-                    Map.of("p", w.prefix + "/"));
-            if (all != w.taskCount)
-                throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
-            double secs = (t1 - t0) / 1e9;
-            progress(
-                    "  %s: %d tasks in %.2f s (%.2f s of it building rows in Java)",
-                    name, w.taskCount, secs, (tPlan - t0) / 1e9);
-            if (!record) return;
-            result.put(key + "_seconds", round(secs, 2));
-            result.put(key + "_tasks_per_s", round(w.taskCount / secs, 0));
-            result.put(key + "_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
-            // per task event (2 per task), as the e2e's, so the two compare by CPU
-            result.put(key + "_cpu_us_per_task_event", round((rawCpu1 - rawCpu0) / 1e3 / w.eventCount, 1));
-            result.put(key + "_cpu_server_us_per_task_event", result.get(key + "_cpu_us_per_task_event"));
-            jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(key + "_" + fig, val));
-            result.put(key + "_task_events_per_s", round(w.eventCount / secs, 0));
-            result.put(key + "_peak_heap_mib", peakHeapMib());
-            result.put(key + "_graph", shape(driver));
+        resetPeakHeap();
+        var jvm0 = JvmCounters.now();
+        long rawCpu0 = processCpuNanos();
+        long t0 = System.nanoTime();
+        // campaigns and workflows (few), entities and agents (once each), then one row per task
+        var campaigns = new LinkedHashSet<String>();
+        var workflows = new LinkedHashMap<String, String>();
+        var entities = new LinkedHashMap<String, Map<String, Object>>();
+        var agents = new LinkedHashMap<String, Map<String, Object>>();
+        var taskRows = new ArrayList<Map<String, Object>>(merged.size());
+        // the ingest's rules for an entity generated once (the workload generates each entity once and
+        // names no versions): the generation stays on the entity; a usage before it (or by the task
+        // that generated it) reads the entity's origin node, any other the entity
+        var generations = new HashMap<String, Object[]>(); // entity id -> {task id, time}
+        for (TaskEvent t : merged) {
+            Double at = t.endedAt() != null ? t.endedAt() : t.startedAt() != null ? t.startedAt() : t.submittedAt();
+            for (EntityRef r : t.generatedEntities()) generations.put(r.id(), new Object[] {t.taskId(), at});
         }
+        var versions = new LinkedHashMap<String, Map<String, Object>>(); // the origin nodes needed
+        for (TaskEvent t : merged) {
+            campaigns.add(t.campaignId());
+            workflows.putIfAbsent(t.workflowId(), t.campaignId());
+            var used = new ArrayList<Map<String, Object>>();
+            var usedVersions = new ArrayList<Map<String, Object>>();
+            var gen = new ArrayList<Map<String, Object>>();
+            Double usedAt =
+                    t.startedAt() != null ? t.startedAt() : t.submittedAt() != null ? t.submittedAt() : t.endedAt();
+            for (EntityRef r : t.usedEntities()) {
+                entity(entities, r);
+                Object[] g = generations.get(r.id());
+                boolean beforeIt = g != null
+                        && (t.taskId().equals(g[0]) || (g[1] != null && usedAt != null && usedAt < (Double) g[1]));
+                if (beforeIt) {
+                    String origin = r.id() + "#origin";
+                    versions.computeIfAbsent(
+                            r.id(), k -> Map.of("id", origin, "entity_id", k, "version", "origin", "origin", true));
+                    usedVersions.add(Map.of("id", origin, "role", r.role()));
+                } else used.add(Map.of("id", r.id(), "role", r.role()));
+            }
+            for (EntityRef r : t.generatedEntities()) {
+                entity(entities, r);
+                gen.add(Map.of("id", r.id(), "role", r.role()));
+            }
+            var ag = new ArrayList<Map<String, Object>>();
+            if (t.user() != null) ag.add(agent(agents, "user", t.user()));
+            if (t.hostname() != null) ag.add(agent(agents, "host", t.hostname()));
+            var row = new HashMap<String, Object>();
+            row.put("props", properties.task(t));
+            row.put("workflow_id", t.workflowId());
+            row.put("used", used);
+            row.put("used_versions", usedVersions);
+            row.put("generated", gen);
+            row.put("agents", ag);
+            taskRows.add(row);
+        }
+        long tPlan = System.nanoTime();
+        {
+            transport.write(tx -> {
+                tx.run(Cypher.load("ingest/merge-campaigns"), Map.of("ids", new ArrayList<>(campaigns)));
+                var rows = new ArrayList<Map<String, Object>>();
+                for (var e : workflows.entrySet()) {
+                    var wf = properties.workflow(WorkflowEvent.of(e.getKey(), e.getValue(), null));
+                    rows.add(Map.of("workflow_id", e.getKey(), "campaign_id", e.getValue(), "props", wf));
+                }
+                tx.run(Cypher.load("ingest/create-workflows"), Map.of("rows", rows));
+                tx.run(Cypher.load("ingest/merge-agents"), Map.of("rows", new ArrayList<>(agents.values())));
+                return null;
+            });
+            var ents = new ArrayList<>(entities.values());
+            for (int from = 0; from < ents.size(); from += 10_000) {
+                var chunk = ents.subList(from, Math.min(ents.size(), from + 10_000));
+                transport.write(tx -> tx.run(RAW_ENTITIES, Map.of("rows", chunk)));
+            }
+            var vers = new ArrayList<>(versions.values());
+            for (int from = 0; from < vers.size(); from += 10_000) {
+                var chunk = vers.subList(from, Math.min(vers.size(), from + 10_000));
+                transport.write(tx -> tx.run(RAW_VERSIONS, Map.of("rows", chunk)));
+            }
+            for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
+                var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
+                transport.write(tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)));
+            }
+        }
+        long t1 = System.nanoTime();
+        long rawCpu1 = processCpuNanos();
+        var jvm1 = JvmCounters.now();
+        long all = count(
+                driver,
+                "MATCH (t:Task) WHERE t.status = 'FINISHED' AND t.task_id STARTS WITH $p RETURN count(t)",
+                Map.of("p", w.prefix + "/"));
+        if (all != w.taskCount)
+            throw new AssertionError(name + ": raw graph holds " + all + " tasks, expected " + w.taskCount);
+        double secs = (t1 - t0) / 1e9;
+        progress(
+                "  %s: %d tasks in %.2f s (%.2f s of it building rows in Java)",
+                name, w.taskCount, secs, (tPlan - t0) / 1e9);
+        if (!record) return;
+        result.put(key + "_seconds", round(secs, 2));
+        result.put(key + "_tasks_per_s", round(w.taskCount / secs, 0));
+        result.put(key + "_cpu_seconds", round((rawCpu1 - rawCpu0) / 1e9, 2));
+        // per task event (2 per task), as the e2e's, so the two compare by CPU
+        result.put(key + "_cpu_us_per_task_event", round((rawCpu1 - rawCpu0) / 1e3 / w.eventCount, 1));
+        result.put(key + "_cpu_server_us_per_task_event", result.get(key + "_cpu_us_per_task_event"));
+        jvm1.minus(jvm0, w.eventCount).forEach((fig, val) -> result.put(key + "_" + fig, val));
+        result.put(key + "_task_events_per_s", round(w.eventCount / secs, 0));
+        result.put(key + "_peak_heap_mib", peakHeapMib());
+        result.put(key + "_graph", shape(driver));
     }
 
     /** An entity's properties as the ingest stores them: its id, then what each reference gives it. */
@@ -955,46 +948,18 @@ public final class IngestBench {
             // measured (9th session's JFR)
             boolean viaSse = !"get".equals(System.getProperty("mida.bench.latency.via", "sse"));
             result.put("latency_via", viaSse ? "sse" : "get");
+            var samples = new Samples(w, pending, latencies, timed, done, errors, timeouts);
             Thread poller = viaSse
-                    ? sseWatcher(server, http, w, pending, latencies, timed, done, errors, timeouts)
-                    : new Thread(
-                            () -> {
-                                var outstanding = new ArrayList<long[]>();
-                                while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
-                                    for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
-                                    var it = outstanding.iterator();
-                                    while (it.hasNext()) {
-                                        long[] p = it.next();
-                                        String id = w.taskId((int) p[0]);
-                                        try {
-                                            var resp = getTask(http, base, id);
-                                            long now = System.nanoTime();
-                                            if (resp.statusCode() == 200) {
-                                                latencies.add(now - p[1]);
-                                                timed.add(new long[] {p[1], now - p[1]});
-                                                it.remove();
-                                            } else if (resp.statusCode() != 404) {
-                                                errors.add(resp.statusCode() + " " + resp.body());
-                                                it.remove();
-                                            } else if (now - p[1] > 120e9) {
-                                                timeouts.incrementAndGet(); // counted as >= 120 s
-                                                latencies.add(now - p[1]);
-                                                it.remove();
-                                            }
-                                        } catch (IOException | InterruptedException e) {
-                                            errors.add(e.toString());
-                                            it.remove();
-                                        }
-                                    }
-                                    try {
-                                        // a sweep every 20 ms: polling faster loaded the 2 cores it measures
-                                        Thread.sleep(20);
-                                    } catch (InterruptedException e) {
-                                        return;
-                                    }
-                                }
-                            },
-                            "latency-poller");
+                    ? samples.sweeper("latency-watcher", 5, feedWatcher(server, http, done, errors))
+                    : samples.sweeper(
+                            "latency-poller",
+                            20,
+                            id -> { // a sweep every 20 ms: faster loaded the 2 cores
+                                var resp = getTask(http, base, id);
+                                if (resp.statusCode() == 200) return System.nanoTime();
+                                if (resp.statusCode() != 404) throw new Refused(resp.statusCode() + " " + resp.body());
+                                return -1;
+                            });
             poller.start();
             long intervalNanos = (long) (1e9 * PER_ENTRY / rate);
             long batchesBefore = server.metrics().batches();
@@ -1070,23 +1035,82 @@ public final class IngestBench {
         return http.send(req, HttpResponse.BodyHandlers.ofString());
     }
 
-    /**
-     * The latency phase's watcher on the change feed: subscribes to {@code GET /api/stream?events=task} (returns
-     * once the server says {@code : connected}), then records a pending sample as visible when a task event
-     * names it, and checks it with one {@code GET /api/tasks?id=} (it must answer 200). A sample the feed has
-     * not named 120 s after it was sent counts as a timeout; a {@code dropped} event is an error (the watcher
-     * would miss samples).
-     */
-    private static Thread sseWatcher(
-            MidaServer server,
-            HttpClient http,
+    /** Tells when a sample task became visible (System.nanoTime), or -1 while it is not. */
+    private interface Visibility {
+        long at(String taskId) throws IOException, InterruptedException;
+    }
+
+    /** A sample that cannot be measured: the reason fails the run. */
+    private static final class Refused extends RuntimeException {
+        Refused(String reason) {
+            super(reason, null, false, false);
+        }
+    }
+
+    /** The latency phase's samples: sent ones wait in {@code pending}; what became of each is recorded. */
+    private record Samples(
             Workload w,
             ConcurrentLinkedQueue<long[]> pending,
             List<Long> latencies,
             List<long[]> timed,
             AtomicBoolean done,
             List<String> errors,
-            java.util.concurrent.atomic.AtomicInteger timeouts)
+            java.util.concurrent.atomic.AtomicInteger timeouts) {
+
+        /**
+         * A thread that sweeps the outstanding samples every {@code sleepMs} until the sending is done and none is
+         * left: a visible one is recorded, one not visible 120 s after it was sent counts as a timeout (and as
+         * >= 120 s), one that {@code visibility} refuses or fails on is an error.
+         */
+        Thread sweeper(String name, long sleepMs, Visibility visibility) {
+            return new Thread(
+                    () -> {
+                        var outstanding = new ArrayList<long[]>();
+                        while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
+                            for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
+                            var it = outstanding.iterator();
+                            while (it.hasNext()) {
+                                long[] p = it.next();
+                                try {
+                                    long at = visibility.at(w.taskId((int) p[0]));
+                                    if (at >= 0) {
+                                        latencies.add(at - p[1]);
+                                        timed.add(new long[] {p[1], at - p[1]});
+                                        it.remove();
+                                    } else if (at < 0) {
+                                        long now = System.nanoTime();
+                                        if (now - p[1] > 120e9) {
+                                            timeouts.incrementAndGet();
+                                            latencies.add(now - p[1]);
+                                            it.remove();
+                                        }
+                                    }
+                                } catch (Refused e) {
+                                    errors.add(e.getMessage());
+                                    it.remove();
+                                } catch (IOException | InterruptedException e) {
+                                    errors.add(e.toString());
+                                    it.remove();
+                                }
+                            }
+                            try {
+                                Thread.sleep(sleepMs);
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    },
+                    name);
+        }
+    }
+
+    /**
+     * The latency phase's view of the change feed: subscribes to {@code GET /api/stream?events=task} (returns once
+     * the server says {@code : connected}); a sample is visible when a task event names it, checked then by one
+     * {@code GET /api/tasks?id=} (it must answer 200). A {@code dropped} event is an error (samples would be
+     * missed).
+     */
+    private static Visibility feedWatcher(MidaServer server, HttpClient http, AtomicBoolean done, List<String> errors)
             throws Exception {
         String base = "http://127.0.0.1:" + server.port() + "/api/tasks?id=";
         var req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/stream?events=task"))
@@ -1120,42 +1144,14 @@ public final class IngestBench {
                 "latency-feed");
         reader.setDaemon(true);
         reader.start();
-        return new Thread(
-                () -> {
-                    var outstanding = new ArrayList<long[]>();
-                    while (!done.get() || !outstanding.isEmpty() || !pending.isEmpty()) {
-                        for (long[] p; (p = pending.poll()) != null; ) outstanding.add(p);
-                        var it = outstanding.iterator();
-                        while (it.hasNext()) {
-                            long[] p = it.next();
-                            String id = w.taskId((int) p[0]);
-                            Long at = seen.remove(id);
-                            long now = System.nanoTime();
-                            if (at != null) {
-                                latencies.add(at - p[1]);
-                                timed.add(new long[] {p[1], at - p[1]});
-                                it.remove();
-                                try {
-                                    var resp = getTask(http, base, id);
-                                    if (resp.statusCode() != 200)
-                                        errors.add("named by the change feed but GET answered " + resp.statusCode());
-                                } catch (IOException | InterruptedException e) {
-                                    errors.add(e.toString());
-                                }
-                            } else if (now - p[1] > 120e9) {
-                                timeouts.incrementAndGet(); // counted as >= 120 s
-                                latencies.add(now - p[1]);
-                                it.remove();
-                            }
-                        }
-                        try {
-                            Thread.sleep(5);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                },
-                "latency-watcher");
+        return id -> {
+            Long at = seen.remove(id);
+            if (at == null) return -1;
+            var resp = getTask(http, base, id);
+            if (resp.statusCode() != 200)
+                throw new Refused("named by the change feed but GET answered " + resp.statusCode());
+            return at;
+        };
     }
 
     /**
