@@ -84,12 +84,6 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
     }
 
     /**
-     * Checks the references of a {@code used}/{@code generated} map as {@link #extract} does (the same
-     * exceptions), without building the list (issue 15, obs18: every event's constructor checked its maps
-     * by extracting them, an {@code ArrayList} and an iterator per map per event). A frozen copy whose
-     * values are all plain (no map, no list: nothing there can become a reference) is checked once.
-     */
-    /**
      * Checks an event's {@code used} and {@code generated} references at its edge: {@link #validate} each, or
      * {@link #extract} each with {@code -Dmida.event.validateRefs=extract} (the path before obs18).
      */
@@ -103,6 +97,12 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
         }
     }
 
+    /**
+     * Checks the references of a {@code used}/{@code generated} map as {@link #extract} does (the same
+     * exceptions), without building the list (issue 15, obs18: every event's constructor checked its maps
+     * by extracting them, an {@code ArrayList} and an iterator per map per event). A frozen copy whose
+     * values are all plain (no map, no list: nothing there can become a reference) is checked once.
+     */
     public static void validate(Map<String, Object> map) {
         if (map == null || map.isEmpty()) return;
         if (map instanceof FrozenMaps.Copy c) {

@@ -28,6 +28,13 @@ package org.mida.server.ingest;
  * linger.observedBatch(System.nanoTime() - t0);
  * }</pre>
  *
+ * <p>A batch's time grows with its events, so the cycle a batch is judged by is that of its own size: the
+ * average cycle, or the latest batches' time per event times the events in hand when that is shorter. A
+ * few small batches after big ones (a trickle after a backlog was worked off) are not judged by the big
+ * ones' time: with batches of ≈ 1 s behind it, a batch of 100 fresh RUNNINGs let every one of them go
+ * alone (its 250-ms linger ended within half "a cycle") and wrote each of those tasks twice.
+ * {@code -Dmida.ingest.linger.cycle=average} judges every batch by the average (before).
+ *
  * <p>{@code -Dmida.ingest.linger.rule=fresh} restores the rule before (every event held in the batch that
  * read it), {@code read} the one before that (a linger from the read, held while it lasts), for
  * before/after runs.
@@ -46,20 +53,35 @@ final class Linger {
         READ
     }
 
+    /** The system property that judges every batch by the average cycle, whatever its size ({@code average}). */
+    static final String CYCLE_PROPERTY = "mida.ingest.linger.cycle";
+
     /** Weight of the newest batch in the cycle's average. */
     private static final double ALPHA = 0.3;
 
     private final long lingerNanos;
     private final Rule rule;
+    private final boolean bySize;
     private double cycleNanos;
+    private double perEventNanos;
 
     Linger(long lingerMs) {
         this(lingerMs, rule(System.getProperty(RULE_PROPERTY, "")));
     }
 
     Linger(long lingerMs, Rule rule) {
+        this(
+                lingerMs,
+                rule,
+                !"average"
+                        .equalsIgnoreCase(System.getProperty(CYCLE_PROPERTY, "").strip()));
+    }
+
+    /** @param bySize whether a batch is judged by the cycle of its size (else by the average cycle) */
+    Linger(long lingerMs, Rule rule, boolean bySize) {
         this.lingerNanos = Math.max(0, lingerMs) * 1_000_000;
         this.rule = rule;
+        this.bySize = bySize;
     }
 
     static Rule rule(String name) {
@@ -86,27 +108,56 @@ final class Linger {
      * for this batch; {@code backlog}: that read filled the batch (more entries wait in the stream).
      */
     boolean holds(long sinceNanos, long nowNanos, boolean fresh, boolean backlog) {
+        return holds(sinceNanos, nowNanos, fresh, backlog, 0);
+    }
+
+    /** {@link #holds(long, long, boolean, boolean)} in a batch of {@code events} events in hand (0: unknown). */
+    boolean holds(long sinceNanos, long nowNanos, boolean fresh, boolean backlog, int events) {
         long left = sinceNanos + lingerNanos - nowNanos;
+        double cycle = cycleNanos(events);
         return switch (rule) {
             case READ -> left > 0;
-            case FRESH -> fresh || left > cycleNanos / 2;
-            case NEAREST -> (fresh && backlog) || left > cycleNanos / 2;
+            case FRESH -> fresh || left > cycle / 2;
+            case NEAREST -> (fresh && backlog) || left > cycle / 2;
         };
     }
 
     /** How long until a held event that began lingering at {@code sinceNanos} is due, in ms (≥ 0). */
     long dueInMillis(long sinceNanos, long nowNanos) {
-        long left = sinceNanos + lingerNanos - nowNanos - (rule == Rule.READ ? 0 : (long) (cycleNanos / 2));
+        return dueInMillis(sinceNanos, nowNanos, 0);
+    }
+
+    /** {@link #dueInMillis(long, long)} for a batch of at least {@code events} events (the held ones; 0: unknown). */
+    long dueInMillis(long sinceNanos, long nowNanos, int events) {
+        long left = sinceNanos + lingerNanos - nowNanos - (rule == Rule.READ ? 0 : cycleNanos(events) / 2);
         return Math.max(0, left / 1_000_000);
     }
 
     /** Records how long a batch took, from its start to its acknowledgement. */
     void observedBatch(long nanos) {
+        observedBatch(nanos, 0);
+    }
+
+    /** Records how long a batch of {@code events} events took (0: not counted per event). */
+    void observedBatch(long nanos, int events) {
         cycleNanos = cycleNanos == 0 ? nanos : ALPHA * nanos + (1 - ALPHA) * cycleNanos;
+        if (events > 0) {
+            double per = (double) nanos / events;
+            perEventNanos = perEventNanos == 0 ? per : ALPHA * per + (1 - ALPHA) * perEventNanos;
+        }
     }
 
     /** The average time a batch takes (0 before the first). */
     long cycleNanos() {
         return (long) cycleNanos;
+    }
+
+    /**
+     * The time a batch of {@code events} events is expected to take: the average cycle, or the latest
+     * batches' time per event times {@code events} when that is shorter (0 events: the average).
+     */
+    long cycleNanos(int events) {
+        if (!bySize || events <= 0 || perEventNanos == 0) return (long) cycleNanos;
+        return (long) Math.min(cycleNanos, perEventNanos * events);
     }
 }

@@ -373,7 +373,7 @@ public final class StreamIngestor implements AutoCloseable {
     /** How long a read waits for new entries: less when a held event's linger ends sooner. */
     private int blockMs() {
         if (held.isEmpty()) return BLOCK_MS;
-        long left = linger.dueInMillis(held.get(0).sinceNanos(), System.nanoTime());
+        long left = linger.dueInMillis(held.get(0).sinceNanos(), System.nanoTime(), held.size());
         return (int) Math.max(1, Math.min(BLOCK_MS, left + 1));
     }
 
@@ -479,6 +479,8 @@ public final class StreamIngestor implements AutoCloseable {
         t = phases.add(BatchPhases.Phase.HOLD, t);
         // the writer adds read, plan, statements and commit
         List<Event> written = events.isEmpty() ? List.of() : writeIsolating(events, sources, dead, changed);
+        // counted once committed, before the acknowledgement: who sees the stream drained sees them counted
+        metrics.eventsWritten(written.size());
         t = System.nanoTime();
         if (!dead.isEmpty()) {
             // a pipeline holds a pooled connection until closed
@@ -510,7 +512,6 @@ public final class StreamIngestor implements AutoCloseable {
         metrics.held(keep.size(), newly);
         metrics.entriesRead(entries.size());
         if (events.isEmpty() && ids.isEmpty()) return; // only held events, none due: no batch
-        metrics.eventsWritten(written.size());
         if (listener != null && !changed.isEmpty()) {
             try {
                 listener.accept(changed);
@@ -522,7 +523,7 @@ public final class StreamIngestor implements AutoCloseable {
         long took = System.nanoTime() - t0;
         long[] split = phases.snapshot();
         metrics.observeBatch(took, events.size(), split);
-        linger.observedBatch(took);
+        linger.observedBatch(took, events.size());
         if (took >= slowBatchNanos)
             LOG.info(
                     "slow ingest batch: {} ms for {} events ({} entries, {} held back): {}",
@@ -554,7 +555,7 @@ public final class StreamIngestor implements AutoCloseable {
         var tasks = new ArrayList<String>();
         for (var e : since.entrySet())
             if (!done.contains(e.getKey())
-                    && linger.holds(e.getValue(), now, firstRead.get(e.getKey()) == now, backlog))
+                    && linger.holds(e.getValue(), now, firstRead.get(e.getKey()) == now, backlog, all.size()))
                 tasks.add(e.getKey());
         int cap = Math.max(0, settings.batchSize() / 2);
         var hold = new java.util.HashSet<String>();

@@ -87,6 +87,28 @@ class LingerTest {
     }
 
     @Test
+    void a_small_batch_after_big_ones_is_judged_by_its_own_size() {
+        // a backlog worked off in batches of 5,000 events, ≈ 1 s each; then a trickle: a batch of 100 fresh
+        // RUNNINGs, 250 ms of linger left. Judged by the big batches' second, half a cycle (500 ms) exceeds the
+        // linger, so every one went alone and its task was written twice when its FINISHED came
+        var linger = new Linger(250, Linger.Rule.NEAREST, true);
+        var before = new Linger(250, Linger.Rule.NEAREST, false);
+        for (Linger l : new Linger[] {linger, before}) for (int i = 0; i < 5; i++) l.observedBatch(1_000 * MS, 5_000);
+        long read = 60_000 * MS;
+        assertThat(linger.cycleNanos(100)).as("100 events at 0.2 ms each").isEqualTo(20 * MS);
+        assertThat(linger.holds(read, read, true, false, 100)).isTrue();
+        assertThat(before.holds(read, read, true, false, 100)).isFalse();
+        // a held one is due half its own batch before its linger's end, not half a big one
+        assertThat(linger.dueInMillis(read, read, 100)).isEqualTo(240);
+        assertThat(before.dueInMillis(read, read, 100)).isZero();
+        // a batch as big as the latest ones is judged as before; never by more than the average
+        assertThat(linger.cycleNanos(5_000)).isEqualTo(1_000 * MS);
+        assertThat(linger.cycleNanos(50_000)).isEqualTo(1_000 * MS);
+        assertThat(linger.cycleNanos(0)).as("size unknown").isEqualTo(1_000 * MS);
+        assertThat(linger.holds(read, read, true, false, 5_000)).isFalse();
+    }
+
+    @Test
     void the_cycle_is_an_average_of_the_latest_batches() {
         var linger = new Linger(250, Linger.Rule.NEAREST);
         assertThat(linger.cycleNanos()).isZero();
