@@ -432,6 +432,9 @@ public final class IngestBench {
             f.computeIfAbsent("window_ms", x -> new ArrayList<>()).add(result.get(k + "_window_ms"));
         for (String name : ROUND_FIGURES)
             f.computeIfAbsent(name, x -> new ArrayList<>()).add(result.get(k + "_" + name));
+        // the e2e phases' tasks written twice, per round (the raw phases write each task once by construction)
+        if (result.get(k + "_task_updates") instanceof Number n)
+            f.computeIfAbsent("task_updates", x -> new ArrayList<>()).add(n);
         progress(
                 "  %s: %.1f µs CPU per event (%.1f outside JIT/GC/VM threads; JIT %.2f s, GC %.2f s CPU)%s",
                 k,
