@@ -574,6 +574,18 @@ public final class IngestBench {
         }
     }
 
+    /**
+     * The server's latest batches (at most 4,096, earlier phases' included): their time's p50 and p99, and where
+     * the time of those that ended after {@code t0} went, by phase ({@link #phases}).
+     */
+    private void batchFigures(String k, MidaServer server, long t0) {
+        long[] lat = server.metrics().recentBatchNanos();
+        Arrays.sort(lat);
+        result.put(k + "_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
+        result.put(k + "_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
+        phases(result, k, server.metrics().recentBatches(), t0);
+    }
+
     /** XADDs the workload to {@code server}'s stream, waits until it is ingested, checks and records it. */
     private void measure(Workload w, String name, MidaServer server, JedisPooled redis, String key) throws Exception {
         boolean record = key != null;
@@ -666,11 +678,7 @@ public final class IngestBench {
         result.put(k + "_task_creates", server.metrics().tasksCreated() - createdBefore);
         result.put(k + "_task_updates", server.metrics().tasksUpdated() - updatedBefore);
         result.put(k + "_batches", server.metrics().batches() - batchesBefore);
-        long[] lat = server.metrics().recentBatchNanos();
-        Arrays.sort(lat);
-        result.put(k + "_batch_ms_p50", round(percentile(lat, 0.50) / 1e6, 1));
-        result.put(k + "_batch_ms_p99", round(percentile(lat, 0.99) / 1e6, 1));
-        phases(result, k, server.metrics().recentBatches(), t0);
+        batchFigures(k, server, t0);
         result.put(k + "_peak_heap_mib", peakHeapMib());
         var graph = shape(server.driver());
         if (k.equals("e2e")) result.put("e2e_graph", graph);
@@ -1021,11 +1029,7 @@ public final class IngestBench {
             // coalescing meanwhile: tasks written twice (a create, then an update), events held back
             result.put(k + "_task_updates", server.metrics().tasksUpdated() - updatesBefore);
             result.put(k + "_holds", server.metrics().holds() - holdsBefore);
-            long[] bl = server.metrics().recentBatchNanos();
-            Arrays.sort(bl);
-            result.put(k + "_batch_ms_p50", round(percentile(bl, 0.50) / 1e6, 1));
-            result.put(k + "_batch_ms_p99", round(percentile(bl, 0.99) / 1e6, 1));
-            phases(result, k, server.metrics().recentBatches(), t0);
+            batchFigures(k, server, t0);
             progress(
                     "  latency at %.0f events/s: p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d samples)",
                     actualRate,
@@ -1096,7 +1100,7 @@ public final class IngestBench {
                                         latencies.add(at - p[1]);
                                         timed.add(new long[] {p[1], at - p[1]});
                                         it.remove();
-                                    } else if (at < 0) {
+                                    } else {
                                         long now = System.nanoTime();
                                         if (now - p[1] > 120e9) {
                                             timeouts.incrementAndGet();
