@@ -169,7 +169,7 @@ public final class MidaServer implements AutoCloseable {
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tb));
             // the ingest at the batch sizes a busy start brings, rolled back (issue 14: the first minute)
             if (!closed && org.mida.server.ingest.IngestWarmup.enabled())
-                warmup = org.mida.server.ingest.IngestWarmup.run(schemaDriver, codec, config.batchSize());
+                warmup = org.mida.server.ingest.IngestWarmup.run(transport, codec, config.batchSize());
             if (!closed) ingest.start();
         });
         http = App.create(

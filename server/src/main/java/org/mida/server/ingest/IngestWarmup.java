@@ -36,12 +36,20 @@ public final class IngestWarmup {
     /** The system property that turns the rehearsal off ({@code off}); anything else leaves it on. */
     public static final String PROPERTY = "mida.ingest.warmup";
 
-    private static final String PREFIX = "mida:warm-up/";
+    /** Not {@link BatchWriter#warmUp()}'s ids ({@code mida:warm-up/…}): the two rehearse side by side at start-up. */
+    private static final String PREFIX = "mida:warm-up/busy/";
 
     /** What one run did: the batch sizes rehearsed (events), the events decoded and written, how long it took. */
     public record Report(List<Integer> sizes, int events, long millis) {}
 
     private IngestWarmup() {}
+
+    /** Thrown inside a rehearsed transaction, so that it is rolled back. */
+    private static final class RolledBack extends RuntimeException {
+        RolledBack() {
+            super("rehearsal", null, false, false);
+        }
+    }
 
     /** Whether {@link #PROPERTY} leaves the rehearsal on. */
     public static boolean enabled() {
@@ -53,8 +61,16 @@ public final class IngestWarmup {
      * plans on its first batches, as before). Returns what was done.
      */
     public static Report run(Driver driver, EventCodec codec, int batchSize) {
+        return run(IngestTransport.driver(driver), codec, batchSize);
+    }
+
+    /**
+     * As {@link #run(Driver, EventCodec, int)}, through {@code transport}: the ingest's own (in-process with the
+     * embedded Neo4j), so that the path the first batches take is the one rehearsed.
+     */
+    public static Report run(IngestTransport transport, EventCodec codec, int batchSize) {
         long t0 = System.nanoTime();
-        var writer = new BatchWriter(driver, codec);
+        var writer = new BatchWriter(transport, codec);
         var done = new ArrayList<Integer>();
         int events = 0;
         try {
@@ -62,11 +78,16 @@ public final class IngestWarmup {
                 List<Event> started = decode(codec, entries(PREFIX, 0, n, false));
                 var next = new ArrayList<Event>(decode(codec, entries(PREFIX, 0, n, true)));
                 next.addAll(decode(codec, entries(PREFIX, n, n, false)));
-                try (var session = driver.session();
-                        var tx = session.beginTransaction()) {
-                    writer.writeIn(tx, started);
-                    writer.writeIn(tx, next);
-                    tx.rollback();
+                try {
+                    // write() retries a transient failure (a deadlock with the ingest's own planning, which
+                    // runs beside this at start-up), then the marker rolls the transaction back
+                    transport.write(tx -> {
+                        writer.writeIn(tx, started);
+                        writer.writeIn(tx, next);
+                        throw new RolledBack();
+                    });
+                } catch (RolledBack expected) {
+                    // nothing was written
                 }
                 done.add(n);
                 events += started.size() + next.size();
