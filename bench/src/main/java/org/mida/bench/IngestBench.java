@@ -170,7 +170,8 @@ public final class IngestBench {
                 "e2e_readsnative",
                 "e2e_interpreted",
                 "e2e_lessheld",
-                "e2e_cycleaverage"))
+                "e2e_cycleaverage",
+                "e2e_readsall"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -201,7 +202,8 @@ public final class IngestBench {
                 "e2e_readsnative_graph",
                 "e2e_interpreted_graph",
                 "e2e_lessheld_graph",
-                "e2e_cycleaverage_graph")) {
+                "e2e_cycleaverage_graph",
+                "e2e_readsall_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -297,6 +299,12 @@ public final class IngestBench {
                         "mida.ingest.linger.cycle",
                         "average",
                         () -> endToEnd(main, "e2e-cycleaverage", batch, "e2e_cycleaverage", c -> c));
+            // every id a batch names read, as before the 12th session (not only those the store may hold: KnownIds)
+            case "readsall" ->
+                withProperty(
+                        "mida.ingest.reads.known",
+                        "off",
+                        () -> endToEnd(main, "e2e-readsall", batch, "e2e_readsall", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

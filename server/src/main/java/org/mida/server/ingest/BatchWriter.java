@@ -78,6 +78,10 @@ final class BatchWriter {
     private final DoubleSupplier clock;
     private final java.util.concurrent.atomic.AtomicLong replans = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong plans = new java.util.concurrent.atomic.AtomicLong();
+    /** The ids the store may hold: a batch's first attempt reads only those, once {@link #loadKnownIds} ran. */
+    private final KnownIds knownIds = KnownIds.configured();
+    /** Ids a first attempt took for new without reading them (all batches). */
+    private final java.util.concurrent.atomic.AtomicLong skipped = new java.util.concurrent.atomic.AtomicLong();
     /** Where the current batch's time goes (the ingest thread's; it resets it per batch). */
     private final BatchPhases phases = new BatchPhases();
 
@@ -154,7 +158,7 @@ final class BatchWriter {
         Batch batch = Batch.of(events);
         try {
             transport.write(tx -> {
-                run(tx, batch, clock.getAsDouble());
+                run(tx, batch, clock.getAsDouble(), false);
                 throw new RolledBack();
             });
         } catch (RolledBack expected) {
@@ -235,19 +239,23 @@ final class BatchWriter {
         double receivedAt = clock.getAsDouble();
         IngestPlan plan = null;
         for (int attempt = 1; plan == null; attempt++) {
+            // the first attempt reads only the ids the store may hold; a conflict reads them all again
+            boolean knownOnly = attempt == 1 && knownIds.active(System.nanoTime());
             try {
                 // rebuilt from scratch if the transport retries the transaction (a deadlock, a lost leader);
                 // one past the transaction memory limit fails at once (TooBig), so that the ingest splits it
                 long t0 = System.nanoTime();
                 long inside0 = inside();
                 try {
-                    plan = transport.write(tx -> run(tx, batch, receivedAt));
+                    plan = transport.write(tx -> run(tx, batch, receivedAt, knownOnly));
                 } finally {
                     // what the transaction took besides reading, planning and writing: begin, commit, retries
                     phases.addNanos(BatchPhases.Phase.COMMIT, System.nanoTime() - t0 - (inside() - inside0));
                 }
             } catch (RuntimeException e) {
                 if (attempt >= ATTEMPTS || !(e instanceof Replan || createdMeanwhile(e))) throw e;
+                // an id the known ids missed (another writer made it): this batch and the next ones read every id
+                if (knownOnly) knownIds.conflict(System.nanoTime(), e.getMessage());
                 replans.incrementAndGet();
                 LOG.debug(
                         "batch planned again (attempt {}): another server wrote what it read: {}",
@@ -256,6 +264,7 @@ final class BatchWriter {
             }
         }
         fields.committed(plan.registerFields());
+        knownIds.wrote(batch.taskIds(), batch.entityIds(Map.of()));
         return new Written(
                 plan.tasksCreated(),
                 plan.tasksUpdated(),
@@ -295,7 +304,7 @@ final class BatchWriter {
 
     /** As {@link #writeIn(SimpleQueryRunner, List)}, in a transaction of either transport. */
     IngestPlan writeIn(WriteTransaction tx, List<Event> events) {
-        return run(tx, Batch.of(events), clock.getAsDouble());
+        return run(tx, Batch.of(events), clock.getAsDouble(), false);
     }
 
     /** The transport this writer reaches Neo4j through. */
@@ -332,9 +341,9 @@ final class BatchWriter {
     }
 
     /** Reads what the batch names, plans it and runs the plan's statements in {@code tx}. */
-    private IngestPlan run(WriteTransaction tx, Batch batch, double receivedAt) {
+    private IngestPlan run(WriteTransaction tx, Batch batch, double receivedAt, boolean knownOnly) {
         long t = System.nanoTime();
-        Stored stored = read(tx, batch);
+        Stored stored = read(tx, batch, knownOnly);
         t = phases.add(BatchPhases.Phase.READ, t);
         IngestPlan p = IngestPlan.of(batch, stored, properties, receivedAt);
         t = phases.add(BatchPhases.Phase.PLAN, t);
@@ -386,11 +395,12 @@ final class BatchWriter {
         return p;
     }
 
-    private Stored read(WriteTransaction tx, Batch batch) {
+    private Stored read(WriteTransaction tx, Batch batch, boolean knownOnly) {
         // in-process and switched on: the task and entity reads through the core API (same rows, same locks)
         org.neo4j.graphdb.Transaction nt = NativeReads.of(tx);
         // sorted: the reads lock what they read, and two batches must lock in one order
         List<String> taskIds = sorted(batch.taskIds());
+        if (knownOnly) skipped.addAndGet(removeUnknown(taskIds, knownIds::mayHoldTask));
         var tasks = documents(
                 nt != null && !taskIds.isEmpty() ? NativeReads.tasks(nt, taskIds) : rows(tx, READ_TASKS, taskIds),
                 this::decodeTask);
@@ -402,6 +412,7 @@ final class BatchWriter {
         var generations = new HashMap<String, List<Generation>>();
         var usages = new HashMap<String, List<Usage>>();
         List<String> entityIds = sorted(batch.entityIds(tasks));
+        if (knownOnly) skipped.addAndGet(removeUnknown(entityIds, knownIds::mayHoldEntity));
         if (!entityIds.isEmpty()) {
             // the stored usages only of the entities whose versions the batch may change
             var versioned = new HashSet<>(batch.versionedEntityIds(tasks));
@@ -482,6 +493,31 @@ final class BatchWriter {
             out.put(id, json == null ? Optional.empty() : Optional.of(decode.apply(id, json)));
         }
         return out;
+    }
+
+    /** Removes the ids {@code mayHold} denies (new to the store: nothing to read); returns how many. */
+    private static int removeUnknown(List<String> ids, java.util.function.Predicate<String> mayHold) {
+        int before = ids.size();
+        ids.removeIf(mayHold.negate());
+        return before - ids.size();
+    }
+
+    /**
+     * Loads the store's task and entity ids into the {@link KnownIds} (the ingest's writer, at start, on a thread
+     * of its own); from then on a batch's first attempt reads only the ids the store may hold.
+     */
+    void loadKnownIds() {
+        knownIds.load(transport);
+    }
+
+    /** The known ids (tests). */
+    KnownIds knownIds() {
+        return knownIds;
+    }
+
+    /** How many ids first attempts took for new without reading them (all batches). */
+    long skippedReads() {
+        return skipped.get();
     }
 
     private static List<String> sorted(List<String> ids) {

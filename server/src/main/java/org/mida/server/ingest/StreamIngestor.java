@@ -188,6 +188,11 @@ public final class StreamIngestor implements AutoCloseable {
         }
         running = true;
         thread.start();
+        // the store's task and entity ids, so that batches read only the ids the store may hold (KnownIds);
+        // every id is read until they are loaded
+        var loader = new Thread(writer::loadKnownIds, "mida-known-ids");
+        loader.setDaemon(true);
+        loader.start();
         LOG.info(
                 "ingesting stream {} as {}/{} (batch {})",
                 settings.stream(),
