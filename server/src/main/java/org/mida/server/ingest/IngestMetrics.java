@@ -53,6 +53,14 @@ public final class IngestMetrics {
 
     private volatile Pause pause;
     private volatile int held;
+    private volatile java.util.function.LongSupplier replans = () -> 0;
+    private volatile java.util.function.LongSupplier readsSkipped = () -> 0;
+
+    /** Counts the writer's replans and skipped reads ({@code mida_ingest_replans_total}, …). */
+    void countWriter(java.util.function.LongSupplier replans, java.util.function.LongSupplier readsSkipped) {
+        this.replans = replans;
+        this.readsSkipped = readsSkipped;
+    }
 
     /**
      * Why the ingest is paused: the store (or the stream) cannot take writes. The entries stay pending
@@ -87,6 +95,13 @@ public final class IngestMetrics {
                 .register(registry);
         io.micrometer.core.instrument.Gauge.builder("mida.ingest.held", this, m -> m.held)
                 .description("Task events held back in memory for their task's final event (coalescing)")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mida.ingest.replans", this, m -> m.replans.getAsLong())
+                .description("Batches read and planned again: another writer made or changed what they read")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder(
+                        "mida.ingest.reads.skipped", this, m -> m.readsSkipped.getAsLong())
+                .description("Task and entity ids a batch took for new without reading them (KnownIds)")
                 .register(registry);
         batch = Timer.builder("mida.ingest.batch")
                 .description("Time to write and acknowledge one batch")

@@ -161,6 +161,7 @@ public final class StreamIngestor implements AutoCloseable {
         this.writer = writer;
         this.codec = codec;
         this.metrics = metrics;
+        metrics.countWriter(writer::replans, writer::skippedReads);
         this.settings = settings;
         this.stream = new EventStream(settings.stream());
         this.listener = listener;

@@ -163,6 +163,36 @@ class KnownIdsIT {
         assertThat(task("d1").get("generated").asInt()).isEqualTo(1);
     }
 
+    /** The server's own ingest: the store's ids loaded at start; /metrics counts the reads skipped and the replans. */
+    @Test
+    void the_servers_ingest_skips_the_reads_of_new_ids_and_says_so_on_metrics() {
+        // the loader runs beside the loop: wait until a first batch can skip
+        TestServer.await(TestServer.seconds(30), "the known ids loaded", () -> {
+            server.xadd("[{\"type\":\"task\",\"task_id\":\"probe-" + System.nanoTime()
+                    + "\",\"workflow_id\":\"wf-m\",\"status\":\"FINISHED\",\"ended_at\":1.0}]");
+            server.awaitIngested(TestServer.seconds(30));
+            return metric("mida_ingest_reads_skipped_total") > 0;
+        });
+        double skipped = metric("mida_ingest_reads_skipped_total");
+        server.xadd("[{\"type\":\"task\",\"task_id\":\"m1\",\"workflow_id\":\"wf-m\",\"status\":\"FINISHED\","
+                + "\"ended_at\":2.0,\"generated\":{\"out\":{\"@id\":\"data:m1\"}}}]");
+        server.awaitIngested(TestServer.seconds(30));
+        assertThat(metric("mida_ingest_reads_skipped_total") - skipped)
+                .as("m1 and data:m1 are new")
+                .isEqualTo(2.0);
+        assertThat(metric("mida_ingest_replans_total")).isZero();
+        assertThat(server.count("MATCH (t:Task {task_id: 'm1'})<-[:WAS_GENERATED_BY]-(:Entity {id: 'data:m1'})"
+                        + " RETURN count(t)"))
+                .isEqualTo(1);
+    }
+
+    private double metric(String name) {
+        for (String line : server.get("/metrics").body().split("\n"))
+            if (line.startsWith(name + " "))
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+        throw new AssertionError(name + " not on /metrics");
+    }
+
     @Test
     void with_the_property_off_every_id_is_read() {
         System.setProperty(KnownIds.PROPERTY, "off");
