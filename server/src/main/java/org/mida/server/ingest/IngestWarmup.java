@@ -36,20 +36,12 @@ public final class IngestWarmup {
     /** The system property that turns the rehearsal off ({@code off}); anything else leaves it on. */
     public static final String PROPERTY = "mida.ingest.warmup";
 
-    /** Not {@link BatchWriter#warmUp()}'s ids ({@code mida:warm-up/…}): the two rehearse side by side at start-up. */
-    private static final String PREFIX = "mida:warm-up/busy/";
+    private static final String PREFIX = "mida:warm-up/";
 
     /** What one run did: the batch sizes rehearsed (events), the events decoded and written, how long it took. */
     public record Report(List<Integer> sizes, int events, long millis) {}
 
     private IngestWarmup() {}
-
-    /** Thrown inside a rehearsed transaction, so that it is rolled back. */
-    private static final class RolledBack extends RuntimeException {
-        RolledBack() {
-            super("rehearsal", null, false, false);
-        }
-    }
 
     /** Whether {@link #PROPERTY} leaves the rehearsal on. */
     public static boolean enabled() {
@@ -78,17 +70,12 @@ public final class IngestWarmup {
                 List<Event> started = decode(codec, entries(PREFIX, 0, n, false));
                 var next = new ArrayList<Event>(decode(codec, entries(PREFIX, 0, n, true)));
                 next.addAll(decode(codec, entries(PREFIX, n, n, false)));
-                try {
-                    // write() retries a transient failure (a deadlock with the ingest's own planning, which
-                    // runs beside this at start-up), then the marker rolls the transaction back
-                    transport.write(tx -> {
-                        writer.writeIn(tx, started);
-                        writer.writeIn(tx, next);
-                        throw new RolledBack();
-                    });
-                } catch (RolledBack expected) {
-                    // nothing was written
-                }
+                transport.once(
+                        tx -> {
+                            writer.writeIn(tx, started);
+                            return writer.writeIn(tx, next);
+                        },
+                        false); // rolled back: nothing is written
                 done.add(n);
                 events += started.size() + next.size();
             }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch reads what the store holds of every task and entity it names, under a write lock, to merge its
  * events into it. Most of what a busy workflow sends is new (a task's first events, the data it generates): those
- * reads find nothing and cost ≈ 40 % of the batch's reads. Here, two Bloom filters (Guava's) hold every task and
+ * reads find nothing and were about half of the batch's reads (123 → 53–57 ms per 5,000 events). Here, two Bloom filters (Guava's) hold every task and
  * entity id of the store (loaded page by page when the ingest starts) and every id the ingest wrote since; a
  * batch's first attempt reads only the ids they may hold and takes the others for new.
  *
@@ -71,9 +71,12 @@ final class KnownIds {
 
     /** Whether a batch's first attempt starting at {@code nowNanos} reads only the ids the filters may hold. */
     boolean active(long nowNanos) {
-        return enabled
-                && loaded
-                && (!conflicted || nowNanos - conflictNanos >= TimeUnit.MILLISECONDS.toNanos(PESSIMISTIC_MS));
+        return enabled && loaded && !pessimistic(nowNanos);
+    }
+
+    /** Whether a conflict less than {@link #PESSIMISTIC_MS} before {@code nowNanos} has every id read. */
+    private boolean pessimistic(long nowNanos) {
+        return conflicted && nowNanos - conflictNanos < TimeUnit.MILLISECONDS.toNanos(PESSIMISTIC_MS);
     }
 
     boolean mayHoldTask(String id) {
@@ -93,7 +96,7 @@ final class KnownIds {
 
     /** A batch that read only the known ids met an id that exists: read every id for a while. */
     void conflict(long nowNanos, String why) {
-        boolean first = !conflicted || nowNanos - conflictNanos >= TimeUnit.MILLISECONDS.toNanos(PESSIMISTIC_MS);
+        boolean first = !pessimistic(nowNanos);
         conflictNanos = nowNanos;
         conflicted = true;
         if (first)
