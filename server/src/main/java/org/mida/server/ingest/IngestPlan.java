@@ -633,6 +633,8 @@ record IngestPlan(
         private final Map<String, Map<String, Object>> versionProps = new HashMap<>();
         /** Attributes the batch's generation references give each entity (for a flat entity). */
         private final Map<String, Map<String, Object>> generatedProps = new HashMap<>();
+        /** Each reference's attributes as entity properties ({@link #entityAttributes}). */
+        private final Map<EntityRef, Map<String, Object>> attributes = new java.util.IdentityHashMap<>();
 
         private final List<MoveGeneration> moves = new ArrayList<>();
         /** Entities whose origin node some usage left: deleted once no usage points at it. */
@@ -788,9 +790,9 @@ record IngestPlan(
         private final class Family {
             final String id;
             /** Stored version nodes by label (not the origin node). */
-            final Map<String, Version> storedVersions = new HashMap<>();
+            Map<String, Version> storedVersions = Map.of();
             /** Stored generations recorded on the entity node itself (a flat entity). */
-            final List<Generation> storedFlat = new ArrayList<>();
+            List<Generation> storedFlat = List.of();
 
             boolean storedOrigin;
             /** Every generation and named version by label, once the batch is applied. */
@@ -815,16 +817,19 @@ record IngestPlan(
         /** A family as stored: its version nodes (and origin node) and the generations on its entity node. */
         private Family readFamily(String entityId) {
             var f = new Family(entityId);
+            // most entities a batch names are new: no stored version or generation, nothing allocated
             for (Map<String, Object> props : stored.versions().getOrDefault(entityId, List.of())) {
                 if (Boolean.TRUE.equals(props.get("origin"))) {
                     f.storedOrigin = true;
                     continue;
                 }
                 Version v = Version.of(props);
+                if (f.storedVersions.isEmpty()) f.storedVersions = new HashMap<>();
                 f.storedVersions.put(v.label(), v);
                 versionProps.put(v.id(), props);
             }
-            f.storedFlat.addAll(stored.generations().getOrDefault(entityId, List.of()));
+            f.storedFlat = stored.generations().getOrDefault(entityId, List.of());
+            if (f.storedVersions.isEmpty() && f.storedFlat.isEmpty()) return f; // before: View.NONE
             Version flat = null;
             for (Generation g : f.storedFlat) {
                 Version v =
@@ -857,7 +862,7 @@ record IngestPlan(
                 }
             }
             // the batch's generations, in batch order; a version two tasks claim stays with the earlier one
-            var made = new LinkedHashMap<String, Map<String, Object>>();
+            var made = new LinkedHashMap<String, Made>();
             for (TaskEvent t : mergedTasks.values()) {
                 Double at = EntityVersions.generatedAt(t);
                 for (EntityRef g : batch.refs().generated(t)) {
@@ -876,14 +881,7 @@ record IngestPlan(
                     generatedProps
                             .computeIfAbsent(g.id(), k -> new LinkedHashMap<>())
                             .putAll(entityAttributes(g));
-                    var props = made.computeIfAbsent(v.id(), k -> new HashMap<>());
-                    props.putAll(properties.entity(g));
-                    props.put("id", v.id());
-                    props.put("entity_id", g.id());
-                    props.put("version", label);
-                    props.put("generated_by", t.taskId());
-                    if (at != null) props.put("generated_at", at);
-                    else props.remove("generated_at");
+                    made.computeIfAbsent(v.id(), k -> new Made(v.id(), g.id())).generated(g, label, t.taskId(), at);
                 }
             }
             // versions usages name that no generation made: data of a known version that came from outside
@@ -900,7 +898,7 @@ record IngestPlan(
                     props.put("id", v.id());
                     props.put("entity_id", u.id());
                     props.put("version", label);
-                    made.put(v.id(), props);
+                    made.put(v.id(), new Made(u.id(), props));
                 }
             }
             for (Family f : families.values()) {
@@ -929,14 +927,14 @@ record IngestPlan(
                     props.put("version", v.label());
                     props.put("generated_by", g.taskId());
                     if (v.at() != null) props.put("generated_at", v.at());
-                    made.put(v.id(), props);
+                    made.put(v.id(), new Made(f.id, props));
                 }
                 if (f.storedOrigin) leftOrigins.add(f.id);
             }
             for (var m : made.entrySet()) {
-                Map<String, Object> props = m.getValue();
-                String entityId = (String) props.get("entity_id");
+                String entityId = m.getValue().entityId;
                 if (!family(entityId).after.versioned()) continue; // a flat entity's generation stays on it
+                Map<String, Object> props = m.getValue().props();
                 entitiesNeeded.add(entityId);
                 Map<String, Object> before = versionProps.get(m.getKey());
                 if (before == null) {
@@ -956,6 +954,51 @@ record IngestPlan(
             }
         }
 
+        /**
+         * A version the batch makes: its properties built only once its entity is known to be versioned (a
+         * flat entity's generation stays on the entity node, and most entities a batch generates are flat).
+         */
+        private final class Made {
+            final String entityId;
+            private final String id;
+            private Map<String, Object> props;
+            private final List<EntityRef> refs = new ArrayList<>(1);
+            private String label, generatedBy;
+            private Double at;
+
+            /** A version a generation makes; {@link #generated} names each reference to it. */
+            Made(String id, String entityId) {
+                this.id = id;
+                this.entityId = entityId;
+            }
+
+            /** A version with these properties (named by a usage, or a flat entity's generation moved). */
+            Made(String entityId, Map<String, Object> props) {
+                this(null, entityId);
+                this.props = props;
+            }
+
+            void generated(EntityRef ref, String label, String taskId, Double at) {
+                refs.add(ref);
+                this.label = label;
+                this.generatedBy = taskId;
+                this.at = at;
+            }
+
+            /** The version's properties: each reference's attributes, then what the version itself is. */
+            Map<String, Object> props() {
+                if (props != null) return props;
+                props = new HashMap<>();
+                for (EntityRef r : refs) props.putAll(entityAttributes(r));
+                props.put("id", id);
+                props.put("entity_id", entityId);
+                props.put("version", label);
+                props.put("generated_by", generatedBy);
+                if (at != null) props.put("generated_at", at);
+                return props;
+            }
+        }
+
         /** A stored generation with the time its task has once the batch is applied. */
         private Version retime(Version v) {
             if (v.generatedBy() == null) return v;
@@ -972,13 +1015,20 @@ record IngestPlan(
             return a.generatedBy().compareTo(b.generatedBy()) < 0;
         }
 
-        /** A reference's attributes as entity properties, its {@code version} left to the version nodes. */
+        /**
+         * A reference's attributes as entity properties, its {@code version} left to the version nodes; once
+         * per reference (a plan asks for a generation's twice). Read-only.
+         */
         private Map<String, Object> entityAttributes(EntityRef ref) {
+            Map<String, Object> known = attributes.get(ref);
+            if (known != null) return known;
             Map<String, Object> props = properties.entity(ref);
-            if (!props.containsKey(EntityVersions.ATTRIBUTE)) return props;
-            var out = new LinkedHashMap<>(props);
-            out.remove(EntityVersions.ATTRIBUTE);
-            return out;
+            if (props.containsKey(EntityVersions.ATTRIBUTE)) {
+                props = new LinkedHashMap<>(props);
+                props.remove(EntityVersions.ATTRIBUTE);
+            }
+            attributes.put(ref, props);
+            return props;
         }
 
         /** The usage links a task's document makes to one entity, each bound by {@code view}, in order. */
