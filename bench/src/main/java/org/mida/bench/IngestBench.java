@@ -171,8 +171,7 @@ public final class IngestBench {
                 "e2e_interpreted",
                 "e2e_lessheld",
                 "e2e_cycleaverage",
-                "e2e_readsall",
-                "e2e_readaheadoff"))
+                "e2e_readsall"))
             if (result.containsKey(k + "_tasks_per_s"))
                 result.put("ratio_" + k + "_to_ceiling", round((double) result.get(k + "_tasks_per_s") / ceiling, 3));
         if (!"false".equals(System.getProperty("mida.bench.flowcept"))) {
@@ -204,8 +203,7 @@ public final class IngestBench {
                 "e2e_interpreted_graph",
                 "e2e_lessheld_graph",
                 "e2e_cycleaverage_graph",
-                "e2e_readsall_graph",
-                "e2e_readaheadoff_graph")) {
+                "e2e_readsall_graph")) {
             Object g = result.remove(v);
             if (g != null && !g.equals(rawShape))
                 throw new AssertionError(v + " differs from the raw graph:\n " + g + "\n raw " + rawShape);
@@ -307,12 +305,6 @@ public final class IngestBench {
                         "mida.ingest.reads.known",
                         "off",
                         () -> endToEnd(main, "e2e-readsall", batch, "e2e_readsall", c -> c));
-            // the loop reads and decodes the next entries itself after each batch, as before the 13th session
-            case "readaheadoff" ->
-                withProperty(
-                        "mida.ingest.readahead",
-                        "off",
-                        () -> endToEnd(main, "e2e-readaheadoff", batch, "e2e_readaheadoff", c -> c));
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

@@ -323,7 +323,8 @@ record IngestPlan(
     /** An entity to create (props include its id) or the properties of a stored one that change. */
     record EntityRow(String id, Map<String, Object> props) {
         EntityRow {
-            props = Map.copyOf(props);
+            // the planner's own map, made for this row: not copied (issue 15: thousands of rows per batch)
+            props = Collections.unmodifiableMap(props);
         }
 
         Map<String, Object> parameters() {
@@ -338,7 +339,7 @@ record IngestPlan(
      */
     record VersionRow(String id, String entityId, Map<String, Object> props) {
         VersionRow {
-            props = Map.copyOf(props);
+            props = Collections.unmodifiableMap(props); // the planner's own map, made for this row
         }
 
         Map<String, Object> parameters() {
@@ -878,9 +879,7 @@ record IngestPlan(
                         made.remove(other.id());
                     }
                     f.versions.put(label, v);
-                    generatedProps
-                            .computeIfAbsent(g.id(), k -> new LinkedHashMap<>())
-                            .putAll(entityAttributes(g));
+                    generatedProps.merge(g.id(), entityAttributes(g), Planner::over);
                     made.computeIfAbsent(v.id(), k -> new Made(v.id(), g.id())).generated(g, label, t.taskId(), at);
                 }
             }
@@ -1033,8 +1032,8 @@ record IngestPlan(
 
         /** The usage links a task's document makes to one entity, each bound by {@code view}, in order. */
         private Set<Use> uses(TaskEvent doc, String entityId, View view) {
+            if (doc == null) return Set.of();
             var out = new LinkedHashSet<Use>();
-            if (doc == null) return out;
             Double at = EntityVersions.usedAt(doc);
             for (EntityRef r : batch.refs().used(doc)) {
                 if (!r.id().equals(entityId)) continue;
@@ -1046,9 +1045,13 @@ record IngestPlan(
 
         /** Notes the origin nodes a usage moves to or from. */
         private void noteOrigins(String entityId, Set<Use> was, Set<Use> now) {
-            String origin = EntityVersions.originId(entityId);
-            for (Use u : now) if (origin.equals(u.target())) madeOrigins.add(entityId);
-            for (Use u : was) if (origin.equals(u.target())) leftOrigins.add(entityId);
+            for (Use u : now) if (isOrigin(u.target(), entityId)) madeOrigins.add(entityId);
+            for (Use u : was) if (isOrigin(u.target(), entityId)) leftOrigins.add(entityId);
+        }
+
+        /** True when {@code target} is the origin node's id of {@code entityId} (no id built: most targets are null). */
+        private static boolean isOrigin(String target, String entityId) {
+            return target != null && target.equals(EntityVersions.originId(entityId));
         }
 
         private void planTasks() {
@@ -1182,7 +1185,7 @@ record IngestPlan(
             for (String id : entitiesNeeded) {
                 Family f = family(id);
                 Map<String, Object> now = stored.entities().get(id);
-                var props = new LinkedHashMap<String, Object>();
+                var props = new HashMap<String, Object>();
                 Map<String, Object> fromUsages = entityProps.getOrDefault(id, Map.of());
                 if (f.after.versioned()) {
                     props.putAll(fromUsages);
@@ -1197,9 +1200,8 @@ record IngestPlan(
                     props.putAll(generatedProps.getOrDefault(id, Map.of()));
                 } else props.putAll(fromUsages);
                 if (now == null) {
-                    var all = new HashMap<String, Object>(props);
-                    all.put("id", id);
-                    create.add(new EntityRow(id, all));
+                    props.put("id", id);
+                    create.add(new EntityRow(id, props));
                     continue;
                 }
                 var changedProps = new HashMap<String, Object>();
@@ -1209,13 +1211,21 @@ record IngestPlan(
             }
         }
 
+        /**
+         * {@code later}'s properties over {@code earlier}'s, in a new map: the maps merged are {@link
+         * #entityAttributes}' (shared, read-only), and most entities have one reference in a batch (no copy).
+         */
+        private static Map<String, Object> over(Map<String, Object> earlier, Map<String, Object> later) {
+            var m = new LinkedHashMap<>(earlier);
+            m.putAll(later);
+            return m;
+        }
+
         /** Every entity the batch's usages name is needed, with the properties their references give it (last wins). */
         private void collectEntities(TaskEvent sent) {
             for (EntityRef ref : batch.refs().used(sent)) {
                 entitiesNeeded.add(ref.id());
-                entityProps
-                        .computeIfAbsent(ref.id(), k -> new LinkedHashMap<>())
-                        .putAll(entityAttributes(ref));
+                entityProps.merge(ref.id(), entityAttributes(ref), Planner::over);
             }
             for (EntityRef ref : batch.refs().generated(sent)) entitiesNeeded.add(ref.id());
         }

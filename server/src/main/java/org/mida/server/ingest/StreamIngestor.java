@@ -126,28 +126,6 @@ public final class StreamIngestor implements AutoCloseable {
     private Map<StreamEntryID, Integer> unfinished = Map.of();
 
     /**
-     * {@code -Dmida.ingest.readahead=off}: the loop reads and decodes the next entries itself, after each
-     * batch (before the 13th session). By default, while the stream is backlogged, the next read and its
-     * decoding run on the {@code mida-ingest-read} thread while the batch in hand is written.
-     */
-    static final String READ_AHEAD_PROPERTY = "mida.ingest.readahead";
-
-    private final boolean readAhead = !"off".equals(System.getProperty(READ_AHEAD_PROPERTY));
-    /** The read of the next entries, made while the batch in hand is written (ingest thread only). */
-    private java.util.concurrent.Future<Read> ahead;
-    /** The thread that reads ahead; made with the first read ahead. */
-    private java.util.concurrent.ExecutorService reader;
-
-    /**
-     * Entries read from the stream: when read ahead, each one's payload decoded (else null: decoded when
-     * processed), whether they filled the batch, and their events per entry.
-     */
-    private record Read(
-            List<StreamEntry> entries, List<EventCodec.Decoded> decoded, boolean backlog, double eventsPerEntry) {
-        static final Read NONE = new Read(List.of(), null, false, 0);
-    }
-
-    /**
      * The ingest of {@code settings.stream()} into the graph that {@code transport} reaches (the driver, or
      * the embedded Neo4j's in-process API), with these bounds on the keys made queryable ({@code
      * properties}) and this field registry; the health probe goes the same way.
@@ -242,14 +220,12 @@ public final class StreamIngestor implements AutoCloseable {
         long lastClaim = 0;
         long backoff = 100;
         List<StreamEntry> inHand = List.of();
-        List<EventCodec.Decoded> decoded = null;
-        while (running || !inHand.isEmpty() || !held.isEmpty() || ahead != null) {
+        while (running || !inHand.isEmpty() || !held.isEmpty()) {
             try {
                 if (inHand.isEmpty()) {
-                    decoded = null;
-                    if (!running && ahead == null) {
+                    if (!running) {
                         // stopping: what is held back is written now
-                        process(List.of(), null, true);
+                        process(List.of(), true);
                         break;
                     }
                     if (!ownPendingDone) {
@@ -258,37 +234,23 @@ public final class StreamIngestor implements AutoCloseable {
                         else LOG.info("re-reading {} entries left pending by this consumer", inHand.size());
                         continue;
                     }
-                    // no claim while entries read ahead wait: they are this consumer's, pending
-                    if (ahead == null && running && System.currentTimeMillis() - lastClaim > CLAIM_EVERY_MS) {
+                    if (System.currentTimeMillis() - lastClaim > CLAIM_EVERY_MS) {
                         lastClaim = System.currentTimeMillis();
                         inHand = claim();
                         if (!inHand.isEmpty()) continue;
                     }
-                    if (ahead != null) {
-                        Read r = takeAhead();
-                        inHand = r.entries();
-                        decoded = r.decoded();
-                    } else inHand = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, true);
+                    inHand = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, true);
                     if (inHand.isEmpty()) {
                         // the stream is idle: held events whose linger is over are written alone
-                        if (!held.isEmpty()) process(List.of(), null, false);
+                        if (!held.isEmpty()) process(List.of(), false);
                         // Redis answered and nothing is held back: a pause (e.g. Redis was down) is over, even
                         // while no event comes (health said "paused" until the next one)
                         resumed();
                         continue;
                     }
                 }
-                // a backlog: the next entries are read and decoded while these are written (not when a claim is
-                // due, so that claims run between batches of a long backlog)
-                if (readAhead
-                        && backlog
-                        && running
-                        && ownPendingDone
-                        && ahead == null
-                        && System.currentTimeMillis() - lastClaim <= CLAIM_EVERY_MS) startAhead();
-                process(inHand, decoded, !running);
+                process(inHand, !running);
                 inHand = List.of();
-                decoded = null;
                 backoff = 100;
                 resumed();
             } catch (RuntimeException e) {
@@ -319,47 +281,7 @@ public final class StreamIngestor implements AutoCloseable {
                 }
             }
         }
-        if (reader != null) reader.shutdownNow();
         LOG.info("ingest loop stopped");
-    }
-
-    /** Starts reading (and decoding) the next entries on the {@code mida-ingest-read} thread. */
-    private void startAhead() {
-        if (reader == null)
-            reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                var t = new Thread(r, "mida-ingest-read");
-                t.setDaemon(true);
-                return t;
-            });
-        double perEntry = eventsPerEntry;
-        ahead = reader.submit(() -> {
-            Read r = readEntries(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, false, perEntry, 0);
-            var decoded = new ArrayList<EventCodec.Decoded>(r.entries().size());
-            for (StreamEntry e : r.entries()) {
-                Map<String, String> fields = e.getFields();
-                String payload = fields == null ? null : fields.get(EventStream.FIELD);
-                decoded.add(payload == null ? null : codec.decode(payload));
-            }
-            return new Read(r.entries(), decoded, r.backlog(), r.eventsPerEntry());
-        });
-    }
-
-    /** The entries read ahead (waiting for the read when it is not done); a failed read throws its failure. */
-    private Read takeAhead() {
-        try {
-            Read r = ahead.get();
-            backlog = r.backlog();
-            if (!r.entries().isEmpty()) eventsPerEntry = r.eventsPerEntry();
-            return r;
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Read.NONE;
-        } finally {
-            ahead = null;
-        }
     }
 
     private void paused(RuntimeException e, long backoff) {
@@ -412,19 +334,6 @@ public final class StreamIngestor implements AutoCloseable {
      * events still missing would fill at the mean events-per-entry seen so far.
      */
     private List<StreamEntry> read(StreamEntryID from, boolean block) {
-        Read r = readEntries(from, block, eventsPerEntry, held.size());
-        backlog = r.backlog();
-        if (!r.entries().isEmpty()) eventsPerEntry = r.eventsPerEntry();
-        return r.entries();
-    }
-
-    /**
-     * Reads about a batch of entries (changes no field: it also runs on the {@code mida-ingest-read} thread).
-     *
-     * @param eventsPerEntry the latest read's events per entry (0 before any)
-     * @param heldCount how many events are held back (for {@code -Dmida.ingest.read=lessheld})
-     */
-    private Read readEntries(StreamEntryID from, boolean block, double eventsPerEntry, int heldCount) {
         var out = new ArrayList<StreamEntry>();
         // A batch reads about the batch size of new events; the ones held back from the batch before (at most
         // half a batch, holdBack) travel with it. Before (9th session), it read that many fewer: in a backlog a
@@ -433,7 +342,7 @@ public final class StreamIngestor implements AutoCloseable {
         // (-Dmida.ingest.read=lessheld: as before). A held event mostly merges into its task's row with the
         // final event the read brings, so what the batch writes stays about a batch size of tasks.
         int batchSize = LESS_HELD.equals(System.getProperty(READ_PROPERTY))
-                ? Math.max(1, settings.batchSize() - heldCount)
+                ? Math.max(1, settings.batchSize() - held.size())
                 : Math.max(1, settings.batchSize());
         int maxPerRead = Math.max(1, Math.min(batchSize, 1000));
         // the first read asks for as many entries as the latest read's events per entry say fill the batch
@@ -462,7 +371,9 @@ public final class StreamIngestor implements AutoCloseable {
             double perEntry = Math.max(1.0, (double) events / out.size());
             countPerRead = (int) Math.max(1, Math.min(maxPerRead, Math.ceil((batchSize - events) / perEntry)));
         }
-        return new Read(out, null, events >= batchSize, out.isEmpty() ? 0 : (double) events / out.size());
+        backlog = events >= batchSize;
+        if (!out.isEmpty()) eventsPerEntry = (double) events / out.size();
+        return out;
     }
 
     /** How long a read waits for new entries: less when a held event's linger ends sooner. */
@@ -527,7 +438,7 @@ public final class StreamIngestor implements AutoCloseable {
      * ones to the dead-letter stream and acknowledges every entry none of whose events is held any more.
      * Changes nothing of its state when it throws: the caller retries it with the same entries.
      */
-    private void process(List<StreamEntry> entries, List<EventCodec.Decoded> decoded, boolean flush) {
+    private void process(List<StreamEntry> entries, boolean flush) {
         long t0 = System.nanoTime();
         long t0Millis = System.currentTimeMillis();
         BatchPhases phases = writer.phases();
@@ -538,8 +449,7 @@ public final class StreamIngestor implements AutoCloseable {
         var sources = new java.util.IdentityHashMap<Event, StreamEntry>();
         var fresh = new ArrayList<Held>();
         for (Held h : held) sources.put(h.event(), h.entry());
-        for (int i = 0; i < entries.size(); i++) {
-            StreamEntry entry = entries.get(i);
+        for (StreamEntry entry : entries) {
             // an entry of ours already in hand (its events held back), claimed again: nothing new
             if (unfinished.containsKey(entry.getID())) continue;
             ids.add(entry.getID());
@@ -550,7 +460,7 @@ public final class StreamIngestor implements AutoCloseable {
                 dead.add(deadLetter(entry, "entry has no \"" + EventStream.FIELD + "\" field", codec.toJson(fields)));
                 continue;
             }
-            EventCodec.Decoded d = decoded != null && decoded.get(i) != null ? decoded.get(i) : codec.decode(payload);
+            EventCodec.Decoded d = codec.decode(payload);
             long since = linger.since(t0, t0Millis, entry.getID().getTime());
             for (Event e : d.events()) {
                 sources.put(e, entry);
