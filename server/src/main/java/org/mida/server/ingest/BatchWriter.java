@@ -499,11 +499,10 @@ final class BatchWriter {
      * thousands of ids with long common prefixes cost more than the filter (issue 15, 13th session).
      */
     private List<String> toRead(List<String> ids, boolean knownOnly, java.util.function.Predicate<String> mayHold) {
+        if (!knownOnly) return sorted(ids);
         var out = new ArrayList<String>(ids.size());
-        if (knownOnly) {
-            for (String id : ids) if (mayHold.test(id)) out.add(id);
-            skipped.addAndGet(ids.size() - out.size());
-        } else out.addAll(ids);
+        for (String id : ids) if (mayHold.test(id)) out.add(id);
+        skipped.addAndGet(ids.size() - out.size());
         java.util.Collections.sort(out);
         return out;
     }
