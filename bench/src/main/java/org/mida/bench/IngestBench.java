@@ -305,6 +305,20 @@ public final class IngestBench {
                         "mida.ingest.reads.known",
                         "off",
                         () -> endToEnd(main, "e2e-readsall", batch, "e2e_readsall", c -> c));
+            // no columnar mirror and no feed index (MIDA_MIRROR=off): what their per-batch re-read costs, the
+            // most that feeding them from the plan's own rows could save (14th session)
+            case "nomirror" ->
+                withProperty("mida.mirror", "off", () -> endToEnd(main, "e2e-nomirror", batch, "e2e_nomirror", c -> c));
+            // the raw in-process phase with transactions of half as many tasks (the e2e's batch of 5,000 events is
+            // ≈ 2,500 tasks): whether the ceiling's own write would be faster so (14th session); key e2e_rawhalf
+            case "rawhalf" -> {
+                rawBatch = RAW_BATCH / 2;
+                try {
+                    raw(main, "raw-half", "e2e_rawhalf", true);
+                } finally {
+                    rawBatch = RAW_BATCH;
+                }
+            }
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }
@@ -759,6 +773,9 @@ public final class IngestBench {
      * statements go through the driver over Bolt, or ({@code inProcess}) the embedded Neo4j's in-process
      * API, both through the ingest's {@link IngestTransport}.
      */
+    /** Tasks per transaction of the raw phase ({@link #RAW_BATCH}; the variant {@code rawhalf} halves it). */
+    private int rawBatch = RAW_BATCH;
+
     private void raw(Workload w, String name, String key, boolean inProcess) {
         if (kept != null && key != null) {
             // mida.bench.rounds.store=kept: this key's store of the rounds before, with its plans
@@ -883,8 +900,8 @@ public final class IngestBench {
                 var chunk = vers.subList(from, Math.min(vers.size(), from + 10_000));
                 transport.write(tx -> tx.run(RAW_VERSIONS, Map.of("rows", chunk)));
             }
-            for (int from = 0; from < taskRows.size(); from += RAW_BATCH) {
-                var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + RAW_BATCH));
+            for (int from = 0; from < taskRows.size(); from += rawBatch) {
+                var chunk = taskRows.subList(from, Math.min(taskRows.size(), from + rawBatch));
                 transport.write(tx -> tx.run(RAW_TASKS, Map.of("rows", chunk)));
             }
         }

@@ -21,6 +21,12 @@ final class BatchPhases {
 
     /** The phases of a batch, in the order they run. */
     enum Phase {
+        /**
+         * Reading the batch's entries from the stream (XREADGROUP and the client's parsing of the reply),
+         * counted only when the stream was backlogged before the read, so that a read that waited for new
+         * entries does not count its wait.
+         */
+        FETCH("fetch"),
         /** Decoding the entries' JSON into events. */
         DECODE("decode"),
         /** Choosing the task events to hold back (coalescing). */

@@ -120,6 +120,8 @@ public final class StreamIngestor implements AutoCloseable {
      * entries wait, so the events read are held for the next batch, which starts at once ({@link Linger}).
      */
     private boolean backlog;
+    /** The latest read's time when the stream was backlogged before it (ingest thread): the next batch's fetch. */
+    private long fetchNanos;
     /** Events per entry in the latest read (ingest thread): how many entries a batch's first read asks for. */
     private double eventsPerEntry;
     /** Entries read, not acknowledged yet because some of their events are held: how many (ingest thread). */
@@ -239,7 +241,10 @@ public final class StreamIngestor implements AutoCloseable {
                         inHand = claim();
                         if (!inHand.isEmpty()) continue;
                     }
+                    boolean wasBacklogged = backlog;
+                    long f0 = System.nanoTime();
                     inHand = read(StreamEntryID.XREADGROUP_UNDELIVERED_ENTRY, true);
+                    fetchNanos = wasBacklogged && !inHand.isEmpty() ? System.nanoTime() - f0 : 0;
                     if (inHand.isEmpty()) {
                         // the stream is idle: held events whose linger is over are written alone
                         if (!held.isEmpty()) process(List.of(), false);
@@ -443,6 +448,9 @@ public final class StreamIngestor implements AutoCloseable {
         long t0Millis = System.currentTimeMillis();
         BatchPhases phases = writer.phases();
         phases.reset();
+        phases.addNanos(BatchPhases.Phase.FETCH, fetchNanos);
+        long fetched = fetchNanos;
+        fetchNanos = 0;
         var events = new ArrayList<Event>();
         var dead = new ArrayList<DeadLetter>();
         var ids = new ArrayList<StreamEntryID>(entries.size());
@@ -526,7 +534,7 @@ public final class StreamIngestor implements AutoCloseable {
             }
             phases.add(BatchPhases.Phase.LISTENER, t);
         }
-        long took = System.nanoTime() - t0;
+        long took = System.nanoTime() - t0 + fetched;
         long[] split = phases.snapshot();
         metrics.observeBatch(took, events.size(), split);
         linger.observedBatch(took, events.size());

@@ -72,7 +72,16 @@ class BatchPhasesIT {
         List<String> names = IngestMetrics.phaseNames();
         assertThat(names)
                 .containsExactly(
-                        "decode", "hold", "read", "plan", "statements", "commit", "dead_letters", "ack", "listener");
+                        "fetch",
+                        "decode",
+                        "hold",
+                        "read",
+                        "plan",
+                        "statements",
+                        "commit",
+                        "dead_letters",
+                        "ack",
+                        "listener");
         for (IngestMetrics.Batch b : batches) {
             long sum = 0;
             for (long n : b.phaseNanos()) {
@@ -117,6 +126,43 @@ class BatchPhasesIT {
                 .allSatisfy(b -> assertThat(b.events()).isLessThanOrEqualTo(600));
     }
 
+    @Test
+    void a_backlogged_read_counts_as_the_batch_fetch_and_an_idle_wait_does_not() throws Exception {
+        // 30 entries of 100 events in the stream at once, batch size 500: every read after the first finds the
+        // stream backlogged, so its time (XREADGROUP and the reply's parsing) is the next batch's fetch
+        server = TestServer.start(c -> c.withIngest(500, "fetch", 60_000).withIngestLinger(0));
+        try (var tx = server.server().redis().multi()) {
+            for (int e = 0; e < 30; e++) {
+                var events = new java.util.StringJoiner(",", "[", "]");
+                for (int i = 0; i < 100; i++) events.add(running("f-" + e + "-" + i, "wf", 1 + i, "file:///in/" + e));
+                tx.xadd(
+                        server.stream(),
+                        redis.clients.jedis.params.XAddParams.xAddParams(),
+                        java.util.Map.of(org.mida.event.EventStream.FIELD, events.toString()));
+            }
+            tx.exec();
+        }
+        server.awaitIngested(seconds(60));
+        int fetch = IngestMetrics.phaseNames().indexOf("fetch");
+        List<IngestMetrics.Batch> backlog = batchesOf(3_000);
+        assertThat(backlog.stream().filter(b -> b.phaseNanos()[fetch] > 0).count())
+                .as("batches whose entries were read from a backlogged stream")
+                .isGreaterThanOrEqualTo(3);
+        assertThat(backlog).allSatisfy(b -> assertThat(b.phaseNanos()[fetch]).isLessThanOrEqualTo(b.nanos()));
+        // idle: the next read blocks until this event comes; that wait is not the batch's fetch
+        Thread.sleep(1_500);
+        server.xadd(running("f-idle", "wf", 1, "file:///in/idle"));
+        server.awaitIngested(seconds(60));
+        List<IngestMetrics.Batch> after = batchesOf(3_001);
+        IngestMetrics.Batch last = after.stream()
+                .max(java.util.Comparator.comparingLong(IngestMetrics.Batch::endNanos))
+                .orElseThrow();
+        assertThat(last.events()).isEqualTo(1);
+        assertThat(last.phaseNanos()[fetch])
+                .as("fetch of the batch read after an idle wait")
+                .isZero();
+    }
+
     /** Ten tasks ingested by a server whose slow-batch threshold is {@code slowMs}; the slow-batch lines logged. */
     private List<String> slowBatchLines(String slowMs) {
         System.setProperty(BatchPhases.SLOW_PROPERTY, slowMs);
@@ -138,7 +184,7 @@ class BatchPhasesIT {
         assertThat(lines).isNotEmpty();
         assertThat(lines.get(0))
                 .containsPattern(
-                        "slow ingest batch: \\d+ ms for \\d+ events \\(\\d+ entries, \\d+ held back\\): decode "
+                        "slow ingest batch: \\d+ ms for \\d+ events \\(\\d+ entries, \\d+ held back\\): fetch [0-9.]+, decode "
                                 + "[0-9.]+, hold [0-9.]+, read [0-9.]+, plan [0-9.]+, statements [0-9.]+, commit [0-9.]+,"
                                 + " dead_letters [0-9.]+, ack [0-9.]+, listener [0-9.]+ ms");
     }
