@@ -102,15 +102,12 @@ class BatchPhasesIT {
         assertThat(metrics).containsPattern("mida_ingest_batch_phase_seconds_sum\\{phase=\"statements\"} 0\\.0*[1-9]");
     }
 
-    @Test
-    void a_batch_holds_about_the_batch_size_whatever_the_events_per_entry() {
-        // entries of 100 events (an observer's flushed buffer), batch size 500: before, a batch's first read
-        // asked for 64 entries whatever they carried, and wrote these 3,000 events as one batch
-        server = TestServer.start(c -> c.withIngest(500, "batch-bound", 60_000).withIngestLinger(0));
-        try (var tx = server.server().redis().multi()) { // all in the stream before the ingest's read returns
+    /** 30 entries of 100 RUNNING events (tasks {@code prefix}e-i), all in the stream before the ingest reads. */
+    private void xaddThirtyEntriesAtOnce(String prefix) {
+        try (var tx = server.server().redis().multi()) {
             for (int e = 0; e < 30; e++) {
                 var events = new java.util.StringJoiner(",", "[", "]");
-                for (int i = 0; i < 100; i++) events.add(running("t-" + e + "-" + i, "wf", 1 + i, "file:///in/" + e));
+                for (int i = 0; i < 100; i++) events.add(running(prefix + e + "-" + i, "wf", 1 + i, "file:///in/" + e));
                 tx.xadd(
                         server.stream(),
                         redis.clients.jedis.params.XAddParams.xAddParams(),
@@ -118,6 +115,14 @@ class BatchPhasesIT {
             }
             tx.exec();
         }
+    }
+
+    @Test
+    void a_batch_holds_about_the_batch_size_whatever_the_events_per_entry() {
+        // entries of 100 events (an observer's flushed buffer), batch size 500: before, a batch's first read
+        // asked for 64 entries whatever they carried, and wrote these 3,000 events as one batch
+        server = TestServer.start(c -> c.withIngest(500, "batch-bound", 60_000).withIngestLinger(0));
+        xaddThirtyEntriesAtOnce("t-");
         server.awaitIngested(seconds(60));
         List<IngestMetrics.Batch> batches = batchesOf(3_000);
         assertThat(batches.stream().mapToInt(IngestMetrics.Batch::events).sum()).isEqualTo(3_000);
@@ -131,17 +136,7 @@ class BatchPhasesIT {
         // 30 entries of 100 events in the stream at once, batch size 500: every read after the first finds the
         // stream backlogged, so its time (XREADGROUP and the reply's parsing) is the next batch's fetch
         server = TestServer.start(c -> c.withIngest(500, "fetch", 60_000).withIngestLinger(0));
-        try (var tx = server.server().redis().multi()) {
-            for (int e = 0; e < 30; e++) {
-                var events = new java.util.StringJoiner(",", "[", "]");
-                for (int i = 0; i < 100; i++) events.add(running("f-" + e + "-" + i, "wf", 1 + i, "file:///in/" + e));
-                tx.xadd(
-                        server.stream(),
-                        redis.clients.jedis.params.XAddParams.xAddParams(),
-                        java.util.Map.of(org.mida.event.EventStream.FIELD, events.toString()));
-            }
-            tx.exec();
-        }
+        xaddThirtyEntriesAtOnce("f-");
         server.awaitIngested(seconds(60));
         int fetch = IngestMetrics.phaseNames().indexOf("fetch");
         List<IngestMetrics.Batch> backlog = batchesOf(3_000);
