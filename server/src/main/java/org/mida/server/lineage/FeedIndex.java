@@ -1,6 +1,7 @@
 package org.mida.server.lineage;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -81,6 +82,10 @@ final class FeedIndex implements TaskMirror.InTransaction {
 
     private volatile boolean overviewWarmed;
 
+    /** The consumer workflows of members with many usages, kept between batches; guarded by applyLock. */
+    private final Members members =
+            new Members(Math.max(0, Integer.getInteger(CACHE_FROM_PROPERTY, CACHE_FROM_DEFAULT)));
+
     FeedIndex(Driver driver) {
         this(driver, null);
     }
@@ -151,7 +156,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
             synchronized (applyLock) {
                 var families = new HashMap<String, Map<Key, Long>>();
                 var consumers = new HashMap<String, Map<Key, Long>>();
-                entities(tasks, families);
+                entities(tasks, families, members);
                 informed(tasks, consumers);
                 synchronized (lock) {
                     for (var e : families.entrySet()) put(byFamily, e.getKey(), e.getValue(), 0);
@@ -265,6 +270,8 @@ final class FeedIndex implements TaskMirror.InTransaction {
                     return null;
                 });
             }
+            // what was counted per member is the graph's before the build: counted again from the graph
+            members.clear();
             synchronized (lock) {
                 if (buildWanted) return; // a reload came meanwhile: build again
                 counts.clear();
@@ -364,7 +371,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
                     in.readNative(tx -> {
                         families.clear();
                         consumers.clear();
-                        entities(tx, chunkIds, families);
+                        entities(tasks(tx, chunkIds), families, members);
                         informed(tx, chunkIds, consumers);
                         return null;
                     });
@@ -464,39 +471,52 @@ final class FeedIndex implements TaskMirror.InTransaction {
 
     /** As {@link #entities(Transaction, List, Map)}, from the task nodes. */
     static void entities(List<Node> tasks, Map<String, Map<Key, Long>> families) {
+        entities(tasks, families, null);
+    }
+
+    /**
+     * As {@link #entities(List, Map)}; with {@code members}, a member's consumer workflows come from what was
+     * counted for it before plus the usages of these tasks (see {@link Members}) instead of a walk over all its
+     * usages, where that is exact.
+     */
+    static void entities(List<Node> tasks, Map<String, Map<Key, Long>> families, Members members) {
         var nodes = new LinkedHashSet<Node>();
+        // the usages these tasks hold, per used node; the nodes these tasks generated
+        var usedBy = new HashMap<Node, List<Relationship>>();
+        var generated = new HashSet<Node>();
         for (Node t : tasks) {
-            for (Relationship r : t.getRelationships(org.neo4j.graphdb.Direction.BOTH, USED, GENERATED_BY))
-                nodes.add(r.getOtherNode(t));
+            for (Relationship r : t.getRelationships(org.neo4j.graphdb.Direction.BOTH, USED, GENERATED_BY)) {
+                Node other = r.getOtherNode(t);
+                nodes.add(other);
+                if (members == null) continue;
+                if (r.isType(USED) && r.getStartNode().equals(t))
+                    usedBy.computeIfAbsent(other, k -> new ArrayList<>()).add(r);
+                else if (r.isType(GENERATED_BY)) generated.add(other);
+            }
         }
+        // a family one of these tasks generates into may have had its usages rebound, those of tasks not among
+        // these too (ingest/rebind-usages): its members are walked in full
+        var rebindable = new HashSet<Node>();
+        for (Node n : generated) rebindable.add(family(n));
         var seen = new LinkedHashSet<Node>();
         for (Node n : nodes) {
-            Node e = n;
-            for (Relationship r : n.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, SPECIALIZATION_OF)) {
-                Node g = r.getEndNode();
-                if (g.hasLabel(ENTITY)) {
-                    e = g;
-                    break;
-                }
-            }
+            Node e = family(n);
             if (!seen.add(e)) continue;
+            boolean walk = members == null || rebindable.contains(e);
             var distinct = new HashMap<Key, Set<Node>>();
-            var members = new ArrayList<Node>();
-            members.add(e);
+            var familyMembers = new ArrayList<Node>();
+            familyMembers.add(e);
             for (Relationship r : e.getRelationships(org.neo4j.graphdb.Direction.INCOMING, SPECIALIZATION_OF))
-                members.add(r.getStartNode());
-            for (Node m : members) {
+                familyMembers.add(r.getStartNode());
+            for (Node m : familyMembers) {
                 var producers = new ArrayList<String>();
                 for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, GENERATED_BY)) {
                     String w = workflow(r.getEndNode());
                     if (w != null) producers.add(w);
                 }
                 if (producers.isEmpty()) continue;
-                var consumers = new ArrayList<String>();
-                for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED)) {
-                    String w = workflow(r.getStartNode());
-                    if (w != null) consumers.add(w);
-                }
+                Collection<String> consumers =
+                        members == null ? consumers(m) : members.consumers(m, usedBy.getOrDefault(m, List.of()), walk);
                 for (String producer : producers)
                     for (String consumer : consumers)
                         if (!producer.equals(consumer))
@@ -508,6 +528,107 @@ final class FeedIndex implements TaskMirror.InTransaction {
                 part.merge(d.getKey(), (long) d.getValue().size(), Long::sum);
         }
     }
+
+    /** A node's family: its first {@code SPECIALIZATION_OF} target that is an Entity, else itself. */
+    private static Node family(Node n) {
+        for (Relationship r : n.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, SPECIALIZATION_OF)) {
+            Node g = r.getEndNode();
+            if (g.hasLabel(ENTITY)) return g;
+        }
+        return n;
+    }
+
+    /** The workflows of the tasks that used {@code m}, one per usage: a walk over all its usages. */
+    private static List<String> consumers(Node m) {
+        var out = new ArrayList<String>();
+        for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED)) {
+            String w = workflow(r.getStartNode());
+            if (w != null) out.add(w);
+        }
+        return out;
+    }
+
+    /**
+     * The consumer workflows of the family members with many usages, kept between batches (14th session,
+     * {@code bench/run hot-entity}: walking every usage of a member each batch that touches it made a batch's
+     * cost grow with the usages of the datasets it reads). Per member: the {@code USED} relationships counted
+     * (id → the using task's workflow) and how many per workflow. For a batch, the usages its tasks hold are
+     * added (or their workflow updated); the result is kept only if the member's {@code USED} in-degree equals
+     * the relationships counted, else the member is walked in full. That is exact because usages are created
+     * only for the tasks of a batch (which reach the index as its changed tasks), except by a rebind, which
+     * happens only in a family a task of the batch generates into (walked in full); a usage deleted lowers the
+     * degree. Members with fewer than {@value #CACHE_FROM_DEFAULT} usages ({@code -Dmida.feeds.cacheFrom}) are
+     * walked each time (cheap). Used under the index's apply lock only.
+     */
+    static final class Members {
+        /** Members answered from what was kept, and walked in full (all indexes of the JVM; tests, logs). */
+        static final java.util.concurrent.atomic.AtomicLong KEPT = new java.util.concurrent.atomic.AtomicLong();
+
+        static final java.util.concurrent.atomic.AtomicLong WALKED = new java.util.concurrent.atomic.AtomicLong();
+
+        private final int cacheFrom;
+        private final Map<String, Member> byElement = new HashMap<>();
+
+        Members(int cacheFrom) {
+            this.cacheFrom = cacheFrom;
+        }
+
+        private static final class Member {
+            final Object id;
+            final org.eclipse.collections.impl.map.mutable.primitive.LongObjectHashMap<String> rels =
+                    new org.eclipse.collections.impl.map.mutable.primitive.LongObjectHashMap<>();
+            final Map<String, Integer> workflows = new HashMap<>();
+
+            Member(Object id) {
+                this.id = id;
+            }
+
+            void count(long rel, String workflow) {
+                String before = rels.containsKey(rel) ? rels.get(rel) : null;
+                if (rels.containsKey(rel)) {
+                    if (java.util.Objects.equals(before, workflow)) return;
+                    if (before != null) workflows.merge(before, -1, (a, b) -> a + b == 0 ? null : a + b);
+                }
+                rels.put(rel, workflow);
+                if (workflow != null) workflows.merge(workflow, 1, Integer::sum);
+            }
+        }
+
+        void clear() {
+            byElement.clear();
+        }
+
+        int size() {
+            return byElement.size();
+        }
+
+        /** The distinct consumer workflows of {@code m}, given the usages of the batch's tasks it has. */
+        Collection<String> consumers(Node m, List<Relationship> fromBatch, boolean walk) {
+            String key = m.getElementId();
+            Member c = walk ? null : byElement.get(key);
+            Object id = m.getProperty("id", null);
+            if (c != null && !java.util.Objects.equals(c.id, id)) c = null; // an element id used again
+            if (c != null) {
+                for (Relationship r : fromBatch) c.count(r.getId(), workflow(r.getStartNode()));
+                if (m.getDegree(USED, org.neo4j.graphdb.Direction.INCOMING) == c.rels.size()) {
+                    KEPT.incrementAndGet();
+                    return c.workflows.keySet();
+                }
+            }
+            WALKED.incrementAndGet();
+            c = new Member(id);
+            for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED))
+                c.count(r.getId(), workflow(r.getStartNode()));
+            if (c.rels.size() >= cacheFrom) byElement.put(key, c);
+            else byElement.remove(key);
+            return c.workflows.keySet();
+        }
+    }
+
+    static final int CACHE_FROM_DEFAULT = 32;
+
+    /** The system property of the fewest usages a member's consumers are kept for ({@link Members}). */
+    static final String CACHE_FROM_PROPERTY = "mida.feeds.cacheFrom";
 
     /**
      * {@code feeds-informed.cypher} through the core API: the tasks of {@code ids} and the tasks informed by
