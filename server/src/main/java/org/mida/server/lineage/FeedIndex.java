@@ -508,6 +508,8 @@ final class FeedIndex implements TaskMirror.InTransaction {
             familyMembers.add(e);
             for (Relationship r : e.getRelationships(org.neo4j.graphdb.Direction.INCOMING, SPECIALIZATION_OF))
                 familyMembers.add(r.getStartNode());
+            // a version made or removed (e.g. one a usage names) moves usages between the members too
+            if (members != null && members.membersChanged(e, familyMembers.size())) walk = true;
             for (Node m : familyMembers) {
                 var producers = new ArrayList<String>();
                 for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.OUTGOING, GENERATED_BY)) {
@@ -556,8 +558,8 @@ final class FeedIndex implements TaskMirror.InTransaction {
      * added (or their workflow updated); the result is kept only if the member's {@code USED} in-degree equals
      * the relationships counted, else the member is walked in full. That is exact because usages are created
      * only for the tasks of a batch (which reach the index as its changed tasks), except by a rebind, which
-     * happens only in a family a task of the batch generates into (walked in full); a usage deleted lowers the
-     * degree. Members with fewer than {@value #CACHE_FROM_DEFAULT} usages ({@code -Dmida.feeds.cacheFrom}) are
+     * happens only in a family a task of the batch generates into or whose versions changed (both walked in
+     * full); a usage deleted lowers the degree. Members with fewer than {@value #CACHE_FROM_DEFAULT} usages ({@code -Dmida.feeds.cacheFrom}) are
      * walked each time (cheap). Used under the index's apply lock only.
      */
     static final class Members {
@@ -594,8 +596,19 @@ final class FeedIndex implements TaskMirror.InTransaction {
             }
         }
 
+        /** Per family with versions (element id): its members at the latest batch that touched it. */
+        private final Map<String, Integer> familySizes = new HashMap<>();
+
+        /** Whether {@code family}'s members are not those of the latest batch that touched it (then walk it). */
+        boolean membersChanged(Node family, int size) {
+            String key = family.getElementId();
+            Integer before = size > 1 ? familySizes.put(key, size) : familySizes.remove(key);
+            return before == null ? size > 1 : before != size;
+        }
+
         void clear() {
             byElement.clear();
+            familySizes.clear();
         }
 
         int size() {
