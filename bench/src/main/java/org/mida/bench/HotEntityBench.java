@@ -79,7 +79,7 @@ public final class HotEntityBench {
             awaitMirror(server, datasets);
             for (int from = 0; from < tasks; from += chunk) {
                 long cpu0 = mirrorCpu(threads);
-                long jvm0 = processCpu();
+                long jvm0 = IngestBench.processCpuNanos();
                 var events = new ArrayList<Map<String, Object>>();
                 for (int i = from; i < Math.min(tasks, from + chunk); i++)
                     events.add(task(
@@ -91,7 +91,7 @@ public final class HotEntityBench {
                 send(stream, redis, events);
                 awaitMirror(server, datasets + from + events.size());
                 double ms = (mirrorCpu(threads) - cpu0) / 1e6;
-                double all = (processCpu() - jvm0) / 1e6;
+                double all = (IngestBench.processCpuNanos() - jvm0) / 1e6;
                 perChunk.add(round(ms * 1000 / events.size()));
                 jvm.add(round(all * 1000 / events.size()));
                 progress(
@@ -165,11 +165,6 @@ public final class HotEntityBench {
             }
         }
         return sum;
-    }
-
-    private static long processCpu() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 
     private static double round(double v) {

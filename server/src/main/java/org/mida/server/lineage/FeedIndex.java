@@ -563,10 +563,8 @@ final class FeedIndex implements TaskMirror.InTransaction {
      * walked each time (cheap). Used under the index's apply lock only.
      */
     static final class Members {
-        /** Members answered from what was kept, and walked in full (all indexes of the JVM; tests, logs). */
+        /** Members answered from what was kept (all indexes of the JVM; tests). */
         static final java.util.concurrent.atomic.AtomicLong KEPT = new java.util.concurrent.atomic.AtomicLong();
-
-        static final java.util.concurrent.atomic.AtomicLong WALKED = new java.util.concurrent.atomic.AtomicLong();
 
         private final int cacheFrom;
         private final Map<String, Member> byElement = new HashMap<>();
@@ -586,8 +584,8 @@ final class FeedIndex implements TaskMirror.InTransaction {
             }
 
             void count(long rel, String workflow) {
-                String before = rels.containsKey(rel) ? rels.get(rel) : null;
                 if (rels.containsKey(rel)) {
+                    String before = rels.get(rel);
                     if (java.util.Objects.equals(before, workflow)) return;
                     if (before != null) workflows.merge(before, -1, (a, b) -> a + b == 0 ? null : a + b);
                 }
@@ -611,10 +609,6 @@ final class FeedIndex implements TaskMirror.InTransaction {
             familySizes.clear();
         }
 
-        int size() {
-            return byElement.size();
-        }
-
         /** The distinct consumer workflows of {@code m}, given the usages of the batch's tasks it has. */
         Collection<String> consumers(Node m, List<Relationship> fromBatch, boolean walk) {
             String key = m.getElementId();
@@ -628,7 +622,6 @@ final class FeedIndex implements TaskMirror.InTransaction {
                     return c.workflows.keySet();
                 }
             }
-            WALKED.incrementAndGet();
             c = new Member(id);
             for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED))
                 c.count(r.getId(), workflow(r.getStartNode()));
