@@ -270,6 +270,11 @@ public final class TaskMirror implements AutoCloseable {
         return correlations.get();
     }
 
+    /** {@code MIDA_MIRROR_MAX_BYTES}: the most heap the mirror may take (0: off). */
+    public long maxBytes() {
+        return maxBytes;
+    }
+
     /** About the bytes the mirror takes now. */
     public long bytes() {
         TaskTable t = table;

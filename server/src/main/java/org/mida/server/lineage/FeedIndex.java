@@ -156,6 +156,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
             synchronized (applyLock) {
                 var families = new HashMap<String, Map<Key, Long>>();
                 var consumers = new HashMap<String, Map<Key, Long>>();
+                members.budget(keptBudget(mirror));
                 entities(tasks, families, members);
                 informed(tasks, consumers);
                 synchronized (lock) {
@@ -360,6 +361,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
     private void apply(Set<String> taskIds) {
         var ids = new ArrayList<>(taskIds);
         synchronized (applyLock) {
+            members.budget(keptBudget(mirror));
             for (int from = 0; from < ids.size(); from += CHUNK) {
                 var chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
                 var families = new HashMap<String, Map<Key, Long>>();
@@ -565,12 +567,59 @@ final class FeedIndex implements TaskMirror.InTransaction {
     static final class Members {
         /** Members answered from what was kept (all indexes of the JVM; tests). */
         static final java.util.concurrent.atomic.AtomicLong KEPT = new java.util.concurrent.atomic.AtomicLong();
+        /** The most usages one index kept at a time (all indexes of the JVM; tests). */
+        static final java.util.concurrent.atomic.AtomicLong MOST_KEPT = new java.util.concurrent.atomic.AtomicLong();
 
         private final int cacheFrom;
         private final Map<String, Member> byElement = new HashMap<>();
+        /** The usages counted in {@link #byElement}, all members together. */
+        private long kept;
+        /** The most usages kept ({@link #budget}); a member that would pass it is walked each time instead. */
+        private long maxKept = Long.MAX_VALUE;
+
+        private boolean full;
 
         Members(int cacheFrom) {
             this.cacheFrom = cacheFrom;
+        }
+
+        /**
+         * The bytes the kept usages may take from now on ({@link #BYTES_PER_USAGE} each); members over it are
+         * dropped, the largest first, and walked each batch as members under the threshold are. The answers
+         * are the same either way: only the walks' cost grows.
+         */
+        void budget(long bytes) {
+            maxKept = Math.max(0, bytes) / BYTES_PER_USAGE;
+            if (kept <= maxKept) return;
+            var largest = new ArrayList<>(byElement.entrySet());
+            largest.sort((a, b) ->
+                    Integer.compare(b.getValue().rels.size(), a.getValue().rels.size()));
+            for (var e : largest) {
+                if (kept <= maxKept) break;
+                drop(e.getKey());
+            }
+            reachedBound();
+        }
+
+        /** The usages kept now (tests, the log line). */
+        long kept() {
+            return kept;
+        }
+
+        private void drop(String key) {
+            Member c = byElement.remove(key);
+            if (c != null) kept -= c.rels.size();
+        }
+
+        private void reachedBound() {
+            if (full) return;
+            full = true;
+            LOG.info(
+                    "workflow feed graph: the usages kept between batches reached their bound ({} usages, {} MiB:"
+                            + " an eighth of MIDA_MIRROR_MAX_BYTES, within what the task table leaves); members"
+                            + " beyond it are walked each batch",
+                    maxKept,
+                    maxKept * BYTES_PER_USAGE >> 20);
         }
 
         private static final class Member {
@@ -607,6 +656,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
         void clear() {
             byElement.clear();
             familySizes.clear();
+            kept = 0;
         }
 
         /** The distinct consumer workflows of {@code m}, given the usages of the batch's tasks it has. */
@@ -615,23 +665,58 @@ final class FeedIndex implements TaskMirror.InTransaction {
             Member c = walk ? null : byElement.get(key);
             Object id = m.getProperty("id", null);
             if (c != null && !java.util.Objects.equals(c.id, id)) c = null; // an element id used again
+            if (c != null && kept + fromBatch.size() > maxKept) {
+                c = null; // its new usages would pass the bound: walked (and dropped) instead
+                reachedBound();
+            }
             if (c != null) {
+                int before = c.rels.size();
                 for (Relationship r : fromBatch) c.count(r.getId(), workflow(r.getStartNode()));
+                kept += c.rels.size() - before;
+                MOST_KEPT.accumulateAndGet(kept, Math::max);
                 if (m.getDegree(USED, org.neo4j.graphdb.Direction.INCOMING) == c.rels.size()) {
                     KEPT.incrementAndGet();
                     return c.workflows.keySet();
                 }
             }
+            drop(key);
             c = new Member(id);
             for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED))
                 c.count(r.getId(), workflow(r.getStartNode()));
-            if (c.rels.size() >= cacheFrom) byElement.put(key, c);
-            else byElement.remove(key);
+            if (c.rels.size() >= cacheFrom) {
+                if (kept + c.rels.size() <= maxKept) {
+                    byElement.put(key, c);
+                    kept += c.rels.size();
+                    MOST_KEPT.accumulateAndGet(kept, Math::max);
+                } else reachedBound();
+            }
             return c.workflows.keySet();
         }
     }
 
     static final int CACHE_FROM_DEFAULT = 32;
+
+    /**
+     * What a kept usage takes, about: a long key and a reference in an open-addressing map at most half full
+     * (the workflow strings are the task nodes' own, shared).
+     */
+    static final long BYTES_PER_USAGE = 24;
+
+    /** The system property of the bytes the kept usages may take ({@link Members#budget}); tests. */
+    static final String KEPT_MAX_BYTES_PROPERTY = "mida.feeds.keptMaxBytes";
+
+    /**
+     * The bytes the kept usages may take: an eighth of {@code MIDA_MIRROR_MAX_BYTES}, and no more than the task
+     * table leaves of it, so that the mirror and the kept usages together stay within that bound ({@code
+     * -Dmida.feeds.keptMaxBytes} sets it); nothing without a mirror.
+     */
+    static long keptBudget(TaskMirror mirror) {
+        Long set = Long.getLong(KEPT_MAX_BYTES_PROPERTY);
+        if (set != null) return set;
+        if (mirror == null) return 0;
+        long max = mirror.maxBytes();
+        return Math.max(0, Math.min(max / 8, max - mirror.bytes()));
+    }
 
     /** The system property of the fewest usages a member's consumers are kept for ({@link Members}). */
     static final String CACHE_FROM_PROPERTY = "mida.feeds.cacheFrom";

@@ -183,6 +183,56 @@ class FeedIndexIT {
     }
 
     /**
+     * The usages kept between batches are bounded ({@code mida.feeds.keptMaxBytes}; by default an eighth of
+     * {@code MIDA_MIRROR_MAX_BYTES}): with room for 50 usages, a dataset used 60 times is walked each batch
+     * instead of kept, the members under the bound are still answered from what was kept, and the overview
+     * stays the full recomputation.
+     */
+    @Test
+    void the_kept_usages_stay_within_their_bound(@org.junit.jupiter.api.io.TempDir Path dir) {
+        System.setProperty(FeedIndex.CACHE_FROM_PROPERTY, "0");
+        System.setProperty(FeedIndex.KEPT_MAX_BYTES_PROPERTY, Long.toString(50 * FeedIndex.BYTES_PER_USAGE));
+        try {
+            a = TestServer.start(c -> c.withBackends(null, null)
+                    .withDataDir(dir)
+                    .withEmbeddedPorts(0, 0)
+                    .withIngest(20, "kept-bound", 60_000));
+            awaitReady(a);
+            FeedIndex.Members.MOST_KEPT.set(0);
+            long kept = FeedIndex.Members.KEPT.get();
+            deliver(a, events(1, 40), new Random(5));
+            keptEqualsFull(a, "the kept overview, mixed ingests");
+            String ds = q("file:///hot/bounded.h5");
+            a.xadd("{\"type\":\"task\",\"task_id\":\"prep-1\",\"workflow_id\":\"wf-prep\",\"status\":\"FINISHED\","
+                    + "\"started_at\":1,\"ended_at\":2,\"generated\":{\"data\":{\"@id\":" + ds + "}}}");
+            for (int i = 0; i < 60; i++)
+                a.xadd("{\"type\":\"task\",\"task_id\":\"use-" + i + "\",\"workflow_id\":\"wf-use" + (i % 3)
+                        + "\",\"status\":\"FINISHED\",\"started_at\":" + (10 + i) + ",\"ended_at\":" + (11 + i)
+                        + ",\"used\":{\"data\":{\"@id\":" + ds + "}}}");
+            assertThat(keptEqualsFull(a, "the kept overview, a dataset used past the bound")
+                            .toString())
+                    .contains("\"source\":\"wf-use2\",\"target\":\"wf-prep\"");
+            // more users of it, each batch walking it in full again
+            for (int i = 60; i < 70; i++)
+                a.xadd("{\"type\":\"task\",\"task_id\":\"use-" + i + "\",\"workflow_id\":\"wf-late\","
+                        + "\"status\":\"FINISHED\",\"started_at\":" + (10 + i) + ",\"ended_at\":" + (11 + i)
+                        + ",\"used\":{\"data\":{\"@id\":" + ds + "}}}");
+            assertThat(keptEqualsFull(a, "the kept overview, more users").toString())
+                    .contains("\"source\":\"wf-late\",\"target\":\"wf-prep\"");
+            assertThat(FeedIndex.Members.MOST_KEPT.get())
+                    .as("usages kept at most")
+                    .isPositive()
+                    .isLessThanOrEqualTo(50);
+            assertThat(FeedIndex.Members.KEPT.get() - kept)
+                    .as("members answered from their kept consumers")
+                    .isPositive();
+        } finally {
+            System.clearProperty(FeedIndex.CACHE_FROM_PROPERTY);
+            System.clearProperty(FeedIndex.KEPT_MAX_BYTES_PROPERTY);
+        }
+    }
+
+    /**
      * With the embedded Neo4j the mirror's and the feed index's per-batch reads go in-process, on the ingest's
      * transport (issue 15), and give what they gave through the driver: the kept overview equals the full
      * recomputation, the mirror holds every task; with {@code mida.mirror.reads=driver} they take the driver.
