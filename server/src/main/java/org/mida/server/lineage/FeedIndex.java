@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.mida.cypher.Cypher;
 import org.mida.server.columnar.TaskMirror;
 import org.mida.server.ingest.IngestTransport;
@@ -49,6 +50,9 @@ final class FeedIndex implements TaskMirror.InTransaction {
             org.mida.server.ingest.PerBatch.of(Cypher.load("lineage/feeds-entities"));
     private static final org.mida.server.ingest.PerBatch INFORMED =
             org.mida.server.ingest.PerBatch.of(Cypher.load("lineage/feeds-informed"));
+    // the usages of the members feeds-entities could not count from what was kept (an element id seek each)
+    private static final org.mida.server.ingest.PerBatch MEMBER_USAGES =
+            org.mida.server.ingest.PerBatch.of(Cypher.load("lineage/feeds-member-usages"));
     private static final int CHUNK = 2_000;
     // the overview's own statements (LineageGraph), planned after a build: see warmOverview
     private static final String CAMPAIGN_WORKFLOWS = Cypher.load("lineage/campaign-workflows");
@@ -383,7 +387,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
                     in.read(tx -> {
                         families.clear();
                         consumers.clear();
-                        entities(tx, chunkIds, families);
+                        entities(tx, chunkIds, families, members);
                         informed(tx, chunkIds, consumers);
                         return null;
                     });
@@ -392,11 +396,12 @@ final class FeedIndex implements TaskMirror.InTransaction {
                         session.executeRead(tx -> {
                             families.clear();
                             consumers.clear();
-                            tx.run(ENTITIES.text(), Map.of("ids", chunk)).forEachRemaining(r -> {
-                                var m = families.computeIfAbsent(r.get("family").asString(), k -> new HashMap<>());
-                                for (Value f : r.get("feeds").values())
-                                    m.merge(key(f.get(0), f.get(1)), f.get(2).asLong(), Long::sum);
-                            });
+                            entities(
+                                    (query, parameters) ->
+                                            tx.run(query, parameters).list(org.neo4j.driver.Record::asMap),
+                                    chunk,
+                                    families,
+                                    members);
                             tx.run(INFORMED.text(), Map.of("ids", chunk)).forEachRemaining(r -> {
                                 var m = consumers.computeIfAbsent(r.get("task").asString(), k -> new HashMap<>());
                                 for (Value f : r.get("feeds").values())
@@ -417,14 +422,58 @@ final class FeedIndex implements TaskMirror.InTransaction {
         }
     }
 
-    /** {@code feeds-entities.cypher} in-process: each family's feeds, merged into {@code families}. */
-    static void entities(WriteTransaction tx, List<String> ids, Map<String, Map<Key, Long>> families) {
-        for (Map<String, Object> r : tx.run(ENTITIES.text(), Map.of("ids", ids))) {
-            var m = families.computeIfAbsent((String) r.get("family"), k -> new HashMap<>());
-            for (Object o : (List<?>) r.get("feeds")) {
-                var f = (List<?>) o;
-                m.merge(new Key((String) f.get(0), (String) f.get(1)), ((Number) f.get(2)).longValue(), Long::sum);
+    /**
+     * {@code feeds-entities.cypher}: each family's feeds, merged into {@code families}, as {@link
+     * #entities(List, Map, Members)} counts them through the core API. A member's consumer workflows come from
+     * its usages the statement returned (fewer than {@link Members#cacheFrom}), else from what {@code members}
+     * kept plus the batch's usages where its in-degree is not below them, else from {@code
+     * feeds-member-usages.cypher}, one statement for all such members; a family a task of the batch generates
+     * into, or whose members changed, is read in full (as in the core-API walk).
+     */
+    static void entities(WriteTransaction tx, List<String> ids, Map<String, Map<Key, Long>> families, Members members) {
+        List<Map<String, Object>> rows =
+                tx.run(ENTITIES.text(), Map.of("ids", ids, "cacheFrom", (long) members.cacheFrom()));
+        var consumersOf = new HashMap<String, Collection<String>>();
+        var toRead = new java.util.LinkedHashMap<String, Object>();
+        for (Map<String, Object> r : rows) {
+            // not ||: the family's size is recorded whatever it generated
+            boolean walk = Boolean.TRUE.equals(r.get("generated"))
+                    | members.membersChanged((String) r.get("family"), ((Number) r.get("size")).intValue());
+            for (Object o : (List<?>) r.get("members")) {
+                var m = (List<?>) o;
+                String key = (String) m.get(0);
+                Object id = m.get(1);
+                long degree = ((Number) m.get(3)).longValue();
+                var fromBatch = (List<?>) m.get(4);
+                Collection<String> ws = null;
+                if (m.get(5) instanceof List<?> all) ws = members.walked(key, id, usages(all));
+                else if (!walk) ws = members.fromKept(key, id, () -> degree, fromBatch.size(), usages(fromBatch));
+                if (ws != null) consumersOf.put(key, List.copyOf(ws));
+                else toRead.put(key, id);
             }
+        }
+        if (!toRead.isEmpty())
+            for (Map<String, Object> r :
+                    tx.run(MEMBER_USAGES.text(), Map.of("members", List.copyOf(toRead.keySet())))) {
+                String key = (String) r.get("member");
+                consumersOf.put(
+                        key, List.copyOf(members.walked(key, toRead.get(key), usages((List<?>) r.get("usages")))));
+            }
+        for (Map<String, Object> r : rows) {
+            var distinct = new HashMap<Key, Set<String>>();
+            for (Object o : (List<?>) r.get("members")) {
+                var m = (List<?>) o;
+                String key = (String) m.get(0);
+                Collection<String> consumers = consumersOf.getOrDefault(key, List.of());
+                for (Object producer : (List<?>) m.get(2))
+                    for (String consumer : consumers)
+                        if (!producer.equals(consumer))
+                            distinct.computeIfAbsent(new Key(consumer, (String) producer), k -> new HashSet<>())
+                                    .add(key);
+            }
+            var part = families.computeIfAbsent((String) r.get("family"), k -> new HashMap<>());
+            for (var d : distinct.entrySet())
+                part.merge(d.getKey(), (long) d.getValue().size(), Long::sum);
         }
     }
 
@@ -557,11 +606,14 @@ final class FeedIndex implements TaskMirror.InTransaction {
      * {@code bench/run hot-entity}: walking every usage of a member each batch that touches it made a batch's
      * cost grow with the usages of the datasets it reads). Per member: the {@code USED} relationships counted
      * (id → the using task's workflow) and how many per workflow. For a batch, the usages its tasks hold are
-     * added (or their workflow updated); the result is kept only if the member's {@code USED} in-degree equals
-     * the relationships counted, else the member is walked in full. That is exact because usages are created
-     * only for the tasks of a batch (which reach the index as its changed tasks), except by a rebind, which
-     * happens only in a family a task of the batch generates into or whose versions changed (both walked in
-     * full); a usage deleted lowers the degree. Members with fewer than {@value #CACHE_FROM_DEFAULT} usages ({@code -Dmida.feeds.cacheFrom}) are
+     * added (or their workflow updated); the result is used only if the member's {@code USED} in-degree is not
+     * below the relationships counted, else the member is walked in full. That is exact because usages are
+     * created only for the tasks of a batch (which reach the index as its changed tasks), except by a rebind,
+     * which happens only in a family a task of the batch generates into or whose versions changed (both walked
+     * in full); a usage deleted lowers the degree. A degree above the count is the usages of batches committed
+     * since, whose tasks reach the index after this one (15th session: over Cypher the index ran a batch or
+     * more behind the ingest, and with equality asked it walked a dataset used by every task in every batch);
+     * they are counted when their batch comes, as its own tasks' usages. Members with fewer than {@value #CACHE_FROM_DEFAULT} usages ({@code -Dmida.feeds.cacheFrom}) are
      * walked each time (cheap). Used under the index's apply lock only.
      */
     static final class Members {
@@ -648,7 +700,11 @@ final class FeedIndex implements TaskMirror.InTransaction {
 
         /** Whether {@code family}'s members are not those of the latest batch that touched it (then walk it). */
         boolean membersChanged(Node family, int size) {
-            String key = family.getElementId();
+            return membersChanged(family.getElementId(), size);
+        }
+
+        /** As {@link #membersChanged(Node, int)}, by the family's element id. */
+        boolean membersChanged(String key, int size) {
             Integer before = size > 1 ? familySizes.put(key, size) : familySizes.remove(key);
             return before == null ? size > 1 : before != size;
         }
@@ -662,27 +718,50 @@ final class FeedIndex implements TaskMirror.InTransaction {
         /** The distinct consumer workflows of {@code m}, given the usages of the batch's tasks it has. */
         Collection<String> consumers(Node m, List<Relationship> fromBatch, boolean walk) {
             String key = m.getElementId();
-            Member c = walk ? null : byElement.get(key);
             Object id = m.getProperty("id", null);
-            if (c != null && !java.util.Objects.equals(c.id, id)) c = null; // an element id used again
-            if (c != null && kept + fromBatch.size() > maxKept) {
-                c = null; // its new usages would pass the bound: walked (and dropped) instead
-                reachedBound();
+            if (!walk) {
+                Collection<String> ws = fromKept(
+                        key, id, () -> m.getDegree(USED, org.neo4j.graphdb.Direction.INCOMING), fromBatch.size(), s -> {
+                            for (Relationship r : fromBatch) s.accept(r.getId(), workflow(r.getStartNode()));
+                        });
+                if (ws != null) return ws;
             }
-            if (c != null) {
-                int before = c.rels.size();
-                for (Relationship r : fromBatch) c.count(r.getId(), workflow(r.getStartNode()));
-                kept += c.rels.size() - before;
-                MOST_KEPT.accumulateAndGet(kept, Math::max);
-                if (m.getDegree(USED, org.neo4j.graphdb.Direction.INCOMING) == c.rels.size()) {
-                    KEPT.incrementAndGet();
-                    return c.workflows.keySet();
-                }
+            return walked(key, id, s -> {
+                for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED))
+                    s.accept(r.getId(), workflow(r.getStartNode()));
+            });
+        }
+
+        /**
+         * The distinct consumer workflows of the member {@code key} from what was kept for it plus {@code
+         * fromBatch} (the usages the batch's tasks hold, {@code count} of them), when its {@code USED} in-degree is
+         * not below them (above: usages of batches the index has not applied yet); null when it must be walked
+         * (nothing kept, an element id used again, the bound, a usage counted that is gone).
+         */
+        Collection<String> fromKept(String key, Object id, LongSupplier degree, int count, Usages fromBatch) {
+            Member c = byElement.get(key);
+            if (c == null || !java.util.Objects.equals(c.id, id)) return null; // (an element id used again)
+            if (kept + count > maxKept) {
+                reachedBound(); // its new usages would pass the bound: walked (and dropped) instead
+                return null;
             }
+            int before = c.rels.size();
+            fromBatch.each(c::count);
+            kept += c.rels.size() - before;
+            MOST_KEPT.accumulateAndGet(kept, Math::max);
+            if (degree.getAsLong() < c.rels.size()) return null;
+            KEPT.incrementAndGet();
+            return c.workflows.keySet();
+        }
+
+        /**
+         * The distinct consumer workflows of the member {@code key} from {@code all} its usages; kept for the
+         * next batches when it has at least {@code cacheFrom} and the bound has room.
+         */
+        Collection<String> walked(String key, Object id, Usages all) {
             drop(key);
-            c = new Member(id);
-            for (Relationship r : m.getRelationships(org.neo4j.graphdb.Direction.INCOMING, USED))
-                c.count(r.getId(), workflow(r.getStartNode()));
+            var c = new Member(id);
+            all.each(c::count);
             if (c.rels.size() >= cacheFrom) {
                 if (kept + c.rels.size() <= maxKept) {
                     byElement.put(key, c);
@@ -692,6 +771,33 @@ final class FeedIndex implements TaskMirror.InTransaction {
             }
             return c.workflows.keySet();
         }
+
+        /** The fewest usages a member's consumers are kept for. */
+        int cacheFrom() {
+            return cacheFrom;
+        }
+    }
+
+    /** Usages of a member, given one by one: the {@code USED} relationship's id and the using task's workflow. */
+    @FunctionalInterface
+    interface Usages {
+        void each(UsageSink sink);
+    }
+
+    /** Takes one usage: the {@code USED} relationship's id and the using task's workflow (null when none). */
+    @FunctionalInterface
+    interface UsageSink {
+        void accept(long rel, String workflow);
+    }
+
+    /** Usages as the Cypher returns them: a list of {@code [relationship id, workflow]} pairs. */
+    private static Usages usages(List<?> pairs) {
+        return sink -> {
+            for (Object o : pairs) {
+                var u = (List<?>) o;
+                sink.accept(((Number) u.get(0)).longValue(), (String) u.get(1));
+            }
+        };
     }
 
     static final int CACHE_FROM_DEFAULT = 32;

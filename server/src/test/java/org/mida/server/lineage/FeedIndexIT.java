@@ -144,6 +144,28 @@ class FeedIndexIT {
         } finally {
             System.clearProperty(FeedIndex.CACHE_FROM_PROPERTY);
         }
+        keptConsumers(a);
+    }
+
+    /**
+     * As {@link #kept_consumer_workflows_give_the_full_recomputation}, with Neo4j reached over the driver (an
+     * external Neo4j): the per-batch reads are {@code feeds-entities.cypher} and {@code
+     * feeds-member-usages.cypher}, and a member's consumers are kept between batches there too.
+     */
+    @Test
+    void over_the_driver_kept_consumer_workflows_give_the_full_recomputation() {
+        System.setProperty(FeedIndex.CACHE_FROM_PROPERTY, "0");
+        try {
+            a = TestServer.start(c -> c.withIngest(20, "kept-consumers-driver", 60_000));
+        } finally {
+            System.clearProperty(FeedIndex.CACHE_FROM_PROPERTY);
+        }
+        assertThat(a.server().mirror().reads()).as("reads over the driver").isNull();
+        keptConsumers(a);
+    }
+
+    /** Mixed ingests, a hot dataset, late workflows and a new version: the kept overview stays the full one. */
+    private static void keptConsumers(TestServer a) {
         awaitReady(a);
         long kept = FeedIndex.Members.KEPT.get();
         var rnd = new Random(5);
@@ -180,6 +202,81 @@ class FeedIndexIT {
         assertThat(FeedIndex.Members.KEPT.get() - kept)
                 .as("members answered from their kept consumers")
                 .isPositive();
+    }
+
+    /**
+     * The feed index applies a batch after the ingest committed later ones (over Cypher it ran a batch or more
+     * behind): a kept member whose in-degree is above what was counted (usages of batches not applied yet) is
+     * answered from what was kept, not walked, through the core API and the Cypher alike; applying the later
+     * batch counts its usages, and the answer is the full recomputation's.
+     */
+    @Test
+    void a_member_used_by_batches_not_applied_yet_is_answered_from_what_was_kept(
+            @org.junit.jupiter.api.io.TempDir Path dir) {
+        a = TestServer.start(c -> c.withBackends(null, null).withDataDir(dir).withEmbeddedPorts(0, 0));
+        awaitReady(a);
+        var in = a.server().mirror().reads();
+        for (boolean cypher : new boolean[] {false, true}) {
+            String ds = q("file:///hot/behind-" + cypher + ".h5");
+            a.xadd("{\"type\":\"task\",\"task_id\":\"prep-" + cypher + "\",\"workflow_id\":\"wf-prep\","
+                    + "\"status\":\"FINISHED\",\"started_at\":1,\"ended_at\":2,"
+                    + "\"generated\":{\"data\":{\"@id\":" + ds + "}}}");
+            var first = users(a, ds, cypher, 0, 40);
+            var members = new FeedIndex.Members(0);
+            var counted = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+            apply(in, cypher, first, counted, members);
+            // 10 more users stored, not applied yet: the first ones applied again (a batch of theirs late)
+            var later = users(a, ds, cypher, 40, 50);
+            var behind = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+            long kept = FeedIndex.Members.KEPT.get();
+            apply(in, cypher, first, behind, members);
+            assertThat(FeedIndex.Members.KEPT.get() - kept)
+                    .as("answered from what was kept, cypher " + cypher)
+                    .isPositive();
+            assertThat(behind).isEqualTo(counted);
+            assertThat(behind.toString()).doesNotContain("wf-use9");
+            var caughtUp = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+            apply(in, cypher, later, caughtUp, members);
+            var full = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+            apply(in, cypher, later, full, new FeedIndex.Members(Integer.MAX_VALUE));
+            assertThat(caughtUp).as("cypher " + cypher).isEqualTo(full);
+            assertThat(caughtUp.toString()).contains("wf-use9", "wf-use0", "wf-use1");
+        }
+    }
+
+    /** Tasks {@code from}..{@code to}-1 using {@code ds} (workflows wf-use0/1, from the 40th wf-use9), stored. */
+    private static List<String> users(TestServer a, String ds, boolean cypher, int from, int to) {
+        var ids = new ArrayList<String>();
+        for (int i = from; i < to; i++) {
+            String id = "use-" + cypher + "-" + i;
+            ids.add(id);
+            a.xadd("{\"type\":\"task\",\"task_id\":" + q(id) + ",\"workflow_id\":\"wf-use" + (i < 40 ? i % 2 : 9)
+                    + "\",\"status\":\"FINISHED\",\"started_at\":" + (10 + i) + ",\"ended_at\":" + (11 + i)
+                    + ",\"used\":{\"data\":{\"@id\":" + ds + "}}}");
+        }
+        a.awaitIngested(seconds(60));
+        return ids;
+    }
+
+    /** The feed index's per-batch entity read for {@code ids}, through the core API or its Cypher. */
+    private static void apply(
+            org.mida.server.ingest.IngestTransport in,
+            boolean cypher,
+            List<String> ids,
+            java.util.Map<String, java.util.Map<FeedIndex.Key, Long>> families,
+            FeedIndex.Members members) {
+        if (cypher)
+            in.read(tx -> {
+                FeedIndex.entities(tx, ids, families, members);
+                return null;
+            });
+        else
+            in.readNative(tx -> {
+                var nodes = new ArrayList<org.neo4j.graphdb.Node>();
+                for (var n : TaskMirror.lookUp(tx, ids)) if (n != null) nodes.add(n);
+                FeedIndex.entities(nodes, families, members);
+                return null;
+            });
     }
 
     /**
@@ -308,10 +405,46 @@ class FeedIndexIT {
         var famCypher = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
         var infCypher = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
         in.read(tx -> {
-            FeedIndex.entities(tx, ids, famCypher);
+            // every member's usages in feeds-entities' rows (none has MAX_VALUE usages)
+            FeedIndex.entities(tx, ids, famCypher, new FeedIndex.Members(Integer.MAX_VALUE));
             FeedIndex.informed(tx, ids, infCypher);
             return null;
         });
+        // every member's usages read by feeds-member-usages: the same families
+        var keepAll = new FeedIndex.Members(0);
+        var famRead = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+        in.read(tx -> {
+            FeedIndex.entities(tx, ids, famRead, keepAll);
+            return null;
+        });
+        assertThat(famRead).isEqualTo(famCypher);
+        // then the tasks that generate nothing (their families are not walked in full): counted from what was
+        // kept, as the core API walks them
+        List<String> readers = in
+                .read(tx -> tx.run(
+                        "UNWIND $ids AS id MATCH (t:Task {task_id: id}) WHERE NOT (t)<-[:WAS_GENERATED_BY]-()"
+                                + " RETURN t.task_id AS id",
+                        java.util.Map.of("ids", ids)))
+                .stream()
+                .map(r -> (String) r.get("id"))
+                .toList();
+        assertThat(readers).isNotEmpty();
+        var famReaders = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+        var famReadersCore = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
+        long kept = FeedIndex.Members.KEPT.get();
+        in.read(tx -> {
+            FeedIndex.entities(tx, readers, famReaders, keepAll);
+            return null;
+        });
+        assertThat(FeedIndex.Members.KEPT.get() - kept)
+                .as("members counted from what was kept")
+                .isPositive();
+        in.readNative(tx -> {
+            FeedIndex.entities(tx, readers, famReadersCore);
+            return null;
+        });
+        assertThat(famReaders).isEqualTo(famReadersCore);
+        assertThat(famReaders.values()).as("families that feed").anyMatch(m -> !m.isEmpty());
         var famCore = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
         var infCore = new java.util.HashMap<String, java.util.Map<FeedIndex.Key, Long>>();
         in.readNative(tx -> {

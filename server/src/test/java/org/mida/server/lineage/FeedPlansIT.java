@@ -64,7 +64,9 @@ class FeedPlansIT {
                 for (int i = 0; i < n; i++) ids.add("p-t" + (i % 400));
                 Plan plan;
                 try (var session = s.server().driver().session()) {
-                    plan = session.run("EXPLAIN " + preamble + Cypher.load(statement), Map.of("ids", ids))
+                    plan = session.run(
+                                    "EXPLAIN " + preamble + Cypher.load(statement),
+                                    Map.of("ids", ids, "cacheFrom", 32L))
                             .consume()
                             .plan();
                 }
@@ -79,5 +81,24 @@ class FeedPlansIT {
                 assertThat(ops).anyMatch(op -> op.startsWith("NodeUniqueIndexSeek"));
             }
         }
+        // the usages of the members the feed index could not count from what it kept: by element id
+        var members = new ArrayList<String>();
+        try (var session = s.server().driver().session()) {
+            members.addAll(session.run("MATCH (e:Entity) RETURN elementId(e) AS id LIMIT 50")
+                    .list(r -> r.get("id").asString()));
+        }
+        Plan plan;
+        try (var session = s.server().driver().session()) {
+            plan = session.run(
+                            "EXPLAIN " + preamble + Cypher.load("lineage/feeds-member-usages"),
+                            Map.of("members", members))
+                    .consume()
+                    .plan();
+        }
+        var ops = Plans.operators(plan);
+        assertThat(ops)
+                .as(preamble + "feeds-member-usages: " + ops)
+                .noneMatch(op -> op.contains("Scan") || op.contains("Join") || op.contains("CartesianProduct"));
+        assertThat(ops).anyMatch(op -> op.startsWith("NodeByElementIdSeek"));
     }
 }
