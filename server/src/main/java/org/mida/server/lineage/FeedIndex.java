@@ -630,6 +630,11 @@ final class FeedIndex implements TaskMirror.InTransaction {
         private long maxKept = Long.MAX_VALUE;
 
         private boolean full;
+        /**
+         * One instance per workflow id for all kept usages (a node's property is read as a new string each time:
+         * without this every kept usage held its own copy).
+         */
+        private final Map<String, String> names = new HashMap<>();
 
         Members(int cacheFrom) {
             this.cacheFrom = cacheFrom;
@@ -712,6 +717,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
         void clear() {
             byElement.clear();
             familySizes.clear();
+            names.clear();
             kept = 0;
         }
 
@@ -746,7 +752,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
                 return null;
             }
             int before = c.rels.size();
-            fromBatch.each(c::count);
+            fromBatch.each((rel, workflow) -> c.count(rel, name(workflow)));
             kept += c.rels.size() - before;
             MOST_KEPT.accumulateAndGet(kept, Math::max);
             if (degree.getAsLong() < c.rels.size()) return null;
@@ -761,7 +767,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
         Collection<String> walked(String key, Object id, Usages all) {
             drop(key);
             var c = new Member(id);
-            all.each(c::count);
+            all.each((rel, workflow) -> c.count(rel, name(workflow)));
             if (c.rels.size() >= cacheFrom) {
                 if (kept + c.rels.size() <= maxKept) {
                     byElement.put(key, c);
@@ -770,6 +776,10 @@ final class FeedIndex implements TaskMirror.InTransaction {
                 } else reachedBound();
             }
             return c.workflows.keySet();
+        }
+
+        private String name(String workflow) {
+            return workflow == null ? null : names.computeIfAbsent(workflow, w -> w);
         }
 
         /** The fewest usages a member's consumers are kept for. */
@@ -804,7 +814,7 @@ final class FeedIndex implements TaskMirror.InTransaction {
 
     /**
      * What a kept usage takes, about: a long key and a reference in an open-addressing map at most half full
-     * (the workflow strings are the task nodes' own, shared).
+     * (the workflow ids are one string each, shared by all usages: {@code Members.names}).
      */
     static final long BYTES_PER_USAGE = 24;
 
