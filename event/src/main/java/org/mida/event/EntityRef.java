@@ -34,7 +34,8 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
         if (id == null || id.isBlank()) throw new InvalidEventException("entity \"@id\" must be a non-empty string");
         if (id.length() > MAX_ID_LENGTH)
             throw new InvalidEventException("entity \"@id\" is longer than " + MAX_ID_LENGTH + " characters");
-        if (utf8Length(id) > MAX_ID_BYTES)
+        // at most 3 UTF-8 bytes per char (a surrogate pair: 4 for 2): only a long id can take too many
+        if (id.length() * 3 > MAX_ID_BYTES && utf8Length(id) > MAX_ID_BYTES)
             throw new InvalidEventException("entity \"@id\" takes more than " + MAX_ID_BYTES
                     + " bytes in UTF-8 (the graph indexes ids of about 8 KB at most)");
         attributes = attributes == null ? Map.of() : attributes;
@@ -71,16 +72,37 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
      */
     public static List<EntityRef> extract(Map<String, Object> map) {
         if (map == null || map.isEmpty()) return List.of();
-        var out = new java.util.ArrayList<EntityRef>();
+        // a decoded event's map keeps what its validation found: the same references, and a batch asks each
+        // event for them several times (issue 15, 16th session)
+        if (map instanceof FrozenMaps.Copy c && c.owned) {
+            if (c.refs == null) c.refs = collect(c.plain());
+            return c.refs;
+        }
+        return collect(map);
+    }
+
+    /** The references of {@code map}, unmodifiable. */
+    private static List<EntityRef> collect(Map<String, Object> map) {
+        List<EntityRef> out = null;
         for (var e : map.entrySet()) {
             Object v = e.getValue();
             if (isReference(v)) {
+                if (out == null) out = new java.util.ArrayList<>(4);
                 out.add(of(e.getKey(), (Map<?, ?>) v));
             } else if (v instanceof List<?> list) {
-                for (Object item : list) if (isReference(item)) out.add(of(e.getKey(), (Map<?, ?>) item));
+                for (Object item : list)
+                    if (isReference(item)) {
+                        if (out == null) out = new java.util.ArrayList<>(4);
+                        out.add(of(e.getKey(), (Map<?, ?>) item));
+                    }
             }
         }
-        return out;
+        return out == null ? List.of() : java.util.Collections.unmodifiableList(out);
+    }
+
+    private static boolean plainOnly(Map<String, Object> map) {
+        for (Object v : map.values()) if (v instanceof Map<?, ?> || v instanceof List<?>) return false;
+        return true;
     }
 
     /**
@@ -107,6 +129,14 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
         if (map == null || map.isEmpty()) return;
         if (map instanceof FrozenMaps.Copy c) {
             if (c.plainValues) return;
+            if (c.owned) {
+                // nothing but the event holds its values: the references built to check them are kept for
+                // extract (the same list it would build), and a second check finds them
+                if (c.refs != null) return;
+                c.refs = collect(c.plain());
+                if (c.refs.isEmpty() && plainOnly(c.plain())) c.plainValues = true;
+                return;
+            }
             if (check(c.plain())) c.plainValues = true;
             return;
         }
@@ -135,10 +165,15 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
         Object t = m.get("@type");
         if (t != null && !(t instanceof String))
             throw new InvalidEventException("entity \"@type\" under \"" + role + "\" must be a string");
-        var attrs = new LinkedHashMap<String, Object>();
-        for (var a : m.entrySet()) {
-            String k = String.valueOf(a.getKey());
-            if (!k.equals("@id") && !k.equals("@type")) attrs.put(k, a.getValue());
+        Map<String, Object> attrs = Map.of();
+        if (m.size() > (t != null ? 2 : 1)) {
+            var copy = new LinkedHashMap<String, Object>();
+            for (var a : m.entrySet()) {
+                String k = String.valueOf(a.getKey());
+                if (!k.equals("@id") && !k.equals("@type")) copy.put(k, a.getValue());
+            }
+            // shared by every caller of a frozen map's references: read-only
+            attrs = java.util.Collections.unmodifiableMap(copy);
         }
         return new EntityRef(id, (String) t, role, attrs);
     }

@@ -436,6 +436,14 @@ public final class EventCodec {
 
     /** Decodes exactly one event or throws {@link InvalidEventException} with the reason. */
     public Event decodeEvent(Object value) {
+        return decodeEvent(value, false);
+    }
+
+    /**
+     * @param parsed {@code value} was parsed from JSON here: its {@code used} and {@code generated} maps are
+     *     handed to the event as they are ({@link FrozenMaps#adopt}), not copied
+     */
+    private Event decodeEvent(Object value, boolean parsed) {
         if (!(value instanceof Map<?, ?> raw))
             throw new InvalidEventException("an event must be a JSON object, got " + kind(value));
         @SuppressWarnings("unchecked")
@@ -447,8 +455,8 @@ public final class EventCodec {
         if (!(type instanceof String t))
             throw new InvalidEventException("\"type\" must be a string, got " + kind(type));
         return switch (t) {
-            case "task" -> task(m);
-            case "workflow" -> workflow(m);
+            case "task" -> task(m, parsed);
+            case "workflow" -> workflow(m, parsed);
             case "observer" -> observer(m);
             default ->
                 throw new InvalidEventException("unknown \"type\": \"" + abbreviate(t)
@@ -470,7 +478,7 @@ public final class EventCodec {
         try {
             String numberProblem = numbers.problem(value, numbersIndex);
             if (numberProblem != null) throw new InvalidEventException(numberProblem);
-            out.add(decodeEvent(value));
+            out.add(decodeEvent(value, true));
         } catch (InvalidEventException e) {
             String where = index == null ? "" : "[" + index + "] ";
             rejections.add(new Rejection(index, where + e.getMessage(), toJson(value)));
@@ -504,7 +512,7 @@ public final class EventCodec {
         return mapper;
     }
 
-    private static TaskEvent task(Map<String, Object> m) {
+    private static TaskEvent task(Map<String, Object> m, boolean parsed) {
         Double started = time(m, "started_at"), ended = time(m, "ended_at");
         if (started != null && ended != null && ended < started)
             throw new InvalidEventException("\"ended_at\" (" + ended + ") is before \"started_at\" (" + started
@@ -518,8 +526,8 @@ public final class EventCodec {
                 time(m, "submitted_at"),
                 time(m, "started_at"),
                 time(m, "ended_at"),
-                map(m, "used"),
-                map(m, "generated"),
+                refs(m, "used", parsed),
+                refs(m, "generated", parsed),
                 strings(m, "dependencies"),
                 str(m, "parent_task_id"),
                 str(m, "group_id"),
@@ -538,7 +546,7 @@ public final class EventCodec {
                 extras(m, TASK_FIELDS));
     }
 
-    private static WorkflowEvent workflow(Map<String, Object> m) {
+    private static WorkflowEvent workflow(Map<String, Object> m, boolean parsed) {
         return new WorkflowEvent(
                 str(m, "workflow_id"),
                 str(m, "campaign_id"),
@@ -549,8 +557,8 @@ public final class EventCodec {
                 str(m, "environment_id"),
                 map(m, "machine_info"),
                 m.get("code_repository"),
-                map(m, "used"),
-                map(m, "generated"),
+                refs(m, "used", parsed),
+                refs(m, "generated", parsed),
                 map(m, "custom_metadata"),
                 time(m, "started_at"),
                 time(m, "ended_at"),
@@ -626,6 +634,12 @@ public final class EventCodec {
     }
 
     @SuppressWarnings("unchecked")
+    /** {@code used} or {@code generated}: an object, adopted by the event when {@code parsed}. */
+    private static Map<String, Object> refs(Map<String, Object> m, String field, boolean parsed) {
+        Map<String, Object> v = map(m, field);
+        return parsed ? FrozenMaps.adopt(v) : v;
+    }
+
     private static Map<String, Object> map(Map<String, Object> m, String field) {
         Object v = m.get(field);
         if (v == null || v instanceof Map) return (Map<String, Object>) v;

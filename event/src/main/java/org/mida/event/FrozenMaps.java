@@ -27,6 +27,18 @@ final class FrozenMaps {
         return new Copy(m);
     }
 
+    /**
+     * {@code m} frozen as it is, for a caller that built it and hands it over with everything nested in it
+     * (the codec: maps it decoded from JSON, which nothing else holds). Not a copy: the caller must not
+     * change {@code m}, nor anything in it, afterwards. {@link EntityRef} keeps the references it finds in such
+     * a map.
+     */
+    static Map<String, Object> adopt(Map<String, Object> m) {
+        if (m == null || m.isEmpty()) return Map.of();
+        if (m instanceof FrozenMap) return m;
+        return new Copy(m instanceof LinkedHashMap<String, Object> l ? l : new LinkedHashMap<>(m), true);
+    }
+
     /** An insertion-ordered, unmodifiable copy. */
     static final class Copy extends AbstractMap<String, Object> implements FrozenMap {
         private final Map<String, Object> map;
@@ -38,9 +50,26 @@ final class FrozenMaps {
          */
         boolean plainValues;
 
+        /**
+         * True for a map {@link #adopt}ed from the codec: no one else holds its values (maps and lists nested
+         * in them included), so what is found in them stays true and {@link #refs} may be kept.
+         */
+        final boolean owned;
+
+        /**
+         * The references {@link EntityRef#validate} or {@link EntityRef#extract} found in an {@link #owned}
+         * map, unmodifiable; null until one ran (a race only finds them twice).
+         */
+        java.util.List<EntityRef> refs;
+
         Copy(Map<String, ?> m) {
-            this.map = new LinkedHashMap<>(m);
+            this(new LinkedHashMap<>(m), false);
+        }
+
+        private Copy(LinkedHashMap<String, Object> map, boolean owned) {
+            this.map = map;
             this.view = Collections.unmodifiableMap(map);
+            this.owned = owned;
         }
 
         @Override

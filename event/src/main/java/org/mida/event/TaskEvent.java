@@ -395,11 +395,25 @@ public record TaskEvent(
     }
 
     static Map<String, Object> mergeMaps(Map<String, Object> a, Map<String, Object> b) {
-        if (b.isEmpty()) return a;
+        if (b.isEmpty() || b == a) return a;
         if (a.isEmpty()) return b;
+        // b adds nothing (a task's FINISHED repeats its RUNNING's used): a itself, already frozen and checked,
+        // rather than a copy of it that the new event would copy and check again (issue 15, 16th session)
+        if (holdsAll(a, b)) return a;
         var m = new LinkedHashMap<String, Object>(a);
         m.putAll(b);
         return m;
+    }
+
+    /** True when every entry of {@code b} is in {@code a} with an equal value. */
+    private static boolean holdsAll(Map<String, Object> a, Map<String, Object> b) {
+        if (b.size() > a.size()) return false;
+        for (var e : b.entrySet()) {
+            Object v = e.getValue();
+            Object mine = a.get(e.getKey());
+            if (mine == null ? v != null || !a.containsKey(e.getKey()) : !mine.equals(v)) return false;
+        }
+        return true;
     }
 
     static List<String> union(List<String> a, List<String> b) {

@@ -89,6 +89,59 @@ class FrozenMapTest {
                 .hasMessageContaining("must be a string");
     }
 
+    /**
+     * Issue 15 (16th session): a decoded event's {@code used}/{@code generated} are the maps the codec parsed,
+     * and the references its validation built are the ones every later ask gets (before, each ask, and each
+     * merged event, built them again); a merge whose later event repeats the earlier's map keeps that map.
+     * Maps a caller built and may still change are checked and extracted afresh, as before.
+     */
+    @Test
+    void aDecodedEventKeepsItsReferencesAndAMergeThatAddsNothingKeepsItsMap() {
+        var codec = EventCodec.shared();
+        String used = "{\"lr\":0.1,\"in\":{\"@id\":\"file:///a\",\"@type\":\"dataset\",\"rows\":3},"
+                + "\"more\":[{\"@id\":\"file:///b\"},2]}";
+        var events = codec.decode("[{\"type\":\"task\",\"task_id\":\"t\",\"status\":\"RUNNING\",\"used\":" + used
+                        + "},{\"type\":\"task\",\"task_id\":\"t\",\"status\":\"FINISHED\",\"used\":" + used
+                        + ",\"generated\":{\"out\":{\"@id\":\"file:///c\"}}}]")
+                .events();
+        var running = (TaskEvent) events.get(0);
+        var finished = (TaskEvent) events.get(1);
+        List<EntityRef> refs = running.usedEntities();
+        assertThat(refs)
+                .extracting(EntityRef::id, EntityRef::role)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("file:///a", "in"),
+                        org.assertj.core.groups.Tuple.tuple("file:///b", "more"));
+        assertThat(refs.get(0).attributes()).containsExactly(Map.entry("rows", 3));
+        assertThat(running.usedEntities()).isSameAs(refs);
+        assertThatThrownBy(() -> refs.add(refs.get(0))).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> refs.get(0).attributes().put("x", 1))
+                .isInstanceOf(UnsupportedOperationException.class);
+        // the merged event takes the RUNNING's map (the FINISHED's adds nothing) and so its references
+        TaskEvent merged = running.merge(finished);
+        assertThat(merged.used()).isSameAs(running.used());
+        assertThat(merged.usedEntities()).isSameAs(refs);
+        assertThat(merged.generatedEntities()).isSameAs(finished.generatedEntities());
+        assertThat(merged.generatedEntities()).extracting(EntityRef::id).containsExactly("file:///c");
+        // a later event that changes a value: merged as before, the later value wins
+        var changed = (TaskEvent) codec.decode("{\"type\":\"task\",\"task_id\":\"t\",\"used\":{\"lr\":0.2}}")
+                .events()
+                .get(0);
+        TaskEvent again = running.merge(changed);
+        assertThat(again.used()).isNotSameAs(running.used()).containsEntry("lr", 0.2);
+        assertThat(again.used().keySet()).containsExactly("lr", "in", "more");
+        assertThat(again.usedEntities()).isEqualTo(refs);
+        // a map the caller built: a new list each time, as before
+        var mine = new LinkedHashMap<String, Object>(Map.of("in", Map.of("@id", "file:///a")));
+        TaskEvent built = TaskEvent.builder("t2").used(mine).build();
+        assertThat(built.usedEntities()).isNotSameAs(built.usedEntities()).isEqualTo(built.usedEntities());
+        // decodeEvent of a caller's map does not adopt it
+        var raw = new LinkedHashMap<String, Object>(Map.of("type", "task", "task_id", "t3", "used", mine));
+        var fromMap = (TaskEvent) codec.decodeEvent(raw);
+        mine.put("late", Map.of("@id", "file:///z"));
+        assertThat(fromMap.usedEntities()).extracting(EntityRef::id).containsExactly("file:///a");
+    }
+
     private static String catchMessage(Runnable r) {
         try {
             r.run();

@@ -464,17 +464,39 @@ final class BatchWriter {
     /** The registry scopes of the batch's tasks and workflows, as sent and as stored. */
     private static Set<String> scopes(
             Batch batch, Map<String, Optional<TaskEvent>> tasks, Map<String, Optional<WorkflowEvent>> workflows) {
-        var out = new HashSet<String>();
+        // the distinct ids first, then one scope string each (before: a string per event, ≈ 0.5 % of the ingest
+        // thread; issue 15, 16th session)
+        var scopes = new Scopes();
         for (List<TaskEvent> ts : batch.tasks().values())
-            for (TaskEvent t : ts) out.add(FieldRegistry.scope(t.campaignId(), t.workflowId()));
-        for (WorkflowEvent w : batch.workflows().values()) out.add(FieldRegistry.scope(w.campaignId(), w.workflowId()));
-        for (Optional<TaskEvent> t : tasks.values())
-            t.ifPresent(d -> out.add(FieldRegistry.scope(d.campaignId(), d.workflowId())));
+            for (TaskEvent t : ts) scopes.add(t.campaignId(), t.workflowId());
+        for (WorkflowEvent w : batch.workflows().values()) scopes.add(w.campaignId(), w.workflowId());
+        for (Optional<TaskEvent> t : tasks.values()) t.ifPresent(d -> scopes.add(d.campaignId(), d.workflowId()));
         for (Optional<WorkflowEvent> w : workflows.values())
-            w.ifPresent(d -> out.add(FieldRegistry.scope(d.campaignId(), d.workflowId())));
+            w.ifPresent(d -> scopes.add(d.campaignId(), d.workflowId()));
         // a merged task may take its campaign from one event and nothing from the others
-        for (String c : batch.campaignIds()) out.add(FieldRegistry.campaignScope(c));
-        return out;
+        scopes.campaigns.addAll(batch.campaignIds());
+        return scopes.names();
+    }
+
+    /** The registry scopes ({@link FieldRegistry#scope}) of (campaign, workflow) pairs, by their distinct ids. */
+    private static final class Scopes {
+        final Set<String> campaigns = new HashSet<>();
+        final Set<String> workflows = new HashSet<>();
+        boolean none;
+
+        void add(String campaignId, String workflowId) {
+            if (campaignId != null) campaigns.add(campaignId);
+            else if (workflowId != null) workflows.add(workflowId);
+            else none = true;
+        }
+
+        Set<String> names() {
+            var out = new HashSet<String>();
+            for (String c : campaigns) out.add(FieldRegistry.scope(c, null));
+            for (String w : workflows) out.add(FieldRegistry.scope(null, w));
+            if (none) out.add(FieldRegistry.scope(null, null));
+            return out;
+        }
     }
 
     /** The rows of a per-batch read of {@code ids}; none without running it when there is no id. */

@@ -467,11 +467,12 @@ record IngestPlan(
 
         /** The campaigns the batch's task events and workflows name. */
         List<String> campaignIds() {
+            if (refs.campaignIds != null) return refs.campaignIds;
             var ids = new LinkedHashSet<String>();
             for (List<TaskEvent> ts : tasks.values())
                 for (TaskEvent t : ts) if (t.campaignId() != null) ids.add(t.campaignId());
             for (WorkflowEvent w : workflows.values()) if (w.campaignId() != null) ids.add(w.campaignId());
-            return List.copyOf(ids);
+            return refs.campaignIds = List.copyOf(ids);
         }
 
         /**
@@ -479,13 +480,25 @@ record IngestPlan(
          * plan binds every usage of a task it changes, and re-times every version it generated).
          */
         List<String> entityIds(Map<String, Optional<TaskEvent>> storedTasks) {
+            boolean docs = false;
+            for (Optional<TaskEvent> doc : storedTasks.values()) docs |= doc.isPresent();
+            // none of the batch's tasks stored yet (the common case): the events' ids, found once per batch (the
+            // read asks, and the known ids after the commit; issue 15, 16th session)
+            if (!docs) {
+                if (refs.eventEntityIds == null) refs.eventEntityIds = entityIds(storedTasks, true);
+                return refs.eventEntityIds;
+            }
+            return entityIds(storedTasks, false);
+        }
+
+        private List<String> entityIds(Map<String, Optional<TaskEvent>> storedTasks, boolean eventsOnly) {
             var ids = new LinkedHashSet<String>();
             for (var e : tasks.entrySet()) {
                 for (TaskEvent t : e.getValue()) {
                     for (EntityRef r : refs.used(t)) ids.add(r.id());
                     for (EntityRef r : refs.generated(t)) ids.add(r.id());
                 }
-                Optional<TaskEvent> doc = storedTasks.get(e.getKey());
+                Optional<TaskEvent> doc = eventsOnly ? null : storedTasks.get(e.getKey());
                 if (doc != null && doc.isPresent()) {
                     for (EntityRef r : refs.used(doc.get())) ids.add(r.id());
                     for (EntityRef r : refs.generated(doc.get())) ids.add(r.id());

@@ -16,6 +16,12 @@ final class References {
     private final Map<TaskEvent, List<EntityRef>> used = new IdentityHashMap<>();
     private final Map<TaskEvent, List<EntityRef>> generated = new IdentityHashMap<>();
 
+    /** The batch's {@code Batch#entityIds} when no task of it is stored yet, once asked; null before. */
+    List<String> eventEntityIds;
+
+    /** The batch's {@code Batch#campaignIds}, once asked; null before. */
+    List<String> campaignIds;
+
     List<EntityRef> used(TaskEvent t) {
         return used.computeIfAbsent(t, TaskEvent::usedEntities);
     }

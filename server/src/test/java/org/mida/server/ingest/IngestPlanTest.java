@@ -230,6 +230,30 @@ class IngestPlanTest {
 
     // ------------------------------------------------------------------ merging: order and duplicates
 
+    /**
+     * Issue 15 (16th session): the entity ids of a batch none of whose tasks is stored are found once (the read
+     * asks, then the known ids after the commit); with a stored document its references count too, in the
+     * order as before (each task's events, then its document).
+     */
+    @Test
+    void a_batch_finds_its_entity_ids_once_and_a_stored_document_still_adds_its_own() {
+        Batch batch = Batch.of(
+                List.of(running("a", 1.0, "d1", "d2"), finished("a", 2.0, "m1"), running("b", 1.5, "d2", "d3")));
+        List<String> ids = batch.entityIds(Map.of());
+        assertThat(ids).containsExactly("d1", "d2", "m1", "d3");
+        assertThat(batch.entityIds(Map.of("a", Optional.empty()))).isSameAs(ids);
+        assertThat(batch.entityIds(Map.of())).isSameAs(ids);
+        TaskEvent storedB = TaskEvent.builder("b")
+                .workflowId("wf")
+                .generated(Map.of("out", Map.of("@id", "old-out")))
+                .used(Map.of("x", Map.of("@id", "d0")))
+                .build();
+        assertThat(batch.entityIds(Map.of("b", Optional.of(storedB))))
+                .containsExactly("d1", "d2", "m1", "d3", "d0", "old-out");
+        assertThat(batch.entityIds(Map.of())).isSameAs(ids);
+        assertThat(batch.campaignIds()).containsExactly("camp").isSameAs(batch.campaignIds());
+    }
+
     @Test
     void finished_before_running_in_one_batch_merges_into_one_finished_task() {
         IngestPlan p = plan(finished("t1", 11, "file:///out"), running("t1", 10, "file:///in"));
