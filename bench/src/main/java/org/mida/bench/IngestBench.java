@@ -168,6 +168,7 @@ public final class IngestBench {
                 "e2e_paramsconvert",
                 "e2e_mirrorseparate",
                 "e2e_readsnative",
+                "e2e_readscypher",
                 "e2e_interpreted",
                 "e2e_lessheld",
                 "e2e_cycleaverage",
@@ -200,6 +201,7 @@ public final class IngestBench {
                 "e2e_paramsconvert_graph",
                 "e2e_mirrorseparate_graph",
                 "e2e_readsnative_graph",
+                "e2e_readscypher_graph",
                 "e2e_interpreted_graph",
                 "e2e_lessheld_graph",
                 "e2e_cycleaverage_graph",
@@ -274,7 +276,13 @@ public final class IngestBench {
                         "mida.mirror.shared",
                         "off",
                         () -> endToEnd(main, "e2e-mirrorseparate", batch, "e2e_mirrorseparate", c -> c));
-            // the batch's task and entity reads through the core API (ing19; off by default: mida.ingest.reads)
+            // the batch's task and entity reads as Cypher, as before the 16th session (mida.ingest.reads)
+            case "readscypher" ->
+                withProperty(
+                        "mida.ingest.reads",
+                        "cypher",
+                        () -> endToEnd(main, "e2e-readscypher", batch, "e2e_readscypher", c -> c));
+            // the batch's task and entity reads through the core API (ing19; the default since the 16th session)
             case "readsnative" ->
                 withProperty(
                         "mida.ingest.reads",

@@ -46,7 +46,7 @@ import org.neo4j.driver.SimpleQueryRunner;
  * <p>It reaches Neo4j through an {@link IngestTransport}: the driver over Bolt, or, with the embedded
  * Neo4j, the database's in-process Java API (the default, {@code MIDA_INGEST_TRANSPORT}); in-process the task
  * and entity reads can go through the core API instead of their Cypher ({@link NativeReads}: the same rows and
- * the same locks; off by default, {@code -Dmida.ingest.reads=native}).
+ * the same locks; on by default, {@code -Dmida.ingest.reads=cypher} runs the Cypher).
  */
 final class BatchWriter {
 

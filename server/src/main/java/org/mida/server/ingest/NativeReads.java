@@ -28,14 +28,16 @@ import org.neo4j.token.api.TokenConstants;
  * (what Cypher plans for a {@code MATCH} on a uniquely constrained key in a writing statement: the index
  * entry's lock, held to the commit, also for an id not in the store yet), then the node found is
  * write-locked (what the Cypher's {@code SET t.task_id = id} takes), in the order of the caller's sorted ids.
- * <p><b>Off by default</b> ({@code -Dmida.ingest.reads=native} turns it on; the benchmark's
- * {@code readsnative} variant): four alternated A/B runs on the 2-core machine of the 8th session put it at
- * 0.91, 0.79, 1.08 and 1.08 of the Cypher reads' CPU per event, the quietest one 1.08, so no gain was shown
- * that pays for a second, hand-written copy of the Cypher's locking.
+ * <p><b>On by default</b> in-process since the 16th session ({@code -Dmida.ingest.reads=cypher} runs the Cypher;
+ * the benchmark's {@code readscypher} variant). The 8th session left it off: four A/B runs on a loaded 2-core
+ * machine put it at 0.91, 0.79, 1.08 and 1.08 of the Cypher reads' CPU per event, no gain shown. In the 16th
+ * session, on the ingest as it is now (the known ids skip the reads of new ids; the reads left are mostly of
+ * entities other tasks made), one alternated run put the batch's read phase at 28.2 ms against 47.6 and 39.6 ms
+ * for the Cypher (the e2e and the everysec variant, same reads) and its CPU per event at 0.955 of the e2e's.
  */
 final class NativeReads {
 
-    /** {@code native}: the batch's task and entity reads through the core API; anything else: their Cypher. */
+    /** {@code cypher}: the batch's task and entity reads as their Cypher; anything else: through the core API. */
     static final String PROPERTY = "mida.ingest.reads";
 
     private static final Label TASK = Label.label("Task");
@@ -49,7 +51,7 @@ final class NativeReads {
     /** The in-process transaction to read through, or null: the Cypher (over the driver, or switched off). */
     static Transaction of(WriteTransaction tx) {
         Transaction t = tx.nativeTransaction();
-        return t == null || !"native".equals(System.getProperty(PROPERTY)) ? null : t;
+        return t == null || "cypher".equals(System.getProperty(PROPERTY)) ? null : t;
     }
 
     /** The rows of {@code ingest/read-tasks} for {@code ids} (sorted by the caller): {id, json}. */

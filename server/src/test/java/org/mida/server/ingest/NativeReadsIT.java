@@ -62,6 +62,25 @@ class NativeReadsIT {
         return IngestTransport.embedded(neo4j::database);
     }
 
+    /** 16th session: in-process, the batch's reads go through the core API unless told to run the Cypher. */
+    @Test
+    void in_process_the_core_api_reads_are_the_default_and_cypher_turns_them_off() {
+        assertThat(System.getProperty(NativeReads.PROPERTY)).isNull();
+        embedded()
+                .once(
+                        tx -> {
+                            assertThat(NativeReads.of(tx)).isNotNull().isSameAs(tx.nativeTransaction());
+                            System.setProperty(NativeReads.PROPERTY, "cypher");
+                            try {
+                                assertThat(NativeReads.of(tx)).isNull();
+                            } finally {
+                                System.clearProperty(NativeReads.PROPERTY);
+                            }
+                            return null;
+                        },
+                        false);
+    }
+
     @Test
     void the_core_api_reads_give_the_rows_of_the_cypher() throws Exception {
         var writer = new BatchWriter(embedded(), codec, () -> 1_700_000_000.0);
@@ -119,7 +138,7 @@ class NativeReadsIT {
                             },
                             false);
         }
-        // through the writer: the Cypher reads (the default) give the same graph from the same batches
+        // through the writer: the Cypher reads (-Dmida.ingest.reads=cypher) give the same graph from the same batches
         List<String> withNative = IngestTransportIT.dump(neo4j.database());
         wipe();
         System.setProperty(NativeReads.PROPERTY, "cypher");
