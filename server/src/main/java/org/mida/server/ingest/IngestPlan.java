@@ -476,35 +476,31 @@ record IngestPlan(
         }
 
         /**
-         * The entities the batch's task events, and the stored documents of its tasks, use or generate (the
+         * The entities the batch's task events, then the stored documents of its tasks, use or generate (the
          * plan binds every usage of a task it changes, and re-times every version it generated).
          */
         List<String> entityIds(Map<String, Optional<TaskEvent>> storedTasks) {
-            boolean docs = false;
-            for (Optional<TaskEvent> doc : storedTasks.values()) docs |= doc.isPresent();
-            // none of the batch's tasks stored yet (the common case): the events' ids, found once per batch (the
-            // read asks, and the known ids after the commit; issue 15, 16th session)
-            if (!docs) {
-                if (refs.eventEntityIds == null) refs.eventEntityIds = entityIds(storedTasks, true);
-                return refs.eventEntityIds;
+            // the events' ids are found once per batch (the read asks, and the known ids after the commit; issue
+            // 15, 16th session), then the stored documents' are added: the callers sort them or keep a set
+            if (refs.eventEntityIds == null) {
+                var ids = new LinkedHashSet<String>();
+                for (List<TaskEvent> ts : tasks.values())
+                    for (TaskEvent t : ts) {
+                        for (EntityRef r : refs.used(t)) ids.add(r.id());
+                        for (EntityRef r : refs.generated(t)) ids.add(r.id());
+                    }
+                refs.eventEntityIdSet = ids;
+                refs.eventEntityIds = List.copyOf(ids);
             }
-            return entityIds(storedTasks, false);
-        }
-
-        private List<String> entityIds(Map<String, Optional<TaskEvent>> storedTasks, boolean eventsOnly) {
-            var ids = new LinkedHashSet<String>();
-            for (var e : tasks.entrySet()) {
-                for (TaskEvent t : e.getValue()) {
-                    for (EntityRef r : refs.used(t)) ids.add(r.id());
-                    for (EntityRef r : refs.generated(t)) ids.add(r.id());
-                }
-                Optional<TaskEvent> doc = eventsOnly ? null : storedTasks.get(e.getKey());
-                if (doc != null && doc.isPresent()) {
-                    for (EntityRef r : refs.used(doc.get())) ids.add(r.id());
-                    for (EntityRef r : refs.generated(doc.get())) ids.add(r.id());
-                }
+            Set<String> ids = null;
+            for (String id : tasks.keySet()) {
+                Optional<TaskEvent> doc = storedTasks.get(id);
+                if (doc == null || doc.isEmpty()) continue;
+                if (ids == null) ids = new LinkedHashSet<>(refs.eventEntityIdSet);
+                for (EntityRef r : refs.used(doc.get())) ids.add(r.id());
+                for (EntityRef r : refs.generated(doc.get())) ids.add(r.id());
             }
-            return List.copyOf(ids);
+            return ids == null ? refs.eventEntityIds : List.copyOf(ids);
         }
 
         /**

@@ -16,8 +16,11 @@ final class References {
     private final Map<TaskEvent, List<EntityRef>> used = new IdentityHashMap<>();
     private final Map<TaskEvent, List<EntityRef>> generated = new IdentityHashMap<>();
 
-    /** The batch's {@code Batch#entityIds} when no task of it is stored yet, once asked; null before. */
+    /** The ids the batch's task events name ({@code Batch#entityIds}), once asked; null before. */
     List<String> eventEntityIds;
+
+    /** The same ids as a set. */
+    java.util.Set<String> eventEntityIdSet;
 
     /** The batch's {@code Batch#campaignIds}, once asked; null before. */
     List<String> campaignIds;

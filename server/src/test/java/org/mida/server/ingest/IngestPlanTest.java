@@ -232,8 +232,8 @@ class IngestPlanTest {
 
     /**
      * Issue 15 (16th session): the entity ids of a batch none of whose tasks is stored are found once (the read
-     * asks, then the known ids after the commit); with a stored document its references count too, in the
-     * order as before (each task's events, then its document).
+     * asks, then the known ids after the commit, also when some of its tasks are stored); a stored document's
+     * references count too, after the events'.
      */
     @Test
     void a_batch_finds_its_entity_ids_once_and_a_stored_document_still_adds_its_own() {
@@ -248,9 +248,17 @@ class IngestPlanTest {
                 .generated(Map.of("out", Map.of("@id", "old-out")))
                 .used(Map.of("x", Map.of("@id", "d0")))
                 .build();
-        assertThat(batch.entityIds(Map.of("b", Optional.of(storedB))))
-                .containsExactly("d1", "d2", "m1", "d3", "d0", "old-out");
+        TaskEvent storedA = TaskEvent.builder("a")
+                .workflowId("wf")
+                .used(Map.of("x", Map.of("@id", "d9")))
+                .build();
+        assertThat(batch.entityIds(Map.of("b", Optional.of(storedB), "a", Optional.of(storedA))))
+                .containsExactly("d1", "d2", "m1", "d3", "d9", "d0", "old-out");
         assertThat(batch.entityIds(Map.of())).isSameAs(ids);
+        // a batch whose first ask had stored documents: the events' ids were still found once
+        Batch other = Batch.of(List.of(running("c", 1.0, "d1"), finished("c", 2.0, "m2")));
+        assertThat(other.entityIds(Map.of("c", Optional.of(storedA)))).containsExactly("d1", "m2", "d9");
+        assertThat(other.entityIds(Map.of())).containsExactly("d1", "m2").isSameAs(other.entityIds(Map.of()));
         assertThat(batch.campaignIds()).containsExactly("camp").isSameAs(batch.campaignIds());
     }
 
