@@ -100,11 +100,6 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
         return out == null ? List.of() : java.util.Collections.unmodifiableList(out);
     }
 
-    private static boolean plainOnly(Map<String, Object> map) {
-        for (Object v : map.values()) if (v instanceof Map<?, ?> || v instanceof List<?>) return false;
-        return true;
-    }
-
     /**
      * Checks an event's {@code used} and {@code generated} references at its edge: {@link #validate} each, or
      * {@link #extract} each with {@code -Dmida.event.validateRefs=extract} (the path before obs18).
@@ -131,10 +126,8 @@ public record EntityRef(String id, String type, String role, Map<String, Object>
             if (c.plainValues) return;
             if (c.owned) {
                 // nothing but the event holds its values: the references built to check them are kept for
-                // extract (the same list it would build), and a second check finds them
-                if (c.refs != null) return;
-                c.refs = collect(c.plain());
-                if (c.refs.isEmpty() && plainOnly(c.plain())) c.plainValues = true;
+                // extract (which builds them, once)
+                extract(c);
                 return;
             }
             if (check(c.plain())) c.plainValues = true;

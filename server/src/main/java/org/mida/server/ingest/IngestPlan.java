@@ -489,14 +489,13 @@ record IngestPlan(
                         for (EntityRef r : refs.used(t)) ids.add(r.id());
                         for (EntityRef r : refs.generated(t)) ids.add(r.id());
                     }
-                refs.eventEntityIdSet = ids;
                 refs.eventEntityIds = List.copyOf(ids);
             }
             Set<String> ids = null;
             for (String id : tasks.keySet()) {
                 Optional<TaskEvent> doc = storedTasks.get(id);
                 if (doc == null || doc.isEmpty()) continue;
-                if (ids == null) ids = new LinkedHashSet<>(refs.eventEntityIdSet);
+                if (ids == null) ids = new LinkedHashSet<>(refs.eventEntityIds);
                 for (EntityRef r : refs.used(doc.get())) ids.add(r.id());
                 for (EntityRef r : refs.generated(doc.get())) ids.add(r.id());
             }

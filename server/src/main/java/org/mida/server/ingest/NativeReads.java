@@ -32,8 +32,8 @@ import org.neo4j.token.api.TokenConstants;
  * the benchmark's {@code readscypher} variant). The 8th session left it off: four A/B runs on a loaded 2-core
  * machine put it at 0.91, 0.79, 1.08 and 1.08 of the Cypher reads' CPU per event, no gain shown. In the 16th
  * session, on the ingest as it is now (the known ids skip the reads of new ids; the reads left are mostly of
- * entities other tasks made), one alternated run put the batch's read phase at 28.2 ms against 47.6 and 39.6 ms
- * for the Cypher (the e2e and the everysec variant, same reads) and its CPU per event at 0.955 of the e2e's.
+ * entities other tasks made), four alternated runs put the batch's read phase at 28–35 ms against 40–55 ms for
+ * the Cypher; the CPU per event against the Cypher's (0.86–1.01) was within the runs' spread.
  */
 final class NativeReads {
 

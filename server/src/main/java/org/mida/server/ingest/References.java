@@ -19,9 +19,6 @@ final class References {
     /** The ids the batch's task events name ({@code Batch#entityIds}), once asked; null before. */
     List<String> eventEntityIds;
 
-    /** The same ids as a set. */
-    java.util.Set<String> eventEntityIdSet;
-
     /** The batch's {@code Batch#campaignIds}, once asked; null before. */
     List<String> campaignIds;
 

@@ -231,9 +231,9 @@ class IngestPlanTest {
     // ------------------------------------------------------------------ merging: order and duplicates
 
     /**
-     * Issue 15 (16th session): the entity ids of a batch none of whose tasks is stored are found once (the read
-     * asks, then the known ids after the commit, also when some of its tasks are stored); a stored document's
-     * references count too, after the events'.
+     * Issue 15 (16th session): the ids a batch's events name are found once (the read asks, then the known ids
+     * after the commit), whether or not some of its tasks are stored; a stored document's references count too,
+     * after the events'.
      */
     @Test
     void a_batch_finds_its_entity_ids_once_and_a_stored_document_still_adds_its_own() {
