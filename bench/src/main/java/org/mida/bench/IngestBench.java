@@ -440,6 +440,23 @@ public final class IngestBench {
                         (double) result.get("raw_embedded_median_cpu_other_us_per_task_event")
                                 / (double) result.get("e2e_median_cpu_other_us_per_task_event"),
                         3));
+        // paired (17th session): the median of each counted round's own ratio. The machine's speed drifts by
+        // ±15 % over minutes; a ratio of two medians can pair a fast round of one side with a slow one of the
+        // other (s17-b2: 0.918 by CPU from the medians, 0.838 paired)
+        result.put(
+                "ratio_e2e_to_ceiling_by_cpu_paired_median",
+                pairedMedian(figures, "cpu_us_per_task_event", warmRounds, true));
+        result.put(
+                "ratio_e2e_to_ceiling_by_wall_paired_median",
+                pairedMedian(figures, "task_events_per_s", warmRounds, false));
+        progress(
+                "e2e to the in-process ceiling over the counted rounds: by CPU %s (paired %s), by wall paired %s",
+                round(
+                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
+                                / (double) result.get("e2e_median_cpu_us_per_task_event"),
+                        3),
+                result.get("ratio_e2e_to_ceiling_by_cpu_paired_median"),
+                result.get("ratio_e2e_to_ceiling_by_wall_paired_median"));
         // by wall: the e2e's median events/s over the in-process raw phase's, counted rounds (the plain
         // ratio_e2e_to_ceiling divides the last round's alone: 0.878 and 0.639 in two runs of the 10th session)
         result.put(
@@ -482,6 +499,26 @@ public final class IngestBench {
                 result.get(k + "_cpu_jit_seconds"),
                 result.get(k + "_cpu_gc_seconds"),
                 counted ? "" : " (warm round, not in the medians)");
+    }
+
+    /**
+     * The median over the counted rounds of the e2e's ratio to the in-process raw phase of the same round: raw
+     * over e2e ({@code rawOverE2e}, a cost such as CPU per event) or e2e over raw (a rate).
+     */
+    private static double pairedMedian(
+            Map<String, Map<String, List<Object>>> figures, String figure, int warmRounds, boolean rawOverE2e) {
+        List<Object> e2e = figures.get("e2e").get(figure),
+                raw = figures.get("raw_embedded").get(figure);
+        int n = Math.min(e2e.size(), raw.size()) - warmRounds;
+        if (n <= 0) return Double.NaN;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            double a = ((Number) e2e.get(warmRounds + i)).doubleValue();
+            double b = ((Number) raw.get(warmRounds + i)).doubleValue();
+            v[i] = rawOverE2e ? b / a : a / b;
+        }
+        Arrays.sort(v);
+        return round(n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, 3);
     }
 
     private static double median(List<Object> values) {
