@@ -505,7 +505,7 @@ public final class IngestBench {
      * The median over the counted rounds of the e2e's ratio to the in-process raw phase of the same round: raw
      * over e2e ({@code rawOverE2e}, a cost such as CPU per event) or e2e over raw (a rate).
      */
-    private static double pairedMedian(
+    static double pairedMedian(
             Map<String, Map<String, List<Object>>> figures, String figure, int warmRounds, boolean rawOverE2e) {
         List<Object> e2e = figures.get("e2e").get(figure),
                 raw = figures.get("raw_embedded").get(figure);
