@@ -423,23 +423,28 @@ public final class IngestBench {
             }
         }
         // the ceiling by CPU: the in-process raw phase's CPU per event over the e2e's, medians of counted rounds
-        double raw = (double) result.get("raw_embedded_median_cpu_us_per_task_event");
-        result.put(
+        ratio(
                 "ratio_e2e_to_ceiling_by_cpu_median",
-                round(raw / (double) result.get("e2e_median_cpu_us_per_task_event"), 3));
+                "raw_embedded_median_cpu_us_per_task_event",
+                "e2e_median_cpu_us_per_task_event");
         // the same without the benchmark's producer thread (the observers' XADDs)
-        result.put(
+        ratio(
                 "ratio_e2e_to_ceiling_by_server_cpu_median",
-                round(raw / (double) result.get("e2e_median_cpu_server_us_per_task_event"), 3));
+                "raw_embedded_median_cpu_us_per_task_event",
+                "e2e_median_cpu_server_us_per_task_event");
         // the same outside the JIT compiler's, GC's and VM threads (issue 15, 17th session): the raw phase builds
         // all its rows up front (one ≈ 0.4 s GC per round against the e2e's ≈ 0.1 s) and, alternated with the
         // e2e, still compiles ≈ 1 s per round in rounds 2-3; both count in the two figures above
-        result.put(
+        ratio(
                 "ratio_e2e_to_ceiling_by_cpu_other_median",
-                round(
-                        (double) result.get("raw_embedded_median_cpu_other_us_per_task_event")
-                                / (double) result.get("e2e_median_cpu_other_us_per_task_event"),
-                        3));
+                "raw_embedded_median_cpu_other_us_per_task_event",
+                "e2e_median_cpu_other_us_per_task_event");
+        // by wall: the e2e's median events/s over the in-process raw phase's, counted rounds (the plain
+        // ratio_e2e_to_ceiling divides the last round's alone: 0.878 and 0.639 in two runs of the 10th session)
+        ratio(
+                "ratio_e2e_to_ceiling_by_wall_median",
+                "e2e_median_task_events_per_s",
+                "raw_embedded_median_task_events_per_s");
         // paired (17th session): the median of each counted round's own ratio. The machine's speed drifts by
         // ±15 % over minutes; a ratio of two medians can pair a fast round of one side with a slow one of the
         // other (s17-b2: 0.918 by CPU from the medians, 0.838 paired)
@@ -450,21 +455,11 @@ public final class IngestBench {
                 "ratio_e2e_to_ceiling_by_wall_paired_median",
                 pairedMedian(figures, "task_events_per_s", warmRounds, false));
         progress(
-                "e2e to the in-process ceiling over the counted rounds: by CPU %s (paired %s), by wall paired %s",
-                round(
-                        (double) result.get("raw_embedded_median_cpu_us_per_task_event")
-                                / (double) result.get("e2e_median_cpu_us_per_task_event"),
-                        3),
+                "e2e to the in-process ceiling over the counted rounds: by CPU %s (paired %s), by wall %s (paired %s)",
+                result.get("ratio_e2e_to_ceiling_by_cpu_median"),
                 result.get("ratio_e2e_to_ceiling_by_cpu_paired_median"),
+                result.get("ratio_e2e_to_ceiling_by_wall_median"),
                 result.get("ratio_e2e_to_ceiling_by_wall_paired_median"));
-        // by wall: the e2e's median events/s over the in-process raw phase's, counted rounds (the plain
-        // ratio_e2e_to_ceiling divides the last round's alone: 0.878 and 0.639 in two runs of the 10th session)
-        result.put(
-                "ratio_e2e_to_ceiling_by_wall_median",
-                round(
-                        (double) result.get("e2e_median_task_events_per_s")
-                                / (double) result.get("raw_embedded_median_task_events_per_s"),
-                        3));
         double base = (double) result.get("e2e_median_cpu_us_per_task_event");
         double baseOther = (double) result.get("e2e_median_cpu_other_us_per_task_event");
         for (String k : figures.keySet()) {
@@ -499,6 +494,11 @@ public final class IngestBench {
                 result.get(k + "_cpu_jit_seconds"),
                 result.get(k + "_cpu_gc_seconds"),
                 counted ? "" : " (warm round, not in the medians)");
+    }
+
+    /** Puts {@code key}: the figure {@code numerator} over the figure {@code denominator}, to 3 digits. */
+    private void ratio(String key, String numerator, String denominator) {
+        result.put(key, round((double) result.get(numerator) / (double) result.get(denominator), 3));
     }
 
     /**
