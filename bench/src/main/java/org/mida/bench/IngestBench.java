@@ -434,7 +434,8 @@ public final class IngestBench {
                 "e2e_median_cpu_server_us_per_task_event");
         // the same outside the JIT compiler's, GC's and VM threads (issue 15, 17th session): the raw phase builds
         // all its rows up front (one ≈ 0.4 s GC per round against the e2e's ≈ 0.1 s) and, alternated with the
-        // e2e, still compiles 0.5-1 s per round in the counted rounds of a 4-round run; both count in the two figures above
+        // e2e, still compiles 0.5-1 s per round in the counted rounds of a 4-round run; both count in the two figures
+        // above
         ratio(
                 "ratio_e2e_to_ceiling_by_cpu_other_median",
                 "raw_embedded_median_cpu_other_us_per_task_event",
