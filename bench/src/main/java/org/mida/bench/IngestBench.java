@@ -518,18 +518,22 @@ public final class IngestBench {
             double b = ((Number) raw.get(warmRounds + i)).doubleValue();
             v[i] = rawOverE2e ? b / a : a / b;
         }
-        Arrays.sort(v);
-        return round(n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2, 3);
+        return round(median(v), 3);
     }
 
     private static double median(List<Object> values) {
-        double[] v = values.stream()
-                .mapToDouble(o -> ((Number) o).doubleValue())
-                .sorted()
-                .toArray();
-        if (v.length == 0) return Double.NaN;
-        double m = v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-        return round(m, 2);
+        if (values.isEmpty()) return Double.NaN;
+        return round(
+                median(values.stream()
+                        .mapToDouble(o -> ((Number) o).doubleValue())
+                        .toArray()),
+                2);
+    }
+
+    /** The median of at least one value (sorted in place). */
+    private static double median(double[] v) {
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     // ---------------------------------------------------------------- end to end
