@@ -327,6 +327,9 @@ public final class IngestBench {
                     rawBatch = RAW_BATCH;
                 }
             }
+            // the e2e with batches of twice the configured events (MIDA_BATCH_SIZE): what the per-batch costs (the
+            // reads of workflows, campaigns and registry scopes, the mirror's family walks, the commit's own) weigh
+            case "batchx2" -> endToEnd(main, "e2e-batchx2", batch * 2, "e2e_batchx2", c -> c);
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }

@@ -474,27 +474,25 @@ final class BatchWriter {
         for (Optional<WorkflowEvent> w : workflows.values())
             w.ifPresent(d -> scopes.add(d.campaignId(), d.workflowId()));
         // a merged task may take its campaign from one event and nothing from the others
-        scopes.campaigns.addAll(batch.campaignIds());
+        for (String c : batch.campaignIds()) scopes.add(c, null);
         return scopes.names();
     }
 
-    /** The registry scopes ({@link FieldRegistry#scope}) of (campaign, workflow) pairs, by their distinct ids. */
+    /**
+     * The registry scopes of (campaign, workflow) pairs: the distinct pairs first, then {@link FieldRegistry#scope}
+     * once each (its rule alone decides which id names the scope).
+     */
     private static final class Scopes {
-        final Set<String> campaigns = new HashSet<>();
-        final Set<String> workflows = new HashSet<>();
-        boolean none;
+        /** Workflow ids (null included) by campaign id (null included). */
+        private final Map<String, Set<String>> pairs = new HashMap<>();
 
         void add(String campaignId, String workflowId) {
-            if (campaignId != null) campaigns.add(campaignId);
-            else if (workflowId != null) workflows.add(workflowId);
-            else none = true;
+            pairs.computeIfAbsent(campaignId, k -> new HashSet<>()).add(workflowId);
         }
 
         Set<String> names() {
             var out = new HashSet<String>();
-            for (String c : campaigns) out.add(FieldRegistry.scope(c, null));
-            for (String w : workflows) out.add(FieldRegistry.scope(null, w));
-            if (none) out.add(FieldRegistry.scope(null, null));
+            for (var e : pairs.entrySet()) for (String w : e.getValue()) out.add(FieldRegistry.scope(e.getKey(), w));
             return out;
         }
     }

@@ -100,6 +100,33 @@ class ConcurrentCreateIT {
         }
     }
 
+    /**
+     * The registry scopes a batch reads are the ones its plan registers keys in (a campaign's task: the campaign's
+     * scope, {@code FieldRegistry.scope}): a batch using only keys a batch before registered there is planned
+     * once. Reading another scope (the workflow's) made it register them again and plan twice.
+     */
+    @Test
+    void a_campaigns_known_keys_plan_once() {
+        writer.write(List.<Event>of(TaskEvent.builder("c1")
+                .campaignId("camp-fields")
+                .workflowId("wf-camp")
+                .status(Status.FINISHED)
+                .endedAt(2.0)
+                .used(Map.of("lr", 0.5))
+                .build()));
+        long before = writer.plans();
+        writer.write(List.<Event>of(TaskEvent.builder("c2")
+                .campaignId("camp-fields")
+                .workflowId("wf-camp-2")
+                .status(Status.FINISHED)
+                .endedAt(3.0)
+                .used(Map.of("lr", 0.7))
+                .build()));
+        assertThat(writer.plans() - before)
+                .as("keys the campaign's scope holds")
+                .isEqualTo(1);
+    }
+
     @Test
     void a_task_created_by_another_writer_meanwhile_is_merged_not_lost() throws Exception {
         TaskEvent finished = TaskEvent.builder("t1")
