@@ -49,34 +49,14 @@ class ConcurrentCreateIT {
      */
     @Test
     void a_batch_is_planned_again_only_when_another_writer_registered_keys_meanwhile() {
-        TaskEvent first = TaskEvent.builder("f1")
-                .workflowId("wf-fields")
-                .status(Status.FINISHED)
-                .endedAt(2.0)
-                .used(Map.of("lr", 0.5))
-                .build();
-        long before = writer.plans();
-        writer.write(List.<Event>of(first));
-        assertThat(writer.plans() - before)
+        assertThat(plans(withKey("f1", null, "wf-fields", 2.0, "lr", 0.5)))
                 .as("a new scope's keys, nobody else writing")
                 .isEqualTo(1);
 
         // another writer registers a key in that scope; this writer's cache of the scope does not know it
         new BatchWriter(Backends.driver(), EventCodec.shared())
-                .write(List.<Event>of(TaskEvent.builder("f2")
-                        .workflowId("wf-fields")
-                        .status(Status.FINISHED)
-                        .endedAt(3.0)
-                        .used(Map.of("momentum", 0.9))
-                        .build()));
-        before = writer.plans();
-        writer.write(List.<Event>of(TaskEvent.builder("f3")
-                .workflowId("wf-fields")
-                .status(Status.FINISHED)
-                .endedAt(4.0)
-                .used(Map.of("epochs", 3))
-                .build()));
-        assertThat(writer.plans() - before)
+                .write(List.<Event>of(withKey("f2", null, "wf-fields", 3.0, "momentum", 0.9)));
+        assertThat(plans(withKey("f3", null, "wf-fields", 4.0, "epochs", 3)))
                 .as("planned again on the fresh read")
                 .isEqualTo(2);
         for (String key : List.of("used.lr", "used.momentum", "used.epochs"))
@@ -87,14 +67,8 @@ class ConcurrentCreateIT {
         // the behaviour before, for the benchmark's side-by-side figure
         System.setProperty(BatchWriter.PLAN_AGAIN_PROPERTY, "true");
         try {
-            before = writer.plans();
-            writer.write(List.<Event>of(TaskEvent.builder("f4")
-                    .workflowId("wf-fields-2")
-                    .status(Status.FINISHED)
-                    .endedAt(5.0)
-                    .used(Map.of("lr", 0.5))
-                    .build()));
-            assertThat(writer.plans() - before).isEqualTo(2);
+            assertThat(plans(withKey("f4", null, "wf-fields-2", 5.0, "lr", 0.5)))
+                    .isEqualTo(2);
         } finally {
             System.clearProperty(BatchWriter.PLAN_AGAIN_PROPERTY);
         }
@@ -107,24 +81,29 @@ class ConcurrentCreateIT {
      */
     @Test
     void a_campaigns_known_keys_plan_once() {
-        writer.write(List.<Event>of(TaskEvent.builder("c1")
-                .campaignId("camp-fields")
-                .workflowId("wf-camp")
-                .status(Status.FINISHED)
-                .endedAt(2.0)
-                .used(Map.of("lr", 0.5))
-                .build()));
-        long before = writer.plans();
-        writer.write(List.<Event>of(TaskEvent.builder("c2")
-                .campaignId("camp-fields")
-                .workflowId("wf-camp-2")
-                .status(Status.FINISHED)
-                .endedAt(3.0)
-                .used(Map.of("lr", 0.7))
-                .build()));
-        assertThat(writer.plans() - before)
+        writer.write(List.<Event>of(withKey("c1", "camp-fields", "wf-camp", 2.0, "lr", 0.5)));
+        assertThat(plans(withKey("c2", "camp-fields", "wf-camp-2", 3.0, "lr", 0.7)))
                 .as("keys the campaign's scope holds")
                 .isEqualTo(1);
+    }
+
+    /** How many plans writing {@code e} took. */
+    private long plans(TaskEvent e) {
+        long before = writer.plans();
+        writer.write(List.<Event>of(e));
+        return writer.plans() - before;
+    }
+
+    /** A FINISHED task using one parameter {@code key}. */
+    private static TaskEvent withKey(
+            String id, String campaign, String workflow, double end, String key, Object value) {
+        return TaskEvent.builder(id)
+                .campaignId(campaign)
+                .workflowId(workflow)
+                .status(Status.FINISHED)
+                .endedAt(end)
+                .used(Map.of(key, value))
+                .build();
     }
 
     @Test
