@@ -330,6 +330,32 @@ public final class IngestBench {
             // the e2e with batches of twice the configured events (MIDA_BATCH_SIZE): what the per-batch costs (the
             // reads of workflows, campaigns and registry scopes, the mirror's family walks, the commit's own) weigh
             case "batchx2" -> endToEnd(main, "e2e-batchx2", batch * 2, "e2e_batchx2", c -> c);
+            // the raw in-process phase while another thread of this JVM decodes the workload's entries without a
+            // pause (the e2e's decoding, on the second core): whether work on the other vCPU slows the writer (18th
+            // session: moving the e2e's own work there gained nothing, three times); key e2e_rawbusy
+            case "rawbusy" -> {
+                var stop = new java.util.concurrent.atomic.AtomicBoolean();
+                var busy = new Thread(
+                        () -> {
+                            long events = 0;
+                            while (!stop.get())
+                                for (int i = 0; i < main.entries.size() && !stop.get(); i++)
+                                    events += codec.decode(main.entries.get(i).payload())
+                                            .events()
+                                            .size();
+                            busyEvents = events;
+                        },
+                        "bench-busy");
+                busy.setDaemon(true);
+                busy.start();
+                try {
+                    raw(main, "raw-busy", "e2e_rawbusy", true);
+                } finally {
+                    stop.set(true);
+                    busy.join();
+                }
+                progress("  raw-busy: the other thread decoded %d events meanwhile", busyEvents);
+            }
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
         }
@@ -835,6 +861,9 @@ public final class IngestBench {
      * statements go through the driver over Bolt, or ({@code inProcess}) the embedded Neo4j's in-process
      * API, both through the ingest's {@link IngestTransport}.
      */
+    /** Events the {@code rawbusy} variant's thread decoded (its last phase). */
+    private volatile long busyEvents;
+
     /** Tasks per transaction of the raw phase ({@link #RAW_BATCH}; the variant {@code rawhalf} halves it). */
     private int rawBatch = RAW_BATCH;
 
