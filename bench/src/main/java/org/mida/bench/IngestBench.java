@@ -335,15 +335,15 @@ public final class IngestBench {
             // session: moving the e2e's own work there gained nothing, three times); key e2e_rawbusy
             case "rawbusy" -> {
                 var stop = new java.util.concurrent.atomic.AtomicBoolean();
+                var decoded = new java.util.concurrent.atomic.AtomicLong();
                 var busy = new Thread(
                         () -> {
-                            long events = 0;
                             while (!stop.get())
                                 for (int i = 0; i < main.entries.size() && !stop.get(); i++)
-                                    events += codec.decode(main.entries.get(i).payload())
-                                            .events()
-                                            .size();
-                            busyEvents = events;
+                                    decoded.addAndGet(
+                                            codec.decode(main.entries.get(i).payload())
+                                                    .events()
+                                                    .size());
                         },
                         "bench-busy");
                 busy.setDaemon(true);
@@ -354,7 +354,7 @@ public final class IngestBench {
                     stop.set(true);
                     busy.join();
                 }
-                progress("  raw-busy: the other thread decoded %d events meanwhile", busyEvents);
+                progress("  raw-busy: the other thread decoded %d events meanwhile", decoded.get());
             }
             case "" -> {}
             default -> throw new IllegalArgumentException("unknown variant " + v);
@@ -856,17 +856,14 @@ public final class IngestBench {
             "  CREATE (t)-[:WAS_ASSOCIATED_WITH {role: a.role}]->(ag)",
             "}");
 
+    /** Tasks per transaction of the raw phase ({@link #RAW_BATCH}; the variant {@code rawhalf} halves it). */
+    private int rawBatch = RAW_BATCH;
+
     /**
      * The raw phase; {@code key} null: not recorded (warm-up), else the prefix of its result keys. Its
      * statements go through the driver over Bolt, or ({@code inProcess}) the embedded Neo4j's in-process
      * API, both through the ingest's {@link IngestTransport}.
      */
-    /** Events the {@code rawbusy} variant's thread decoded (its last phase). */
-    private volatile long busyEvents;
-
-    /** Tasks per transaction of the raw phase ({@link #RAW_BATCH}; the variant {@code rawhalf} halves it). */
-    private int rawBatch = RAW_BATCH;
-
     private void raw(Workload w, String name, String key, boolean inProcess) {
         if (kept != null && key != null) {
             // mida.bench.rounds.store=kept: this key's store of the rounds before, with its plans
